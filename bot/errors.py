@@ -1,0 +1,39 @@
+"""The error tree. Callers match on these classes, never on message text.
+
+KrisebotError
+├── ConfigurationError   a setting or the plan is wrong; the service must not start
+│   ├── SettingsError    names the KRISEBOT_ setting
+│   └── PlanError        names the plan file and the field path
+└── StoreError           the logbog store refused or failed a write
+"""
+
+
+class KrisebotError(Exception):
+    """Base of every error Krisebot raises on purpose."""
+
+
+class ConfigurationError(KrisebotError):
+    """Configuration that must be fixed before the service can run."""
+
+
+class SettingsError(ConfigurationError):
+    """A setting is missing or invalid. ``setting`` is the environment variable name."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
+class PlanError(ConfigurationError):
+    """The plan file is invalid. Each problem is ``(field path, message)``."""
+
+    def __init__(self, path: str, problems: list[tuple[str, str]]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = [f"{path}: {field or '(fil)'}: {message}" for field, message in problems]
+        super().__init__("\n".join(lines))
+
+
+class StoreError(KrisebotError):
+    """The logbog store could not complete an operation; nothing was written."""

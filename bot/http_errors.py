@@ -1,0 +1,21 @@
+"""One shape for every refused HTTP request: a 4xx with ``{"error": reason}``, logged as a warning."""
+
+import logging
+
+from aiohttp import web
+
+log = logging.getLogger("krisebot.http")
+
+
+def refuse(request: web.Request, status: int, reason: str) -> web.Response:
+    """Log and answer a refused request. ``reason`` must hold no secret and no message text."""
+    log.warning("refused %s %s: %s %s", request.method, request.path, status, reason)
+    return web.json_response({"error": reason}, status=status)
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is larger than ``limit`` bytes (read no further than that)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = await request.content.read(limit + 1)
+    return None if len(body) > limit else body

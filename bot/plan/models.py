@@ -1,0 +1,241 @@
+"""The crisis plan as data: pydantic models of a TOML plan file.
+
+Nothing about a particular municipality lives in code; a plan file names the people, the
+roles and their deputies, the escalation policy, the critical deliveries, the alarm sources,
+the meeting places, the levels and who may do what. Cross-references (a role's primary, a
+permission's roles) are checked when the plan is built, so a loaded ``Plan`` is consistent.
+"""
+
+from datetime import timedelta
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ..errors import PlanError
+from .durations import Duration
+from .phones import Phone
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(_Model):
+    """Who the plan belongs to and what the unit contributes to the overall crisis management."""
+
+    name: Text
+    unit: Text
+    title: Text
+    scope: Text | None = None
+    contributions: list[Text] = []
+    tenant_id: str | None = Field(default=None, description="Entra tenant the plan's people belong to")
+
+
+class Escalation(_Model):
+    """Plan-wide defaults: wait ``ack_timeout`` for an acknowledgement, repeat ``repeat`` times, then move on."""
+
+    ack_timeout: Duration = timedelta(minutes=5)
+    repeat: int = Field(default=1, ge=0, le=10)
+
+
+class Person(_Model):
+    """Someone who can be paged. ``email`` is the work address and Entra UPN."""
+
+    id: Id
+    name: Text
+    title: Text
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", to_lower=True)]
+    phones: list[Phone] = []
+    entra_object_id: str | None = None
+
+    @property
+    def mobile(self) -> Phone | None:
+        """The first number that takes SMS, if any."""
+        return next((phone for phone in self.phones if phone.takes_sms), None)
+
+
+class Role(_Model):
+    """A role in the crisis organisation, held by ``primary`` and then the ordered ``deputies``.
+
+    ``function`` is who should hold it, as the plan describes the position
+    (``"Kommunaldirektøren"``); ``ack_timeout`` and ``repeat`` fall back to ``[escalation]``.
+    """
+
+    id: Id
+    name: Text
+    function: Text
+    primary: Id
+    deputies: list[Id] = []
+    ack_timeout: Duration | None = None
+    repeat: int | None = Field(default=None, ge=0, le=10)
+
+    @property
+    def chain(self) -> list[str]:
+        """Person ids in paging order: primary first, then the deputies."""
+        return [self.primary, *self.deputies]
+
+
+class ExternalParticipant(_Model):
+    """A possible member of the crisis management outside the organisation: listed and called, not paged."""
+
+    id: Id
+    name: Text
+    phones: list[Phone] = []
+    note: Text | None = None
+
+
+class Delivery(_Model):
+    """A critical delivery (kritisk leverance). ``office365`` marks the one whose loss means Teams is down."""
+
+    id: Id
+    name: Text
+    description: Text | None = None
+    office365: bool = False
+
+
+class AlarmSource(_Model):
+    """Where critical alarms come from."""
+
+    id: Id
+    name: Text
+    description: Text | None = None
+
+
+class MeetingPlaceKind(StrEnum):
+    PRIMARY = "primary"
+    ALTERNATIVE = "alternative"
+
+
+class MeetingPlace(_Model):
+    """Where the crisis staff meets."""
+
+    id: Id
+    kind: MeetingPlaceKind
+    name: Text
+    address: Text
+
+
+class Level(_Model):
+    """A level of crisis management, in order from the first (centre) to the highest."""
+
+    id: Id
+    name: Text
+
+
+class Levels(_Model):
+    """The levels, who decides a change of level, and the contact roles into the top crisis staff."""
+
+    order: list[Level] = Field(min_length=1)
+    decided_by: list[Id] = Field(min_length=1)
+    decision: Text
+    top_staff_contacts: list[Id] = Field(min_length=1)
+
+
+class AlarmChain(_Model):
+    """The alarm procedure: who triages a critical alarm, who is informed and decides next."""
+
+    triage_role: Id
+    director_role: Id
+    steps: list[Text] = Field(min_length=1)
+
+
+class Permissions(_Model):
+    """Which roles (primary or any deputy) may take each decision."""
+
+    triage: list[Id] = Field(min_length=1)
+    activate: list[Id] = Field(min_length=1)
+    level_change: list[Id] = Field(min_length=1)
+    meeting_place: list[Id] = Field(min_length=1)
+    close: list[Id] = Field(min_length=1)
+
+
+class ContactProcedure(_Model):
+    """How people are summoned and contacted, and who keeps the roster current."""
+
+    summons: list[Text] = Field(min_length=1)
+    contact: list[Text] = Field(min_length=1)
+    roster_owner: Id
+
+
+class Plan(_Model):
+    """A whole crisis plan. Build it through ``bot.plan.load_plan`` to get file-named errors."""
+
+    organisation: Organisation
+    escalation: Escalation = Escalation()
+    people: list[Person] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    external_participants: list[ExternalParticipant] = []
+    deliveries: list[Delivery] = Field(min_length=1)
+    alarm_sources: list[AlarmSource] = Field(min_length=1)
+    meeting_places: list[MeetingPlace] = Field(min_length=1)
+    levels: Levels
+    alarm_chain: AlarmChain
+    permissions: Permissions
+    contact_procedure: ContactProcedure
+
+    @model_validator(mode="after")
+    def _check_references(self) -> "Plan":
+        """Raise PlanError (not a ValueError, so pydantic passes it through) listing every bad reference."""
+        problems: list[tuple[str, str]] = []
+        for section in ("people", "roles", "external_participants", "deliveries", "alarm_sources", "meeting_places"):
+            seen: set[str] = set()
+            for index, item in enumerate(getattr(self, section)):
+                if item.id in seen:
+                    problems.append((f"{section}.{index}.id", f"id {item.id!r} findes flere gange"))
+                seen.add(item.id)
+        for index, role in enumerate(self.roles):
+            for place, person in [("primary", role.primary)] + [
+                (f"deputies.{n}", deputy) for n, deputy in enumerate(role.deputies)
+            ]:
+                if person not in self.person_by_id:
+                    problems.append((f"roles.{index}.{place}", f"ukendt person {person!r}"))
+            if len(set(role.chain)) != len(role.chain):
+                problems.append((f"roles.{index}.deputies", "en person står flere gange i kæden"))
+        role_refs = [
+            ("levels.decided_by", self.levels.decided_by),
+            ("levels.top_staff_contacts", self.levels.top_staff_contacts),
+            ("alarm_chain.triage_role", [self.alarm_chain.triage_role]),
+            ("alarm_chain.director_role", [self.alarm_chain.director_role]),
+            *((f"permissions.{name}", ids) for name, ids in self.permissions),
+        ]
+        for field, ids in role_refs:
+            problems += [(field, f"ukendt rolle {role!r}") for role in ids if role not in self.role_by_id]
+        if self.contact_procedure.roster_owner not in self.person_by_id:
+            owner = self.contact_procedure.roster_owner
+            problems.append(("contact_procedure.roster_owner", f"ukendt person {owner!r}"))
+        kinds = [place.kind for place in self.meeting_places]
+        if kinds.count(MeetingPlaceKind.PRIMARY) != 1:
+            problems.append(("meeting_places", 'der skal være præcis ét mødested med kind = "primary"'))
+        if problems:
+            raise PlanError("", problems)
+        return self
+
+    @cached_property
+    def person_by_id(self) -> dict[str, Person]:
+        return {person.id: person for person in self.people}
+
+    @cached_property
+    def role_by_id(self) -> dict[str, Role]:
+        return {role.id: role for role in self.roles}
+
+    def ack_timeout(self, role: Role) -> timedelta:
+        return role.ack_timeout or self.escalation.ack_timeout
+
+    def repeat(self, role: Role) -> int:
+        return self.escalation.repeat if role.repeat is None else role.repeat
+
+    def roles_of(self, person_id: str) -> list[Role]:
+        """Every role the person holds, as primary or deputy, in plan order."""
+        return [role for role in self.roles if person_id in role.chain]
+
+    def person_by_email(self, email: str) -> Person | None:
+        wanted = email.strip().lower()
+        return next((person for person in self.people if person.email == wanted), None)
+
+    def person_by_object_id(self, object_id: str) -> Person | None:
+        return next((p for p in self.people if p.entra_object_id and p.entra_object_id == object_id), None)

@@ -1,0 +1,70 @@
+"""The readiness report of ``krisebot check``: can this plan and these settings page everyone?
+
+``assess`` is pure: it reads the plan, the settings and which people are linked to Teams,
+and lists findings. A warning means some paging would fail; notes are what is configured.
+"""
+
+from dataclasses import dataclass, field
+
+from .plan.models import Plan
+from .settings import Settings, SmsProvider
+
+
+@dataclass
+class Report:
+    """Findings in reading order. ``warnings`` block paging; ``notes`` are for information."""
+
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.warnings
+
+    def lines(self) -> list[str]:
+        status = "KLAR: alle kan nås" if self.ready else f"IKKE KLAR: {len(self.warnings)} advarsel(er) der hindrer alarmering"
+        return [
+            *(f"  ✓ {note}" for note in self.notes),
+            *(f"  ! {warning}" for warning in self.warnings),
+            status,
+        ]
+
+
+def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str]) -> Report:
+    """Every finding about ``plan`` and ``settings``; see ``Report``."""
+    report = Report()
+    report.notes.append(
+        f"Plan: {plan.organisation.title} ({len(plan.people)} personer, {len(plan.roles)} roller, "
+        f"{len(plan.deliveries)} kritiske leverancer)"
+    )
+    _channels(settings, report)
+    for role in plan.roles:
+        if not role.deputies:
+            report.warnings.append(f"Rollen «{role.name}» har ingen stedfortræder")
+    for person in plan.people:
+        roles = ", ".join(role.name for role in plan.roles_of(person.id)) or "ingen rolle"
+        if person.mobile is None:
+            report.warnings.append(f"{person.name} ({roles}) har intet mobilnummer og kan ikke nås på sms")
+        if not person.entra_object_id and person.id not in linked_person_ids:
+            report.warnings.append(
+                f"{person.name} er endnu ikke koblet til en Teams-bruger (skriv til botten i Teams, "
+                "eller sæt entra_object_id i planen)"
+            )
+    return report
+
+
+def _channels(settings: Settings, report: Report) -> None:
+    if settings.bot_app_id:
+        report.notes.append(f"Teams: bot {settings.bot_app_id} ({settings.bot_app_type}), godkendelse slået til")
+    else:
+        report.warnings.append(
+            "Teams: KRISEBOT_BOT_APP_ID er ikke sat: kun lokal afprøvning (Agents Playground), ingen godkendelse"
+        )
+    if settings.graph_client_id:
+        report.notes.append(f"Microsoft Graph: app {settings.graph_client_id} i tenant {settings.graph_tenant_id}")
+    else:
+        report.notes.append("Microsoft Graph: ikke sat op (aktivitetsfeed og mail bruges ikke)")
+    if settings.sms_provider is SmsProvider.CONSOLE:
+        report.warnings.append("SMS: console-udbyderen skriver kun sms'er i loggen: sæt KRISEBOT_SMS_PROVIDER")
+    else:
+        report.notes.append(f"SMS: {settings.sms_provider} med afsender {settings.sms_sender}")

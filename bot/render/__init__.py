@@ -1,0 +1,1 @@
+"""Rendering: cards from templates, texts in Danish and English."""

@@ -1,0 +1,85 @@
+"""Adaptive Cards from the templates in ``cards/``: pure functions from plan data to card JSON.
+
+Each ``*_card`` function builds the template's data and expands it. Templates are read once
+per process.
+"""
+
+import json
+from functools import cache
+from typing import Any
+
+from ..plan.models import Plan
+from ..plan.phones import Phone
+from ..resources import bundled
+from ..teams.commands import COMMANDS
+from .template import expand
+from .texts import Lang, say
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+@cache
+def template(name: str) -> dict[str, Any]:
+    """The parsed template ``cards/<name>.json``."""
+    return json.loads((bundled("cards") / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def render(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Expand template ``name`` with ``data``."""
+    return expand(template(name), data)
+
+
+def help_card(plan: Plan, lang: Lang) -> dict[str, Any]:
+    """The command list, generated from the command registry."""
+    return render(
+        "help",
+        {
+            "title": say(lang, "help.title", plan=plan.organisation.title),
+            "intro": say(lang, "help.intro"),
+            "commands": [{"name": c.title(lang), "description": c.description[lang]} for c in COMMANDS],
+        },
+    )
+
+
+def phone_text(phone: Phone, lang: Lang) -> str:
+    """``[29 25 65 11](tel:+4529256511) (mobil)``: tappable on a phone."""
+    return f"[{phone.display()}](tel:{phone.number}) ({say(lang, f'phone.{phone.kind.value}')})"
+
+
+def roles_card(plan: Plan, lang: Lang) -> dict[str, Any]:
+    """Every role with its holders in paging order and how to reach them; meeting places; externals."""
+    roles = []
+    for role in plan.roles:
+        holders = []
+        for n, person_id in enumerate(role.chain):
+            person = plan.person_by_id[person_id]
+            contact = [phone_text(phone, lang) for phone in person.phones]
+            if person.mobile is None:
+                contact.append(say(lang, "roles.no_sms"))
+            holders.append(
+                {
+                    "label": say(lang, "roles.primary") if n == 0 else say(lang, "roles.deputy", n=n),
+                    "name": person.name,
+                    "title": person.title,
+                    "contact": " · ".join([*contact, person.email]),
+                }
+            )
+        roles.append({"name": role.name, "function": say(lang, "roles.function", function=role.function), "holders": holders})
+    externals = [
+        {
+            "name": external.name,
+            "contact": " · ".join([phone_text(phone, lang) for phone in external.phones] + ([external.note] if external.note and not external.phones else [])),
+        }
+        for external in plan.external_participants
+    ]
+    return render(
+        "roles",
+        {
+            "title": say(lang, "roles.title", plan=plan.organisation.title),
+            "roles": roles,
+            "meetingTitle": say(lang, "roles.meeting"),
+            "meetingPlaces": [{"name": place.name, "address": place.address} for place in plan.meeting_places],
+            "externalTitle": say(lang, "roles.external"),
+            "externals": externals,
+        },
+    )

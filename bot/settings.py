@@ -1,0 +1,152 @@
+"""Typed settings from the environment and a ``.env`` file, every name prefixed ``KRISEBOT_``.
+
+With no settings at all Krisebot runs locally: SQLite file ``krisebot.db``, the bundled
+plan, the console SMS provider and no Bot Framework authentication. ``load_settings``
+validates once at start and raises SettingsError naming the first wrong setting.
+"""
+
+from enum import StrEnum
+from ipaddress import ip_address
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import SettingsError
+from .resources import default_plan_path
+
+PREFIX = "KRISEBOT_"
+
+
+class BotAppType(StrEnum):
+    """Bot registration kinds. New multi-tenant registrations are deprecated by Microsoft."""
+
+    SINGLE_TENANT = "SingleTenant"
+    USER_ASSIGNED_MSI = "UserAssignedMSI"
+    MULTI_TENANT = "MultiTenant"
+
+
+class SmsProvider(StrEnum):
+    CONSOLE = "console"
+    GATEWAYAPI = "gatewayapi"
+    TWILIO = "twilio"
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _IncompleteSettings(Exception):
+    """Raised inside validation (not a ValueError, so pydantic passes it through)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
+
+
+class Settings(BaseSettings):
+    """Every setting Krisebot reads. Field names map to ``KRISEBOT_<NAME>`` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    plan: Path = Field(default_factory=default_plan_path, description="Plan file (TOML); default: the bundled plan")
+    database: Path = Field(default=Path("krisebot.db"), description="SQLite database file of the logbog")
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on")
+    port: int = Field(default=3978, ge=1, le=65535, description="Port the HTTP server listens on")
+    public_url: AnyHttpUrl | None = Field(
+        default=None, description="The service's public https URL (webhook callbacks, links, the manifest)"
+    )
+
+    bot_app_id: str = Field(default="", description="Azure Bot app (client) id; empty turns authentication off")
+    bot_app_password: SecretStr = Field(default=SecretStr(""), description="Client secret of the bot app (SingleTenant)")
+    bot_app_type: BotAppType = Field(default=BotAppType.SINGLE_TENANT, description="SingleTenant or UserAssignedMSI")
+    bot_tenant_id: str = Field(default="", description="Entra tenant of the bot; activities from other tenants are refused")
+    bot_openid_metadata_url: AnyHttpUrl | None = Field(
+        default=None, description="Override of the Bot Framework OpenID metadata URL (sovereign clouds, tests)"
+    )
+    bot_token_issuer: str = Field(default="", description="Override of the expected Bot Framework token issuer")
+
+    graph_tenant_id: str = Field(default="", description="Entra tenant for Microsoft Graph")
+    graph_client_id: str = Field(default="", description="App registration used for Microsoft Graph")
+    graph_client_secret: SecretStr = Field(default=SecretStr(""), description="Client secret for Microsoft Graph")
+    graph_base_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://graph.microsoft.com/v1.0"), description="Graph endpoint (national clouds, tests)"
+    )
+
+    sms_provider: SmsProvider = Field(default=SmsProvider.CONSOLE, description="console, gatewayapi or twilio")
+    sms_sender: str = Field(default="Krisebot", max_length=15, description="SMS sender name or number")
+    gatewayapi_base_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://gatewayapi.eu"), description="GatewayAPI host (EU by default)"
+    )
+    gatewayapi_token: SecretStr = Field(default=SecretStr(""), description="GatewayAPI API token")
+    gatewayapi_webhook_secret: SecretStr = Field(
+        default=SecretStr(""), description="Secret that signs GatewayAPI webhooks (X-Gwapi-Signature)"
+    )
+    twilio_base_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.twilio.com"), description="Twilio API host")
+    twilio_account_sid: str = Field(default="", description="Twilio account SID")
+    twilio_auth_token: SecretStr = Field(default=SecretStr(""), description="Twilio auth token (also signs webhooks)")
+
+    alarm_token: SecretStr = Field(default=SecretStr(""), description="Bearer token(s) for POST /api/alarms, comma-separated")
+
+    @field_validator("public_url", "graph_base_url", "gatewayapi_base_url", "twilio_base_url", "bot_openid_metadata_url")
+    @classmethod
+    def _https_unless_loopback(cls, url: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        if url is not None and url.scheme != "https" and not _is_loopback(str(url)):
+            raise ValueError("skal være en https-adresse (http kun til 127.0.0.1/localhost)")
+        return url
+
+    @model_validator(mode="after")
+    def _complete_registrations(self) -> "Settings":
+        """Each configured integration must have all the settings it needs."""
+        if self.bot_app_id:
+            if not self.bot_tenant_id and self.bot_app_type is not BotAppType.MULTI_TENANT:
+                raise _IncompleteSettings("bot_tenant_id", f"kræves når KRISEBOT_BOT_APP_TYPE er {self.bot_app_type}")
+            if self.bot_app_type is not BotAppType.USER_ASSIGNED_MSI and not self.bot_app_password.get_secret_value():
+                raise _IncompleteSettings("bot_app_password", "kræves når KRISEBOT_BOT_APP_ID er sat")
+        if self.sms_provider is SmsProvider.GATEWAYAPI:
+            for name in ("gatewayapi_token", "gatewayapi_webhook_secret"):
+                if not getattr(self, name).get_secret_value():
+                    raise _IncompleteSettings(name, "kræves når KRISEBOT_SMS_PROVIDER er gatewayapi")
+        if self.sms_provider is SmsProvider.TWILIO:
+            if not self.twilio_account_sid:
+                raise _IncompleteSettings("twilio_account_sid", "kræves når KRISEBOT_SMS_PROVIDER er twilio")
+            if not self.twilio_auth_token.get_secret_value():
+                raise _IncompleteSettings("twilio_auth_token", "kræves når KRISEBOT_SMS_PROVIDER er twilio")
+        if self.graph_client_id:
+            if not self.graph_tenant_id:
+                raise _IncompleteSettings("graph_tenant_id", "kræves når KRISEBOT_GRAPH_CLIENT_ID er sat")
+            if not self.graph_client_secret.get_secret_value():
+                raise _IncompleteSettings("graph_client_secret", "kræves når KRISEBOT_GRAPH_CLIENT_ID er sat")
+        return self
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Bot Framework authentication is on exactly when a bot app id is set."""
+        return bool(self.bot_app_id)
+
+
+def env_name(field: str) -> str:
+    """``"bot_app_id"`` → ``"KRISEBOT_BOT_APP_ID"``."""
+    return PREFIX + field.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings (environment, then ``.env``); ``overrides`` win (tests)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        raise SettingsError(env_name(field), error["msg"].removeprefix("Value error, ")) from None
+    except _IncompleteSettings as exc:
+        raise SettingsError(env_name(exc.field), exc.problem) from None

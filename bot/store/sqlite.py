@@ -1,0 +1,143 @@
+"""SQLite implementation of the Store: one file, WAL journal, every commit fsynced.
+
+``synchronous=FULL`` in WAL mode makes each committed event survive a killed process and a
+power cut; the append-only rule is enforced by triggers in the schema as well as by the API.
+"""
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ..core.events import Event, EventPayload, payload_adapter, utc
+from ..errors import StoreError
+from .base import TeamsUserLink
+from .migrations import bundled_migrations, migrate, require_current
+
+_PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
+
+
+class SqliteStore:
+    """The logbog in a SQLite file. Create with ``open_store``; close with ``close``."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    async def append(self, *, at: datetime, actor: str, payload: EventPayload, crisis_id: str | None = None) -> Event:
+        moment = utc(at)
+        body = payload.model_dump_json()
+        try:
+            async with self._db.execute(
+                "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+                (moment.isoformat(), crisis_id, actor, payload.type, body),
+            ) as cursor:
+                (seq,) = await cursor.fetchone()
+            await self._db.commit()
+        except sqlite3.Error as exc:
+            await self._db.rollback()
+            raise StoreError(f"hændelsen kunne ikke gemmes: {exc}") from exc
+        return Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
+
+    async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
+        query = "SELECT seq, at, crisis_id, actor, payload FROM events WHERE seq > ?"
+        params: list[Any] = [after]
+        if crisis_id is not None:
+            query += " AND crisis_id = ?"
+            params.append(crisis_id)
+        async with self._db.execute(query + " ORDER BY seq", params) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Event(
+                seq=seq,
+                at=datetime.fromisoformat(at),
+                crisis_id=crisis,
+                actor=actor,
+                payload=payload_adapter.validate_json(payload),
+            )
+            for seq, at, crisis, actor, payload in rows
+        ]
+
+    async def save_conversation_reference(self, *, key: str, reference: dict[str, Any], at: datetime) -> None:
+        await self._write(
+            "INSERT INTO conversation_references (key, reference, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at",
+            (key, json.dumps(reference, sort_keys=True), utc(at).isoformat()),
+        )
+
+    async def conversation_reference(self, *, key: str) -> dict[str, Any] | None:
+        async with self._db.execute("SELECT reference FROM conversation_references WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return json.loads(row[0]) if row else None
+
+    async def link_teams_user(self, *, link: TeamsUserLink, at: datetime) -> None:
+        await self._write(
+            "INSERT INTO teams_users (teams_user_id, aad_object_id, upn, person_id, linked_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (teams_user_id) DO UPDATE SET aad_object_id = excluded.aad_object_id, "
+            "upn = excluded.upn, person_id = excluded.person_id, linked_at = excluded.linked_at",
+            (link.teams_user_id, link.aad_object_id, link.upn, link.person_id, utc(at).isoformat()),
+        )
+
+    async def teams_user(self, *, teams_user_id: str) -> TeamsUserLink | None:
+        async with self._db.execute(
+            "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users WHERE teams_user_id = ?",
+            (teams_user_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return TeamsUserLink(*row) if row else None
+
+    async def linked_person_ids(self) -> set[str]:
+        async with self._db.execute("SELECT DISTINCT person_id FROM teams_users") as cursor:
+            return {person_id for (person_id,) in await cursor.fetchall()}
+
+    async def ping(self) -> None:
+        try:
+            async with self._db.execute("SELECT 1") as cursor:
+                await cursor.fetchone()
+        except (sqlite3.Error, ValueError) as exc:
+            raise StoreError(f"databasen svarer ikke: {exc}") from exc
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        try:
+            await self._db.execute(sql, params)
+            await self._db.commit()
+        except sqlite3.Error as exc:
+            await self._db.rollback()
+            raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+
+
+async def open_store(path: Path, *, read_only: bool = False) -> SqliteStore:
+    """Open the database at ``path`` and bring its schema up to date (creating it if needed).
+
+    ``read_only`` opens an existing database without writing anything, not even a
+    migration; it raises StoreError if the schema is not the current one.
+    """
+    path = Path(path)
+    try:
+        if read_only:
+            db = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"databasen {path} kan ikke åbnes: {exc}") from exc
+    try:
+        if read_only:
+            await require_current(db, bundled_migrations())
+        else:
+            for pragma in _PRAGMAS:
+                await db.execute(f"PRAGMA {pragma}")
+            await migrate(db, bundled_migrations())
+    except sqlite3.Error as exc:
+        await db.close()
+        raise StoreError(f"databasen {path} kan ikke bruges: {exc}") from exc
+    except StoreError:
+        await db.close()
+        raise
+    return SqliteStore(db, path)

@@ -1,0 +1,76 @@
+"""The command registry: every text command the bot understands, in Danish with English aliases.
+
+Plain data with no botbuilder import: the help card and the Teams manifest's command menu
+are generated from ``COMMANDS``, so what users are offered is what the bot understands.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CommandName(StrEnum):
+    HELP = "hjælp"
+    ROLES = "roller"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command: its Danish name, the other words that invoke it, and what it does per language."""
+
+    name: CommandName
+    aliases: tuple[str, ...]
+    description: dict[str, str]
+    members_only: bool
+
+    def title(self, lang: str) -> str:
+        """The word shown to a user of ``lang`` (the English alias for English)."""
+        return self.aliases[0] if lang == "en" and self.aliases else self.name.value
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        CommandName.HELP,
+        ("help", "hjaelp", "?"),
+        {"da": "Vis hvad jeg kan", "en": "Show what I can do"},
+        members_only=False,
+    ),
+    Command(
+        CommandName.ROLES,
+        ("roles",),
+        {"da": "Kriseplanens roller, hvem der har dem, og hvordan de nås", "en": "The plan's roles, who holds them and how to reach them"},
+        members_only=True,
+    ),
+    Command(
+        CommandName.STATUS,
+        (),
+        {"da": "Aktive kriser og deres situationsbillede", "en": "Active crises and their situation picture"},
+        members_only=True,
+    ),
+)
+
+
+def _fold(word: str) -> str:
+    """Lower-case and NFC-normalise, so ``Hjælp``, ``hjælp`` and ``HJÆLP`` match."""
+    return unicodedata.normalize("NFC", word.strip().lower())
+
+
+_LOOKUP = {_fold(word): command for command in COMMANDS for word in (command.name.value, *command.aliases)}
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCommand:
+    command: Command
+    argument: str
+
+
+def parse(text: str) -> ParsedCommand | None:
+    """The command that ``text`` starts with and the rest of the text; None if it names no command."""
+    words = _SPACE.split(text.strip(), maxsplit=1)
+    command = _LOOKUP.get(_fold(words[0])) if words[0] else None
+    if command is None:
+        return None
+    return ParsedCommand(command, words[1].strip() if len(words) > 1 else "")

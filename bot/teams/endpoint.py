@@ -1,0 +1,60 @@
+"""``POST /api/messages``: validate, authenticate, and hand the activity to the bot.
+
+Written by hand instead of ``CloudAdapter.process``, which answers 500 to every Universal
+Action invoke (it serialises the invoke body twice). Every refusal is a 4xx with a reason,
+logged at warning level without the token or the message text, and nothing is written.
+"""
+
+import json
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from pydantic import ValidationError
+
+from ..http_errors import read_limited, refuse
+from .inbound import ACTIVITY_TYPES, MAX_BODY, InboundActivity
+
+
+@dataclass(frozen=True)
+class TeamsEndpoint:
+    """What the messages route needs: authentication, the adapter, the bot and the tenant rule."""
+
+    auth: ConfigurationBotFrameworkAuthentication
+    adapter: CloudAdapter
+    bot: ActivityHandler
+    auth_enabled: bool
+    tenant_id: str
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await read_limited(request, MAX_BODY)
+        if body is None:
+            return refuse(request, 413, f"aktiviteten er større end {MAX_BODY // 1024} KB")
+        try:
+            inbound = InboundActivity.model_validate_json(body)
+        except ValidationError as exc:
+            return refuse(request, 400, f"ugyldig aktivitet: {_first_problem(exc)}")
+        if inbound.type not in ACTIVITY_TYPES:
+            return refuse(request, 400, f"ukendt aktivitetstype {inbound.type[:40]!r}")
+        header = request.headers.get("Authorization", "")
+        if self.auth_enabled and not header:
+            return refuse(request, 401, "mangler Authorization-header")
+        activity = Activity().deserialize(json.loads(body))
+        try:
+            authenticated = await self.auth.authenticate_request(activity, header)
+        except Exception as exc:  # botbuilder raises PermissionError, AttributeError, jwt errors…: all mean 401
+            return refuse(request, 401, f"token afvist ({type(exc).__name__})")
+        if self.tenant_id and inbound.tenant_id != self.tenant_id:
+            return refuse(request, 403, "aktiviteten kommer fra en ukendt tenant")
+        response = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+        if response is None:
+            return web.Response(status=201)
+        return web.json_response(response.body, status=response.status)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
