@@ -1,0 +1,71 @@
+"""The real Krisebot app on a free port, with a fake Bot Connector behind it."""
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import STORE, create_app
+from bot.plan import load_plan
+from bot.resources import default_plan_path
+from bot.settings import Settings, load_settings
+from bot.store import Store
+from tests.fakes.connector import FakeConnector
+
+from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, register
+
+
+class Krisebot:
+    """A running Krisebot as a test sees it: post activities, read the store."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    @property
+    def store(self) -> Store:
+        return self.client.app[STORE]
+
+    async def post(self, activity: Any, *, headers: dict[str, str] | None = None, raw: bytes | None = None):
+        if raw is not None:
+            return await self.client.post("/api/messages", data=raw, headers=headers or {})
+        return await self.client.post("/api/messages", json=activity, headers=headers or {})
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with FakeConnector() as fake:
+        register(fake, JESPER, CLAUS, OUTSIDER)
+        yield fake
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings on a fresh database in ``tmp_path``; keyword arguments override."""
+
+    def make(**overrides: Any) -> Settings:
+        return load_settings(_env_file=None, database=tmp_path / "krisebot.db", **overrides)
+
+    return make
+
+
+@pytest.fixture
+async def start_bot() -> AsyncIterator[Callable[[Settings], Any]]:
+    """Start the real app for some settings; every started app is closed after the test."""
+    clients: list[TestClient] = []
+
+    async def start(settings: Settings) -> Krisebot:
+        client = TestClient(TestServer(create_app(settings, load_plan(default_plan_path()))))
+        await client.start_server()
+        clients.append(client)
+        return Krisebot(client)
+
+    yield start
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def bot(settings_for, start_bot) -> AsyncIterator[Krisebot]:
+    yield await start_bot(settings_for())

@@ -1,0 +1,61 @@
+"""Teams activities as the Teams channel posts them to a bot (shapes from the Teams docs)."""
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+TENANT = "5d6a8f1e-0000-4000-8000-5712ae5c0000"
+BOT_ID = "28:krisebot"
+_ids = itertools.count(1_700_000_000_000)
+
+
+@dataclass(frozen=True)
+class TeamsUser:
+    """A Teams user: the channel's id for them, their Entra object id, UPN and display name."""
+
+    id: str
+    aad_object_id: str
+    upn: str
+    name: str
+
+    @property
+    def chat_id(self) -> str:
+        return f"a:1personal-{self.aad_object_id}"
+
+
+JESPER = TeamsUser("29:1jesper", "aad-jesper", "jesper@struer.dk", "Jesper Thyrring Møller")
+CLAUS = TeamsUser("29:1cvo", "aad-cvo", "CVO@struer.dk", "Claus Vagn Ohrt")
+OUTSIDER = TeamsUser("29:1outsider", "aad-outsider", "anne@example.org", "Anne Andersen")
+
+
+def personal(
+    user: TeamsUser, service_url: str, *, type: str = "message", text: str | None = None,
+    locale: str = "da-DK", tenant: str = TENANT, **extra: Any,
+) -> dict[str, Any]:
+    """An activity from ``user`` in their 1:1 chat with the bot."""
+    activity: dict[str, Any] = {
+        "type": type,
+        "id": str(next(_ids)),
+        "timestamp": "2026-11-28T08:15:00.000Z",
+        "serviceUrl": service_url,
+        "channelId": "msteams",
+        "from": {"id": user.id, "name": user.name, "aadObjectId": user.aad_object_id},
+        "conversation": {"conversationType": "personal", "tenantId": tenant, "id": user.chat_id},
+        "recipient": {"id": BOT_ID, "name": "Krisebot"},
+        "locale": locale,
+        "channelData": {"tenant": {"id": tenant}},
+        "entities": [{"type": "clientInfo", "locale": locale, "country": "DK", "platform": "Web"}],
+        **extra,
+    }
+    if text is not None:
+        activity.update(text=text, textFormat="plain")
+    return activity
+
+
+def register(connector: Any, *users: TeamsUser) -> None:
+    """Make the fake Connector's member lookup know ``users``."""
+    for user in users:
+        connector.add_member(
+            user.id, name=user.name, aad_object_id=user.aad_object_id,
+            user_principal_name=user.upn, email=user.upn.lower(), tenant_id=TENANT,
+        )
