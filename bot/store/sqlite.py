@@ -4,6 +4,7 @@
 power cut; the append-only rule is enforced by triggers in the schema as well as by the API.
 """
 
+import asyncio
 import json
 import sqlite3
 from datetime import datetime
@@ -26,20 +27,24 @@ class SqliteStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        # One write transaction at a time on the shared connection: a failing write's rollback
+        # must not undo another coroutine's insert before that one commits.
+        self._writing = asyncio.Lock()
 
     async def append(self, *, at: datetime, actor: str, payload: EventPayload, crisis_id: str | None = None) -> Event:
         moment = utc(at)
         body = payload.model_dump_json()
-        try:
-            async with self._db.execute(
-                "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-                (moment.isoformat(), crisis_id, actor, payload.type, body),
-            ) as cursor:
-                (seq,) = await cursor.fetchone()
-            await self._db.commit()
-        except sqlite3.Error as exc:
-            await self._db.rollback()
-            raise StoreError(f"hændelsen kunne ikke gemmes: {exc}") from exc
+        async with self._writing:
+            try:
+                async with self._db.execute(
+                    "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+                    (moment.isoformat(), crisis_id, actor, payload.type, body),
+                ) as cursor:
+                    (seq,) = await cursor.fetchone()
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"hændelsen kunne ikke gemmes: {exc}") from exc
         return Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
@@ -104,12 +109,13 @@ class SqliteStore:
         await self._db.close()
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        try:
-            await self._db.execute(sql, params)
-            await self._db.commit()
-        except sqlite3.Error as exc:
-            await self._db.rollback()
-            raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+        async with self._writing:
+            try:
+                await self._db.execute(sql, params)
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
 
 
 async def open_store(path: Path, *, read_only: bool = False) -> SqliteStore:

@@ -49,6 +49,25 @@ async def test_a_valid_channel_token_is_accepted(secured_bot, connector, issuer)
     assert await remembered(secured_bot)
 
 
+async def test_a_managed_identity_registration_checks_tokens_too(settings_for, start_bot, connector, issuer) -> None:
+    bot = await start_bot(
+        settings_for(
+            bot_app_id=APP_ID,
+            bot_app_type="UserAssignedMSI",
+            bot_tenant_id=TENANT,
+            bot_openid_metadata_url=issuer.metadata_url,
+            bot_token_issuer=issuer.issuer,
+        )
+    )
+    good = issuer.token(audience=APP_ID, service_url=connector.url)
+    forged = issuer.forged_token(audience=APP_ID, service_url=connector.url)
+
+    assert (await bot.post(installed(connector), headers={"Authorization": f"Bearer {forged}"})).status == 401
+    assert not await remembered(bot)
+    assert (await bot.post(installed(connector), headers={"Authorization": f"Bearer {good}"})).status == 201
+    assert await remembered(bot)
+
+
 @pytest.mark.parametrize(
     "authorization",
     [

@@ -1,10 +1,12 @@
 """The SQLite logbog store: what an operator relies on when the bot, the disk or the process fails."""
 
+import asyncio
 import signal
 import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import get_args
@@ -30,7 +32,9 @@ LATEST = max(int(path.name[:4]) for path in SCHEMA.glob("*.sql"))
 
 T0 = datetime(2024, 3, 1, 14, 30, tzinfo=timezone(timedelta(hours=1)))
 PAYLOADS = [
-    AlarmRaised(source="sms", deliveries=["vand", "el"], description="Oversvømmelse i kælderen", reporter_phone="+4520304050"),
+    AlarmRaised(
+        source="sms", deliveries=["vand", "el"], description="Oversvømmelse i kælderen", reporter_phone="+4520304050"
+    ),
     LogEntryAdded(kind=LogEntryKind.BESLUTNING, text="Rådhuset evakueres – æøå"),
     PageSent(person="p-anne", roles=["krisestabschef"], channel="sms", provider_id="msg-17"),
     Acknowledged(person="p-anne", roles=["krisestabschef", "logfører"], via="teams"),
@@ -41,13 +45,18 @@ def note(text: str) -> LogEntryAdded:
     return LogEntryAdded(kind=LogEntryKind.HANDLING, text=text)
 
 
+def raw_connection(path: Path) -> closing[sqlite3.Connection]:
+    """A plain sqlite3 connection to the file, as an operator's tool would open it."""
+    return closing(sqlite3.connect(path))
+
+
 def pragma(path: Path, name: str) -> object:
-    with sqlite3.connect(path) as raw:
+    with raw_connection(path) as raw:
         return raw.execute(f"PRAGMA {name}").fetchone()[0]
 
 
 def tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as raw:
+    with raw_connection(path) as raw:
         return {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
@@ -107,6 +116,19 @@ async def test_naive_time_is_refused_and_writes_nothing(store: SqliteStore) -> N
     assert (await store.append(at=T0, actor="system", payload=note("med tidszone"))).seq == 1
 
 
+async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqliteStore) -> None:
+    """Handlers run concurrently: one write failing must not roll back events already reported as stored."""
+    broken = TeamsUserLink("29:ukendt", None, None, None)  # type: ignore[arg-type]  # person_id is NOT NULL
+    appends = [store.append(at=T0, actor="system", payload=note(f"samtidig {i}")) for i in range(4)]
+
+    a, b, failed, c, d = await asyncio.gather(
+        *appends[:2], store.link_teams_user(link=broken, at=T0), *appends[2:], return_exceptions=True
+    )
+
+    assert isinstance(failed, StoreError)
+    assert await store.events() == [a, b, c, d]
+
+
 # --- append-only ----------------------------------------------------------------------------
 
 
@@ -116,7 +138,7 @@ async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqliteStore,
     await store.append(at=T0, actor="person:p2", payload=note("anden"), crisis_id="krise-1")
     before = await store.events()
 
-    with sqlite3.connect(db_path) as raw, pytest.raises(sqlite3.IntegrityError, match="logbogen kan kun tilføjes til"):
+    with raw_connection(db_path) as raw, pytest.raises(sqlite3.IntegrityError, match="logbogen kan kun tilføjes til"):
         raw.execute(sql)
 
     assert await store.events() == before
@@ -147,7 +169,7 @@ async def test_reopening_keeps_data_and_does_not_reapply_migrations(db_path: Pat
 @pytest.mark.parametrize("read_only", [False, True])
 async def test_database_from_a_newer_krisebot_is_refused(db_path: Path, read_only: bool) -> None:
     await (await open_store(db_path)).close()
-    with sqlite3.connect(db_path) as raw:
+    with raw_connection(db_path) as raw:
         raw.execute(f"PRAGMA user_version = {LATEST + 1}")
 
     with pytest.raises(StoreError):
@@ -173,4 +195,124 @@ async def test_read_only_store_reads_but_never_writes(db_path: Path) -> None:
         await reader.close()
 
     assert db_path.read_bytes() == content
-    assert pragma(db_path, "SELECT count(*) FROM events".replace("SELECT", "").strip() and "user_version") == LATEST
+    with raw_connection(db_path) as raw:
+        assert raw.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+        assert raw.execute("SELECT count(*) FROM teams_users").fetchone()[0] == 1
+
+
+async def test_read_only_store_refuses_an_older_schema_without_migrating_it(db_path: Path) -> None:
+    with raw_connection(db_path) as raw:
+        raw.execute("CREATE TABLE fra_en_gammel_version (x INTEGER)")
+
+    with pytest.raises(StoreError):
+        await open_store(db_path, read_only=True)
+
+    assert pragma(db_path, "user_version") == 0
+    assert tables(db_path) == {"fra_en_gammel_version"}
+
+
+async def test_read_only_store_does_not_create_a_missing_database(db_path: Path) -> None:
+    with pytest.raises(StoreError):
+        await open_store(db_path, read_only=True)
+
+    assert not db_path.exists()
+
+
+async def test_failed_migration_leaves_the_previous_version_and_no_partial_tables(db_path: Path) -> None:
+    good = Migration(1, "0001_a", "CREATE TABLE a (x INTEGER);")
+    broken = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (;")
+    fixed = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (x INTEGER);")
+
+    async with aiosqlite.connect(db_path) as db:
+        with pytest.raises(sqlite3.Error):
+            await migrate(db, [good, broken])
+        assert not db.in_transaction
+
+    assert pragma(db_path, "user_version") == 1
+    assert tables(db_path) == {"a"}
+
+    async with aiosqlite.connect(db_path) as db:
+        assert await migrate(db, [good, fixed]) == 2
+    assert tables(db_path) == {"a", "b", "c"}
+
+
+# --- conversation references and Teams users ------------------------------------------------
+
+
+async def test_conversation_reference_is_saved_overwritten_and_survives_a_restart(db_path: Path) -> None:
+    first = {"serviceUrl": "https://smba.example/emea/", "conversation": {"id": "a:1chat"}, "user": {"id": "29:anne"}}
+    second = {"serviceUrl": "https://smba.example/emea/", "conversation": {"id": "a:2chat"}}
+
+    store = await open_store(db_path)
+    await store.save_conversation_reference(key="user:29:anne", reference=first, at=T0)
+    assert await store.conversation_reference(key="user:29:anne") == first
+    await store.save_conversation_reference(key="user:29:anne", reference=second, at=T0 + timedelta(hours=1))
+    await store.close()
+
+    store = await open_store(db_path)
+    try:
+        assert await store.conversation_reference(key="user:29:anne") == second
+        assert await store.conversation_reference(key="user:29:ukendt") is None
+    finally:
+        await store.close()
+
+
+async def test_teams_user_can_be_linked_and_relinked(store: SqliteStore) -> None:
+    anne = TeamsUserLink("29:anne", "aad-anne", "anne@kommune.dk", "p-anne")
+    bo = TeamsUserLink("29:bo", None, None, "p-bo")
+    await store.link_teams_user(link=anne, at=T0)
+    await store.link_teams_user(link=bo, at=T0)
+    assert await store.teams_user(teams_user_id="29:anne") == anne
+    assert await store.linked_person_ids() == {"p-anne", "p-bo"}
+
+    relinked = TeamsUserLink("29:anne", "aad-anne", "anne.ny@kommune.dk", "p-carl")
+    await store.link_teams_user(link=relinked, at=T0 + timedelta(days=1))
+
+    assert await store.teams_user(teams_user_id="29:anne") == relinked
+    assert await store.teams_user(teams_user_id="29:ukendt") is None
+    assert await store.linked_person_ids() == {"p-carl", "p-bo"}
+
+
+# --- crash safety ---------------------------------------------------------------------------
+
+
+def kill_writer_after(path: Path, lines: int) -> tuple[int, list[int]]:
+    """SIGKILL store_writer.py once it has reported ``lines`` commits; return its pid and every seq it printed."""
+    writer = subprocess.Popen(
+        [sys.executable, str(WRITER), str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    printed: list[int] = []
+    while len(printed) < lines:
+        line = writer.stdout.readline()
+        if not line:
+            pytest.fail(f"skriveren stoppede af sig selv: {writer.communicate()[1]}")
+        printed.append(int(line))
+    writer.kill()
+    rest, errors = writer.communicate(timeout=5)
+    assert writer.returncode == -signal.SIGKILL, errors
+    return writer.pid, printed + [int(seq) for seq in rest.split()]
+
+
+async def test_killed_writer_loses_no_committed_event(db_path: Path) -> None:
+    """Every seq the writer saw committed survives SIGKILL, with no gap, three times over."""
+    stored = 0
+    for lines in (150, 300, 220):
+        pid, printed = kill_writer_after(db_path, lines)
+
+        store = await open_store(db_path)
+        try:
+            assert pragma(db_path, "integrity_check") == "ok"
+            events = await store.events()
+            assert [event.seq for event in events] == list(range(1, len(events) + 1))
+            assert printed == list(range(stored + 1, stored + 1 + len(printed)))
+            texts = {event.seq: event.payload.text for event in events}
+            for n, seq in enumerate(printed):
+                assert texts[seq] == f"linje {n} fra skriver {pid}"
+            unreported = events[printed[-1] :]
+            assert [event.payload.text for event in unreported] in ([], [f"linje {len(printed)} fra skriver {pid}"])
+
+            after = await store.append(at=T0, actor="system", payload=note("efter nedbruddet"))
+            assert after.seq == len(events) + 1
+            stored = after.seq
+        finally:
+            await store.close()
