@@ -11,10 +11,10 @@ import sys
 
 from aiohttp import web
 
-from .errors import ConfigurationError, StoreError
+from .errors import ConfigurationError, SettingsError, StoreError
 from .plan import load_plan
 from .readiness import assess
-from .settings import load_settings
+from .settings import env_name, load_settings
 from .store import open_store
 
 
@@ -39,7 +39,10 @@ def _serve() -> int:
     plan = load_plan(settings.plan)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("krisebot").info("starting on %s:%s with plan %s", settings.host, settings.port, settings.plan)
-    web.run_app(create_app(settings, plan), host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(create_app(settings, plan), host=settings.host, port=settings.port, print=None)
+    except OSError as exc:
+        raise SettingsError(env_name("port"), f"kan ikke lytte på {settings.host}:{settings.port}: {exc.strerror}") from None
     return 0
 
 

@@ -14,6 +14,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import SettingsError
+from .validation import danish
 from .resources import default_plan_path
 
 PREFIX = "KRISEBOT_"
@@ -56,7 +57,8 @@ class Settings(BaseSettings):
     """Every setting Krisebot reads. Field names map to ``KRISEBOT_<NAME>`` variables."""
 
     model_config = SettingsConfigDict(
-        env_prefix=PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_prefix=PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     plan: Path = Field(default_factory=default_plan_path, description="Plan file (TOML); default: the bundled plan")
@@ -147,6 +149,6 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "settings"
-        raise SettingsError(env_name(field), error["msg"].removeprefix("Value error, ")) from None
+        raise SettingsError(env_name(field), danish(error)) from None
     except _IncompleteSettings as exc:
         raise SettingsError(env_name(exc.field), exc.problem) from None

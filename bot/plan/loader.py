@@ -6,18 +6,15 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import PlanError
+from ..validation import danish, field_path
 from .models import Plan
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc)
 
 
 def load_plan(path: Path) -> Plan:
     """Read and validate the plan at ``path``.
 
     Raises PlanError for a missing or unreadable file, TOML syntax errors, schema errors
-    (each with its dotted field path, e.g. ``people.2.phones.0.number``) and bad
+    (each with its dotted field path, e.g. ``people.2.phones.0``) and bad
     cross-references (unknown people or roles, duplicate ids).
     """
     where = str(path)
@@ -32,15 +29,8 @@ def load_plan(path: Path) -> Plan:
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
-        problems = [(_field_path(error["loc"]), _message(error)) for error in exc.errors()]
+        problems = [(field_path(error["loc"]), danish(error)) for error in exc.errors()]
         raise PlanError(where, problems) from None
     except PlanError as exc:
         raise PlanError(where, exc.problems) from None
 
-
-def _message(error: dict) -> str:
-    if error["type"] == "missing":
-        return "mangler"
-    if error["type"] == "extra_forbidden":
-        return "ukendt felt"
-    return error["msg"].removeprefix("Value error, ")

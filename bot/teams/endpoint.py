@@ -15,6 +15,7 @@ from botbuilder.schema import Activity
 from pydantic import ValidationError
 
 from ..http_errors import read_limited, refuse
+from ..validation import danish, field_path
 from .inbound import ACTIVITY_TYPES, MAX_BODY, InboundActivity
 
 
@@ -56,5 +57,5 @@ class TeamsEndpoint:
 
 def _first_problem(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"])
-    return f"{where}: {error['msg']}" if where else error["msg"]
+    where = field_path(error["loc"])
+    return f"{where}: {danish(error)}" if where else danish(error)

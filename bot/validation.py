@@ -1,0 +1,41 @@
+"""Validation errors in Danish: one readable sentence per pydantic error, for plans and settings."""
+
+from typing import Any
+
+_MESSAGES = {
+    "missing": "mangler",
+    "extra_forbidden": "ukendt felt",
+    "int_parsing": "skal være et heltal",
+    "int_type": "skal være et heltal",
+    "int_from_float": "skal være et heltal",
+    "string_type": "skal være tekst",
+    "list_type": "skal være en liste",
+    "model_type": "skal være en tabel",
+    "dict_type": "skal være en tabel",
+    "bool_parsing": "skal være true eller false",
+    "bool_type": "skal være true eller false",
+    "enum": "skal være en af: {expected}",
+    "literal_error": "skal være en af: {expected}",
+    "greater_than_equal": "skal være mindst {ge}",
+    "less_than_equal": "må højst være {le}",
+    "string_pattern_mismatch": "har et ugyldigt format (tilladt: {pattern})",
+    "string_too_short": "må ikke være tom",
+    "string_too_long": "må højst være {max_length} tegn",
+    "too_short": "skal have mindst {min_length} element(er)",
+    "url_parsing": "er ikke en gyldig adresse",
+    "url_scheme": "skal være en http- eller https-adresse",
+    "url_type": "er ikke en gyldig adresse",
+}
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``("people", 2, "email")`` → ``"people.2.email"``."""
+    return ".".join(str(part) for part in loc)
+
+
+def danish(error: Any) -> str:
+    """The Danish sentence for one entry of ``ValidationError.errors()``."""
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return template.format(**error.get("ctx", {}))

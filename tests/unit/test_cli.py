@@ -1,0 +1,113 @@
+"""The ``krisebot`` console command, run for real: exit codes, the readiness report, one-line errors."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.plans import READY_PLAN, write_plan
+
+KRISEBOT = Path(sys.executable).with_name("krisebot")
+
+
+READY_SETTINGS = {
+    "KRISEBOT_SMS_PROVIDER": "gatewayapi",
+    "KRISEBOT_GATEWAYAPI_TOKEN": "token",
+    "KRISEBOT_GATEWAYAPI_WEBHOOK_SECRET": "webhook-secret",
+    "KRISEBOT_BOT_APP_ID": "00000000-0000-0000-0000-000000000b07",
+    "KRISEBOT_BOT_TENANT_ID": "00000000-0000-0000-0000-0000000000te",
+    "KRISEBOT_BOT_APP_PASSWORD": "bot-password",
+}
+
+
+def krisebot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script in ``tmp_path`` with only the given KRISEBOT_ variables."""
+    environment = {name: value for name, value in os.environ.items() if not name.upper().startswith("KRISEBOT_")}
+    environment.update(env)
+    return subprocess.run(
+        [str(KRISEBOT), *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def _broken_plan(tmp_path: Path) -> Path:
+    return write_plan(tmp_path, READY_PLAN.replace('primary = "anna"', 'primary = "carl"'), "broken.toml")
+
+
+def test_check_bundled_plan_warns_and_exits_1(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "check")
+    assert result.returncode == 1, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.lstrip().startswith("!")]
+    assert any("Claus Vagn Ohrt" in line and "kan ikke nås på sms" in line for line in warnings)
+    assert not any("Jesper Thyrring Møller" in line and "sms" in line for line in warnings)
+    assert any("console" in line and "KRISEBOT_SMS_PROVIDER" in line for line in warnings)
+    assert result.stdout.splitlines()[-1].startswith("IKKE KLAR")
+    assert not (tmp_path / "krisebot.db").exists(), "check must not create the logbog"
+
+
+def test_check_broken_plan_is_one_line_and_exits_2(tmp_path: Path) -> None:
+    plan = _broken_plan(tmp_path)
+    result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan))
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert str(plan) in line and "roles.0.primary" in line and "ukendt person 'carl'" in line
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_check_wrong_setting_is_one_line_and_exits_2(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "check", KRISEBOT_PORT="abc")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "KRISEBOT_PORT" in line
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_check_ready_plan_exits_0(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path, READY_PLAN, "ready.toml")
+    result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan), **READY_SETTINGS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("KLAR")
+    assert not any(line.lstrip().startswith("!") for line in lines)
+    assert any("gatewayapi" in line for line in lines)
+    assert READY_SETTINGS["KRISEBOT_BOT_APP_PASSWORD"] not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"KRISEBOT_PORT": "abc"}, {"KRISEBOT_SMS_PROVIDER": "twilio"}],
+    ids=["port", "incomplete-twilio"],
+)
+def test_serve_with_wrong_setting_exits_2_without_traceback(tmp_path: Path, env: dict[str, str]) -> None:
+    result = krisebot(tmp_path, "serve", **env)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("krisebot: KRISEBOT_")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_with_broken_plan_exits_2(tmp_path: Path) -> None:
+    plan = _broken_plan(tmp_path)
+    result = krisebot(tmp_path, "serve", KRISEBOT_PLAN=str(plan))
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert str(plan) in line and "roles.0.primary" in line
+
+
+def test_serve_on_a_busy_port_names_the_port_and_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        result = krisebot(tmp_path, "serve", KRISEBOT_PORT=port)
+    assert result.returncode == 2
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("krisebot:")]
+    assert "KRISEBOT_PORT" in line and port in line
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_wrong_setting_is_explained_in_danish(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "check", KRISEBOT_PORT="abc")
+    assert result.stderr.strip() == "krisebot: KRISEBOT_PORT: skal være et heltal"
