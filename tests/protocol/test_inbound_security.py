@@ -19,17 +19,20 @@ def issuer() -> Iterator[FakeTokenIssuer]:
         yield fake
 
 
+def secured(settings_for, issuer: FakeTokenIssuer, **registration):
+    """Settings with authentication on, trusting ``issuer``'s tokens."""
+    return settings_for(
+        bot_app_id=APP_ID,
+        bot_tenant_id=TENANT,
+        bot_openid_metadata_url=issuer.metadata_url,
+        bot_token_issuer=issuer.issuer,
+        **registration,
+    )
+
+
 @pytest.fixture
 async def secured_bot(settings_for, start_bot, issuer: FakeTokenIssuer):
-    return await start_bot(
-        settings_for(
-            bot_app_id=APP_ID,
-            bot_app_password="not-a-real-secret",
-            bot_tenant_id=TENANT,
-            bot_openid_metadata_url=issuer.metadata_url,
-            bot_token_issuer=issuer.issuer,
-        )
-    )
+    return await start_bot(secured(settings_for, issuer, bot_app_password="not-a-real-secret"))
 
 
 def installed(connector: FakeConnector) -> dict:
@@ -50,15 +53,7 @@ async def test_a_valid_channel_token_is_accepted(secured_bot, connector, issuer)
 
 
 async def test_a_managed_identity_registration_checks_tokens_too(settings_for, start_bot, connector, issuer) -> None:
-    bot = await start_bot(
-        settings_for(
-            bot_app_id=APP_ID,
-            bot_app_type="UserAssignedMSI",
-            bot_tenant_id=TENANT,
-            bot_openid_metadata_url=issuer.metadata_url,
-            bot_token_issuer=issuer.issuer,
-        )
-    )
+    bot = await start_bot(secured(settings_for, issuer, bot_app_type="UserAssignedMSI"))
     good = issuer.token(audience=APP_ID, service_url=connector.url)
     forged = issuer.forged_token(audience=APP_ID, service_url=connector.url)
 
