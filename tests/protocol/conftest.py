@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import STORE, create_app
-from bot.plan import load_plan
+from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from bot.settings import Settings, load_settings
 from bot.store import Store
@@ -52,11 +52,11 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture
 async def start_bot() -> AsyncIterator[Callable[[Settings], Any]]:
-    """Start the real app for some settings; every started app is closed after the test."""
+    """Start the real app for some settings (and the bundled plan unless given); closed after the test."""
     clients: list[TestClient] = []
 
-    async def start(settings: Settings) -> Krisebot:
-        client = TestClient(TestServer(create_app(settings, load_plan(default_plan_path()))))
+    async def start(settings: Settings, plan: Plan | None = None) -> Krisebot:
+        client = TestClient(TestServer(create_app(settings, plan or load_plan(default_plan_path()))))
         await client.start_server()
         clients.append(client)
         return Krisebot(client)

@@ -2,6 +2,8 @@
 
 import json
 
+from bot.plan import Plan, load_plan
+from bot.resources import default_plan_path
 from bot.teams.handler import reference_key
 from tests.fakes.connector import FakeConnector
 
@@ -109,3 +111,17 @@ async def test_a_restart_keeps_who_is_who_and_where_they_chat(settings_for, star
     assert len(connector.cards(CLAUS.chat_id)) == 1
     assert len([r for r in connector.requests if r.operation == "get_conversation_member"]) == 1
     assert await second.store.conversation_reference(key=reference_key(CLAUS.id)) is not None
+
+
+async def test_a_person_with_an_entra_object_id_in_the_plan_needs_no_member_lookup(
+    settings_for, start_bot, connector: FakeConnector
+) -> None:
+    data = load_plan(default_plan_path()).model_dump(mode="json")
+    next(p for p in data["people"] if p["id"] == "jesper")["entra_object_id"] = JESPER.aad_object_id
+    bot = await start_bot(settings_for(), Plan.model_validate(data))
+
+    await bot.post(personal(JESPER, connector.url, text="status"))
+
+    assert connector.texts(JESPER.chat_id) == ["Der er ingen aktiv krise."]
+    assert [r for r in connector.requests if r.operation == "get_conversation_member"] == []
+    assert (await bot.store.teams_user(teams_user_id=JESPER.id)).person_id == "jesper"
