@@ -2,8 +2,12 @@
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
+
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+"""The time zone people read times in: cards, SMS and the exported logbog."""
 
 
 def system_clock() -> datetime:

@@ -25,14 +25,111 @@ class LogEntryKind(StrEnum):
     UNDLADELSE = "undladelse"
 
 
+class TriageDecision(StrEnum):
+    """The IT head's assessment of an alarm."""
+
+    INFORM_DIRECTOR = "inform_director"
+    NOT_CRITICAL = "not_critical"
+
+
+class DirectorDecision(StrEnum):
+    """The director's decision once informed."""
+
+    ACTIVATE = "activate"
+    INFORM_MANAGEMENT = "inform_management"
+    NO_ACTION = "no_action"
+
+
+class PagePurpose(StrEnum):
+    """Why someone was paged; decides which card (or SMS text) they get."""
+
+    TRIAGE = "triage"
+    DIRECTOR = "director"
+    SUMMONS = "summons"
+    INFORM = "inform"
+    TOP_STAFF = "top_staff"
+
+
 class AlarmRaised(_Payload):
-    """A critical alarm: the start of a crisis."""
+    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
     deliveries: list[str] = []
-    description: str
+    description: str = Field(min_length=1, max_length=4000)
+    reporter: str | None = None
     reporter_phone: str | None = None
+
+
+class PageSent(_Payload):
+    """A page left Krisebot on one channel."""
+
+    type: Literal["page_sent"] = "page_sent"
+    person: str
+    roles: list[str]
+    purpose: PagePurpose
+    channel: str
+    provider_id: str | None = None
+
+
+class PageFailed(_Payload):
+    """A page could not be sent on one channel; ``reason`` says why in words an operator reads."""
+
+    type: Literal["page_failed"] = "page_failed"
+    person: str
+    roles: list[str]
+    purpose: PagePurpose
+    channel: str
+    reason: str
+
+
+class Acknowledged(_Payload):
+    """A person acknowledged their page for all the roles they were paged for."""
+
+    type: Literal["acknowledged"] = "acknowledged"
+    person: str
+    roles: list[str]
+    via: str
+
+
+class Triaged(_Payload):
+    """The IT head (or deputy) assessed the alarm."""
+
+    type: Literal["triaged"] = "triaged"
+    decision: TriageDecision
+    assessment: str = Field(min_length=1, max_length=4000)
+
+
+class DirectorDecided(_Payload):
+    """The director (or deputy) decided; ``members`` are the managers to inform."""
+
+    type: Literal["director_decided"] = "director_decided"
+    decision: DirectorDecision
+    members: list[str] = []
+    meeting_at: AwareDatetime | None = None
+    note: str = Field(default="", max_length=4000)
+
+
+class SummonsAnswered(_Payload):
+    """A summoned role holder answered Kommer / Kommer ikke."""
+
+    type: Literal["summons_answered"] = "summons_answered"
+    person: str
+    coming: bool
+    eta: str = Field(default="", max_length=200)
+
+
+class MeetingPlaceChanged(_Payload):
+    type: Literal["meeting_place_changed"] = "meeting_place_changed"
+    place: str
+
+
+class LevelChanged(_Payload):
+    """The crisis moved to another level; ``contacts`` are the people into the top crisis staff."""
+
+    type: Literal["level_changed"] = "level_changed"
+    level: str
+    contacts: list[str] = []
 
 
 class LogEntryAdded(_Payload):
@@ -43,27 +140,23 @@ class LogEntryAdded(_Payload):
     text: str = Field(min_length=1, max_length=4000)
 
 
-class PageSent(_Payload):
-    """A page left Krisebot on one channel."""
-
-    type: Literal["page_sent"] = "page_sent"
-    person: str
-    roles: list[str]
-    channel: str
-    provider_id: str | None = None
-
-
-class Acknowledged(_Payload):
-    """A person acknowledged a page for all the roles they were paged for."""
-
-    type: Literal["acknowledged"] = "acknowledged"
-    person: str
-    roles: list[str]
-    via: str
+class CrisisClosed(_Payload):
+    type: Literal["crisis_closed"] = "crisis_closed"
+    note: str = Field(default="", max_length=4000)
 
 
 EventPayload = Annotated[
-    AlarmRaised | LogEntryAdded | PageSent | Acknowledged,
+    AlarmRaised
+    | PageSent
+    | PageFailed
+    | Acknowledged
+    | Triaged
+    | DirectorDecided
+    | SummonsAnswered
+    | MeetingPlaceChanged
+    | LevelChanged
+    | LogEntryAdded
+    | CrisisClosed,
     Field(discriminator="type"),
 ]
 payload_adapter: TypeAdapter[EventPayload] = TypeAdapter(EventPayload)

@@ -17,10 +17,20 @@ import pytest
 from bot.core.events import (
     Acknowledged,
     AlarmRaised,
+    CrisisClosed,
+    DirectorDecided,
+    DirectorDecision,
     EventPayload,
+    LevelChanged,
     LogEntryAdded,
     LogEntryKind,
+    MeetingPlaceChanged,
+    PageFailed,
+    PagePurpose,
     PageSent,
+    SummonsAnswered,
+    Triaged,
+    TriageDecision,
 )
 from bot.errors import StoreError
 from bot.store import SqliteStore, TeamsUserLink, open_store
@@ -36,8 +46,15 @@ PAYLOADS = [
         source="sms", deliveries=["vand", "el"], description="Oversvømmelse i kælderen", reporter_phone="+4520304050"
     ),
     LogEntryAdded(kind=LogEntryKind.BESLUTNING, text="Rådhuset evakueres – æøå"),
-    PageSent(person="p-anne", roles=["krisestabschef"], channel="sms", provider_id="msg-17"),
+    PageSent(person="p-anne", roles=["krisestabschef"], purpose=PagePurpose.SUMMONS, channel="sms", provider_id="msg-17"),
+    PageFailed(person="p-bo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="teams", reason="ingen samtale"),
     Acknowledged(person="p-anne", roles=["krisestabschef", "logfører"], via="teams"),
+    Triaged(decision=TriageDecision.INFORM_DIRECTOR, assessment="Hele netværket er nede"),
+    DirectorDecided(decision=DirectorDecision.ACTIVATE, members=["p-anne"], meeting_at=T0, note="Mød op"),
+    SummonsAnswered(person="p-anne", coming=True, eta="15 min"),
+    MeetingPlaceChanged(place="it-undervisningslokale"),
+    LevelChanged(level="kommune", contacts=["p-anne"]),
+    CrisisClosed(note="Afsluttet"),
 ]
 
 
@@ -86,7 +103,7 @@ async def test_appended_events_come_back_in_order_in_utc_with_typed_payloads(sto
         for i, payload in enumerate(PAYLOADS)
     ]
 
-    assert [event.seq for event in appended] == [1, 2, 3, 4]
+    assert [event.seq for event in appended] == list(range(1, len(PAYLOADS) + 1))
     read = await store.events()
     assert read == appended
     for i, (event, payload) in enumerate(zip(read, PAYLOADS, strict=True)):

@@ -1,0 +1,73 @@
+"""What people (and monitoring) ask of a crisis: the inputs of ``bot.core.lifecycle.step``.
+
+Actions are requests, not facts: the lifecycle checks the phase and the actor's roles and
+either turns an action into events or refuses it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .events import DirectorDecision, LogEntryKind, TriageDecision
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseAlarm:
+    crisis_id: str
+    source: str
+    deliveries: tuple[str, ...]
+    description: str
+    reporter_phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge:
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    decision: TriageDecision
+    assessment: str
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decide:
+    decision: DirectorDecision
+    via: str
+    members: tuple[str, ...] = ()
+    meeting_at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSummons:
+    coming: bool
+    via: str
+    eta: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MoveMeeting:
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLevel:
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddLogEntry:
+    kind: LogEntryKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    note: str = ""
+
+
+Action = (
+    RaiseAlarm | Acknowledge | Triage | Decide | AnswerSummons | MoveMeeting | ChangeLevel | AddLogEntry | Close
+)

@@ -1,0 +1,29 @@
+"""What the lifecycle asks the outside world to do: data, carried out by the engine and Teams."""
+
+from dataclasses import dataclass
+
+from .events import EventPayload, PagePurpose
+
+
+@dataclass(frozen=True, slots=True)
+class SendPage:
+    """Page ``person`` for ``roles`` with the card (or text) for ``purpose``."""
+
+    person: str
+    roles: tuple[str, ...]
+    purpose: PagePurpose
+
+
+@dataclass(frozen=True, slots=True)
+class PostToLog:
+    """Mirror one recorded event into the crisis thread of the log channel."""
+
+    payload: EventPayload
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshSituation:
+    """Bring the situation card (the thread's root) up to date, posting it if it is new."""
+
+
+Command = SendPage | PostToLog | RefreshSituation

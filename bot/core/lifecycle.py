@@ -1,0 +1,292 @@
+"""The crisis lifecycle of the plan's alarm chain as a pure state machine.
+
+``step(plan, state, action, actor=…, now=…)`` either accepts the action, returning the events
+to record, the state after them and the commands to carry out, or refuses it with a reason
+and changes nothing. Repeating an action that already took effect is accepted with no
+events (idempotent taps and duplicate deliveries).
+
+    alarm → TRIAGE ─ inform director → DIRECTOR ─ activate → ACTIVATED ─ close → CLOSED
+              └ not critical → DISMISSED    └ no action → DISMISSED
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import reduce
+
+from ..clock import LOCAL_TIME
+from ..plan.models import Plan
+from .actions import (
+    Acknowledge,
+    Action,
+    AddLogEntry,
+    AnswerSummons,
+    ChangeLevel,
+    Close,
+    Decide,
+    MoveMeeting,
+    RaiseAlarm,
+    Triage,
+)
+from .commands import Command, PostToLog, RefreshSituation, SendPage
+from .events import (
+    Acknowledged,
+    AlarmRaised,
+    CrisisClosed,
+    DirectorDecided,
+    DirectorDecision,
+    Event,
+    EventPayload,
+    LevelChanged,
+    LogEntryAdded,
+    MeetingPlaceChanged,
+    PagePurpose,
+    SummonsAnswered,
+    Triaged,
+    TriageDecision,
+)
+from .permissions import Permission, may
+from .state import CrisisState, Phase, apply
+
+
+class Refusal(StrEnum):
+    """Why an action changed nothing. The Teams and SMS layers word these for people."""
+
+    NOT_IN_PLAN = "not_in_plan"
+    NOT_PERMITTED = "not_permitted"
+    WRONG_PHASE = "wrong_phase"
+    CLOSED = "closed"
+    NOT_PAGED = "not_paged"
+    NOT_SUMMONED = "not_summoned"
+    UNKNOWN_SOURCE = "unknown_source"
+    UNKNOWN_DELIVERY = "unknown_delivery"
+    UNKNOWN_PLACE = "unknown_place"
+    UNKNOWN_LEVEL = "unknown_level"
+    UNKNOWN_MEMBER = "unknown_member"
+    MISSING_TEXT = "missing_text"
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    state: CrisisState | None
+    events: tuple[EventPayload, ...] = ()
+    commands: tuple[Command, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: Refusal
+    permission: Permission | None = None
+    detail: str = ""
+
+
+Outcome = Accepted | Refused
+
+
+@dataclass
+class _Draft:
+    """Events and commands being built up by one step."""
+
+    events: list[EventPayload] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+
+
+def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, now: datetime) -> Outcome:
+    """Decide ``action`` by ``actor`` (a plan person id, or a system name for alarms) at ``now``."""
+    if isinstance(action, RaiseAlarm):
+        outcome = _raise(plan, action, actor)
+        return outcome if isinstance(outcome, Refused) else _finish(state, outcome, action.crisis_id, actor, now)
+    if state is None:
+        raise ValueError("handlingen kræver en krise")
+    if actor not in plan.person_by_id:
+        return Refused(Refusal.NOT_IN_PLAN)
+    if not state.phase.open:
+        return Refused(Refusal.CLOSED)
+    outcome = _decide(plan, state, action, actor)
+    return outcome if isinstance(outcome, Refused) else _finish(state, outcome, state.id, actor, now)
+
+
+def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str, now: datetime) -> Accepted:
+    if not draft.events:
+        return Accepted(state)
+    recorded = [Event(seq=0, at=now, crisis_id=crisis_id, actor=actor, payload=p) for p in draft.events]
+    new_state = reduce(apply, recorded, state)
+    commands = (*draft.commands, *(PostToLog(p) for p in draft.events), RefreshSituation())
+    return Accepted(new_state, tuple(draft.events), commands)
+
+
+def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
+    if action.source not in {s.id for s in plan.alarm_sources}:
+        return Refused(Refusal.UNKNOWN_SOURCE, detail=action.source)
+    unknown = [d for d in action.deliveries if d not in {d.id for d in plan.deliveries}]
+    if unknown:
+        return Refused(Refusal.UNKNOWN_DELIVERY, detail=", ".join(unknown))
+    if not action.description.strip():
+        return Refused(Refusal.MISSING_TEXT)
+    draft = _Draft()
+    draft.events.append(
+        AlarmRaised(
+            source=action.source,
+            deliveries=list(dict.fromkeys(action.deliveries)),
+            description=action.description.strip(),
+            reporter=actor if actor in plan.person_by_id else None,
+            reporter_phone=action.reporter_phone,
+        )
+    )
+    _page_primaries(plan, draft, [plan.alarm_chain.triage_role], PagePurpose.TRIAGE)
+    return draft
+
+
+def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draft | Refused:
+    match action:
+        case Acknowledge(via=via):
+            return _acknowledge(state, actor, via)
+        case Triage():
+            return _triage(plan, state, action, actor)
+        case Decide():
+            return _director(plan, state, action, actor)
+        case AnswerSummons():
+            return _answer(state, action, actor)
+        case MoveMeeting(place=place):
+            return _move(plan, state, place, actor)
+        case ChangeLevel(level=level):
+            return _level(plan, state, level, actor)
+        case AddLogEntry(kind=kind, text=text):
+            if not text.strip():
+                return Refused(Refusal.MISSING_TEXT)
+            return _Draft([LogEntryAdded(kind=kind, text=text.strip())])
+        case Close(note=note):
+            if not may(plan, actor, Permission.CLOSE):
+                return Refused(Refusal.NOT_PERMITTED, Permission.CLOSE)
+            return _Draft([CrisisClosed(note=note.strip())])
+    raise TypeError(f"ukendt handling {action!r}")
+
+
+def _acknowledge(state: CrisisState, actor: str, via: str) -> _Draft | Refused:
+    if not any(p.person == actor for p in state.pages):
+        return Refused(Refusal.NOT_PAGED)
+    return _Draft(_ack_events(state, actor, via))
+
+
+def _ack_events(state: CrisisState, actor: str, via: str) -> list[EventPayload]:
+    """An Acknowledged event for the actor's open pages, if any."""
+    open_pages = state.open_pages(actor)
+    if not open_pages:
+        return []
+    roles = list(dict.fromkeys(role for page in open_pages for role in page.roles))
+    return [Acknowledged(person=actor, roles=roles, via=via)]
+
+
+def _triage(plan: Plan, state: CrisisState, action: Triage, actor: str) -> _Draft | Refused:
+    if not may(plan, actor, Permission.TRIAGE):
+        return Refused(Refusal.NOT_PERMITTED, Permission.TRIAGE)
+    if state.phase is not Phase.TRIAGE:
+        return _already(state, state.triage is not None and state.triage.value == action.decision.value)
+    if not action.assessment.strip():
+        return Refused(Refusal.MISSING_TEXT)
+    draft = _Draft([*_ack_events(state, actor, action.via), Triaged(decision=action.decision, assessment=action.assessment.strip())])
+    if action.decision is TriageDecision.INFORM_DIRECTOR:
+        _page_primaries(plan, draft, [plan.alarm_chain.director_role], PagePurpose.DIRECTOR)
+    return draft
+
+
+def _director(plan: Plan, state: CrisisState, action: Decide, actor: str) -> _Draft | Refused:
+    if not may(plan, actor, Permission.ACTIVATE):
+        return Refused(Refusal.NOT_PERMITTED, Permission.ACTIVATE)
+    if state.phase is not Phase.DIRECTOR:
+        return _already(state, state.director is not None and state.director.value == action.decision.value)
+    unknown = [m for m in action.members if m not in plan.person_by_id]
+    if unknown:
+        return Refused(Refusal.UNKNOWN_MEMBER, detail=", ".join(unknown))
+    if action.decision is DirectorDecision.INFORM_MANAGEMENT and not action.members:
+        return Refused(Refusal.UNKNOWN_MEMBER, detail="ingen valgt")
+    decided = DirectorDecided(
+        decision=action.decision, members=list(action.members), meeting_at=action.meeting_at, note=action.note.strip()
+    )
+    draft = _Draft([*_ack_events(state, actor, action.via), decided])
+    if action.decision is DirectorDecision.ACTIVATE:
+        _page_primaries(plan, draft, [role.id for role in plan.roles], PagePurpose.SUMMONS)
+    elif action.decision is DirectorDecision.INFORM_MANAGEMENT:
+        for member in action.members:
+            roles = tuple(role.id for role in plan.roles_of(member))
+            draft.commands.append(SendPage(member, roles, PagePurpose.INFORM))
+    return draft
+
+
+def _answer(state: CrisisState, action: AnswerSummons, actor: str) -> _Draft | Refused:
+    if state.phase is not Phase.ACTIVATED:
+        return Refused(Refusal.WRONG_PHASE)
+    if state.page(actor, PagePurpose.SUMMONS) is None:
+        return Refused(Refusal.NOT_SUMMONED)
+    previous = state.answers.get(actor)
+    if previous and (previous.coming, previous.eta) == (action.coming, action.eta.strip()):
+        return _Draft()
+    answered = SummonsAnswered(person=actor, coming=action.coming, eta=action.eta.strip())
+    return _Draft([*_ack_events(state, actor, action.via), answered])
+
+
+def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Refused:
+    if not may(plan, actor, Permission.MEETING_PLACE):
+        return Refused(Refusal.NOT_PERMITTED, Permission.MEETING_PLACE)
+    if place not in {p.id for p in plan.meeting_places}:
+        return Refused(Refusal.UNKNOWN_PLACE, detail=place)
+    if state.phase is not Phase.ACTIVATED:
+        return Refused(Refusal.WRONG_PHASE)
+    if place == current_meeting_place(plan, state):
+        return _Draft()
+    draft = _Draft([MeetingPlaceChanged(place=place)])
+    for page in state.pages_for(PagePurpose.SUMMONS):
+        draft.commands.append(SendPage(page.person, page.roles, PagePurpose.SUMMONS))
+    return draft
+
+
+def _level(plan: Plan, state: CrisisState, level: str, actor: str) -> _Draft | Refused:
+    if not may(plan, actor, Permission.LEVEL_CHANGE):
+        return Refused(Refusal.NOT_PERMITTED, Permission.LEVEL_CHANGE)
+    if level not in {lv.id for lv in plan.levels.order}:
+        return Refused(Refusal.UNKNOWN_LEVEL, detail=level)
+    if state.phase is not Phase.ACTIVATED:
+        return Refused(Refusal.WRONG_PHASE)
+    if level == current_level(plan, state):
+        return _Draft()
+    contacts = _primaries(plan, plan.levels.top_staff_contacts)
+    draft = _Draft([LevelChanged(level=level, contacts=list(contacts))])
+    for person, roles in contacts.items():
+        draft.commands.append(SendPage(person, roles, PagePurpose.TOP_STAFF))
+    return draft
+
+
+def _already(state: CrisisState, same_decision: bool) -> _Draft | Refused:
+    """A decision that was already taken: a repeat is a no-op, a different one is refused."""
+    return _Draft() if same_decision else Refused(Refusal.WRONG_PHASE, detail=state.phase.value)
+
+
+def _primaries(plan: Plan, role_ids: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each role's primary holder, once per person, with all the roles they are paged for."""
+    people: dict[str, tuple[str, ...]] = {}
+    for role_id in role_ids:
+        person = plan.role_by_id[role_id].primary
+        people[person] = (*people.get(person, ()), role_id)
+    return people
+
+
+def _page_primaries(plan: Plan, draft: _Draft, role_ids: list[str], purpose: PagePurpose) -> None:
+    for person, roles in _primaries(plan, role_ids).items():
+        draft.commands.append(SendPage(person, roles, purpose))
+
+
+def current_level(plan: Plan, state: CrisisState) -> str:
+    """The crisis's level id; a new crisis is at the plan's first level."""
+    return state.level or plan.levels.order[0].id
+
+
+def current_meeting_place(plan: Plan, state: CrisisState) -> str:
+    """The meeting place id; the plan's primary place until the director moves it."""
+    return state.meeting_place or next(p.id for p in plan.meeting_places if p.kind == "primary")
+
+
+def next_crisis_id(existing: list[str], now: datetime) -> str:
+    """``K-<year>-<nnn>``: the next number in ``now``'s Danish year after those in ``existing``."""
+    prefix = f"K-{now.astimezone(LOCAL_TIME).year}-"
+    numbers = [int(cid.removeprefix(prefix)) for cid in existing if cid.startswith(prefix) and cid[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"

@@ -1,0 +1,197 @@
+"""The state of one crisis: a fold over its events. Pure; no I/O, no clock.
+
+``fold(events)`` rebuilds a crisis from the logbog; ``apply(state, event)`` adds one event.
+The lifecycle (``bot.core.lifecycle``) decides which events may happen; this module only
+says what they mean.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from .events import (
+    Acknowledged,
+    AlarmRaised,
+    CrisisClosed,
+    DirectorDecided,
+    DirectorDecision,
+    Event,
+    LevelChanged,
+    LogEntryAdded,
+    LogEntryKind,
+    MeetingPlaceChanged,
+    PageFailed,
+    PagePurpose,
+    PageSent,
+    SummonsAnswered,
+    Triaged,
+    TriageDecision,
+)
+
+
+class Phase(StrEnum):
+    """Where a crisis is in the plan's alarm chain."""
+
+    TRIAGE = "triage"
+    DIRECTOR = "director"
+    ACTIVATED = "activated"
+    DISMISSED = "dismissed"
+    CLOSED = "closed"
+
+    @property
+    def open(self) -> bool:
+        return self not in (Phase.DISMISSED, Phase.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One person's page for one purpose: their roles, and what became of it."""
+
+    person: str
+    roles: tuple[str, ...]
+    purpose: PagePurpose
+    first_sent_at: datetime | None = None
+    channels: tuple[str, ...] = ()
+    failures: tuple[str, ...] = ()
+    acknowledged_at: datetime | None = None
+    acknowledged_via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    coming: bool
+    eta: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    kind: LogEntryKind
+    text: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A triage or director decision with who took it and when."""
+
+    value: str
+    text: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisState:
+    """Everything known about one crisis, as of its last event (``seq``)."""
+
+    id: str
+    phase: Phase
+    opened_at: datetime
+    raised_by: str
+    source: str
+    deliveries: tuple[str, ...]
+    description: str
+    reporter: str | None
+    reporter_phone: str | None
+    level: str | None = None
+    meeting_place: str | None = None
+    meeting_at: datetime | None = None
+    triage: Decision | None = None
+    director: Decision | None = None
+    informed: tuple[str, ...] = ()
+    top_staff_contacts: tuple[str, ...] = ()
+    pages: tuple[Page, ...] = ()
+    answers: dict[str, Answer] = field(default_factory=dict)
+    log: tuple[LogLine, ...] = ()
+    closed_at: datetime | None = None
+    seq: int = 0
+
+    def page(self, person: str, purpose: PagePurpose) -> Page | None:
+        return next((p for p in self.pages if p.person == person and p.purpose is purpose), None)
+
+    def pages_for(self, purpose: PagePurpose) -> list[Page]:
+        return [p for p in self.pages if p.purpose is purpose]
+
+    def open_pages(self, person: str) -> list[Page]:
+        """The person's pages that still wait for an acknowledgement."""
+        return [p for p in self.pages if p.person == person and p.acknowledged_at is None]
+
+
+def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: list[str], **changes) -> CrisisState:
+    current = state.page(person, purpose)
+    if current is None:
+        return replace(state, pages=(*state.pages, replace(Page(person, tuple(roles), purpose), **changes)))
+    return replace(state, pages=tuple(replace(p, **changes) if p is current else p for p in state.pages))
+
+
+def apply(state: CrisisState | None, event: Event) -> CrisisState:
+    """The crisis after ``event``. The first event of a crisis must be AlarmRaised."""
+    payload = event.payload
+    if state is None:
+        if not isinstance(payload, AlarmRaised) or event.crisis_id is None:
+            raise ValueError("en krise begynder med en alarm")
+        return CrisisState(
+            id=event.crisis_id,
+            phase=Phase.TRIAGE,
+            opened_at=event.at,
+            raised_by=event.actor,
+            source=payload.source,
+            deliveries=tuple(payload.deliveries),
+            description=payload.description,
+            reporter=payload.reporter,
+            reporter_phone=payload.reporter_phone,
+            seq=event.seq,
+        )
+    state = replace(state, seq=event.seq)
+    match payload:
+        case PageSent(person=person, roles=roles, purpose=purpose, channel=channel):
+            page = state.page(person, purpose)
+            return _with_page(
+                state, person, purpose, roles,
+                first_sent_at=page.first_sent_at if page and page.first_sent_at else event.at,
+                channels=tuple(dict.fromkeys([*(page.channels if page else ()), channel])),
+            )
+        case PageFailed(person=person, roles=roles, purpose=purpose, channel=channel, reason=reason):
+            page = state.page(person, purpose)
+            return _with_page(state, person, purpose, roles, failures=(*(page.failures if page else ()), f"{channel}: {reason}"))
+        case Acknowledged(person=person, via=via):
+            pages = tuple(
+                replace(p, acknowledged_at=event.at, acknowledged_via=via)
+                if p.person == person and p.acknowledged_at is None else p
+                for p in state.pages
+            )
+            return replace(state, pages=pages)
+        case Triaged(decision=decision, assessment=text):
+            phase = Phase.DIRECTOR if decision is TriageDecision.INFORM_DIRECTOR else Phase.DISMISSED
+            closed_at = event.at if phase is Phase.DISMISSED else None
+            return replace(state, phase=phase, triage=Decision(decision.value, text, event.actor, event.at), closed_at=closed_at)
+        case DirectorDecided(decision=decision, members=members, meeting_at=meeting_at, note=note):
+            director = Decision(decision.value, note, event.actor, event.at)
+            if decision is DirectorDecision.ACTIVATE:
+                return replace(state, phase=Phase.ACTIVATED, director=director, meeting_at=meeting_at)
+            if decision is DirectorDecision.NO_ACTION:
+                return replace(state, phase=Phase.DISMISSED, director=director, closed_at=event.at)
+            return replace(state, director=director, informed=tuple(dict.fromkeys([*state.informed, *members])))
+        case SummonsAnswered(person=person, coming=coming, eta=eta):
+            return replace(state, answers={**state.answers, person: Answer(coming, eta, event.at)})
+        case MeetingPlaceChanged(place=place):
+            return replace(state, meeting_place=place)
+        case LevelChanged(level=level, contacts=contacts):
+            return replace(state, level=level, top_staff_contacts=tuple(contacts))
+        case LogEntryAdded(kind=kind, text=text):
+            return replace(state, log=(*state.log, LogLine(kind, text, event.actor, event.at)))
+        case CrisisClosed():
+            return replace(state, phase=Phase.CLOSED, closed_at=event.at)
+    raise ValueError(f"hændelsen {payload.type} hører ikke til en krise")
+
+
+def fold(events: list[Event]) -> CrisisState:
+    """The crisis built from all its events, oldest first."""
+    state: CrisisState | None = None
+    for event in events:
+        state = apply(state, event)
+    if state is None:
+        raise ValueError("ingen hændelser")
+    return state
