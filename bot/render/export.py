@@ -1,0 +1,365 @@
+"""The exported logbog of one crisis, as Markdown and as a self-contained HTML file.
+
+Pure: the export reads only the crisis's events (and the plan, for names), never a clock,
+so the same events always give byte-identical output. Both formats render the same
+``Document``: a title and a list of tables (overview, every event, paging summary, answers
+to the summons). The export is Danish: it is the record kept for aktindsigt.
+"""
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..clock import LOCAL_TIME
+from ..core.events import (
+    Acknowledged,
+    AlarmRaised,
+    CrisisClosed,
+    DirectorDecided,
+    DirectorDecision,
+    Event,
+    LevelChanged,
+    LogEntryAdded,
+    MeetingPlaceChanged,
+    PageFailed,
+    PagePurpose,
+    PageSent,
+    SummonsAnswered,
+    Triaged,
+    TriageDecision,
+)
+from ..core.lifecycle import current_level, current_meeting_place
+from ..core.state import CrisisState, Page, Phase, fold
+from ..plan.models import Plan
+
+NONE = "–"
+
+PHASES = {
+    Phase.TRIAGE: "Vurdering af alarm",
+    Phase.DIRECTOR: "Afventer kriselederens beslutning",
+    Phase.ACTIVATED: "Kriseberedskab aktiveret",
+    Phase.DISMISSED: "Afsluttet uden aktivering",
+    Phase.CLOSED: "Afsluttet",
+}
+PURPOSES = {
+    PagePurpose.TRIAGE: "vurdering af alarm",
+    PagePurpose.DIRECTOR: "beslutning om kriseberedskab",
+    PagePurpose.SUMMONS: "indkaldelse",
+    PagePurpose.INFORM: "underretning",
+    PagePurpose.TOP_STAFF: "kontakt til øverste krisestab",
+}
+TRIAGE_DECISIONS = {
+    TriageDecision.INFORM_DIRECTOR: "Underret kommunaldirektøren",
+    TriageDecision.NOT_CRITICAL: "Ikke kritisk",
+}
+DIRECTOR_DECISIONS = {
+    DirectorDecision.ACTIVATE: "Aktivér kriseberedskab",
+    DirectorDecision.INFORM_MANAGEMENT: "Underret ledelsen",
+    DirectorDecision.NO_ACTION: "Ingen handling",
+}
+
+EVENT_COLUMNS = ("Nr.", "Tidspunkt", "Aktør", "Kanal", "Hændelse")
+PAGE_COLUMNS = (
+    "Person", "Roller", "Formål", "Først sidet", "Kanaler", "Fejl", "Kvitteret", "Kvitteret via", "Tid til kvittering"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One section of the export: a heading and a table of plain-text cells."""
+
+    heading: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What both formats show: a title, the plan's title under it, and the tables in order."""
+
+    title: str
+    subtitle: str
+    tables: tuple[Table, ...]
+
+
+def logbog_markdown(plan: Plan, events: list[Event]) -> str:
+    """The logbog of one crisis as GitHub-flavoured Markdown."""
+    doc = logbog_document(plan, events)
+    parts = [f"# {_md(doc.title)}", _md(doc.subtitle)]
+    for table in doc.tables:
+        parts += [f"## {_md(table.heading)}", _md_table(table)]
+    return "\n\n".join(parts) + "\n"
+
+
+def logbog_html(plan: Plan, events: list[Event]) -> str:
+    """The logbog of one crisis as one printable HTML file: inline CSS, no scripts, no external resources."""
+    doc = logbog_document(plan, events)
+    body = [f"<h1>{_h(doc.title)}</h1>", f"<p>{_h(doc.subtitle)}</p>"]
+    for table in doc.tables:
+        body += [f"<h2>{_h(table.heading)}</h2>", _html_table(table)]
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="da">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_h(doc.title)}</title>",
+            f"<style>{STYLE}</style>",
+            "</head>",
+            "<body>",
+            *body,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def logbog_document(plan: Plan, events: list[Event]) -> Document:
+    """The export's content in ``seq`` order, for any format. Raises ValueError unless ``events`` is one crisis."""
+    events = sorted(events, key=lambda event: event.seq)
+    crisis_ids = list(dict.fromkeys(event.crisis_id for event in events))
+    if not events:
+        raise ValueError("ingen hændelser at eksportere")
+    if len(crisis_ids) != 1 or crisis_ids[0] is None:
+        raise ValueError(f"hændelserne skal høre til én krise, ikke {crisis_ids}")
+    state = fold(events)
+    tables = (
+        Table("Oversigt", ("Felt", "Værdi"), _overview(plan, state, len(events))),
+        Table("Hændelser", EVENT_COLUMNS, tuple(_event_row(plan, event) for event in events)),
+        Table("Sidninger", PAGE_COLUMNS, tuple(_page_row(plan, page) for page in state.pages)),
+        Table("Svar på indkaldelse", ("Person", "Tidspunkt", "Svar"), _answer_rows(plan, state, events)),
+    )
+    return Document(f"Logbog for krise {state.id}", plan.organisation.title, tuple(t for t in tables if t.rows))
+
+
+# ── content ─────────────────────────────────────────────────────────────────────────
+
+
+def _overview(plan: Plan, state: CrisisState, count: int) -> tuple[tuple[str, str], ...]:
+    meeting_at = _time(state.meeting_at) if state.meeting_at else NONE
+    return (
+        ("Krise", state.id),
+        ("Organisation", f"{plan.organisation.name}, {plan.organisation.unit}"),
+        ("Plan", plan.organisation.title),
+        ("Kilde", _source(plan, state.source)),
+        ("Berørte leverancer", _deliveries(plan, state.deliveries) or NONE),
+        ("Beskrivelse", state.description),
+        ("Rejst af", actor_name(plan, state.raised_by)),
+        ("Fase", PHASES[state.phase]),
+        ("Niveau", _level(plan, current_level(plan, state))),
+        ("Mødested", _place(plan, current_meeting_place(plan, state))),
+        ("Mødetidspunkt", meeting_at),
+        ("Åbnet", _time(state.opened_at)),
+        ("Afsluttet", _time(state.closed_at) if state.closed_at else "ikke afsluttet"),
+        ("Antal hændelser", str(count)),
+    )
+
+
+def _event_row(plan: Plan, event: Event) -> tuple[str, ...]:
+    return (str(event.seq), _time(event.at), actor_name(plan, event.actor), _channel(event), event_sentence(plan, event))
+
+
+def _channel(event: Event) -> str:
+    match event.payload:
+        case PageSent(channel=channel) | PageFailed(channel=channel):
+            return channel
+        case Acknowledged(via=via):
+            return via
+    return NONE
+
+
+def event_sentence(plan: Plan, event: Event) -> str:
+    """One Danish sentence that says everything the event records."""
+    match event.payload:
+        case AlarmRaised() as alarm:
+            return _alarm_sentence(plan, alarm)
+        case PageSent(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=provider_id):
+            reference = f" (id {provider_id})" if provider_id else ""
+            return f"Sidet {_holder(plan, person, roles)} via {channel}{reference} – {PURPOSES[purpose]}"
+        case PageFailed(person=person, roles=roles, purpose=purpose, channel=channel, reason=reason):
+            who = _holder(plan, person, roles)
+            return f"Side til {who} kunne ikke sendes via {channel} – {PURPOSES[purpose]}: {reason}"
+        case Acknowledged(person=person, roles=roles, via=via):
+            return f"Kvitteret af {_person(plan, person)} for {_roles(plan, roles)} via {via}"
+        case Triaged(decision=decision, assessment=assessment):
+            return f"Vurdering: {TRIAGE_DECISIONS[decision]} – «{assessment}»"
+        case DirectorDecided() as decided:
+            return _decision_sentence(plan, decided, event.at)
+        case SummonsAnswered(person=person, coming=coming, eta=eta):
+            return f"Svar på indkaldelse fra {_person(plan, person)}: {_answer(coming, eta)}"
+        case MeetingPlaceChanged(place=place):
+            return f"Mødested ændret til {_place(plan, place)}"
+        case LevelChanged(level=level, contacts=contacts):
+            named = f"; kontaktpersoner ind i øverste krisestab: {_people(plan, contacts)}" if contacts else ""
+            return f"Niveau ændret til {_level(plan, level)}{named}"
+        case LogEntryAdded(kind=kind, text=text):
+            return f"Logbog ({kind.value}): {text}"
+        case CrisisClosed(note=note):
+            return "Krisen afsluttet" + _quoted(note)
+    raise ValueError(f"ukendt hændelse {event.payload.type}")
+
+
+def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
+    parts = [f"Alarm fra {_source(plan, alarm.source)}"]
+    if alarm.deliveries:
+        parts.append(f"berørte leverancer: {_deliveries(plan, alarm.deliveries)}")
+    if alarm.reporter:
+        parts.append(f"anmelder: {_person(plan, alarm.reporter)}")
+    if alarm.reporter_phone:
+        parts.append(f"tlf. {alarm.reporter_phone}")
+    return "; ".join(parts) + f" – «{alarm.description}»"
+
+
+def _decision_sentence(plan: Plan, decided: DirectorDecided, at: datetime) -> str:
+    text = f"Beslutning: {DIRECTOR_DECISIONS[decided.decision]}"
+    if decided.members:
+        text += f": {_people(plan, decided.members)}"
+    if decided.meeting_at:
+        text += f", møde {_meeting_time(decided.meeting_at, at)}"
+    return text + _quoted(decided.note)
+
+
+def _meeting_time(meeting_at: datetime, decided_at: datetime) -> str:
+    """``kl. 09:00`` on the day of the decision, else with the date."""
+    local = meeting_at.astimezone(LOCAL_TIME)
+    same_day = local.date() == decided_at.astimezone(LOCAL_TIME).date()
+    return f"kl. {local:%H:%M}" if same_day else f"{local:%Y-%m-%d} kl. {local:%H:%M}"
+
+
+def _answer(coming: bool, eta: str) -> str:
+    if not eta:
+        return "Kommer" if coming else "Kommer ikke"
+    return f"Kommer, ankomst {eta}" if coming else f"Kommer ikke – «{eta}»"
+
+
+def _page_row(plan: Plan, page: Page) -> tuple[str, ...]:
+    acknowledged = page.acknowledged_at is not None
+    return (
+        _person(plan, page.person),
+        _roles(plan, page.roles),
+        PURPOSES[page.purpose],
+        _time(page.first_sent_at) if page.first_sent_at else "ikke sendt",
+        ", ".join(page.channels) or NONE,
+        "; ".join(page.failures) or NONE,
+        _time(page.acknowledged_at) if acknowledged else "ikke kvitteret",
+        page.acknowledged_via or NONE,
+        _minutes(page.acknowledged_at - page.first_sent_at) if acknowledged and page.first_sent_at else NONE,
+    )
+
+
+def _answer_rows(plan: Plan, state: CrisisState, events: list[Event]) -> tuple[tuple[str, ...], ...]:
+    """Every answer of every summoned person, in order; a person who never answered gets one row saying so."""
+    answers = [(e, e.payload) for e in events if isinstance(e.payload, SummonsAnswered)]
+    paged = [page.person for page in state.pages_for(PagePurpose.SUMMONS)]
+    summoned = list(dict.fromkeys([*paged, *(answer.person for _, answer in answers)]))
+    rows: list[tuple[str, ...]] = []
+    for person in summoned:
+        own = [(_person(plan, person), _time(e.at), _answer(a.coming, a.eta)) for e, a in answers if a.person == person]
+        rows += own or [(_person(plan, person), NONE, "intet svar")]
+    return tuple(rows)
+
+
+# ── names from the plan; ids the plan no longer knows are printed as they are ────────
+
+
+def _person(plan: Plan, person_id: str) -> str:
+    person = plan.person_by_id.get(person_id)
+    return person.name if person else person_id
+
+
+def _people(plan: Plan, person_ids: list[str]) -> str:
+    return ", ".join(_person(plan, p) for p in person_ids)
+
+
+def actor_name(plan: Plan, actor: str) -> str:
+    """``Name (Title)`` for a plan person (``cvo`` or ``person:cvo``), else the raw actor."""
+    person = plan.person_by_id.get(actor.removeprefix("person:"))
+    return f"{person.name} ({person.title})" if person else actor
+
+
+def _roles(plan: Plan, role_ids: Iterable[str]) -> str:
+    return "; ".join(plan.role_by_id[r].name if r in plan.role_by_id else r for r in role_ids)
+
+
+def _holder(plan: Plan, person_id: str, role_ids: list[str]) -> str:
+    return f"{_person(plan, person_id)} ({_roles(plan, role_ids)})" if role_ids else _person(plan, person_id)
+
+
+def _source(plan: Plan, source_id: str) -> str:
+    return next((s.name for s in plan.alarm_sources if s.id == source_id), source_id)
+
+
+def _deliveries(plan: Plan, delivery_ids: Iterable[str]) -> str:
+    names = {d.id: d.name for d in plan.deliveries}
+    return ", ".join(names.get(d, d) for d in delivery_ids)
+
+
+def _place(plan: Plan, place_id: str) -> str:
+    place = next((p for p in plan.meeting_places if p.id == place_id), None)
+    return f"{place.name}, {place.address}" if place else place_id
+
+
+def _level(plan: Plan, level_id: str) -> str:
+    return next((lv.name for lv in plan.levels.order if lv.id == level_id), level_id)
+
+
+# ── formatting ──────────────────────────────────────────────────────────────────────
+
+
+def _time(moment: datetime) -> str:
+    """``2025-01-15 08:02:00 +01:00``: Danish local time with its UTC offset."""
+    local = moment.astimezone(LOCAL_TIME)
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.isoformat(timespec='seconds')[19:]}"
+
+
+def _minutes(duration: timedelta) -> str:
+    """``mm:ss`` (minutes may exceed 59)."""
+    minutes, seconds = divmod(int(duration.total_seconds()), 60)
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def _quoted(note: str) -> str:
+    return f" – «{note}»" if note else ""
+
+
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~&#"})
+
+
+def _md(text: str) -> str:
+    """Inline Markdown: what could format, link or split a table cell is escaped; lines are joined by ``<br>``."""
+    return "<br>".join(line.translate(_MD_SPECIAL) for line in text.splitlines())
+
+
+def _md_table(table: Table) -> str:
+    delimiter = "|" + " --- |" * len(table.columns)
+    return "\n".join([_md_row(table.columns), delimiter, *(_md_row(row) for row in table.rows)])
+
+
+def _md_row(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(_md(cell) for cell in cells) + " |"
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _html_table(table: Table) -> str:
+    head = "".join(f"<th>{_h(column)}</th>" for column in table.columns)
+    rows = ["<tr>" + "".join(f"<td>{_h(cell)}</td>" for cell in row) + "</tr>" for row in table.rows]
+    return "\n".join(["<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>", *rows, "</tbody>", "</table>"])
+
+
+STYLE = (
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:2rem;color:#111}"
+    "h1{font-size:1.5rem;margin-bottom:.25rem}"
+    "h2{font-size:1.15rem;margin-top:2rem}"
+    "table{border-collapse:collapse;width:100%;font-size:.9rem}"
+    "th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top;white-space:pre-wrap}"
+    "th{background:#eee}"
+    "@media print{body{margin:0;font-size:9pt}table{font-size:8pt}"
+    "thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}}"
+    "@page{size:A4 landscape;margin:12mm}"
+)

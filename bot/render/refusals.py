@@ -1,0 +1,43 @@
+"""Why an action changed nothing, in words a user acts on: Danish, or English for English clients."""
+
+from ..core.lifecycle import Refusal, Refused
+from ..core.permissions import who_may
+from ..plan.models import Plan
+from .texts import Lang
+
+_TEXTS: dict[Lang, dict[Refusal, str]] = {
+    "da": {
+        Refusal.NOT_IN_PLAN: "Du står ikke i kriseplanen, så du kan ikke handle i krisen.",
+        Refusal.NOT_PERMITTED: "Det må kun {who}.",
+        Refusal.WRONG_PHASE: "Det kan ikke gøres nu: krisen er allerede gået videre.",
+        Refusal.CLOSED: "Krisen er afsluttet; intet er ændret.",
+        Refusal.NOT_PAGED: "Du er ikke blevet kaldt i denne krise, så der er intet at kvittere for.",
+        Refusal.NOT_SUMMONED: "Du er ikke indkaldt i denne krise.",
+        Refusal.UNKNOWN_SOURCE: "Ukendt alarmkilde: {detail}.",
+        Refusal.UNKNOWN_DELIVERY: "Ukendt kritisk leverance: {detail}.",
+        Refusal.UNKNOWN_PLACE: "Ukendt mødested: {detail}.",
+        Refusal.UNKNOWN_LEVEL: "Ukendt niveau: {detail}.",
+        Refusal.UNKNOWN_MEMBER: "Vælg hvem i ledelsen der skal underrettes ({detail}).",
+        Refusal.MISSING_TEXT: "Skriv en tekst først.",
+    },
+    "en": {
+        Refusal.NOT_IN_PLAN: "You are not in the crisis plan, so you cannot act in the crisis.",
+        Refusal.NOT_PERMITTED: "Only {who} may do that.",
+        Refusal.WRONG_PHASE: "That cannot be done now: the crisis has already moved on.",
+        Refusal.CLOSED: "The crisis is closed; nothing was changed.",
+        Refusal.NOT_PAGED: "You were not paged in this crisis, so there is nothing to acknowledge.",
+        Refusal.NOT_SUMMONED: "You are not summoned in this crisis.",
+        Refusal.UNKNOWN_SOURCE: "Unknown alarm source: {detail}.",
+        Refusal.UNKNOWN_DELIVERY: "Unknown critical delivery: {detail}.",
+        Refusal.UNKNOWN_PLACE: "Unknown meeting place: {detail}.",
+        Refusal.UNKNOWN_LEVEL: "Unknown level: {detail}.",
+        Refusal.UNKNOWN_MEMBER: "Choose whom in management to inform ({detail}).",
+        Refusal.MISSING_TEXT: "Write a text first.",
+    },
+}
+
+
+def refusal_text(plan: Plan, refused: Refused, lang: Lang) -> str:
+    """The sentence for ``refused``; a permission refusal names the roles and people who may."""
+    who = who_may(plan, refused.permission) if refused.permission else ""
+    return _TEXTS[lang][refused.reason].format(who=who, detail=refused.detail)
