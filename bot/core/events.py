@@ -2,7 +2,7 @@
 
 An ``Event`` is what the store hands back: the payload with its sequence number (monotonic,
 assigned by the store), its UTC time, the crisis it belongs to (if any) and the actor
-(``person:<id>``, ``teams:<user id>``, ``system`` …). Events are never updated or deleted;
+(a plan person id such as ``cvo``, or ``system``). Events are never updated or deleted;
 the state of a crisis is a fold over them.
 """
 

@@ -7,12 +7,16 @@ events (idempotent taps and duplicate deliveries).
 
     alarm → TRIAGE ─ inform director → DIRECTOR ─ activate → ACTIVATED ─ close → CLOSED
               └ not critical → DISMISSED    └ no action → DISMISSED
+
+The kriseleder may also close a crisis before activation (from TRIAGE or DIRECTOR).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import reduce
+
+from pydantic import ValidationError
 
 from ..clock import LOCAL_TIME
 from ..plan.models import Plan
@@ -64,6 +68,7 @@ class Refusal(StrEnum):
     UNKNOWN_LEVEL = "unknown_level"
     UNKNOWN_MEMBER = "unknown_member"
     MISSING_TEXT = "missing_text"
+    TOO_LONG = "too_long"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +99,22 @@ class _Draft:
 def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, now: datetime) -> Outcome:
     """Decide ``action`` by ``actor`` (a plan person id, or a system name for alarms) at ``now``."""
     if isinstance(action, RaiseAlarm):
-        outcome = _raise(plan, action, actor)
-        return outcome if isinstance(outcome, Refused) else _finish(state, outcome, action.crisis_id, actor, now)
-    if state is None:
-        raise ValueError("handlingen kræver en krise")
-    if actor not in plan.person_by_id:
-        return Refused(Refusal.NOT_IN_PLAN)
-    if not state.phase.open:
-        return Refused(Refusal.CLOSED)
-    outcome = _decide(plan, state, action, actor)
-    return outcome if isinstance(outcome, Refused) else _finish(state, outcome, state.id, actor, now)
+        if state is not None:
+            raise ValueError("en alarm åbner en ny krise")
+        crisis_id, decide = action.crisis_id, lambda: _raise(plan, action, actor)
+    else:
+        if state is None:
+            raise ValueError("handlingen kræver en krise")
+        if actor not in plan.person_by_id:
+            return Refused(Refusal.NOT_IN_PLAN)
+        if not state.phase.open:
+            return Refused(Refusal.CLOSED)
+        crisis_id, decide = state.id, lambda: _decide(plan, state, action, actor)
+    try:
+        outcome = decide()
+    except ValidationError:  # an event refused its text: too long for the logbog
+        return Refused(Refusal.TOO_LONG)
+    return outcome if isinstance(outcome, Refused) else _finish(state, outcome, crisis_id, actor, now)
 
 
 def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str, now: datetime) -> Accepted:
@@ -198,16 +209,21 @@ def _director(plan: Plan, state: CrisisState, action: Decide, actor: str) -> _Dr
     unknown = [m for m in action.members if m not in plan.person_by_id]
     if unknown:
         return Refused(Refusal.UNKNOWN_MEMBER, detail=", ".join(unknown))
-    if action.decision is DirectorDecision.INFORM_MANAGEMENT and not action.members:
-        return Refused(Refusal.UNKNOWN_MEMBER, detail="ingen valgt")
+    members = list(dict.fromkeys(action.members))
+    if action.decision is DirectorDecision.INFORM_MANAGEMENT:
+        if not members:
+            return Refused(Refusal.UNKNOWN_MEMBER, detail="ingen valgt")
+        members = [m for m in members if m not in state.informed]
+        if not members:
+            return _Draft()  # all of them were informed already: a repeated tap
     decided = DirectorDecided(
-        decision=action.decision, members=list(action.members), meeting_at=action.meeting_at, note=action.note.strip()
+        decision=action.decision, members=members, meeting_at=action.meeting_at, note=action.note.strip()
     )
     draft = _Draft([*_ack_events(state, actor, action.via), decided])
     if action.decision is DirectorDecision.ACTIVATE:
         _page_primaries(plan, draft, [role.id for role in plan.roles], PagePurpose.SUMMONS)
     elif action.decision is DirectorDecision.INFORM_MANAGEMENT:
-        for member in action.members:
+        for member in members:
             roles = tuple(role.id for role in plan.roles_of(member))
             draft.commands.append(SendPage(member, roles, PagePurpose.INFORM))
     return draft
@@ -288,5 +304,6 @@ def current_meeting_place(plan: Plan, state: CrisisState) -> str:
 def next_crisis_id(existing: list[str], now: datetime) -> str:
     """``K-<year>-<nnn>``: the next number in ``now``'s Danish year after those in ``existing``."""
     prefix = f"K-{now.astimezone(LOCAL_TIME).year}-"
-    numbers = [int(cid.removeprefix(prefix)) for cid in existing if cid.startswith(prefix) and cid[len(prefix):].isdigit()]
+    suffixes = [cid.removeprefix(prefix) for cid in existing if cid.startswith(prefix)]
+    numbers = [int(n) for n in suffixes if n.isascii() and n.isdigit()]  # "²".isdigit() is True too
     return f"{prefix}{max(numbers, default=0) + 1:03d}"

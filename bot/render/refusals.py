@@ -19,6 +19,7 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
         Refusal.UNKNOWN_LEVEL: "Ukendt niveau: {detail}.",
         Refusal.UNKNOWN_MEMBER: "Vælg hvem i ledelsen der skal underrettes ({detail}).",
         Refusal.MISSING_TEXT: "Skriv en tekst først.",
+        Refusal.TOO_LONG: "Teksten er for lang; skriv højst 4000 tegn.",
     },
     "en": {
         Refusal.NOT_IN_PLAN: "You are not in the crisis plan, so you cannot act in the crisis.",
@@ -33,6 +34,7 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
         Refusal.UNKNOWN_LEVEL: "Unknown level: {detail}.",
         Refusal.UNKNOWN_MEMBER: "Choose whom in management to inform ({detail}).",
         Refusal.MISSING_TEXT: "Write a text first.",
+        Refusal.TOO_LONG: "The text is too long; write at most 4000 characters.",
     },
 }
 
