@@ -1,4 +1,5 @@
-"""Command line: ``krisebot serve`` runs the service, ``krisebot check`` prints the readiness report.
+"""Command line: ``krisebot serve`` runs the service, ``krisebot check`` prints the readiness report,
+``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML.
 
 Exit codes: 0 ok/ready, 1 ready with warnings that block paging, 2 wrong settings or plan.
 A configuration error is one line naming the setting or the plan field, never a traceback.
@@ -8,12 +9,15 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
+from .core.events import Event
 from .errors import ConfigurationError, SettingsError, StoreError
 from .plan import load_plan
 from .readiness import assess
+from .render.export import logbog_html, logbog_markdown
 from .settings import env_name, load_settings
 from .store import open_store
 
@@ -23,8 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("serve", help="start tjenesten")
     commands.add_parser("check", help="kontrollér indstillinger og plan, og vis om alle kan nås")
+    export = commands.add_parser("export", help="skriv logbogen for en krise som Markdown og HTML")
+    export.add_argument("crisis", metavar="CRISIS", help="kriseid, fx K-2026-001")
+    export.add_argument("--out", type=Path, default=Path("."), help="mappen filerne skrives i (standard: denne)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "export":
+            return _export(args.crisis.upper(), args.out)
         return {"serve": _serve, "check": _check}[args.command]()
     except (ConfigurationError, StoreError) as exc:
         for line in str(exc).splitlines():
@@ -55,7 +64,32 @@ def _check() -> int:
     return 0 if report.ready else 1
 
 
-async def _linked_person_ids(database) -> set[str]:
+def _export(crisis_id: str, folder: Path) -> int:
+    settings = load_settings()
+    plan = load_plan(settings.plan)
+    if not settings.database.exists():
+        raise StoreError(f"databasen {settings.database} findes ikke")
+    events = asyncio.run(_crisis_events(settings.database, crisis_id))
+    if not events:
+        print(f"krisebot: krisen {crisis_id} findes ikke i {settings.database}", file=sys.stderr)
+        return 2
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, render in ((".md", logbog_markdown), (".html", logbog_html)):
+        path = folder / f"{crisis_id}{suffix}"
+        path.write_text(render(plan, events), encoding="utf-8")
+        print(path)
+    return 0
+
+
+async def _crisis_events(database: Path, crisis_id: str) -> list[Event]:
+    store = await open_store(database, read_only=True)
+    try:
+        return await store.events(crisis_id=crisis_id)
+    finally:
+        await store.close()
+
+
+async def _linked_person_ids(database: Path) -> set[str]:
     if not database.exists():
         return set()
     store = await open_store(database, read_only=True)

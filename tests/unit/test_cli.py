@@ -1,13 +1,17 @@
 """The ``krisebot`` console command, run for real: exit codes, the readiness report, one-line errors."""
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind
+from bot.store import open_store
 from tests.plans import READY_PLAN, write_plan
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
@@ -111,3 +115,39 @@ def test_serve_on_a_busy_port_names_the_port_and_exits_2(tmp_path: Path) -> None
 def test_wrong_setting_is_explained_in_danish(tmp_path: Path) -> None:
     result = krisebot(tmp_path, "check", KRISEBOT_PORT="abc")
     assert result.stderr.strip() == "krisebot: KRISEBOT_PORT: skal være et heltal"
+
+
+def _logbog_with_one_crisis(database: Path) -> None:
+    async def write() -> None:
+        store = await open_store(database)
+        at = datetime(2026, 3, 2, 7, 5, tzinfo=timezone.utc)
+        await store.append(at=at, actor="cvo", crisis_id="K-2026-001",
+                           payload=AlarmRaised(source="dpo", deliveries=["lonudbetaling"], description="Lønfil lækket"))
+        await store.append(at=at, actor="cvo", crisis_id="K-2026-001",
+                           payload=LogEntryAdded(kind=LogEntryKind.BESLUTNING, text="Datatilsynet underrettes"))
+        await store.close()
+
+    asyncio.run(write())
+
+
+def test_export_writes_the_logbog_as_markdown_and_html(tmp_path: Path) -> None:
+    _logbog_with_one_crisis(tmp_path / "krisebot.db")
+
+    result = krisebot(tmp_path, "export", "k-2026-001", "--out", "eksport")
+
+    assert result.returncode == 0, result.stderr
+    markdown = (tmp_path / "eksport" / "K-2026-001.md").read_text(encoding="utf-8")
+    html = (tmp_path / "eksport" / "K-2026-001.html").read_text(encoding="utf-8")
+    for document in (markdown, html):
+        assert "K-2026-001" in document and "Lønfil lækket" in document and "Datatilsynet underrettes" in document
+    assert "08:05:00 +01:00" in markdown
+
+
+def test_export_of_an_unknown_crisis_exits_2(tmp_path: Path) -> None:
+    _logbog_with_one_crisis(tmp_path / "krisebot.db")
+
+    result = krisebot(tmp_path, "export", "K-2026-999")
+
+    assert result.returncode == 2
+    assert "K-2026-999" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.md"))
