@@ -1,8 +1,9 @@
 """The aiohttp application factory. Nothing is built at import time.
 
 ``create_app`` wires routes and registers resources in ``cleanup_ctx``: the store is
-opened on start-up and closed on shutdown; the Teams adapter is built once the store is
-open; with authentication on, the Bot Framework signing keys are kept fresh off the loop.
+opened on start-up and closed on shutdown; once it is open, the Teams adapter, the outlet
+and the crises (rebuilt from the logbog) are built; with authentication on, the Bot
+Framework signing keys are kept fresh off the loop. Shutdown waits for pending commands.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from .clock import Clock, system_clock
+from .engine.crises import Crises
 from .errors import StoreError
 from .plan.models import Plan
 from .settings import Settings
@@ -19,12 +21,14 @@ from .store import Store, open_store
 from .teams.adapter import bot_authentication, create_adapter, keep_signing_keys_fresh, signing_keys_url
 from .teams.endpoint import TeamsEndpoint
 from .teams.handler import KrisebotHandler
+from .teams.outlet import TeamsOutlet
 
 SETTINGS = web.AppKey("settings", Settings)
 PLAN = web.AppKey("plan", Plan)
 CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", Store)
 TEAMS = web.AppKey("teams", TeamsEndpoint)
+CRISES = web.AppKey("crises", Crises)
 
 
 def create_app(settings: Settings, plan: Plan, *, clock: Clock = system_clock) -> web.Application:
@@ -47,13 +51,17 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _teams(app: web.Application) -> AsyncIterator[None]:
-    settings, plan = app[SETTINGS], app[PLAN]
+    settings, plan, store, clock = app[SETTINGS], app[PLAN], app[STORE], app[CLOCK]
     auth = bot_authentication(settings)
     owner = plan.person_by_id[plan.contact_procedure.roster_owner]
+    adapter = create_adapter(auth, owner_name=owner.name)
+    outlet = TeamsOutlet(plan=plan, store=store, clock=clock, adapter=adapter, app_id=settings.bot_app_id)
+    app[CRISES] = crises = Crises(plan=plan, store=store, clock=clock, outlet=outlet)
+    await crises.load()
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
-        adapter=create_adapter(auth, owner_name=owner.name),
-        bot=KrisebotHandler(plan=plan, store=app[STORE], clock=app[CLOCK]),
+        adapter=adapter,
+        bot=KrisebotHandler(plan=plan, store=store, clock=clock, crises=crises),
         auth_enabled=settings.auth_enabled,
         tenant_id=settings.bot_tenant_id,
     )
@@ -63,6 +71,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         refresher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await refresher
+    await crises.drain()
 
 
 async def _messages(request: web.Request) -> web.Response:

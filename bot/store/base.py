@@ -21,9 +21,42 @@ class TeamsUserLink:
     person_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class CrisisThread:
+    """Where a crisis is mirrored in the log channel: the thread and its situation card."""
+
+    crisis_id: str
+    conversation_id: str
+    activity_id: str
+
+
 class Store(Protocol):
     async def append(self, *, at: datetime, actor: str, payload: EventPayload, crisis_id: str | None = None) -> Event:
         """Durably append one event and return it with its sequence number."""
+
+    async def append_all(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        payloads: list[EventPayload],
+        crisis_id: str | None = None,
+        request_key: str | None = None,
+    ) -> list[Event]:
+        """Durably append ``payloads`` in one transaction: all of them or none.
+
+        With ``request_key`` (an inbound activity or message id) the events are written only
+        the first time that key is seen; a redelivery returns ``[]`` and writes nothing.
+        """
+
+    async def crisis_ids(self) -> list[str]:
+        """Every crisis id in the logbog, oldest first."""
+
+    async def save_thread(self, *, crisis_id: str, conversation_id: str, activity_id: str, at: datetime) -> None:
+        """Remember the crisis's thread in the log channel."""
+
+    async def thread(self, *, crisis_id: str) -> CrisisThread | None:
+        """The crisis's thread in the log channel, if it has one."""
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         """Events with ``seq > after`` in order; only ``crisis_id``'s when given."""
@@ -39,6 +72,9 @@ class Store(Protocol):
 
     async def teams_user(self, *, teams_user_id: str) -> TeamsUserLink | None:
         """The stored link for a Teams user id, if any."""
+
+    async def teams_users_of(self, *, person_id: str) -> list[TeamsUserLink]:
+        """The Teams users linked to a plan person, most recently linked first."""
 
     async def linked_person_ids(self) -> set[str]:
         """Plan person ids that have been linked to a Teams user."""

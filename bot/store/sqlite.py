@@ -15,7 +15,7 @@ import aiosqlite
 
 from ..core.events import Event, EventPayload, payload_adapter, utc
 from ..errors import StoreError
-from .base import TeamsUserLink
+from .base import CrisisThread, TeamsUserLink
 from .migrations import bundled_migrations, migrate, require_current
 
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
@@ -32,20 +32,64 @@ class SqliteStore:
         self._writing = asyncio.Lock()
 
     async def append(self, *, at: datetime, actor: str, payload: EventPayload, crisis_id: str | None = None) -> Event:
+        [event] = await self.append_all(at=at, actor=actor, payloads=[payload], crisis_id=crisis_id)
+        return event
+
+    async def append_all(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        payloads: list[EventPayload],
+        crisis_id: str | None = None,
+        request_key: str | None = None,
+    ) -> list[Event]:
         moment = utc(at)
-        body = payload.model_dump_json()
+        stamp = moment.isoformat()
         async with self._writing:
             try:
-                async with self._db.execute(
-                    "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-                    (moment.isoformat(), crisis_id, actor, payload.type, body),
-                ) as cursor:
-                    (seq,) = await cursor.fetchone()
+                if request_key is not None:
+                    async with self._db.execute(
+                        "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
+                        (request_key, stamp),
+                    ) as cursor:
+                        if await cursor.fetchone() is None:
+                            await self._db.rollback()
+                            return []
+                events = []
+                for payload in payloads:
+                    async with self._db.execute(
+                        "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+                        (stamp, crisis_id, actor, payload.type, payload.model_dump_json()),
+                    ) as cursor:
+                        (seq,) = await cursor.fetchone()
+                    events.append(Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload))
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
-                raise StoreError(f"hændelsen kunne ikke gemmes: {exc}") from exc
-        return Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
+                raise StoreError(f"hændelserne kunne ikke gemmes: {exc}") from exc
+        return events
+
+    async def crisis_ids(self) -> list[str]:
+        async with self._db.execute(
+            "SELECT crisis_id FROM events WHERE crisis_id IS NOT NULL GROUP BY crisis_id ORDER BY MIN(seq)"
+        ) as cursor:
+            return [crisis_id for (crisis_id,) in await cursor.fetchall()]
+
+    async def save_thread(self, *, crisis_id: str, conversation_id: str, activity_id: str, at: datetime) -> None:
+        await self._write(
+            "INSERT INTO crisis_threads (crisis_id, conversation_id, activity_id, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (crisis_id) DO UPDATE SET conversation_id = excluded.conversation_id, "
+            "activity_id = excluded.activity_id, updated_at = excluded.updated_at",
+            (crisis_id, conversation_id, activity_id, utc(at).isoformat()),
+        )
+
+    async def thread(self, *, crisis_id: str) -> CrisisThread | None:
+        async with self._db.execute(
+            "SELECT crisis_id, conversation_id, activity_id FROM crisis_threads WHERE crisis_id = ?", (crisis_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return CrisisThread(*row) if row else None
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         query = "SELECT seq, at, crisis_id, actor, payload FROM events WHERE seq > ?"
@@ -93,6 +137,13 @@ class SqliteStore:
         ) as cursor:
             row = await cursor.fetchone()
         return TeamsUserLink(*row) if row else None
+
+    async def teams_users_of(self, *, person_id: str) -> list[TeamsUserLink]:
+        async with self._db.execute(
+            "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users WHERE person_id = ? ORDER BY linked_at DESC",
+            (person_id,),
+        ) as cursor:
+            return [TeamsUserLink(*row) for row in await cursor.fetchall()]
 
     async def linked_person_ids(self) -> set[str]:
         async with self._db.execute("SELECT DISTINCT person_id FROM teams_users") as cursor:

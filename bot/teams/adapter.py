@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
+from botbuilder.schema import ActivityEventNames
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import AuthenticationConstants
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
@@ -50,10 +51,15 @@ def bot_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentic
 
 
 def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name: str) -> CloudAdapter:
-    """A CloudAdapter whose turn errors are logged and answered politely, never with a trace."""
+    """A CloudAdapter whose turn errors are logged and answered politely, never with a trace.
+
+    Errors in proactive sends propagate to the caller instead, which records them.
+    """
     adapter = CloudAdapter(auth)
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        if context.activity.name == ActivityEventNames.continue_conversation:
+            raise error  # a proactive send: the caller records the failure
         log.error("turn failed: %s", type(error).__name__, exc_info=error)
         await context.send_activity(say(language(context.activity.locale), "error", owner=owner_name))
 

@@ -12,8 +12,13 @@ from enum import StrEnum
 
 class CommandName(StrEnum):
     HELP = "hjælp"
-    ROLES = "roller"
+    ALARM = "alarm"
     STATUS = "status"
+    LOG = "log"
+    ROLES = "roller"
+    CLOSE = "afslut"
+    EXPORT = "eksport"
+    LOG_CHANNEL = "logkanal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,22 +36,40 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
+    Command(CommandName.HELP, ("help", "hjaelp", "?"), {"da": "Vis hvad jeg kan", "en": "Show what I can do"}, members_only=False),
     Command(
-        CommandName.HELP,
-        ("help", "hjaelp", "?"),
-        {"da": "Vis hvad jeg kan", "en": "Show what I can do"},
-        members_only=False,
+        CommandName.ALARM, (),
+        {"da": "Slå alarm om en kritisk hændelse", "en": "Raise an alarm about a critical incident"},
+        members_only=True,
     ),
     Command(
-        CommandName.ROLES,
-        ("roles",),
+        CommandName.STATUS, (),
+        {"da": "Aktive kriser og deres situationsbillede", "en": "Active crises and their situation picture"},
+        members_only=True,
+    ),
+    Command(
+        CommandName.LOG, (),
+        {"da": "Skriv i logbogen: log [K-ÅÅÅÅ-NNN] tekst", "en": "Write in the crisis log: log [K-YYYY-NNN] text"},
+        members_only=True,
+    ),
+    Command(
+        CommandName.ROLES, ("roles",),
         {"da": "Kriseplanens roller, hvem der har dem, og hvordan de nås", "en": "The plan's roles, who holds them and how to reach them"},
         members_only=True,
     ),
     Command(
-        CommandName.STATUS,
-        (),
-        {"da": "Aktive kriser og deres situationsbillede", "en": "Active crises and their situation picture"},
+        CommandName.CLOSE, ("close",),
+        {"da": "Afslut krisen (kriseleder): afslut [K-ÅÅÅÅ-NNN]", "en": "Close the crisis (crisis leader): close [K-YYYY-NNN]"},
+        members_only=True,
+    ),
+    Command(
+        CommandName.EXPORT, ("export",),
+        {"da": "Logbogen for en krise: eksport [K-ÅÅÅÅ-NNN]", "en": "The crisis log: export [K-YYYY-NNN]"},
+        members_only=True,
+    ),
+    Command(
+        CommandName.LOG_CHANNEL, ("logchannel",),
+        {"da": "Gør denne kanal til logkanal (IT-afdelingsleder)", "en": "Make this channel the log channel (IT head)"},
         members_only=True,
     ),
 )

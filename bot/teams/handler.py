@@ -1,64 +1,250 @@
-"""The bot's turn logic: remember where people are, and answer commands.
+"""The bot's turn logic: remember where people are, answer commands, and act on card taps.
 
-Inbound text is normalised here (mention stripped, command parsed, sender mapped to a plan
-person); everything the bot says comes from ``bot.render``.
+Inbound text and taps are normalised here (mention stripped, command or verb parsed, sender
+mapped to a plan person) and handed to the engine as domain actions; every word the bot
+says comes from ``bot.render``.
 """
 
 import logging
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
 
-from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
 
 from ..clock import Clock
-from ..plan.models import Plan
+from ..core.events import PagePurpose
+from ..core.lifecycle import Accepted, Refusal, Refused
+from ..core.permissions import Permission, may
+from ..core.state import CrisisState
+from ..engine.crises import Crises
+from ..plan.models import Person, Plan
 from ..render.cards import CONTENT_TYPE, help_card, roles_card
+from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused_card, result_card, situation_card
+from ..render.export import logbog_markdown
+from ..render.refusals import refusal_text
 from ..render.texts import Lang, language, say
 from ..store import Store
+from .card_actions import InvalidTap, Tap, parse_tap, to_action
 from .commands import CommandName, parse
 from .identity import resolve_person
+from .references import LOG_CHANNEL_KEY, personal_chat_key
+from .verbs import Verb
 
 log = logging.getLogger(__name__)
 
-
-def reference_key(teams_user_id: str) -> str:
-    """Store key of the personal-chat conversation reference of a Teams user."""
-    return f"teams:{teams_user_id}"
+MAX_MESSAGE_CHARS = 20_000
+_CARD_OF_VERB = {
+    Verb.TRIAGE_INFORM_DIRECTOR: PagePurpose.TRIAGE,
+    Verb.TRIAGE_NOT_CRITICAL: PagePurpose.TRIAGE,
+    Verb.DIRECTOR_ACTIVATE: PagePurpose.DIRECTOR,
+    Verb.DIRECTOR_INFORM: PagePurpose.DIRECTOR,
+    Verb.DIRECTOR_NO_ACTION: PagePurpose.DIRECTOR,
+    Verb.SUMMONS_COMING: PagePurpose.SUMMONS,
+    Verb.SUMMONS_NOT_COMING: PagePurpose.SUMMONS,
+    Verb.MEETING_ALTERNATIVE: PagePurpose.SUMMONS,
+}
 
 
 class KrisebotHandler(ActivityHandler):
-    """Answers Teams activities. Holds the plan, the store and the clock; no other state."""
+    """Answers Teams activities. Holds the plan, the store, the clock and the engine; no other state."""
 
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock) -> None:
+    def __init__(self, *, plan: Plan, store: Store, clock: Clock, crises: Crises) -> None:
         self.plan = plan
         self.store = store
         self.clock = clock
+        self.crises = crises
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_personal_chat(turn_context)
         await super().on_turn(turn_context)
 
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        await self._person(turn_context)  # link the person now, so the first page reaches them
+
+    async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:
+        if any(member.id == turn_context.activity.from_property.id for member in members_added):
+            await self._person(turn_context)
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        lang = language(turn_context.activity.locale)
-        text = TurnContext.remove_recipient_mention(turn_context.activity) or ""
-        parsed = parse(text)
+        activity = turn_context.activity
+        lang = language(activity.locale)
+        if activity.value and not (activity.text or "").strip():
+            await self._legacy_submit(turn_context, lang)
+            return
+        parsed = parse(TurnContext.remove_recipient_mention(activity) or "")
         if parsed is None:
             await turn_context.send_activity(say(lang, "unknown"))
             return
+        person = None
         if parsed.command.members_only:
-            person = await resolve_person(turn_context, plan=self.plan, store=self.store, clock=self.clock)
+            person = await self._person(turn_context)
             if person is None:
                 await turn_context.send_activity(self._not_member(lang))
                 return
-        await turn_context.send_activity(self._answer(parsed.command.name, lang))
+        reply = await self._command(turn_context, parsed.command.name, parsed.argument, person, lang)
+        for message in reply if isinstance(reply, list) else [reply]:
+            await turn_context.send_activity(message)
 
-    def _answer(self, name: CommandName, lang: Lang) -> Activity | str:
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        lang = language(turn_context.activity.locale)
+        try:
+            tap = parse_tap(turn_context.activity.value)
+        except InvalidTap as exc:
+            return _invoke_error(say(lang, "tap.invalid", reason=exc.reason))
+        person = await self._person(turn_context)
+        if person is None:
+            return _invoke_card(refused_card(lang, self._not_member(lang)))
+        return _invoke_card(await self._tap(turn_context, tap, person, lang))
+
+    # -- commands -----------------------------------------------------------------------
+
+    async def _command(
+        self, turn_context: TurnContext, name: CommandName, argument: str, person: Person | None, lang: Lang
+    ) -> Activity | str | list[Activity | str]:
         match name:
             case CommandName.HELP:
                 return _card(help_card(self.plan, lang))
             case CommandName.ROLES:
                 return _card(roles_card(self.plan, lang))
+            case CommandName.ALARM:
+                return _card(alarm_form(self.plan, lang))
             case CommandName.STATUS:
-                return say(lang, "status.none")
+                active = self.crises.active()
+                return [_card(situation_card(self.plan, s, lang)) for s in active] or say(lang, "status.none")
+            case CommandName.LOG:
+                return await self._log(turn_context, argument, person, lang)
+            case CommandName.CLOSE:
+                return await self._close(turn_context, argument, person, lang)
+            case CommandName.EXPORT:
+                return await self._export(argument, lang)
+            case CommandName.LOG_CHANNEL:
+                return await self._choose_log_channel(turn_context, person, lang)
+
+    async def _log(self, turn_context: TurnContext, argument: str, person: Person, lang: Lang) -> Activity | str:
+        state, text = self._pick(argument, active_only=True, lang=lang)
+        if state is None:
+            return text
+        if not text:
+            return _card(log_entry_form(self.plan, state, lang))
+        tap = Tap(verb=Verb.ADD_LOG_ENTRY, crisis=state.id, kind="handling", text=text)
+        outcome = await self.crises.act(
+            state.id, to_action(tap, now=self.clock()), actor=person.id, request_key=turn_context.activity.id
+        )
+        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, "log.added", id=state.id)
+
+    async def _close(self, turn_context: TurnContext, argument: str, person: Person, lang: Lang) -> str:
+        state, note = self._pick(argument, active_only=True, lang=lang)
+        if state is None:
+            return note
+        outcome = await self.crises.act(
+            state.id, to_action(Tap(verb=Verb.CLOSE, crisis=state.id, note=note), now=self.clock()),
+            actor=person.id, request_key=turn_context.activity.id,
+        )
+        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, "closed", id=state.id)
+
+    async def _export(self, argument: str, lang: Lang) -> str:
+        state, problem = self._pick(argument, active_only=False, lang=lang)
+        if state is None:
+            return problem
+        text = logbog_markdown(self.plan, await self.store.events(crisis_id=state.id))
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS].rsplit("\n", 1)[0] + "\n\n" + say(lang, "export.truncated", id=state.id)
+        return text
+
+    async def _choose_log_channel(self, turn_context: TurnContext, person: Person, lang: Lang) -> str:
+        activity = turn_context.activity
+        if activity.conversation.conversation_type != "channel":
+            return say(lang, "log_channel.not_channel")
+        if not may(self.plan, person.id, Permission.TRIAGE):
+            return refusal_text(self.plan, Refused(Refusal.NOT_PERMITTED, Permission.TRIAGE), lang)
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        await self.store.save_conversation_reference(key=LOG_CHANNEL_KEY, reference=reference, at=self.clock())
+        return say(lang, "log_channel.set")
+
+    def _pick(self, argument: str, *, active_only: bool, lang: Lang) -> tuple[CrisisState | None, str]:
+        """The crisis ``argument`` names (``K-2026-003 rest``), else the only active (or latest) one, and the rest.
+
+        Without such a crisis: ``(None, the sentence to answer with)``.
+        """
+        first, _, rest = argument.partition(" ")
+        if first.upper().startswith("K-"):
+            state = self.crises.get(first.upper())
+            return (state, rest.strip()) if state else (None, say(lang, "crisis.unknown", id=first.upper()))
+        candidates = self.crises.active() if active_only else self.crises.all()
+        if not candidates:
+            return None, say(lang, "status.none" if active_only else "crisis.none")
+        if active_only and len(candidates) > 1:
+            ids = ", ".join(s.id for s in candidates)
+            return None, say(lang, "crisis.several", ids=ids, example=f"log {candidates[-1].id} …")
+        return candidates[-1], argument.strip()
+
+    # -- taps ---------------------------------------------------------------------------
+
+    async def _tap(self, turn_context: TurnContext, tap: Tap, person: Person, lang: Lang) -> dict[str, Any]:
+        now = self.clock()
+        request_key = turn_context.activity.id
+        if tap.verb is Verb.RAISE_ALARM:
+            return await self._raise(tap, person, lang, request_key)
+        state = self.crises.get(tap.crisis or "")
+        if state is None:
+            return refused_card(lang, say(lang, "crisis.unknown", id=tap.crisis or "?"))
+        if tap.verb is not Verb.REFRESH:
+            try:
+                action = to_action(tap, now=now)
+            except InvalidTap as exc:
+                return refused_card(lang, say(lang, "tap.invalid", reason=exc.reason))
+            outcome = await self.crises.act(state.id, action, actor=person.id, request_key=request_key)
+            if isinstance(outcome, Refused):
+                await turn_context.send_activity(refusal_text(self.plan, outcome, lang))
+            state = self.crises.get(state.id)
+        return self._card_after(tap, state, person, lang, now)
+
+    async def _raise(self, tap: Tap, person: Person, lang: Lang, request_key: str | None) -> dict[str, Any]:
+        try:
+            outcome = await self.crises.raise_alarm(
+                source=tap.text("source", 64), deliveries=tap.ids("deliveries"), description=tap.text("description"),
+                reporter_phone=tap.text("phone", 40) or None, actor=person.id, request_key=request_key,
+            )
+        except InvalidTap as exc:
+            return refused_card(lang, say(lang, "tap.invalid", reason=exc.reason))
+        if isinstance(outcome, Refused):
+            return refused_card(lang, refusal_text(self.plan, outcome, lang))
+        if not isinstance(outcome, Accepted) or outcome.state is None:
+            return refused_card(lang, say(lang, "tap.invalid", reason="alarmen er allerede sendt"))
+        triage_holder = self.plan.person_by_id[self.plan.role_by_id[self.plan.alarm_chain.triage_role].primary]
+        return result_card(lang, say(lang, "alarm.sent.title", id=outcome.state.id), say(lang, "alarm.sent.text", name=triage_holder.name))
+
+    def _card_after(self, tap: Tap, state: CrisisState, person: Person, lang: Lang, now: datetime) -> dict[str, Any]:
+        """The tapped card as it looks now, so a second tap cannot act twice."""
+        purpose = _CARD_OF_VERB.get(tap.verb)
+        if purpose is None and tap.verb in (Verb.ACKNOWLEDGE, Verb.REFRESH):
+            mine = [p for p in state.pages if p.person == person.id]
+            purpose = mine[-1].purpose if mine else None
+        if purpose is None:
+            return situation_card(self.plan, state, lang)
+        return page_card(self.plan, state, lang, person=person.id, purpose=purpose, now=now)
+
+    async def _legacy_submit(self, turn_context: TurnContext, lang: Lang) -> None:
+        """An Action.Submit payload (older clients): act on it and answer with the new card as a message."""
+        try:
+            tap = parse_tap(turn_context.activity.value)
+        except InvalidTap as exc:
+            await turn_context.send_activity(say(lang, "tap.invalid", reason=exc.reason))
+            return
+        person = await self._person(turn_context)
+        if person is None:
+            await turn_context.send_activity(self._not_member(lang))
+            return
+        await turn_context.send_activity(_card(await self._tap(turn_context, tap, person, lang)))
+
+    # -- people -------------------------------------------------------------------------
+
+    async def _person(self, turn_context: TurnContext) -> Person | None:
+        return await resolve_person(turn_context, plan=self.plan, store=self.store, clock=self.clock)
 
     def _not_member(self, lang: Lang) -> str:
         owner = self.plan.person_by_id[self.plan.contact_procedure.roster_owner]
@@ -72,9 +258,21 @@ class KrisebotHandler(ActivityHandler):
             return
         reference = TurnContext.get_conversation_reference(activity).serialize()
         await self.store.save_conversation_reference(
-            key=reference_key(activity.from_property.id), reference=reference, at=self.clock()
+            key=personal_chat_key(activity.from_property.id), reference=reference, at=self.clock()
         )
 
 
 def _card(card: dict) -> Activity:
     return MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
+
+
+def _invoke_card(card: dict[str, Any]) -> InvokeResponse:
+    """The Universal Actions answer that replaces the tapped card."""
+    return InvokeResponse(status=HTTPStatus.OK, body={"statusCode": 200, "type": CONTENT_TYPE, "value": card})
+
+
+def _invoke_error(message: str) -> InvokeResponse:
+    return InvokeResponse(
+        status=HTTPStatus.OK,
+        body={"statusCode": 400, "type": "application/vnd.microsoft.error", "value": {"code": "BadRequest", "message": message}},
+    )

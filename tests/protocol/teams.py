@@ -59,3 +59,34 @@ def register(connector: Any, *users: TeamsUser) -> None:
             user.id, name=user.name, aad_object_id=user.aad_object_id,
             user_principal_name=user.upn, email=user.upn.lower(), tenant_id=TENANT,
         )
+
+
+EMIL = TeamsUser("29:1emilbc", "aad-emilbc", "emilbc@struer.dk", "Emil B. Christensen")
+PETER = TeamsUser("29:1peter", "aad-peter", "peter@struer.dk", "Peter Knudsen")
+HENRIK = TeamsUser("29:1hjm", "aad-hjm", "hjm@struer.dk", "Henrik Jebjerg Mogensen")
+LISBETH = TeamsUser("29:1lak", "aad-lak", "lak@struer.dk", "Lisbeth Kusk")
+MARIA = TeamsUser("29:1mlrj", "aad-mlrj", "marialouiserj@struer.dk", "Maria-Louise R. Jørgensen")
+EVERYONE = (JESPER, EMIL, CLAUS, PETER, HENRIK, LISBETH, MARIA)
+LOG_CHANNEL = "19:krisestab-log@thread.tacv2"
+
+
+def installed(user: TeamsUser, service_url: str) -> dict[str, Any]:
+    """Teams telling the bot it was added to ``user``'s personal scope."""
+    return personal(user, service_url, type="conversationUpdate", membersAdded=[{"id": user.id}, {"id": BOT_ID}])
+
+
+def tap(user: TeamsUser, service_url: str, verb: str, *, locale: str = "da-DK", **data: Any) -> dict[str, Any]:
+    """A Universal Action (``Action.Execute``) from a card in ``user``'s chat: the button data merged with inputs."""
+    return personal(
+        user, service_url, type="invoke", name="adaptiveCard/action", locale=locale,
+        value={"action": {"type": "Action.Execute", "id": verb, "verb": verb, "data": data}, "trigger": "manual"},
+    )
+
+
+def in_channel(user: TeamsUser, service_url: str, text: str, *, channel: str = LOG_CHANNEL) -> dict[str, Any]:
+    """A message mentioning the bot in a team channel."""
+    activity = personal(user, service_url, text=f"<at>Krisebot</at> {text}")
+    activity["conversation"] = {"conversationType": "channel", "tenantId": TENANT, "id": f"{channel};messageid={next(_ids)}"}
+    activity["channelData"] = {"tenant": {"id": TENANT}, "team": {"id": "19:team@thread.tacv2"}, "channel": {"id": channel}}
+    activity["entities"] = [{"type": "mention", "text": "<at>Krisebot</at>", "mentioned": {"id": BOT_ID, "name": "Krisebot"}}]
+    return activity

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.teams.handler import reference_key
+from bot.teams.references import personal_chat_key
 from tests.fakes.connector import FakeConnector
 from tests.fakes.openid import FakeTokenIssuer
 from tests.protocol.teams import JESPER, TENANT, personal
@@ -40,7 +40,7 @@ def installed(connector: FakeConnector) -> dict:
 
 
 async def remembered(bot) -> bool:
-    return await bot.store.conversation_reference(key=reference_key(JESPER.id)) is not None
+    return await bot.store.conversation_reference(key=personal_chat_key(JESPER.id)) is not None
 
 
 async def test_a_valid_channel_token_is_accepted(secured_bot, connector, issuer) -> None:

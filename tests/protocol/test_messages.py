@@ -4,7 +4,7 @@ import json
 
 from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
-from bot.teams.handler import reference_key
+from bot.teams.references import personal_chat_key
 from tests.fakes.connector import FakeConnector
 
 from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, personal
@@ -19,7 +19,7 @@ async def test_help_lists_every_command_in_a_card(bot, connector: FakeConnector)
     [card] = connector.cards(JESPER.chat_id)
     assert_valid_card(card)
     facts = {fact["title"]: fact["value"] for fact in card["body"][2]["facts"]}
-    assert set(facts) == {"hjælp", "roller", "status"}
+    assert set(facts) == {"hjælp", "alarm", "status", "log", "roller", "afslut", "eksport", "logkanal"}
     assert "roller" in facts["roller"].lower()
 
 
@@ -78,14 +78,14 @@ async def test_english_client_gets_english_replies(bot, connector: FakeConnector
 
     [card] = connector.cards(JESPER.chat_id)
     assert card["body"][1]["text"].startswith("I run the crisis plan")
-    assert {fact["title"] for fact in card["body"][2]["facts"]} == {"help", "roles", "status"}
+    assert {fact["title"] for fact in card["body"][2]["facts"]} >= {"help", "roles", "status", "close", "export"}
     assert connector.texts(JESPER.chat_id) == ["I did not understand that. Type **help** to see what I can do."]
 
 
 async def test_the_personal_chat_is_remembered_for_paging_later(bot, connector: FakeConnector) -> None:
     await bot.post(personal(JESPER, connector.url, type="conversationUpdate", membersAdded=[{"id": JESPER.id}]))
 
-    reference = await bot.store.conversation_reference(key=reference_key(JESPER.id))
+    reference = await bot.store.conversation_reference(key=personal_chat_key(JESPER.id))
     assert reference is not None
     assert reference["conversation"]["id"] == JESPER.chat_id
     assert reference["serviceUrl"] == connector.url
@@ -110,7 +110,7 @@ async def test_a_restart_keeps_who_is_who_and_where_they_chat(settings_for, star
 
     assert len(connector.cards(CLAUS.chat_id)) == 1
     assert len([r for r in connector.requests if r.operation == "get_conversation_member"]) == 1
-    assert await second.store.conversation_reference(key=reference_key(CLAUS.id)) is not None
+    assert await second.store.conversation_reference(key=personal_chat_key(CLAUS.id)) is not None
 
 
 async def test_a_person_with_an_entra_object_id_in_the_plan_needs_no_member_lookup(

@@ -1,0 +1,153 @@
+"""Crises: the running state of every crisis, and the one way to change it.
+
+``act`` runs one action through the pure lifecycle under the crisis's lock, records the
+resulting events in one transaction (or nothing), and returns the outcome at once; the
+commands (pages, log thread, situation card) are carried out in the background, in order
+per crisis. Facts from the channels (page sent, page failed) come back through ``record``.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from ..clock import Clock
+from ..core.actions import Action, RaiseAlarm
+from ..core.commands import Command, PostToLog, RefreshSituation, SendPage
+from ..core.events import Event, EventPayload, PageFailed
+from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
+from ..core.state import CrisisState, apply, fold
+from ..plan.models import Plan
+from ..store import Store
+from .outlet import Outlet
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+
+
+class Crises:
+    """Every crisis in the logbog, kept in memory as folded state and changed only through ``act``."""
+
+    def __init__(self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet) -> None:
+        self.plan = plan
+        self._store = store
+        self._clock = clock
+        self._outlet = outlet
+        self._states: dict[str, CrisisState] = {}
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._mirror_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._new_id = asyncio.Lock()
+        self._background: set[asyncio.Task] = set()
+
+    async def load(self) -> None:
+        """Rebuild every crisis from the logbog (at start-up)."""
+        for crisis_id in await self._store.crisis_ids():
+            self._states[crisis_id] = fold(await self._store.events(crisis_id=crisis_id))
+
+    def get(self, crisis_id: str) -> CrisisState | None:
+        return self._states.get(crisis_id)
+
+    def all(self) -> list[CrisisState]:
+        """Every crisis, oldest first."""
+        return list(self._states.values())
+
+    def active(self) -> list[CrisisState]:
+        """Open crises, oldest first."""
+        return [state for state in self._states.values() if state.phase.open]
+
+    async def raise_alarm(
+        self, *, source: str, deliveries: Iterable[str], description: str, reporter_phone: str | None,
+        actor: str, request_key: str | None = None,
+    ) -> Outcome:
+        """Open a new crisis with the next free id."""
+        async with self._new_id:
+            action = RaiseAlarm(
+                crisis_id=next_crisis_id(list(self._states), self._clock()),
+                source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
+            )
+            return await self._run(None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key)
+
+    async def act(self, crisis_id: str, action: Action, *, actor: str, request_key: str | None = None) -> Outcome:
+        """Run ``action`` by ``actor`` (a plan person id) against an existing crisis."""
+        async with self._locks[crisis_id]:
+            state = self._states.get(crisis_id)
+            if state is None:
+                raise KeyError(crisis_id)
+            return await self._run(state, action, actor=actor, crisis_id=crisis_id, request_key=request_key)
+
+    async def record(self, crisis_id: str, payloads: list[EventPayload], *, actor: str = SYSTEM) -> list[Event]:
+        """Record facts reported by the channels and fold them into the crisis."""
+        if not payloads:
+            return []
+        async with self._locks[crisis_id]:
+            events = await self._store.append_all(at=self._clock(), actor=actor, payloads=payloads, crisis_id=crisis_id)
+            self._fold_in(crisis_id, events)
+            return events
+
+    async def drain(self) -> None:
+        """Wait until every background command has been carried out (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def _run(
+        self, state: CrisisState | None, action: Action, *, actor: str, crisis_id: str, request_key: str | None
+    ) -> Outcome:
+        outcome = step(self.plan, state, action, actor=actor, now=self._clock())
+        if not isinstance(outcome, Accepted) or not outcome.events:
+            return outcome
+        events = await self._store.append_all(
+            at=self._clock(), actor=actor, payloads=list(outcome.events), crisis_id=crisis_id, request_key=request_key
+        )
+        if not events:  # a redelivered request: its events were recorded the first time
+            return Accepted(state)
+        self._fold_in(crisis_id, events)
+        self._in_background(self._carry_out(crisis_id, events, outcome.commands))
+        return Accepted(self._states[crisis_id], outcome.events, outcome.commands)
+
+    def _fold_in(self, crisis_id: str, events: list[Event]) -> None:
+        state = self._states.get(crisis_id)
+        for event in events:
+            state = apply(state, event)
+        self._states[crisis_id] = state
+
+    def _in_background(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
+        """Mirror the events, send the pages concurrently, record their outcome, refresh the card."""
+        async with self._mirror_locks[crisis_id]:
+            posts = [command.payload for command in commands if isinstance(command, PostToLog)]
+            await self._mirror(crisis_id, [event for event in events if event.payload in posts])
+            pages = [command for command in commands if isinstance(command, SendPage)]
+            results = await asyncio.gather(*(self._page(crisis_id, command) for command in pages))
+            facts = await self.record(crisis_id, [fact for result in results for fact in result])
+            await self._mirror(crisis_id, facts)
+            if any(isinstance(command, RefreshSituation) for command in commands) or facts:
+                await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]))
+
+    async def _mirror(self, crisis_id: str, events: list[Event]) -> None:
+        for event in events:
+            await self._safely("post to log", self._outlet.post_to_log(self._states[crisis_id], event))
+
+    async def _page(self, crisis_id: str, command: SendPage) -> list[EventPayload]:
+        """The outlet's facts about the page; an unexpected error is recorded as a failed page, never lost."""
+        try:
+            return await self._outlet.page(self._states[crisis_id], command)
+        except Exception as exc:
+            log.exception("page to %s failed", command.person)
+            return [
+                PageFailed(
+                    person=command.person, roles=list(command.roles), purpose=command.purpose,
+                    channel="ukendt", reason=f"intern fejl ({type(exc).__name__})",
+                )
+            ]
+
+    @staticmethod
+    async def _safely(what: str, work) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("%s failed", what)

@@ -1,0 +1,506 @@
+"""Adaptive Cards of a crisis: the alarm form, the pages, the situation card and invoke answers.
+
+Pure functions from the plan and a ``CrisisState`` to card JSON: no I/O and no clock reads
+(``now`` is a parameter where a default depends on it). Every crisis template opens with
+the same fragment — the crisis id, a title, an optional ``notice`` line and the ``alarm``
+block (facts, description, decisions) — whose data ``_crisis_data`` builds. Button verbs and
+input ids are those of ``bot.teams.verbs``; every button's data holds ``crisis``.
+"""
+
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..clock import LOCAL_TIME
+from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
+from ..core.lifecycle import current_level, current_meeting_place
+from ..core.permissions import Permission, may
+from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
+from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
+from .cards import render
+from .texts import Lang, say
+
+Card = dict[str, Any]
+
+MEETING_DELAY = timedelta(minutes=30)
+"""The director's meeting time defaults to now plus this, rounded up to ``MEETING_STEP``."""
+MEETING_STEP = timedelta(minutes=5)
+SITUATION_LOG_LINES = 5
+SITUATION_CLIP = 800
+"""The situation card clips free texts (up to 4000 characters each) to stay under Teams' 28 KB:
+the description and decisions to this, log lines and failure reasons shorter; the thread has them whole."""
+LOG_CLIP = 300
+REASON_CLIP = 120
+
+
+# --- the alarm form ------------------------------------------------------------------------
+
+
+def alarm_form(plan: Plan, lang: Lang) -> Card:
+    """The form behind ``alarm``: source, affected deliveries, description and a call-back number."""
+    triage = plan.role_by_id[plan.alarm_chain.triage_role]
+    return render(
+        "alarm_form",
+        {
+            "title": _say(lang, "alarm.title"),
+            "intro": _say(lang, "alarm.intro", role=triage.name, name=plan.person_by_id[triage.primary].name),
+            "sources": [{"title": s.name, "value": s.id} for s in plan.alarm_sources],
+            "deliveries": [
+                {"title": f"{d.name} – {d.description}" if d.description else d.name, "value": d.id}
+                for d in plan.deliveries
+            ],
+            "labels": _labels(
+                lang,
+                source="alarm.source", sourceError="alarm.source_error", deliveries="alarm.deliveries",
+                description="alarm.description", descriptionPlaceholder="alarm.description_placeholder",
+                descriptionError="alarm.description_error", phone="alarm.phone",
+                phonePlaceholder="alarm.phone_placeholder", send="alarm.send",
+            ),
+        },
+    )
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+def page_card(
+    plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose, now: datetime,
+    roles: Sequence[str] | None = None,
+) -> Card:
+    """The card a page for ``purpose`` carries to ``person``.
+
+    ``roles`` are the roles the page is sent for (``SendPage.roles``); without them, those of
+    the person's recorded page for ``purpose``, else every role they hold that fits it.
+    """
+    match purpose:
+        case PagePurpose.TRIAGE:
+            return triage_card(plan, state, lang)
+        case PagePurpose.DIRECTOR:
+            return director_card(plan, state, lang, now=now)
+        case PagePurpose.SUMMONS:
+            return summons_card(plan, state, lang, person=person, roles=roles)
+        case _:
+            return notice_card(plan, state, lang, person=person, purpose=purpose, roles=roles)
+
+
+def triage_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
+    """The IT head's page: the alarm, an assessment and the triage decisions until one is taken."""
+    deciding, notice = _standing(plan, state, lang, PagePurpose.TRIAGE, Phase.TRIAGE)
+    return render(
+        "triage",
+        {
+            **_crisis_data(plan, state, lang, _say(lang, "triage.title"), notice=notice),
+            "open": deciding,
+            "acknowledge": deciding and notice is None,
+            "labels": _labels(
+                lang,
+                acknowledge="acknowledge", assessment="triage.assessment",
+                assessmentPlaceholder="triage.assessment_placeholder", assessmentError="triage.assessment_error",
+                informDirector="triage.inform_director", notCritical="triage.not_critical",
+            ),
+        },
+    )
+
+
+def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) -> Card:
+    """The kriseleder's page: the alarm and IT's assessment; activate, inform management or no action."""
+    deciding, notice = _standing(plan, state, lang, PagePurpose.DIRECTOR, Phase.DIRECTOR)
+    directors = plan.role_by_id[plan.alarm_chain.director_role].chain
+    return render(
+        "director",
+        {
+            **_crisis_data(plan, state, lang, _say(lang, "director.title"), notice=notice),
+            "open": deciding,
+            "acknowledge": deciding and notice is None,
+            "activateText": _say(lang, "director.activate_text", place=_place_text(_meeting_place(plan, state))),
+            "meetingTime": _default_meeting_time(now),
+            "members": [{"title": f"{p.name} ({p.title})", "value": p.id} for p in plan.people if p.id not in directors],
+            "labels": _labels(
+                lang,
+                acknowledge="acknowledge", note="director.note", activate="director.activate",
+                meetingTime="director.meeting_time", meetingTimeError="director.meeting_time_error",
+                activateConfirm="director.activate_confirm", inform="director.inform", members="director.members",
+                membersError="director.members_error", informConfirm="director.inform_confirm",
+                noAction="director.no_action",
+            ),
+        },
+    )
+
+
+def summons_card(
+    plan: Plan, state: CrisisState, lang: Lang, *, person: str, roles: Sequence[str] | None = None
+) -> Card:
+    """The indkaldelse: the person's roles, where and when to meet, and Kommer / Kommer ikke."""
+    answering = state.phase is Phase.ACTIVATED
+    answer = state.answers.get(person)
+    notice = _closed_notice(state, lang)
+    if answering and answer:
+        notice = _notice(_say(lang, "summons.answered", answer=_answer_text(answer, lang)))
+    role_ids = roles or _page_roles(plan, state, person, PagePurpose.SUMMONS)
+    return render(
+        "summons",
+        {
+            **_crisis_data(
+                plan, state, lang, _say(lang, "summons.title"), notice=notice, extra_facts=_meeting_facts(plan, state, lang)
+            ),
+            "roles": _say(lang, "summons.roles", roles=_role_names(plan, role_ids)),
+            "open": answering,
+            "eta": answer.eta if answer else "",
+            "move": _alternative_for(plan, state, person) if answering else None,
+            "labels": _labels(
+                lang,
+                eta="summons.eta", etaPlaceholder="summons.eta_placeholder", coming="answer.coming",
+                notComing="answer.not_coming", move="summons.move",
+            ),
+        },
+    )
+
+
+def notice_card(
+    plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose,
+    roles: Sequence[str] | None = None,
+) -> Card:
+    """A page for INFORM or TOP_STAFF: what happened, why the person gets it, and Kvittér."""
+    page = state.page(person, purpose)
+    acknowledged = page.acknowledged_at if page else None
+    notice = _closed_notice(state, lang)
+    if notice is None and acknowledged:
+        notice = _notice(_say(lang, "acknowledged", time=_time(acknowledged)))
+    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
+    message = _say(
+        lang, f"notice.{purpose.value}.why",
+        name=_name(plan, director), level=_level(plan, state).name,
+        roles=_role_names(plan, roles or _page_roles(plan, state, person, purpose)),
+    )
+    return render(
+        "notice",
+        {
+            **_crisis_data(plan, state, lang, _say(lang, f"notice.{purpose.value}.title"), notice=notice),
+            "message": message,
+            "acknowledge": notice is None,
+            "labels": _labels(lang, acknowledge="acknowledge"),
+        },
+    )
+
+
+# --- the situation card and the log form ---------------------------------------------------
+
+
+def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
+    """The situationsbillede at the root of the crisis's log thread, updated in place."""
+    extra = [_fact(lang, "fact.level", _level(plan, state).name)]
+    if _activated(state):
+        extra += _meeting_facts(plan, state, lang)
+    next_level = _next_level(plan, state)
+    log = state.log[-SITUATION_LOG_LINES:]
+    return render(
+        "situation",
+        {
+            **_crisis_data(plan, state, lang, _say(lang, "situation.title"), extra_facts=extra, clip=SITUATION_CLIP),
+            "roles": _role_rows(plan, state, lang),
+            "answers": _answer_rows(plan, state, lang) if _activated(state) else None,
+            "topStaff": _top_staff_rows(plan, state) or None,
+            "log": [_log_row(plan, line, lang) for line in log] or None,
+            "logMore": _say(lang, "situation.log_more", shown=len(log), total=len(state.log))
+            if len(state.log) > len(log) else None,
+            "open": state.phase.open,
+            "logForm": _log_form(state, lang, title=None) if state.phase.open else None,
+            "raise": {"level": next_level.id, "title": _say(lang, "situation.raise", level=next_level.name)}
+            if next_level else None,
+            "labels": _labels(
+                lang,
+                roles="situation.roles", answers="situation.answers", topStaff="situation.top_staff",
+                log="situation.log", logEntry="situation.log_entry", close="situation.close",
+                closeNote="situation.close_note",
+            ),
+        },
+    )
+
+
+def log_entry_form(plan: Plan, state: CrisisState, lang: Lang) -> Card:
+    """A card to write a handling / beslutning / undladelse into the crisis's logbog."""
+    del plan  # the same signature as the other crisis cards; the form needs nothing from the plan
+    return _log_form(state, lang, title=_say(lang, "log.title"))
+
+
+# --- answers to taps -----------------------------------------------------------------------
+
+
+def refused_card(lang: Lang, message: str) -> Card:
+    """The answer to a refused tap: nothing changed, and why."""
+    return _message_card(lang, _say(lang, "refused.title"), _notice(message, "Attention"), None)
+
+
+def result_card(lang: Lang, title: str, message: str) -> Card:
+    """The answer to an accepted tap that has no card of its own."""
+    return _message_card(lang, title, None, message)
+
+
+def _message_card(lang: Lang, title: str, notice: dict[str, str] | None, message: str | None) -> Card:
+    return render(
+        "notice",
+        {
+            "crisis": None, "title": title, "notice": notice, "alarm": None, "message": message,
+            "acknowledge": False, "labels": _labels(lang, acknowledge="acknowledge"),
+        },
+    )
+
+
+# --- the shared fragment -------------------------------------------------------------------
+
+
+def _crisis_data(
+    plan: Plan, state: CrisisState, lang: Lang, title: str, *,
+    notice: dict[str, str] | None = None, extra_facts: Sequence[dict[str, str]] = (), clip: int | None = None,
+) -> Card:
+    """Data of the fragment every crisis template opens with."""
+    return {
+        "crisis": state.id,
+        "title": title,
+        "notice": notice,
+        "alarm": {
+            "facts": [*_alarm_facts(plan, state, lang), *extra_facts],
+            "description": _clip(state.description, clip),
+            "decisions": [
+                _decision(plan, state, lang, label, decision, clip)
+                for label, decision in (("decision.triage", state.triage), ("decision.director", state.director))
+                if decision
+            ],
+        },
+    }
+
+
+def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
+    sources = {s.id: s.name for s in plan.alarm_sources}
+    deliveries = {d.id: d.name for d in plan.deliveries}
+    status = _say(lang, f"phase.{state.phase.value}")
+    if state.closed_at:
+        status = _say(lang, "fact.status_at", phase=status, time=_time(state.closed_at))
+    reporter = _name(plan, state.reporter or state.raised_by)
+    if state.reporter_phone:
+        reporter = _say(lang, "fact.reporter_phone", name=reporter, phone=state.reporter_phone)
+    local = state.opened_at.astimezone(LOCAL_TIME)
+    return [
+        _fact(lang, "fact.status", status),
+        _fact(lang, "fact.source", sources.get(state.source, state.source)),
+        _fact(lang, "fact.deliveries", ", ".join(deliveries.get(d, d) for d in state.deliveries) or _say(lang, "fact.none")),
+        _fact(lang, "fact.reporter", reporter),
+        _fact(lang, "fact.raised", _say(lang, "fact.date_time", date=f"{local:%d.%m.%Y}", time=f"{local:%H:%M}")),
+    ]
+
+
+def _decision(plan: Plan, state: CrisisState, lang: Lang, label: str, decision: Decision, clip: int | None) -> Card:
+    """``IT's vurdering: Ikke kritisk – Claus Vagn Ohrt kl. 14:05`` and the assessment or note."""
+    what = _say(lang, f"decision.{decision.value}", names=", ".join(_name(plan, p) for p in state.informed))
+    return {
+        "label": _say(lang, label),
+        "line": _say(lang, "decision.by", what=what, name=_name(plan, decision.actor), time=_time(decision.at)),
+        "text": _clip(decision.text, clip) or None,
+    }
+
+
+def _meeting_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
+    place = _meeting_place(plan, state)
+    where = _place_text(place)
+    if place.kind == MeetingPlaceKind.ALTERNATIVE:
+        where = _say(lang, "fact.alternative", place=where)
+    when = _time(state.meeting_at) if state.meeting_at else _say(lang, "fact.asap")
+    return [_fact(lang, "fact.meeting_place", where), _fact(lang, "fact.meeting_time", when)]
+
+
+# --- pieces --------------------------------------------------------------------------------
+
+
+def _standing(
+    plan: Plan, state: CrisisState, lang: Lang, purpose: PagePurpose, phase: Phase
+) -> tuple[bool, dict[str, str] | None]:
+    """Whether a decision page still decides, and its notice: who acknowledged it, or that the crisis ended."""
+    if state.phase is not phase:
+        return False, _closed_notice(state, lang)
+    acknowledged = [p for p in state.pages_for(purpose) if p.acknowledged_at]
+    if not acknowledged:
+        return True, None
+    first = min(acknowledged, key=lambda p: p.acknowledged_at)
+    return True, _notice(_say(lang, "acknowledged_by", name=_name(plan, first.person), time=_time(first.acknowledged_at)))
+
+
+def _closed_notice(state: CrisisState, lang: Lang) -> dict[str, str] | None:
+    if state.phase.open or state.closed_at is None:
+        return None
+    return _notice(_say(lang, "closed", time=_time(state.closed_at)), "Attention")
+
+
+def _notice(text: str, color: str = "Good") -> dict[str, str]:
+    return {"text": text, "color": color}
+
+
+def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
+    """Each role with its primary and every page sent for it; then pages for people without a role."""
+    rows: list[Card] = [
+        {
+            "name": role.name,
+            "holder": _say(lang, "situation.primary", name=_name(plan, role.primary)),
+            "pages": [_page_line(plan, p, lang) for p in state.pages if role.id in p.roles]
+            or [_say(lang, "situation.not_paged")],
+        }
+        for role in plan.roles
+    ]
+    others = [_page_line(plan, p, lang) for p in state.pages if not p.roles]
+    if others:
+        rows.append({"name": _say(lang, "situation.others"), "holder": None, "pages": others})
+    return rows
+
+
+def _page_line(plan: Plan, page: Page, lang: Lang) -> str:
+    """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``"""
+    parts = [f"**{_name(plan, page.person)}**", _say(lang, f"purpose.{page.purpose.value}")]
+    if page.first_sent_at:
+        parts.append(_say(lang, "page.sent", time=_time(page.first_sent_at), channels=", ".join(page.channels)))
+    else:
+        parts.append(_say(lang, "page.unsent"))
+    if page.acknowledged_at:
+        parts.append(_say(lang, "page.acknowledged", time=_time(page.acknowledged_at), via=page.acknowledged_via))
+    else:
+        parts.append(_say(lang, "page.waiting"))
+    if page.failures:
+        parts.append(_say(lang, "page.failures", count=len(page.failures), last=_clip(page.failures[-1], REASON_CLIP)))
+    return " · ".join(parts)
+
+
+def _answer_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]] | None:
+    summoned = dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS))
+    rows = []
+    for person in summoned:
+        answer = state.answers.get(person)
+        text = _answer_text(answer, lang)
+        if answer:
+            text = _say(lang, "situation.answered_at", answer=text, time=_time(answer.at))
+        rows.append({"name": _name(plan, person), "answer": text})
+    return rows or None
+
+
+def _top_staff_rows(plan: Plan, state: CrisisState) -> list[dict[str, str]]:
+    """The contact persons into the top crisis staff named at the level change, with their contact roles."""
+    return [
+        {"name": _name(plan, p), "roles": _role_names(plan, _page_roles(plan, state, p, PagePurpose.TOP_STAFF))}
+        for p in state.top_staff_contacts
+    ]
+
+
+def _answer_text(answer: Answer | None, lang: Lang) -> str:
+    """``Kommer, ankomst 15 min``, ``Kommer ikke`` or ``Ikke svaret``."""
+    if answer is None:
+        return _say(lang, "answer.none")
+    if not answer.coming:
+        return _say(lang, "answer.not_coming")
+    return _say(lang, "answer.coming_eta", eta=answer.eta) if answer.eta else _say(lang, "answer.coming")
+
+
+def _log_row(plan: Plan, line: LogLine, lang: Lang) -> dict[str, str]:
+    return {
+        "time": _time(line.at),
+        "kind": _say(lang, f"log.kind.{line.kind.value}"),
+        "name": _name(plan, line.actor),
+        "text": _clip(line.text, LOG_CLIP),
+    }
+
+
+def _log_form(state: CrisisState, lang: Lang, *, title: str | None) -> Card:
+    """The log entry form; without a title it is the body of the situation card's ShowCard."""
+    return render(
+        "log_entry",
+        {
+            "crisis": state.id,
+            "title": title,
+            "kinds": [{"title": _say(lang, f"log.kind.{kind.value}"), "value": kind.value} for kind in LogEntryKind],
+            "labels": _labels(
+                lang, kind="log.kind", text="log.text", textPlaceholder="log.text_placeholder",
+                textError="log.text_error", add="log.add",
+            ),
+        },
+    )
+
+
+def _alternative_for(plan: Plan, state: CrisisState, person: str) -> str | None:
+    """The alternative meeting place's id, if ``person`` may move the meeting there from the primary."""
+    alternative = next((p for p in plan.meeting_places if p.kind == MeetingPlaceKind.ALTERNATIVE), None)
+    if alternative is None or _meeting_place(plan, state).kind != MeetingPlaceKind.PRIMARY:
+        return None
+    return alternative.id if may(plan, person, Permission.MEETING_PLACE) else None
+
+
+def _next_level(plan: Plan, state: CrisisState) -> Level | None:
+    """The level an activated crisis at the plan's first level can be raised to."""
+    order = plan.levels.order
+    if state.phase is Phase.ACTIVATED and current_level(plan, state) == order[0].id and len(order) > 1:
+        return order[1]
+    return None
+
+
+def _page_roles(plan: Plan, state: CrisisState, person: str, purpose: PagePurpose) -> list[str]:
+    """The roles of the person's recorded page, else the roles they hold that such a page is for."""
+    page = state.page(person, purpose)
+    if page:
+        return list(page.roles)
+    held = [role.id for role in plan.roles_of(person)]
+    return [r for r in held if r in plan.levels.top_staff_contacts] if purpose is PagePurpose.TOP_STAFF else held
+
+
+def _activated(state: CrisisState) -> bool:
+    """The director activated the crisis staff (the crisis may since have closed)."""
+    return state.director is not None and state.director.value == DirectorDecision.ACTIVATE.value
+
+
+def _meeting_place(plan: Plan, state: CrisisState) -> MeetingPlace:
+    place_id = current_meeting_place(plan, state)
+    return next(p for p in plan.meeting_places if p.id == place_id)
+
+
+def _level(plan: Plan, state: CrisisState) -> Level:
+    level_id = current_level(plan, state)
+    return next(level for level in plan.levels.order if level.id == level_id)
+
+
+def _default_meeting_time(now: datetime) -> str:
+    """Now plus ``MEETING_DELAY``, rounded up to ``MEETING_STEP``, as local HH:MM."""
+    step = MEETING_STEP.total_seconds()
+    moment = math.ceil((now + MEETING_DELAY).timestamp() / step) * step
+    return _time(datetime.fromtimestamp(moment, LOCAL_TIME))
+
+
+def _place_text(place: MeetingPlace) -> str:
+    return f"{place.name}, {place.address}"
+
+
+def _role_names(plan: Plan, role_ids: Sequence[str]) -> str:
+    return ", ".join(plan.role_by_id[r].name for r in role_ids)
+
+
+def _name(plan: Plan, actor: str) -> str:
+    """A person's name from a plan person id or a ``person:<id>`` actor; other actors as recorded."""
+    person = plan.person_by_id.get(actor.removeprefix("person:"))
+    return person.name if person else actor
+
+
+def _fact(lang: Lang, key: str, value: str) -> dict[str, str]:
+    return {"title": _say(lang, key), "value": value}
+
+
+def _labels(lang: Lang, **keys: str) -> dict[str, str]:
+    """Template labels: each name bound to the sentence of its text key."""
+    return {name: _say(lang, key) for name, key in keys.items()}
+
+
+def _say(lang: Lang, key: str, **values: object) -> str:
+    """A sentence of the cards: their keys live under ``card.`` in ``bot.render.texts``."""
+    return say(lang, f"card.{key}", **values)
+
+
+def _time(moment: datetime) -> str:
+    """HH:MM in Danish local time."""
+    return f"{moment.astimezone(LOCAL_TIME):%H:%M}"
+
+
+def _clip(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,8 @@
+"""Keys under which conversation references are stored."""
+
+LOG_CHANNEL_KEY = "log-channel"
+
+
+def personal_chat_key(teams_user_id: str) -> str:
+    """Store key of the personal-chat conversation reference of a Teams user."""
+    return f"teams:{teams_user_id}"
