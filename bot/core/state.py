@@ -109,10 +109,10 @@ class CrisisState:
     seq: int = 0
 
     def page(self, person: str, purpose: PagePurpose) -> Page | None:
-        return next((p for p in self.pages if p.person == person and p.purpose is purpose), None)
+        return next((p for p in self.pages if p.person == person and p.purpose == purpose), None)
 
     def pages_for(self, purpose: PagePurpose) -> list[Page]:
-        return [p for p in self.pages if p.purpose is purpose]
+        return [p for p in self.pages if p.purpose == purpose]
 
     def open_pages(self, person: str) -> list[Page]:
         """The person's pages that still wait for an acknowledgement."""

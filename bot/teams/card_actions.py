@@ -44,7 +44,8 @@ class Tap(BaseModel):
     crisis: str | None = Field(default=None, max_length=40)
 
     def text(self, name: str, limit: int = 4000) -> str:
-        value = getattr(self, name, None) or ""
+        """The input or data field ``name`` as stripped text ('' when absent)."""
+        value = (self.model_extra or {}).get(name) or ""
         if not isinstance(value, str) or len(value) > limit:
             raise InvalidTap(f"feltet «{name}» er ugyldigt")
         return value.strip()

@@ -133,3 +133,150 @@ async def test_the_whole_alarm_chain_runs_in_teams(crisis: Crisis, connector: Fa
     export = connector.texts(JESPER.chat_id)[-1]
     assert export.startswith(f"# Logbog for krise {crisis_id}")
     assert "Hele serverparken er nede" in export and "Kommer ikke" in export
+
+
+async def alarm(crisis: Crisis, user=CLAUS, **fields: Any) -> str:
+    """Raise an alarm from the form as ``user``; the new crisis's id."""
+    data = {"source": "brugere", "deliveries": "lonudbetaling", "description": "Lønkørslen fejler", **fields}
+    await crisis.taps(user, "raise_alarm", **data)
+    await crisis.settled()
+    return crisis.bot.client.app[CRISES].active()[-1].id
+
+
+async def test_every_crisis_gets_its_own_id_and_status_shows_each(crisis: Crisis) -> None:
+    first = await alarm(crisis)
+    second = await alarm(crisis, description="Hjemmesiden er nede", deliveries="hjemmeside")
+
+    assert first != second and first.startswith("K-") and second.startswith("K-")
+    await crisis.says(JESPER, "status")
+    shown = [text_of(card) for card in crisis.cards_of(JESPER)[-2:]]
+    assert first in shown[0] and second in shown[1]
+
+
+async def test_a_repeated_tap_and_a_redelivered_activity_act_once(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+    decision = tap(CLAUS, crisis.connector.url, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+
+    for _ in range(2):
+        assert (await crisis.bot.post(decision)).status == 200
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+    await crisis.settled()
+
+    events = await crisis.bot.store.events(crisis_id=crisis_id)
+    assert [e.payload.type for e in events].count("triaged") == 1
+    assert sum("director_activate" in verbs(card) for card in crisis.cards_of(JESPER)) == 1
+
+
+@pytest.mark.parametrize(
+    ("verb", "data", "expected"),
+    [
+        pytest.param("triage_inform_director", {"crisis": "K-1999-999", "assessment": "x"}, "findes ikke", id="unknown crisis"),
+        pytest.param("no_such_verb", {"crisis": "CRISIS"}, "ukendt", id="wrong verb"),
+        pytest.param("triage_inform_director", {"crisis": "CRISIS"}, "Skriv en tekst", id="missing assessment"),
+        pytest.param("director_activate", {"crisis": "CRISIS", "meeting_time": "klokken ni"}, "TT:MM", id="bad time"),
+    ],
+)
+async def test_a_forged_or_stale_tap_changes_nothing(crisis: Crisis, verb: str, data: dict, expected: str) -> None:
+    crisis_id = await alarm(crisis)
+    before = await crisis.bot.store.events()
+    data = {key: crisis_id if value == "CRISIS" else value for key, value in data.items()}
+
+    response = await crisis.bot.post(tap(CLAUS, crisis.connector.url, verb, **data))
+
+    assert response.status == 200
+    body = json.dumps(await response.json(), ensure_ascii=False) + " ".join(crisis.connector.texts(CLAUS.chat_id))
+    assert expected in body
+    assert await crisis.bot.store.events() == before
+
+
+async def test_a_tap_on_a_closed_crisis_changes_nothing(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+    await crisis.says(JESPER, f"afslut {crisis_id}")
+    await crisis.settled()
+    before = await crisis.bot.store.events()
+
+    card = await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="For sent")
+
+    assert verbs(card) == set()
+    assert "afsluttet" in crisis.connector.texts(CLAUS.chat_id)[-1]
+    assert await crisis.bot.store.events() == before
+
+
+async def test_an_action_submit_payload_is_handled_like_a_tap(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+    submit = personal(CLAUS, crisis.connector.url, value={"verb": "acknowledge", "crisis": crisis_id})
+
+    assert (await crisis.bot.post(submit)).status == 201
+    await crisis.settled()
+
+    page = crisis.bot.client.app[CRISES].get(crisis_id).page("cvo", "triage")
+    assert page.acknowledged_at is not None and page.acknowledged_via == "teams"
+    assert crisis_id in text_of(crisis.latest_card(CLAUS))
+
+
+async def test_log_entries_from_the_chat(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+
+    await crisis.says(HENRIK, "log Lønsystemets leverandør er ringet op")
+    await crisis.says(HENRIK, "log")
+    situation = await crisis.taps(HENRIK, "add_log_entry", crisis=crisis_id, kind="undladelse", text="Pressen orienteres ikke endnu")
+
+    assert crisis.connector.texts(HENRIK.chat_id)[0] == f"Skrevet i logbogen for {crisis_id}."
+    assert {"add_log_entry"} <= verbs(crisis.cards_of(HENRIK)[0])
+    assert "Pressen orienteres ikke endnu" in text_of(situation)
+    log = crisis.bot.client.app[CRISES].get(crisis_id).log
+    assert [(line.kind, line.text, line.actor) for line in log] == [
+        ("handling", "Lønsystemets leverandør er ringet op", "hjm"),
+        ("undladelse", "Pressen orienteres ikke endnu", "hjm"),
+    ]
+
+
+async def test_only_the_kriseleder_may_close(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+
+    await crisis.says(CLAUS, "afslut")
+
+    assert "Det må kun Kriseleder (Jesper Thyrring Møller eller Emil B. Christensen)" in crisis.connector.texts(CLAUS.chat_id)[-1]
+    assert crisis.bot.client.app[CRISES].get(crisis_id).phase == "triage"
+
+
+async def test_a_page_to_someone_the_bot_cannot_reach_is_recorded_not_lost(bot, connector: FakeConnector) -> None:
+    register(connector, CLAUS)
+    assert (await bot.post(installed(CLAUS, connector.url))).status == 201
+    crisis = Crisis(bot, connector)
+    crisis_id = await alarm(crisis)
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+    await crisis.settled()
+
+    failed = [e.payload for e in await bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_failed"]
+    assert [(f.person, f.purpose) for f in failed] == [("jesper", "director")]
+    assert "ikke skrevet til botten" in failed[0].reason
+
+
+async def test_a_restart_resumes_every_crisis_from_the_logbog(settings_for, start_bot, connector: FakeConnector) -> None:
+    settings = settings_for()
+    register(connector, *EVERYONE)
+    first = await start_bot(settings)
+    for user in EVERYONE:
+        await first.post(installed(user, connector.url))
+    crisis_id = await alarm(Crisis(first, connector))
+    await Crisis(first, connector).taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+    await first.client.app[CRISES].drain()
+    await first.client.close()
+
+    second = Crisis(await start_bot(settings), connector)
+    card = await second.taps(JESPER, "director_activate", crisis=crisis_id, meeting_time="10:00", note="")
+    await second.settled()
+
+    assert second.bot.client.app[CRISES].get(crisis_id).phase == "activated"
+    assert verbs(card) == set()
+    assert any("summons_coming" in verbs(c) for c in second.cards_of(HENRIK))
+
+
+async def test_english_clients_get_english_cards_and_refusals(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+
+    response = await crisis.bot.post(tap(HENRIK, crisis.connector.url, "close", crisis=crisis_id, locale="en-US"))
+
+    assert (await response.json())["statusCode"] == 200
+    assert crisis.connector.texts(HENRIK.chat_id)[-1].startswith("Only Kriseleder")
