@@ -1,6 +1,7 @@
 """A crisis from first alarm to exported logbog, entirely in Teams, as the people in the plan see it."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -121,6 +122,11 @@ async def test_the_whole_alarm_chain_runs_in_teams(crisis: Crisis, connector: Fa
 
     thread = [c for c in connector.created() if c.get("channelData", {}).get("channel", {}).get("id") == LOG_CHANNEL]
     assert len(thread) == 1
+    thread_id = (await crisis.bot.store.thread(crisis_id=crisis_id)).conversation_id
+    replies = connector.texts(thread_id)
+    assert any("Claus Vagn Ohrt (Afdelingsleder for IT og Digitalisering): Vurdering: Underret kommunaldirektøren" in r for r in replies)
+    assert any("Jesper Thyrring Møller (Kommunaldirektør): Beslutning: Aktivér kriseberedskab" in r for r in replies)
+    assert all(re.match(r"\d\d:\d\d · ", reply) for reply in replies)
     root = connector.updates()[-1]
     situation = root["attachments"][0]["content"]
     assert_valid_card(situation)
