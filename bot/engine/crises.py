@@ -37,6 +37,7 @@ class Crises:
         self._states: dict[str, CrisisState] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._mirror_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._queued: defaultdict[str, int] = defaultdict(int)
         self._new_id = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
 
@@ -102,6 +103,7 @@ class Crises:
         if not events:  # a redelivered request: its events were recorded the first time
             return Accepted(state)
         self._fold_in(crisis_id, events)
+        self._queued[crisis_id] += 1
         self._in_background(self._carry_out(crisis_id, events, outcome.commands))
         return Accepted(self._states[crisis_id], outcome.events, outcome.commands)
 
@@ -117,15 +119,21 @@ class Crises:
         task.add_done_callback(self._background.discard)
 
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
-        """Mirror the events, send the pages concurrently, record their outcome, refresh the card."""
+        """Mirror the events, send the pages concurrently, record their outcome, refresh the card.
+
+        The situation card shows the latest state, so when more work for the same crisis is
+        queued behind this one, the refresh is left to the last of them.
+        """
         async with self._mirror_locks[crisis_id]:
+            self._queued[crisis_id] -= 1
             posts = [command.payload for command in commands if isinstance(command, PostToLog)]
             await self._mirror(crisis_id, [event for event in events if event.payload in posts])
             pages = [command for command in commands if isinstance(command, SendPage)]
             results = await asyncio.gather(*(self._page(crisis_id, command) for command in pages))
             facts = await self.record(crisis_id, [fact for result in results for fact in result])
             await self._mirror(crisis_id, facts)
-            if any(isinstance(command, RefreshSituation) for command in commands) or facts:
+            wanted = any(isinstance(command, RefreshSituation) for command in commands) or facts
+            if wanted and not self._queued[crisis_id]:
                 await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]))
 
     async def _mirror(self, crisis_id: str, events: list[Event]) -> None:

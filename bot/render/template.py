@@ -125,7 +125,9 @@ def _copies(node: Mapping[str, Any], scope: _Scope) -> tuple[list[dict[str, Any]
 def _contexts(node: Mapping[str, Any], scope: _Scope) -> tuple[list[_Scope], bool]:
     if "$data" not in node:
         return [scope], False
-    context = _expand_value(node["$data"], scope)
+    source = node["$data"]
+    # The context is only read from, so a binding is used as bound (no copy).
+    context = _expand_string(source, scope, strict=True, copy_value=False) if isinstance(source, str) else _expand_value(source, scope)
     if isinstance(context, list):
         return [replace(scope, data=item, index=i) for i, item in enumerate(context)], True
     return [replace(scope, data=context)], False
@@ -146,10 +148,11 @@ def _condition(value: Any, scope: _Scope) -> bool:
     return _is_true(_expand_string(value, scope, strict=False) if isinstance(value, str) else value)
 
 
-def _expand_string(text: str, scope: _Scope, *, strict: bool) -> Any:
+def _expand_string(text: str, scope: _Scope, *, strict: bool, copy_value: bool = True) -> Any:
     parts = _parse_string(text)
     if len(parts) == 1 and isinstance(parts[0], _Binding):
-        return copy.deepcopy(_evaluate_binding(parts[0], scope, strict))
+        value = _evaluate_binding(parts[0], scope, strict)
+        return copy.deepcopy(value) if copy_value and isinstance(value, (list, dict)) else value
     return "".join(
         part if isinstance(part, str) else _to_text(_evaluate_binding(part, scope, strict))
         for part in parts

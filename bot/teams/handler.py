@@ -48,13 +48,15 @@ _CARD_OF_VERB = {
 
 
 class KrisebotHandler(ActivityHandler):
-    """Answers Teams activities. Holds the plan, the store, the clock and the engine; no other state."""
+    """Answers Teams activities. Holds the plan, the store, the clock and the engine, and remembers
+    which chat references it has already stored."""
 
     def __init__(self, *, plan: Plan, store: Store, clock: Clock, crises: Crises) -> None:
         self.plan = plan
         self.store = store
         self.clock = clock
         self.crises = crises
+        self._saved_chats: dict[str, dict[str, Any]] = {}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_personal_chat(turn_context)
@@ -257,9 +259,11 @@ class KrisebotHandler(ActivityHandler):
         if (activity.conversation.conversation_type or "personal") != "personal":
             return
         reference = TurnContext.get_conversation_reference(activity).serialize()
-        await self.store.save_conversation_reference(
-            key=personal_chat_key(activity.from_property.id), reference=reference, at=self.clock()
-        )
+        reference.pop("activityId", None)  # changes with every message; proactive sends don't use it
+        key = personal_chat_key(activity.from_property.id)
+        if self._saved_chats.get(key) != reference:
+            await self.store.save_conversation_reference(key=key, reference=reference, at=self.clock())
+            self._saved_chats[key] = reference
 
 
 def _card(card: dict) -> Activity:
