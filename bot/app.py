@@ -14,8 +14,10 @@ from aiohttp import web
 
 from .clock import Clock, system_clock
 from .engine.crises import Crises
+from .engine.foreground import Foreground
 from .errors import StoreError
 from .plan.models import Plan
+from .render.situation_cards import SituationCards
 from .settings import Settings
 from .store import Store, open_store
 from .teams.adapter import bot_authentication, create_adapter, keep_signing_keys_fresh, signing_keys_url
@@ -55,15 +57,20 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     auth = bot_authentication(settings)
     owner = plan.person_by_id[plan.contact_procedure.roster_owner]
     adapter = create_adapter(auth, owner_name=owner.name)
-    outlet = TeamsOutlet(plan=plan, store=store, clock=clock, adapter=adapter, app_id=settings.bot_app_id)
-    app[CRISES] = crises = Crises(plan=plan, store=store, clock=clock, outlet=outlet)
+    situations = SituationCards(plan)
+    outlet = TeamsOutlet(
+        plan=plan, store=store, clock=clock, adapter=adapter, app_id=settings.bot_app_id, situations=situations
+    )
+    foreground = Foreground()
+    app[CRISES] = crises = Crises(plan=plan, store=store, clock=clock, outlet=outlet, foreground=foreground)
     await crises.load()
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
         adapter=adapter,
-        bot=KrisebotHandler(plan=plan, store=store, clock=clock, crises=crises),
+        bot=KrisebotHandler(plan=plan, store=store, clock=clock, crises=crises, situations=situations),
         auth_enabled=settings.auth_enabled,
         tenant_id=settings.bot_tenant_id,
+        foreground=foreground,
     )
     refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings))) if settings.auth_enabled else None
     yield

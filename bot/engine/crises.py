@@ -3,7 +3,7 @@
 ``act`` runs one action through the pure lifecycle under the crisis's lock, records the
 resulting events in one transaction (or nothing), and returns the outcome at once; the
 commands (pages, log thread, situation card) are carried out in the background, in order
-per crisis. Facts from the channels (page sent, page failed) come back through ``record``.
+per crisis, after the requests in flight are answered (at most ``MAX_DEFERRAL`` later). Facts from the channels (page sent, page failed) come back through ``record``.
 """
 
 import asyncio
@@ -19,18 +19,24 @@ from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
 from ..plan.models import Plan
 from ..store import Store
+from .foreground import Foreground
 from .outlet import Outlet
 
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+MAX_DEFERRAL = 1.0
+"""Seconds background work may wait for requests in flight to be answered."""
 
 
 class Crises:
     """Every crisis in the logbog, kept in memory as folded state and changed only through ``act``."""
 
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet) -> None:
+    def __init__(
+        self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet, foreground: Foreground | None = None
+    ) -> None:
         self.plan = plan
+        self._foreground = foreground or Foreground()
         self._store = store
         self._clock = clock
         self._outlet = outlet
@@ -124,6 +130,7 @@ class Crises:
         The situation card shows the latest state, so when more work for the same crisis is
         queued behind this one, the refresh is left to the last of them.
         """
+        await self._foreground.quiet(MAX_DEFERRAL)
         async with self._mirror_locks[crisis_id]:
             self._queued[crisis_id] -= 1
             posts = [command.payload for command in commands if isinstance(command, PostToLog)]

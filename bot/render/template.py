@@ -1,6 +1,8 @@
 """The subset of the Adaptive Cards Templating Language that our cards use.
 
-``expand(template, data)`` returns a new JSON value; neither argument is changed.
+``expand(template, data)`` returns a new JSON value; neither argument is changed. A value
+bound whole (``"${list}"``) is placed in the output as it is, not copied: build the data
+afresh for each card.
 
 * ``"${expr}"`` alone becomes the bound value with its own JSON type; ``${...}`` mixed with
   text is interpolated (``true``/``false`` for booleans, ``""`` for null, compact JSON for
@@ -21,7 +23,6 @@ Strictness: anything outside this subset, and a path missing from the data, rais
 missing path null. As in Adaptive Expressions, only ``false`` and null are false.
 """
 
-import copy
 import json
 import re
 from collections.abc import Mapping
@@ -125,9 +126,7 @@ def _copies(node: Mapping[str, Any], scope: _Scope) -> tuple[list[dict[str, Any]
 def _contexts(node: Mapping[str, Any], scope: _Scope) -> tuple[list[_Scope], bool]:
     if "$data" not in node:
         return [scope], False
-    source = node["$data"]
-    # The context is only read from, so a binding is used as bound (no copy).
-    context = _expand_string(source, scope, strict=True, copy_value=False) if isinstance(source, str) else _expand_value(source, scope)
+    context = _expand_value(node["$data"], scope)
     if isinstance(context, list):
         return [replace(scope, data=item, index=i) for i, item in enumerate(context)], True
     return [replace(scope, data=context)], False
@@ -148,11 +147,10 @@ def _condition(value: Any, scope: _Scope) -> bool:
     return _is_true(_expand_string(value, scope, strict=False) if isinstance(value, str) else value)
 
 
-def _expand_string(text: str, scope: _Scope, *, strict: bool, copy_value: bool = True) -> Any:
+def _expand_string(text: str, scope: _Scope, *, strict: bool) -> Any:
     parts = _parse_string(text)
     if len(parts) == 1 and isinstance(parts[0], _Binding):
-        value = _evaluate_binding(parts[0], scope, strict)
-        return copy.deepcopy(value) if copy_value and isinstance(value, (list, dict)) else value
+        return _evaluate_binding(parts[0], scope, strict)
     return "".join(
         part if isinstance(part, str) else _to_text(_evaluate_binding(part, scope, strict))
         for part in parts

@@ -37,6 +37,14 @@ class _BotConfig:
     TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None
 
 
+class _BotAuthentication(ConfigurationBotFrameworkAuthentication):
+    """Bot Framework authentication without user tokens: Krisebot signs nobody in on their behalf,
+    so it skips building a user-token client (an HTTP client) for every activity."""
+
+    async def create_user_token_client(self, claims_identity):  # noqa: ARG002 (base signature)
+        return None
+
+
 def bot_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
     """Inbound and outbound Bot Framework authentication for ``settings``."""
     config = _BotConfig(
@@ -48,7 +56,7 @@ def bot_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentic
         TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=str(settings.bot_openid_metadata_url or "") or None,
         TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=settings.bot_token_issuer or None,
     )
-    return ConfigurationBotFrameworkAuthentication(config, logger=log)
+    return _BotAuthentication(config, logger=log)
 
 
 def _speed_up_connector_clients() -> None:

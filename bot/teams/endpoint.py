@@ -14,6 +14,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity
 from pydantic import ValidationError
 
+from ..engine.foreground import Foreground
 from ..http_errors import read_limited, refuse
 from ..validation import danish, field_path
 from .inbound import ACTIVITY_TYPES, MAX_BODY, InboundActivity
@@ -21,15 +22,21 @@ from .inbound import ACTIVITY_TYPES, MAX_BODY, InboundActivity
 
 @dataclass(frozen=True)
 class TeamsEndpoint:
-    """What the messages route needs: authentication, the adapter, the bot and the tenant rule."""
+    """What the messages route needs: authentication, the adapter, the bot, the tenant rule, and
+    the foreground count that lets background work wait until people are answered."""
 
     auth: ConfigurationBotFrameworkAuthentication
     adapter: CloudAdapter
     bot: ActivityHandler
     auth_enabled: bool
     tenant_id: str
+    foreground: Foreground
 
     async def handle(self, request: web.Request) -> web.Response:
+        with self.foreground.serving():
+            return await self._handle(request)
+
+    async def _handle(self, request: web.Request) -> web.Response:
         body = await read_limited(request, MAX_BODY)
         if body is None:
             return refuse(request, 413, f"aktiviteten er større end {MAX_BODY // 1024} KB")

@@ -21,7 +21,8 @@ from ..core.state import CrisisState
 from ..engine.crises import Crises
 from ..plan.models import Person, Plan
 from ..render.cards import CONTENT_TYPE, help_card, roles_card
-from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused_card, result_card, situation_card
+from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused_card, result_card
+from ..render.situation_cards import SituationCards
 from ..render.export import logbog_markdown
 from ..render.refusals import refusal_text
 from ..render.texts import Lang, language, say
@@ -51,8 +52,11 @@ class KrisebotHandler(ActivityHandler):
     """Answers Teams activities. Holds the plan, the store, the clock and the engine, and remembers
     which chat references it has already stored."""
 
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock, crises: Crises) -> None:
+    def __init__(
+        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, situations: SituationCards
+    ) -> None:
         self.plan = plan
+        self.situations = situations
         self.store = store
         self.clock = clock
         self.crises = crises
@@ -116,7 +120,7 @@ class KrisebotHandler(ActivityHandler):
                 return _card(alarm_form(self.plan, lang))
             case CommandName.STATUS:
                 active = self.crises.active()
-                return [_card(situation_card(self.plan, s, lang)) for s in active] or say(lang, "status.none")
+                return [_card(self.situations.card(s, lang)) for s in active] or say(lang, "status.none")
             case CommandName.LOG:
                 return await self._log(turn_context, argument, person, lang)
             case CommandName.CLOSE:
@@ -227,7 +231,7 @@ class KrisebotHandler(ActivityHandler):
             mine = [p for p in state.pages if p.person == person.id]
             purpose = mine[-1].purpose if mine else None
         if purpose is None:
-            return situation_card(self.plan, state, lang)
+            return self.situations.card(state, lang)
         return page_card(self.plan, state, lang, person=person.id, purpose=purpose, now=now)
 
     async def _legacy_submit(self, turn_context: TurnContext, lang: Lang) -> None:

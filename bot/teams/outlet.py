@@ -19,7 +19,8 @@ from ..core.events import Event, EventPayload, PageFailed, PageSent
 from ..core.state import CrisisState
 from ..plan.models import Plan
 from ..render.cards import CONTENT_TYPE
-from ..render.crisis_cards import page_card, situation_card
+from ..render.crisis_cards import page_card
+from ..render.situation_cards import SituationCards
 from ..render.log_lines import log_line
 from ..store import Store
 from .references import LOG_CHANNEL_KEY, personal_chat_key
@@ -42,8 +43,11 @@ def card_activity(card: dict[str, Any], *, summary: str, alert: bool = False) ->
 class TeamsOutlet:
     """Carries out the engine's commands through the Bot Connector."""
 
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock, adapter: CloudAdapter, app_id: str) -> None:
+    def __init__(
+        self, *, plan: Plan, store: Store, clock: Clock, adapter: CloudAdapter, app_id: str, situations: SituationCards
+    ) -> None:
         self._plan = plan
+        self._situations = situations
         self._store = store
         self._clock = clock
         self._adapter = adapter
@@ -75,7 +79,7 @@ class TeamsOutlet:
             return
         reference = ConversationReference().deserialize(await self._log_channel() or {})
         reference.conversation.id = stored.conversation_id
-        activity = card_activity(situation_card(self._plan, state, "da"), summary=f"Situationsbillede {state.id}")
+        activity = card_activity(self._situations.card(state, "da"), summary=f"Situationsbillede {state.id}")
         activity.id = stored.activity_id
         await self._continue(reference, lambda context: context.update_activity(activity))
 
@@ -87,7 +91,7 @@ class TeamsOutlet:
         reference = ConversationReference().deserialize(channel)
         stored = await self._store.thread(crisis_id=state.id)
         if stored is None:
-            root = card_activity(situation_card(self._plan, state, "da"), summary=f"Situationsbillede {state.id}")
+            root = card_activity(self._situations.card(state, "da"), summary=f"Situationsbillede {state.id}")
             channel_id = reference.conversation.id.split(";")[0]
             started: dict[str, Any] = {}
 
