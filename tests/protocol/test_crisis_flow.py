@@ -286,3 +286,30 @@ async def test_english_clients_get_english_cards_and_refusals(crisis: Crisis) ->
 
     assert (await response.json())["statusCode"] == 200
     assert crisis.connector.texts(HENRIK.chat_id)[-1].startswith("Only Kriseleder")
+
+
+async def test_the_director_moves_the_meeting_and_everyone_summoned_is_told(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+    await crisis.taps(JESPER, "director_activate", crisis=crisis_id, meeting_time="10:00", note="")
+    await crisis.settled()
+    summons = crisis.latest_card(JESPER)
+    assert "meeting_alternative" in verbs(summons)
+    assert "meeting_alternative" not in verbs(crisis.latest_card(HENRIK))
+
+    moved = await crisis.taps(JESPER, "meeting_alternative", crisis=crisis_id, place="it-undervisningslokale")
+    await crisis.settled()
+
+    assert "Peter Bangsvej 13" in text_of(moved)
+    for user in (JESPER, CLAUS, HENRIK, LISBETH):
+        assert "Peter Bangsvej 13, 7600 Struer" in text_of(crisis.latest_card(user)), user.name
+
+
+async def test_only_the_it_head_or_deputy_chooses_the_log_channel(crisis: Crisis, connector: FakeConnector) -> None:
+    await crisis.bot.post(in_channel(HENRIK, connector.url, "logkanal"))
+    crisis_id = await alarm(crisis)
+
+    assert await crisis.bot.store.thread(crisis_id=crisis_id) is None
+    assert connector.created() == []
+    channel_replies = [a["text"] for a in connector.sent() if a.get("text") and "Det må kun" in a["text"]]
+    assert channel_replies and "Ansvarlig for IT og Digitalisering" in channel_replies[0]
