@@ -16,7 +16,10 @@ from .clock import Clock, system_clock
 from .engine.crises import Crises
 from .engine.foreground import Foreground
 from .errors import StoreError
+from .export_links import FORMATS, ExportLinks
+from .http_errors import refuse
 from .plan.models import Plan
+from .render.export import logbog_html, logbog_markdown
 from .render.situation_cards import SituationCards
 from .settings import Settings
 from .store import Store, open_store
@@ -31,6 +34,7 @@ CLOCK = web.AppKey("clock", Clock)
 STORE = web.AppKey("store", Store)
 TEAMS = web.AppKey("teams", TeamsEndpoint)
 CRISES = web.AppKey("crises", Crises)
+EXPORTS = web.AppKey("exports", ExportLinks)
 
 
 def create_app(settings: Settings, plan: Plan, *, clock: Clock = system_clock) -> web.Application:
@@ -39,8 +43,10 @@ def create_app(settings: Settings, plan: Plan, *, clock: Clock = system_clock) -
     app[SETTINGS] = settings
     app[PLAN] = plan
     app[CLOCK] = clock
+    app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
     app.cleanup_ctx.extend([_store, _teams])
     app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/api/export/{crisis}.{fmt}", _export)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     return app
@@ -67,7 +73,9 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
         adapter=adapter,
-        bot=KrisebotHandler(plan=plan, store=store, clock=clock, crises=crises, situations=situations),
+        bot=KrisebotHandler(
+            plan=plan, store=store, clock=clock, crises=crises, situations=situations, exports=app[EXPORTS]
+        ),
         auth_enabled=settings.auth_enabled,
         tenant_id=settings.bot_tenant_id,
         foreground=foreground,
@@ -83,6 +91,23 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
 
 async def _messages(request: web.Request) -> web.Response:
     return await request.app[TEAMS].handle(request)
+
+
+async def _export(request: web.Request) -> web.Response:
+    """A crisis's logbog as a file, for a signed link from ``eksport`` in Teams."""
+    crisis, fmt = request.match_info["crisis"], request.match_info["fmt"]
+    query = request.query
+    if not request.app[EXPORTS].valid(crisis, fmt, query.get("expires", ""), query.get("sig", "")):
+        return refuse(request, 403, "linket er ugyldigt eller udløbet: skriv «eksport» i Teams igen")
+    events = await request.app[STORE].events(crisis_id=crisis)
+    if not events:
+        return refuse(request, 404, f"krisen {crisis} findes ikke")
+    render = logbog_html if fmt == "html" else logbog_markdown
+    return web.Response(
+        text=render(request.app[PLAN], events),
+        content_type=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{crisis}.{fmt}"', "Cache-Control": "no-store"},
+    )
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ from ..core.lifecycle import Accepted, Refusal, Refused
 from ..core.permissions import Permission, may
 from ..core.state import CrisisState
 from ..engine.crises import Crises
+from ..export_links import ExportLinks
 from ..plan.models import Person, Plan
 from ..render.cards import CONTENT_TYPE, help_card, roles_card
 from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused_card, result_card
@@ -53,9 +54,10 @@ class KrisebotHandler(ActivityHandler):
     which chat references it has already stored."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, situations: SituationCards
+        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, situations: SituationCards, exports: ExportLinks
     ) -> None:
         self.plan = plan
+        self.exports = exports
         self.situations = situations
         self.store = store
         self.clock = clock
@@ -158,8 +160,9 @@ class KrisebotHandler(ActivityHandler):
             return problem
         text = logbog_markdown(self.plan, await self.store.events(crisis_id=state.id))
         if len(text) > MAX_MESSAGE_CHARS:
-            text = text[:MAX_MESSAGE_CHARS].rsplit("\n", 1)[0] + "\n\n" + say(lang, "export.truncated", id=state.id)
-        return text
+            text = text[:MAX_MESSAGE_CHARS].rsplit("\n", 1)[0] + "\n\n" + say(lang, "export.truncated")
+        links = say(lang, "export.links", html=self.exports.link(state.id, "html"), md=self.exports.link(state.id, "md"))
+        return f"{links}\n\n{text}"
 
     async def _choose_log_channel(self, turn_context: TurnContext, person: Person, lang: Lang) -> str:
         activity = turn_context.activity

@@ -137,8 +137,16 @@ async def test_the_whole_alarm_chain_runs_in_teams(crisis: Crisis, connector: Fa
     assert any("er afsluttet" in t for t in connector.texts(JESPER.chat_id))
     await crisis.says(JESPER, f"eksport {crisis_id}")
     export = connector.texts(JESPER.chat_id)[-1]
-    assert export.startswith(f"# Logbog for krise {crisis_id}")
+    assert f"# Logbog for krise {crisis_id}" in export
     assert "Hele serverparken er nede" in export and "Kommer ikke" in export
+    html_link = re.search(r"\[HTML\]\((http[^)]+)\)", export).group(1)
+    path = html_link.split("/", 3)[3]
+    downloaded = await crisis.bot.client.get("/" + path)
+    assert downloaded.status == 200 and downloaded.content_type == "text/html"
+    page = await downloaded.text()
+    assert crisis_id in page and "Hele serverparken er nede" in page
+    tampered = await crisis.bot.client.get("/" + path.replace(crisis_id, "K-2026-999"))
+    assert tampered.status == 403
 
 
 async def alarm(crisis: Crisis, user=CLAUS, **fields: Any) -> str:
