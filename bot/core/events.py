@@ -92,6 +92,17 @@ class Acknowledged(_Payload):
     via: str
 
 
+class Escalated(_Payload):
+    """Nobody acknowledged in time: the page for ``role`` now also goes to ``people`` (stage 1: the
+    first deputy, stage 2: everyone left in the chain)."""
+
+    type: Literal["escalated"] = "escalated"
+    role: str
+    purpose: PagePurpose
+    stage: int = Field(ge=1)
+    people: list[str]
+
+
 class Triaged(_Payload):
     """The IT head (or deputy) assessed the alarm."""
 
@@ -150,6 +161,7 @@ EventPayload = Annotated[
     | PageSent
     | PageFailed
     | Acknowledged
+    | Escalated
     | Triaged
     | DirectorDecided
     | SummonsAnswered

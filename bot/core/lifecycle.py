@@ -184,7 +184,7 @@ def _ack_events(state: CrisisState, actor: str, via: str) -> list[EventPayload]:
     open_pages = state.open_pages(actor)
     if not open_pages:
         return []
-    roles = list(dict.fromkeys(role for page in open_pages for role in page.roles))
+    roles = list(dict.fromkeys(role for page in open_pages for role in page.unacknowledged_roles))
     return [Acknowledged(person=actor, roles=roles, via=via)]
 
 

@@ -15,6 +15,7 @@ from .events import (
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
+    Escalated,
     Event,
     LevelChanged,
     LogEntryAdded,
@@ -55,6 +56,12 @@ class Page:
     failures: tuple[str, ...] = ()
     acknowledged_at: datetime | None = None
     acknowledged_via: str | None = None
+    acknowledged_roles: tuple[str, ...] = ()
+
+    @property
+    def unacknowledged_roles(self) -> tuple[str, ...]:
+        """Roles this page was sent for that the person has not acknowledged (yet)."""
+        return tuple(role for role in self.roles if role not in self.acknowledged_roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,7 @@ class CrisisState:
     pages: tuple[Page, ...] = ()
     answers: dict[str, Answer] = field(default_factory=dict)
     log: tuple[LogLine, ...] = ()
+    escalations: tuple[tuple[PagePurpose, str, int], ...] = ()
     closed_at: datetime | None = None
     seq: int = 0
 
@@ -115,15 +123,21 @@ class CrisisState:
         return [p for p in self.pages if p.purpose == purpose]
 
     def open_pages(self, person: str) -> list[Page]:
-        """The person's pages that still wait for an acknowledgement."""
-        return [p for p in self.pages if p.person == person and p.acknowledged_at is None]
+        """The person's pages with a role that still waits for an acknowledgement."""
+        return [p for p in self.pages if p.person == person and p.unacknowledged_roles]
+
+    def role_acknowledged(self, role: str, purpose: PagePurpose) -> bool:
+        """Has any holder acknowledged a page for ``role`` sent for ``purpose``?"""
+        return any(p.purpose == purpose and role in p.acknowledged_roles for p in self.pages)
 
 
 def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: list[str], **changes) -> CrisisState:
-    current = state.page(person, purpose)
-    if current is None:
-        return replace(state, pages=(*state.pages, replace(Page(person, tuple(roles), purpose), **changes)))
-    return replace(state, pages=tuple(replace(p, **changes) if p is current else p for p in state.pages))
+    """The state with the person's page for ``purpose`` changed (created if new), its roles grown by ``roles``."""
+    current = state.page(person, purpose) or Page(person, (), purpose)
+    updated = replace(current, roles=tuple(dict.fromkeys([*current.roles, *roles])), **changes)
+    if current in state.pages:
+        return replace(state, pages=tuple(updated if p is current else p for p in state.pages))
+    return replace(state, pages=(*state.pages, updated))
 
 
 def apply(state: CrisisState | None, event: Event) -> CrisisState:
@@ -156,13 +170,20 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
         case PageFailed(person=person, roles=roles, purpose=purpose, channel=channel, reason=reason):
             page = state.page(person, purpose)
             return _with_page(state, person, purpose, roles, failures=(*(page.failures if page else ()), f"{channel}: {reason}"))
-        case Acknowledged(person=person, via=via):
+        case Acknowledged(person=person, roles=roles, via=via):
             pages = tuple(
-                replace(p, acknowledged_at=event.at, acknowledged_via=via)
-                if p.person == person and p.acknowledged_at is None else p
+                replace(
+                    p,
+                    acknowledged_at=p.acknowledged_at or event.at,
+                    acknowledged_via=p.acknowledged_via or via,
+                    acknowledged_roles=tuple(dict.fromkeys([*p.acknowledged_roles, *(r for r in roles if r in p.roles)])),
+                )
+                if p.person == person and p.unacknowledged_roles else p
                 for p in state.pages
             )
             return replace(state, pages=pages)
+        case Escalated(role=role, purpose=purpose, stage=stage):
+            return replace(state, escalations=(*state.escalations, (purpose, role, stage)))
         case Triaged(decision=decision, assessment=text):
             phase = Phase.DIRECTOR if decision is TriageDecision.INFORM_DIRECTOR else Phase.DISMISSED
             closed_at = event.at if phase is Phase.DISMISSED else None

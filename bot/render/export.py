@@ -17,6 +17,7 @@ from ..core.events import (
     AlarmRaised,
     CrisisClosed,
     DirectorDecided,
+    Escalated,
     DirectorDecision,
     Event,
     LevelChanged,
@@ -184,6 +185,12 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return f"Side til {who} kunne ikke sendes via {channel} – {PURPOSES[purpose]}: {reason}"
         case Acknowledged(person=person, roles=roles, via=via):
             return f"Kvitteret af {_person(plan, person)} for {_roles(plan, roles)} via {via}"
+        case Escalated(role=role, purpose=purpose, stage=stage, people=people):
+            reach = "første stedfortræder" if stage == 1 else "alle i kæden"
+            return (
+                f"Ingen har kvitteret for {_roles(plan, [role])} – {PURPOSES[purpose]}: "
+                f"eskaleret til {reach}: {_people(plan, people)}"
+            )
         case Triaged(decision=decision, assessment=assessment):
             return f"Vurdering: {TRIAGE_DECISIONS[decision]} – «{assessment}»"
         case DirectorDecided() as decided:
