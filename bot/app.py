@@ -15,6 +15,7 @@ from aiohttp import web
 from .clock import Clock, system_clock
 from .engine.crises import Crises
 from .engine.foreground import Foreground
+from .engine.pager import Pager
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
 from .http_errors import refuse
@@ -26,7 +27,9 @@ from .store import Store, open_store
 from .teams.adapter import bot_authentication, create_adapter, keep_signing_keys_fresh, signing_keys_url
 from .teams.endpoint import TeamsEndpoint
 from .teams.handler import KrisebotHandler
+from .teams.notifier import TeamsNotifier
 from .teams.outlet import TeamsOutlet
+from .teams.proactive import TeamsSender
 
 SETTINGS = web.AppKey("settings", Settings)
 PLAN = web.AppKey("plan", Plan)
@@ -35,6 +38,7 @@ STORE = web.AppKey("store", Store)
 TEAMS = web.AppKey("teams", TeamsEndpoint)
 CRISES = web.AppKey("crises", Crises)
 EXPORTS = web.AppKey("exports", ExportLinks)
+PAGER = web.AppKey("pager", Pager)
 
 
 def create_app(settings: Settings, plan: Plan, *, clock: Clock = system_clock) -> web.Application:
@@ -64,12 +68,14 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     owner = plan.person_by_id[plan.contact_procedure.roster_owner]
     adapter = create_adapter(auth, owner_name=owner.name)
     situations = SituationCards(plan)
-    outlet = TeamsOutlet(
-        plan=plan, store=store, clock=clock, adapter=adapter, app_id=settings.bot_app_id, situations=situations
-    )
+    sender = TeamsSender(adapter, settings.bot_app_id)
+    outlet = TeamsOutlet(plan=plan, store=store, clock=clock, sender=sender, situations=situations)
     foreground = Foreground()
     app[CRISES] = crises = Crises(plan=plan, store=store, clock=clock, outlet=outlet, foreground=foreground)
     await crises.load()
+    notifiers = [TeamsNotifier(plan=plan, store=store, clock=clock, sender=sender)]
+    app[PAGER] = crises.paging = pager = Pager(plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers)
+    paging = asyncio.create_task(pager.run())
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
         adapter=adapter,
@@ -82,10 +88,11 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     )
     refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings))) if settings.auth_enabled else None
     yield
-    if refresher:
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+    for task in (refresher, paging):
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     await crises.drain()
 
 

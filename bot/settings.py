@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     graph_base_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("https://graph.microsoft.com/v1.0"), description="Graph endpoint (national clouds, tests)"
     )
+    graph_certificate_path: Path | None = Field(
+        default=None, description="PEM file with the certificate and its private key for Microsoft Graph (instead of the secret)"
+    )
+    graph_managed_identity_client_id: str = Field(
+        default="", description="Client id of a user-assigned managed identity for Microsoft Graph (instead of secret or certificate)"
+    )
+    graph_mail_sender: str = Field(
+        default="", description="Mailbox (UPN) that sends page mails through Graph; mail is off without it"
+    )
+    teams_app_catalog_id: str = Field(
+        default="", description="The Teams app's id in the organisation's app catalog, to install it for users (optional)"
+    )
 
     sms_provider: SmsProvider = Field(default=SmsProvider.CONSOLE, description="console, gatewayapi or twilio")
     sms_sender: str = Field(default="Krisebot", max_length=15, description="SMS sender name or number")
@@ -124,12 +136,29 @@ class Settings(BaseSettings):
                 raise _IncompleteSettings("twilio_account_sid", "kræves når KRISEBOT_SMS_PROVIDER er twilio")
             if not self.twilio_auth_token.get_secret_value():
                 raise _IncompleteSettings("twilio_auth_token", "kræves når KRISEBOT_SMS_PROVIDER er twilio")
-        if self.graph_client_id:
+        self._complete_graph()
+        return self
+
+    def _complete_graph(self) -> None:
+        """A managed identity needs nothing else; an app registration needs a tenant and a secret or certificate."""
+        if self.graph_client_id and not self.graph_managed_identity_client_id:
             if not self.graph_tenant_id:
                 raise _IncompleteSettings("graph_tenant_id", "kræves når KRISEBOT_GRAPH_CLIENT_ID er sat")
-            if not self.graph_client_secret.get_secret_value():
-                raise _IncompleteSettings("graph_client_secret", "kræves når KRISEBOT_GRAPH_CLIENT_ID er sat")
-        return self
+            if not self.graph_client_secret.get_secret_value() and self.graph_certificate_path is None:
+                raise _IncompleteSettings(
+                    "graph_client_secret",
+                    "kræves når KRISEBOT_GRAPH_CLIENT_ID er sat (eller sæt KRISEBOT_GRAPH_CERTIFICATE_PATH)",
+                )
+        if self.graph_certificate_path is not None and not self.graph_certificate_path.is_file():
+            raise _IncompleteSettings("graph_certificate_path", f"filen {self.graph_certificate_path} findes ikke")
+        graph = bool(self.graph_client_id or self.graph_managed_identity_client_id)
+        for name in ("graph_mail_sender", "teams_app_catalog_id"):
+            if getattr(self, name) and not graph:
+                raise _IncompleteSettings(
+                    name, "kræver KRISEBOT_GRAPH_CLIENT_ID eller KRISEBOT_GRAPH_MANAGED_IDENTITY_CLIENT_ID"
+                )
+        if self.graph_mail_sender and "@" not in self.graph_mail_sender:
+            raise _IncompleteSettings("graph_mail_sender", "skal være en postkasses adresse (UPN), fx krise@kommune.dk")
 
     @property
     def auth_enabled(self) -> bool:

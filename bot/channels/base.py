@@ -35,13 +35,15 @@ class Capabilities:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """One page to deliver: the crisis as it is now, the person, the roles they are paged for, why."""
+    """One page to deliver: the crisis as it is now, the person, the roles they are paged for, why;
+    ``attempt`` counts earlier tries of this page and ``key`` is its outbox idempotency key."""
 
     state: CrisisState
     person: Person
     roles: tuple[str, ...]
     purpose: PagePurpose
     attempt: int
+    key: str
 
 
 class ChannelError(Exception):

@@ -48,6 +48,7 @@ class PagePurpose(StrEnum):
     SUMMONS = "summons"
     INFORM = "inform"
     TOP_STAFF = "top_staff"
+    MEETING_MOVED = "meeting_moved"
 
 
 class AlarmRaised(_Payload):

@@ -252,7 +252,7 @@ def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Re
         return _Draft()
     draft = _Draft([MeetingPlaceChanged(place=place)])
     for page in state.pages_for(PagePurpose.SUMMONS):
-        draft.commands.append(SendPage(page.person, page.roles, PagePurpose.SUMMONS))
+        draft.commands.append(SendPage(page.person, page.roles, PagePurpose.MEETING_MOVED))
     return draft
 
 

@@ -59,6 +59,11 @@ class Page:
     acknowledged_roles: tuple[str, ...] = ()
 
     @property
+    def waiting(self) -> bool:
+        """Does this page still wait for an acknowledgement (of a role, or at all if it names none)?"""
+        return bool(self.unacknowledged_roles) or self.acknowledged_at is None
+
+    @property
     def unacknowledged_roles(self) -> tuple[str, ...]:
         """Roles this page was sent for that the person has not acknowledged (yet)."""
         return tuple(role for role in self.roles if role not in self.acknowledged_roles)
@@ -124,7 +129,7 @@ class CrisisState:
 
     def open_pages(self, person: str) -> list[Page]:
         """The person's pages with a role that still waits for an acknowledgement."""
-        return [p for p in self.pages if p.person == person and p.unacknowledged_roles]
+        return [p for p in self.pages if p.person == person and p.waiting]
 
     def role_acknowledged(self, role: str, purpose: PagePurpose) -> bool:
         """Has any holder acknowledged a page for ``role`` sent for ``purpose``?"""
@@ -178,7 +183,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                     acknowledged_via=p.acknowledged_via or via,
                     acknowledged_roles=tuple(dict.fromkeys([*p.acknowledged_roles, *(r for r in roles if r in p.roles)])),
                 )
-                if p.person == person and p.unacknowledged_roles else p
+                if p.person == person and p.waiting else p
                 for p in state.pages
             )
             return replace(state, pages=pages)

@@ -8,13 +8,14 @@ per crisis, after the requests in flight are answered (at most ``MAX_DEFERRAL`` 
 
 import asyncio
 import logging
+from typing import Protocol
 from collections import defaultdict
 from collections.abc import Iterable
 
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
 from ..core.commands import Command, PostToLog, RefreshSituation, SendPage
-from ..core.events import Event, EventPayload, PageFailed
+from ..core.events import Event, EventPayload
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
 from ..plan.models import Plan
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 SYSTEM = "system"
 MAX_DEFERRAL = 1.0
 """Seconds background work may wait for requests in flight to be answered."""
+
+
+class Paging(Protocol):
+    async def start(self, crisis_id: str, pages: list[SendPage]) -> None:
+        """Start paging these people (the engine's pager)."""
 
 
 class Crises:
@@ -46,6 +52,7 @@ class Crises:
         self._queued: defaultdict[str, int] = defaultdict(int)
         self._new_id = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
+        self.paging: Paging | None = None
 
     async def load(self) -> None:
         """Rebuild every crisis from the logbog (at start-up)."""
@@ -84,13 +91,22 @@ class Crises:
             return await self._run(state, action, actor=actor, crisis_id=crisis_id, request_key=request_key)
 
     async def record(self, crisis_id: str, payloads: list[EventPayload], *, actor: str = SYSTEM) -> list[Event]:
-        """Record facts reported by the channels and fold them into the crisis."""
+        """Record facts found by the engine (escalations), fold them in and mirror them."""
         if not payloads:
             return []
         async with self._locks[crisis_id]:
             events = await self._store.append_all(at=self._clock(), actor=actor, payloads=payloads, crisis_id=crisis_id)
             self._fold_in(crisis_id, events)
-            return events
+        self._mirror_later(crisis_id, events)
+        return events
+
+    async def absorb(self, crisis_id: str, events: list[Event]) -> None:
+        """Fold in events the store recorded along with other work (a page's outcome) and mirror them."""
+        if not events:
+            return
+        async with self._locks[crisis_id]:
+            self._fold_in(crisis_id, events)
+        self._mirror_later(crisis_id, events)
 
     async def drain(self) -> None:
         """Wait until every background command has been carried out (tests, shutdown)."""
@@ -125,7 +141,21 @@ class Crises:
         task.add_done_callback(self._background.discard)
 
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
-        """Mirror the events, send the pages concurrently, record their outcome, refresh the card.
+        """Start paging at once; then mirror the events and refresh the situation card."""
+        pages = [command for command in commands if isinstance(command, SendPage)]
+        if pages and self.paging is not None:
+            await self._safely("start paging", self.paging.start(crisis_id, pages))
+        posts = [command.payload for command in commands if isinstance(command, PostToLog)]
+        refresh = any(isinstance(command, RefreshSituation) for command in commands)
+        await self._mirror(crisis_id, [event for event in events if event.payload in posts], refresh=refresh)
+
+    def _mirror_later(self, crisis_id: str, events: list[Event]) -> None:
+        if events:
+            self._queued[crisis_id] += 1
+            self._in_background(self._mirror(crisis_id, events, refresh=True))
+
+    async def _mirror(self, crisis_id: str, events: list[Event], *, refresh: bool) -> None:
+        """Post the events to the log thread in order, after the requests in flight are answered.
 
         The situation card shows the latest state, so when more work for the same crisis is
         queued behind this one, the refresh is left to the last of them.
@@ -133,32 +163,10 @@ class Crises:
         await self._foreground.quiet(MAX_DEFERRAL)
         async with self._mirror_locks[crisis_id]:
             self._queued[crisis_id] -= 1
-            posts = [command.payload for command in commands if isinstance(command, PostToLog)]
-            await self._mirror(crisis_id, [event for event in events if event.payload in posts])
-            pages = [command for command in commands if isinstance(command, SendPage)]
-            results = await asyncio.gather(*(self._page(crisis_id, command) for command in pages))
-            facts = await self.record(crisis_id, [fact for result in results for fact in result])
-            await self._mirror(crisis_id, facts)
-            wanted = any(isinstance(command, RefreshSituation) for command in commands) or facts
-            if wanted and not self._queued[crisis_id]:
+            for event in events:
+                await self._safely("post to log", self._outlet.post_to_log(self._states[crisis_id], event))
+            if refresh and not self._queued[crisis_id]:
                 await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]))
-
-    async def _mirror(self, crisis_id: str, events: list[Event]) -> None:
-        for event in events:
-            await self._safely("post to log", self._outlet.post_to_log(self._states[crisis_id], event))
-
-    async def _page(self, crisis_id: str, command: SendPage) -> list[EventPayload]:
-        """The outlet's facts about the page; an unexpected error is recorded as a failed page, never lost."""
-        try:
-            return await self._outlet.page(self._states[crisis_id], command)
-        except Exception as exc:
-            log.exception("page to %s failed", command.person)
-            return [
-                PageFailed(
-                    person=command.person, roles=list(command.roles), purpose=command.purpose,
-                    channel="ukendt", reason=f"intern fejl ({type(exc).__name__})",
-                )
-            ]
 
     @staticmethod
     async def _safely(what: str, work) -> None:

@@ -1,4 +1,4 @@
-"""The Outlet protocol: how the engine's commands reach people and the log channel.
+"""The Outlet protocol: how the engine mirrors a crisis into the log channel.
 
 The Teams package implements it; tests and local runs may use any other. Each method may
 fail; the engine logs the failure and goes on with the next command.
@@ -6,15 +6,11 @@ fail; the engine logs the failure and goes on with the next command.
 
 from typing import Protocol
 
-from ..core.commands import SendPage
-from ..core.events import Event, EventPayload
+from ..core.events import Event
 from ..core.state import CrisisState
 
 
 class Outlet(Protocol):
-    async def page(self, state: CrisisState, command: SendPage) -> list[EventPayload]:
-        """Send the page; return the facts to record (PageSent / PageFailed per channel)."""
-
     async def post_to_log(self, state: CrisisState, event: Event) -> None:
         """Mirror one recorded event into the crisis thread of the log channel."""
 

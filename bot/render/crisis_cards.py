@@ -63,6 +63,9 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # --- the pages -----------------------------------------------------------------------------
 
+# The pages the situation card lists; a moved meeting's notice adds nothing to the picture.
+_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED}
+
 
 def page_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose, now: datetime,
@@ -78,7 +81,7 @@ def page_card(
             return triage_card(plan, state, lang)
         case PagePurpose.DIRECTOR:
             return director_card(plan, state, lang, now=now)
-        case PagePurpose.SUMMONS:
+        case PagePurpose.SUMMONS | PagePurpose.MEETING_MOVED:
             return summons_card(plan, state, lang, person=person, roles=roles)
         case _:
             return notice_card(plan, state, lang, person=person, purpose=purpose, roles=roles)
@@ -341,12 +344,12 @@ def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
         {
             "name": role.name,
             "holder": _say(lang, "situation.primary", name=_name(plan, role.primary)),
-            "pages": [_page_line(plan, p, lang) for p in state.pages if role.id in p.roles]
+            "pages": [_page_line(plan, p, lang) for p in state.pages if role.id in p.roles and p.purpose in _SHOWN]
             or [_say(lang, "situation.not_paged")],
         }
         for role in plan.roles
     ]
-    others = [_page_line(plan, p, lang) for p in state.pages if not p.roles]
+    others = [_page_line(plan, p, lang) for p in state.pages if not p.roles and p.purpose in _SHOWN]
     if others:
         rows.append({"name": _say(lang, "situation.others"), "holder": None, "pages": others})
     return rows

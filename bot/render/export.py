@@ -49,6 +49,7 @@ PURPOSES = {
     PagePurpose.SUMMONS: "indkaldelse",
     PagePurpose.INFORM: "underretning",
     PagePurpose.TOP_STAFF: "kontakt til øverste krisestab",
+    PagePurpose.MEETING_MOVED: "flyttet mødested",
 }
 TRIAGE_DECISIONS = {
     TriageDecision.INFORM_DIRECTOR: "Underret kommunaldirektøren",

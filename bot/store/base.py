@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
 
 
@@ -28,6 +29,21 @@ class CrisisThread:
     crisis_id: str
     conversation_id: str
     activity_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One page to send on one channel. ``key`` makes it idempotent; ``tries`` counts sends begun."""
+
+    key: str
+    crisis_id: str
+    person: str
+    roles: tuple[str, ...]
+    purpose: str
+    channel: str
+    attempt_at: datetime
+    next_try_at: datetime
+    tries: int
 
 
 class Store(Protocol):
@@ -57,6 +73,33 @@ class Store(Protocol):
 
     async def thread(self, *, crisis_id: str) -> CrisisThread | None:
         """The crisis's thread in the log channel, if it has one."""
+
+    async def start_timers(self, *, crisis_id: str, timers: list[Timer]) -> None:
+        """Remember paging timers; a timer already running for the same subject keeps its start."""
+
+    async def timers(self) -> dict[str, list[Timer]]:
+        """Every paging timer, by crisis."""
+
+    async def enqueue(self, *, items: list[OutboxItem]) -> int:
+        """Add pages to the outbox; keys already there are left alone. Returns how many were new."""
+
+    async def pending(self, *, due_by: datetime) -> list[OutboxItem]:
+        """Pending pages whose next try is due by ``due_by``, oldest first."""
+
+    async def next_try_at(self) -> datetime | None:
+        """When the earliest pending page is due."""
+
+    async def claim(self, *, key: str) -> None:
+        """Count a send as begun (before it goes out, so a crash leaves a trace)."""
+
+    async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
+        """Leave the page pending, to be tried again at ``at``."""
+
+    async def finish(
+        self, *, key: str, status: str, at: datetime, provider_id: str | None = None,
+        error: str | None = None, event: EventPayload | None = None, crisis_id: str | None = None,
+    ) -> list[Event]:
+        """Mark the page done, once, together with its logbog event; ``[]`` if it was already done."""
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         """Events with ``seq > after`` in order; only ``crisis_id``'s when given."""

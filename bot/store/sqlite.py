@@ -13,9 +13,10 @@ from typing import Any
 
 import aiosqlite
 
-from ..core.events import Event, EventPayload, payload_adapter, utc
+from ..core.escalation import Subject, Timer
+from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import StoreError
-from .base import CrisisThread, TeamsUserLink
+from .base import CrisisThread, OutboxItem, TeamsUserLink
 from .migrations import bundled_migrations, migrate, require_current
 
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
@@ -90,6 +91,105 @@ class SqliteStore:
         ) as cursor:
             row = await cursor.fetchone()
         return CrisisThread(*row) if row else None
+
+    async def start_timers(self, *, crisis_id: str, timers: list[Timer]) -> None:
+        async with self._writing:
+            try:
+                await self._db.executemany(
+                    "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers],
+                )
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"sidetimerne kunne ikke gemmes: {exc}") from exc
+
+    async def timers(self) -> dict[str, list[Timer]]:
+        found: dict[str, list[Timer]] = {}
+        async with self._db.execute(
+            "SELECT crisis_id, purpose, subject, subject_id, started_at FROM paging_timers ORDER BY started_at"
+        ) as cursor:
+            for crisis_id, purpose, subject, subject_id, started_at in await cursor.fetchall():
+                timer = Timer(PagePurpose(purpose), Subject(subject), subject_id, datetime.fromisoformat(started_at))
+                found.setdefault(crisis_id, []).append(timer)
+        return found
+
+    async def enqueue(self, *, items: list[OutboxItem]) -> int:
+        async with self._writing:
+            try:
+                before = self._db.total_changes
+                await self._db.executemany(
+                    "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [
+                        (i.key, i.crisis_id, i.person, json.dumps(list(i.roles)), i.purpose, i.channel,
+                         utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat())
+                        for i in items
+                    ],
+                )
+                added = self._db.total_changes - before
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"siderne kunne ikke lægges i udbakken: {exc}") from exc
+        return added
+
+    async def pending(self, *, due_by: datetime) -> list[OutboxItem]:
+        async with self._db.execute(
+            "SELECT key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at, tries FROM outbox "
+            "WHERE status = 'pending' AND next_try_at <= ? ORDER BY next_try_at, key",
+            (utc(due_by).isoformat(),),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            OutboxItem(key, crisis, person, tuple(json.loads(roles)), purpose, channel,
+                       datetime.fromisoformat(attempt_at), datetime.fromisoformat(next_try), tries)
+            for key, crisis, person, roles, purpose, channel, attempt_at, next_try, tries in rows
+        ]
+
+    async def next_try_at(self) -> datetime | None:
+        async with self._db.execute("SELECT MIN(next_try_at) FROM outbox WHERE status = 'pending'") as cursor:
+            (earliest,) = await cursor.fetchone()
+        return datetime.fromisoformat(earliest) if earliest else None
+
+    async def claim(self, *, key: str) -> None:
+        await self._write("UPDATE outbox SET tries = tries + 1 WHERE key = ?", (key,))
+
+    async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
+        await self._write(
+            "UPDATE outbox SET next_try_at = ?, last_error = ? WHERE key = ? AND status = 'pending'",
+            (utc(at).isoformat(), error, key),
+        )
+
+    async def finish(
+        self, *, key: str, status: str, at: datetime, provider_id: str | None = None,
+        error: str | None = None, event: EventPayload | None = None, crisis_id: str | None = None,
+    ) -> list[Event]:
+        moment = utc(at)
+        async with self._writing:
+            try:
+                async with self._db.execute(
+                    "UPDATE outbox SET status = ?, provider_id = ?, last_error = COALESCE(?, last_error), done_at = ? "
+                    "WHERE key = ? AND status = 'pending' RETURNING key",
+                    (status, provider_id, error, moment.isoformat(), key),
+                ) as cursor:
+                    if await cursor.fetchone() is None:
+                        await self._db.rollback()
+                        return []
+                recorded = []
+                if event is not None:
+                    async with self._db.execute(
+                        "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+                        (moment.isoformat(), crisis_id, "system", event.type, event.model_dump_json()),
+                    ) as cursor:
+                        (seq,) = await cursor.fetchone()
+                    recorded.append(Event(seq=seq, at=moment, crisis_id=crisis_id, actor="system", payload=event))
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"siden kunne ikke afsluttes: {exc}") from exc
+        return recorded
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         query = "SELECT seq, at, crisis_id, actor, payload FROM events WHERE seq > ?"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import CRISES
+from bot.app import CRISES, PAGER
 from tests.fakes.connector import FakeConnector
 from tests.protocol.teams import (
     CLAUS, EVERYONE, HENRIK, JESPER, LISBETH, LOG_CHANNEL, installed, in_channel, personal, register, tap,
@@ -55,7 +55,11 @@ class Crisis:
         return body["value"]
 
     async def settled(self) -> None:
-        await self.bot.client.app[CRISES].drain()
+        """Everything the last actions started is done: pages sent, log thread and cards updated."""
+        app = self.bot.client.app
+        await app[CRISES].drain()
+        await app[PAGER].settle()
+        await app[CRISES].drain()
 
     def cards_of(self, user) -> list[dict[str, Any]]:
         return self.connector.cards(user.chat_id)

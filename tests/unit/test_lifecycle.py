@@ -234,12 +234,12 @@ class Transition:
     state: dict = field(default_factory=dict)
 
 
-def summons_to_every_role() -> tuple[SendPage, ...]:
+def summons_to_every_role(purpose: PagePurpose = PagePurpose.SUMMONS) -> tuple[SendPage, ...]:
     return (
-        SendPage("jesper", ("kriseleder",), SUMMONS),
-        SendPage("cvo", ("situationsbillede", "it"), SUMMONS),
-        SendPage("hjm", ("okonomi",), SUMMONS),
-        SendPage("lak", ("kommunikation",), SUMMONS),
+        SendPage("jesper", ("kriseleder",), purpose),
+        SendPage("cvo", ("situationsbillede", "it"), purpose),
+        SendPage("hjm", ("okonomi",), purpose),
+        SendPage("lak", ("kommunikation",), purpose),
     )
 
 
@@ -342,17 +342,17 @@ TRANSITIONS = [
         state={"answers": {"hjm": Answer(False, "", NOW)}},
     ),
     Transition(
-        "move meeting place to the alternative re-sends the summons",
+        "move meeting place to the alternative tells everyone summoned",
         activated, "jesper", MoveMeeting(ALTERNATIVE), Phase.ACTIVATED,
         events=(MeetingPlaceChanged(place=ALTERNATIVE),),
-        pages=summons_to_every_role(),
+        pages=summons_to_every_role(PagePurpose.MEETING_MOVED),
         state={"meeting_place": ALTERNATIVE},
     ),
     Transition(
         "move meeting place back to the primary",
         moved, "emilbc", MoveMeeting("byraadssalen"), Phase.ACTIVATED,
         events=(MeetingPlaceChanged(place="byraadssalen"),),
-        pages=summons_to_every_role(),
+        pages=summons_to_every_role(PagePurpose.MEETING_MOVED),
         state={"meeting_place": "byraadssalen"},
     ),
     Transition(
@@ -414,8 +414,8 @@ def test_moving_the_meeting_reaches_everyone_summoned(plan: Plan) -> None:
 
     outcome = story.do("jesper", MoveMeeting(ALTERNATIVE))
 
-    resent = {(c.person, c.roles) for c in outcome.commands if isinstance(c, SendPage)}
-    assert resent == {(p.person, p.roles) for p in story.state.pages_for(SUMMONS)}
+    told = {(c.person, c.roles, c.purpose) for c in outcome.commands if isinstance(c, SendPage)}
+    assert told == {(p.person, p.roles, PagePurpose.MEETING_MOVED) for p in story.state.pages_for(SUMMONS)}
     assert current_meeting_place(plan, story.state) == ALTERNATIVE
 
 

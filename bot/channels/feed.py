@@ -1,0 +1,94 @@
+"""The Teams activity feed channel: a Graph activity notification that opens the chat with the bot.
+
+``POST /users/{id}/teamwork/sendActivityNotification`` needs the Teams app installed for the
+user and ``ACTIVITY_TYPE`` declared in the app manifest (``MANIFEST_ACTIVITY_TYPE`` is the
+entry for its ``activities.activityTypes``). Calls are spaced by a ``RateLimiter`` (Graph
+allows 5 per second per tenant). Graph answers 204 without an id: ``send`` returns the
+``client-request-id`` it sent.
+"""
+
+from msgraph import GraphServiceClient
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.key_value_pair import KeyValuePair
+from msgraph.generated.models.teamwork_activity_topic import TeamworkActivityTopic
+from msgraph.generated.models.teamwork_activity_topic_source import TeamworkActivityTopicSource
+from msgraph.generated.users.item.teamwork.send_activity_notification.send_activity_notification_post_request_body import (
+    SendActivityNotificationPostRequestBody,
+)
+
+from ..core.events import PagePurpose
+from ..graph.client import tagged_request
+from ..graph.errors import DEFAULT_TIMEOUT, graph_call
+from ..graph.throttle import RateLimiter
+from ..render.texts import say
+from .base import Capabilities, Channel, PageRequest
+
+ACTIVITY_TYPE = "crisisPage"
+MANIFEST_ACTIVITY_TYPE = {
+    "type": ACTIVITY_TYPE,
+    "description": "Krisebot kalder dig i en krise",
+    "templateText": "{purpose} – {crisis}",
+}
+"""The manifest entry for ``ACTIVITY_TYPE``; its template parameters are ``purpose`` and ``crisis``."""
+PREVIEW_LIMIT = 150
+"""Teams shows the first 150 characters of the preview text."""
+
+_TITLE_KEYS = {
+    PagePurpose.TRIAGE: "card.triage.title",
+    PagePurpose.DIRECTOR: "card.director.title",
+    PagePurpose.SUMMONS: "card.summons.title",
+    PagePurpose.INFORM: "card.notice.inform.title",
+    PagePurpose.TOP_STAFF: "card.notice.top_staff.title",
+}
+_REASONS = {
+    403: "appen er ikke installeret for brugeren i Teams (eller mangler tilladelsen TeamsActivity.Send)",
+    404: "brugeren findes ikke i Entra",
+}
+
+
+def page_title(purpose: PagePurpose) -> str:
+    """The Danish title of the card a page for ``purpose`` carries."""
+    return say("da", _TITLE_KEYS[purpose])
+
+
+class FeedNotifier:
+    """Pages a person in their Teams activity feed (they must have the app installed)."""
+
+    channel = Channel.FEED
+    capabilities = Capabilities(cards=False, alerts=True, replies=False)
+
+    def __init__(
+        self, client: GraphServiceClient, *, chat_url: str, teams_app_id: str | None = None,
+        limiter: RateLimiter | None = None, timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._client = client
+        self._chat_url = chat_url
+        self._teams_app_id = teams_app_id or None
+        self._limiter = limiter or RateLimiter()
+        self._timeout = timeout
+
+    async def send(self, page: PageRequest) -> str | None:
+        """Post the notification; TransientError or PermanentError (with a Danish reason) on failure."""
+        state, title = page.state, page_title(page.purpose)
+        body = SendActivityNotificationPostRequestBody(
+            topic=TeamworkActivityTopic(
+                source=TeamworkActivityTopicSource.Text, value=f"{state.id} {title}", web_url=self._chat_url
+            ),
+            activity_type=ACTIVITY_TYPE,
+            preview_text=ItemBody(content=_clip(state.description, PREVIEW_LIMIT)),
+            template_parameters=[KeyValuePair(name="purpose", value=title), KeyValuePair(name="crisis", value=state.id)],
+            teams_app_id=self._teams_app_id,
+        )
+        request_id, config = tagged_request()
+        recipient = page.person.entra_object_id or page.person.email
+        await self._limiter.acquire()
+        await graph_call(
+            self._client.users.by_user_id(recipient).teamwork.send_activity_notification.post(body, request_configuration=config),
+            reasons=_REASONS, timeout=self._timeout,
+        )
+        return request_id
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,153 @@
+"""When to page whom until someone answers: the escalation policy as pure functions of time.
+
+A paging timer starts when a page is first sent for a purpose. For the alarm chain's
+purposes (triage, director, summons) the timer is per role and walks the role's chain:
+
+    stage 0  the primary                              attempts at t0, t0+T, … (repeat+1 of them)
+    stage 1  the primary and the first deputy          the next repeat+1 attempts
+    stage 2  everyone in the chain                     the next repeat+1 attempts
+
+with T the role's ``ack_timeout``; the first deputy is paged at exactly T × (repeat+1).
+For the other purposes (informing management, the top crisis staff) the timer is per person
+and only repeats. A timer stops at the first acknowledgement by any holder of its role, when
+its purpose is over (the decision was taken), or when the crisis ends.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ..plan.models import Plan
+from .events import Escalated, PagePurpose
+from .state import CrisisState, Phase
+
+CHAIN_PURPOSES = frozenset({PagePurpose.TRIAGE, PagePurpose.DIRECTOR, PagePurpose.SUMMONS})
+
+
+class Subject(StrEnum):
+    ROLE = "role"
+    PERSON = "person"
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A running page: for ``purpose``, of a role's chain or of one person, since ``started_at``."""
+
+    purpose: PagePurpose
+    subject: Subject
+    id: str
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One page due at ``at``: to ``person`` for ``roles``; ``stage`` > 0 means escalated."""
+
+    person: str
+    roles: tuple[str, ...]
+    purpose: PagePurpose
+    at: datetime
+    stage: int
+
+
+def timer_for(purpose: PagePurpose, person: str, roles: tuple[str, ...], at: datetime) -> list[Timer]:
+    """The timers a first page starts: one per role for chain purposes, else one for the person."""
+    if purpose in CHAIN_PURPOSES and roles:
+        return [Timer(purpose, Subject.ROLE, role, at) for role in roles]
+    return [Timer(purpose, Subject.PERSON, person, at)]
+
+
+def purpose_open(state: CrisisState, purpose: PagePurpose) -> bool:
+    """Is the crisis still waiting for what this purpose asks?"""
+    if not state.phase.open:
+        return False
+    return {
+        PagePurpose.TRIAGE: state.phase is Phase.TRIAGE,
+        PagePurpose.DIRECTOR: state.phase is Phase.DIRECTOR,
+        PagePurpose.SUMMONS: state.phase is Phase.ACTIVATED,
+        PagePurpose.MEETING_MOVED: state.phase is Phase.ACTIVATED,
+    }.get(purpose, True)
+
+
+def stages(chain: list[str]) -> list[list[str]]:
+    """Who is paged at each stage: the primary; with the first deputy; everyone in the chain."""
+    found = [chain[:1]]
+    if len(chain) > 1:
+        found.append(chain[:2])
+    if len(chain) > 2:
+        found.append(list(chain))
+    return found
+
+
+def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]] | None:
+    """(interval, attempts per stage, stages) of a timer; None if its role left the plan."""
+    if timer.subject is Subject.PERSON:
+        return plan.escalation.ack_timeout, plan.escalation.repeat + 1, [[timer.id]]
+    role = plan.role_by_id.get(timer.id)
+    if role is None:
+        return None
+    return plan.ack_timeout(role), plan.repeat(role) + 1, stages(role.chain)
+
+
+def _waiting(state: CrisisState, timer: Timer) -> bool:
+    if not purpose_open(state, timer.purpose):
+        return False
+    if timer.subject is Subject.ROLE:
+        return not state.role_acknowledged(timer.id, timer.purpose)
+    page = state.page(timer.id, timer.purpose)
+    return page is None or page.acknowledged_at is None
+
+
+def current_attempts(plan: Plan, state: CrisisState, timers: list[Timer], now: datetime) -> list[Attempt]:
+    """The latest attempt due by ``now`` of every timer still waiting, one per person and time.
+
+    Attempts missed while the service was down are not repeated one by one: only the
+    current one is due, so a restart sends what is overdue at once, and only once.
+    """
+    due: dict[tuple[str, PagePurpose, datetime], Attempt] = {}
+    for timer in timers:
+        schedule = _schedule(plan, timer)
+        if schedule is None or now < timer.started_at or not _waiting(state, timer):
+            continue
+        interval, per_stage, chain_stages = schedule
+        n = min(int((now - timer.started_at) / interval), per_stage * len(chain_stages) - 1)
+        stage = n // per_stage
+        at = timer.started_at + n * interval
+        roles = (timer.id,) if timer.subject is Subject.ROLE else ()
+        for person in chain_stages[stage]:
+            key = (person, timer.purpose, at)
+            known = due.get(key)
+            merged = tuple(dict.fromkeys([*(known.roles if known else ()), *roles]))
+            due[key] = Attempt(person, merged, timer.purpose, at, max(stage, known.stage if known else 0))
+    return list(due.values())
+
+
+def next_attempt_at(plan: Plan, state: CrisisState, timers: list[Timer], now: datetime) -> datetime | None:
+    """When the next attempt after ``now`` falls due, if any timer is still waiting."""
+    upcoming = []
+    for timer in timers:
+        schedule = _schedule(plan, timer)
+        if schedule is None or not _waiting(state, timer):
+            continue
+        interval, per_stage, chain_stages = schedule
+        if now < timer.started_at:
+            upcoming.append(timer.started_at)
+            continue
+        n = int((now - timer.started_at) / interval) + 1
+        if n < per_stage * len(chain_stages):
+            upcoming.append(timer.started_at + n * interval)
+    return min(upcoming, default=None)
+
+
+def new_escalations(plan: Plan, state: CrisisState, timers: list[Timer], now: datetime) -> list[Escalated]:
+    """The Escalated events due by ``now``: role timers past stage 0 whose stage is not yet recorded."""
+    found = []
+    for timer in timers:
+        schedule = _schedule(plan, timer)
+        if timer.subject is Subject.PERSON or schedule is None or now < timer.started_at or not _waiting(state, timer):
+            continue
+        interval, per_stage, chain_stages = schedule
+        stage = min(int((now - timer.started_at) / interval) // per_stage, len(chain_stages) - 1)
+        if stage and (timer.purpose, timer.id, stage) not in state.escalations:
+            found.append(Escalated(role=timer.id, purpose=timer.purpose, stage=stage, people=chain_stages[stage]))
+    return found
