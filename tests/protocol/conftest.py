@@ -8,6 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import STORE, create_app
+from bot.clock import Clock, system_clock
 from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from bot.settings import Settings, load_settings
@@ -55,8 +56,8 @@ async def start_bot() -> AsyncIterator[Callable[[Settings], Any]]:
     """Start the real app for some settings (and the bundled plan unless given); closed after the test."""
     clients: list[TestClient] = []
 
-    async def start(settings: Settings, plan: Plan | None = None) -> Krisebot:
-        client = TestClient(TestServer(create_app(settings, plan or load_plan(default_plan_path()))))
+    async def start(settings: Settings, plan: Plan | None = None, clock: Clock = system_clock) -> Krisebot:
+        client = TestClient(TestServer(create_app(settings, plan or load_plan(default_plan_path()), clock=clock)))
         await client.start_server()
         clients.append(client)
         return Krisebot(client)

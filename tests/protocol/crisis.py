@@ -1,0 +1,73 @@
+"""A crisis as the people of the plan drive it from Teams, around one running Krisebot (test helpers)."""
+
+import json
+from typing import Any
+
+from bot.app import CRISES, PAGER
+from tests.fakes.connector import FakeConnector
+from tests.protocol.teams import CLAUS, personal, tap
+from tests.schemas import assert_valid_card
+
+
+def verbs(card: dict[str, Any]) -> set[str]:
+    """Every Action.Execute verb on the card, also inside Action.ShowCard."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found.add(node["verb"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+def text_of(card: dict[str, Any]) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+class Crisis:
+    """The people of the plan, their chats and the log channel, around one running Krisebot."""
+
+    def __init__(self, bot, connector: FakeConnector) -> None:
+        self.bot = bot
+        self.connector = connector
+
+    async def says(self, user, text: str) -> None:
+        assert (await self.bot.post(personal(user, self.connector.url, text=text))).status == 201
+
+    async def taps(self, user, verb: str, **data: Any) -> dict[str, Any]:
+        response = await self.bot.post(tap(user, self.connector.url, verb, **data))
+        assert response.status == 200
+        body = await response.json()
+        assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive", body
+        assert_valid_card(body["value"])
+        return body["value"]
+
+    async def settled(self) -> None:
+        """Everything the last actions started is done: pages sent, log thread and cards updated."""
+        app = self.bot.client.app
+        await app[CRISES].drain()
+        await app[PAGER].settle()
+        await app[CRISES].drain()
+
+    def cards_of(self, user) -> list[dict[str, Any]]:
+        return self.connector.cards(user.chat_id)
+
+    def latest_card(self, user) -> dict[str, Any]:
+        cards = self.cards_of(user)
+        assert cards, f"{user.name} has received no card"
+        return cards[-1]
+
+
+async def alarm(crisis: Crisis, user=CLAUS, **fields: Any) -> str:
+    """Raise an alarm from the form as ``user``; the new crisis's id."""
+    data = {"source": "brugere", "deliveries": "lonudbetaling", "description": "Lønkørslen fejler", **fields}
+    await crisis.taps(user, "raise_alarm", **data)
+    await crisis.settled()
+    return crisis.bot.client.app[CRISES].active()[-1].id

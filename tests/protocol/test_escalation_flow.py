@@ -1,0 +1,97 @@
+"""Nobody answers: the page repeats, goes to the deputy on time, and stops at the first answer.
+
+Driven by an injected clock: the test moves time, the pager does what is due by then.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.app import CRISES
+from bot.plan import load_plan
+from bot.resources import default_plan_path
+from tests.fakes.connector import FakeConnector
+from tests.protocol.crisis import Crisis, alarm, text_of, verbs
+from tests.protocol.teams import CLAUS, EVERYONE, PETER, installed, register
+
+PLAN = load_plan(default_plan_path())
+TIMEOUT = PLAN.ack_timeout(PLAN.role_by_id["it"])
+REPEAT = PLAN.repeat(PLAN.role_by_id["it"])
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def crisis(settings_for, start_bot, connector: FakeConnector, clock: Clock) -> Crisis:
+    bot = await start_bot(settings_for(), clock=clock)
+    register(connector, *EVERYONE)
+    for user in EVERYONE:
+        assert (await bot.post(installed(user, connector.url))).status == 201
+    return Crisis(bot, connector)
+
+
+def triage_pages(crisis: Crisis, user) -> list[dict]:
+    return [card for card in crisis.cards_of(user) if "triage_inform_director" in verbs(card)]
+
+
+async def at(crisis: Crisis, clock: Clock, moment: datetime) -> None:
+    clock.now = moment
+    await crisis.settled()
+
+
+async def test_the_deputy_is_paged_at_exactly_ack_timeout_times_repeat_plus_one(crisis: Crisis, clock: Clock) -> None:
+    start = clock.now
+    crisis_id = await alarm(crisis)
+    assert len(triage_pages(crisis, CLAUS)) == 1
+
+    await at(crisis, clock, start + TIMEOUT)
+    assert len(triage_pages(crisis, CLAUS)) == 1 + 1
+    await at(crisis, clock, start + TIMEOUT * (REPEAT + 1) - timedelta(seconds=1))
+    assert triage_pages(crisis, PETER) == []
+
+    await at(crisis, clock, start + TIMEOUT * (REPEAT + 1))
+    [deputy_page] = triage_pages(crisis, PETER)
+    assert crisis_id in text_of(deputy_page)
+    assert len(triage_pages(crisis, CLAUS)) == REPEAT + 2
+    escalated = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "escalated"]
+    assert [(e.role, e.stage, e.people) for e in escalated] == [("it", 1, ["cvo", "peter"])]
+
+
+async def test_the_deputys_acknowledgement_stops_the_role(crisis: Crisis, clock: Clock) -> None:
+    start = clock.now
+    crisis_id = await alarm(crisis)
+    await at(crisis, clock, start + TIMEOUT * (REPEAT + 1))
+
+    await crisis.taps(PETER, "acknowledge", crisis=crisis_id)
+    before = (len(triage_pages(crisis, CLAUS)), len(triage_pages(crisis, PETER)))
+    await at(crisis, clock, start + TIMEOUT * 20)
+
+    assert (len(triage_pages(crisis, CLAUS)), len(triage_pages(crisis, PETER))) == before
+    state = crisis.bot.client.app[CRISES].get(crisis_id)
+    assert state.role_acknowledged("it", "triage")
+
+
+async def test_every_attempt_is_in_the_logbog_with_channel_provider_id_and_time(crisis: Crisis, clock: Clock) -> None:
+    start = clock.now
+    crisis_id = await alarm(crisis)
+    for n in range(1, REPEAT + 2):
+        await at(crisis, clock, start + TIMEOUT * n)
+
+    sent = [e for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"]
+    delivered = [a for a in crisis.connector.sent() if (a.get("channelData") or {}).get("krisebot")]
+    assert len(sent) == len(delivered) == REPEAT + 2 + 1
+    assert {e.payload.provider_id for e in sent} == {a["id"] for a in delivered}
+    assert all(e.payload.channel == "teams" and e.at >= start for e in sent)
