@@ -42,8 +42,8 @@ class PageRequest:
     person: Person
     roles: tuple[str, ...]
     purpose: PagePurpose
-    attempt: int
-    key: str
+    attempt: int = 0
+    key: str = ""
 
 
 class ChannelError(Exception):

@@ -64,10 +64,15 @@ class AddLogEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Escalate:
+    """Page every holder of every role not yet acknowledged, now (the kriseleder's ``eskalér``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Close:
     note: str = ""
 
 
 Action = (
-    RaiseAlarm | Acknowledge | Triage | Decide | AnswerSummons | MoveMeeting | ChangeLevel | AddLogEntry | Close
+    RaiseAlarm | Acknowledge | Triage | Decide | AnswerSummons | MoveMeeting | ChangeLevel | AddLogEntry | Escalate | Close
 )

@@ -98,6 +98,36 @@ def _waiting(state: CrisisState, timer: Timer) -> bool:
     return page is None or page.acknowledged_at is None
 
 
+@dataclass(frozen=True, slots=True)
+class _Position:
+    """Where a waiting timer stands at a moment: its current attempt, and the next one."""
+
+    stage: int
+    at: datetime
+    next_at: datetime | None
+    people: list[str]
+
+
+def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _Position | None:
+    """The timer's current attempt at ``now``; None if it waits no more (or has not begun).
+
+    A hand escalation after the timer began restarts it at its last stage from that moment.
+    """
+    schedule = _schedule(plan, timer)
+    if schedule is None or now < timer.started_at or not _waiting(state, timer):
+        return None
+    interval, per_stage, chain_stages = schedule
+    origin, first, last = timer.started_at, 0, per_stage * len(chain_stages) - 1
+    requested = state.escalation_requested_at
+    if timer.subject is Subject.ROLE and requested is not None and timer.started_at <= requested <= now:
+        origin, first = requested, per_stage * (len(chain_stages) - 1)
+    n = first + min(int((now - origin) / interval), last - first)
+    at = origin + (n - first) * interval
+    next_at = at + interval if n < last else None
+    stage = n // per_stage
+    return _Position(stage, at, next_at, chain_stages[stage])
+
+
 def current_attempts(plan: Plan, state: CrisisState, timers: list[Timer], now: datetime) -> list[Attempt]:
     """The latest attempt due by ``now`` of every timer still waiting, one per person and time.
 
@@ -106,19 +136,15 @@ def current_attempts(plan: Plan, state: CrisisState, timers: list[Timer], now: d
     """
     due: dict[tuple[str, PagePurpose, datetime], Attempt] = {}
     for timer in timers:
-        schedule = _schedule(plan, timer)
-        if schedule is None or now < timer.started_at or not _waiting(state, timer):
+        position = _position(plan, state, timer, now)
+        if position is None:
             continue
-        interval, per_stage, chain_stages = schedule
-        n = min(int((now - timer.started_at) / interval), per_stage * len(chain_stages) - 1)
-        stage = n // per_stage
-        at = timer.started_at + n * interval
         roles = (timer.id,) if timer.subject is Subject.ROLE else ()
-        for person in chain_stages[stage]:
-            key = (person, timer.purpose, at)
+        for person in position.people:
+            key = (person, timer.purpose, position.at)
             known = due.get(key)
             merged = tuple(dict.fromkeys([*(known.roles if known else ()), *roles]))
-            due[key] = Attempt(person, merged, timer.purpose, at, max(stage, known.stage if known else 0))
+            due[key] = Attempt(person, merged, timer.purpose, position.at, max(position.stage, known.stage if known else 0))
     return list(due.values())
 
 
@@ -126,16 +152,12 @@ def next_attempt_at(plan: Plan, state: CrisisState, timers: list[Timer], now: da
     """When the next attempt after ``now`` falls due, if any timer is still waiting."""
     upcoming = []
     for timer in timers:
-        schedule = _schedule(plan, timer)
-        if schedule is None or not _waiting(state, timer):
-            continue
-        interval, per_stage, chain_stages = schedule
         if now < timer.started_at:
             upcoming.append(timer.started_at)
             continue
-        n = int((now - timer.started_at) / interval) + 1
-        if n < per_stage * len(chain_stages):
-            upcoming.append(timer.started_at + n * interval)
+        position = _position(plan, state, timer, now)
+        if position is not None and position.next_at is not None:
+            upcoming.append(position.next_at)
     return min(upcoming, default=None)
 
 
@@ -143,11 +165,7 @@ def new_escalations(plan: Plan, state: CrisisState, timers: list[Timer], now: da
     """The Escalated events due by ``now``: role timers past stage 0 whose stage is not yet recorded."""
     found = []
     for timer in timers:
-        schedule = _schedule(plan, timer)
-        if timer.subject is Subject.PERSON or schedule is None or now < timer.started_at or not _waiting(state, timer):
-            continue
-        interval, per_stage, chain_stages = schedule
-        stage = min(int((now - timer.started_at) / interval) // per_stage, len(chain_stages) - 1)
-        if stage and (timer.purpose, timer.id, stage) not in state.escalations:
-            found.append(Escalated(role=timer.id, purpose=timer.purpose, stage=stage, people=chain_stages[stage]))
+        position = _position(plan, state, timer, now) if timer.subject is Subject.ROLE else None
+        if position and position.stage and (timer.purpose, timer.id, position.stage) not in state.escalations:
+            found.append(Escalated(role=timer.id, purpose=timer.purpose, stage=position.stage, people=position.people))
     return found

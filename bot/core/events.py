@@ -104,6 +104,12 @@ class Escalated(_Payload):
     people: list[str]
 
 
+class EscalationRequested(_Payload):
+    """The kriseleder escalated by hand: every role not yet acknowledged goes to its whole chain now."""
+
+    type: Literal["escalation_requested"] = "escalation_requested"
+
+
 class Triaged(_Payload):
     """The IT head (or deputy) assessed the alarm."""
 
@@ -163,6 +169,7 @@ EventPayload = Annotated[
     | PageFailed
     | Acknowledged
     | Escalated
+    | EscalationRequested
     | Triaged
     | DirectorDecided
     | SummonsAnswered

@@ -28,6 +28,7 @@ from .actions import (
     ChangeLevel,
     Close,
     Decide,
+    Escalate,
     MoveMeeting,
     RaiseAlarm,
     Triage,
@@ -39,6 +40,7 @@ from .events import (
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
+    EscalationRequested,
     Event,
     EventPayload,
     LevelChanged,
@@ -166,6 +168,10 @@ def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draf
             if not text.strip():
                 return Refused(Refusal.MISSING_TEXT)
             return _Draft([LogEntryAdded(kind=kind, text=text.strip())])
+        case Escalate():
+            if not may(plan, actor, Permission.ACTIVATE):
+                return Refused(Refusal.NOT_PERMITTED, Permission.ACTIVATE)
+            return _Draft([EscalationRequested()])
         case Close(note=note):
             if not may(plan, actor, Permission.CLOSE):
                 return Refused(Refusal.NOT_PERMITTED, Permission.CLOSE)

@@ -16,6 +16,7 @@ from .events import (
     DirectorDecided,
     DirectorDecision,
     Escalated,
+    EscalationRequested,
     Event,
     LevelChanged,
     LogEntryAdded,
@@ -118,6 +119,7 @@ class CrisisState:
     answers: dict[str, Answer] = field(default_factory=dict)
     log: tuple[LogLine, ...] = ()
     escalations: tuple[tuple[PagePurpose, str, int], ...] = ()
+    escalation_requested_at: datetime | None = None
     closed_at: datetime | None = None
     seq: int = 0
 
@@ -189,6 +191,8 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(state, pages=pages)
         case Escalated(role=role, purpose=purpose, stage=stage):
             return replace(state, escalations=(*state.escalations, (purpose, role, stage)))
+        case EscalationRequested():
+            return replace(state, escalation_requested_at=event.at)
         case Triaged(decision=decision, assessment=text):
             phase = Phase.DIRECTOR if decision is TriageDecision.INFORM_DIRECTOR else Phase.DISMISSED
             closed_at = event.at if phase is Phase.DISMISSED else None

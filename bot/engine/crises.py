@@ -34,6 +34,9 @@ class Paging(Protocol):
     async def start(self, crisis_id: str, pages: list[SendPage]) -> None:
         """Start paging these people (the engine's pager)."""
 
+    def poke(self) -> None:
+        """Something changed (an answer, an escalation): look at what is due again."""
+
 
 class Crises:
     """Every crisis in the logbog, kept in memory as folded state and changed only through ``act``."""
@@ -143,8 +146,10 @@ class Crises:
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
         """Start paging at once; then mirror the events and refresh the situation card."""
         pages = [command for command in commands if isinstance(command, SendPage)]
-        if pages and self.paging is not None:
-            await self._safely("start paging", self.paging.start(crisis_id, pages))
+        if self.paging is not None:
+            if pages:
+                await self._safely("start paging", self.paging.start(crisis_id, pages))
+            self.paging.poke()
         posts = [command.payload for command in commands if isinstance(command, PostToLog)]
         refresh = any(isinstance(command, RefreshSituation) for command in commands)
         await self._mirror(crisis_id, [event for event in events if event.payload in posts], refresh=refresh)

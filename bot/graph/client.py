@@ -100,7 +100,7 @@ def _build(
     settings: Settings, credential: AsyncTokenCredential | None
 ) -> tuple[GraphServiceClient, httpx.AsyncClient, AsyncTokenCredential | None] | None:
     owned = graph_credential(settings) if credential is None else None
-    credential = credential or owned
+    credential = credential if credential is not None else owned
     if credential is None:
         return None
     middleware = [

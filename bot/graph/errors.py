@@ -1,10 +1,10 @@
 """One Graph request, bounded in time, its failures mapped to the channel errors.
 
 ``graph_call`` awaits a msgraph-sdk request and raises only ``TransientError`` (try again:
-429, 408, 412, 5xx, timeouts, network and token failures, malformed answers) or
-``PermanentError`` (any other 4xx: retrying the same request cannot succeed), as the
-``GraphRefused`` subclass carrying the status, so a caller can treat 404 or 409 apart. Reasons are Danish
-and name the HTTP status and Graph's error code, never its message.
+408, 412, 429, 5xx, timeouts, network and token failures, malformed or unexpected answers)
+or ``PermanentError`` (any other 4xx: the same request cannot succeed later) as the
+``GraphRefused`` subclass carrying the status, so a caller can treat 404 or 409 apart.
+Reasons are Danish and name the HTTP status and Graph's error code, never its message.
 """
 
 import asyncio
@@ -57,13 +57,13 @@ def _from_status(exc: APIError, reasons: Mapping[int, str]) -> TransientError | 
     status = exc.response_status_code
     code = getattr(getattr(exc, "error", None), "code", None)
     detail = f"HTTP {status}" + (f" {code}" if code else "")
-    if status is None or status in _TRANSIENT_STATUS or status >= 500:
-        return TransientError(f"Microsoft Graph svarede {detail}", retry_after=retry_after(exc.response_headers))
+    if status is None or not 400 <= status < 500 or status in _TRANSIENT_STATUS:
+        return TransientError(f"Microsoft Graph svarede {detail}", retry_after=_retry_after(exc.response_headers))
     reason = reasons.get(status, "Microsoft Graph afviste kaldet")
     return GraphRefused(f"{reason} ({detail})", status)
 
 
-def retry_after(headers: Mapping[str, str] | None) -> float | None:
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
     """The ``Retry-After`` header in seconds, if it is a number (Graph sends seconds)."""
     value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
     try:

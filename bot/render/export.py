@@ -18,6 +18,7 @@ from ..core.events import (
     CrisisClosed,
     DirectorDecided,
     Escalated,
+    EscalationRequested,
     DirectorDecision,
     Event,
     LevelChanged,
@@ -192,6 +193,8 @@ def event_sentence(plan: Plan, event: Event) -> str:
                 f"Ingen har kvitteret for {_roles(plan, [role])} – {PURPOSES[purpose]}: "
                 f"eskaleret til {reach}: {_people(plan, people)}"
             )
+        case EscalationRequested():
+            return "Eskaleret i hånden: alle i kæden kaldes for de roller, der ikke har kvitteret"
         case Triaged(decision=decision, assessment=assessment):
             return f"Vurdering: {TRIAGE_DECISIONS[decision]} – «{assessment}»"
         case DirectorDecided() as decided:

@@ -16,6 +16,7 @@ class CommandName(StrEnum):
     STATUS = "status"
     LOG = "log"
     ROLES = "roller"
+    ESCALATE = "eskalér"
     CLOSE = "afslut"
     EXPORT = "eksport"
     LOG_CHANNEL = "logkanal"
@@ -31,7 +32,7 @@ class Command:
     members_only: bool
 
     def title(self, lang: str) -> str:
-        """The word shown to a user of ``lang`` (the English alias for English)."""
+        """The word shown to a user of ``lang`` (the first alias, English, for English)."""
         return self.aliases[0] if lang == "en" and self.aliases else self.name.value
 
 
@@ -55,6 +56,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         CommandName.ROLES, ("roles",),
         {"da": "Kriseplanens roller, hvem der har dem, og hvordan de nås", "en": "The plan's roles, who holds them and how to reach them"},
+        members_only=True,
+    ),
+    Command(
+        CommandName.ESCALATE, ("escalate", "eskaler"),
+        {
+            "da": "Kald alle i kæden nu for roller uden kvittering (kriseleder): eskalér [K-ÅÅÅÅ-NNN]",
+            "en": "Page everyone in the chain now for roles nobody acknowledged (crisis leader): escalate [K-YYYY-NNN]",
+        },
         members_only=True,
     ),
     Command(

@@ -14,6 +14,7 @@ from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, Tur
 from botbuilder.schema import Activity, Attachment
 
 from ..clock import Clock
+from ..core.actions import Escalate
 from ..core.events import PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
 from ..core.permissions import Permission, may
@@ -127,6 +128,8 @@ class KrisebotHandler(ActivityHandler):
                 return await self._log(turn_context, argument, person, lang)
             case CommandName.CLOSE:
                 return await self._close(turn_context, argument, person, lang)
+            case CommandName.ESCALATE:
+                return await self._escalate(turn_context, argument, person, lang)
             case CommandName.EXPORT:
                 return await self._export(argument, lang)
             case CommandName.LOG_CHANNEL:
@@ -153,6 +156,13 @@ class KrisebotHandler(ActivityHandler):
             actor=person.id, request_key=turn_context.activity.id,
         )
         return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, "closed", id=state.id)
+
+    async def _escalate(self, turn_context: TurnContext, argument: str, person: Person, lang: Lang) -> str:
+        state, problem = self._pick(argument, active_only=True, lang=lang)
+        if state is None:
+            return problem
+        outcome = await self.crises.act(state.id, Escalate(), actor=person.id, request_key=turn_context.activity.id)
+        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, "escalated", id=state.id)
 
     async def _export(self, argument: str, lang: Lang) -> str:
         state, problem = self._pick(argument, active_only=False, lang=lang)

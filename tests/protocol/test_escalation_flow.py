@@ -12,7 +12,7 @@ from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm, text_of, verbs
-from tests.protocol.teams import CLAUS, EVERYONE, PETER, installed, register
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, PETER, installed, register
 
 PLAN = load_plan(default_plan_path())
 TIMEOUT = PLAN.ack_timeout(PLAN.role_by_id["it"])
@@ -95,3 +95,25 @@ async def test_every_attempt_is_in_the_logbog_with_channel_provider_id_and_time(
     assert len(sent) == len(delivered) == REPEAT + 2 + 1
     assert {e.payload.provider_id for e in sent} == {a["id"] for a in delivered}
     assert all(e.payload.channel == "teams" and e.at >= start for e in sent)
+
+
+async def test_the_kriseleder_escalates_by_hand_to_everyone_in_the_chain(crisis: Crisis, clock: Clock) -> None:
+    crisis_id = await alarm(crisis)
+
+    await crisis.says(JESPER, "eskalér")
+    await crisis.settled()
+
+    assert crisis.connector.texts(JESPER.chat_id)[-1].startswith("Eskaleret")
+    assert len(triage_pages(crisis, PETER)) == 1
+    escalated = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "escalated"]
+    assert [(e.role, e.people) for e in escalated] == [("it", ["cvo", "peter"])]
+
+
+async def test_only_the_kriseleder_escalates_by_hand(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+
+    await crisis.says(PETER, f"eskalér {crisis_id}")
+    await crisis.settled()
+
+    assert "Det må kun Kriseleder" in crisis.connector.texts(PETER.chat_id)[-1]
+    assert triage_pages(crisis, PETER) == []
