@@ -11,11 +11,18 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from azure.core.credentials_async import AsyncTokenCredential
+
+from .channels.base import Notifier
+from .channels.feed import FeedNotifier
+from .channels.mail import MailNotifier
 
 from .clock import Clock, system_clock
 from .engine.crises import Crises
 from .engine.foreground import Foreground
 from .engine.pager import Pager
+from .graph.client import open_graph
+from .graph.links import chat_url
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
 from .http_errors import refuse
@@ -27,6 +34,7 @@ from .store import Store, open_store
 from .teams.adapter import bot_authentication, create_adapter, keep_signing_keys_fresh, signing_keys_url
 from .teams.endpoint import TeamsEndpoint
 from .teams.handler import KrisebotHandler
+from .teams.chat_install import ChatInstaller
 from .teams.notifier import TeamsNotifier
 from .teams.outlet import TeamsOutlet
 from .teams.proactive import TeamsSender
@@ -39,16 +47,24 @@ TEAMS = web.AppKey("teams", TeamsEndpoint)
 CRISES = web.AppKey("crises", Crises)
 EXPORTS = web.AppKey("exports", ExportLinks)
 PAGER = web.AppKey("pager", Pager)
+GRAPH = web.AppKey("graph", object)
+GRAPH_CREDENTIAL = web.AppKey("graph_credential", object)
 
 
-def create_app(settings: Settings, plan: Plan, *, clock: Clock = system_clock) -> web.Application:
-    """The Krisebot web application for ``settings`` and a loaded ``plan``."""
+def create_app(
+    settings: Settings, plan: Plan, *, clock: Clock = system_clock, graph_credential: AsyncTokenCredential | None = None
+) -> web.Application:
+    """The Krisebot web application for ``settings`` and a loaded ``plan``.
+
+    ``graph_credential`` replaces the one the settings describe (tests, other hosts).
+    """
     app = web.Application()
+    app[GRAPH_CREDENTIAL] = graph_credential
     app[SETTINGS] = settings
     app[PLAN] = plan
     app[CLOCK] = clock
     app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
-    app.cleanup_ctx.extend([_store, _teams])
+    app.cleanup_ctx.extend([_store, _graph, _teams])
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/api/export/{crisis}.{fmt}", _export)
     app.router.add_get("/healthz", _healthz)
@@ -62,6 +78,30 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
     await app[STORE].close()
 
 
+async def _graph(app: web.Application) -> AsyncIterator[None]:
+    async with open_graph(app[SETTINGS], credential=app[GRAPH_CREDENTIAL]) as client:
+        app[GRAPH] = client
+        yield
+
+
+def _notifiers(app: web.Application, sender: TeamsSender) -> list[Notifier]:
+    """Teams always; with Graph, the activity feed, mail (with a sender mailbox) and app installation."""
+    settings, plan, store, clock, client = app[SETTINGS], app[PLAN], app[STORE], app[CLOCK], app[GRAPH]
+    installer = None
+    if client is not None and settings.teams_app_catalog_id:
+        installer = ChatInstaller(
+            client=client, store=store, clock=clock, catalog_id=settings.teams_app_catalog_id,
+            tenant_id=settings.bot_tenant_id or settings.graph_tenant_id, bot_app_id=settings.bot_app_id,
+        )
+    notifiers: list[Notifier] = [TeamsNotifier(plan=plan, store=store, clock=clock, sender=sender, installer=installer)]
+    if client is not None:
+        link = chat_url(settings)
+        notifiers.append(FeedNotifier(client, chat_url=link, teams_app_id=settings.teams_app_catalog_id or None))
+        if settings.graph_mail_sender:
+            notifiers.append(MailNotifier(client, plan, sender=settings.graph_mail_sender, chat_url=link, clock=clock))
+    return notifiers
+
+
 async def _teams(app: web.Application) -> AsyncIterator[None]:
     settings, plan, store, clock = app[SETTINGS], app[PLAN], app[STORE], app[CLOCK]
     auth = bot_authentication(settings)
@@ -73,7 +113,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     foreground = Foreground()
     app[CRISES] = crises = Crises(plan=plan, store=store, clock=clock, outlet=outlet, foreground=foreground)
     await crises.load()
-    notifiers = [TeamsNotifier(plan=plan, store=store, clock=clock, sender=sender)]
+    notifiers = _notifiers(app, sender)
     app[PAGER] = crises.paging = pager = Pager(plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers)
     paging = asyncio.create_task(pager.run())
     app[TEAMS] = TeamsEndpoint(

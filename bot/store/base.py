@@ -110,6 +110,9 @@ class Store(Protocol):
     async def conversation_reference(self, *, key: str) -> dict[str, Any] | None:
         """The reference stored under ``key``, if any."""
 
+    async def latest_service_url(self) -> str | None:
+        """The Bot Connector service URL of the most recently stored conversation, if any."""
+
     async def link_teams_user(self, *, link: TeamsUserLink, at: datetime) -> None:
         """Remember which plan person a Teams user is."""
 

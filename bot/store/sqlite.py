@@ -222,6 +222,14 @@ class SqliteStore:
             row = await cursor.fetchone()
         return json.loads(row[0]) if row else None
 
+    async def latest_service_url(self) -> str | None:
+        async with self._db.execute(
+            "SELECT json_extract(reference, '$.serviceUrl') FROM conversation_references "
+            "WHERE json_extract(reference, '$.serviceUrl') IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
     async def link_teams_user(self, *, link: TeamsUserLink, at: datetime) -> None:
         await self._write(
             "INSERT INTO teams_users (teams_user_id, aad_object_id, upn, person_id, linked_at) VALUES (?, ?, ?, ?, ?) "

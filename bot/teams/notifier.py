@@ -1,7 +1,8 @@
 """The Teams notifier: a page as a proactive 1:1 card with an activity-feed alert.
 
 The card goes through the Bot Connector into the person's 1:1 chat with the bot, whose
-conversation reference is stored when they first talk to it (or install it). Connector
+conversation reference is stored when they first talk to it (or install it); with Graph,
+the app is installed for someone who never did (``ChatInstaller``). Connector
 refusals are sorted into transient (throttled, unavailable: try again) and permanent ones.
 """
 
@@ -16,7 +17,8 @@ from ..plan.models import Plan
 from ..render.crisis_cards import page_card
 from ..store import Store
 from .proactive import TeamsSender, card_activity
-from .references import personal_chat_key
+from .chat_install import ChatInstaller
+from .references import person_chat_key, personal_chat_key
 
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404})
 
@@ -27,14 +29,19 @@ class TeamsNotifier:
     channel = Channel.TEAMS
     capabilities = Capabilities(cards=True, alerts=True, replies=True)
 
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock, sender: TeamsSender) -> None:
+    def __init__(
+        self, *, plan: Plan, store: Store, clock: Clock, sender: TeamsSender, installer: ChatInstaller | None = None
+    ) -> None:
         self._plan = plan
         self._store = store
         self._clock = clock
         self._sender = sender
+        self._installer = installer
 
     async def send(self, page: PageRequest) -> str | None:
         reference = await self._personal_chat(page.person.id)
+        if reference is None and self._installer is not None:
+            reference = await self._installer.reference(page.person)
         if reference is None:
             raise PermanentError("personen har endnu ikke skrevet til botten i Teams")
         card = page_card(
@@ -55,8 +62,10 @@ class TeamsNotifier:
             raise TransientError(f"Teams kunne ikke nås ({type(exc).__name__})") from exc
 
     async def _personal_chat(self, person_id: str) -> ConversationReference | None:
-        for link in await self._store.teams_users_of(person_id=person_id):
-            stored = await self._store.conversation_reference(key=personal_chat_key(link.teams_user_id))
+        """The chat the person wrote to the bot from, else the one found through Graph."""
+        keys = [personal_chat_key(link.teams_user_id) for link in await self._store.teams_users_of(person_id=person_id)]
+        for key in [*keys, person_chat_key(person_id)]:
+            stored = await self._store.conversation_reference(key=key)
             if stored is not None:
                 return ConversationReference().deserialize(stored)
         return None

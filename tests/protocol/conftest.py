@@ -56,8 +56,9 @@ async def start_bot() -> AsyncIterator[Callable[[Settings], Any]]:
     """Start the real app for some settings (and the bundled plan unless given); closed after the test."""
     clients: list[TestClient] = []
 
-    async def start(settings: Settings, plan: Plan | None = None, clock: Clock = system_clock) -> Krisebot:
-        client = TestClient(TestServer(create_app(settings, plan or load_plan(default_plan_path()), clock=clock)))
+    async def start(settings: Settings, plan: Plan | None = None, clock: Clock = system_clock, **options: Any) -> Krisebot:
+        app = create_app(settings, plan or load_plan(default_plan_path()), clock=clock, **options)
+        client = TestClient(TestServer(app))
         await client.start_server()
         clients.append(client)
         return Krisebot(client)

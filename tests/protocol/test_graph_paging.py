@@ -1,0 +1,62 @@
+"""With Microsoft Graph: pages also raise the Teams activity feed and send a mail, and someone
+who never wrote to the bot is reached by installing the app for them."""
+
+import pytest
+
+from tests.fakes.connector import FakeConnector
+from tests.fakes.graph import FakeCredential, FakeGraph
+from tests.protocol.crisis import Crisis, alarm, verbs
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, installed, register
+
+CATALOG_ID = "0d7c2a1e-0000-4000-8000-c4741091ab1e"
+SENDER = "krisebot@struer.dk"
+
+
+@pytest.fixture
+async def graph():
+    async with FakeGraph() as fake:
+        fake.add_teams_app(CATALOG_ID)
+        for user in EVERYONE:
+            fake.add_user(user.aad_object_id, user.upn.lower(), user.name, apps=(CATALOG_ID,) if user is CLAUS else ())
+        fake.add_user("mailbox-krisebot", SENDER, "Krisebot")
+        yield fake
+
+
+@pytest.fixture
+async def crisis(settings_for, start_bot, connector: FakeConnector, graph: FakeGraph) -> Crisis:
+    settings = settings_for(
+        graph_tenant_id="5d6a8f1e-0000-4000-8000-5712ae5c0000", graph_client_id="graph-app",
+        graph_client_secret="not-a-real-secret", graph_base_url=graph.url, graph_mail_sender=SENDER,
+        teams_app_catalog_id=CATALOG_ID,
+    )
+    bot = await start_bot(settings, graph_credential=FakeCredential())
+    register(connector, *EVERYONE)
+    assert (await bot.post(installed(CLAUS, connector.url))).status == 201
+    return Crisis(bot, connector)
+
+
+async def test_a_page_goes_to_teams_the_activity_feed_and_mail(crisis: Crisis, graph: FakeGraph) -> None:
+    crisis_id = await alarm(crisis)
+
+    assert any("triage_inform_director" in verbs(card) for card in crisis.cards_of(CLAUS))
+    [feed] = graph.notifications()
+    assert feed.user == CLAUS.aad_object_id or feed.user == CLAUS.upn.lower()
+    [mail] = graph.mails()
+    assert mail.user == SENDER and crisis_id in str(mail.body)
+    channels = {e.payload.channel for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"}
+    assert channels == {"teams", "feed", "mail"}
+
+
+async def test_someone_who_never_wrote_to_the_bot_gets_the_app_installed_and_the_card(
+    crisis: Crisis, graph: FakeGraph, connector: FakeConnector
+) -> None:
+    crisis_id = await alarm(crisis)
+
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+    await crisis.settled()
+
+    assert graph.installed(JESPER.aad_object_id) == [CATALOG_ID]
+    [chat] = {r.conversation_id for r in connector.requests if r.conversation_id.startswith(f"19:{JESPER.aad_object_id}")}
+    assert [card for card in connector.cards(chat) if "director_activate" in verbs(card)]
+    sent = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"]
+    assert ("jesper", "teams") in {(p.person, p.channel) for p in sent}

@@ -1,0 +1,355 @@
+"""The real ``krisebot serve`` killed with SIGKILL while pages are due and in flight, then restarted.
+
+The service runs as a subprocess (the installed console script) on a plan with a 2 s
+``ack_timeout`` and ``repeat = 1``, so a summons role's chain is paged at t0 and t0+2 s (the
+primary), then at t0+4 s and t0+6 s (the primary and the first deputy). The Bot Connector is a
+``FakeConnector`` in the test's event loop that records every page as it arrives and, for the
+repeats, holds its answer: the page reached Teams but the service has not heard back, so
+the outbox item is claimed (``tries`` > 0) and still ``pending`` when the process dies.
+
+What the test proves, from what people saw (the pages at the connector, by their outbox key
+``channelData.krisebot.page``) and from the logbog in the SQLite file:
+
+- every page that was due was delivered at least once: all attempts sent before the kill,
+  the ones in flight at the kill, and after the restart the escalation attempt that was
+  overdue (the attempt current at the restart's first tick, missed attempts are not
+  replayed one by one) and every later one;
+- no page was delivered twice, except those in flight at the kill: their delivery is
+  at-least-once (the service cannot know whether Teams got a page whose answer it never
+  saw, so it sends it again); each outbox item is still marked done exactly once, with
+  exactly one PageSent event;
+- no acknowledgement was lost: every Acknowledged and SummonsAnswered event recorded before
+  the kill is in the logbog after the restart, nobody whose role was acknowledged is paged
+  for it again, and a repeated answer after the restart records nothing new;
+- escalation survives the restart: the deputy of an unacknowledged role is paged after it.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, TCPConnector, web
+
+from bot.resources import default_plan_path
+from tests.fakes.connector import FakeConnector
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, installed, register, tap
+
+KRISEBOT = Path(sys.executable).with_name("krisebot")
+ACK_TIMEOUT = 2.0  # seconds; the test plan's [escalation] ack_timeout
+ATTEMPTS = 4  # repeat = 1 and two-person chains: two attempts at stage 0, two at stage 1
+START_TIMEOUT = 20.0
+SUMMONED = {"jesper", "cvo", "hjm", "lak"}  # the primaries of the bundled plan's five roles
+DEPUTIES = {"kriseleder": "emilbc", "situationsbillede": "peter", "it": "peter", "okonomi": "emilbc", "kommunikation": "marialouiserj"}
+PRIMARIES = {"kriseleder": "jesper", "situationsbillede": "cvo", "it": "cvo", "okonomi": "hjm", "kommunikation": "lak"}
+ACKNOWLEDGED_ROLES = {"situationsbillede", "it", "kommunikation"}  # Claus and Lisbeth answer the summons
+UNACKNOWLEDGED_ROLES = {"kriseleder", "okonomi"}
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Key:
+    """An outbox key, ``crisis/purpose/person/<attempt ms>/channel``."""
+
+    crisis: str
+    purpose: str
+    person: str
+    at_ms: int
+    channel: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Key":
+        crisis, purpose, person, at_ms, channel = text.split("/")
+        return cls(crisis, purpose, person, int(at_ms), channel)
+
+    def __str__(self) -> str:
+        return f"{self.crisis}/{self.purpose}/{self.person}/{self.at_ms}/{self.channel}"
+
+
+def page_key(activity: Json | None) -> str | None:
+    return (((activity or {}).get("channelData") or {}).get("krisebot") or {}).get("page")
+
+
+class HoldingConnector(FakeConnector):
+    """A FakeConnector that can hold its answer to repeated pages (after recording them).
+
+    With ``hold_repeats_of`` set to a purpose, every page for it whose attempt time is later
+    than the first one seen for it is recorded as delivered, and then not answered until
+    ``release`` is called: Teams has the page, the service is still waiting for the answer.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold_repeats_of: str | None = None
+        self.held: list[str] = []
+        self._first_at: dict[str, int] = {}
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def pages(self, since: int = 0) -> list[str]:
+        """The outbox keys of the pages delivered, in order (one per delivery)."""
+        return [key for r in self.requests[since:] if r.status < 300 and (key := page_key(r.activity))]
+
+    async def _post_activity(self, request: web.Request) -> web.Response:
+        response = await super()._post_activity(request)
+        key = page_key(self.requests[-1].activity)  # recorded just now, with no await in between
+        if key is not None:
+            parsed = Key.parse(key)
+            first = self._first_at.setdefault(parsed.purpose, parsed.at_ms)
+            if parsed.purpose == self.hold_repeats_of and parsed.at_ms > first and not self._released.is_set():
+                self.held.append(key)
+                await self._released.wait()
+        return response
+
+
+class Service:
+    """``krisebot serve`` as a subprocess on one database, port and plan; killable and restartable."""
+
+    def __init__(self, tmp_path: Path, plan: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = tmp_path / "krisebot.db"
+        self.log = tmp_path / "krisebot.log"
+        self._cwd = tmp_path
+        self._env = {name: value for name, value in os.environ.items() if not name.upper().startswith("KRISEBOT_")}
+        self._env.update(KRISEBOT_PORT=str(self.port), KRISEBOT_DATABASE=str(self.database), KRISEBOT_PLAN=str(plan))
+        self.process: subprocess.Popen | None = None
+
+    async def start(self, session: ClientSession) -> None:
+        with self.log.open("a") as log:
+            log.write(f"--- start at {time.time():.3f}\n")
+            log.flush()
+            self.process = subprocess.Popen(
+                [str(KRISEBOT), "serve"], cwd=self._cwd, env=self._env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"krisebot serve exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                async with session.get(f"{self.url}/readyz") as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"krisebot serve not ready within {START_TIMEOUT}s:\n{self.tail()}")
+            await asyncio.sleep(0.02)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, nothing flushed that was not committed."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def tail(self) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]) if self.log.exists() else ""
+
+    def read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Query the database read-only, directly (the service may be dead or running)."""
+        db = sqlite3.connect(f"{self.database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    def outbox(self) -> dict[str, tuple[str, int, tuple[str, ...]]]:
+        """key -> (status, tries, roles)."""
+        rows = self.read("SELECT key, status, tries, roles FROM outbox")
+        return {key: (status, tries, tuple(json.loads(roles))) for key, status, tries, roles in rows}
+
+    def events(self, *types: str) -> list[tuple[int, str, str, str, Json]]:
+        """(seq, at, actor, type, payload) of the logbog's events of ``types``, in order."""
+        marks = ",".join("?" * len(types))
+        rows = self.read(f"SELECT seq, at, actor, type, payload FROM events WHERE type IN ({marks}) ORDER BY seq", types)
+        return [(seq, at, actor, type_, json.loads(payload)) for seq, at, actor, type_, payload in rows]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _short_plan(tmp_path: Path) -> Path:
+    text = default_plan_path().read_text(encoding="utf-8")
+    short = text.replace('ack_timeout = "5m"', f'ack_timeout = "{int(ACK_TIMEOUT)}s"')
+    assert short != text and "\nrepeat = 1\n" in short, "the bundled plan's [escalation] section changed"
+    path = tmp_path / "plan.toml"
+    path.write_text(short, encoding="utf-8")
+    return path
+
+
+async def _wait(condition, what: str, timeout: float, service: Service, connector: HoldingConnector) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pages = "\n".join(f"  {key}" for key in connector.pages())
+            raise AssertionError(f"{what}: not within {timeout}s\npages delivered:\n{pages}\nservice log:\n{service.tail()}")
+        await asyncio.sleep(0.02)
+
+
+async def _until(moment: float) -> None:
+    """Sleep until the wall-clock time ``moment`` (seconds since the epoch)."""
+    await asyncio.sleep(max(0.0, moment - time.time()))
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[HoldingConnector]:
+    fake = HoldingConnector()
+    await fake.start()
+    register(fake, *EVERYONE)
+    yield fake
+    fake.release()
+    await fake.close()
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    running = Service(tmp_path, _short_plan(tmp_path))
+    yield running
+    running.stop()
+
+
+async def test_sigkill_with_pages_due_and_in_flight_loses_no_page_and_no_acknowledgement(
+    service: Service, connector: HoldingConnector
+) -> None:
+    async with ClientSession(connector=TCPConnector(force_close=True)) as session:
+
+        async def post(activity: Json) -> Json:
+            async with session.post(f"{service.url}/api/messages", json=activity) as response:
+                assert response.status in (200, 201), await response.text()
+                body = await response.json() if response.status == 200 else {}
+            if activity["type"] == "invoke":
+                assert body.get("statusCode") == 200, body
+            return body
+
+        def delivered(purpose: str, person: str | None = None) -> list[Key]:
+            keys = [Key.parse(key) for key in connector.pages()]
+            return [k for k in keys if k.purpose == purpose and (person is None or k.person == person)]
+
+        async def wait(condition, what: str, timeout: float = 10.0) -> None:
+            await _wait(condition, what, timeout, service, connector)
+
+        # -- first run: alarm, triage, activation; two of the four summoned answer -------------
+        await service.start(session)
+        for user in EVERYONE:
+            await post(installed(user, connector.url))
+        await post(tap(CLAUS, connector.url, "raise_alarm", source="overvaagning", deliveries="it-infrastruktur",
+                       description="Servere i rådhuset svarer ikke"))
+        await wait(lambda: delivered("triage", "cvo"), "the triage page to Claus")
+        crisis = delivered("triage", "cvo")[0].crisis
+        await post(tap(CLAUS, connector.url, "triage_inform_director", crisis=crisis, assessment="Alvorligt"))
+        await wait(lambda: delivered("director", "jesper"), "the director page to Jesper")
+        connector.hold_repeats_of = "summons"
+        await post(tap(JESPER, connector.url, "director_activate", crisis=crisis, meeting_time="09:30", note=""))
+        await wait(lambda: {k.person for k in delivered("summons")} >= SUMMONED, "the summons to the four primaries")
+        t0_ms = min(k.at_ms for k in delivered("summons"))
+        t0 = t0_ms / 1000
+        await post(tap(CLAUS, connector.url, "summons_coming", crisis=crisis, eta="15 min"))
+        await post(tap(LISBETH, connector.url, "summons_not_coming", crisis=crisis))
+        assert time.time() < t0 + ACK_TIMEOUT, "set-up too slow: the answers came after the first repeat was due"
+
+        # -- the repeat at t0+T goes out and is held in flight; the escalation at t0+2T falls due
+        await wait(lambda: len(connector.held) == 2, "the repeat to the two who did not answer, in flight",
+                   timeout=ACK_TIMEOUT + 10)
+        assert {Key.parse(key).person for key in connector.held} == {"jesper", "hjm"}
+        await _until(t0 + 2 * ACK_TIMEOUT + 0.25)  # the first deputies are due now, the pager is stuck in flight
+        service.kill()
+        killed_at = time.time()
+        outbox_at_kill = service.outbox()
+        in_flight = {key for key, (status, tries, _) in outbox_at_kill.items() if status == "pending" and tries > 0}
+        acks_at_kill = service.events("acknowledged", "summons_answered")
+        connector.release()
+
+        assert in_flight == set(connector.held), "exactly the held pages were in flight at the kill"
+        assert not delivered("summons", "emilbc"), "the deputy must not have been paged before the kill"
+        assert [(actor, type_, p.get("roles")) for _, _, actor, type_, p in acks_at_kill] == [
+            ("cvo", "acknowledged", ["situationsbillede", "it"]), ("cvo", "summons_answered", None),
+            ("lak", "acknowledged", ["kommunikation"]), ("lak", "summons_answered", None),
+        ], "both answers are in the logbog before the kill"
+
+        # -- restart on the same database and port; wait for the last attempt ------------------
+        restart_mark = len(connector.requests)
+        await service.start(session)
+        last = [str(Key(crisis, "summons", person, t0_ms + int((ATTEMPTS - 1) * ACK_TIMEOUT * 1000), "teams"))
+                for person in ("jesper", "hjm", "emilbc")]
+        await wait(lambda: set(last) <= set(connector.pages()), "the last attempt after the restart",
+                   timeout=max(0.0, t0 + ATTEMPTS * ACK_TIMEOUT - time.time()) + 10)
+        await wait(lambda: not service.read("SELECT key FROM outbox WHERE status = 'pending'"), "an empty outbox")
+        await post(tap(CLAUS, connector.url, "summons_coming", crisis=crisis, eta="15 min"))  # the same answer again
+
+    # -- what people saw and what the logbog says --------------------------------------------
+    pages = connector.pages()
+    after_restart = connector.pages(restart_mark)
+    outbox = service.outbox()
+    times = Counter(pages)
+
+    twice = {key for key, count in times.items() if count > 1}
+    assert twice <= in_flight, f"delivered more than once without having been in flight: {sorted(twice - in_flight)}"
+
+    assert not [key for key, (status, _, _) in outbox.items() if status not in ("sent", "cancelled")], outbox
+    assert not [key for key, (status, _, _) in outbox.items() if status == "sent" and key not in times]
+    assert set(outbox_at_kill) <= set(outbox), "outbox items were lost"
+    assert all(key in times for key in in_flight)
+
+    sent_events = service.events("page_sent")
+    id_to_key = {r.activity["id"]: page_key(r.activity) for r in connector.requests if page_key(r.activity)}
+    finished = Counter(id_to_key.get(payload["provider_id"]) for _, _, _, _, payload in sent_events)
+    assert None not in finished, "a PageSent event names an activity the connector never received"
+    assert finished == Counter(key for key, (status, _, _) in outbox.items() if status == "sent"), (
+        "every sent outbox item has exactly one PageSent event"
+    )
+
+    [first_tick] = {at for _, at, _, _, p in service.events("escalated") if p["role"] == "kriseleder" and p["stage"] == 1}
+    first_tick = datetime.fromisoformat(first_tick).timestamp()
+    assert first_tick > killed_at, "the escalation was recorded by the restarted service"
+    current_at_restart = min(int((first_tick - t0) / ACK_TIMEOUT), ATTEMPTS - 1)
+    assert current_at_restart >= 2, "the restarted service ticked before the escalation was due?"
+    due: set[str] = set()
+    for role in UNACKNOWLEDGED_ROLES:
+        for n in [0, 1, *range(current_at_restart, ATTEMPTS)]:
+            people = [PRIMARIES[role]] if n < 2 else [PRIMARIES[role], DEPUTIES[role]]
+            due |= {str(Key(crisis, "summons", person, t0_ms + int(n * ACK_TIMEOUT * 1000), "teams")) for person in people}
+    assert due <= set(pages), f"due and never delivered: {sorted(due - set(pages))}"
+    answered_at_once = {str(Key(crisis, "summons", person, t0_ms, "teams")) for person in ("cvo", "lak")}
+    summons = {key for key in outbox if Key.parse(key).purpose == "summons"}
+    assert summons == due | answered_at_once, "a summons attempt off the schedule"
+
+    escalated = {(p["role"], p["stage"]) for _, _, _, _, p in service.events("escalated")}
+    assert escalated == {("kriseleder", 1), ("okonomi", 1)}
+    deputy = [Key.parse(k) for k in after_restart if Key.parse(k).person == "emilbc"]
+    assert deputy and all(k.purpose == "summons" for k in deputy), "the deputy is paged after the restart"
+    assert set(outbox[str(deputy[0])][2]) == UNACKNOWLEDGED_ROLES
+
+    acks_now = service.events("acknowledged", "summons_answered")
+    assert acks_at_kill == acks_now, "an acknowledgement was lost, changed or repeated"
+    for key in after_restart:
+        parsed, roles = Key.parse(key), set(outbox[key][2])
+        assert parsed.person not in {"cvo", "lak", "peter", "marialouiserj"}, f"paged after acknowledging: {key}"
+        assert not roles & ACKNOWLEDGED_ROLES, f"paged for an acknowledged role after the restart: {key}"
+    assert not [k for k in pages if Key.parse(k).person in {"peter", "marialouiserj"}], (
+        "the deputies of acknowledged roles were never paged"
+    )
+    answered = sorted(k for k in pages if Key.parse(k).purpose == "summons" and Key.parse(k).person in {"cvo", "lak"})
+    assert answered == sorted(answered_at_once), "Claus and Lisbeth got their first summons only"
