@@ -15,6 +15,7 @@ from aiohttp import web
 
 from .core.events import Event
 from .errors import ConfigurationError, SettingsError, StoreError
+from .graph.readiness import entra_findings
 from .plan import load_plan
 from .readiness import assess
 from .render.export import logbog_html, logbog_markdown
@@ -58,7 +59,11 @@ def _serve() -> int:
 def _check() -> int:
     settings = load_settings()
     plan = load_plan(settings.plan)
-    report = assess(plan, settings, linked_person_ids=asyncio.run(_linked_person_ids(settings.database)))
+    report = assess(
+        plan, settings,
+        linked_person_ids=asyncio.run(_linked_person_ids(settings.database)),
+        entra=asyncio.run(entra_findings(settings, plan)),
+    )
     print(f"Indstillinger: i orden\nPlan: {settings.plan}: i orden")
     print("\n".join(report.lines()))
     return 0 if report.ready else 1

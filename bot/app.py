@@ -8,6 +8,7 @@ Framework signing keys are kept fresh off the loop. Shutdown waits for pending c
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from .engine.crises import Crises
 from .engine.foreground import Foreground
 from .engine.pager import Pager
 from .graph.client import open_graph
+from .graph.readiness import people_findings
 from .graph.links import chat_url
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
@@ -38,6 +40,8 @@ from .teams.chat_install import ChatInstaller
 from .teams.notifier import TeamsNotifier
 from .teams.outlet import TeamsOutlet
 from .teams.proactive import TeamsSender
+
+log = logging.getLogger("krisebot")
 
 SETTINGS = web.AppKey("settings", Settings)
 PLAN = web.AppKey("plan", Plan)
@@ -81,7 +85,18 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 async def _graph(app: web.Application) -> AsyncIterator[None]:
     async with open_graph(app[SETTINGS], credential=app[GRAPH_CREDENTIAL]) as client:
         app[GRAPH] = client
+        check = asyncio.create_task(_log_entra_findings(client, app[PLAN])) if client is not None else None
         yield
+        if check is not None:
+            check.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await check
+
+
+async def _log_entra_findings(client, plan: Plan) -> None:
+    """Log, once at start, where Entra disagrees with the plan (the plan's numbers are used)."""
+    for finding in await people_findings(client, plan):
+        log.warning("Entra: %s", finding)
 
 
 def _notifiers(app: web.Application, sender: TeamsSender) -> list[Notifier]:

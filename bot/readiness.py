@@ -4,6 +4,7 @@
 and lists findings. A warning means some paging would fail; notes are what is configured.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .plan.models import Plan
@@ -30,9 +31,9 @@ class Report:
         ]
 
 
-def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str]) -> Report:
-    """Every finding about ``plan`` and ``settings``; see ``Report``."""
-    report = Report()
+def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra: Sequence[str] = ()) -> Report:
+    """Every finding about ``plan`` and ``settings`` (and ``entra``'s, from Graph); see ``Report``."""
+    report = Report(warnings=list(entra))
     report.notes.append(
         f"Plan: {plan.organisation.title} ({len(plan.people)} personer, {len(plan.roles)} roller, "
         f"{len(plan.deliveries)} kritiske leverancer)"

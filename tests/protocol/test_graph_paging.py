@@ -3,6 +3,10 @@ who never wrote to the bot is reached by installing the app for them."""
 
 import pytest
 
+from bot.graph.readiness import entra_findings
+from bot.plan import load_plan
+from bot.resources import default_plan_path
+
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeCredential, FakeGraph
 from tests.protocol.crisis import Crisis, alarm, verbs
@@ -60,3 +64,17 @@ async def test_someone_who_never_wrote_to_the_bot_gets_the_app_installed_and_the
     assert [card for card in connector.cards(chat) if "director_activate" in verbs(card)]
     sent = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"]
     assert ("jesper", "teams") in {(p.person, p.channel) for p in sent}
+
+
+async def test_check_reports_people_missing_in_entra_and_mobile_numbers_that_differ(settings_for, graph: FakeGraph) -> None:
+    graph._users.pop(JESPER.aad_object_id)
+    graph.add_user("aad-emilbc", "emilbc@struer.dk", "Emil B. Christensen", mobile_phone="+45 20 00 00 01")
+    settings = settings_for(
+        graph_tenant_id="t", graph_client_id="graph-app", graph_client_secret="not-a-real-secret", graph_base_url=graph.url,
+    )
+
+    findings = await entra_findings(settings, load_plan(default_plan_path()), credential=FakeCredential())
+
+    assert any("Jesper Thyrring Møller" in f and "findes ikke i Entra" in f for f in findings)
+    assert any("Emil B. Christensen" in f and "+45 20 00 00 01" in f and "planens nummer bruges" in f for f in findings)
+    assert len(findings) == 2
