@@ -117,3 +117,30 @@ async def test_only_the_kriseleder_escalates_by_hand(crisis: Crisis) -> None:
 
     assert "Det må kun Kriseleder" in crisis.connector.texts(PETER.chat_id)[-1]
     assert triage_pages(crisis, PETER) == []
+
+
+async def test_a_throttled_page_is_retried_when_teams_says_and_sent_once(crisis: Crisis, clock: Clock) -> None:
+    start = clock.now
+    crisis.connector.fail_next(429, retry_after=7)
+    crisis_id = await alarm(crisis)
+    assert triage_pages(crisis, CLAUS) == []
+
+    await at(crisis, clock, start + timedelta(seconds=6))
+    assert triage_pages(crisis, CLAUS) == []
+    await at(crisis, clock, start + timedelta(seconds=7))
+
+    assert len(triage_pages(crisis, CLAUS)) == 1
+    sent = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"]
+    assert [(p.person, p.channel) for p in sent] == [("cvo", "teams")]
+
+
+async def test_a_page_teams_refuses_for_good_is_recorded_and_the_deputy_still_gets_it(crisis: Crisis, clock: Clock) -> None:
+    start = clock.now
+    crisis.connector.fail_next(403, count=2)
+    crisis_id = await alarm(crisis)
+
+    failed = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_failed"]
+    assert [(p.person, p.channel) for p in failed] == [("cvo", "teams")]
+    assert "403" in failed[0].reason
+    await at(crisis, clock, start + TIMEOUT * (REPEAT + 1))
+    assert len(triage_pages(crisis, PETER)) == 1
