@@ -34,10 +34,11 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.server import FakeServer
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
@@ -79,10 +80,11 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
 
 
-class FakeConnector:
+class FakeConnector(FakeServer):
     """The Teams channel's Connector REST API for one test; ``url`` is the activities' ``serviceUrl``."""
 
     def __init__(self, *, require_token: bool = False) -> None:
+        super().__init__()
         self.require_token = require_token
         self.requests: list[RecordedRequest] = []
         self._members: dict[str, Json] = {}
@@ -90,18 +92,8 @@ class FakeConnector:
         self._personal_chats: dict[str, str] = {}
         self._failures: deque[tuple[int, int | None]] = deque()
         self._ids = itertools.count(1_700_000_000_001)
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
 
-    @property
-    def url(self) -> str:
-        """Base URL with a trailing slash, e.g. ``http://127.0.0.1:41234/``."""
-        if self._url is None:
-            raise RuntimeError("FakeConnector is not started")
-        return self._url
-
-    async def start(self) -> Self:
-        app = web.Application(middlewares=[self._gate])
+    def routes(self, app: web.Application) -> None:
         conversation = "/v3/conversations/{conversationId}"
         app.router.add_post("/v3/conversations", self._create_conversation, name="create_conversation")
         app.router.add_post(f"{conversation}/activities", self._post_activity, name="send_to_conversation")
@@ -114,25 +106,6 @@ class FakeConnector:
             f"{conversation}/pagedmembers", self._get_paged_members, name="get_conversation_paged_members"
         )
         app.router.add_get(f"{conversation}/members/{{memberId}}", self._get_member, name="get_conversation_member")
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        port = self._runner.addresses[0][1]
-        self._url = f"http://127.0.0.1:{port}/"
-        return self
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     # -- test set-up -------------------------------------------------------------------------
 

@@ -34,8 +34,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 from azure.core.credentials import AccessToken
@@ -48,6 +47,8 @@ from msgraph.generated.users.item.send_mail.send_mail_post_request_body import S
 from msgraph.generated.users.item.teamwork.send_activity_notification.send_activity_notification_post_request_body import (
     SendActivityNotificationPostRequestBody,
 )
+
+from tests.fakes.server import FakeServer
 
 TOKEN = "fake-graph-token"
 Json = dict[str, Any]
@@ -117,10 +118,13 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
 
 
-class FakeGraph:
+class FakeGraph(FakeServer):
     """Microsoft Graph for one test."""
 
+    PATH = "/v1.0"
+
     def __init__(self, *, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.delay = 0.0
         self.requests: list[RecordedRequest] = []
@@ -129,18 +133,8 @@ class FakeGraph:
         self._installations: dict[str, dict[str, Json]] = {}
         self._answers: deque[_Answer] = deque()
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
 
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT/v1.0`` (no trailing slash)."""
-        if self._url is None:
-            raise RuntimeError("FakeGraph is not started")
-        return self._url
-
-    async def start(self) -> Self:
-        app = web.Application(middlewares=[self._gate])
+    def routes(self, app: web.Application) -> None:
         user = "/v1.0/users/{user}"
         app.router.add_get(user, self._get_user, name="get_user")
         app.router.add_post(f"{user}/teamwork/sendActivityNotification", self._notify, name="send_activity_notification")
@@ -150,24 +144,6 @@ class FakeGraph:
         app.router.add_get(
             f"{user}/teamwork/installedApps/{{installation}}/chat", self._chat, name="get_installation_chat"
         )
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1.0"
-        return self
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     # -- test set-up -------------------------------------------------------------------------
 

@@ -1,0 +1,56 @@
+"""The common part of the fakes: an aiohttp server on 127.0.0.1, on a free port, for one test."""
+
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+
+class FakeServer:
+    """Subclasses add their routes in ``routes`` and may screen every request in ``_gate``.
+
+    ``url`` is the server's address followed by ``PATH`` (``/`` for the Bot Connector, the
+    ``/v1.0`` of Microsoft Graph), as the client under test is configured with it.
+    """
+
+    PATH = "/"
+
+    def __init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return self._url
+
+    def routes(self, app: web.Application) -> None:
+        """Add the fake's routes to ``app``."""
+        raise NotImplementedError
+
+    async def start(self) -> Self:
+        app = web.Application(middlewares=[self._gate])
+        self.routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self._url = f"http://127.0.0.1:{self._runner.addresses[0][1]}{self.PATH}"
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @web.middleware
+    async def _gate(self, request: web.Request, handler) -> web.StreamResponse:
+        return await handler(request)
