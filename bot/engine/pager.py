@@ -15,7 +15,7 @@ import random
 from datetime import datetime, timedelta
 
 from ..channels.base import Channel, ChannelError, Notifier, PageRequest, PermanentError, TransientError
-from ..clock import Clock
+from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import Attempt, current_attempts, new_escalations, next_attempt_at, purpose_open, timer_for
 from ..core.events import PageFailed, PagePurpose, PageSent
@@ -158,6 +158,8 @@ class Pager:
         if isinstance(error, TransientError) and item.tries + 1 < MAX_TRIES:
             at = self._clock() + timedelta(seconds=backoff(item.tries + 1, error.retry_after))
             await self._store.retry_later(key=item.key, at=at, error=error.reason)
+            retry = f"{error.reason}; prøver igen kl. {at.astimezone(LOCAL_TIME):%H:%M:%S}"
+            await self._crises.record(item.crisis_id, [PageFailed(**facts, reason=retry)])
             self.poke()
             return
         reason = error.reason if isinstance(error, PermanentError) else f"{error.reason} (opgivet efter {MAX_TRIES} forsøg)"

@@ -130,8 +130,10 @@ async def test_a_throttled_page_is_retried_when_teams_says_and_sent_once(crisis:
     await at(crisis, clock, start + timedelta(seconds=7))
 
     assert len(triage_pages(crisis, CLAUS)) == 1
-    sent = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"]
-    assert [(p.person, p.channel) for p in sent] == [("cvo", "teams")]
+    events = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id)]
+    assert [(p.person, p.channel) for p in events if p.type == "page_sent"] == [("cvo", "teams")]
+    [retried] = [p for p in events if p.type == "page_failed"]
+    assert "429" in retried.reason and "prøver igen kl. 08:00:07" in retried.reason
 
 
 async def test_a_page_teams_refuses_for_good_is_recorded_and_the_deputy_still_gets_it(crisis: Crisis, clock: Clock) -> None:
