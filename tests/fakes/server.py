@@ -1,12 +1,13 @@
 """The common part of the fakes: an aiohttp server on 127.0.0.1, on a free port, for one test."""
 
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
 from aiohttp import web
 
 
-class FakeServer:
+class FakeServer(ABC):
     """Subclasses add their routes in ``routes`` and may screen every request in ``_gate``.
 
     ``url`` is the server's address followed by ``PATH`` (``/`` for the Bot Connector, the
@@ -25,9 +26,9 @@ class FakeServer:
             raise RuntimeError(f"{type(self).__name__} is not started")
         return self._url
 
+    @abstractmethod
     def routes(self, app: web.Application) -> None:
         """Add the fake's routes to ``app``."""
-        raise NotImplementedError
 
     async def start(self) -> Self:
         app = web.Application(middlewares=[self._gate])
