@@ -147,6 +147,14 @@ def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: lis
     return replace(state, pages=(*state.pages, updated))
 
 
+def _unacknowledged(state: CrisisState, purpose: PagePurpose) -> CrisisState:
+    """A new notice (another move, another level) must be acknowledged afresh."""
+    return replace(state, pages=tuple(
+        replace(p, acknowledged_at=None, acknowledged_via=None, acknowledged_roles=()) if p.purpose == purpose else p
+        for p in state.pages
+    ))
+
+
 def apply(state: CrisisState | None, event: Event) -> CrisisState:
     """The crisis after ``event``. The first event of a crisis must be AlarmRaised."""
     payload = event.payload
@@ -207,9 +215,9 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
         case SummonsAnswered(person=person, coming=coming, eta=eta):
             return replace(state, answers={**state.answers, person: Answer(coming, eta, event.at)})
         case MeetingPlaceChanged(place=place):
-            return replace(state, meeting_place=place)
+            return replace(_unacknowledged(state, PagePurpose.MEETING_MOVED), meeting_place=place)
         case LevelChanged(level=level, contacts=contacts):
-            return replace(state, level=level, top_staff_contacts=tuple(contacts))
+            return replace(_unacknowledged(state, PagePurpose.TOP_STAFF), level=level, top_staff_contacts=tuple(contacts))
         case LogEntryAdded(kind=kind, text=text):
             return replace(state, log=(*state.log, LogLine(kind, text, event.actor, event.at)))
         case CrisisClosed():

@@ -27,6 +27,8 @@ from .crises import Crises
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 5
+SEND_TIMEOUT = 15.0
+"""Seconds one send may take before it counts as a transient failure (a hung call must not hold a tick)."""
 MAX_SLEEP = 30.0
 CONCURRENCY = 20
 
@@ -71,9 +73,10 @@ class Pager:
         """Tick, then sleep until the next due time or a poke; forever."""
         while True:
             self._poked.clear()
+            began = self._clock()
             try:
                 await self.tick()
-                wake = await self.next_wake()
+                wake = await self.next_wake(after=began)
             except Exception:  # the loop must survive anything one tick runs into
                 log.exception("paging tick failed")
                 wake = None
@@ -107,9 +110,13 @@ class Pager:
         due = await self._store.pending(due_by=now)
         await asyncio.gather(*(self._deliver(item) for item in due))
 
-    async def next_wake(self) -> datetime | None:
-        """The earliest next attempt or retry."""
-        now = self._clock()
+    async def next_wake(self, after: datetime | None = None) -> datetime | None:
+        """The earliest next attempt after ``after`` (default: now), or retry.
+
+        ``run`` passes the time its tick began, so an attempt that fell due while the tick was
+        still sending is due at once, not left until the attempt after it.
+        """
+        now = self._clock() if after is None else after
         times = [await self._store.next_try_at()]
         for crisis_id, timers in (await self._store.timers()).items():
             state = self._crises.get(crisis_id)
@@ -141,10 +148,13 @@ class Pager:
             purpose = PagePurpose(item.purpose)
             facts = dict(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
             await self._store.claim(key=item.key)
+            request = PageRequest(state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, key=item.key)
             try:
-                provider_id = await notifier.send(
-                    PageRequest(state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, key=item.key)
-                )
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    provider_id = await notifier.send(request)
+            except TimeoutError:
+                await self._failed(item, TransientError(f"intet svar inden {SEND_TIMEOUT:.0f} s"), facts)
+                return
             except ChannelError as exc:
                 await self._failed(item, exc, facts)
                 return

@@ -75,7 +75,7 @@ class Store(Protocol):
         """The crisis's thread in the log channel, if it has one."""
 
     async def start_timers(self, *, crisis_id: str, timers: list[Timer]) -> None:
-        """Remember paging timers; a timer already running for the same subject keeps its start."""
+        """Remember paging timers. A role's running timer keeps its start; a person's (a new notice) restarts."""
 
     async def timers(self) -> dict[str, list[Timer]]:
         """Every paging timer, by crisis."""

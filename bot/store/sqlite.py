@@ -97,7 +97,8 @@ class SqliteStore:
             try:
                 await self._db.executemany(
                     "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET started_at = excluded.started_at "
+                    "WHERE paging_timers.subject = 'person'",
                     [(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers],
                 )
                 await self._db.commit()

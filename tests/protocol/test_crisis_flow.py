@@ -262,3 +262,21 @@ async def test_only_the_it_head_or_deputy_chooses_the_log_channel(crisis: Crisis
     assert connector.created() == []
     channel_replies = [a["text"] for a in connector.sent() if a.get("text") and "Det må kun" in a["text"]]
     assert channel_replies and "Ansvarlig for IT og Digitalisering" in channel_replies[0]
+
+
+async def test_a_second_move_reaches_those_who_acknowledged_the_first(crisis: Crisis) -> None:
+    crisis_id = await alarm(crisis)
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+    await crisis.taps(JESPER, "director_activate", crisis=crisis_id, meeting_time="10:00", note="")
+    await crisis.settled()
+    await crisis.taps(HENRIK, "summons_coming", crisis=crisis_id, eta="10 min")
+    await crisis.taps(JESPER, "meeting_alternative", crisis=crisis_id, place="it-undervisningslokale")
+    await crisis.settled()
+    await crisis.taps(HENRIK, "acknowledge", crisis=crisis_id)
+    cards_before = len(crisis.cards_of(HENRIK))
+
+    await crisis.taps(JESPER, "meeting_alternative", crisis=crisis_id, place="byraadssalen")
+    await crisis.settled()
+
+    assert len(crisis.cards_of(HENRIK)) == cards_before + 1
+    assert "Byrådssalen" in text_of(crisis.latest_card(HENRIK))

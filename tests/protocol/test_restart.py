@@ -22,6 +22,10 @@ What the test proves, from what people saw (the pages at the connector, by their
   the kill is in the logbog after the restart, nobody whose role was acknowledged is paged
   for it again, and a repeated answer after the restart records nothing new;
 - escalation survives the restart: the deputy of an unacknowledged role is paged after it.
+
+The second test drives the paging loop of the in-process app with a hand-moved clock: an
+attempt that falls due while the previous one is still being sent goes out as soon as that
+tick ends, the way a restart sends what is overdue (it used to wait for the attempt after it).
 """
 
 import asyncio
@@ -36,15 +40,18 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession, TCPConnector, web
 
+from bot.app import PAGER
+from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.fakes.connector import FakeConnector
+from tests.protocol.crisis import Crisis, alarm
 from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, installed, register, tap
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
@@ -52,8 +59,10 @@ ACK_TIMEOUT = 2.0  # seconds; the test plan's [escalation] ack_timeout
 ATTEMPTS = 4  # repeat = 1 and two-person chains: two attempts at stage 0, two at stage 1
 START_TIMEOUT = 20.0
 SUMMONED = {"jesper", "cvo", "hjm", "lak"}  # the primaries of the bundled plan's five roles
-DEPUTIES = {"kriseleder": "emilbc", "situationsbillede": "peter", "it": "peter", "okonomi": "emilbc", "kommunikation": "marialouiserj"}
 PRIMARIES = {"kriseleder": "jesper", "situationsbillede": "cvo", "it": "cvo", "okonomi": "hjm", "kommunikation": "lak"}
+DEPUTIES = {
+    "kriseleder": "emilbc", "situationsbillede": "peter", "it": "peter", "okonomi": "emilbc", "kommunikation": "marialouiserj",
+}
 ACKNOWLEDGED_ROLES = {"situationsbillede", "it", "kommunikation"}  # Claus and Lisbeth answer the summons
 UNACKNOWLEDGED_ROLES = {"kriseleder", "okonomi"}
 
@@ -357,3 +366,54 @@ async def test_sigkill_with_pages_due_and_in_flight_loses_no_page_and_no_acknowl
     )
     answered = sorted(k for k in pages if Key.parse(k).purpose == "summons" and Key.parse(k).person in {"cvo", "lak"})
     assert answered == sorted(answered_at_once), "Claus and Lisbeth got their first summons only"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class TimePassingConnector(FakeConnector):
+    """Moves the test clock to ``then`` when the page ``key`` arrives: time passes while it is in flight."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.key: str | None = None
+        self.then: datetime | None = None
+
+    async def _post_activity(self, request: web.Request) -> web.Response:
+        response = await super()._post_activity(request)
+        if self.key is not None and page_key(self.requests[-1].activity) == self.key:
+            self.clock.now = self.then
+        return response
+
+
+async def test_an_attempt_that_falls_due_while_pages_are_in_flight_goes_out_at_once(settings_for, start_bot) -> None:
+    """The paging loop resumes from where its tick began, like a restart does: an escalation that
+    fell due while the previous attempt was being sent is not left for the attempt after it."""
+    plan = load_plan(default_plan_path())
+    timeout, repeat = plan.ack_timeout(plan.role_by_id["it"]), plan.repeat(plan.role_by_id["it"])
+    clock = Clock()
+    async with TimePassingConnector(clock) as connector:
+        register(connector, *EVERYONE)
+        bot = await start_bot(settings_for(), clock=clock)
+        for user in EVERYONE:
+            assert (await bot.post(installed(user, connector.url))).status == 201
+        start = clock.now
+        crisis_id = await alarm(Crisis(bot, connector))
+
+        def key(person: str, at: datetime) -> str:
+            return f"{crisis_id}/triage/{person}/{int(at.timestamp() * 1000)}/teams"
+
+        connector.key, connector.then = key("cvo", start + timeout), start + timeout * (repeat + 1) + timedelta(seconds=1)
+        clock.now = start + timeout
+        bot.client.app[PAGER].poke()
+
+        deputy = key("peter", start + timeout * (repeat + 1))
+        await connector.wait_for(lambda requests: any(page_key(r.activity) == deputy for r in requests), timeout=5)
