@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from azure.core.credentials_async import AsyncTokenCredential
+from msgraph import GraphServiceClient
 
 from .channels.base import Notifier
 from .channels.feed import FeedNotifier
@@ -51,8 +52,8 @@ TEAMS = web.AppKey("teams", TeamsEndpoint)
 CRISES = web.AppKey("crises", Crises)
 EXPORTS = web.AppKey("exports", ExportLinks)
 PAGER = web.AppKey("pager", Pager)
-GRAPH = web.AppKey("graph", object)
-GRAPH_CREDENTIAL = web.AppKey("graph_credential", object)
+GRAPH = web.AppKey("graph", GraphServiceClient | None)
+GRAPH_CREDENTIAL = web.AppKey("graph_credential", AsyncTokenCredential | None)
 
 
 def create_app(
@@ -93,7 +94,7 @@ async def _graph(app: web.Application) -> AsyncIterator[None]:
                 await check
 
 
-async def _log_entra_findings(client, plan: Plan) -> None:
+async def _log_entra_findings(client: GraphServiceClient, plan: Plan) -> None:
     """Log, once at start, where Entra disagrees with the plan (the plan's numbers are used)."""
     for finding in await people_findings(client, plan):
         log.warning("Entra: %s", finding)
