@@ -69,20 +69,12 @@ def graph_credential(settings: Settings) -> AsyncTokenCredential | None:
     return None
 
 
-def graph_client(settings: Settings, *, credential: AsyncTokenCredential | None = None) -> GraphServiceClient | None:
-    """A Graph client on ``settings.graph_base_url``; None without a credential (given or configured).
-
-    Its HTTP connections stay open for the process; an app should use ``open_graph`` instead.
-    """
-    built = _build(settings, credential)
-    return built[0] if built else None
-
-
 @asynccontextmanager
 async def open_graph(
     settings: Settings, *, credential: AsyncTokenCredential | None = None
 ) -> AsyncIterator[GraphServiceClient | None]:
-    """``graph_client`` for a ``cleanup_ctx``: closes the HTTP client, and the credential it built, on exit."""
+    """A Graph client on ``settings.graph_base_url`` (None without a credential, given or configured),
+    for a ``cleanup_ctx``: closes the HTTP client, and the credential it built, on exit."""
     built = _build(settings, credential)
     if built is None:
         yield None

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from bot.errors import SettingsError
-from bot.graph.client import CredentialKind, credential_kind, graph_client, graph_credential, open_graph
+from bot.graph.client import CredentialKind, credential_kind, graph_credential, open_graph
 from bot.settings import load_settings
 from tests.fakes.graph import FakeCredential
 
@@ -57,7 +57,6 @@ async def test_without_graph_settings_there_is_no_client() -> None:
     settings = load_settings()
     assert credential_kind(settings) is None
     assert graph_credential(settings) is None
-    assert graph_client(settings) is None
     async with open_graph(settings) as client:
         assert client is None
 
