@@ -66,6 +66,6 @@ def _channels(settings: Settings, report: Report) -> None:
     else:
         report.notes.append("Microsoft Graph: ikke sat op (aktivitetsfeed og mail bruges ikke)")
     if settings.sms_provider is SmsProvider.CONSOLE:
-        report.warnings.append("SMS: console-udbyderen skriver kun sms'er i loggen: sæt KRISEBOT_SMS_PROVIDER")
+        report.warnings.append("SMS: console-udbyderen sender ingen sms'er: sæt KRISEBOT_SMS_PROVIDER")
     else:
         report.notes.append(f"SMS: {settings.sms_provider} med afsender {settings.sms_sender}")
