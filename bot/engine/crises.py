@@ -1,16 +1,17 @@
 """Crises: the running state of every crisis, and the one way to change it.
 
 ``act`` runs one action through the pure lifecycle under the crisis's lock, records the
-resulting events in one transaction (or nothing), and returns the outcome at once; the
-commands (pages, log thread, situation card) are carried out in the background, in order
-per crisis, after the requests in flight are answered (at most ``MAX_DEFERRAL`` later). Facts from the channels (page sent, page failed) come back through ``record``.
+resulting events in one transaction (or nothing), and returns the outcome at once. Pages go
+to the pager (``paging``) at once; the log thread and the situation card are brought up to
+date in the background, in order per crisis, after the requests in flight are answered (at
+most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and ``absorb``.
 """
 
 import asyncio
 import logging
-from typing import Protocol
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Protocol
 
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
