@@ -18,16 +18,15 @@ from msgraph import GraphServiceClient
 from .channels.base import Notifier
 from .channels.feed import FeedNotifier
 from .channels.mail import MailNotifier
-
 from .clock import Clock, system_clock
 from .engine.crises import Crises
 from .engine.foreground import Foreground
 from .engine.pager import Pager
-from .graph.client import open_graph
-from .graph.readiness import people_findings
-from .graph.links import chat_url
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
+from .graph.client import open_graph
+from .graph.links import chat_url
+from .graph.readiness import people_findings
 from .http_errors import refuse
 from .plan.models import Plan
 from .render.export import logbog_html, logbog_markdown
@@ -35,9 +34,9 @@ from .render.situation_cards import SituationCards
 from .settings import Settings
 from .store import Store, open_store
 from .teams.adapter import bot_authentication, create_adapter, keep_signing_keys_fresh, signing_keys_url
+from .teams.chat_install import ChatInstaller
 from .teams.endpoint import TeamsEndpoint
 from .teams.handler import KrisebotHandler
-from .teams.chat_install import ChatInstaller
 from .teams.notifier import TeamsNotifier
 from .teams.outlet import TeamsOutlet
 from .teams.proactive import TeamsSender

@@ -14,8 +14,8 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import SettingsError
-from .validation import danish
 from .resources import default_plan_path
+from .validation import danish
 
 PREFIX = "KRISEBOT_"
 

@@ -6,8 +6,8 @@ answered before the Connector calls that mirror them, and nothing waits for long
 """
 
 import asyncio
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class Foreground:

@@ -5,6 +5,7 @@ say which kind a number is; only ``mobile`` numbers receive SMS.
 """
 
 from enum import StrEnum
+
 import phonenumbers
 from phonenumbers import shortnumberinfo
 from pydantic import BaseModel, ConfigDict, model_validator

@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import ActivityEventNames
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import ActivityEventNames
 from botframework.connector.auth import AuthenticationConstants
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from msrest.universal_http.requests import ClientRetryPolicy

@@ -24,9 +24,9 @@ from ..export_links import ExportLinks
 from ..plan.models import Person, Plan
 from ..render.cards import CONTENT_TYPE, help_card, roles_card
 from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused_card, result_card
-from ..render.situation_cards import SituationCards
 from ..render.export import logbog_markdown
 from ..render.refusals import refusal_text
+from ..render.situation_cards import SituationCards
 from ..render.texts import Lang, language, say
 from ..store import Store
 from .card_actions import InvalidTap, Tap, parse_tap, to_action

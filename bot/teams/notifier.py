@@ -16,8 +16,8 @@ from ..clock import Clock
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
 from ..store import Store
-from .proactive import TeamsSender, card_activity
 from .chat_install import ChatInstaller
+from .proactive import TeamsSender, card_activity
 from .references import person_chat_key, personal_chat_key
 
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404})

@@ -19,6 +19,7 @@ from ..store import Store
 from .proactive import TeamsSender, card_activity
 from .references import LOG_CHANNEL_KEY
 
+
 class TeamsOutlet:
     """Mirrors crises into the log channel through the Bot Connector."""
 

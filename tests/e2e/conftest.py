@@ -20,8 +20,18 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import (
-    CHROMIUM_FLAGS, UI_TIMEOUT_MS, Bot, Chat, Person, Playground, chromium_path, missing_prerequisites,
-    open_chat, start_bot, start_playground, tail,
+    CHROMIUM_FLAGS,
+    UI_TIMEOUT_MS,
+    Bot,
+    Chat,
+    Person,
+    Playground,
+    chromium_path,
+    missing_prerequisites,
+    open_chat,
+    start_bot,
+    start_playground,
+    tail,
 )
 
 E2E_DIR = Path(__file__).parent

@@ -14,7 +14,6 @@ from bot.resources import default_plan_path
 from bot.settings import Settings, load_settings
 from bot.store import Store
 from tests.fakes.connector import FakeConnector
-
 from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, register
 
 

@@ -2,7 +2,6 @@
 
 import json
 import re
-from typing import Any
 
 import pytest
 
@@ -10,7 +9,17 @@ from bot.app import CRISES
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm, text_of, verbs
 from tests.protocol.teams import (
-    CLAUS, EVERYONE, HENRIK, JESPER, LISBETH, LOG_CHANNEL, installed, in_channel, personal, register, tap,
+    CLAUS,
+    EVERYONE,
+    HENRIK,
+    JESPER,
+    LISBETH,
+    LOG_CHANNEL,
+    in_channel,
+    installed,
+    personal,
+    register,
+    tap,
 )
 from tests.schemas import assert_valid_card
 

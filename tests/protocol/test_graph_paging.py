@@ -6,7 +6,6 @@ import pytest
 from bot.graph.readiness import entra_findings
 from bot.plan import load_plan
 from bot.resources import default_plan_path
-
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeCredential, FakeGraph
 from tests.protocol.crisis import Crisis, alarm, verbs

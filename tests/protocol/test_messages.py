@@ -6,10 +6,8 @@ from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from bot.teams.references import personal_chat_key
 from tests.fakes.connector import FakeConnector
-
 from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, personal
 from tests.schemas import assert_valid_card
-
 
 
 async def test_help_lists_every_command_in_a_card(bot, connector: FakeConnector) -> None:

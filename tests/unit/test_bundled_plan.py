@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.plan import Plan, PhoneKind, load_plan
+from bot.plan import PhoneKind, Plan, load_plan
 from bot.plan.models import MeetingPlaceKind
 from bot.resources import default_plan_path
 

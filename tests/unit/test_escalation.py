@@ -5,10 +5,24 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.core.escalation import (
-    Subject, Timer, current_attempts, new_escalations, next_attempt_at, stages, timer_for,
+    Subject,
+    Timer,
+    current_attempts,
+    new_escalations,
+    next_attempt_at,
+    stages,
+    timer_for,
 )
 from bot.core.events import (
-    Acknowledged, AlarmRaised, DirectorDecided, DirectorDecision, Event, PagePurpose, PageSent, Triaged, TriageDecision,
+    Acknowledged,
+    AlarmRaised,
+    DirectorDecided,
+    DirectorDecision,
+    Event,
+    PagePurpose,
+    PageSent,
+    Triaged,
+    TriageDecision,
 )
 from bot.core.state import CrisisState, apply, fold
 from bot.plan import Plan, load_plan

@@ -11,7 +11,6 @@ from bot.plan.durations import format_duration, parse_duration
 from tests.plans import MINIMAL_PLAN, write_plan
 
 
-
 def _mutate(old: str, new: str) -> str:
     assert MINIMAL_PLAN.count(old) == 1, f"mutation target {old!r} must occur exactly once"
     return MINIMAL_PLAN.replace(old, new)
