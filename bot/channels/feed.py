@@ -20,6 +20,7 @@ from ..core.events import PagePurpose
 from ..graph.client import tagged_request
 from ..graph.errors import DEFAULT_TIMEOUT, graph_call
 from ..graph.throttle import RateLimiter
+from ..render.names import clip
 from ..render.texts import say
 from .base import Capabilities, Channel, PageRequest
 
@@ -75,7 +76,7 @@ class FeedNotifier:
                 source=TeamworkActivityTopicSource.Text, value=f"{state.id} {title}", web_url=self._chat_url
             ),
             activity_type=ACTIVITY_TYPE,
-            preview_text=ItemBody(content=_clip(state.description, PREVIEW_LIMIT)),
+            preview_text=ItemBody(content=clip(" ".join(state.description.split()), PREVIEW_LIMIT)),
             template_parameters=[KeyValuePair(name="purpose", value=title), KeyValuePair(name="crisis", value=state.id)],
             teams_app_id=self._teams_app_id,
         )
@@ -87,8 +88,3 @@ class FeedNotifier:
             reasons=_REASONS, timeout=self._timeout,
         )
         return request_id
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

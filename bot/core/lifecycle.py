@@ -250,7 +250,7 @@ def _answer(state: CrisisState, action: AnswerSummons, actor: str) -> _Draft | R
 def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Refused:
     if not may(plan, actor, Permission.MEETING_PLACE):
         return Refused(Refusal.NOT_PERMITTED, Permission.MEETING_PLACE)
-    if place not in {p.id for p in plan.meeting_places}:
+    if place not in plan.place_by_id:
         return Refused(Refusal.UNKNOWN_PLACE, detail=place)
     if state.phase is not Phase.ACTIVATED:
         return Refused(Refusal.WRONG_PHASE)
@@ -265,7 +265,7 @@ def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Re
 def _level(plan: Plan, state: CrisisState, level: str, actor: str) -> _Draft | Refused:
     if not may(plan, actor, Permission.LEVEL_CHANGE):
         return Refused(Refusal.NOT_PERMITTED, Permission.LEVEL_CHANGE)
-    if level not in {lv.id for lv in plan.levels.order}:
+    if level not in plan.level_by_id:
         return Refused(Refusal.UNKNOWN_LEVEL, detail=level)
     if state.phase is not Phase.ACTIVATED:
         return Refused(Refusal.WRONG_PHASE)
@@ -304,7 +304,7 @@ def current_level(plan: Plan, state: CrisisState) -> str:
 
 def current_meeting_place(plan: Plan, state: CrisisState) -> str:
     """The meeting place id; the plan's primary place until the director moves it."""
-    return state.meeting_place or next(p.id for p in plan.meeting_places if p.kind == "primary")
+    return state.meeting_place or plan.primary_meeting_place.id
 
 
 def next_crisis_id(existing: list[str], now: datetime) -> str:

@@ -223,6 +223,18 @@ class Plan(_Model):
     def role_by_id(self) -> dict[str, Role]:
         return {role.id: role for role in self.roles}
 
+    @cached_property
+    def place_by_id(self) -> dict[str, MeetingPlace]:
+        return {place.id: place for place in self.meeting_places}
+
+    @cached_property
+    def level_by_id(self) -> dict[str, Level]:
+        return {level.id: level for level in self.levels.order}
+
+    @property
+    def primary_meeting_place(self) -> MeetingPlace:
+        return next(place for place in self.meeting_places if place.kind is MeetingPlaceKind.PRIMARY)
+
     def ack_timeout(self, role: Role) -> timedelta:
         return role.ack_timeout or self.escalation.ack_timeout
 

@@ -19,6 +19,7 @@ from ..core.permissions import Permission, may
 from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
+from .names import clip, level_name, person_name, place_text, role_names
 from .texts import Lang, say
 
 Card = dict[str, Any]
@@ -116,7 +117,7 @@ def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) 
             **_crisis_data(plan, state, lang, _say(lang, "director.title"), notice=notice),
             "open": deciding,
             "acknowledge": deciding and notice is None,
-            "activateText": _say(lang, "director.activate_text", place=_place_text(_meeting_place(plan, state))),
+            "activateText": _say(lang, "director.activate_text", place=place_text(plan, current_meeting_place(plan, state))),
             "meetingTime": _default_meeting_time(now),
             "members": [{"title": f"{p.name} ({p.title})", "value": p.id} for p in plan.people if p.id not in directors],
             "labels": _labels(
@@ -147,7 +148,7 @@ def summons_card(
             **_crisis_data(
                 plan, state, lang, _say(lang, "summons.title"), notice=notice, extra_facts=_meeting_facts(plan, state, lang)
             ),
-            "roles": _say(lang, "summons.roles", roles=_role_names(plan, role_ids)),
+            "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
             "open": answering,
             "eta": answer.eta if answer else "",
             "move": _alternative_for(plan, state, person) if answering else None,
@@ -173,8 +174,8 @@ def notice_card(
     director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
     message = _say(
         lang, f"notice.{purpose.value}.why",
-        name=_name(plan, director), level=_level(plan, state).name,
-        roles=_role_names(plan, roles or _page_roles(plan, state, person, purpose)),
+        name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
+        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)),
     )
     return render(
         "notice",
@@ -192,7 +193,7 @@ def notice_card(
 
 def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
     """The situationsbillede at the root of the crisis's log thread, updated in place."""
-    extra = [_fact(lang, "fact.level", _level(plan, state).name)]
+    extra = [_fact(lang, "fact.level", level_name(plan, current_level(plan, state)))]
     if _activated(state):
         extra += _meeting_facts(plan, state, lang)
     next_level = _next_level(plan, state)
@@ -200,7 +201,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
     return render(
         "situation",
         {
-            **_crisis_data(plan, state, lang, _say(lang, "situation.title"), extra_facts=extra, clip=SITUATION_CLIP),
+            **_crisis_data(plan, state, lang, _say(lang, "situation.title"), extra_facts=extra, limit=SITUATION_CLIP),
             "roles": _role_rows(plan, state, lang),
             "answers": _answer_rows(plan, state, lang) if _activated(state) else None,
             "topStaff": _top_staff_rows(plan, state) or None,
@@ -255,7 +256,7 @@ def _message_card(lang: Lang, title: str, notice: dict[str, str] | None, message
 
 def _crisis_data(
     plan: Plan, state: CrisisState, lang: Lang, title: str, *,
-    notice: dict[str, str] | None = None, extra_facts: Sequence[dict[str, str]] = (), clip: int | None = None,
+    notice: dict[str, str] | None = None, extra_facts: Sequence[dict[str, str]] = (), limit: int | None = None,
 ) -> Card:
     """Data of the fragment every crisis template opens with."""
     return {
@@ -264,9 +265,9 @@ def _crisis_data(
         "notice": notice,
         "alarm": {
             "facts": [*_alarm_facts(plan, state, lang), *extra_facts],
-            "description": _clip(state.description, clip),
+            "description": clip(state.description, limit),
             "decisions": [
-                _decision(plan, state, lang, label, decision, clip)
+                _decision(plan, state, lang, label, decision, limit)
                 for label, decision in (("decision.triage", state.triage), ("decision.director", state.director))
                 if decision
             ],
@@ -280,7 +281,7 @@ def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, s
     status = _say(lang, f"phase.{state.phase.value}")
     if state.closed_at:
         status = _say(lang, "fact.status_at", phase=status, time=_time(state.closed_at))
-    reporter = _name(plan, state.reporter or state.raised_by)
+    reporter = person_name(plan, state.reporter or state.raised_by)
     if state.reporter_phone:
         reporter = _say(lang, "fact.reporter_phone", name=reporter, phone=state.reporter_phone)
     local = state.opened_at.astimezone(LOCAL_TIME)
@@ -293,19 +294,19 @@ def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, s
     ]
 
 
-def _decision(plan: Plan, state: CrisisState, lang: Lang, label: str, decision: Decision, clip: int | None) -> Card:
+def _decision(plan: Plan, state: CrisisState, lang: Lang, label: str, decision: Decision, limit: int | None) -> Card:
     """``IT's vurdering: Ikke kritisk – Claus Vagn Ohrt kl. 14:05`` and the assessment or note."""
-    what = _say(lang, f"decision.{decision.value}", names=", ".join(_name(plan, p) for p in state.informed))
+    what = _say(lang, f"decision.{decision.value}", names=", ".join(person_name(plan, p) for p in state.informed))
     return {
         "label": _say(lang, label),
-        "line": _say(lang, "decision.by", what=what, name=_name(plan, decision.actor), time=_time(decision.at)),
-        "text": _clip(decision.text, clip) or None,
+        "line": _say(lang, "decision.by", what=what, name=person_name(plan, decision.actor), time=_time(decision.at)),
+        "text": clip(decision.text, limit) or None,
     }
 
 
 def _meeting_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
     place = _meeting_place(plan, state)
-    where = _place_text(place)
+    where = place_text(plan, place.id)
     if place.kind == MeetingPlaceKind.ALTERNATIVE:
         where = _say(lang, "fact.alternative", place=where)
     when = _time(state.meeting_at) if state.meeting_at else _say(lang, "fact.asap")
@@ -325,7 +326,7 @@ def _standing(
     if not acknowledged:
         return True, None
     first = min(acknowledged, key=lambda p: p.acknowledged_at)
-    return True, _notice(_say(lang, "acknowledged_by", name=_name(plan, first.person), time=_time(first.acknowledged_at)))
+    return True, _notice(_say(lang, "acknowledged_by", name=person_name(plan, first.person), time=_time(first.acknowledged_at)))
 
 
 def _closed_notice(state: CrisisState, lang: Lang) -> dict[str, str] | None:
@@ -343,7 +344,7 @@ def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
     rows: list[Card] = [
         {
             "name": role.name,
-            "holder": _say(lang, "situation.primary", name=_name(plan, role.primary)),
+            "holder": _say(lang, "situation.primary", name=person_name(plan, role.primary)),
             "pages": [_page_line(plan, p, lang) for p in state.pages if role.id in p.roles and p.purpose in _SHOWN]
             or [_say(lang, "situation.not_paged")],
         }
@@ -357,7 +358,7 @@ def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
 
 def _page_line(plan: Plan, page: Page, lang: Lang) -> str:
     """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``"""
-    parts = [f"**{_name(plan, page.person)}**", _say(lang, f"purpose.{page.purpose.value}")]
+    parts = [f"**{person_name(plan, page.person)}**", _say(lang, f"purpose.{page.purpose.value}")]
     if page.first_sent_at:
         parts.append(_say(lang, "page.sent", time=_time(page.first_sent_at), channels=", ".join(page.channels)))
     else:
@@ -367,7 +368,7 @@ def _page_line(plan: Plan, page: Page, lang: Lang) -> str:
     else:
         parts.append(_say(lang, "page.waiting"))
     if page.failures:
-        parts.append(_say(lang, "page.failures", count=len(page.failures), last=_clip(page.failures[-1], REASON_CLIP)))
+        parts.append(_say(lang, "page.failures", count=len(page.failures), last=clip(page.failures[-1], REASON_CLIP)))
     return " · ".join(parts)
 
 
@@ -379,14 +380,14 @@ def _answer_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, s
         text = _answer_text(answer, lang)
         if answer:
             text = _say(lang, "situation.answered_at", answer=text, time=_time(answer.at))
-        rows.append({"name": _name(plan, person), "answer": text})
+        rows.append({"name": person_name(plan, person), "answer": text})
     return rows or None
 
 
 def _top_staff_rows(plan: Plan, state: CrisisState) -> list[dict[str, str]]:
     """The contact persons into the top crisis staff named at the level change, with their contact roles."""
     return [
-        {"name": _name(plan, p), "roles": _role_names(plan, _page_roles(plan, state, p, PagePurpose.TOP_STAFF))}
+        {"name": person_name(plan, p), "roles": role_names(plan, _page_roles(plan, state, p, PagePurpose.TOP_STAFF))}
         for p in state.top_staff_contacts
     ]
 
@@ -404,8 +405,8 @@ def _log_row(plan: Plan, line: LogLine, lang: Lang) -> dict[str, str]:
     return {
         "time": _time(line.at),
         "kind": _say(lang, f"log.kind.{line.kind.value}"),
-        "name": _name(plan, line.actor),
-        "text": _clip(line.text, LOG_CLIP),
+        "name": person_name(plan, line.actor),
+        "text": clip(line.text, LOG_CLIP),
     }
 
 
@@ -456,13 +457,7 @@ def _activated(state: CrisisState) -> bool:
 
 
 def _meeting_place(plan: Plan, state: CrisisState) -> MeetingPlace:
-    place_id = current_meeting_place(plan, state)
-    return next(p for p in plan.meeting_places if p.id == place_id)
-
-
-def _level(plan: Plan, state: CrisisState) -> Level:
-    level_id = current_level(plan, state)
-    return next(level for level in plan.levels.order if level.id == level_id)
+    return plan.place_by_id[current_meeting_place(plan, state)]
 
 
 def _default_meeting_time(now: datetime) -> str:
@@ -470,20 +465,6 @@ def _default_meeting_time(now: datetime) -> str:
     step = MEETING_STEP.total_seconds()
     moment = math.ceil((now + MEETING_DELAY).timestamp() / step) * step
     return _time(datetime.fromtimestamp(moment, LOCAL_TIME))
-
-
-def _place_text(place: MeetingPlace) -> str:
-    return f"{place.name}, {place.address}"
-
-
-def _role_names(plan: Plan, role_ids: Sequence[str]) -> str:
-    return ", ".join(plan.role_by_id[r].name for r in role_ids)
-
-
-def _name(plan: Plan, actor: str) -> str:
-    """A person's name from a plan person id or a ``person:<id>`` actor; other actors as recorded."""
-    person = plan.person_by_id.get(actor.removeprefix("person:"))
-    return person.name if person else actor
 
 
 def _fact(lang: Lang, key: str, value: str) -> dict[str, str]:
@@ -503,7 +484,3 @@ def _say(lang: Lang, key: str, **values: object) -> str:
 def _time(moment: datetime) -> str:
     """HH:MM in Danish local time."""
     return f"{moment.astimezone(LOCAL_TIME):%H:%M}"
-
-
-def _clip(text: str, limit: int | None) -> str:
-    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -34,6 +34,7 @@ from ..core.events import (
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.state import CrisisState, Page, Phase, fold
 from ..plan.models import Plan
+from .names import level_name, person_name, place_text, role_names
 
 NONE = "–"
 
@@ -44,6 +45,8 @@ PHASES = {
     Phase.DISMISSED: "Afsluttet uden aktivering",
     Phase.CLOSED: "Afsluttet",
 }
+# Role names are joined with semicolons: one role name already holds commas.
+ROLES_JOIN = "; "
 PURPOSES = {
     PagePurpose.TRIAGE: "vurdering af alarm",
     PagePurpose.DIRECTOR: "beslutning om kriseberedskab",
@@ -152,8 +155,8 @@ def _overview(plan: Plan, state: CrisisState, count: int) -> tuple[tuple[str, st
         ("Beskrivelse", state.description),
         ("Rejst af", actor_name(plan, state.raised_by)),
         ("Fase", PHASES[state.phase]),
-        ("Niveau", _level(plan, current_level(plan, state))),
-        ("Mødested", _place(plan, current_meeting_place(plan, state))),
+        ("Niveau", level_name(plan, current_level(plan, state))),
+        ("Mødested", place_text(plan, current_meeting_place(plan, state))),
         ("Mødetidspunkt", meeting_at),
         ("Åbnet", _time(state.opened_at)),
         ("Afsluttet", _time(state.closed_at) if state.closed_at else "ikke afsluttet"),
@@ -186,12 +189,12 @@ def event_sentence(plan: Plan, event: Event) -> str:
             who = _holder(plan, person, roles)
             return f"Side til {who} kunne ikke sendes via {channel} – {PURPOSES[purpose]}: {reason}"
         case Acknowledged(person=person, roles=roles, via=via):
-            return f"Kvitteret af {_person(plan, person)} for {_roles(plan, roles)} via {via}"
+            return f"Kvitteret af {person_name(plan, person)} for {role_names(plan, roles, ROLES_JOIN)} via {via}"
         case Escalated(role=role, purpose=purpose, stage=stage, people=people):
             reach = "første stedfortræder" if stage == 1 else "alle i kæden"
             return (
-                f"Ingen har kvitteret for {_roles(plan, [role])} – {PURPOSES[purpose]}: "
-                f"eskaleret til {reach}: {_people(plan, people)}"
+                f"Ingen har kvitteret for {role_names(plan, [role], ROLES_JOIN)} – {PURPOSES[purpose]}: "
+                f"eskaleret til {reach}: {_names(plan, people)}"
             )
         case EscalationRequested():
             return "Eskaleret i hånden: alle i kæden kaldes for de roller, der ikke har kvitteret"
@@ -200,12 +203,12 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case DirectorDecided() as decided:
             return _decision_sentence(plan, decided, event.at)
         case SummonsAnswered(person=person, coming=coming, eta=eta):
-            return f"Svar på indkaldelse fra {_person(plan, person)}: {_answer(coming, eta)}"
+            return f"Svar på indkaldelse fra {person_name(plan, person)}: {_answer(coming, eta)}"
         case MeetingPlaceChanged(place=place):
-            return f"Mødested ændret til {_place(plan, place)}"
+            return f"Mødested ændret til {place_text(plan, place)}"
         case LevelChanged(level=level, contacts=contacts):
-            named = f"; kontaktpersoner ind i øverste krisestab: {_people(plan, contacts)}" if contacts else ""
-            return f"Niveau ændret til {_level(plan, level)}{named}"
+            named = f"; kontaktpersoner ind i øverste krisestab: {_names(plan, contacts)}" if contacts else ""
+            return f"Niveau ændret til {level_name(plan, level)}{named}"
         case LogEntryAdded(kind=kind, text=text):
             return f"Logbog ({kind.value}): {text}"
         case CrisisClosed(note=note):
@@ -218,7 +221,7 @@ def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
     if alarm.deliveries:
         parts.append(f"berørte leverancer: {_deliveries(plan, alarm.deliveries)}")
     if alarm.reporter:
-        parts.append(f"anmelder: {_person(plan, alarm.reporter)}")
+        parts.append(f"anmelder: {person_name(plan, alarm.reporter)}")
     if alarm.reporter_phone:
         parts.append(f"tlf. {alarm.reporter_phone}")
     return "; ".join(parts) + f" – «{alarm.description}»"
@@ -227,7 +230,7 @@ def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
 def _decision_sentence(plan: Plan, decided: DirectorDecided, at: datetime) -> str:
     text = f"Beslutning: {DIRECTOR_DECISIONS[decided.decision]}"
     if decided.members:
-        text += f": {_people(plan, decided.members)}"
+        text += f": {_names(plan, decided.members)}"
     if decided.meeting_at:
         text += f", møde {_meeting_time(decided.meeting_at, at)}"
     return text + _quoted(decided.note)
@@ -249,8 +252,8 @@ def _answer(coming: bool, eta: str) -> str:
 def _page_row(plan: Plan, page: Page) -> tuple[str, ...]:
     acknowledged = page.acknowledged_at is not None
     return (
-        _person(plan, page.person),
-        _roles(plan, page.roles),
+        person_name(plan, page.person),
+        role_names(plan, page.roles, ROLES_JOIN),
         PURPOSES[page.purpose],
         _time(page.first_sent_at) if page.first_sent_at else "ikke sendt",
         ", ".join(page.channels) or NONE,
@@ -268,21 +271,16 @@ def _answer_rows(plan: Plan, state: CrisisState, events: list[Event]) -> tuple[t
     summoned = list(dict.fromkeys([*paged, *(answer.person for _, answer in answers)]))
     rows: list[tuple[str, ...]] = []
     for person in summoned:
-        own = [(_person(plan, person), _time(e.at), _answer(a.coming, a.eta)) for e, a in answers if a.person == person]
-        rows += own or [(_person(plan, person), NONE, "intet svar")]
+        own = [(person_name(plan, person), _time(e.at), _answer(a.coming, a.eta)) for e, a in answers if a.person == person]
+        rows += own or [(person_name(plan, person), NONE, "intet svar")]
     return tuple(rows)
 
 
-# ── names from the plan; ids the plan no longer knows are printed as they are ────────
+# ── names from the plan (``bot.render.names``); ids the plan no longer knows print as they are ──
 
 
-def _person(plan: Plan, person_id: str) -> str:
-    person = plan.person_by_id.get(person_id)
-    return person.name if person else person_id
-
-
-def _people(plan: Plan, person_ids: list[str]) -> str:
-    return ", ".join(_person(plan, p) for p in person_ids)
+def _names(plan: Plan, person_ids: list[str]) -> str:
+    return ", ".join(person_name(plan, p) for p in person_ids)
 
 
 def actor_name(plan: Plan, actor: str) -> str:
@@ -291,12 +289,9 @@ def actor_name(plan: Plan, actor: str) -> str:
     return f"{person.name} ({person.title})" if person else actor
 
 
-def _roles(plan: Plan, role_ids: Iterable[str]) -> str:
-    return "; ".join(plan.role_by_id[r].name if r in plan.role_by_id else r for r in role_ids)
-
-
 def _holder(plan: Plan, person_id: str, role_ids: list[str]) -> str:
-    return f"{_person(plan, person_id)} ({_roles(plan, role_ids)})" if role_ids else _person(plan, person_id)
+    name = person_name(plan, person_id)
+    return f"{name} ({role_names(plan, role_ids, ROLES_JOIN)})" if role_ids else name
 
 
 def _source(plan: Plan, source_id: str) -> str:
@@ -306,15 +301,6 @@ def _source(plan: Plan, source_id: str) -> str:
 def _deliveries(plan: Plan, delivery_ids: Iterable[str]) -> str:
     names = {d.id: d.name for d in plan.deliveries}
     return ", ".join(names.get(d, d) for d in delivery_ids)
-
-
-def _place(plan: Plan, place_id: str) -> str:
-    place = next((p for p in plan.meeting_places if p.id == place_id), None)
-    return f"{place.name}, {place.address}" if place else place_id
-
-
-def _level(plan: Plan, level_id: str) -> str:
-    return next((lv.name for lv in plan.levels.order if lv.id == level_id), level_id)
 
 
 # ── formatting ──────────────────────────────────────────────────────────────────────

@@ -1,0 +1,35 @@
+"""Plan ids as people read them, on cards and in the exported logbog.
+
+Every lookup is tolerant: an id the plan no longer has (it changed since the crisis) is
+shown as recorded, never an error.
+"""
+
+from collections.abc import Iterable
+
+from ..plan.models import Plan
+
+
+def person_name(plan: Plan, actor: str) -> str:
+    """A person's name from a plan person id (or ``person:<id>``); any other actor as recorded."""
+    person = plan.person_by_id.get(actor.removeprefix("person:"))
+    return person.name if person else actor
+
+
+def role_names(plan: Plan, role_ids: Iterable[str], separator: str = ", ") -> str:
+    return separator.join(plan.role_by_id[r].name if r in plan.role_by_id else r for r in role_ids)
+
+
+def place_text(plan: Plan, place_id: str) -> str:
+    """``Byrådssalen, Struer Rådhus``."""
+    place = plan.place_by_id.get(place_id)
+    return f"{place.name}, {place.address}" if place else place_id
+
+
+def level_name(plan: Plan, level_id: str) -> str:
+    level = plan.level_by_id.get(level_id)
+    return level.name if level else level_id
+
+
+def clip(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (unchanged without a limit)."""
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
