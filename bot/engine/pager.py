@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from ..channels.base import Channel, ChannelError, Notifier, PageRequest, PermanentError, TransientError
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
-from ..core.escalation import Attempt, current_attempts, new_escalations, next_attempt_at, purpose_open, timer_for
+from ..core.escalation import (
+    Attempt, Timer, current_attempts, new_escalations, next_attempt_at, purpose_open, timer_for,
+)
 from ..core.events import PageFailed, PagePurpose, PageSent
 from ..core.state import CrisisState
 from ..plan.models import Plan
@@ -73,10 +75,8 @@ class Pager:
         """Tick, then sleep until the next due time or a poke; forever."""
         while True:
             self._poked.clear()
-            began = self._clock()
             try:
-                await self.tick()
-                wake = await self.next_wake(after=began)
+                wake = await self.tick()
             except Exception:  # the loop must survive anything one tick runs into
                 log.exception("paging tick failed")
                 wake = None
@@ -86,10 +86,18 @@ class Pager:
             except TimeoutError:
                 pass
 
-    async def tick(self) -> None:
-        """Enqueue due attempts and escalations, then send every due outbox item (one tick at a time)."""
+    async def tick(self) -> datetime | None:
+        """Enqueue due attempts and escalations, send every due outbox item (one tick at a time);
+        return when the next attempt or retry falls due.
+
+        The next attempt is looked for after the time the tick began, so one that fell due
+        while the tick was still sending is due at once, not left until the attempt after it.
+        """
         async with self._ticking:
-            await self._tick(self._clock())
+            began = self._clock()
+            timers = await self._store.timers()
+            await self._tick(began, timers)
+            return await self._next_wake(began, timers)
 
     async def settle(self) -> None:
         """Tick until nothing is due now (tests, benchmarks)."""
@@ -98,8 +106,8 @@ class Pager:
             if not await self._store.pending(due_by=self._clock()):
                 return
 
-    async def _tick(self, now: datetime) -> None:
-        for crisis_id, timers in (await self._store.timers()).items():
+    async def _tick(self, now: datetime, timers_by_crisis: dict[str, list[Timer]]) -> None:
+        for crisis_id, timers in timers_by_crisis.items():
             state = self._crises.get(crisis_id)
             if state is None:
                 continue
@@ -110,18 +118,12 @@ class Pager:
         due = await self._store.pending(due_by=now)
         await asyncio.gather(*(self._deliver(item) for item in due))
 
-    async def next_wake(self, after: datetime | None = None) -> datetime | None:
-        """The earliest next attempt after ``after`` (default: now), or retry.
-
-        ``run`` passes the time its tick began, so an attempt that fell due while the tick was
-        still sending is due at once, not left until the attempt after it.
-        """
-        now = self._clock() if after is None else after
+    async def _next_wake(self, after: datetime, timers_by_crisis: dict[str, list[Timer]]) -> datetime | None:
         times = [await self._store.next_try_at()]
-        for crisis_id, timers in (await self._store.timers()).items():
+        for crisis_id, timers in timers_by_crisis.items():
             state = self._crises.get(crisis_id)
             if state is not None:
-                times.append(next_attempt_at(self._plan, state, timers, now))
+                times.append(next_attempt_at(self._plan, state, timers, after))
         return min((t for t in times if t is not None), default=None)
 
     async def _enqueue(self, crisis_id: str, attempts: list[Attempt], now: datetime) -> None:
