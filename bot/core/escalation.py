@@ -89,13 +89,19 @@ def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]
     return plan.ack_timeout(role), plan.repeat(role) + 1, stages(role.chain)
 
 
-def _waiting(state: CrisisState, timer: Timer) -> bool:
-    if not purpose_open(state, timer.purpose):
+def still_waiting(state: CrisisState, purpose: PagePurpose, *, roles: tuple[str, ...], person: str) -> bool:
+    """Does a page for ``purpose`` still wait: for one of ``roles`` (any holder), or else for ``person``?"""
+    if not purpose_open(state, purpose):
         return False
-    if timer.subject is Subject.ROLE:
-        return not state.role_acknowledged(timer.id, timer.purpose)
-    page = state.page(timer.id, timer.purpose)
+    if roles:
+        return not all(state.role_acknowledged(role, purpose) for role in roles)
+    page = state.page(person, purpose)
     return page is None or page.acknowledged_at is None
+
+
+def _waiting(state: CrisisState, timer: Timer) -> bool:
+    roles = (timer.id,) if timer.subject is Subject.ROLE else ()
+    return still_waiting(state, timer.purpose, roles=roles, person=timer.id)
 
 
 @dataclass(frozen=True, slots=True)

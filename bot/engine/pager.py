@@ -18,10 +18,9 @@ from ..channels.base import Channel, ChannelError, Notifier, PageRequest, Perman
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import (
-    Attempt, Timer, current_attempts, new_escalations, next_attempt_at, purpose_open, timer_for,
+    Attempt, Timer, current_attempts, new_escalations, next_attempt_at, still_waiting, timer_for,
 )
 from ..core.events import PageFailed, PagePurpose, PageSent
-from ..core.state import CrisisState
 from ..plan.models import Plan
 from ..store import OutboxItem, Store
 from .crises import Crises
@@ -144,10 +143,11 @@ class Pager:
             state = self._crises.get(item.crisis_id)
             notifier = self._notifiers.get(Channel(item.channel))
             person = self._plan.person_by_id.get(item.person)
-            if state is None or notifier is None or person is None or not _still_needed(state, item):
+            purpose = PagePurpose(item.purpose)
+            needed = state is not None and still_waiting(state, purpose, roles=item.roles, person=item.person)
+            if notifier is None or person is None or not needed:
                 await self._store.finish(key=item.key, status="cancelled", at=self._clock())
                 return
-            purpose = PagePurpose(item.purpose)
             facts = dict(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
             await self._store.claim(key=item.key)
             request = PageRequest(state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, key=item.key)
@@ -182,17 +182,3 @@ class Pager:
             key=item.key, status=status, at=self._clock(), event=event, crisis_id=item.crisis_id, **details
         )
         await self._crises.absorb(item.crisis_id, events)
-
-
-def _still_needed(state: CrisisState, item: OutboxItem) -> bool:
-    """Is the page's purpose still open and one of its roles (or the person) still unacknowledged?"""
-    purpose = PagePurpose(item.purpose)
-    if not purpose_open(state, purpose):
-        return False
-    if item.roles:
-        return not all(state.role_acknowledged(role, purpose) for role in item.roles)
-    page = state.page(item.person, purpose)
-    return page is None or page.acknowledged_at is None
-
-
-
