@@ -6,6 +6,7 @@ says comes from ``bot.render``.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
@@ -14,8 +15,8 @@ from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, Tur
 from botbuilder.schema import Activity, Attachment
 
 from ..clock import Clock
-from ..core.actions import Escalate
-from ..core.events import PagePurpose
+from ..core.actions import Action, AddLogEntry, Close, Escalate
+from ..core.events import LogEntryKind, PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
 from ..core.permissions import Permission, may
 from ..core.state import CrisisState
@@ -127,9 +128,9 @@ class KrisebotHandler(ActivityHandler):
             case CommandName.LOG:
                 return await self._log(turn_context, argument, person, lang)
             case CommandName.CLOSE:
-                return await self._close(turn_context, argument, person, lang)
+                return await self._on_active(turn_context, argument, person, lang, Close, "closed")
             case CommandName.ESCALATE:
-                return await self._escalate(turn_context, argument, person, lang)
+                return await self._on_active(turn_context, argument, person, lang, lambda _: Escalate(), "escalated")
             case CommandName.EXPORT:
                 return await self._export(argument, lang)
             case CommandName.LOG_CHANNEL:
@@ -141,28 +142,24 @@ class KrisebotHandler(ActivityHandler):
             return text
         if not text:
             return _card(log_entry_form(self.plan, state, lang))
-        tap = Tap(verb=Verb.ADD_LOG_ENTRY, crisis=state.id, kind="handling", text=text)
-        outcome = await self.crises.act(
-            state.id, to_action(tap, now=self.clock()), actor=person.id, request_key=turn_context.activity.id
-        )
-        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, "log.added", id=state.id)
+        return await self._act(turn_context, state, person, lang, AddLogEntry(LogEntryKind.HANDLING, text), "log.added")
 
-    async def _close(self, turn_context: TurnContext, argument: str, person: Person, lang: Lang) -> str:
-        state, note = self._pick(argument, active_only=True, lang=lang)
+    async def _on_active(
+        self, turn_context: TurnContext, argument: str, person: Person, lang: Lang,
+        action: Callable[[str], Action], done: str,
+    ) -> str:
+        """Run ``action(rest of the text)`` on the crisis the argument names (or the only active one)."""
+        state, rest = self._pick(argument, active_only=True, lang=lang)
         if state is None:
-            return note
-        outcome = await self.crises.act(
-            state.id, to_action(Tap(verb=Verb.CLOSE, crisis=state.id, note=note), now=self.clock()),
-            actor=person.id, request_key=turn_context.activity.id,
-        )
-        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, "closed", id=state.id)
+            return rest
+        return await self._act(turn_context, state, person, lang, action(rest), done)
 
-    async def _escalate(self, turn_context: TurnContext, argument: str, person: Person, lang: Lang) -> str:
-        state, problem = self._pick(argument, active_only=True, lang=lang)
-        if state is None:
-            return problem
-        outcome = await self.crises.act(state.id, Escalate(), actor=person.id, request_key=turn_context.activity.id)
-        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, "escalated", id=state.id)
+    async def _act(
+        self, turn_context: TurnContext, state: CrisisState, person: Person, lang: Lang, action: Action, done: str
+    ) -> str:
+        """Act on the crisis from a chat command; the refusal, or the sentence ``done``."""
+        outcome = await self.crises.act(state.id, action, actor=person.id, request_key=turn_context.activity.id)
+        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, done, id=state.id)
 
     async def _export(self, argument: str, lang: Lang) -> str:
         state, problem = self._pick(argument, active_only=False, lang=lang)
