@@ -1,0 +1,1 @@
+"""SMS: providers (GatewayAPI, Twilio, console), their webhooks, and the text rules."""
