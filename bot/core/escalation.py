@@ -117,21 +117,40 @@ class _Position:
 def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _Position | None:
     """The timer's current attempt at ``now``; None if it waits no more (or has not begun).
 
-    A hand escalation after the timer began restarts it at its last stage from that moment.
+    Two things move a role's timer on before its time, each from the moment it happened: a
+    hand escalation restarts it at its last stage, and a page of the role reported lost
+    (an undeliverable SMS) at the stage after the one it had reached.
     """
     schedule = _schedule(plan, timer)
     if schedule is None or now < timer.started_at or not _waiting(state, timer):
         return None
     interval, per_stage, chain_stages = schedule
+    last_stage = len(chain_stages) - 1
     origin, first, last = timer.started_at, 0, per_stage * len(chain_stages) - 1
-    requested = state.escalation_requested_at
-    if timer.subject is Subject.ROLE and requested is not None and timer.started_at <= requested <= now:
-        origin, first = requested, per_stage * (len(chain_stages) - 1)
-    n = first + min(int((now - origin) / interval), last - first)
+
+    def attempt_at(moment: datetime) -> int:
+        return first + min(int((moment - origin) / interval), last - first)
+
+    for moment, to_last in _jumps(state, timer):
+        if timer.started_at <= moment <= now:
+            target = last_stage if to_last else min(attempt_at(moment) // per_stage + 1, last_stage)
+            if target * per_stage > attempt_at(moment):
+                origin, first = moment, target * per_stage
+    n = attempt_at(now)
     at = origin + (n - first) * interval
     next_at = at + interval if n < last else None
     stage = n // per_stage
     return _Position(stage, at, next_at, chain_stages[stage])
+
+
+def _jumps(state: CrisisState, timer: Timer) -> list[tuple[datetime, bool]]:
+    """When a role timer was moved on, oldest first: (moment, to the last stage?)."""
+    if timer.subject is not Subject.ROLE:
+        return []
+    found = [(at, False) for purpose, role, at in state.lost_pages if purpose == timer.purpose and role == timer.id]
+    if state.escalation_requested_at is not None:
+        found.append((state.escalation_requested_at, True))
+    return sorted(found)
 
 
 def current_attempts(plan: Plan, state: CrisisState, timers: list[Timer], now: datetime) -> list[Attempt]:

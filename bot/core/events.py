@@ -158,6 +158,50 @@ class LogEntryAdded(_Payload):
     text: str = Field(min_length=1, max_length=4000)
 
 
+class DeliveryState(StrEnum):
+    """What a provider reported about a page it carried (SMS delivery reports)."""
+
+    DELIVERED = "delivered"
+    UNDELIVERABLE = "undeliverable"
+    EXPIRED = "expired"
+
+    @property
+    def lost(self) -> bool:
+        return self is not DeliveryState.DELIVERED
+
+
+class PageDeliveryReported(_Payload):
+    """The provider told what became of a page; a lost page escalates its roles at once."""
+
+    type: Literal["page_delivery_reported"] = "page_delivery_reported"
+    person: str
+    roles: list[str]
+    purpose: PagePurpose
+    channel: str
+    provider_id: str
+    status: DeliveryState
+    detail: str = Field(default="", max_length=200)
+
+
+class SmsReceived(_Payload):
+    """An SMS reply from a plan person, word for word, with what it did (``outcome``, for the logbog)."""
+
+    type: Literal["sms_received"] = "sms_received"
+    person: str
+    number: str
+    text: str = Field(max_length=1600)
+    outcome: str = Field(max_length=400)
+
+
+class BreakerChanged(_Payload):
+    """A dependency (Entra, Graph, Bot Connector) stopped or started answering; while one is down pages go by SMS."""
+
+    type: Literal["breaker_changed"] = "breaker_changed"
+    dependency: str
+    open: bool
+    reason: str = Field(default="", max_length=400)
+
+
 class CrisisClosed(_Payload):
     type: Literal["crisis_closed"] = "crisis_closed"
     note: str = Field(default="", max_length=4000)
@@ -176,6 +220,9 @@ EventPayload = Annotated[
     | MeetingPlaceChanged
     | LevelChanged
     | LogEntryAdded
+    | PageDeliveryReported
+    | SmsReceived
+    | BreakerChanged
     | CrisisClosed,
     Field(discriminator="type"),
 ]

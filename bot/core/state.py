@@ -12,6 +12,7 @@ from enum import StrEnum
 from .events import (
     Acknowledged,
     AlarmRaised,
+    BreakerChanged,
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
@@ -22,9 +23,11 @@ from .events import (
     LogEntryAdded,
     LogEntryKind,
     MeetingPlaceChanged,
+    PageDeliveryReported,
     PageFailed,
     PagePurpose,
     PageSent,
+    SmsReceived,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -120,6 +123,7 @@ class CrisisState:
     log: tuple[LogLine, ...] = ()
     escalations: tuple[tuple[PagePurpose, str, int], ...] = ()
     escalation_requested_at: datetime | None = None
+    lost_pages: tuple[tuple[PagePurpose, str, datetime], ...] = ()
     closed_at: datetime | None = None
     seq: int = 0
 
@@ -201,6 +205,13 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(state, escalations=(*state.escalations, (purpose, role, stage)))
         case EscalationRequested():
             return replace(state, escalation_requested_at=event.at)
+        case PageDeliveryReported(person=person, roles=roles, purpose=purpose, channel=channel, status=status):
+            if not status.lost:
+                return state
+            page = state.page(person, purpose)
+            failures = (*(page.failures if page else ()), f"{channel}: {status.value}")
+            state = _with_page(state, person, purpose, roles, failures=failures)
+            return replace(state, lost_pages=(*state.lost_pages, *((purpose, role, event.at) for role in roles)))
         case Triaged(decision=decision, assessment=text):
             phase = Phase.DIRECTOR if decision is TriageDecision.INFORM_DIRECTOR else Phase.DISMISSED
             closed_at = event.at if phase is Phase.DISMISSED else None
@@ -222,6 +233,8 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(state, log=(*state.log, LogLine(kind, text, event.actor, event.at)))
         case CrisisClosed():
             return replace(state, phase=Phase.CLOSED, closed_at=event.at)
+        case SmsReceived() | BreakerChanged():
+            return state
     raise ValueError(f"hændelsen {payload.type} hører ikke til en krise")
 
 

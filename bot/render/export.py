@@ -13,6 +13,10 @@ from datetime import datetime, timedelta
 
 from ..clock import LOCAL_TIME
 from ..core.events import (
+    BreakerChanged,
+    DeliveryState,
+    PageDeliveryReported,
+    SmsReceived,
     Acknowledged,
     AlarmRaised,
     CrisisClosed,
@@ -55,6 +59,12 @@ PURPOSES = {
     PagePurpose.TOP_STAFF: "kontakt til øverste krisestab",
     PagePurpose.MEETING_MOVED: "flyttet mødested",
 }
+DELIVERY_STATES = {
+    DeliveryState.DELIVERED: "leveret",
+    DeliveryState.UNDELIVERABLE: "kunne ikke leveres",
+    DeliveryState.EXPIRED: "udløbet uden at blive leveret",
+}
+DEPENDENCIES = {"entra": "Entra-login", "graph": "Microsoft Graph", "connector": "Teams (Bot Connector)"}
 TRIAGE_DECISIONS = {
     TriageDecision.INFORM_DIRECTOR: "Underret kommunaldirektøren",
     TriageDecision.NOT_CRITICAL: "Ikke kritisk",
@@ -170,8 +180,10 @@ def _event_row(plan: Plan, event: Event) -> tuple[str, ...]:
 
 def _channel(event: Event) -> str:
     match event.payload:
-        case PageSent(channel=channel) | PageFailed(channel=channel):
+        case PageSent(channel=channel) | PageFailed(channel=channel) | PageDeliveryReported(channel=channel):
             return channel
+        case SmsReceived():
+            return "sms"
         case Acknowledged(via=via):
             return via
     return NONE
@@ -213,6 +225,16 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return f"Logbog ({kind.value}): {text}"
         case CrisisClosed(note=note):
             return "Krisen afsluttet" + _quoted(note)
+        case PageDeliveryReported(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=pid, status=status):
+            outcome = DELIVERY_STATES[status] + (" – eskaleres straks" if status.lost else "")
+            return f"Side til {_holder(plan, person, roles)} via {channel} (id {pid}) – {PURPOSES[purpose]}: {outcome}"
+        case SmsReceived(person=person, number=number, text=text, outcome=outcome):
+            return f"Sms fra {person_name(plan, person)} ({number}): «{text}» – {outcome}"
+        case BreakerChanged(dependency=dependency, open=is_open, reason=reason):
+            name = DEPENDENCIES.get(dependency, dependency)
+            if is_open:
+                return f"{name} svarer ikke ({reason}): sider sendes nu også som sms"
+            return f"{name} svarer igen"
     raise ValueError(f"ukendt hændelse {event.payload.type}")
 
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
+from .sms_records import SentPage, SmsCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,32 @@ class Store(Protocol):
 
     async def linked_person_ids(self) -> set[str]:
         """Plan person ids that have been linked to a Teams user."""
+
+    async def mirror_cursor(self, *, crisis_id: str) -> tuple[int, datetime | None]:
+        """(last event seq posted to the crisis's log thread, when posting began to fail or None)."""
+
+    async def save_mirror_cursor(self, *, crisis_id: str, posted_seq: int, behind_since: datetime | None) -> None:
+        """Remember how far the crisis's log thread is written, and whether it is behind since a failure."""
+
+    async def sms_code(
+        self, *, number: str, crisis_id: str, purpose: str, person: str, at: datetime, open_crises: set[str]
+    ) -> int:
+        """The reply code of this page on ``number`` (the one it has, else the next free one)."""
+
+    async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
+        """What ``code`` stands for on ``number``, if it was ever given out."""
+
+    async def sent_page(self, *, key: str | None = None, channel: str = "", provider_id: str = "") -> SentPage | None:
+        """The outbox page with ``key``, else the one sent on ``channel`` with ``provider_id``."""
+
+    async def sent_on_other_channel(self, *, attempt_prefix: str, channel: str) -> bool:
+        """Was the attempt whose keys start with ``attempt_prefix`` sent on a channel other than ``channel``?"""
+
+    async def first_time(self, *, key: str, at: datetime) -> bool:
+        """Remember ``key`` (a provider's message or report id); False if it was seen before."""
+
+    async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
+        """Count a help reply to ``number`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
 
     async def ping(self) -> None:
         """Raise StoreError unless the database answers."""

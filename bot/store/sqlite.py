@@ -18,11 +18,12 @@ from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, OutboxItem, TeamsUserLink
 from .migrations import bundled_migrations, migrate, require_current
+from .sms_records import SmsRecords
 
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 
 
-class SqliteStore:
+class SqliteStore(SmsRecords):
     """The logbog in a SQLite file. Create with ``open_store``; close with ``close``."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
@@ -91,6 +92,24 @@ class SqliteStore:
         ) as cursor:
             row = await cursor.fetchone()
         return CrisisThread(*row) if row else None
+
+    async def mirror_cursor(self, *, crisis_id: str) -> tuple[int, datetime | None]:
+        """(last event seq posted to the crisis's log thread, when posting began to fail or None)."""
+        async with self._db.execute(
+            "SELECT posted_seq, behind_since FROM log_mirror WHERE crisis_id = ?", (crisis_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return 0, None
+        return row[0], datetime.fromisoformat(row[1]) if row[1] else None
+
+    async def save_mirror_cursor(self, *, crisis_id: str, posted_seq: int, behind_since: datetime | None) -> None:
+        """Remember how far the crisis's log thread is written, and whether it is behind since a failure."""
+        await self._write(
+            "INSERT INTO log_mirror (crisis_id, posted_seq, behind_since) VALUES (?, ?, ?) "
+            "ON CONFLICT (crisis_id) DO UPDATE SET posted_seq = excluded.posted_seq, behind_since = excluded.behind_since",
+            (crisis_id, posted_seq, utc(behind_since).isoformat() if behind_since else None),
+        )
 
     async def start_timers(self, *, crisis_id: str, timers: list[Timer]) -> None:
         async with self._writing:

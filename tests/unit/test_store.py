@@ -17,6 +17,8 @@ import pytest
 from bot.core.events import (
     Acknowledged,
     AlarmRaised,
+    BreakerChanged,
+    DeliveryState,
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
@@ -27,9 +29,11 @@ from bot.core.events import (
     LogEntryAdded,
     LogEntryKind,
     MeetingPlaceChanged,
+    PageDeliveryReported,
     PageFailed,
     PagePurpose,
     PageSent,
+    SmsReceived,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -59,6 +63,12 @@ PAYLOADS = [
     MeetingPlaceChanged(place="it-undervisningslokale"),
     LevelChanged(level="kommune", contacts=["p-anne"]),
     CrisisClosed(note="Afsluttet"),
+    PageDeliveryReported(
+        person="p-bo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="sms", provider_id="4711",
+        status=DeliveryState.UNDELIVERABLE, detail="nummeret findes ikke",
+    ),
+    SmsReceived(person="p-bo", number="+4520304050", text="KRISE 1K", outcome="kvitteret"),
+    BreakerChanged(dependency="connector", open=True, reason="3 fejl i træk"),
 ]
 
 

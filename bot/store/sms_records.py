@@ -1,0 +1,155 @@
+"""SQLite tables of the SMS fallback: reply codes per number, handled provider messages, help replies.
+
+A mixin of ``SqliteStore`` (it uses the store's connection and write lock); the methods are
+part of the Store protocol.
+"""
+
+import asyncio
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from ..core.events import utc
+from ..errors import StoreError
+
+MAX_CODE = 99
+"""Codes run 1–99 per number, then start again at the lowest one not in use by an open crisis."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsCode:
+    """The page a reply code stands for on one number."""
+
+    number: str
+    code: int
+    crisis_id: str
+    purpose: str
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class SentPage:
+    """A page in the outbox as it ended (or stands): for delivery reports and the fallback's check."""
+
+    key: str
+    crisis_id: str
+    person: str
+    roles: tuple[str, ...]
+    purpose: str
+    channel: str
+    status: str
+    provider_id: str | None
+
+
+_SENT_PAGE = "SELECT key, crisis_id, person, roles, purpose, channel, status, provider_id FROM outbox"
+
+
+class SmsRecords:
+    _db: aiosqlite.Connection
+    _writing: asyncio.Lock
+
+    async def sms_code(
+        self, *, number: str, crisis_id: str, purpose: str, person: str, at: datetime, open_crises: set[str]
+    ) -> int:
+        """The code of this page on ``number``: the one it already has, else the next free one.
+
+        A code is free when it was never used on the number or its crisis is no longer in
+        ``open_crises``; the number's codes are reused lowest first only after 1–99 ran out.
+        """
+        async with self._writing:
+            try:
+                async with self._db.execute(
+                    "SELECT code FROM sms_codes WHERE number = ? AND crisis_id = ? AND purpose = ?",
+                    (number, crisis_id, purpose),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None:
+                    return row[0]
+                async with self._db.execute("SELECT code, crisis_id FROM sms_codes WHERE number = ?", (number,)) as cursor:
+                    used = {code: crisis for code, crisis in await cursor.fetchall()}
+                code = _free_code(used, open_crises)
+                await self._db.execute("DELETE FROM sms_codes WHERE number = ? AND code = ?", (number, code))
+                await self._db.execute(
+                    "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (number, code, crisis_id, purpose, person, utc(at).isoformat()),
+                )
+                await self._db.commit()
+                return code
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"sms-koden kunne ikke gemmes: {exc}") from exc
+
+    async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
+        """What ``code`` stands for on ``number``, if it was ever given out."""
+        async with self._db.execute(
+            "SELECT number, code, crisis_id, purpose, person FROM sms_codes WHERE number = ? AND code = ?", (number, code)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return SmsCode(*row) if row else None
+
+    async def sent_page(self, *, key: str | None = None, channel: str = "", provider_id: str = "") -> SentPage | None:
+        """The outbox page with ``key``, else the one sent on ``channel`` with ``provider_id``."""
+        if key:
+            query, params = f"{_SENT_PAGE} WHERE key = ?", (key,)
+        else:
+            query, params = f"{_SENT_PAGE} WHERE channel = ? AND provider_id = ?", (channel, provider_id)
+        async with self._db.execute(query, params) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        key, crisis, person, roles, purpose, channel, status, provider = row
+        return SentPage(key, crisis, person, tuple(json.loads(roles)), purpose, channel, status, provider)
+
+    async def sent_on_other_channel(self, *, attempt_prefix: str, channel: str) -> bool:
+        """Was the attempt whose keys start with ``attempt_prefix`` sent on a channel other than ``channel``?"""
+        async with self._db.execute(
+            "SELECT 1 FROM outbox WHERE key >= ? AND key < ? AND channel != ? AND status = 'sent' LIMIT 1",
+            (attempt_prefix, attempt_prefix + "\uffff", channel),
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def first_time(self, *, key: str, at: datetime) -> bool:
+        """Remember ``key`` (a provider's message or report id); False if it was seen before."""
+        async with self._writing:
+            try:
+                async with self._db.execute(
+                    "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
+                    (key, utc(at).isoformat()),
+                ) as cursor:
+                    new = await cursor.fetchone() is not None
+                await self._db.commit()
+                return new
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+
+    async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
+        """Count a help reply to ``number`` at ``at`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
+        async with self._writing:
+            try:
+                async with self._db.execute(
+                    "SELECT COUNT(*) FROM sms_help_replies WHERE number = ? AND at > ?", (number, utc(since).isoformat())
+                ) as cursor:
+                    (count,) = await cursor.fetchone()
+                if count >= limit:
+                    return False
+                await self._db.execute("INSERT INTO sms_help_replies (number, at) VALUES (?, ?)", (number, utc(at).isoformat()))
+                await self._db.commit()
+                return True
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+
+
+def _free_code(used: dict[int, str], open_crises: set[str]) -> int:
+    """The lowest code never used; when 1–99 are all used, the lowest whose crisis is over."""
+    for code in range(1, MAX_CODE + 1):
+        if code not in used:
+            return code
+    for code in range(1, MAX_CODE + 1):
+        if used[code] not in open_crises:
+            return code
+    return min(used)  # every code held by an open crisis: reuse the oldest-numbered
