@@ -1,5 +1,6 @@
 """Command line: ``krisebot serve`` runs the service, ``krisebot check`` prints the readiness report,
-``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML.
+``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML, ``krisebot manifest``
+writes the Teams app package.
 
 Exit codes: 0 ok/ready, 1 ready with warnings that block paging, 2 wrong settings or plan.
 A configuration error is one line naming the setting or the plan field, never a traceback.
@@ -16,11 +17,15 @@ from aiohttp import web
 from .core.events import Event
 from .errors import ConfigurationError, SettingsError, StoreError
 from .graph.readiness import entra_findings
+from .logs import AccessLog, configure_logging
+from .manifest import app_package, write_app_package
 from .plan import load_plan
 from .readiness import assess
 from .render.export import logbog_html, logbog_markdown
 from .settings import env_name, load_settings
 from .store import open_store
+
+APP_PACKAGE = "krisebot-teams-app.zip"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,10 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="skriv logbogen for en krise som Markdown og HTML")
     export.add_argument("crisis", metavar="CRISIS", help="kriseid, fx K-2026-001")
     export.add_argument("--out", type=Path, default=Path("."), help="mappen filerne skrives i (standard: denne)")
+    manifest = commands.add_parser("manifest", help="byg Teams-appens pakke (zip) til upload i Teams")
+    manifest.add_argument("--out", type=Path, default=Path(APP_PACKAGE), help=f"zip-filen (standard: {APP_PACKAGE})")
     args = parser.parse_args(argv)
     try:
         if args.command == "export":
             return _export(args.crisis.upper(), args.out)
+        if args.command == "manifest":
+            return _manifest(args.out)
         return {"serve": _serve, "check": _check}[args.command]()
     except (ConfigurationError, StoreError) as exc:
         for line in str(exc).splitlines():
@@ -47,10 +56,12 @@ def _serve() -> int:
 
     settings = load_settings()
     plan = load_plan(settings.plan)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     logging.getLogger("krisebot").info("starting on %s:%s with plan %s", settings.host, settings.port, settings.plan)
     try:
-        web.run_app(create_app(settings, plan), host=settings.host, port=settings.port, print=None)
+        web.run_app(
+            create_app(settings, plan), host=settings.host, port=settings.port, print=None, access_log_class=AccessLog
+        )
     except OSError as exc:
         raise SettingsError(env_name("port"), f"kan ikke lytte på {settings.host}:{settings.port}: {exc.strerror}") from None
     return 0
@@ -67,6 +78,14 @@ def _check() -> int:
     print(f"Indstillinger: i orden\nPlan: {settings.plan}: i orden")
     print("\n".join(report.lines()))
     return 0 if report.ready else 1
+
+
+def _manifest(out: Path) -> int:
+    settings = load_settings()
+    files = app_package(settings, load_plan(settings.plan))
+    write_app_package(out, files)
+    print(out)
+    return 0
 
 
 def _export(crisis_id: str, folder: Path) -> int:

@@ -10,6 +10,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import aiohttp
 
 from aiohttp import web
 from azure.core.credentials_async import AsyncTokenCredential
@@ -18,16 +21,26 @@ from msgraph import GraphServiceClient
 from .channels.base import Notifier
 from .channels.feed import FeedNotifier
 from .channels.mail import MailNotifier
+from .channels.sms.base import DeliveryReport, InboundSms
+from .channels.sms.batcher import Batcher
+from .channels.sms.notifier import SmsNotifier
+from .channels.sms.providers import sms_provider, sms_routes
+from .channels.sms.text import ReplyRoute
 from .clock import Clock, system_clock
+from .engine.breakers import Breakers, Dependency
 from .engine.crises import Crises
 from .engine.foreground import Foreground
+from .engine.guard import Guard, GuardedNotifier, GuardedOutlet
+from .engine.outage import OutageResponse
 from .engine.pager import Pager
+from .engine.sms_inbox import SmsInbox
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
 from .graph.client import open_graph
 from .graph.links import chat_url
 from .graph.readiness import people_findings
 from .http_errors import refuse
+from .metrics import CONTENT_TYPE, METRICS, Metrics
 from .plan.models import Plan
 from .render.export import logbog_html, logbog_markdown
 from .render.situation_cards import SituationCards
@@ -53,6 +66,10 @@ EXPORTS = web.AppKey("exports", ExportLinks)
 PAGER = web.AppKey("pager", Pager)
 GRAPH = web.AppKey("graph", GraphServiceClient | None)
 GRAPH_CREDENTIAL = web.AppKey("graph_credential", AsyncTokenCredential | None)
+SMS = web.AppKey("sms", Batcher)
+SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
+SMS_TIMEOUT = 15.0
+"""Seconds one request to an SMS gateway may take."""
 
 
 def create_app(
@@ -67,12 +84,16 @@ def create_app(
     app[SETTINGS] = settings
     app[PLAN] = plan
     app[CLOCK] = clock
+    app[METRICS] = Metrics()
     app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
-    app.cleanup_ctx.extend([_store, _graph, _teams])
+    app.cleanup_ctx.extend([_store, _graph, _sms, _teams])
+    for path, handler in sms_routes(settings, _AppInbox(app), clock=clock).items():
+        app.router.add_post(path, handler)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/api/export/{crisis}.{fmt}", _export)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", _metrics)
     return app
 
 
@@ -99,21 +120,57 @@ async def _log_entra_findings(client: GraphServiceClient, plan: Plan) -> None:
         log.warning("Entra: %s", finding)
 
 
-def _notifiers(app: web.Application, sender: TeamsSender) -> list[Notifier]:
-    """Teams always; with Graph, the activity feed, mail (with a sender mailbox) and app installation."""
+async def _sms(app: web.Application) -> AsyncIterator[None]:
+    """The configured SMS provider (with its backup), fed through one batcher on one HTTP session."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SMS_TIMEOUT)) as session:
+        app[SMS] = Batcher(sms_provider(app[SETTINGS], session, clock=app[CLOCK]))
+        yield
+
+
+class _AppInbox:
+    """The SMS webhooks' inbox, found on the app once it has started (routes are added before)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    async def reply(self, sms: InboundSms) -> None:
+        await self._app[SMS_INBOX].reply(sms)
+
+    async def report(self, report: DeliveryReport) -> None:
+        await self._app[SMS_INBOX].report(report)
+
+
+def _notifiers(app: web.Application, sender: TeamsSender, breakers: Breakers) -> list[Notifier]:
+    """Teams always; with Graph, the activity feed, mail (with a sender mailbox) and app installation; SMS always.
+
+    Teams, feed and mail go through their dependency's breaker.
+    """
     settings, plan, store, clock, client = app[SETTINGS], app[PLAN], app[STORE], app[CLOCK], app[GRAPH]
+    connector, graph = (
+        Guard(breakers, dependency, timeout=settings.microsoft_timeout, clock=clock)
+        for dependency in (Dependency.CONNECTOR, Dependency.GRAPH)
+    )
     installer = None
     if client is not None and settings.teams_app_catalog_id:
         installer = ChatInstaller(
             client=client, store=store, clock=clock, catalog_id=settings.teams_app_catalog_id,
             tenant_id=settings.bot_tenant_id or settings.graph_tenant_id, bot_app_id=settings.bot_app_id,
         )
-    notifiers: list[Notifier] = [TeamsNotifier(plan=plan, store=store, clock=clock, sender=sender, installer=installer)]
+    teams = TeamsNotifier(plan=plan, store=store, clock=clock, sender=sender, installer=installer)
+    notifiers: list[Notifier] = [GuardedNotifier(teams, connector)]
     if client is not None:
         link = chat_url(settings)
-        notifiers.append(FeedNotifier(client, chat_url=link, teams_app_id=settings.teams_app_catalog_id or None))
+        feed = FeedNotifier(client, chat_url=link, teams_app_id=settings.teams_app_catalog_id or None)
+        notifiers.append(GuardedNotifier(feed, graph))
         if settings.graph_mail_sender:
-            notifiers.append(MailNotifier(client, plan, sender=settings.graph_mail_sender, chat_url=link, clock=clock))
+            mail = MailNotifier(client, plan, sender=settings.graph_mail_sender, chat_url=link, clock=clock)
+            notifiers.append(GuardedNotifier(mail, graph))
+    route = ReplyRoute(keyword=settings.sms_reply_keyword, number=settings.sms_reply_number)
+    crises = app[CRISES]
+    notifiers.append(SmsNotifier(
+        plan=plan, store=store, clock=clock, batcher=app[SMS], route=route,
+        open_crises=lambda: {state.id for state in crises.active()},
+    ))
     return notifiers
 
 
@@ -124,12 +181,25 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     adapter = create_adapter(auth, owner_name=owner.name)
     situations = SituationCards(plan)
     sender = TeamsSender(adapter, settings.bot_app_id)
+    breakers = Breakers(
+        threshold=settings.breaker_failures, cooldown=timedelta(seconds=settings.breaker_cooldown), clock=clock
+    )
+    app[METRICS].breakers = breakers.states
+    connector = Guard(breakers, Dependency.CONNECTOR, timeout=settings.microsoft_timeout, clock=clock)
     outlet = TeamsOutlet(plan=plan, store=store, clock=clock, sender=sender, situations=situations)
     foreground = Foreground()
-    app[CRISES] = crises = Crises(plan=plan, store=store, clock=clock, outlet=outlet, foreground=foreground)
+    app[CRISES] = crises = Crises(
+        plan=plan, store=store, clock=clock, outlet=GuardedOutlet(outlet, connector), foreground=foreground
+    )
     await crises.load()
-    notifiers = _notifiers(app, sender)
-    app[PAGER] = crises.paging = pager = Pager(plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers)
+    notifiers = _notifiers(app, sender, breakers)
+    app[PAGER] = crises.paging = pager = Pager(
+        plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers, outage=breakers.any_open,
+        sms_grace=timedelta(seconds=settings.sms_grace), probe=lambda: outage.probe(),
+    )
+    breakers.on_change = outage = OutageResponse(crises=crises, pager=pager, breakers=breakers, clock=clock)
+    app[SMS_INBOX] = inbox = SmsInbox(plan=plan, store=store, clock=clock, crises=crises, pager=pager, batcher=app[SMS])
+    crises.catch_up()
     paging = asyncio.create_task(pager.run())
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
@@ -149,6 +219,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     await crises.drain()
+    await inbox.drain()
 
 
 async def _messages(request: web.Request) -> web.Response:
@@ -175,6 +246,13 @@ async def _export(request: web.Request) -> web.Response:
 async def _healthz(request: web.Request) -> web.Response:
     """The process is up."""
     return web.json_response({"status": "ok"})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics; the durable figures are read from the logbog and the outbox first."""
+    metrics = request.app[METRICS]
+    await metrics.refresh(request.app[STORE])
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
 
 async def _readyz(request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@
 KrisebotError
 ├── ConfigurationError   a setting or the plan is wrong; the service must not start
 │   ├── SettingsError    names the KRISEBOT_ setting
+│   ├── MissingSettingsError  names every KRISEBOT_ setting a command needs and lacks
 │   └── PlanError        names the plan file and the field path
 └── StoreError           the logbog store refused or failed a write
 """
@@ -23,6 +24,14 @@ class SettingsError(ConfigurationError):
         super().__init__(f"{setting}: {problem}")
         self.setting = setting
         self.problem = problem
+
+
+class MissingSettingsError(ConfigurationError):
+    """Settings that a command needs are unset or unusable. ``problems`` is ``(setting, why)``, one per line."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("\n".join(f"{setting}: {why}" for setting, why in problems))
+        self.problems = problems
 
 
 class PlanError(ConfigurationError):

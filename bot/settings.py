@@ -34,6 +34,13 @@ class SmsProvider(StrEnum):
     TWILIO = "twilio"
 
 
+_SMS_CREDENTIALS = {
+    SmsProvider.GATEWAYAPI: ("gatewayapi_token", "gatewayapi_webhook_secret"),
+    SmsProvider.TWILIO: ("twilio_account_sid", "twilio_auth_token"),
+}
+"""The settings each SMS gateway needs."""
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -109,6 +116,34 @@ class Settings(BaseSettings):
     twilio_base_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.twilio.com"), description="Twilio API host")
     twilio_account_sid: str = Field(default="", description="Twilio account SID")
     twilio_auth_token: SecretStr = Field(default=SecretStr(""), description="Twilio auth token (also signs webhooks)")
+    sms_backup_provider: SmsProvider | None = Field(
+        default=None, description="gatewayapi or twilio: takes the SMS the first provider could not send; empty: none"
+    )
+    sms_reply_keyword: str = Field(
+        default="", pattern=r"^[0-9A-Za-zÆØÅæøå]*$", max_length=20,
+        description="Keyword leased on a shared short code, first word of every reply (\"KRISE\"); stripped from replies",
+    )
+    sms_reply_number: str = Field(
+        default="", pattern=r"^\+?[0-9]*$", max_length=16,
+        description="Number people text their reply to (\"1204\"); empty: the number the SMS came from",
+    )
+    sms_grace: float = Field(
+        default=4.0, ge=0, le=300,
+        description="Seconds a page may take to reach someone on Teams, feed or mail before it also goes by SMS",
+    )
+    breaker_failures: int = Field(
+        default=3, ge=1, le=100,
+        description="Consecutive failures or timeouts of Entra, Graph or the Bot Connector that count it as down",
+    )
+    breaker_cooldown: float = Field(
+        default=30.0, ge=1, le=3600, description="Seconds a dependency counted as down waits before it is tried again"
+    )
+    microsoft_timeout: float = Field(
+        default=10.0, ge=1, le=120, description="Seconds one call to Graph or the Bot Connector may take before it counts as failed"
+    )
+    sms_console_file: Path | None = Field(
+        default=None, description="File the console provider appends each SMS to; default krisebot-sms.log beside the database"
+    )
 
     alarm_token: SecretStr = Field(default=SecretStr(""), description="Bearer token(s) for POST /api/alarms, comma-separated")
 
@@ -127,17 +162,22 @@ class Settings(BaseSettings):
                 raise _IncompleteSettings("bot_tenant_id", f"kræves når KRISEBOT_BOT_APP_TYPE er {self.bot_app_type}")
             if self.bot_app_type is not BotAppType.USER_ASSIGNED_MSI and not self.bot_app_password.get_secret_value():
                 raise _IncompleteSettings("bot_app_password", "kræves når KRISEBOT_BOT_APP_ID er sat")
-        if self.sms_provider is SmsProvider.GATEWAYAPI:
-            for name in ("gatewayapi_token", "gatewayapi_webhook_secret"):
-                if not getattr(self, name).get_secret_value():
-                    raise _IncompleteSettings(name, "kræves når KRISEBOT_SMS_PROVIDER er gatewayapi")
-        if self.sms_provider is SmsProvider.TWILIO:
-            if not self.twilio_account_sid:
-                raise _IncompleteSettings("twilio_account_sid", "kræves når KRISEBOT_SMS_PROVIDER er twilio")
-            if not self.twilio_auth_token.get_secret_value():
-                raise _IncompleteSettings("twilio_auth_token", "kræves når KRISEBOT_SMS_PROVIDER er twilio")
+        self._complete_sms()
         self._complete_graph()
         return self
+
+    def _complete_sms(self) -> None:
+        """Each chosen SMS provider has its credentials; a backup is a real gateway other than the first."""
+        backup = self.sms_backup_provider
+        if backup is SmsProvider.CONSOLE or backup == self.sms_provider:
+            raise _IncompleteSettings(
+                "sms_backup_provider", "skal være gatewayapi eller twilio og ikke det samme som KRISEBOT_SMS_PROVIDER"
+            )
+        for field, provider in (("sms_provider", self.sms_provider), ("sms_backup_provider", backup)):
+            for name in _SMS_CREDENTIALS.get(provider, ()):
+                value = getattr(self, name)
+                if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+                    raise _IncompleteSettings(name, f"kræves når {env_name(field)} er {provider}")
 
     def _complete_graph(self) -> None:
         """A managed identity needs nothing else; an app registration needs a tenant and a secret or certificate."""
@@ -159,6 +199,11 @@ class Settings(BaseSettings):
                 )
         if self.graph_mail_sender and "@" not in self.graph_mail_sender:
             raise _IncompleteSettings("graph_mail_sender", "skal være en postkasses adresse (UPN), fx krise@kommune.dk")
+
+    @property
+    def sms_console_path(self) -> Path:
+        """Where the console provider writes: ``sms_console_file``, or ``krisebot-sms.log`` beside the database."""
+        return self.sms_console_file or self.database.with_name("krisebot-sms.log")
 
     @property
     def auth_enabled(self) -> bool:

@@ -62,6 +62,10 @@ class TransientError(ChannelError):
         self.retry_after = retry_after
 
 
+class TokenError(TransientError):
+    """No access token could be had (Entra sign-in failed): the service itself was not reached."""
+
+
 class PermanentError(ChannelError):
     """This channel cannot reach this person; do not retry."""
 

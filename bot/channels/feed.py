@@ -40,6 +40,7 @@ _TITLE_KEYS = {
     PagePurpose.SUMMONS: "card.summons.title",
     PagePurpose.INFORM: "card.notice.inform.title",
     PagePurpose.TOP_STAFF: "card.notice.top_staff.title",
+    PagePurpose.MONITORING: "card.notice.monitoring.title",
 }
 _REASONS = {
     403: "appen er ikke installeret for brugeren i Teams (eller mangler tilladelsen TeamsActivity.Send)",

@@ -37,6 +37,7 @@ _ASK = {
     PagePurpose.SUMMONS: "Mød op på mødestedet til mødetiden, og svar «{coming}» eller «{not_coming}» {teams}.",
     PagePurpose.INFORM: "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
     PagePurpose.TOP_STAFF: "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
+    PagePurpose.MONITORING: "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
 }
 _LABELS = {
     "ack": "card.acknowledge", "inform": "card.triage.inform_director", "dismiss": "card.triage.not_critical",

@@ -7,7 +7,7 @@ either turns an action into events or refuses it.
 from dataclasses import dataclass
 from datetime import datetime
 
-from .events import DirectorDecision, LogEntryKind, TriageDecision
+from .events import AlarmStatus, DirectorDecision, LogEntryKind, TriageDecision
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,15 @@ class RaiseAlarm:
     deliveries: tuple[str, ...]
     description: str
     reporter_phone: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAlarm:
+    """Monitoring reports on the alarm of an open crisis (its actor is a machine, not a plan person)."""
+
+    status: AlarmStatus
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,5 +83,6 @@ class Close:
 
 
 Action = (
-    RaiseAlarm | Acknowledge | Triage | Decide | AnswerSummons | MoveMeeting | ChangeLevel | AddLogEntry | Escalate | Close
+    RaiseAlarm | ReportAlarm | Acknowledge | Triage | Decide | AnswerSummons | MoveMeeting | ChangeLevel | AddLogEntry
+    | Escalate | Close
 )

@@ -49,6 +49,14 @@ class PagePurpose(StrEnum):
     INFORM = "inform"
     TOP_STAFF = "top_staff"
     MEETING_MOVED = "meeting_moved"
+    MONITORING = "monitoring"
+
+
+class AlarmStatus(StrEnum):
+    """What monitoring says about an alarm: it fires, or what it alarmed about is over."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
 
 
 class AlarmRaised(_Payload):
@@ -60,6 +68,17 @@ class AlarmRaised(_Payload):
     description: str = Field(min_length=1, max_length=4000)
     reporter: str | None = None
     reporter_phone: str | None = None
+    fingerprint: str | None = Field(default=None, max_length=300)
+    """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
+
+
+class AlarmReported(_Payload):
+    """Monitoring reported again on the alarm of an open crisis: it fires again, or it is resolved.
+    A resolved report is a notice to the IT head; it never closes the crisis."""
+
+    type: Literal["alarm_reported"] = "alarm_reported"
+    status: AlarmStatus
+    text: str = Field(min_length=1, max_length=4000)
 
 
 class PageSent(_Payload):
@@ -209,6 +228,7 @@ class CrisisClosed(_Payload):
 
 EventPayload = Annotated[
     AlarmRaised
+    | AlarmReported
     | PageSent
     | PageFailed
     | Acknowledged

@@ -9,6 +9,8 @@ events (idempotent taps and duplicate deliveries).
               └ not critical → DISMISSED    └ no action → DISMISSED
 
 The kriseleder may also close a crisis before activation (from TRIAGE or DIRECTOR).
+Monitoring (a machine actor) may report on an open crisis's alarm: a repeat is logged, a
+resolved alarm is logged and the IT head is told; neither changes the phase.
 """
 
 from dataclasses import dataclass, field
@@ -31,12 +33,15 @@ from .actions import (
     Escalate,
     MoveMeeting,
     RaiseAlarm,
+    ReportAlarm,
     Triage,
 )
 from .commands import Command, PostToLog, RefreshSituation, SendPage
 from .events import (
     Acknowledged,
     AlarmRaised,
+    AlarmReported,
+    AlarmStatus,
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
@@ -107,7 +112,7 @@ def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, n
     else:
         if state is None:
             raise ValueError("handlingen kræver en krise")
-        if actor not in plan.person_by_id:
+        if actor not in plan.person_by_id and not isinstance(action, ReportAlarm):
             return Refused(Refusal.NOT_IN_PLAN)
         if not state.phase.open:
             return Refused(Refusal.CLOSED)
@@ -144,6 +149,7 @@ def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
             description=action.description.strip(),
             reporter=actor if actor in plan.person_by_id else None,
             reporter_phone=action.reporter_phone,
+            fingerprint=action.fingerprint,
         )
     )
     _page_primaries(plan, draft, [plan.alarm_chain.triage_role], PagePurpose.TRIAGE)
@@ -152,6 +158,8 @@ def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
 
 def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draft | Refused:
     match action:
+        case ReportAlarm():
+            return _report(plan, state, action)
         case Acknowledge(via=via):
             return _acknowledge(state, actor, via)
         case Triage():
@@ -177,6 +185,19 @@ def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draf
                 return Refused(Refusal.NOT_PERMITTED, Permission.CLOSE)
             return _Draft([CrisisClosed(note=note.strip())])
     raise TypeError(f"ukendt handling {action!r}")
+
+
+def _report(plan: Plan, state: CrisisState, action: ReportAlarm) -> _Draft | Refused:
+    """A repeat is a log line; a resolved alarm is a log line and a notice to the IT head (once until it fires again)."""
+    if not action.text.strip():
+        return Refused(Refusal.MISSING_TEXT)
+    resolved = action.status is AlarmStatus.RESOLVED
+    if resolved and state.resolved_at is not None:
+        return _Draft()
+    draft = _Draft([AlarmReported(status=action.status, text=action.text.strip())])
+    if resolved:
+        _page_primaries(plan, draft, [plan.alarm_chain.triage_role], PagePurpose.MONITORING)
+    return draft
 
 
 def _acknowledge(state: CrisisState, actor: str, via: str) -> _Draft | Refused:

@@ -12,6 +12,8 @@ from enum import StrEnum
 from .events import (
     Acknowledged,
     AlarmRaised,
+    AlarmReported,
+    AlarmStatus,
     BreakerChanged,
     CrisisClosed,
     DirectorDecided,
@@ -125,6 +127,8 @@ class CrisisState:
     escalation_requested_at: datetime | None = None
     lost_pages: tuple[tuple[PagePurpose, str, datetime], ...] = ()
     closed_at: datetime | None = None
+    fingerprint: str | None = None
+    resolved_at: datetime | None = None
     seq: int = 0
 
     def page(self, person: str, purpose: PagePurpose) -> Page | None:
@@ -175,6 +179,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             description=payload.description,
             reporter=payload.reporter,
             reporter_phone=payload.reporter_phone,
+            fingerprint=payload.fingerprint,
             seq=event.seq,
         )
     state = replace(state, seq=event.seq)
@@ -231,6 +236,10 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(_unacknowledged(state, PagePurpose.TOP_STAFF), level=level, top_staff_contacts=tuple(contacts))
         case LogEntryAdded(kind=kind, text=text):
             return replace(state, log=(*state.log, LogLine(kind, text, event.actor, event.at)))
+        case AlarmReported(status=AlarmStatus.RESOLVED):
+            return replace(_unacknowledged(state, PagePurpose.MONITORING), resolved_at=event.at)
+        case AlarmReported():
+            return replace(state, resolved_at=None)
         case CrisisClosed():
             return replace(state, phase=Phase.CLOSED, closed_at=event.at)
         case SmsReceived() | BreakerChanged():

@@ -10,12 +10,13 @@ most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from ..channels.base import ChannelError
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
-from ..core.commands import Command, PostToLog, RefreshSituation, SendPage
+from ..core.commands import Command, RefreshSituation, SendPage
 from ..core.events import Event, EventPayload
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
@@ -86,20 +87,36 @@ class Crises:
             )
             return await self._run(None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key)
 
-    async def act(self, crisis_id: str, action: Action, *, actor: str, request_key: str | None = None) -> Outcome:
-        """Run ``action`` by ``actor`` (a plan person id) against an existing crisis."""
+    async def act(
+        self, crisis_id: str, action: Action, *, actor: str, request_key: str | None = None,
+        preface: Sequence[EventPayload] = (),
+    ) -> Outcome:
+        """Run ``action`` by ``actor`` (a plan person id) against an existing crisis.
+
+        ``preface`` (the SMS that asked for it) is recorded just before the action's events, in
+        the same transaction, when the action changes anything.
+        """
         async with self._locks[crisis_id]:
             state = self._states.get(crisis_id)
             if state is None:
                 raise KeyError(crisis_id)
-            return await self._run(state, action, actor=actor, crisis_id=crisis_id, request_key=request_key)
+            return await self._run(
+                state, action, actor=actor, crisis_id=crisis_id, request_key=request_key, preface=preface
+            )
 
-    async def record(self, crisis_id: str, payloads: list[EventPayload], *, actor: str = SYSTEM) -> list[Event]:
-        """Record facts found by the engine (escalations), fold them in and mirror them."""
+    async def record(
+        self, crisis_id: str, payloads: list[EventPayload], *, actor: str = SYSTEM, request_key: str | None = None
+    ) -> list[Event]:
+        """Record facts found by the engine (escalations, replies), fold them in and mirror them.
+
+        With ``request_key`` they are recorded only the first time that key is seen (``[]`` after).
+        """
         if not payloads:
             return []
         async with self._locks[crisis_id]:
-            events = await self._store.append_all(at=self._clock(), actor=actor, payloads=payloads, crisis_id=crisis_id)
+            events = await self._store.append_all(
+                at=self._clock(), actor=actor, payloads=payloads, crisis_id=crisis_id, request_key=request_key
+            )
             self._fold_in(crisis_id, events)
         self._mirror_later(crisis_id, events)
         return events
@@ -112,19 +129,27 @@ class Crises:
             self._fold_in(crisis_id, events)
         self._mirror_later(crisis_id, events)
 
+    def catch_up(self) -> None:
+        """Bring every crisis's log thread and cards up to date (Teams answers again, or at start)."""
+        for crisis_id in self._states:
+            self._queued[crisis_id] += 1
+            self._in_background(self._mirror(crisis_id, refresh=True))
+
     async def drain(self) -> None:
         """Wait until every background command has been carried out (tests, shutdown)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def _run(
-        self, state: CrisisState | None, action: Action, *, actor: str, crisis_id: str, request_key: str | None
+        self, state: CrisisState | None, action: Action, *, actor: str, crisis_id: str, request_key: str | None,
+        preface: Sequence[EventPayload] = (),
     ) -> Outcome:
         outcome = step(self.plan, state, action, actor=actor, now=self._clock())
         if not isinstance(outcome, Accepted) or not outcome.events:
             return outcome
         events = await self._store.append_all(
-            at=self._clock(), actor=actor, payloads=list(outcome.events), crisis_id=crisis_id, request_key=request_key
+            at=self._clock(), actor=actor, payloads=[*preface, *outcome.events], crisis_id=crisis_id,
+            request_key=request_key,
         )
         if not events:  # a redelivered request: its events were recorded the first time
             return Accepted(state)
@@ -136,6 +161,7 @@ class Crises:
     def _fold_in(self, crisis_id: str, events: list[Event]) -> None:
         state = self._states.get(crisis_id)
         for event in events:
+            log.info("recorded %s", event.payload.type, extra={"crisis_id": crisis_id, "event_id": event.seq})
             state = apply(state, event)
         self._states[crisis_id] = state
 
@@ -149,34 +175,53 @@ class Crises:
         pages = [command for command in commands if isinstance(command, SendPage)]
         if self.paging is not None:
             if pages:
-                await self._safely("start paging", self.paging.start(crisis_id, pages))
+                await self._safely("start paging", self.paging.start(crisis_id, pages), crisis_id)
             self.paging.poke()
-        posts = [command.payload for command in commands if isinstance(command, PostToLog)]
-        refresh = any(isinstance(command, RefreshSituation) for command in commands)
-        await self._mirror(crisis_id, [event for event in events if event.payload in posts], refresh=refresh)
+        await self._mirror(crisis_id, refresh=any(isinstance(command, RefreshSituation) for command in commands))
 
     def _mirror_later(self, crisis_id: str, events: list[Event]) -> None:
         if events:
             self._queued[crisis_id] += 1
-            self._in_background(self._mirror(crisis_id, events, refresh=True))
+            self._in_background(self._mirror(crisis_id, refresh=True))
 
-    async def _mirror(self, crisis_id: str, events: list[Event], *, refresh: bool) -> None:
-        """Post the events to the log thread in order, after the requests in flight are answered.
+    async def _mirror(self, crisis_id: str, *, refresh: bool) -> None:
+        """Post every event not yet in the crisis's log thread, in order, after the requests in flight are answered.
 
-        The situation card shows the latest state, so when more work for the same crisis is
-        queued behind this one, the refresh is left to the last of them.
+        How far the thread is written is kept in the database, so events recorded while Teams
+        could not be reached (or before a restart) are posted when it answers again, marked as
+        late. The situation card shows the latest state, so when more work for the same crisis
+        is queued behind this one, the refresh is left to the last of them; the page cards are
+        brought up to date after an outage.
         """
         await self._foreground.quiet(MAX_DEFERRAL)
         async with self._mirror_locks[crisis_id]:
             self._queued[crisis_id] -= 1
-            for event in events:
-                await self._safely("post to log", self._outlet.post_to_log(self._states[crisis_id], event))
+            posted, behind = await self._store.mirror_cursor(crisis_id=crisis_id)
+            for event in await self._store.events(crisis_id=crisis_id, after=posted):
+                try:
+                    if not await self._outlet.post_to_log(self._states[crisis_id], event, late=behind is not None):
+                        return  # no log channel to write to
+                except ChannelError as exc:
+                    log.warning("logtråden er bagud: %s", exc.reason, extra={"crisis_id": crisis_id, "event_id": event.seq})
+                    if behind is None:
+                        await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=self._clock())
+                    return
+                except Exception:
+                    log.exception("post to log failed", extra={"crisis_id": crisis_id, "event_id": event.seq})
+                    if behind is None:
+                        await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=self._clock())
+                    return
+                posted = event.seq
+                await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=behind)
+            if behind is not None:
+                await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=None)
+                await self._safely("refresh pages", self._outlet.refresh_pages(self._states[crisis_id]), crisis_id)
             if refresh and not self._queued[crisis_id]:
-                await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]))
+                await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]), crisis_id)
 
     @staticmethod
-    async def _safely(what: str, work) -> None:
+    async def _safely(what: str, work, crisis_id: str, event_id: int | None = None) -> None:
         try:
             await work
         except Exception:
-            log.exception("%s failed", what)
+            log.exception("%s failed", what, extra={"crisis_id": crisis_id, "event_id": event_id})

@@ -11,8 +11,14 @@ from ..core.state import CrisisState
 
 
 class Outlet(Protocol):
-    async def post_to_log(self, state: CrisisState, event: Event) -> None:
-        """Mirror one recorded event into the crisis thread of the log channel."""
+    async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
+        """Mirror one recorded event into the crisis thread of the log channel; False if there is no log channel.
+
+        ``late``: the event is posted after an outage, and says so.
+        """
 
     async def refresh_situation(self, state: CrisisState) -> None:
         """Post or update the crisis's situation card."""
+
+    async def refresh_pages(self, state: CrisisState) -> None:
+        """Bring the page cards already sent in the crisis up to date (after an outage)."""

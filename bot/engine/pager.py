@@ -12,6 +12,7 @@ restart sends whatever is overdue at once.
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ..channels.base import Channel, ChannelError, Notifier, PageRequest, PermanentError, TransientError
@@ -21,8 +22,9 @@ from ..core.escalation import (
     Attempt, Timer, current_attempts, new_escalations, next_attempt_at, still_waiting, timer_for,
 )
 from ..core.events import PageFailed, PagePurpose, PageSent
+from ..core.state import CrisisState
 from ..plan.models import Plan
-from ..store import OutboxItem, Store
+from ..store import Finished, OutboxItem, Store
 from .crises import Crises
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,11 @@ MAX_TRIES = 5
 SEND_TIMEOUT = 15.0
 """Seconds one send may take before it counts as a transient failure (a hung call must not hold a tick)."""
 MAX_SLEEP = 30.0
-CONCURRENCY = 20
+CONCURRENCY = {Channel.TEAMS: 100, Channel.SMS: 20, Channel.FEED: 5, Channel.MAIL: 20}
+"""Sends in flight at once, per channel. The activity feed's equals its rate (5 a second), so a
+send never waits in that channel's rate limiter long enough to time out."""
+SEND_ORDER = {Channel.TEAMS: 0, Channel.SMS: 1, Channel.FEED: 2, Channel.MAIL: 3}
+"""The order a tick starts its sends in: the cheapest first, so everyone's first page goes out soonest."""
 
 
 def backoff(tries: int, retry_after: float | None) -> float:
@@ -45,18 +51,47 @@ def outbox_key(crisis_id: str, purpose: PagePurpose, person: str, at: datetime, 
     return f"{crisis_id}/{purpose.value}/{person}/{int(at.timestamp() * 1000)}/{channel.value}"
 
 
+FALLBACK = "+fallback"
+"""Suffix of an SMS that goes only if the same attempt reached the person on no other channel in time."""
+
+
+def sms_at_once(plan: Plan, state: CrisisState | None, attempt: Attempt, *, outage: bool) -> bool:
+    """Does this attempt go by SMS at once, not only as a fallback? While a Microsoft dependency is down,
+    for an escalation to deputies, and for an alarm that says Office 365 itself is affected."""
+    if outage or attempt.stage >= 1:
+        return True
+    office365 = {delivery.id for delivery in plan.deliveries if delivery.office365}
+    return state is not None and bool(office365.intersection(state.deliveries))
+
+
 class Pager:
     """Pages people through the outbox until someone answers, surviving restarts."""
 
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, notifiers: list[Notifier]) -> None:
+    def __init__(
+        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, notifiers: list[Notifier],
+        outage: Callable[[], bool] = lambda: False, sms_grace: timedelta = timedelta(seconds=4),
+        probe: Callable[[], datetime | None] = lambda: None,
+    ) -> None:
+        """``outage`` says whether a Microsoft dependency is down; without it, an SMS waits ``sms_grace``
+        for the attempt to reach the person another way. ``probe`` runs at every tick and says when it
+        wants to run again (a dependency to try once more)."""
         self._plan = plan
+        self._outage = outage
+        self._probe = probe
+        self._sms_grace = sms_grace
         self._store = store
         self._clock = clock
         self._crises = crises
         self._notifiers = {notifier.channel: notifier for notifier in notifiers}
         self._poked = asyncio.Event()
-        self._limit = asyncio.Semaphore(CONCURRENCY)
         self._ticking = asyncio.Lock()
+        self._limits = {channel: asyncio.Semaphore(CONCURRENCY[channel]) for channel in Channel}
+        self._in_flight: set[str] = set()  # claimed keys whose outcome is not written yet (still ``pending``)
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._tasks: set[asyncio.Task] = set()
+        self._outcomes: list[Finished] = []
+        self._writer: asyncio.Task | None = None
 
     async def start(self, crisis_id: str, pages: list[SendPage]) -> None:
         """Start paging: timers for the escalation, and the first attempt in the outbox."""
@@ -71,37 +106,46 @@ class Pager:
         self._poked.set()
 
     async def run(self) -> None:
-        """Tick, then sleep until the next due time or a poke; forever."""
-        while True:
-            self._poked.clear()
-            try:
-                wake = await self.tick()
-            except Exception:  # the loop must survive anything one tick runs into
-                log.exception("paging tick failed")
-                wake = None
-            delay = MAX_SLEEP if wake is None else max(0.0, min(MAX_SLEEP, (wake - self._clock()).total_seconds()))
-            try:
-                await asyncio.wait_for(self._poked.wait(), delay)
-            except TimeoutError:
-                pass
+        """Tick, then sleep until the next due time or a poke; forever. When cancelled, it cancels
+        the sends in flight (they stay pending and go again after a restart) and writes the outcomes
+        it already has."""
+        try:
+            while True:
+                self._poked.clear()
+                try:
+                    wake = await self.tick()
+                except Exception:  # the loop must survive anything one tick runs into
+                    log.exception("paging tick failed")
+                    wake = None
+                delay = MAX_SLEEP if wake is None else max(0.0, min(MAX_SLEEP, (wake - self._clock()).total_seconds()))
+                try:
+                    await asyncio.wait_for(self._poked.wait(), delay)
+                except TimeoutError:
+                    pass
+        finally:
+            await self._stop_sending()
 
     async def tick(self) -> datetime | None:
-        """Enqueue due attempts and escalations, send every due outbox item (one tick at a time);
-        return when the next attempt or retry falls due.
+        """Enqueue due attempts and escalations, start sending every due outbox item not already in
+        flight (one tick at a time, without waiting for the sends); return when the next attempt or
+        retry falls due.
 
         The next attempt is looked for after the time the tick began, so one that fell due
-        while the tick was still sending is due at once, not left until the attempt after it.
+        while the tick was still running is due at once, not left until the attempt after it.
         """
         async with self._ticking:
             began = self._clock()
+            probe_at = self._probe()
             timers = await self._store.timers()
             await self._tick(began, timers)
-            return await self._next_wake(began, timers)
+            wake = await self._next_wake(began, timers)
+            return min((t for t in (wake, probe_at) if t is not None), default=None)
 
     async def settle(self) -> None:
-        """Tick until nothing is due now (tests, benchmarks)."""
+        """Tick until nothing is due now and no send is in flight (tests, benchmarks)."""
         while True:
             await self.tick()
+            await self._idle.wait()
             if not await self._store.pending(due_by=self._clock()):
                 return
 
@@ -114,71 +158,157 @@ class Pager:
             if escalations:
                 await self._crises.record(crisis_id, escalations)
             await self._enqueue(crisis_id, current_attempts(self._plan, state, timers, now), now)
-        due = await self._store.pending(due_by=now)
-        await asyncio.gather(*(self._deliver(item) for item in due))
+        await self._send([item for item in await self._store.pending(due_by=now) if item.key not in self._in_flight])
 
     async def _next_wake(self, after: datetime, timers_by_crisis: dict[str, list[Timer]]) -> datetime | None:
-        times = [await self._store.next_try_at()]
+        times = [await self._store.next_try_at(after=after)]  # those due by then are in flight
         for crisis_id, timers in timers_by_crisis.items():
             state = self._crises.get(crisis_id)
             if state is not None:
                 times.append(next_attempt_at(self._plan, state, timers, after))
         return min((t for t in times if t is not None), default=None)
 
+    async def page_by_sms_now(self) -> None:
+        """Send the current attempt of every page still waiting by SMS at once (a dependency went down),
+        unless it already went by SMS."""
+        if Channel.SMS not in self._notifiers:
+            return
+        now = self._clock()
+        for crisis_id, timers in (await self._store.timers()).items():
+            state = self._crises.get(crisis_id)
+            if state is not None:
+                attempts = current_attempts(self._plan, state, timers, now)
+                await self._store.enqueue(items=[self._item(crisis_id, a, Channel.SMS, now) for a in attempts])
+        self.poke()
+
     async def _enqueue(self, crisis_id: str, attempts: list[Attempt], now: datetime) -> None:
-        items = [
-            OutboxItem(
-                key=outbox_key(crisis_id, attempt.purpose, attempt.person, attempt.at, channel),
-                crisis_id=crisis_id, person=attempt.person, roles=attempt.roles, purpose=attempt.purpose.value,
-                channel=channel.value, attempt_at=attempt.at, next_try_at=now, tries=0,
-            )
-            for attempt in attempts
-            for channel in self._notifiers
-        ]
+        state, outage = self._crises.get(crisis_id), self._outage()
+        items = []
+        for attempt in attempts:
+            for channel in self._notifiers:
+                if channel is not Channel.SMS:
+                    items.append(self._item(crisis_id, attempt, channel, now))
+                elif sms_at_once(self._plan, state, attempt, outage=outage):
+                    items.append(self._item(crisis_id, attempt, channel, now))
+                else:
+                    items.append(self._item(crisis_id, attempt, channel, now + self._sms_grace, suffix=FALLBACK))
         if items:
             await self._store.enqueue(items=items)
 
+    @staticmethod
+    def _item(crisis_id: str, attempt: Attempt, channel: Channel, due: datetime, suffix: str = "") -> OutboxItem:
+        return OutboxItem(
+            key=outbox_key(crisis_id, attempt.purpose, attempt.person, attempt.at, channel) + suffix,
+            crisis_id=crisis_id, person=attempt.person, roles=attempt.roles, purpose=attempt.purpose.value,
+            channel=channel.value, attempt_at=attempt.at, next_try_at=due, tries=0,
+        )
+
+    async def _reached_otherwise(self, item: OutboxItem) -> bool:
+        """Is ``item`` a fallback SMS whose attempt was already sent another way (another channel, or an SMS)?"""
+        if not item.key.endswith(FALLBACK):
+            return False
+        prefix = item.key.removesuffix(FALLBACK).rsplit("/", 1)[0] + "/"
+        return await self._store.sent_otherwise(attempt_prefix=prefix, key=item.key)
+
+    async def _send(self, due: list[OutboxItem]) -> None:
+        """Claim the due items in one transaction, then send each from a task of its own: a slow send
+        holds up neither the tick nor the other sends. A key stays in flight until its outcome is
+        written, so a later tick does not send it again (a claimed item is still ``pending``)."""
+        if not due:
+            return
+        await self._store.claim(keys=[item.key for item in due])
+        self._idle.clear()
+        for item in sorted(due, key=lambda item: SEND_ORDER.get(Channel(item.channel), len(SEND_ORDER))):
+            self._in_flight.add(item.key)
+            task = asyncio.create_task(self._deliver(item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
     async def _deliver(self, item: OutboxItem) -> None:
-        async with self._limit:
+        """Send one claimed item; its outcome goes to the writer, or it is left pending to be tried again."""
+        try:
+            finished = await self._attempt(item)
+        except Exception:  # the store failed: the item stays pending and goes again
+            log.exception("page %s could not be sent", item.key, extra={"crisis_id": item.crisis_id})
+            finished = None
+        if finished is None:
+            self._release([item.key])
+        else:
+            self._write(finished)
+
+    async def _attempt(self, item: OutboxItem) -> Finished | None:
+        async with self._limits[Channel(item.channel)]:
             state = self._crises.get(item.crisis_id)
             notifier = self._notifiers.get(Channel(item.channel))
             person = self._plan.person_by_id.get(item.person)
             purpose = PagePurpose(item.purpose)
             needed = state is not None and still_waiting(state, purpose, roles=item.roles, person=item.person)
-            if notifier is None or person is None or not needed:
-                await self._store.finish(key=item.key, status="cancelled", at=self._clock())
-                return
+            if notifier is None or person is None or not needed or await self._reached_otherwise(item):
+                return Finished(item.key, item.crisis_id, "cancelled", self._clock())
             facts = dict(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
-            await self._store.claim(key=item.key)
             request = PageRequest(state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, key=item.key)
             try:
                 async with asyncio.timeout(SEND_TIMEOUT):
                     provider_id = await notifier.send(request)
             except TimeoutError:
-                await self._failed(item, TransientError(f"intet svar inden {SEND_TIMEOUT:.0f} s"), facts)
-                return
+                return await self._failed(item, TransientError(f"intet svar inden {SEND_TIMEOUT:.0f} s"), facts)
             except ChannelError as exc:
-                await self._failed(item, exc, facts)
-                return
+                return await self._failed(item, exc, facts)
             except Exception as exc:  # a notifier bug must not stop other people's pages
-                log.exception("notifier %s failed", item.channel)
-                await self._failed(item, TransientError(f"intern fejl ({type(exc).__name__})"), facts)
-                return
-            await self._finish(item, "sent", PageSent(**facts, provider_id=provider_id), provider_id=provider_id)
+                log.exception("notifier %s failed", item.channel, extra={"crisis_id": item.crisis_id})
+                return await self._failed(item, TransientError(f"intern fejl ({type(exc).__name__})"), facts)
+            event = PageSent(**facts, provider_id=provider_id)
+            return Finished(item.key, item.crisis_id, "sent", self._clock(), provider_id=provider_id, event=event)
 
-    async def _failed(self, item: OutboxItem, error: ChannelError, facts: dict) -> None:
+    async def _failed(self, item: OutboxItem, error: ChannelError, facts: dict) -> Finished | None:
+        """The failed item's outcome; None when it is to be tried again (recorded here)."""
         if isinstance(error, TransientError) and item.tries + 1 < MAX_TRIES:
             at = self._clock() + timedelta(seconds=backoff(item.tries + 1, error.retry_after))
             await self._store.retry_later(key=item.key, at=at, error=error.reason)
             retry = f"{error.reason}; prøver igen kl. {at.astimezone(LOCAL_TIME):%H:%M:%S}"
             await self._crises.record(item.crisis_id, [PageFailed(**facts, reason=retry)])
             self.poke()
-            return
+            return None
         reason = error.reason if isinstance(error, PermanentError) else f"{error.reason} (opgivet efter {MAX_TRIES} forsøg)"
-        await self._finish(item, "failed", PageFailed(**facts, reason=reason), error=error.reason)
+        event = PageFailed(**facts, reason=reason)
+        return Finished(item.key, item.crisis_id, "failed", self._clock(), error=error.reason, event=event)
 
-    async def _finish(self, item: OutboxItem, status: str, event, **details) -> None:
-        events = await self._store.finish(
-            key=item.key, status=status, at=self._clock(), event=event, crisis_id=item.crisis_id, **details
-        )
-        await self._crises.absorb(item.crisis_id, events)
+    def _write(self, finished: Finished) -> None:
+        """Queue an outcome for the writer, which records whatever has queued up in one transaction."""
+        self._outcomes.append(finished)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_outcomes())
+
+    async def _finish(self) -> None:
+        """Mark the queued items done with their events, and fold the events into the crises."""
+        batch, self._outcomes = self._outcomes, []
+        try:
+            events = await self._store.finish(items=batch)
+            for crisis_id in dict.fromkeys(event.crisis_id for event in events):
+                await self._crises.absorb(crisis_id, [event for event in events if event.crisis_id == crisis_id])
+        except Exception:  # not written: the items stay pending and go again (at least once)
+            log.exception("the outcome of %d pages could not be recorded", len(batch))
+        finally:
+            self._release([finished.key for finished in batch])
+
+    async def _write_outcomes(self) -> None:
+        try:
+            while self._outcomes:
+                await self._finish()
+        finally:
+            self._writer = None
+
+    def _release(self, keys: list[str]) -> None:
+        """The keys are no longer in flight; once none is, look again (time passed while they were out)."""
+        self._in_flight.difference_update(keys)
+        if not self._in_flight:
+            self._idle.set()
+            self.poke()
+
+    async def _stop_sending(self) -> None:
+        """Cancel the sends in flight, then write the outcomes already known."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._writer is not None:
+            await self._writer

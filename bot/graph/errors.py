@@ -16,7 +16,7 @@ import httpx
 from azure.core.exceptions import AzureError
 from kiota_abstractions.api_error import APIError
 
-from ..channels.base import PermanentError, TransientError
+from ..channels.base import PermanentError, TokenError, TransientError
 
 T = TypeVar("T")
 
@@ -47,7 +47,7 @@ async def graph_call(request: Awaitable[T], *, reasons: Mapping[int, str] = {}, 
     except (httpx.HTTPError, OSError) as exc:
         raise TransientError(f"ingen forbindelse til Microsoft Graph ({type(exc).__name__})") from exc
     except AzureError as exc:
-        raise TransientError(f"kunne ikke hente adgangstoken til Microsoft Graph ({type(exc).__name__})") from exc
+        raise TokenError(f"kunne ikke hente adgangstoken til Microsoft Graph ({type(exc).__name__})") from exc
     except Exception as exc:  # a malformed answer must never take the engine down
         log.warning("Uventet svar fra Microsoft Graph", exc_info=True)
         raise TransientError(f"Microsoft Graph gav et ugyldigt svar ({type(exc).__name__})") from exc

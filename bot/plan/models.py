@@ -106,6 +106,40 @@ class AlarmSource(_Model):
     description: Text | None = None
 
 
+LabelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
+
+
+class AlarmRule(_Model):
+    """Labels of an incoming alarm (every one must equal) → the deliveries it affects and the source it counts as.
+
+    Monitoring alerts are matched on their labels (``service = "o365"``); alarm mail on the
+    labels ``sender`` (the address) and ``sender_domain``. The deliveries of every matching
+    rule count; the first matching rule that names a ``source`` decides the source.
+    """
+
+    match: dict[LabelName, Text] = Field(min_length=1)
+    deliveries: list[Id] = []
+    source: Id | None = None
+
+
+class AlarmIntake(_Model):
+    """Which alarm source machine alarms count as: monitoring webhooks and heartbeats, and alarm mail."""
+
+    monitoring_source: Id
+    mail_source: Id
+
+
+class Heartbeat(_Model):
+    """A monitoring system that calls ``POST /api/heartbeats/{id}`` every ``interval``; silent for
+    longer than ``interval`` + ``grace`` raises the alarm «Overvågning er tavs»."""
+
+    id: Id
+    description: Text
+    interval: Duration
+    grace: Duration = timedelta(minutes=1)
+    deliveries: list[Id] = []
+
+
 class MeetingPlaceKind(StrEnum):
     PRIMARY = "primary"
     ALTERNATIVE = "alternative"
@@ -142,6 +176,9 @@ class AlarmChain(_Model):
     triage_role: Id
     director_role: Id
     steps: list[Text] = Field(min_length=1)
+    sms_source: Id | None = Field(
+        default=None, description="The alarm source an alarm sent by SMS (ALARM …) counts as; default the first source"
+    )
 
 
 class Permissions(_Model):
@@ -177,12 +214,16 @@ class Plan(_Model):
     alarm_chain: AlarmChain
     permissions: Permissions
     contact_procedure: ContactProcedure
+    alarm_intake: AlarmIntake | None = None
+    alarm_rules: list[AlarmRule] = []
+    heartbeats: list[Heartbeat] = []
 
     @model_validator(mode="after")
     def _check_references(self) -> "Plan":
         """Raise PlanError (not a ValueError, so pydantic passes it through) listing every bad reference."""
         problems: list[tuple[str, str]] = []
-        for section in ("people", "roles", "external_participants", "deliveries", "alarm_sources", "meeting_places"):
+        sections = ("people", "roles", "external_participants", "deliveries", "alarm_sources", "meeting_places", "heartbeats")
+        for section in sections:
             seen: set[str] = set()
             for index, item in enumerate(getattr(self, section)):
                 if item.id in seen:
@@ -205,15 +246,42 @@ class Plan(_Model):
         ]
         for field, ids in role_refs:
             problems += [(field, f"ukendt rolle {role!r}") for role in ids if role not in self.role_by_id]
+        sources = {source.id for source in self.alarm_sources}
+        if self.alarm_chain.sms_source is not None and self.alarm_chain.sms_source not in sources:
+            problems.append(("alarm_chain.sms_source", f"ukendt alarmkilde {self.alarm_chain.sms_source!r}"))
         if self.contact_procedure.roster_owner not in self.person_by_id:
             owner = self.contact_procedure.roster_owner
             problems.append(("contact_procedure.roster_owner", f"ukendt person {owner!r}"))
+        problems += self._intake_problems()
         kinds = [place.kind for place in self.meeting_places]
         if kinds.count(MeetingPlaceKind.PRIMARY) != 1:
             problems.append(("meeting_places", 'der skal være præcis ét mødested med kind = "primary"'))
         if problems:
             raise PlanError("", problems)
         return self
+
+    def _intake_problems(self) -> list[tuple[str, str]]:
+        """Unknown deliveries and sources in ``[alarm_intake]``, ``[[alarm_rules]]`` and ``[[heartbeats]]``."""
+        sources, deliveries = {s.id for s in self.alarm_sources}, {d.id for d in self.deliveries}
+        refs: list[tuple[str, str | None, set[str], str]] = []
+        if self.alarm_intake is not None:
+            refs += [
+                ("alarm_intake.monitoring_source", self.alarm_intake.monitoring_source, sources, "alarmkilde"),
+                ("alarm_intake.mail_source", self.alarm_intake.mail_source, sources, "alarmkilde"),
+            ]
+        for index, rule in enumerate(self.alarm_rules):
+            refs.append((f"alarm_rules.{index}.source", rule.source, sources, "alarmkilde"))
+            refs += [(f"alarm_rules.{index}.deliveries.{n}", d, deliveries, "leverance") for n, d in enumerate(rule.deliveries)]
+        for index, beat in enumerate(self.heartbeats):
+            refs += [(f"heartbeats.{index}.deliveries.{n}", d, deliveries, "leverance") for n, d in enumerate(beat.deliveries)]
+        problems = [(field, f"ukendt {what} {value!r}") for field, value, known, what in refs if value and value not in known]
+        problems += [
+            (f"alarm_rules.{index}", "en regel skal nævne deliveries eller source")
+            for index, rule in enumerate(self.alarm_rules) if not rule.deliveries and rule.source is None
+        ]
+        if (self.alarm_rules or self.heartbeats) and self.alarm_intake is None:
+            problems.append(("alarm_intake", "mangler: alarm_rules og heartbeats kræver [alarm_intake]"))
+        return problems
 
     @cached_property
     def person_by_id(self) -> dict[str, Person]:

@@ -7,7 +7,6 @@ to the summons). The export is Danish: it is the record kept for aktindsigt.
 """
 
 import html
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +18,8 @@ from ..core.events import (
     SmsReceived,
     Acknowledged,
     AlarmRaised,
+    AlarmReported,
+    AlarmStatus,
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
@@ -38,7 +39,7 @@ from ..core.events import (
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.state import CrisisState, Page, Phase, fold
 from ..plan.models import Plan
-from .names import level_name, person_name, place_text, role_names
+from .names import delivery_names, level_name, person_name, place_text, role_names
 
 NONE = "–"
 
@@ -58,6 +59,7 @@ PURPOSES = {
     PagePurpose.INFORM: "underretning",
     PagePurpose.TOP_STAFF: "kontakt til øverste krisestab",
     PagePurpose.MEETING_MOVED: "flyttet mødested",
+    PagePurpose.MONITORING: "besked fra overvågningen",
 }
 DELIVERY_STATES = {
     DeliveryState.DELIVERED: "leveret",
@@ -161,7 +163,7 @@ def _overview(plan: Plan, state: CrisisState, count: int) -> tuple[tuple[str, st
         ("Organisation", f"{plan.organisation.name}, {plan.organisation.unit}"),
         ("Plan", plan.organisation.title),
         ("Kilde", _source(plan, state.source)),
-        ("Berørte leverancer", _deliveries(plan, state.deliveries) or NONE),
+        ("Berørte leverancer", delivery_names(plan, state.deliveries) or NONE),
         ("Beskrivelse", state.description),
         ("Rejst af", actor_name(plan, state.raised_by)),
         ("Fase", PHASES[state.phase]),
@@ -194,6 +196,10 @@ def event_sentence(plan: Plan, event: Event) -> str:
     match event.payload:
         case AlarmRaised() as alarm:
             return _alarm_sentence(plan, alarm)
+        case AlarmReported(status=AlarmStatus.RESOLVED, text=text):
+            return f"Overvågningen melder alarmen afklaret (krisen er stadig åben) – «{text}»"
+        case AlarmReported(text=text):
+            return f"Overvågningen melder alarmen igen – «{text}»"
         case PageSent(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=provider_id):
             reference = f" (id {provider_id})" if provider_id else ""
             return f"Sidet {_holder(plan, person, roles)} via {channel}{reference} – {PURPOSES[purpose]}"
@@ -241,7 +247,7 @@ def event_sentence(plan: Plan, event: Event) -> str:
 def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
     parts = [f"Alarm fra {_source(plan, alarm.source)}"]
     if alarm.deliveries:
-        parts.append(f"berørte leverancer: {_deliveries(plan, alarm.deliveries)}")
+        parts.append(f"berørte leverancer: {delivery_names(plan, alarm.deliveries)}")
     if alarm.reporter:
         parts.append(f"anmelder: {person_name(plan, alarm.reporter)}")
     if alarm.reporter_phone:
@@ -318,11 +324,6 @@ def _holder(plan: Plan, person_id: str, role_ids: list[str]) -> str:
 
 def _source(plan: Plan, source_id: str) -> str:
     return next((s.name for s in plan.alarm_sources if s.id == source_id), source_id)
-
-
-def _deliveries(plan: Plan, delivery_ids: Iterable[str]) -> str:
-    names = {d.id: d.name for d in plan.deliveries}
-    return ", ".join(names.get(d, d) for d in delivery_ids)
 
 
 # ── formatting ──────────────────────────────────────────────────────────────────────

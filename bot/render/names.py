@@ -19,6 +19,12 @@ def role_names(plan: Plan, role_ids: Iterable[str], separator: str = ", ") -> st
     return separator.join(plan.role_by_id[r].name if r in plan.role_by_id else r for r in role_ids)
 
 
+def delivery_names(plan: Plan, delivery_ids: Iterable[str]) -> str:
+    """``O365, IT-infrastruktur``."""
+    names = {d.id: d.name for d in plan.deliveries}
+    return ", ".join(names.get(d, d) for d in delivery_ids)
+
+
 def place_text(plan: Plan, place_id: str) -> str:
     """``Byrådssalen, Struer Rådhus``."""
     place = plan.place_by_id.get(place_id)

@@ -47,6 +47,19 @@ class OutboxItem:
     tries: int
 
 
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """How one outbox item ended: ``status`` is sent, failed or cancelled; ``event`` goes in the logbog with it."""
+
+    key: str
+    crisis_id: str
+    status: str
+    at: datetime
+    provider_id: str | None = None
+    error: str | None = None
+    event: EventPayload | None = None
+
+
 class Store(Protocol):
     async def append(self, *, at: datetime, actor: str, payload: EventPayload, crisis_id: str | None = None) -> Event:
         """Durably append one event and return it with its sequence number."""
@@ -87,20 +100,21 @@ class Store(Protocol):
     async def pending(self, *, due_by: datetime) -> list[OutboxItem]:
         """Pending pages whose next try is due by ``due_by``, oldest first."""
 
-    async def next_try_at(self) -> datetime | None:
-        """When the earliest pending page is due."""
+    async def next_try_at(self, *, after: datetime | None = None) -> datetime | None:
+        """When the earliest pending page is due (of those due after ``after``, if given)."""
 
-    async def claim(self, *, key: str) -> None:
-        """Count a send as begun (before it goes out, so a crash leaves a trace)."""
+    async def outbox_depth(self) -> dict[str, int]:
+        """Pending pages by channel, for every channel the outbox has held (0 when none is pending)."""
+
+    async def claim(self, *, keys: list[str]) -> None:
+        """Count sends as begun, in one transaction (before they go out, so a crash leaves a trace)."""
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         """Leave the page pending, to be tried again at ``at``."""
 
-    async def finish(
-        self, *, key: str, status: str, at: datetime, provider_id: str | None = None,
-        error: str | None = None, event: EventPayload | None = None, crisis_id: str | None = None,
-    ) -> list[Event]:
-        """Mark the page done, once, together with its logbog event; ``[]`` if it was already done."""
+    async def finish(self, *, items: list[Finished]) -> list[Event]:
+        """Mark pages done in one transaction, each once and together with its logbog event; an item
+        already done is left alone. Returns the events recorded."""
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         """Events with ``seq > after`` in order; only ``crisis_id``'s when given."""
@@ -143,8 +157,11 @@ class Store(Protocol):
     async def sent_page(self, *, key: str | None = None, channel: str = "", provider_id: str = "") -> SentPage | None:
         """The outbox page with ``key``, else the one sent on ``channel`` with ``provider_id``."""
 
-    async def sent_on_other_channel(self, *, attempt_prefix: str, channel: str) -> bool:
-        """Was the attempt whose keys start with ``attempt_prefix`` sent on a channel other than ``channel``?"""
+    async def sent_pages(self, *, crisis_id: str, channel: str) -> list[SentPage]:
+        """The latest page sent on ``channel`` to each person for each purpose in the crisis."""
+
+    async def sent_otherwise(self, *, attempt_prefix: str, key: str) -> bool:
+        """Was the attempt whose keys start with ``attempt_prefix`` sent under another key than ``key``?"""
 
     async def first_time(self, *, key: str, at: datetime) -> bool:
         """Remember ``key`` (a provider's message or report id); False if it was seen before."""

@@ -98,16 +98,22 @@ class SmsRecords:
             query, params = f"{_SENT_PAGE} WHERE channel = ? AND provider_id = ?", (channel, provider_id)
         async with self._db.execute(query, params) as cursor:
             row = await cursor.fetchone()
-        if row is None:
-            return None
-        key, crisis, person, roles, purpose, channel, status, provider = row
-        return SentPage(key, crisis, person, tuple(json.loads(roles)), purpose, channel, status, provider)
+        return _sent_page(row) if row else None
 
-    async def sent_on_other_channel(self, *, attempt_prefix: str, channel: str) -> bool:
-        """Was the attempt whose keys start with ``attempt_prefix`` sent on a channel other than ``channel``?"""
+    async def sent_pages(self, *, crisis_id: str, channel: str) -> list[SentPage]:
+        """The latest page sent on ``channel`` to each person for each purpose in the crisis."""
         async with self._db.execute(
-            "SELECT 1 FROM outbox WHERE key >= ? AND key < ? AND channel != ? AND status = 'sent' LIMIT 1",
-            (attempt_prefix, attempt_prefix + "\uffff", channel),
+            f"{_SENT_PAGE} WHERE crisis_id = ? AND channel = ? AND status = 'sent' ORDER BY done_at", (crisis_id, channel)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        latest = {(page.person, page.purpose): page for page in map(_sent_page, rows)}
+        return list(latest.values())
+
+    async def sent_otherwise(self, *, attempt_prefix: str, key: str) -> bool:
+        """Was the attempt whose keys start with ``attempt_prefix`` sent under another key than ``key``?"""
+        async with self._db.execute(
+            "SELECT 1 FROM outbox WHERE key >= ? AND key < ? AND key != ? AND status = 'sent' LIMIT 1",
+            (attempt_prefix, attempt_prefix + "\uffff", key),
         ) as cursor:
             return await cursor.fetchone() is not None
 
@@ -142,6 +148,11 @@ class SmsRecords:
             except sqlite3.Error as exc:
                 await self._db.rollback()
                 raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+
+
+def _sent_page(row: tuple) -> SentPage:
+    key, crisis, person, roles, purpose, channel, status, provider = row
+    return SentPage(key, crisis, person, tuple(json.loads(roles)), purpose, channel, status, provider)
 
 
 def _free_code(used: dict[int, str], open_crises: set[str]) -> int:

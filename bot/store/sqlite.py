@@ -16,7 +16,7 @@ import aiosqlite
 from ..core.escalation import Subject, Timer
 from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import StoreError
-from .base import CrisisThread, OutboxItem, TeamsUserLink
+from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
 from .migrations import bundled_migrations, migrate, require_current
 from .sms_records import SmsRecords
 
@@ -168,13 +168,28 @@ class SqliteStore(SmsRecords):
             for key, crisis, person, roles, purpose, channel, attempt_at, next_try, tries in rows
         ]
 
-    async def next_try_at(self) -> datetime | None:
-        async with self._db.execute("SELECT MIN(next_try_at) FROM outbox WHERE status = 'pending'") as cursor:
+    async def next_try_at(self, *, after: datetime | None = None) -> datetime | None:
+        since = "" if after is None else utc(after).isoformat()
+        async with self._db.execute(
+            "SELECT MIN(next_try_at) FROM outbox WHERE status = 'pending' AND next_try_at > ?", (since,)
+        ) as cursor:
             (earliest,) = await cursor.fetchone()
         return datetime.fromisoformat(earliest) if earliest else None
 
-    async def claim(self, *, key: str) -> None:
-        await self._write("UPDATE outbox SET tries = tries + 1 WHERE key = ?", (key,))
+    async def outbox_depth(self) -> dict[str, int]:
+        async with self._db.execute(
+            "SELECT channel, SUM(status = 'pending') FROM outbox GROUP BY channel ORDER BY channel"
+        ) as cursor:
+            return {channel: pending for channel, pending in await cursor.fetchall()}
+
+    async def claim(self, *, keys: list[str]) -> None:
+        async with self._writing:
+            try:
+                await self._db.executemany("UPDATE outbox SET tries = tries + 1 WHERE key = ?", [(key,) for key in keys])
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StoreError(f"siderne kunne ikke markeres som afsendt: {exc}") from exc
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         await self._write(
@@ -182,33 +197,29 @@ class SqliteStore(SmsRecords):
             (utc(at).isoformat(), error, key),
         )
 
-    async def finish(
-        self, *, key: str, status: str, at: datetime, provider_id: str | None = None,
-        error: str | None = None, event: EventPayload | None = None, crisis_id: str | None = None,
-    ) -> list[Event]:
-        moment = utc(at)
+    async def finish(self, *, items: list[Finished]) -> list[Event]:
+        recorded = []
         async with self._writing:
             try:
-                async with self._db.execute(
-                    "UPDATE outbox SET status = ?, provider_id = ?, last_error = COALESCE(?, last_error), done_at = ? "
-                    "WHERE key = ? AND status = 'pending' RETURNING key",
-                    (status, provider_id, error, moment.isoformat(), key),
-                ) as cursor:
-                    if await cursor.fetchone() is None:
-                        await self._db.rollback()
-                        return []
-                recorded = []
-                if event is not None:
+                for item in items:
+                    stamp = utc(item.at)
+                    async with self._db.execute(
+                        "UPDATE outbox SET status = ?, provider_id = ?, last_error = COALESCE(?, last_error), done_at = ? "
+                        "WHERE key = ? AND status = 'pending' RETURNING key",
+                        (item.status, item.provider_id, item.error, stamp.isoformat(), item.key),
+                    ) as cursor:
+                        if await cursor.fetchone() is None or item.event is None:
+                            continue
                     async with self._db.execute(
                         "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-                        (moment.isoformat(), crisis_id, "system", event.type, event.model_dump_json()),
+                        (stamp.isoformat(), item.crisis_id, "system", item.event.type, item.event.model_dump_json()),
                     ) as cursor:
                         (seq,) = await cursor.fetchone()
-                    recorded.append(Event(seq=seq, at=moment, crisis_id=crisis_id, actor="system", payload=event))
+                    recorded.append(Event(seq=seq, at=stamp, crisis_id=item.crisis_id, actor="system", payload=item.event))
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
-                raise StoreError(f"siden kunne ikke afsluttes: {exc}") from exc
+                raise StoreError(f"siderne kunne ikke afsluttes: {exc}") from exc
         return recorded
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:

@@ -24,12 +24,17 @@ class CommandName(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A command: its Danish name, the other words that invoke it, and what it does per language."""
+    """A command: its Danish name, the other words that invoke it, and what it does per language.
+
+    ``channel_only`` commands work only in a team channel, so the Teams command menu offers them
+    only there.
+    """
 
     name: CommandName
     aliases: tuple[str, ...]
     description: dict[str, str]
     members_only: bool
+    channel_only: bool = False
 
     def title(self, lang: str) -> str:
         """The word shown to a user of ``lang`` (the first alias, English, for English)."""
@@ -80,6 +85,7 @@ COMMANDS: tuple[Command, ...] = (
         CommandName.LOG_CHANNEL, ("logchannel",),
         {"da": "Gør denne kanal til logkanal (IT-afdelingsleder)", "en": "Make this channel the log channel (IT head)"},
         members_only=True,
+        channel_only=True,
     ),
 )
 

@@ -10,14 +10,19 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationParameters, ConversationReference
 
 from ..clock import Clock
-from ..core.events import Event
+from ..channels.base import Channel
+from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
 from ..plan.models import Plan
+from ..render.crisis_cards import page_card
 from ..render.log_lines import log_line
 from ..render.situation_cards import SituationCards
 from ..store import Store
+from .connector_errors import connector_errors
 from .proactive import TeamsSender, card_activity
-from .references import LOG_CHANNEL_KEY
+from .references import LOG_CHANNEL_KEY, personal_chat
+
+LATE = " _(registreret under udfald; sendt til Teams, da forbindelsen kom igen)_"
 
 
 class TeamsOutlet:
@@ -32,20 +37,42 @@ class TeamsOutlet:
         self._clock = clock
         self._sender = sender
 
-    async def post_to_log(self, state: CrisisState, event: Event) -> None:
-        thread = await self._thread(state)
-        if thread is not None:
-            await self._sender.send(thread, Activity(type=ActivityTypes.message, text=log_line(self._plan, event)))
+    async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
+        with connector_errors():
+            thread = await self._thread(state)
+            if thread is None:
+                return False
+            text = log_line(self._plan, event) + (LATE if late else "")
+            await self._sender.send(thread, Activity(type=ActivityTypes.message, text=text))
+        return True
 
     async def refresh_situation(self, state: CrisisState) -> None:
-        stored = await self._store.thread(crisis_id=state.id)
-        if stored is None:
-            await self._thread(state)
-            return
-        reference = ConversationReference().deserialize(await self._log_channel() or {})
-        reference.conversation.id = stored.conversation_id
-        activity = card_activity(self._situations.card(state, "da"), summary=f"Situationsbillede {state.id}")
-        activity.id = stored.activity_id
+        with connector_errors():
+            stored = await self._store.thread(crisis_id=state.id)
+            if stored is None:
+                await self._thread(state)
+                return
+            reference = ConversationReference().deserialize(await self._log_channel() or {})
+            reference.conversation.id = stored.conversation_id
+            activity = card_activity(self._situations.card(state, "da"), summary=f"Situationsbillede {state.id}")
+            await self._update(reference, stored.activity_id, activity)
+
+    async def refresh_pages(self, state: CrisisState) -> None:
+        """Replace each page card sent in the crisis by its current state (answers given by SMS meanwhile)."""
+        with connector_errors():
+            for page in await self._store.sent_pages(crisis_id=state.id, channel=Channel.TEAMS.value):
+                reference = await personal_chat(self._store, page.person)
+                person = self._plan.person_by_id.get(page.person)
+                if reference is None or person is None or not page.provider_id:
+                    continue
+                card = page_card(
+                    self._plan, state, "da", person=page.person, purpose=PagePurpose(page.purpose), now=self._clock(),
+                    roles=page.roles,
+                )
+                await self._update(reference, page.provider_id, card_activity(card, summary=f"Krise {state.id}"))
+
+    async def _update(self, reference: ConversationReference, activity_id: str, activity: Activity) -> None:
+        activity.id = activity_id
         await self._sender.run(reference, lambda context: context.update_activity(activity))
 
     async def _thread(self, state: CrisisState) -> ConversationReference | None:

@@ -19,6 +19,8 @@ class FakeServer(ABC):
     def __init__(self) -> None:
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+        self.down: int | None = None
+        """While set, every request is answered with this status before anything else (an outage)."""
 
     @property
     def url(self) -> str:
@@ -31,7 +33,7 @@ class FakeServer(ABC):
         """Add the fake's routes to ``app``."""
 
     async def start(self) -> Self:
-        app = web.Application(middlewares=[self._gate])
+        app = web.Application(middlewares=[self._outage, self._gate])
         self.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -51,6 +53,13 @@ class FakeServer(ABC):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+    @web.middleware
+    async def _outage(self, request: web.Request, handler) -> web.StreamResponse:
+        if self.down is not None:
+            error = {"code": "ServiceUnavailable", "message": f"{type(self).__name__} is down"}
+            return web.json_response({"error": error}, status=self.down)
+        return await handler(request)
 
     @web.middleware
     async def _gate(self, request: web.Request, handler) -> web.StreamResponse:

@@ -140,3 +140,32 @@ def test_people_outside_the_chain_are_only_repeated(plan: Plan) -> None:
     assert timers == [Timer(PagePurpose.INFORM, Subject.PERSON, "hjm", T0)]
     attempts = current_attempts(plan, crisis(), timers, T0 + timeout * 10)
     assert who(attempts) == {("hjm", (), 0)}
+
+
+def test_a_lost_page_moves_its_role_to_the_next_stage_at_once(plan: Plan) -> None:
+    from bot.core.events import DeliveryState, PageDeliveryReported
+
+    timers = timer_for(TRIAGE, "cvo", ("it",), T0)
+    lost_at = T0 + timedelta(seconds=40)
+    lost = PageDeliveryReported(
+        person="cvo", roles=["it"], purpose=TRIAGE, channel="sms", provider_id="7", status=DeliveryState.UNDELIVERABLE
+    )
+    state = crisis(lost, at=lost_at)
+    assert who(current_attempts(plan, state, timers, lost_at - timedelta(seconds=1))) == {("cvo", ("it",), 0)}
+    [attempt_cvo, attempt_peter] = sorted(current_attempts(plan, state, timers, lost_at), key=lambda a: a.person)
+    assert (attempt_peter.person, attempt_peter.stage, attempt_peter.at) == ("peter", 1, lost_at)
+    [escalated] = new_escalations(plan, state, timers, lost_at)
+    assert (escalated.role, escalated.stage, escalated.people) == ("it", 1, ["cvo", "peter"])
+    timeout = plan.ack_timeout(plan.role_by_id["it"])
+    assert next_attempt_at(plan, state, timers, lost_at) == lost_at + timeout
+
+
+def test_a_delivered_page_changes_no_schedule(plan: Plan) -> None:
+    from bot.core.events import DeliveryState, PageDeliveryReported
+
+    timers = timer_for(TRIAGE, "cvo", ("it",), T0)
+    delivered = PageDeliveryReported(
+        person="cvo", roles=["it"], purpose=TRIAGE, channel="sms", provider_id="7", status=DeliveryState.DELIVERED
+    )
+    moment = T0 + timedelta(seconds=40)
+    assert who(current_attempts(plan, crisis(delivered, at=moment), timers, moment)) == {("cvo", ("it",), 0)}

@@ -1,0 +1,112 @@
+"""The console SMS provider for local runs: every SMS goes to the log and to a file, replies come from the command line.
+
+``ConsoleSms`` logs each SMS whole at INFO (locally the text is the point) and appends it as
+one line to a file a newcomer can ``tail -f``. ``krisebot sms-reply FROM TEXT`` calls
+``send_reply``, which posts the reply to the running service's ``POST /api/sms/console``
+(served only with this provider, only to loopback peers); ``ConsoleWebhook`` parses it.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import aiohttp
+
+from ...clock import LOCAL_TIME, Clock
+from ...errors import KrisebotError
+from ...plan.phones import to_e164
+from .base import InboundSms, OutgoingSms
+from .gsm import fit
+from .replies import strip_keyword
+from .webhooks import Event, WebhookRejected
+
+NAME = "console"
+PATH = "/api/sms/console"
+
+log = logging.getLogger("krisebot.sms")
+
+
+class ConsoleSms:
+    """The SmsProvider that sends nothing: ids are ``console-<uuid>``, unique across restarts."""
+
+    name = NAME
+
+    def __init__(self, path: Path, *, clock: Clock) -> None:
+        self.path = path
+        self._clock = clock
+
+    async def send(self, messages: Sequence[OutgoingSms]) -> list[str]:
+        ids = [f"{NAME}-{uuid.uuid4().hex}" for _ in messages]
+        sent_at = self._clock().astimezone(LOCAL_TIME).isoformat(timespec="seconds")
+        lines = []
+        for sms, sms_id in zip(messages, ids, strict=True):
+            text = fit(sms.text)
+            log.info("sms til %s (%s): %s", sms.to, sms_id, text)
+            lines.append(f"{sent_at}\t{sms.to}\t{sms_id}\t{sms.ref}\t{text.replace(chr(10), ' / ')}\n")
+        await asyncio.to_thread(self._append, "".join(lines))
+        return ids
+
+    def _append(self, text: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(text)
+
+
+class ConsoleWebhook:
+    """Parser for ``POST /api/sms/console``: ``{"from": number, "text": reply}`` as an InboundSms (number parsed with region DK)."""
+
+    def __init__(self, *, clock: Clock, keyword: str = "") -> None:
+        self._clock = clock
+        self._keyword = keyword
+
+    def __call__(self, url: str, headers: Mapping[str, str], body: bytes) -> list[Event]:
+        try:
+            data = json.loads(body)
+            sender, text = data["from"], data["text"]
+        except (ValueError, TypeError, KeyError):
+            raise WebhookRejected(400, 'kroppen skal være JSON med "from" og "text"') from None
+        if not isinstance(sender, str) or not isinstance(text, str):
+            raise WebhookRejected(400, '"from" og "text" skal være tekst')
+        try:
+            number = to_e164(sender)
+        except ValueError as exc:
+            raise WebhookRejected(400, str(exc)) from None
+        return [InboundSms(
+            provider=NAME, id=uuid.uuid4().hex, sender=number, text=strip_keyword(text, self._keyword),
+            received_at=self._clock(), raw=text,
+        )]
+
+
+class SmsReplyError(KrisebotError):
+    """``send_reply`` could not hand the reply to the service; the message says why, in Danish."""
+
+
+async def send_reply(base_url: str, sender: str, text: str) -> None:
+    """Post a simulated reply from ``sender`` to the service at ``base_url`` (see ``service_url``)."""
+    url = base_url.rstrip("/") + PATH
+    try:
+        async with aiohttp.ClientSession() as session, session.post(
+            url, json={"from": sender, "text": text}, timeout=aiohttp.ClientTimeout(total=10)
+        ) as response:
+            if response.status == 200:
+                return
+            try:
+                reason = (await response.json())["error"]
+            except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
+                reason = f"svar {response.status}"
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise SmsReplyError(f"Krisebot svarer ikke på {url} ({type(exc).__name__}): kører krisebot serve?") from None
+    if response.status == 404:
+        reason = "ingen console-udbyder: KRISEBOT_SMS_PROVIDER er ikke console"
+    raise SmsReplyError(f"svaret blev afvist: {reason}")
+
+
+def service_url(host: str, port: int) -> str:
+    """Where a local command reaches the service listening on ``host``:``port`` (loopback for 0.0.0.0 and ::)."""
+    reachable = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in reachable and not reachable.startswith("["):
+        reachable = f"[{reachable}]"
+    return f"http://{reachable}:{port}"

@@ -1,0 +1,49 @@
+"""The SMS notifier: a page as a text message to the person's mobile, with a reply code.
+
+Each page gets a code scoped to the recipient's number (``bot.store`` keeps it), and the
+text lists only the replies the person may use (``bot.core.replies``). Messages go to the
+provider through a ``Batcher``, so a summons to many people is handed over in few requests.
+"""
+
+from collections.abc import Callable
+
+from ...clock import Clock
+from ...core.replies import reply_options
+from ...plan.models import Plan
+from ...store import Store
+from ..base import Capabilities, Channel, PageRequest, PermanentError
+from .base import OutgoingSms
+from .batcher import Batcher
+from .text import ReplyRoute, page_text
+
+
+class SmsNotifier:
+    channel = Channel.SMS
+    capabilities = Capabilities(cards=False, alerts=True, replies=True)
+
+    def __init__(
+        self, *, plan: Plan, store: Store, clock: Clock, batcher: Batcher, route: ReplyRoute,
+        open_crises: Callable[[], set[str]],
+    ) -> None:
+        self._plan = plan
+        self._store = store
+        self._clock = clock
+        self._batcher = batcher
+        self._route = route
+        self._open_crises = open_crises
+
+    async def send(self, page: PageRequest) -> str | None:
+        mobile = page.person.mobile
+        if mobile is None:
+            raise PermanentError("planen har intet mobilnummer til personen")
+        now = self._clock()
+        code = await self._store.sms_code(
+            number=mobile.number, crisis_id=page.state.id, purpose=page.purpose.value, person=page.person.id,
+            at=now, open_crises=self._open_crises(),
+        )
+        replies = reply_options(self._plan, page.state, page.purpose, page.person.id)
+        text = page_text(
+            self._plan, page.state, purpose=page.purpose, roles=page.roles, code=code, replies=replies,
+            route=self._route,
+        )
+        return await self._batcher.send(OutgoingSms(to=mobile.number, text=text, ref=page.key))

@@ -1,0 +1,112 @@
+"""The text of a page by SMS: Danish, GSM-7, at most two segments (306 characters). Pure.
+
+    Krise K-2026-001: kritisk alarm - vurder den. O365: Exchange svarer ikke. Mod: …
+    Svar til 1204: "KRISE 3K" kvitter, "KRISE 3D" underret direktoren, …
+
+The crisis id, why the person is paged, where to meet and the reply instructions always
+fit; the alarm's description is shortened to make room.
+"""
+
+from dataclasses import dataclass
+
+from ...clock import LOCAL_TIME
+from ...core.events import PagePurpose
+from ...core.lifecycle import current_level, current_meeting_place
+from ...core.replies import LABELS, Reply
+from ...core.state import CrisisState, Phase
+from ...plan.models import Plan
+from ...render.names import delivery_names, level_name, place_text, role_names
+from .gsm import TWO_SEGMENTS, fit, gsm7, septets
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRoute:
+    """How replies reach Krisebot: an optional leased keyword and the number to text it to."""
+
+    keyword: str = ""
+    number: str = ""
+
+    def code(self, text: str) -> str:
+        """``"KRISE 1K"`` with a keyword, else ``1K``."""
+        return f'"{self.keyword} {text}"' if self.keyword else text
+
+    def lead(self) -> str:
+        return f"Svar til {self.number}:" if self.number else "Svar"
+
+
+def page_text(
+    plan: Plan, state: CrisisState, *, purpose: PagePurpose, roles: tuple[str, ...], code: int,
+    replies: list[Reply], route: ReplyRoute,
+) -> str:
+    """The SMS for one page, with the reply choices ``replies`` under ``code``."""
+    meet = _meeting(plan, state, purpose)
+    answer = _answers(code, replies, route)
+    for head in (f"Krise {state.id}: {_why(plan, state, purpose, roles)}.", f"Krise {state.id}: {_why(plan, state, purpose, ())}."):
+        room = TWO_SEGMENTS - septets(gsm7(" ".join(part for part in (head, meet, answer) if part))) - 1
+        if room >= 0:
+            break
+    what = fit(_what(plan, state), room) if room > 8 else ""
+    return fit(" ".join(part for part in (head, what, meet, answer) if part))
+
+
+def status_text(plan: Plan, states: list[CrisisState]) -> str:
+    """The answer to ``STATUS``: each open crisis in a line, newest first."""
+    if not states:
+        return fit("Krisebot: ingen aktiv krise.")
+    lines = [
+        f"{s.id} {_PHASES[s.phase]}, {level_name(plan, current_level(plan, s))}, "
+        f"{sum(1 for a in s.answers.values() if a.coming)} kommer"
+        for s in sorted(states, key=lambda s: s.opened_at, reverse=True)
+    ]
+    return fit("Krisebot: " + "; ".join(lines))
+
+
+def notice_text(message: str) -> str:
+    """A short answer to a reply (confirmation or refusal)."""
+    return fit(f"Krisebot: {message}")
+
+
+_PHASES = {
+    Phase.TRIAGE: "vurderes",
+    Phase.DIRECTOR: "hos direktøren",
+    Phase.ACTIVATED: "kriseberedskab aktiveret",
+    Phase.DISMISSED: "afvist",
+    Phase.CLOSED: "afsluttet",
+}
+
+
+def _why(plan: Plan, state: CrisisState, purpose: PagePurpose, roles: tuple[str, ...]) -> str:
+    as_roles = f" som {role_names(plan, roles)}" if roles else ""
+    match purpose:
+        case PagePurpose.TRIAGE:
+            return f"kritisk alarm - vurdér den{as_roles}"
+        case PagePurpose.DIRECTOR:
+            return f"IT beder dig tage stilling{as_roles}"
+        case PagePurpose.SUMMONS:
+            return f"kriseberedskabet er aktiveret - du indkaldes{as_roles}"
+        case PagePurpose.INFORM:
+            return "til orientering fra kommunaldirektøren"
+        case PagePurpose.TOP_STAFF:
+            return f"nu på {level_name(plan, current_level(plan, state))} - du er kontakt ind i øverste krisestab"
+        case PagePurpose.MEETING_MOVED:
+            return "mødestedet er flyttet"
+
+
+def _what(plan: Plan, state: CrisisState) -> str:
+    deliveries = delivery_names(plan, state.deliveries)
+    assessment = f" Vurdering: {state.triage.text}" if state.triage and state.triage.text else ""
+    return f"{deliveries}: {state.description}.{assessment}" if deliveries else f"{state.description}.{assessment}"
+
+
+def _meeting(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
+    if purpose not in (PagePurpose.SUMMONS, PagePurpose.MEETING_MOVED):
+        return ""
+    when = f" kl. {state.meeting_at.astimezone(LOCAL_TIME):%H:%M}" if state.meeting_at else ""
+    return f"Mød: {place_text(plan, current_meeting_place(plan, state))}{when}."
+
+
+def _answers(code: int, replies: list[Reply], route: ReplyRoute) -> str:
+    if not replies:
+        return ""
+    choices = ", ".join(f"{route.code(f'{code}{reply.value}')} {LABELS[reply]}" for reply in replies)
+    return f"{route.lead()} {choices}. STATUS giver overblik."

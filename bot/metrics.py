@@ -1,0 +1,119 @@
+"""Prometheus metrics for ``GET /metrics``, in a registry of the app's own (no global state).
+
+Durable figures come from the logbog and the outbox, so a restart does not reset them:
+``refresh(store)``, awaited before each scrape, folds the events recorded since the last
+scrape (all of them after a start) into the page and acknowledgement counters and the
+time-to-acknowledgement histogram, and reads the outbox depth. Breaker states are read
+from ``breakers`` at each scrape; rejected webhook requests are counted by this process.
+
+Names (all prefixed ``krisebot_``): ``pages_sent_total{channel}``,
+``pages_failed_total{channel}`` (each failed try), ``acknowledgements_total{via}``,
+``time_to_acknowledgement_seconds`` (from the first page for a role to its
+acknowledgement), ``outbox_depth{channel}``, ``breaker_state{dependency,state}`` (1 for
+the current state) and ``webhook_rejections_total{endpoint,status}``.
+"""
+
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from .core.events import Acknowledged, CrisisClosed, Event, PageFailed, PageSent
+from .store.base import Store
+
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+"""``text/plain; version=0.0.4; charset=utf-8``: the text format every Prometheus reads."""
+BREAKER_STATES = ("closed", "open", "half_open")
+ACK_BUCKETS = (15, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600)
+"""Seconds; the plans' acknowledgement timeouts are minutes."""
+
+
+class Metrics:
+    """The app's metrics. ``breakers`` gives each dependency's breaker state
+    (``"closed"``, ``"open"`` or ``"half_open"``); it may be replaced once breakers exist."""
+
+    def __init__(self, *, breakers: Callable[[], Mapping[str, str]] = dict) -> None:
+        self.breakers = breakers
+        self.registry = CollectorRegistry()
+        self._pages_sent = Counter(
+            "krisebot_pages_sent", "Pages sent, by channel", ["channel"], registry=self.registry
+        )
+        self._pages_failed = Counter(
+            "krisebot_pages_failed", "Failed page tries, by channel", ["channel"], registry=self.registry
+        )
+        self._acknowledgements = Counter(
+            "krisebot_acknowledgements", "Acknowledgements, by how they came", ["via"], registry=self.registry
+        )
+        self._time_to_acknowledgement = Histogram(
+            "krisebot_time_to_acknowledgement_seconds", "From the first page for a role to its acknowledgement",
+            buckets=ACK_BUCKETS, registry=self.registry,
+        )
+        self._outbox_depth = Gauge(
+            "krisebot_outbox_depth", "Pages waiting in the outbox, by channel", ["channel"], registry=self.registry
+        )
+        self._webhook_rejections = Counter(
+            "krisebot_webhook_rejections", "Refused inbound requests, by endpoint and status",
+            ["endpoint", "status"], registry=self.registry,
+        )
+        self.registry.register(_Breakers(self))
+        self._after = 0
+        self._waiting: dict[tuple[str, str], datetime] = {}
+        self._refreshing = asyncio.Lock()
+
+    def webhook_rejected(self, endpoint: str, status: int) -> None:
+        """Count one refused request to ``endpoint`` (a route, such as ``/api/messages``)."""
+        self._webhook_rejections.labels(endpoint=endpoint, status=str(status)).inc()
+
+    async def refresh(self, store: Store) -> None:
+        """Bring the durable figures up to date from the logbog and the outbox."""
+        async with self._refreshing:
+            for event in await store.events(after=self._after):
+                self._count(event)
+                self._after = event.seq
+            for channel, pending in (await store.outbox_depth()).items():
+                self._outbox_depth.labels(channel=channel).set(pending)
+
+    def exposition(self) -> bytes:
+        """Every metric in the Prometheus text format (``CONTENT_TYPE``)."""
+        return generate_latest(self.registry)
+
+    def _count(self, event: Event) -> None:
+        crisis, payload = event.crisis_id or "", event.payload
+        match payload:
+            case PageSent():
+                self._pages_sent.labels(channel=payload.channel).inc()
+                for role in payload.roles:
+                    self._waiting.setdefault((crisis, role), event.at)
+            case PageFailed():
+                self._pages_failed.labels(channel=payload.channel).inc()
+            case Acknowledged():
+                self._acknowledgements.labels(via=payload.via).inc()
+                paged = [self._waiting.pop((crisis, role)) for role in payload.roles if (crisis, role) in self._waiting]
+                if paged:
+                    self._time_to_acknowledgement.observe((event.at - min(paged)).total_seconds())
+            case CrisisClosed():
+                self._waiting = {key: at for key, at in self._waiting.items() if key[0] != crisis}
+
+
+class _Breakers(Collector):
+    """``krisebot_breaker_state``: 1 for each dependency's current state, 0 for the others."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "krisebot_breaker_state", "Circuit breaker state of each dependency", labels=["dependency", "state"]
+        )
+        for dependency, current in sorted(self._metrics.breakers().items()):
+            for state in BREAKER_STATES:
+                family.add_metric([dependency, state], 1.0 if state == current else 0.0)
+        yield family
+
+
+METRICS = web.AppKey("metrics", Metrics)

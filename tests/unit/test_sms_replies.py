@@ -1,0 +1,130 @@
+"""SMS replies and page texts: what each person is offered, what a reply does, what the SMS says."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.channels.sms.gsm import gsm7, segments, septets
+from bot.channels.sms.text import ReplyRoute, page_text, status_text
+from bot.core.actions import Acknowledge, ChangeLevel, Close, Decide, RaiseAlarm, Triage
+from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
+from bot.core.lifecycle import Accepted, step
+from bot.core.replies import STATUS, CodedReply, Reply, parse_reply, reply_action, reply_options
+from bot.core.state import CrisisState
+from bot.plan import Plan, load_plan
+from bot.resources import default_plan_path
+
+T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return load_plan(default_plan_path())
+
+
+def run(plan: Plan, state: CrisisState | None, action, actor: str) -> CrisisState:
+    outcome = step(plan, state, action, actor=actor, now=T0)
+    assert isinstance(outcome, Accepted), outcome
+    return outcome.state
+
+
+def raised(plan: Plan, description: str = "Exchange svarer ikke") -> CrisisState:
+    return run(plan, None, RaiseAlarm("K-2026-001", "overvaagning", ("o365",), description), "lak")
+
+
+def at_director(plan: Plan) -> CrisisState:
+    return run(plan, raised(plan), Triage(TriageDecision.INFORM_DIRECTOR, "Alt er nede", via="teams"), "cvo")
+
+
+def activated(plan: Plan) -> CrisisState:
+    return run(plan, at_director(plan), Decide(DirectorDecision.ACTIVATE, via="teams", meeting_at=T0), "jesper")
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("1K", CodedReply(1, Reply.ACKNOWLEDGE)),
+        (" 12 k ", CodedReply(12, Reply.ACKNOWLEDGE)),
+        ("3a tak", CodedReply(3, Reply.ACTIVATE)),
+        ("status", STATUS),
+        ("Status.", STATUS),
+        ("1X", None),
+        ("ok", None),
+        ("", None),
+    ],
+)
+def test_replies_are_read_as_code_and_letter(text: str, parsed) -> None:
+    assert parse_reply(text) == parsed
+
+
+def test_the_it_head_is_offered_the_triage_answers_and_the_director_is_not(plan: Plan) -> None:
+    state = raised(plan)
+    assert reply_options(plan, state, PagePurpose.TRIAGE, "cvo") == [Reply.ACKNOWLEDGE, Reply.INFORM_DIRECTOR, Reply.NOT_CRITICAL]
+    assert reply_options(plan, state, PagePurpose.TRIAGE, "jesper") == [Reply.ACKNOWLEDGE, Reply.CLOSE]
+
+
+def test_the_director_may_activate_raise_the_level_and_close(plan: Plan) -> None:
+    assert reply_options(plan, at_director(plan), PagePurpose.DIRECTOR, "jesper") == [
+        Reply.ACKNOWLEDGE, Reply.ACTIVATE, Reply.CLOSE,
+    ]
+    assert reply_options(plan, activated(plan), PagePurpose.SUMMONS, "jesper") == [
+        Reply.ACKNOWLEDGE, Reply.RAISE_LEVEL, Reply.CLOSE,
+    ]
+    assert reply_options(plan, activated(plan), PagePurpose.SUMMONS, "hjm") == [Reply.ACKNOWLEDGE]
+
+
+def test_each_reply_asks_for_its_lifecycle_action_with_the_sms_word_for_word(plan: Plan) -> None:
+    state = activated(plan)
+    assert reply_action(plan, state, Reply.ACKNOWLEDGE, "1K") == Acknowledge(via="sms")
+    assert reply_action(plan, state, Reply.RAISE_LEVEL, "1E") == ChangeLevel("kommune")
+    assert reply_action(plan, state, Reply.CLOSE, "1L ") == Close(note="Svar pr. sms: «1L»")
+    assert reply_action(plan, raised(plan), Reply.NOT_CRITICAL, "2I") == Triage(
+        TriageDecision.NOT_CRITICAL, "Svar pr. sms: «2I»", via="sms"
+    )
+    assert reply_action(plan, at_director(plan), Reply.ACTIVATE, "KRISE 1A") == Decide(
+        DirectorDecision.ACTIVATE, via="sms", note="Svar pr. sms: «KRISE 1A»"
+    )
+
+
+def test_there_is_no_level_to_raise_to_at_the_top(plan: Plan) -> None:
+    top = run(plan, activated(plan), ChangeLevel("kommune"), "jesper")
+    assert reply_action(plan, top, Reply.RAISE_LEVEL, "1E") is None
+    assert Reply.RAISE_LEVEL not in reply_options(plan, top, PagePurpose.SUMMONS, "jesper")
+
+
+ROUTES = [ReplyRoute(), ReplyRoute(keyword="KRISE", number="1204")]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("purpose", list(PagePurpose))
+def test_every_page_text_is_gsm7_at_most_two_segments_and_keeps_its_reply_codes(
+    plan: Plan, purpose: PagePurpose, route: ReplyRoute
+) -> None:
+    state = run(plan, activated(plan), ChangeLevel("kommune"), "jesper")
+    long = raised(plan, "Alt er nede – “Exchange”, Teams og SharePoint … " * 40)
+    for crisis in (state, long):
+        replies = [Reply.ACKNOWLEDGE, Reply.INFORM_DIRECTOR, Reply.NOT_CRITICAL, Reply.CLOSE]
+        text = page_text(
+            plan, crisis, purpose=purpose, roles=("situationsbillede", "it"), code=17, replies=replies, route=route
+        )
+        assert text == gsm7(text)
+        assert septets(text) <= 306 and segments(text) <= 2
+        assert "K-2026-001" in text
+        for reply in replies:
+            assert route.code(f"17{reply.value}") in text
+        assert "“" not in text and "–" not in text
+
+
+def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
+    text = page_text(
+        plan, activated(plan), purpose=PagePurpose.SUMMONS, roles=("okonomi",), code=1,
+        replies=[Reply.ACKNOWLEDGE], route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+    assert "Byrådssalen" in text and "kl. 09:00" in text
+    assert 'Svar til 1204: "KRISE 1K" kvittér' in text
+
+
+def test_status_lists_the_open_crises(plan: Plan) -> None:
+    assert status_text(plan, []) == "Krisebot: ingen aktiv krise."
+    text = status_text(plan, [activated(plan)])
+    assert "K-2026-001" in text and "kriseberedskab aktiveret" in text
