@@ -15,6 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .core.events import Event
+from .channels.sms.console import SmsReplyError, send_reply, service_url
 from .errors import ConfigurationError, SettingsError, StoreError
 from .graph.readiness import entra_findings
 from .logs import AccessLog, configure_logging
@@ -38,14 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", type=Path, default=Path("."), help="mappen filerne skrives i (standard: denne)")
     manifest = commands.add_parser("manifest", help="byg Teams-appens pakke (zip) til upload i Teams")
     manifest.add_argument("--out", type=Path, default=Path(APP_PACKAGE), help=f"zip-filen (standard: {APP_PACKAGE})")
+    reply = commands.add_parser("sms-reply", help="send et sms-svar til den kørende tjeneste (konsol-udbyderen)")
+    reply.add_argument("sender", metavar="FROM", help="afsenderens nummer, fx 29256511")
+    reply.add_argument("text", metavar="TEXT", help='sms-teksten, fx "1K"')
     args = parser.parse_args(argv)
     try:
+        if args.command == "sms-reply":
+            return _sms_reply(args.sender, args.text)
         if args.command == "export":
             return _export(args.crisis.upper(), args.out)
         if args.command == "manifest":
             return _manifest(args.out)
         return {"serve": _serve, "check": _check}[args.command]()
-    except (ConfigurationError, StoreError) as exc:
+    except (ConfigurationError, StoreError, SmsReplyError) as exc:
         for line in str(exc).splitlines():
             print(f"krisebot: {line}", file=sys.stderr)
         return 2
@@ -64,6 +70,14 @@ def _serve() -> int:
         )
     except OSError as exc:
         raise SettingsError(env_name("port"), f"kan ikke lytte på {settings.host}:{settings.port}: {exc.strerror}") from None
+    return 0
+
+
+def _sms_reply(sender: str, text: str) -> int:
+    """Hand a simulated SMS reply to the service on this machine, as the console provider's gateway."""
+    settings = load_settings()
+    asyncio.run(send_reply(service_url(settings.host, settings.port), sender, text))
+    print(f"Sms fra {sender} er afleveret: «{text}»")
     return 0
 
 

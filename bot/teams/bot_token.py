@@ -17,6 +17,7 @@ from botframework.connector.auth import AppCredentials, AuthenticationConstants
 from ..channels.base import TransientError
 
 REUSE = 120.0
+_ANY_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 
 
 async def connector_credentials(
@@ -24,7 +25,7 @@ async def connector_credentials(
 ) -> AppCredentials:
     """The credentials botbuilder signs a proactive Connector call with (for the default audience)."""
     factory = auth.create_connector_factory(adapter.create_claims_identity(app_id or None))
-    client = await factory.create(AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE, None)
+    client = await factory.create(_ANY_SERVICE_URL, None)  # built only for the credentials it carries
     return client.config.credentials
 
 

@@ -7,7 +7,6 @@ stored under the person, so the next page goes straight there.
 
 from typing import Any
 
-from botbuilder.schema import ConversationReference
 from msgraph import GraphServiceClient
 
 from ..channels.base import PermanentError
@@ -33,8 +32,9 @@ class ChatInstaller:
         self._tenant_id = tenant_id
         self._bot_app_id = bot_app_id
 
-    async def reference(self, person: Person) -> ConversationReference:
-        """The person's chat with the bot, installing the app for them if needed; ChannelError if not possible."""
+    async def reference(self, person: Person) -> dict[str, Any]:
+        """The person's chat with the bot (a stored conversation reference), installing the app for
+        them if needed; ChannelError if not possible."""
         service_url = await self._store.latest_service_url()
         if service_url is None:
             raise PermanentError("ingen Teams-samtale kendt endnu, så Teams' adresse kendes ikke")
@@ -48,7 +48,7 @@ class ChatInstaller:
             "user": {"id": user_id, "aadObjectId": user_id},
         }
         await self._store.save_conversation_reference(key=person_chat_key(person.id), reference=reference, at=self._clock())
-        return ConversationReference().deserialize(reference)
+        return reference
 
     async def _user_id(self, person: Person) -> str:
         user = await self._users.resolve(person)

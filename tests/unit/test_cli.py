@@ -151,3 +151,39 @@ def test_export_of_an_unknown_crisis_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "K-2026-999" in result.stderr and "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.md"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_sms_reply_from_the_command_line_reaches_the_running_service(tmp_path: Path) -> None:
+    env = {"KRISEBOT_PORT": str(_free_port()), "KRISEBOT_DATABASE": str(tmp_path / "k.db")}
+    environment = {n: v for n, v in os.environ.items() if not n.upper().startswith("KRISEBOT_")} | env
+    service = subprocess.Popen([str(KRISEBOT), "serve"], cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            answered = krisebot(tmp_path, "sms-reply", "29 25 65 11", "ALARM O365 er nede", **env)
+            if "svarer ikke" not in answered.stderr:
+                break
+            asyncio.run(asyncio.sleep(0.1))
+        assert answered.returncode == 0, answered.stderr
+        assert "afleveret" in answered.stdout
+        sms_file = tmp_path / "krisebot-sms.log"
+        for _ in range(50):
+            if sms_file.exists() and "er modtaget" in sms_file.read_text(encoding="utf-8"):
+                break
+            asyncio.run(asyncio.sleep(0.1))
+        written = sms_file.read_text(encoding="utf-8")
+        assert "+4529256511" in written and "Alarm K-" in written and "er modtaget" in written
+    finally:
+        service.terminate()
+        service.wait(timeout=10)
+
+
+def test_an_sms_reply_without_a_running_service_says_so(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "sms-reply", "29256511", "1K", KRISEBOT_PORT=str(_free_port()))
+    assert result.returncode == 2
+    assert "kører krisebot serve?" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,202 @@
+"""SMS replies as the people of the plan send them: only the right number, code and letter count.
+
+The real app, with Teams up, a fake GatewayAPI that signs its webhooks, and a clock moved by hand.
+"""
+
+from datetime import timedelta
+
+from bot.app import CRISES
+from tests.fakes.connector import FakeConnector
+from tests.fakes.gatewayapi import FakeGatewayApi
+from tests.fakes.graph import FakeGraph
+from tests.protocol.crisis import Crisis, alarm
+from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later  # noqa: F401 (fixtures)
+from tests.protocol.teams import CLAUS
+
+
+async def o365_alarm(crisis: Crisis, phones: Phones, clock: Clock) -> str:
+    await phones.text("lak", "KRISE ALARM O365 er nede")
+    await later(crisis, clock, 1)
+    [state] = crisis.bot.client.app[CRISES].active()
+    return state.id
+
+
+async def events(crisis: Crisis, crisis_id: str, kind: str) -> list:
+    return [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == kind]
+
+
+async def test_an_o365_alarm_pages_the_it_head_by_sms_and_teams_at_once(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    [page] = phones.of("cvo")
+    assert crisis_id in page.message and '"KRISE 1D" underret direktøren' in page.message
+    assert page.userref and page.userref.startswith(f"{crisis_id}/triage/cvo/")
+    assert {p.channel for p in await events(crisis, crisis_id, "page_sent") if p.person == "cvo"} >= {"teams", "sms"}
+
+
+async def test_the_it_heads_reply_triages_and_is_logged_word_for_word(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    await phones.text("cvo", "krise 1d")
+    await later(crisis, clock, 1)
+
+    state = crisis.bot.client.app[CRISES].get(crisis_id)
+    assert state.phase.value == "director" and state.triage.actor == "cvo"
+    [received] = await events(crisis, crisis_id, "sms_received")
+    assert (received.person, received.text, received.outcome) == ("cvo", "krise 1d", "udført: underret direktøren")
+    assert "modtaget - underret direktøren" in phones.of("cvo")[-1].message
+    assert [a.via for a in await events(crisis, crisis_id, "acknowledged")] == ["sms"]
+
+
+async def test_a_reply_from_an_unknown_number_changes_nothing_and_gets_no_answer(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    sent = len(gateway.sent)
+    answer = await gateway.inbound(phones.url, 4520998877, "KRISE 1D")
+    await later(crisis, clock, 1)
+
+    assert answer.status == 200
+    assert crisis.bot.client.app[CRISES].get(crisis_id).phase.value == "triage"
+    assert await events(crisis, crisis_id, "sms_received") == []
+    assert len(gateway.sent) == sent, "no answer to a number outside the plan"
+
+
+async def test_a_code_counts_only_from_the_number_it_was_sent_to(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    await phones.text("jesper", "KRISE 1D")
+    await later(crisis, clock, 1)
+
+    assert crisis.bot.client.app[CRISES].get(crisis_id).phase.value == "triage"
+    assert "Koden kendes ikke" in phones.of("jesper")[-1].message
+
+
+async def test_a_replayed_reply_acts_once_and_is_answered_once(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    number = int(crisis.bot.client.app[CRISES].plan.person_by_id["cvo"].mobile.number.lstrip("+"))
+    claims = gateway.inbound_claims(number, "KRISE 1K")
+    for _ in range(2):
+        assert (await gateway.post_event(phones.url, claims)).status == 200
+    await later(crisis, clock, 1)
+
+    assert len(await events(crisis, crisis_id, "sms_received")) == 1
+    assert len(await events(crisis, crisis_id, "acknowledged")) == 1
+    assert sum("modtaget - kvittér" in sms.message for sms in phones.of("cvo")) == 1
+
+
+async def test_a_badly_signed_reply_is_refused_and_changes_nothing(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    number = int(crisis.bot.client.app[CRISES].plan.person_by_id["cvo"].mobile.number.lstrip("+"))
+    forged = await gateway.post_event(phones.url, gateway.inbound_claims(number, "KRISE 1D"), secret="guessed" * 6)
+    unsigned = await gateway.post_event(phones.url, gateway.inbound_claims(number, "KRISE 1D"), signed=False)
+    await later(crisis, clock, 1)
+
+    assert (forged.status, unsigned.status) == (401, 401)
+    assert crisis.bot.client.app[CRISES].get(crisis_id).phase.value == "triage"
+
+
+async def test_a_letter_the_person_may_not_use_is_refused_with_what_they_may(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    await phones.text("cvo", "KRISE 1A")
+    await later(crisis, clock, 1)
+
+    assert crisis.bot.client.app[CRISES].get(crisis_id).phase.value == "triage"
+    assert "1A kan ikke bruges her; du kan svare 1K, 1D, 1I" in phones.of("cvo")[-1].message
+    [received] = await events(crisis, crisis_id, "sms_received")
+    assert received.outcome.startswith("afvist")
+
+
+async def test_a_code_of_a_closed_crisis_gets_a_short_already_closed_answer(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    await phones.text("cvo", "KRISE 1I")
+    await later(crisis, clock, 1)
+    await phones.text("cvo", "KRISE 1K")
+    await later(crisis, clock, 1)
+
+    assert phones.of("cvo")[-1].message == f"Krisebot: Krise {crisis_id} er allerede afsluttet."
+
+
+async def test_help_answers_are_limited_to_five_an_hour(crisis: Crisis, gateway: FakeGatewayApi, clock: Clock) -> None:
+    phones = Phones(crisis, gateway)
+    for n in range(7):
+        await phones.text("jesper", f"hvad sker der {n}")
+    await later(crisis, clock, 1)
+    assert sum("Koden kendes ikke" in sms.message for sms in phones.of("jesper")) == 5
+
+    clock.now += timedelta(hours=1)
+    await phones.text("jesper", "hjælp")
+    await later(crisis, clock, 1)
+    assert sum("Koden kendes ikke" in sms.message for sms in phones.of("jesper")) == 6
+
+
+async def test_status_lists_the_open_crises(crisis: Crisis, gateway: FakeGatewayApi, clock: Clock) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    await phones.text("jesper", "KRISE status")
+    await later(crisis, clock, 1)
+    assert crisis_id in phones.of("jesper")[-1].message and "vurderes" in phones.of("jesper")[-1].message
+
+
+async def test_an_undeliverable_sms_escalates_to_the_deputy_at_once(
+    crisis: Crisis, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    [page] = phones.of("cvo")
+    assert not phones.of("peter")
+
+    answer = await gateway.post_event(phones.url, gateway.report_claims(page, "UNDELIVERABLE"))
+    await later(crisis, clock, 1)
+
+    assert answer.status == 200
+    [reported] = await events(crisis, crisis_id, "page_delivery_reported")
+    assert (reported.person, reported.status.value) == ("cvo", "undeliverable")
+    [escalated] = await events(crisis, crisis_id, "escalated")
+    assert (escalated.role, escalated.stage, escalated.people) == ("it", 1, ["cvo", "peter"])
+    assert phones.of("peter"), "the deputy gets the page by SMS at once"
+
+
+async def test_a_page_that_reaches_teams_in_time_sends_no_sms(
+    crisis: Crisis, connector: FakeConnector, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    await alarm(crisis)
+    await later(crisis, clock, 10, steps=2)
+    assert crisis.cards_of(CLAUS)
+    assert Phones(crisis, gateway).of("cvo") == [], "Teams answered: no fallback SMS"
+
+
+async def test_a_page_that_reaches_nobody_on_teams_feed_or_mail_goes_by_sms_after_the_grace(
+    crisis: Crisis, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    connector.down = graph.down = 403
+    await phones.text("lak", "KRISE ALARM Lønkørslen fejler")
+    await later(crisis, clock, 1)
+    [state] = crisis.bot.client.app[CRISES].active()
+    assert phones.of("cvo") == []
+
+    await later(crisis, clock, 4)
+    [fallback] = phones.of("cvo")
+    assert state.id in fallback.message and "Lønkørslen fejler" in fallback.message
+    failed = {p.channel for p in await events(crisis, state.id, "page_failed") if p.person == "cvo"}
+    assert failed == {"teams", "feed", "mail"}
