@@ -47,7 +47,9 @@ from .render.situation_cards import SituationCards
 from .settings import Settings
 from .store import Store, open_store
 from .teams.adapter import bot_authentication, create_adapter, keep_signing_keys_fresh, signing_keys_url
+from .teams.bot_token import BotToken, connector_credentials
 from .teams.chat_install import ChatInstaller
+from .teams.connector_post import ConnectorPoster
 from .teams.endpoint import TeamsEndpoint
 from .teams.handler import KrisebotHandler
 from .teams.notifier import TeamsNotifier
@@ -68,6 +70,7 @@ GRAPH = web.AppKey("graph", GraphServiceClient | None)
 GRAPH_CREDENTIAL = web.AppKey("graph_credential", AsyncTokenCredential | None)
 SMS = web.AppKey("sms", Batcher)
 SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
+CONNECTOR_SESSION = web.AppKey("connector_session", aiohttp.ClientSession)
 SMS_TIMEOUT = 15.0
 """Seconds one request to an SMS gateway may take."""
 
@@ -86,7 +89,7 @@ def create_app(
     app[CLOCK] = clock
     app[METRICS] = Metrics()
     app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
-    app.cleanup_ctx.extend([_store, _graph, _sms, _teams])
+    app.cleanup_ctx.extend([_store, _graph, _sms, _connector_session, _teams])
     for path, handler in sms_routes(settings, _AppInbox(app), clock=clock).items():
         app.router.add_post(path, handler)
     app.router.add_post("/api/messages", _messages)
@@ -127,6 +130,13 @@ async def _sms(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _connector_session(app: web.Application) -> AsyncIterator[None]:
+    """One HTTP session for the pages posted straight to the Bot Connector."""
+    async with aiohttp.ClientSession() as session:
+        app[CONNECTOR_SESSION] = session
+        yield
+
+
 class _AppInbox:
     """The SMS webhooks' inbox, found on the app once it has started (routes are added before)."""
 
@@ -140,7 +150,7 @@ class _AppInbox:
         await self._app[SMS_INBOX].report(report)
 
 
-def _notifiers(app: web.Application, sender: TeamsSender, breakers: Breakers) -> list[Notifier]:
+def _notifiers(app: web.Application, poster: ConnectorPoster, breakers: Breakers) -> list[Notifier]:
     """Teams always; with Graph, the activity feed, mail (with a sender mailbox) and app installation; SMS always.
 
     Teams, feed and mail go through their dependency's breaker.
@@ -156,7 +166,7 @@ def _notifiers(app: web.Application, sender: TeamsSender, breakers: Breakers) ->
             client=client, store=store, clock=clock, catalog_id=settings.teams_app_catalog_id,
             tenant_id=settings.bot_tenant_id or settings.graph_tenant_id, bot_app_id=settings.bot_app_id,
         )
-    teams = TeamsNotifier(plan=plan, store=store, clock=clock, sender=sender, installer=installer)
+    teams = TeamsNotifier(plan=plan, store=store, clock=clock, poster=poster, installer=installer)
     notifiers: list[Notifier] = [GuardedNotifier(teams, connector)]
     if client is not None:
         link = chat_url(settings)
@@ -192,7 +202,8 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         plan=plan, store=store, clock=clock, outlet=GuardedOutlet(outlet, connector), foreground=foreground
     )
     await crises.load()
-    notifiers = _notifiers(app, sender, breakers)
+    token = BotToken(await connector_credentials(auth, adapter, settings.bot_app_id))
+    notifiers = _notifiers(app, ConnectorPoster(app[CONNECTOR_SESSION], token), breakers)
     app[PAGER] = crises.paging = pager = Pager(
         plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers, outage=breakers.any_open,
         sms_grace=timedelta(seconds=settings.sms_grace), probe=lambda: outage.probe(),

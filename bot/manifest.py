@@ -11,7 +11,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -54,10 +54,8 @@ class ManifestValues:
     version: str
 
     def placeholders(self) -> dict[str, str]:
-        return {
-            "BOT_APP_ID": self.bot_app_id, "GRAPH_APP_ID": self.graph_app_id, "PUBLIC_URL": self.public_url,
-            "PUBLIC_HOST": self.public_host, "ORGANISATION": self.organisation, "VERSION": self.version,
-        }
+        """``{"BOT_APP_ID": ..., ...}``: each field under its placeholder name."""
+        return {name.upper(): value for name, value in asdict(self).items()}
 
 
 def manifest_values(settings: Settings, plan: Plan) -> ManifestValues:

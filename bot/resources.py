@@ -1,7 +1,7 @@
-"""Files that ship with Krisebot: the bundled plans and the card templates.
+"""Files that ship with Krisebot: the bundled plans, the card templates and the Teams app template.
 
 In a wheel they are installed under ``bot/_bundled/``; in a source checkout (and an
-editable install) they are the top-level ``plans/`` and ``cards/`` folders.
+editable install) they are the top-level ``plans/``, ``cards/`` and ``manifest/`` folders.
 """
 
 from pathlib import Path
@@ -10,7 +10,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def bundled(folder: str) -> Path:
-    """The directory of bundled ``folder`` (``"plans"`` or ``"cards"``)."""
+    """The directory of bundled ``folder`` (``"plans"``, ``"cards"`` or ``"manifest"``)."""
     installed = _PACKAGE / "_bundled" / folder
     return installed if installed.is_dir() else _PACKAGE.parent / folder
 

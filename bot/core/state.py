@@ -148,11 +148,12 @@ class CrisisState:
 
 def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: list[str], **changes) -> CrisisState:
     """The state with the person's page for ``purpose`` changed (created if new), its roles grown by ``roles``."""
-    current = state.page(person, purpose) or Page(person, (), purpose)
+    index = next((i for i, p in enumerate(state.pages) if p.person == person and p.purpose == purpose), None)
+    current = state.pages[index] if index is not None else Page(person, (), purpose)
     updated = replace(current, roles=tuple(dict.fromkeys([*current.roles, *roles])), **changes)
-    if current in state.pages:
-        return replace(state, pages=tuple(updated if p is current else p for p in state.pages))
-    return replace(state, pages=(*state.pages, updated))
+    if index is None:
+        return replace(state, pages=(*state.pages, updated))
+    return replace(state, pages=(*state.pages[:index], updated, *state.pages[index + 1:]))
 
 
 def _unacknowledged(state: CrisisState, purpose: PagePurpose) -> CrisisState:

@@ -189,13 +189,15 @@ class Crises:
 
         How far the thread is written is kept in the database, so events recorded while Teams
         could not be reached (or before a restart) are posted when it answers again, marked as
-        late. The situation card shows the latest state, so when more work for the same crisis
-        is queued behind this one, the refresh is left to the last of them; the page cards are
-        brought up to date after an outage.
+        late. When more work for the same crisis is queued behind this one, everything is left
+        to the last of them (it posts from the same cursor, and the situation card shows the
+        latest state); the page cards are brought up to date after an outage.
         """
         await self._foreground.quiet(MAX_DEFERRAL)
         async with self._mirror_locks[crisis_id]:
             self._queued[crisis_id] -= 1
+            if self._queued[crisis_id] or not await self._outlet.ready():
+                return  # the mirror queued behind this one does it all; or there is no log channel
             posted, behind = await self._store.mirror_cursor(crisis_id=crisis_id)
             for event in await self._store.events(crisis_id=crisis_id, after=posted):
                 try:
@@ -216,7 +218,7 @@ class Crises:
             if behind is not None:
                 await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=None)
                 await self._safely("refresh pages", self._outlet.refresh_pages(self._states[crisis_id]), crisis_id)
-            if refresh and not self._queued[crisis_id]:
+            if refresh:
                 await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]), crisis_id)
 
     @staticmethod

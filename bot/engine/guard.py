@@ -89,6 +89,9 @@ class GuardedOutlet:
         self._outlet = outlet
         self._guard = guard
 
+    async def ready(self) -> bool:
+        return await self._outlet.ready()
+
     async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
         return await self._guard.call(lambda: self._outlet.post_to_log(state, event, late=late))
 

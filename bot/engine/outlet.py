@@ -11,6 +11,9 @@ from ..core.state import CrisisState
 
 
 class Outlet(Protocol):
+    async def ready(self) -> bool:
+        """Is there a log channel to mirror into (a local check, no network)?"""
+
     async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
         """Mirror one recorded event into the crisis thread of the log channel; False if there is no log channel.
 

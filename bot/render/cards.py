@@ -1,10 +1,12 @@
 """Adaptive Cards from the templates in ``cards/``: pure functions from plan data to card JSON.
 
 Each ``*_card`` function builds the template's data and expands it. Templates are read once
-per process.
+per process, and a card is expanded once for the same data (a summons to a hundred people
+is mostly the same card): the cards are shared, so no caller may change one.
 """
 
 import json
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
@@ -16,6 +18,10 @@ from .template import expand
 from .texts import Lang, say
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+KEPT = 512
+"""How many of the cards expanded last are kept for reuse."""
+
+_expanded: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
 
 @cache
@@ -25,8 +31,16 @@ def template(name: str) -> dict[str, Any]:
 
 
 def render(name: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Expand template ``name`` with ``data``."""
-    return expand(template(name), data)
+    """Expand template ``name`` with ``data`` (JSON values); the same data gives the same, shared card."""
+    key = f"{name}:{json.dumps(data, ensure_ascii=False, separators=(',', ':'))}"
+    card = _expanded.get(key)
+    if card is None:
+        card = _expanded[key] = expand(template(name), data)
+        if len(_expanded) > KEPT:
+            _expanded.popitem(last=False)
+    else:
+        _expanded.move_to_end(key)
+    return card
 
 
 def help_card(plan: Plan, lang: Lang) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The logbog store: the Store protocol and its SQLite implementation."""
 
 from .base import CrisisThread, Finished, OutboxItem, Store, TeamsUserLink
-from .sms_records import SentPage, SmsCode
+from .sms_records import CodeRequest, SentPage, SmsCode
 from .sqlite import SqliteStore, open_store
 
 __all__ = ["CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]

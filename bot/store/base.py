@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
-from .sms_records import SentPage, SmsCode
+from .sms_records import CodeRequest, SentPage, SmsCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +125,9 @@ class Store(Protocol):
     async def conversation_reference(self, *, key: str) -> dict[str, Any] | None:
         """The reference stored under ``key``, if any."""
 
+    async def conversation_references(self, *, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The references stored under any of ``keys``, by key."""
+
     async def latest_service_url(self) -> str | None:
         """The Bot Connector service URL of the most recently stored conversation, if any."""
 
@@ -137,6 +140,9 @@ class Store(Protocol):
     async def teams_users_of(self, *, person_id: str) -> list[TeamsUserLink]:
         """The Teams users linked to a plan person, most recently linked first."""
 
+    async def teams_users_of_people(self, *, person_ids: list[str]) -> list[TeamsUserLink]:
+        """The Teams users linked to any of the plan persons, most recently linked first."""
+
     async def linked_person_ids(self) -> set[str]:
         """Plan person ids that have been linked to a Teams user."""
 
@@ -146,10 +152,8 @@ class Store(Protocol):
     async def save_mirror_cursor(self, *, crisis_id: str, posted_seq: int, behind_since: datetime | None) -> None:
         """Remember how far the crisis's log thread is written, and whether it is behind since a failure."""
 
-    async def sms_code(
-        self, *, number: str, crisis_id: str, purpose: str, person: str, at: datetime, open_crises: set[str]
-    ) -> int:
-        """The reply code of this page on ``number`` (the one it has, else the next free one)."""
+    async def sms_codes(self, *, pages: list[CodeRequest], at: datetime, open_crises: set[str]) -> list[int]:
+        """The reply code of each page on its number (the one it has, else the next free one), in one transaction."""
 
     async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
         """What ``code`` stands for on ``number``, if it was ever given out."""

@@ -31,6 +31,16 @@ class SmsCode:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeRequest:
+    """A page that needs a reply code on ``number``."""
+
+    number: str
+    crisis_id: str
+    purpose: str
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
 class SentPage:
     """A page in the outbox as it ended (or stands): for delivery reports and the fallback's check."""
 
@@ -51,36 +61,38 @@ class SmsRecords:
     _db: aiosqlite.Connection
     _writing: asyncio.Lock
 
-    async def sms_code(
-        self, *, number: str, crisis_id: str, purpose: str, person: str, at: datetime, open_crises: set[str]
-    ) -> int:
-        """The code of this page on ``number``: the one it already has, else the next free one.
+    async def sms_codes(self, *, pages: list[CodeRequest], at: datetime, open_crises: set[str]) -> list[int]:
+        """The code of each page on its number, in one transaction: the one it already has, else the next free one.
 
         A code is free when it was never used on the number or its crisis is no longer in
         ``open_crises``; the number's codes are reused lowest first only after 1–99 ran out.
         """
         async with self._writing:
             try:
-                async with self._db.execute(
-                    "SELECT code FROM sms_codes WHERE number = ? AND crisis_id = ? AND purpose = ?",
-                    (number, crisis_id, purpose),
-                ) as cursor:
-                    row = await cursor.fetchone()
-                if row is not None:
-                    return row[0]
-                async with self._db.execute("SELECT code, crisis_id FROM sms_codes WHERE number = ?", (number,)) as cursor:
-                    used = {code: crisis for code, crisis in await cursor.fetchall()}
-                code = _free_code(used, open_crises)
-                await self._db.execute("DELETE FROM sms_codes WHERE number = ? AND code = ?", (number, code))
-                await self._db.execute(
-                    "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (number, code, crisis_id, purpose, person, utc(at).isoformat()),
-                )
+                codes = [await self._code(page, utc(at).isoformat(), open_crises) for page in pages]
                 await self._db.commit()
-                return code
+                return codes
             except sqlite3.Error as exc:
                 await self._db.rollback()
                 raise StoreError(f"sms-koden kunne ikke gemmes: {exc}") from exc
+
+    async def _code(self, page: CodeRequest, stamp: str, open_crises: set[str]) -> int:
+        async with self._db.execute(
+            "SELECT code FROM sms_codes WHERE number = ? AND crisis_id = ? AND purpose = ?",
+            (page.number, page.crisis_id, page.purpose),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None:
+            return row[0]
+        async with self._db.execute("SELECT code, crisis_id FROM sms_codes WHERE number = ?", (page.number,)) as cursor:
+            used = {code: crisis for code, crisis in await cursor.fetchall()}
+        code = _free_code(used, open_crises)
+        await self._db.execute("DELETE FROM sms_codes WHERE number = ? AND code = ?", (page.number, code))
+        await self._db.execute(
+            "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (page.number, code, page.crisis_id, page.purpose, page.person, stamp),
+        )
+        return code
 
     async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
         """What ``code`` stands for on ``number``, if it was ever given out."""

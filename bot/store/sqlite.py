@@ -253,6 +253,13 @@ class SqliteStore(SmsRecords):
             row = await cursor.fetchone()
         return json.loads(row[0]) if row else None
 
+    async def conversation_references(self, *, keys: list[str]) -> dict[str, dict[str, Any]]:
+        async with self._db.execute(
+            "SELECT key, reference FROM conversation_references WHERE key IN (SELECT value FROM json_each(?))",
+            (json.dumps(keys),),
+        ) as cursor:
+            return {key: json.loads(reference) for key, reference in await cursor.fetchall()}
+
     async def latest_service_url(self) -> str | None:
         async with self._db.execute(
             "SELECT json_extract(reference, '$.serviceUrl') FROM conversation_references "
@@ -281,6 +288,14 @@ class SqliteStore(SmsRecords):
         async with self._db.execute(
             "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users WHERE person_id = ? ORDER BY linked_at DESC",
             (person_id,),
+        ) as cursor:
+            return [TeamsUserLink(*row) for row in await cursor.fetchall()]
+
+    async def teams_users_of_people(self, *, person_ids: list[str]) -> list[TeamsUserLink]:
+        async with self._db.execute(
+            "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users "
+            "WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY linked_at DESC",
+            (json.dumps(person_ids),),
         ) as cursor:
             return [TeamsUserLink(*row) for row in await cursor.fetchall()]
 

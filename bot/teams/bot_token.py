@@ -14,7 +14,7 @@ import time
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import AppCredentials, AuthenticationConstants
 
-from ..channels.base import TransientError
+from ..channels.base import TokenError
 
 REUSE = 120.0
 _ANY_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
@@ -46,7 +46,7 @@ class BotToken:
         return bool(app_id) and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID
 
     async def headers(self) -> dict[str, str]:
-        """``{"Authorization": "Bearer …"}``, or nothing with authentication off; TransientError if no token."""
+        """``{"Authorization": "Bearer …"}``, or nothing with authentication off; TokenError if no token."""
         if not self.enabled:
             return {}
         async with self._lock:
@@ -54,6 +54,6 @@ class BotToken:
                 try:
                     self._token = await asyncio.to_thread(self._credentials.get_access_token)
                 except Exception as exc:  # MSAL, network and managed-identity failures alike: try again later
-                    raise TransientError(f"kunne ikke hente adgangstoken til Bot Framework ({type(exc).__name__})") from exc
+                    raise TokenError(f"kunne ikke hente adgangstoken til Bot Framework ({type(exc).__name__})") from exc
                 self._fetched_at = self._clock()
         return {"Authorization": f"Bearer {self._token}"}

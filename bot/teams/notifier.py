@@ -7,8 +7,6 @@ straight to the Connector (``ConnectorPoster``), which sorts refusals into trans
 (throttled, unavailable: try again) and permanent ones.
 """
 
-from typing import Any
-
 from ..channels.base import Capabilities, Channel, PageRequest, PermanentError
 from ..clock import Clock
 from ..plan.models import Plan
@@ -17,7 +15,7 @@ from ..render.crisis_cards import page_card
 from ..store import Store
 from .chat_install import ChatInstaller
 from .connector_post import ConnectorPoster, proactive_activity
-from .references import person_chat_key, personal_chat_key
+from .personal_chats import PersonalChats
 
 
 class TeamsNotifier:
@@ -30,13 +28,13 @@ class TeamsNotifier:
         self, *, plan: Plan, store: Store, clock: Clock, poster: ConnectorPoster, installer: ChatInstaller | None = None
     ) -> None:
         self._plan = plan
-        self._store = store
         self._clock = clock
         self._poster = poster
         self._installer = installer
+        self._chats = PersonalChats(store)
 
     async def send(self, page: PageRequest) -> str | None:
-        reference = await self._personal_chat(page.person.id)
+        reference = await self._chats.reference(page.person.id)
         if reference is None and self._installer is not None:
             reference = await self._installer.reference(page.person)
         if reference is None:
@@ -51,12 +49,3 @@ class TeamsNotifier:
             "channelData": {"notification": {"alert": True}, "krisebot": {"page": page.key}},
         }
         return await self._poster.post(proactive_activity(reference, message))
-
-    async def _personal_chat(self, person_id: str) -> dict[str, Any] | None:
-        """The chat the person wrote to the bot from, else the one found through Graph."""
-        keys = [personal_chat_key(link.teams_user_id) for link in await self._store.teams_users_of(person_id=person_id)]
-        for key in [*keys, person_chat_key(person_id)]:
-            stored = await self._store.conversation_reference(key=key)
-            if stored is not None:
-                return stored
-        return None

@@ -37,6 +37,9 @@ class TeamsOutlet:
         self._clock = clock
         self._sender = sender
 
+    async def ready(self) -> bool:
+        return await self._log_channel() is not None
+
     async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
         with connector_errors():
             thread = await self._thread(state)

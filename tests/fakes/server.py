@@ -1,5 +1,6 @@
 """The common part of the fakes: an aiohttp server on 127.0.0.1, on a free port, for one test."""
 
+import asyncio
 from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
@@ -21,6 +22,8 @@ class FakeServer(ABC):
         self._url: str | None = None
         self.down: int | None = None
         """While set, every request is answered with this status before anything else (an outage)."""
+        self.hang = False
+        """While true, every request waits and is never answered (an outage that times out)."""
 
     @property
     def url(self) -> str:
@@ -56,6 +59,8 @@ class FakeServer(ABC):
 
     @web.middleware
     async def _outage(self, request: web.Request, handler) -> web.StreamResponse:
+        if self.hang:
+            await asyncio.Event().wait()
         if self.down is not None:
             error = {"code": "ServiceUnavailable", "message": f"{type(self).__name__} is down"}
             return web.json_response({"error": error}, status=self.down)

@@ -10,7 +10,7 @@ import pytest
 from bot.channels.base import PermanentError, TransientError
 from bot.channels.sms.base import OutgoingSms, PartialSend
 from bot.channels.sms.batcher import Batcher
-from bot.store import SqliteStore, open_store
+from bot.store import CodeRequest, SqliteStore, open_store
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 ANNA, BO = "+4520123456", "+4520654321"
@@ -24,7 +24,8 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 async def code(store: SqliteStore, number: str, crisis: str, purpose: str, open_crises=frozenset({"K-1", "K-2"})) -> int:
-    return await store.sms_code(number=number, crisis_id=crisis, purpose=purpose, person="p", at=T0, open_crises=set(open_crises))
+    [found] = await store.sms_codes(pages=[CodeRequest(number, crisis, purpose, "p")], at=T0, open_crises=set(open_crises))
+    return found
 
 
 async def test_codes_are_per_number_and_a_page_keeps_its_code(store: SqliteStore) -> None:
@@ -36,6 +37,11 @@ async def test_codes_are_per_number_and_a_page_keeps_its_code(store: SqliteStore
     page = await store.sms_code_page(number=ANNA, code=2)
     assert (page.crisis_id, page.purpose) == ("K-1", "summons")
     assert await store.sms_code_page(number=BO, code=2) is None
+
+
+async def test_codes_asked_together_are_given_in_one_go_in_order(store: SqliteStore) -> None:
+    pages = [CodeRequest(ANNA, "K-1", "triage", "a"), CodeRequest(BO, "K-1", "triage", "b"), CodeRequest(ANNA, "K-1", "summons", "a")]
+    assert await store.sms_codes(pages=pages, at=T0, open_crises={"K-1"}) == [1, 1, 2]
 
 
 async def test_codes_run_to_99_then_reuse_the_lowest_of_a_closed_crisis(store: SqliteStore) -> None:
@@ -98,3 +104,18 @@ async def test_a_failed_batch_fails_each_send_and_a_partial_one_only_the_failed(
     results = await asyncio.gather(*(batcher.send(sms(n)) for n in range(3)), return_exceptions=True)
     assert results[0] == "id-0" and results[2] == "id-2"
     assert isinstance(results[1], PermanentError)
+
+
+async def test_questions_asked_in_the_same_turn_are_answered_by_one_bulk_call() -> None:
+    from bot.gathered import Gathered
+
+    calls: list[list[int]] = []
+
+    async def squares(numbers: list[int]) -> list[int]:
+        calls.append(numbers)
+        return [n * n for n in numbers]
+
+    ask = Gathered(squares)
+    assert await asyncio.gather(*(ask(n) for n in range(5))) == [0, 1, 4, 9, 16]
+    assert await ask(7) == 49
+    assert calls == [[0, 1, 2, 3, 4], [7]]

@@ -1,6 +1,7 @@
 """The SMS notifier: a page as a text message to the person's mobile, with a reply code.
 
-Each page gets a code scoped to the recipient's number (``bot.store`` keeps it), and the
+Each page gets a code scoped to the recipient's number (``bot.store`` keeps it; the codes of
+the pages sent at the same moment are written in one transaction), and the
 text lists only the replies the person may use (``bot.core.replies``). Messages go to the
 provider through a ``Batcher``, so a summons to many people is handed over in few requests.
 """
@@ -10,7 +11,8 @@ from collections.abc import Callable
 from ...clock import Clock
 from ...core.replies import reply_options
 from ...plan.models import Plan
-from ...store import Store
+from ...gathered import Gathered
+from ...store import CodeRequest, Store
 from ..base import Capabilities, Channel, PageRequest, PermanentError
 from .base import OutgoingSms
 from .batcher import Batcher
@@ -31,19 +33,19 @@ class SmsNotifier:
         self._batcher = batcher
         self._route = route
         self._open_crises = open_crises
+        self._codes: Gathered[CodeRequest, int] = Gathered(self._codes_of)
 
     async def send(self, page: PageRequest) -> str | None:
         mobile = page.person.mobile
         if mobile is None:
             raise PermanentError("planen har intet mobilnummer til personen")
-        now = self._clock()
-        code = await self._store.sms_code(
-            number=mobile.number, crisis_id=page.state.id, purpose=page.purpose.value, person=page.person.id,
-            at=now, open_crises=self._open_crises(),
-        )
+        code = await self._codes(CodeRequest(mobile.number, page.state.id, page.purpose.value, page.person.id))
         replies = reply_options(self._plan, page.state, page.purpose, page.person.id)
         text = page_text(
             self._plan, page.state, purpose=page.purpose, roles=page.roles, code=code, replies=replies,
             route=self._route,
         )
         return await self._batcher.send(OutgoingSms(to=mobile.number, text=text, ref=page.key))
+
+    async def _codes_of(self, pages: list[CodeRequest]) -> list[int]:
+        return await self._store.sms_codes(pages=pages, at=self._clock(), open_crises=self._open_crises())
