@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 HELP_LIMIT = 5
 HELP_WINDOW = timedelta(hours=1)
-HELP = 'Koden kendes ikke. Svar med koden og bogstavet fra sms\'en, fx "1K". STATUS giver overblik.'
+HELP = 'Koden kendes ikke. Svar med koden og bogstavet fra sms\'en, fx "1K". STATUS giver overblik, ALARM og en tekst rejser en alarm.'
 _LOST = {DeliveryStatus.UNDELIVERABLE: DeliveryState.UNDELIVERABLE, DeliveryStatus.EXPIRED: DeliveryState.EXPIRED}
 
 
