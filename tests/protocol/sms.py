@@ -62,14 +62,20 @@ async def graph():
 
 
 @pytest.fixture
+def more_settings() -> dict:
+    """Settings a test module adds (override the fixture)."""
+    return {}
+
+
+@pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi,
-                 clock: Clock, tmp_path: Path) -> Crisis:
+                 clock: Clock, tmp_path: Path, more_settings: dict) -> Crisis:
     settings = settings_for(
         graph_tenant_id="5d6a8f1e-0000-4000-8000-5712ae5c0000", graph_client_id="graph-app",
         graph_client_secret="not-a-real-secret", graph_base_url=graph.url, graph_mail_sender=SENDER,
         sms_provider="gatewayapi", gatewayapi_base_url=gateway.url.rstrip("/"), gatewayapi_token=gateway.token,
         gatewayapi_webhook_secret=gateway.webhook_secret, sms_reply_keyword="KRISE", sms_reply_number="1204",
-        public_url="https://krisebot.struer.dk",
+        public_url="https://krisebot.struer.dk", **more_settings,
     )
     bot = await start_bot(settings, reachable_plan(tmp_path), clock=clock, graph_credential=FakeCredential())
     register(connector, *EVERYONE)
