@@ -38,3 +38,30 @@ async def test_pages_waiting_when_teams_goes_down_are_re_sent_by_sms_and_new_pag
     await later(crisis, clock, 1)
     [director] = phones.of("jesper")
     assert '"KRISE 1A" aktivér krisestaben' in director.message, "a new page goes by SMS at once while Teams is down"
+
+
+async def test_a_page_card_answered_by_sms_during_the_outage_is_brought_up_to_date_when_teams_returns(
+    crisis: Crisis, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    from tests.protocol.crisis import verbs
+    from tests.protocol.teams import CLAUS
+
+    phones = Phones(crisis, gateway)
+    await phones.text("lak", "KRISE ALARM O365 er nede")
+    await later(crisis, clock, 1)
+    [state] = crisis.bot.client.app[CRISES].active()
+    [card] = [c for c in crisis.cards_of(CLAUS) if "triage_inform_director" in verbs(c)]
+
+    connector.down = graph.down = 503
+    await phones.text("cvo", phones.code("cvo", "D"))
+    await later(crisis, clock, 10, steps=5)
+    assert crisis.bot.client.app[CRISES].get(state.id).phase.value == "director"
+    assert not connector.updates(CLAUS.chat_id)
+
+    connector.down = graph.down = None
+    await later(crisis, clock, 60, steps=4)
+    updated = [a for a in connector.updates(CLAUS.chat_id)]
+    assert updated, "the triage card in Claus's chat was updated"
+    content = updated[-1]["attachments"][0]["content"]
+    assert "triage_inform_director" not in verbs(content), "its buttons are gone: the page was answered by SMS"
+    assert card is not content
