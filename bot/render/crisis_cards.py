@@ -64,8 +64,9 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # --- the pages -----------------------------------------------------------------------------
 
-# The pages the situation card lists; a moved meeting's notice adds nothing to the picture.
-_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED}
+# The pages the situation card lists; a moved meeting's notice and monitoring's resolved notice
+# add nothing to the picture (the log thread has them).
+_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING}
 
 
 def page_card(

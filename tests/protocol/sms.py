@@ -10,6 +10,7 @@ import pytest
 from bot.app import CRISES, SMS_INBOX
 from bot.plan import load_plan
 from bot.resources import default_plan_path
+from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi, SentSms
 from tests.fakes.graph import FakeCredential, FakeGraph
@@ -19,14 +20,6 @@ from tests.protocol.teams import CLAUS, EVERYONE, in_channel, installed, registe
 SENDER = "krisebot@struer.dk"
 MOBILES = {"cvo": "20112233", "peter": "20112244", "hjm": "20112255"}
 """The plan gives these people landlines only; the scenario needs them reachable by SMS."""
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def reachable_plan(folder: Path):
@@ -93,9 +86,12 @@ class Phones:
         self.gateway = gateway
         self.url = str(crisis.bot.client.make_url("/api/sms/gatewayapi"))
 
+    def number(self, person: str) -> int:
+        """The person's mobile as the gateway writes it (digits)."""
+        return int(self.crisis.bot.client.app[CRISES].plan.person_by_id[person].mobile.number.lstrip("+"))
+
     def of(self, person: str) -> list[SentSms]:
-        number = int(self.crisis.bot.client.app[CRISES].plan.person_by_id[person].mobile.number.lstrip("+"))
-        return [sms for sms in self.gateway.sent if sms.msisdn == number]
+        return [sms for sms in self.gateway.sent if sms.msisdn == self.number(person)]
 
     def code(self, person: str, letter: str) -> str:
         """The reply to the latest page the person got that offers ``letter`` (``"KRISE 3D"``)."""
@@ -106,8 +102,7 @@ class Phones:
         raise AssertionError(f"{person} got no SMS offering {letter}: {[s.message for s in self.of(person)]}")
 
     async def text(self, person: str, message: str) -> None:
-        number = int(self.crisis.bot.client.app[CRISES].plan.person_by_id[person].mobile.number.lstrip("+"))
-        answer = await self.gateway.inbound(self.url, number, message)
+        answer = await self.gateway.inbound(self.url, self.number(person), message)
         assert answer.status == 200, answer
 
 

@@ -10,6 +10,7 @@ import pytest
 from bot.app import CRISES
 from bot.plan import load_plan
 from bot.resources import default_plan_path
+from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm, text_of, verbs
 from tests.protocol.teams import CLAUS, EVERYONE, JESPER, PETER, installed, register
@@ -17,16 +18,6 @@ from tests.protocol.teams import CLAUS, EVERYONE, JESPER, PETER, installed, regi
 PLAN = load_plan(default_plan_path())
 TIMEOUT = PLAN.ack_timeout(PLAN.role_by_id["it"])
 REPEAT = PLAN.repeat(PLAN.role_by_id["it"])
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

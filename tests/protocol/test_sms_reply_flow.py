@@ -10,7 +10,7 @@ from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
 from tests.protocol.crisis import Crisis, alarm
-from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later  # noqa: F401 (fixtures)
+from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings  # noqa: F401 (fixtures)
 from tests.protocol.teams import CLAUS
 
 
@@ -84,7 +84,7 @@ async def test_a_replayed_reply_acts_once_and_is_answered_once(
 ) -> None:
     phones = Phones(crisis, gateway)
     crisis_id = await o365_alarm(crisis, phones, clock)
-    number = int(crisis.bot.client.app[CRISES].plan.person_by_id["cvo"].mobile.number.lstrip("+"))
+    number = phones.number("cvo")
     claims = gateway.inbound_claims(number, "KRISE 1K")
     for _ in range(2):
         assert (await gateway.post_event(phones.url, claims)).status == 200
@@ -100,7 +100,7 @@ async def test_a_badly_signed_reply_is_refused_and_changes_nothing(
 ) -> None:
     phones = Phones(crisis, gateway)
     crisis_id = await o365_alarm(crisis, phones, clock)
-    number = int(crisis.bot.client.app[CRISES].plan.person_by_id["cvo"].mobile.number.lstrip("+"))
+    number = phones.number("cvo")
     forged = await gateway.post_event(phones.url, gateway.inbound_claims(number, "KRISE 1D"), secret="guessed" * 6)
     unsigned = await gateway.post_event(phones.url, gateway.inbound_claims(number, "KRISE 1D"), signed=False)
     await later(crisis, clock, 1)

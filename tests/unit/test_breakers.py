@@ -1,22 +1,15 @@
 """Circuit breakers and guarded calls: when Krisebot counts Teams, Graph or Entra as down, and back."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from bot.channels.base import PermanentError, TokenError, TransientError
 from bot.engine.breakers import Breaker, Breakers, BreakerState, Change, Dependency
 from bot.engine.guard import Guard
+from tests.clock import Clock
 
 COOLDOWN = timedelta(seconds=30)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

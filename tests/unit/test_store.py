@@ -17,6 +17,8 @@ import pytest
 from bot.core.events import (
     Acknowledged,
     AlarmRaised,
+    AlarmReported,
+    AlarmStatus,
     BreakerChanged,
     DeliveryState,
     CrisisClosed,
@@ -52,6 +54,7 @@ PAYLOADS = [
         source="sms", deliveries=["vand", "el"], description="Oversvømmelse i kælderen", reporter_phone="+4520304050"
     ),
     LogEntryAdded(kind=LogEntryKind.BESLUTNING, text="Rådhuset evakueres – æøå"),
+    AlarmReported(status=AlarmStatus.RESOLVED, text="Alertmanager: ProbeFailure er afklaret"),
     PageSent(person="p-anne", roles=["krisestabschef"], purpose=PagePurpose.SUMMONS, channel="sms", provider_id="msg-17"),
     PageFailed(person="p-bo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="teams", reason="ingen samtale"),
     Acknowledged(person="p-anne", roles=["krisestabschef", "logfører"], via="teams"),
