@@ -36,10 +36,13 @@ from .engine.pager import Pager
 from .engine.sms_inbox import SmsInbox
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
+from .graph.catalog import CatalogApp
 from .graph.client import open_graph
 from .graph.links import chat_url
 from .graph.readiness import people_findings
+from .heap import frozen_heap
 from .http_errors import refuse
+from .intake.service import Intake, build_intake, running
 from .metrics import CONTENT_TYPE, METRICS, Metrics
 from .plan.models import Plan
 from .render.export import logbog_html, logbog_markdown
@@ -71,6 +74,9 @@ GRAPH_CREDENTIAL = web.AppKey("graph_credential", AsyncTokenCredential | None)
 SMS = web.AppKey("sms", Batcher)
 SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
 CONNECTOR_SESSION = web.AppKey("connector_session", aiohttp.ClientSession)
+ENTRA_CHECK_DELAY = 30.0
+FOREGROUND = web.AppKey("foreground", Foreground)
+INTAKE = web.AppKey("intake", Intake)
 SMS_TIMEOUT = 15.0
 """Seconds one request to an SMS gateway may take."""
 
@@ -89,10 +95,12 @@ def create_app(
     app[CLOCK] = clock
     app[METRICS] = Metrics()
     app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
-    app.cleanup_ctx.extend([_store, _graph, _sms, _connector_session, _teams])
+    app.cleanup_ctx.extend([_store, _graph, _sms, _connector_session, _teams, _intake, frozen_heap])
     for path, handler in sms_routes(settings, _AppInbox(app), clock=clock).items():
         app.router.add_post(path, handler)
     app.router.add_post("/api/messages", _messages)
+    app.router.add_post("/api/alarms", _alarms)
+    app.router.add_post("/api/heartbeats/{name}", _heartbeats)
     app.router.add_get("/api/export/{crisis}.{fmt}", _export)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
@@ -118,7 +126,12 @@ async def _graph(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _log_entra_findings(client: GraphServiceClient, plan: Plan) -> None:
-    """Log, once at start, where Entra disagrees with the plan (the plan's numbers are used)."""
+    """Log, once soon after start, where Entra disagrees with the plan (the plan's numbers are used).
+
+    It waits ``ENTRA_CHECK_DELAY`` first: reading a user through msgraph-sdk costs about 4 ms of CPU
+    (1.2 s for the first), which must not hold up the pages that were overdue at a restart.
+    """
+    await asyncio.sleep(ENTRA_CHECK_DELAY)
     for finding in await people_findings(client, plan):
         log.warning("Entra: %s", finding)
 
@@ -161,9 +174,10 @@ def _notifiers(app: web.Application, poster: ConnectorPoster, breakers: Breakers
         for dependency in (Dependency.CONNECTOR, Dependency.GRAPH)
     )
     installer = None
-    if client is not None and settings.teams_app_catalog_id:
+    if client is not None and (settings.teams_app_catalog_id or settings.bot_app_id):  # the manifest's id is the app id
+        catalog = CatalogApp(client, catalog_id=settings.teams_app_catalog_id, external_id=settings.bot_app_id)
         installer = ChatInstaller(
-            client=client, store=store, clock=clock, catalog_id=settings.teams_app_catalog_id,
+            client=client, store=store, clock=clock, catalog=catalog,
             tenant_id=settings.bot_tenant_id or settings.graph_tenant_id, bot_app_id=settings.bot_app_id,
         )
     teams = TeamsNotifier(plan=plan, store=store, clock=clock, poster=poster, installer=installer)
@@ -197,7 +211,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     app[METRICS].breakers = breakers.states
     connector = Guard(breakers, Dependency.CONNECTOR, timeout=settings.microsoft_timeout, clock=clock)
     outlet = TeamsOutlet(plan=plan, store=store, clock=clock, sender=sender, situations=situations)
-    foreground = Foreground()
+    app[FOREGROUND] = foreground = Foreground()
     app[CRISES] = crises = Crises(
         plan=plan, store=store, clock=clock, outlet=GuardedOutlet(outlet, connector), foreground=foreground
     )
@@ -233,8 +247,26 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     await inbox.drain()
 
 
+async def _intake(app: web.Application) -> AsyncIterator[None]:
+    """Monitoring webhooks, heartbeats and the alarm mailbox, once the crises are running."""
+    app[INTAKE] = intake = build_intake(
+        settings=app[SETTINGS], store=app[STORE], clock=app[CLOCK], crises=app[CRISES], graph=app[GRAPH],
+        foreground=app[FOREGROUND],
+    )
+    async with running(intake):
+        yield
+
+
 async def _messages(request: web.Request) -> web.Response:
     return await request.app[TEAMS].handle(request)
+
+
+async def _alarms(request: web.Request) -> web.Response:
+    return await request.app[INTAKE].alarms.handle(request)
+
+
+async def _heartbeats(request: web.Request) -> web.Response:
+    return await request.app[INTAKE].heartbeats.handle(request)
 
 
 async def _export(request: web.Request) -> web.Response:

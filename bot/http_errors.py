@@ -23,5 +23,10 @@ async def read_limited(request: web.Request, limit: int) -> bytes | None:
     """The body, or None when it is larger than ``limit`` bytes (read no further than that)."""
     if request.content_length is not None and request.content_length > limit:
         return None
-    body = await request.content.read(limit + 1)
-    return None if len(body) > limit else body
+    body = bytearray()
+    while len(body) <= limit:  # read() returns what has arrived so far, not up to n bytes
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return None if len(body) > limit else bytes(body)

@@ -145,7 +145,21 @@ class Settings(BaseSettings):
         default=None, description="File the console provider appends each SMS to; default krisebot-sms.log beside the database"
     )
 
-    alarm_token: SecretStr = Field(default=SecretStr(""), description="Bearer token(s) for POST /api/alarms, comma-separated")
+    alarm_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token(s) for POST /api/alarms and /api/heartbeats, comma-separated so a new one can be "
+        "added before the old one is removed; without one both endpoints refuse every request",
+    )
+    alarm_rate_limit: int = Field(
+        default=60, ge=1, le=10000, description="Alarms per minute accepted from one monitoring source; the rest get 429"
+    )
+    alarm_mailbox: str = Field(
+        default="", description="Mailbox (UPN) whose inbox is read for alarm mail through Graph; empty turns it off"
+    )
+    alarm_mail_senders: str = Field(
+        default="", description="Comma-separated addresses or @domains whose mail in the alarm mailbox becomes an alarm"
+    )
+    alarm_mailbox_interval: int = Field(default=60, ge=5, le=3600, description="Seconds between reads of the alarm mailbox")
 
     @field_validator("public_url", "graph_base_url", "gatewayapi_base_url", "twilio_base_url", "bot_openid_metadata_url")
     @classmethod
@@ -192,11 +206,15 @@ class Settings(BaseSettings):
         if self.graph_certificate_path is not None and not self.graph_certificate_path.is_file():
             raise _IncompleteSettings("graph_certificate_path", f"filen {self.graph_certificate_path} findes ikke")
         graph = bool(self.graph_client_id or self.graph_managed_identity_client_id)
-        for name in ("graph_mail_sender", "teams_app_catalog_id"):
+        for name in ("graph_mail_sender", "teams_app_catalog_id", "alarm_mailbox"):
             if getattr(self, name) and not graph:
                 raise _IncompleteSettings(
                     name, "kræver KRISEBOT_GRAPH_CLIENT_ID eller KRISEBOT_GRAPH_MANAGED_IDENTITY_CLIENT_ID"
                 )
+        if self.alarm_mailbox and "@" not in self.alarm_mailbox:
+            raise _IncompleteSettings("alarm_mailbox", "skal være en postkasses adresse (UPN), fx it-alarm@kommune.dk")
+        if self.alarm_mailbox and not self.alarm_senders:
+            raise _IncompleteSettings("alarm_mail_senders", "kræves når KRISEBOT_ALARM_MAILBOX er sat")
         if self.graph_mail_sender and "@" not in self.graph_mail_sender:
             raise _IncompleteSettings("graph_mail_sender", "skal være en postkasses adresse (UPN), fx krise@kommune.dk")
 
@@ -204,6 +222,16 @@ class Settings(BaseSettings):
     def sms_console_path(self) -> Path:
         """Where the console provider writes: ``sms_console_file``, or ``krisebot-sms.log`` beside the database."""
         return self.sms_console_file or self.database.with_name("krisebot-sms.log")
+
+    @property
+    def alarm_tokens(self) -> list[str]:
+        """Every accepted alarm token (``ALARM_TOKEN`` split on commas, blanks dropped)."""
+        return [token.strip() for token in self.alarm_token.get_secret_value().split(",") if token.strip()]
+
+    @property
+    def alarm_senders(self) -> list[str]:
+        """``ALARM_MAIL_SENDERS`` as lower-case addresses and ``@domain``s."""
+        return [sender.strip().lower() for sender in self.alarm_mail_senders.split(",") if sender.strip()]
 
     @property
     def auth_enabled(self) -> bool:

@@ -77,13 +77,14 @@ class Crises:
 
     async def raise_alarm(
         self, *, source: str, deliveries: Iterable[str], description: str, reporter_phone: str | None,
-        actor: str, request_key: str | None = None,
+        actor: str, request_key: str | None = None, fingerprint: str | None = None,
     ) -> Outcome:
-        """Open a new crisis with the next free id."""
+        """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe)."""
         async with self._new_id:
             action = RaiseAlarm(
                 crisis_id=next_crisis_id(list(self._states), self._clock()),
                 source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
+                fingerprint=fingerprint,
             )
             return await self._run(None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key)
 

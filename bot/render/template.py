@@ -81,6 +81,7 @@ _TOKEN = re.compile(
     r"|(?P<punct>[(),.\[\]])|(?P<bad>\S))"
 )
 _MISSING = object()
+_MAPPING = (dict, Mapping)  # dict first: isinstance on the Mapping ABC alone is slow
 _DROPPED = object()
 
 
@@ -94,22 +95,23 @@ def expand(template: Any, data: Mapping[str, Any]) -> Any:
 
 
 def _expand_value(node: Any, scope: _Scope) -> Any:
-    if isinstance(node, Mapping):
+    # the cheap checks first: most nodes are plain text (no binding), and mappings are dicts
+    if isinstance(node, str):
+        return _expand_string(node, scope, strict=True) if "${" in node else node
+    if isinstance(node, list):
+        return _expand_list(node, scope)
+    if isinstance(node, _MAPPING):
         copies, repeated = _copies(node, scope)
         if repeated:
             return copies
         return copies[0] if copies else _DROPPED
-    if isinstance(node, list):
-        return _expand_list(node, scope)
-    if isinstance(node, str):
-        return _expand_string(node, scope, strict=True)
     return node
 
 
 def _expand_list(items: list[Any], scope: _Scope) -> list[Any]:
     result: list[Any] = []
     for item in items:
-        if isinstance(item, Mapping):
+        if isinstance(item, _MAPPING):
             result.extend(_copies(item, scope)[0])
         else:
             result.append(_expand_value(item, scope))
@@ -315,7 +317,7 @@ def _resolve(path: _Path, scope: _Scope) -> Any:
 
 
 def _step(value: Any, step: str | int) -> Any:
-    if isinstance(step, str) and isinstance(value, Mapping):
+    if isinstance(step, str) and isinstance(value, _MAPPING):
         return value.get(step, _MISSING)
     if isinstance(step, int) and isinstance(value, list) and step < len(value):
         return value[step]

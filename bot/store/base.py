@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
+from .intake_records import HeartbeatRecord
 from .sms_records import CodeRequest, SentPage, SmsCode
 
 
@@ -172,6 +173,24 @@ class Store(Protocol):
 
     async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
         """Count a help reply to ``number`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
+
+    async def heartbeats(self) -> dict[str, HeartbeatRecord]:
+        """Every heartbeat ever watched, by name."""
+
+    async def watch_heartbeats(self, *, names: list[str], at: datetime) -> None:
+        """Start watching heartbeats not watched before, as if heard from at ``at``."""
+
+    async def heartbeat_seen(self, *, name: str, at: datetime) -> None:
+        """Record a beat at ``at``: the heartbeat keeps time again."""
+
+    async def heartbeat_silent(self, *, name: str, since: datetime) -> None:
+        """Mark the heartbeat silent since ``since`` (until it is heard from again)."""
+
+    async def mailbox_cursor(self, *, mailbox: str) -> str | None:
+        """The delta (or next page) link to read the mailbox from, if it was read before."""
+
+    async def save_mailbox_cursor(self, *, mailbox: str, link: str, at: datetime) -> None:
+        """Remember where reading the mailbox got to."""
 
     async def ping(self) -> None:
         """Raise StoreError unless the database answers."""

@@ -18,12 +18,13 @@ from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
 from .migrations import bundled_migrations, migrate, require_current
+from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 
 
-class SqliteStore(SmsRecords):
+class SqliteStore(SmsRecords, IntakeRecords):
     """The logbog in a SQLite file. Create with ``open_store``; close with ``close``."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
@@ -198,29 +199,46 @@ class SqliteStore(SmsRecords):
         )
 
     async def finish(self, *, items: list[Finished]) -> list[Event]:
-        recorded = []
+        # Three statements for the whole batch, not two per item: each statement is a round trip to
+        # aiosqlite's thread, and the pager finishes a hundred pages at a time.
+        rows = [
+            {"key": i.key, "status": i.status, "provider_id": i.provider_id, "error": i.error,
+             "at": utc(i.at).isoformat(), "crisis_id": i.crisis_id,
+             "type": i.event.type if i.event else None, "payload": i.event.model_dump_json() if i.event else None}
+            for i in items
+        ]
         async with self._writing:
             try:
-                for item in items:
-                    stamp = utc(item.at)
+                async with self._db.execute(
+                    "UPDATE outbox SET status = json_extract(j.value, '$.status'), "
+                    "provider_id = json_extract(j.value, '$.provider_id'), "
+                    "last_error = COALESCE(json_extract(j.value, '$.error'), outbox.last_error), "
+                    "done_at = json_extract(j.value, '$.at') "
+                    "FROM json_each(?) AS j WHERE outbox.key = json_extract(j.value, '$.key') AND outbox.status = 'pending' "
+                    "RETURNING outbox.key",
+                    (json.dumps(rows),),
+                ) as cursor:
+                    done = {key for (key,) in await cursor.fetchall()}
+                logged = [(item, row) for item, row in zip(items, rows) if item.key in done and item.event is not None]
+                seqs: list[int] = []
+                if logged:
+                    # rows go in, and get their seq, in the order of the array: sorted seqs match it
                     async with self._db.execute(
-                        "UPDATE outbox SET status = ?, provider_id = ?, last_error = COALESCE(?, last_error), done_at = ? "
-                        "WHERE key = ? AND status = 'pending' RETURNING key",
-                        (item.status, item.provider_id, item.error, stamp.isoformat(), item.key),
+                        "INSERT INTO events (at, crisis_id, actor, type, payload) "
+                        "SELECT json_extract(j.value, '$.at'), json_extract(j.value, '$.crisis_id'), 'system', "
+                        "json_extract(j.value, '$.type'), json_extract(j.value, '$.payload') "
+                        "FROM json_each(?) AS j ORDER BY j.key RETURNING seq",
+                        (json.dumps([row for _, row in logged]),),
                     ) as cursor:
-                        if await cursor.fetchone() is None or item.event is None:
-                            continue
-                    async with self._db.execute(
-                        "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-                        (stamp.isoformat(), item.crisis_id, "system", item.event.type, item.event.model_dump_json()),
-                    ) as cursor:
-                        (seq,) = await cursor.fetchone()
-                    recorded.append(Event(seq=seq, at=stamp, crisis_id=item.crisis_id, actor="system", payload=item.event))
+                        seqs = sorted(seq for (seq,) in await cursor.fetchall())
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
                 raise StoreError(f"siderne kunne ikke afsluttes: {exc}") from exc
-        return recorded
+        return [
+            Event(seq=seq, at=utc(item.at), crisis_id=item.crisis_id, actor="system", payload=item.event)
+            for seq, (item, _) in zip(seqs, logged)
+        ]
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         query = "SELECT seq, at, crisis_id, actor, payload FROM events WHERE seq > ?"

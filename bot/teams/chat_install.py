@@ -1,6 +1,7 @@
 """Reach someone who never wrote to the bot: install the app for them through Graph and use that chat.
 
-The chat id comes from Graph; the Bot Connector's service URL does not, so the one of a
+The app is installed by its catalog id (``CatalogApp``: from settings, or looked up by the
+manifest's id). The chat id comes from Graph; the Bot Connector's service URL does not, so the one of a
 conversation the bot already knows (Teams uses one per region) is used. The reference is
 stored under the person, so the next page goes straight there.
 """
@@ -11,6 +12,7 @@ from msgraph import GraphServiceClient
 
 from ..channels.base import PermanentError
 from ..clock import Clock
+from ..graph.catalog import CatalogApp
 from ..graph.install import ensure_chat
 from ..graph.users import GraphUsers
 from ..plan.models import Person
@@ -22,13 +24,14 @@ class ChatInstaller:
     """Finds (and remembers) a person's 1:1 chat with the bot through Graph."""
 
     def __init__(
-        self, *, client: GraphServiceClient, store: Store, clock: Clock, catalog_id: str, tenant_id: str, bot_app_id: str
+        self, *, client: GraphServiceClient, store: Store, clock: Clock, catalog: CatalogApp, tenant_id: str,
+        bot_app_id: str,
     ) -> None:
         self._client = client
         self._users = GraphUsers(client)
         self._store = store
         self._clock = clock
-        self._catalog_id = catalog_id
+        self._catalog = catalog
         self._tenant_id = tenant_id
         self._bot_app_id = bot_app_id
 
@@ -39,7 +42,7 @@ class ChatInstaller:
         if service_url is None:
             raise PermanentError("ingen Teams-samtale kendt endnu, så Teams' adresse kendes ikke")
         user_id = person.entra_object_id or await self._user_id(person)
-        chat_id = await ensure_chat(self._client, user_id, catalog_id=self._catalog_id)
+        chat_id = await ensure_chat(self._client, user_id, catalog_id=await self._catalog.id())
         reference: dict[str, Any] = {
             "serviceUrl": service_url,
             "channelId": "msteams",

@@ -13,6 +13,13 @@ JSON shapes:
   ``Conflict`` when that app is already installed, 404 when it is not in the catalog.
 - ``GET /users/{id}/teamwork/installedApps`` (``$filter=teamsApp/id eq '…'``, ``$expand=teamsApp``)
   and ``GET …/installedApps/{installationId}/chat``: the installations and the 1:1 chat.
+- ``GET /appCatalogs/teamsApps`` (``$filter=<externalId | id | distributionMethod> eq '…'``): the apps
+  published with ``add_teams_app``; any other filter gets 400 ``BadRequest``.
+- ``GET /users/{id | upn}/mailFolders/inbox/messages/delta()``: the mail added with ``add_mail``,
+  ``mail_page_size`` messages a page; ``@odata.nextLink`` to the next page of a round and, on the
+  last page, an ``@odata.deltaLink`` from which the next round lists only mail added since. The
+  first request may carry ``$filter=receivedDateTime ge <time>``; the links are opaque
+  ``$skiptoken`` / ``$deltatoken`` URLs on the fake.
 
 An unknown user gets 404 ``Request_ResourceNotFound``; a request without ``Authorization:
 Bearer <token>`` (the fake's ``token``) gets 401 ``InvalidAuthenticationToken``. Request
@@ -26,6 +33,7 @@ answers included, is kept in ``requests`` with the model its body parsed to.
 """
 
 import asyncio
+import base64
 import itertools
 import json
 import re
@@ -74,7 +82,8 @@ class FakeCredential:
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request. ``operation`` names the route (``get_user``, ``send_activity_notification``,
-    ``send_mail``, ``install_app``, ``list_installed_apps``, ``get_installation_chat``; ``""`` for
+    ``send_mail``, ``install_app``, ``list_installed_apps``, ``get_installation_chat``,
+    ``list_catalog_apps``; ``""`` for
     unknown paths); ``user`` is the ``{id | upn}`` path segment; ``model`` the body as an SDK model."""
 
     method: str
@@ -133,6 +142,8 @@ class FakeGraph(FakeServer):
         self._installations: dict[str, dict[str, Json]] = {}
         self._answers: deque[_Answer] = deque()
         self._ids = itertools.count(1)
+        self._mail: dict[str, list[Json]] = {}
+        self.mail_page_size = 2
 
     def routes(self, app: web.Application) -> None:
         user = "/v1.0/users/{user}"
@@ -144,6 +155,8 @@ class FakeGraph(FakeServer):
         app.router.add_get(
             f"{user}/teamwork/installedApps/{{installation}}/chat", self._chat, name="get_installation_chat"
         )
+        app.router.add_get(f"{user}/mailFolders/{{folder}}/messages/delta()", self._mail_delta, name="mail_delta")
+        app.router.add_get("/v1.0/appCatalogs/teamsApps", self._catalog_apps, name="list_catalog_apps")
 
     # -- test set-up -------------------------------------------------------------------------
 
@@ -162,12 +175,25 @@ class FakeGraph(FakeServer):
             self._install_for(id, app)
         return user
 
-    def add_teams_app(self, catalog_id: str, display_name: str = "Krisebot") -> None:
-        """Publish a Teams app in the org catalog."""
+    def add_teams_app(self, catalog_id: str, display_name: str = "Krisebot", *, external_id: str | None = None) -> None:
+        """Publish a Teams app in the org catalog; ``external_id`` is its manifest's id (random if not given)."""
         self._catalog.setdefault(
             catalog_id,
-            {"id": catalog_id, "externalId": str(uuid.uuid4()), "displayName": display_name, "distributionMethod": "organization"},
+            {"id": catalog_id, "externalId": external_id or str(uuid.uuid4()), "displayName": display_name,
+             "distributionMethod": "organization"},
         )
+
+    def add_mail(self, user: str, *, sender: str, subject: str, received: str, name: str = "") -> Json:
+        """Deliver a mail to ``user``'s inbox (``received`` is ISO 8601 UTC); returns the message JSON served."""
+        number = next(self._ids)
+        message = {
+            "@odata.etag": f'W/"{number}"', "id": f"AAMkAD-{number}", "subject": subject,
+            "receivedDateTime": received, "bodyPreview": subject,
+            "from": {"emailAddress": {"name": name or sender, "address": sender}},
+            "webLink": f"https://outlook.office365.com/owa/?ItemID=AAMkAD-{number}&exvsurl=1&viewmodel=ReadMessageItem",
+        }
+        self._mail.setdefault(user.lower(), []).append(message)
+        return message
 
     def answer_next(
         self, status: int, *, count: int = 1, retry_after: int | None = None, body: str | None = None,
@@ -327,12 +353,55 @@ class FakeGraph(FakeServer):
         self._record(request, 200, "")
         return web.json_response({"id": installation["chatId"], "chatType": "oneOnOne", "topic": None})
 
+    async def _mail_delta(self, request: web.Request) -> web.Response:
+        """One page of a delta round over the inbox, by position in the order mail arrived."""
+        self._user_or_404(request, "")
+        inbox = self._mail.get(request.match_info["user"].lower(), [])
+        query = request.query
+        token = query.get("$skiptoken") or query.get("$deltatoken")
+        if token:
+            position = json.loads(base64.urlsafe_b64decode(token))
+        else:
+            since = re.fullmatch(r"\s*receivedDateTime ge (\S+)\s*", query.get("$filter", ""))
+            position = {"from": 0, "until": None, "since": since.group(1) if since else ""}
+        until = len(inbox) if position["until"] is None else position["until"]
+        page, index = [], position["from"]
+        while index < until and len(page) < self.mail_page_size:
+            message = inbox[index]
+            if message["receivedDateTime"] >= position["since"]:
+                page.append(message)
+            index += 1
+        link = f"{self.url}/users/{request.match_info['user']}/mailFolders/{request.match_info['folder']}/messages/delta()"
+        if index < until:
+            more = {"@odata.nextLink": f"{link}?$skiptoken={_token(index, until, position['since'])}"}
+        else:
+            more = {"@odata.deltaLink": f"{link}?$deltatoken={_token(until, None, '')}"}
+        self._record(request, 200, "")
+        return web.json_response({"@odata.context": f"{self.url}/$metadata#Collection(message)", "value": page, **more})
+
+    async def _catalog_apps(self, request: web.Request) -> web.Response:
+        apps = list(self._catalog.values())
+        condition = request.query.get("$filter")
+        if condition is not None:
+            wanted = re.fullmatch(r"\s*(externalId|id|distributionMethod) eq '(.*)'\s*", condition)
+            if wanted is None:
+                self._record(request, 400, "")
+                return _error(400, "BadRequest", f"Unsupported filter: {condition}")
+            field, value = wanted.group(1), wanted.group(2).replace("''", "'")
+            apps = [a for a in apps if a[field] == value]
+        self._record(request, 200, "")
+        return web.json_response({"@odata.context": f"{self.url}/$metadata#appCatalogs/teamsApps", "value": apps})
+
     def _install_for(self, user_id: str, catalog_id: str) -> None:
         number = next(self._ids)
         installation_id = f"installation-{number}"
         self._installations.setdefault(user_id, {})[installation_id] = {
             "id": installation_id, "teamsApp": self._catalog[catalog_id], "chatId": f"19:{user_id}_{number}@unq.gbl.spaces",
         }
+
+
+def _token(start: int, until: int | None, since: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"from": start, "until": until, "since": since}).encode()).decode()
 
 
 def _require(condition: object, what: str) -> None:

@@ -23,7 +23,8 @@ class FakeServer(ABC):
         self.down: int | None = None
         """While set, every request is answered with this status before anything else (an outage)."""
         self.hang = False
-        """While true, every request waits and is never answered (an outage that times out)."""
+        """While true, every request waits and is not answered before the fake closes (an outage that times out)."""
+        self._closing = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -45,6 +46,7 @@ class FakeServer(ABC):
         return self
 
     async def close(self) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -60,7 +62,8 @@ class FakeServer(ABC):
     @web.middleware
     async def _outage(self, request: web.Request, handler) -> web.StreamResponse:
         if self.hang:
-            await asyncio.Event().wait()
+            await self._closing.wait()
+            raise web.HTTPServiceUnavailable()
         if self.down is not None:
             error = {"code": "ServiceUnavailable", "message": f"{type(self).__name__} is down"}
             return web.json_response({"error": error}, status=self.down)

@@ -22,12 +22,15 @@ from bot.core.actions import (
     Decide,
     MoveMeeting,
     RaiseAlarm,
+    ReportAlarm,
     Triage,
 )
 from bot.core.commands import PostToLog, RefreshSituation, SendPage
 from bot.core.events import (
     Acknowledged,
     AlarmRaised,
+    AlarmReported,
+    AlarmStatus,
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
@@ -775,3 +778,79 @@ def test_a_text_too_long_for_the_logbog_is_refused_not_a_crash(plan: Plan, actor
     outcome = alarmed(plan).attempt(actor, action)
 
     assert outcome == Refused(Refusal.TOO_LONG)
+
+
+# ── Monitoring reports on an open crisis ─────────────────────────────────────────────
+
+MONITOR = "Overvågning (Alertmanager)"
+FIRING_AGAIN = ReportAlarm(AlarmStatus.FIRING, "Alertmanager: ExchangeOnlineDown")
+RESOLVED = ReportAlarm(AlarmStatus.RESOLVED, "Alertmanager: ExchangeOnlineDown")
+TOLD = SendPage("cvo", ("it",), PagePurpose.MONITORING)
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    given: Callable[[Plan], Story]
+    before: tuple[ReportAlarm, ...]
+    action: ReportAlarm
+    events: tuple
+    pages: tuple[SendPage, ...]
+
+
+REPORTS = [
+    Report("repeat-is-logged", alarmed, (), FIRING_AGAIN,
+           (AlarmReported(status=AlarmStatus.FIRING, text=FIRING_AGAIN.text),), ()),
+    Report("resolved-tells-the-it-head", alarmed, (), RESOLVED,
+           (AlarmReported(status=AlarmStatus.RESOLVED, text=RESOLVED.text),), (TOLD,)),
+    Report("resolved-again-is-a-no-op", alarmed, (RESOLVED,), RESOLVED, (), ()),
+    Report("resolved-after-firing-again-tells-again", alarmed, (RESOLVED, FIRING_AGAIN), RESOLVED,
+           (AlarmReported(status=AlarmStatus.RESOLVED, text=RESOLVED.text),), (TOLD,)),
+    Report("activated-crisis-takes-reports", activated, (), RESOLVED,
+           (AlarmReported(status=AlarmStatus.RESOLVED, text=RESOLVED.text),), (TOLD,)),
+]
+
+
+@pytest.mark.parametrize("case", REPORTS, ids=[case.id for case in REPORTS])
+def test_monitoring_report(plan: Plan, case: Report) -> None:
+    story = case.given(plan)
+    for earlier in case.before:
+        story.do(MONITOR, earlier)
+    phase = story.state.phase
+    outcome = story.attempt(MONITOR, case.action)
+    assert isinstance(outcome, Accepted), outcome
+    assert outcome.events == case.events
+    assert tuple(split_commands(outcome)) == case.pages
+    assert outcome.state.phase is phase
+
+
+def test_a_second_resolved_notice_must_be_acknowledged_afresh(plan: Plan) -> None:
+    story = alarmed(plan)
+    story.do(MONITOR, RESOLVED)
+    story.do("cvo", Acknowledge(VIA))
+    assert story.state.role_acknowledged("it", PagePurpose.MONITORING)
+    story.do(MONITOR, FIRING_AGAIN)
+    story.do(MONITOR, RESOLVED)
+    assert not story.state.role_acknowledged("it", PagePurpose.MONITORING)
+
+
+@pytest.mark.parametrize(
+    ("given", "action", "reason"),
+    [(closed, RESOLVED, Refusal.CLOSED), (alarmed, ReportAlarm(AlarmStatus.FIRING, "  "), Refusal.MISSING_TEXT)],
+    ids=["closed-crisis", "empty-text"],
+)
+def test_monitoring_report_refused(plan: Plan, given, action: ReportAlarm, reason: Refusal) -> None:
+    outcome = given(plan).attempt(MONITOR, action)
+    assert isinstance(outcome, Refused) and outcome.reason is reason
+
+
+def test_a_machine_may_only_report(plan: Plan) -> None:
+    outcome = alarmed(plan).attempt(MONITOR, AddLogEntry(LogEntryKind.HANDLING, "Genstartet"))
+    assert isinstance(outcome, Refused) and outcome.reason is Refusal.NOT_IN_PLAN
+
+
+def test_the_fingerprint_of_a_machine_alarm_is_kept(plan: Plan) -> None:
+    story = Story(plan)
+    story.do(MONITOR, RaiseAlarm(CRISIS, "overvaagning", ("o365",), "Exchange svarer ikke", fingerprint="alertmanager:1a"))
+    assert story.state.fingerprint == "alertmanager:1a"
+    assert story.state.raised_by == MONITOR and story.state.reporter is None

@@ -1,0 +1,76 @@
+"""``POST /api/alarms``: monitoring webhooks (Alertmanager, Grafana, generic JSON) become crisis alarms.
+
+Token, size, format, plan deliveries and the per-source rate limit are checked first; each
+alert then goes through the ``AlarmReceiver``. The answer is 202 with what became of the alert
+(one alert: an object, several: a list), or 429 with ``Retry-After`` when the source sent more
+than its limit: the alerts that passed are in the answer, the others are to be sent again.
+Nothing waits for paging: pages go out through the outbox after the answer.
+"""
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ..engine.foreground import Foreground
+from ..http_errors import read_limited, refuse
+from ..plan.models import Plan
+from .auth import refused
+from .formats import Alert, FormatError, parse
+from .limits import RateLimiter
+from .receiver import AlarmReceiver, Receipt, ReceiptStatus, actor_for
+
+MAX_BODY = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AlarmEndpoint:
+    """What the alarms route needs."""
+
+    plan: Plan
+    tokens: list[str]
+    receiver: AlarmReceiver
+    limiter: RateLimiter
+    foreground: Foreground
+
+    async def handle(self, request: web.Request) -> web.Response:
+        with self.foreground.serving():
+            return await self._handle(request)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        refusal = refused(request, self.tokens)
+        if refusal is not None:
+            return refusal
+        intake = self.plan.alarm_intake
+        if intake is None:
+            return refuse(request, 503, "planen har ingen [alarm_intake]: alarmer fra overvågning modtages ikke")
+        body = await read_limited(request, MAX_BODY)
+        if body is None:
+            return refuse(request, 413, f"kroppen er større end {MAX_BODY // 1024} KB")
+        try:
+            alerts = parse(body)
+        except FormatError as exc:
+            return refuse(request, 400, exc.reason)
+        unknown = _unknown_deliveries(self.plan, alerts)
+        if unknown:
+            return refuse(request, 400, f"ukendt leverance {unknown!r}: planens leverancer er {_ids(self.plan)}")
+        receipts = [await self._receive(alert, intake.monitoring_source) for alert in alerts]
+        answer = receipts[0].json() if len(receipts) == 1 else [receipt.json() for receipt in receipts]
+        limited = [alert.system for alert, r in zip(alerts, receipts) if r.status is ReceiptStatus.LIMITED]
+        if limited:
+            headers = {"Retry-After": str(self.limiter.retry_after(limited[0]))}
+            return web.json_response(answer, status=429, headers=headers)
+        return web.json_response(answer, status=202)
+
+    async def _receive(self, alert: Alert, source: str) -> Receipt:
+        if not self.limiter.take(alert.system):
+            return Receipt(ReceiptStatus.LIMITED, reason="for mange alarmer fra denne kilde: send igen senere")
+        return await self.receiver.receive(alert, source=source, actor=actor_for(alert.system))
+
+
+def _unknown_deliveries(plan: Plan, alerts: list[Alert]) -> str:
+    known = {delivery.id for delivery in plan.deliveries}
+    return next((d for alert in alerts for d in alert.deliveries if d not in known), "")
+
+
+def _ids(plan: Plan) -> str:
+    return ", ".join(delivery.id for delivery in plan.deliveries)

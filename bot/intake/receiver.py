@@ -1,0 +1,99 @@
+"""The one way machine alarms enter a crisis: a new alarm opens one, a repeat joins the open crisis
+with the same fingerprint, a resolved alarm is logged there and the IT head is told.
+
+An alert's ``key`` is stored in the crisis's AlarmRaised event, so the crisis it belongs to is
+found again after a restart, and opening it is one atomic write. Alerts are handled one at a
+time, so two deliveries of the same new alert can never open two crises.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..core.actions import ReportAlarm
+from ..core.events import AlarmStatus
+from ..core.lifecycle import Accepted, Refused
+from ..core.state import CrisisState
+from ..engine.crises import Crises
+from .formats import Alert
+from .rules import classify
+
+log = logging.getLogger("krisebot.intake")
+
+UNKNOWN_DELIVERY = "Ukendt leverance: ingen regel i planen passer på alarmen."
+
+
+class ReceiptStatus(StrEnum):
+    NEW = "new"
+    JOINED = "joined"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+    LIMITED = "limited"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What became of one alert: the crisis it opened or joined (if any) and a reason when there is none."""
+
+    status: ReceiptStatus
+    crisis: str | None = None
+    reason: str = ""
+
+    def json(self) -> dict[str, str | None]:
+        body: dict[str, str | None] = {"crisis": self.crisis, "status": self.status.value}
+        return body | ({"reason": self.reason} if self.reason else {})
+
+
+def actor_for(system: str) -> str:
+    """How a machine is named in the logbog: ``Overvågning (Alertmanager)``."""
+    return f"Overvågning ({system})"
+
+
+class AlarmReceiver:
+    """Turns alerts into crisis actions through ``Crises``."""
+
+    def __init__(self, *, crises: Crises) -> None:
+        self._crises = crises
+        self._one_at_a_time = asyncio.Lock()
+
+    def open_crisis(self, key: str) -> CrisisState | None:
+        """The open crisis raised by the alert with ``key``, if any."""
+        return next((state for state in reversed(self._crises.active()) if state.fingerprint == key), None)
+
+    async def receive(
+        self, alert: Alert, *, source: str, actor: str, request_key: str | None = None
+    ) -> Receipt:
+        """Open, join or report to the crisis of ``alert``, counting as ``source`` unless a plan rule says otherwise."""
+        async with self._one_at_a_time:
+            state = self.open_crisis(alert.key)
+            if state is not None:
+                outcome = await self._crises.act(
+                    state.id, ReportAlarm(status=alert.status, text=alert.summary), actor=actor, request_key=request_key
+                )
+                done = ReceiptStatus.RESOLVED if alert.status is AlarmStatus.RESOLVED else ReceiptStatus.JOINED
+                return self._receipt(outcome, done, state.id)
+            if alert.status is AlarmStatus.RESOLVED:
+                return Receipt(ReceiptStatus.IGNORED, reason="ingen åben krise for denne alarm")
+            plan = self._crises.plan
+            source, deliveries = classify(plan, alert.labels, default_source=source, deliveries=alert.deliveries)
+            outcome = await self._crises.raise_alarm(
+                source=source, deliveries=deliveries, description=_description(alert, bool(deliveries)),
+                reporter_phone=None, actor=actor, request_key=request_key, fingerprint=alert.key,
+            )
+            crisis = outcome.state.id if isinstance(outcome, Accepted) and outcome.state else None
+            return self._receipt(outcome, ReceiptStatus.NEW, crisis)
+
+    @staticmethod
+    def _receipt(outcome: Accepted | Refused, done: ReceiptStatus, crisis: str | None) -> Receipt:
+        if isinstance(outcome, Refused):
+            log.warning("alarm afvist af krisens forløb: %s %s", outcome.reason, outcome.detail)
+            return Receipt(ReceiptStatus.REFUSED, crisis, reason=f"{outcome.reason.value} {outcome.detail}".strip())
+        return Receipt(done, crisis)
+
+
+def _description(alert: Alert, mapped: bool) -> str:
+    """The alarm's text for the logbog: title, description, link, and whether the plan knew the delivery."""
+    parts = [alert.title, alert.description, alert.link, "" if mapped else UNKNOWN_DELIVERY]
+    return "\n".join(part for part in parts if part)

@@ -1,0 +1,78 @@
+"""The alarm intake as the app runs it: the two endpoints, the heartbeat watcher and the mailbox reader.
+
+``build_intake`` wires them to the crises; ``running`` starts the watcher and (with a mailbox
+and Graph) the reader, and stops them on leaving.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from msgraph import GraphServiceClient
+
+from ..clock import Clock
+from ..engine.crises import Crises
+from ..engine.foreground import Foreground
+from ..settings import Settings
+from ..store import Store
+from .alarms import AlarmEndpoint
+from .heartbeats import HeartbeatEndpoint, HeartbeatWatcher
+from .limits import RateLimiter
+from .mailbox import MailboxReader
+from .receiver import AlarmReceiver
+
+
+@dataclass(frozen=True)
+class Intake:
+    alarms: AlarmEndpoint
+    heartbeats: HeartbeatEndpoint
+    watcher: HeartbeatWatcher | None
+    mailbox: MailboxReader | None
+
+
+def build_intake(
+    *, settings: Settings, store: Store, clock: Clock, crises: Crises, graph: GraphServiceClient | None,
+    foreground: Foreground,
+) -> Intake:
+    """The intake for the plan of ``crises``; without ``[alarm_intake]`` in the plan the endpoints refuse."""
+    plan, tokens = crises.plan, settings.alarm_tokens
+    receiver = AlarmReceiver(crises=crises)
+    limiter = RateLimiter(rate=settings.alarm_rate_limit, clock=clock)
+    intake = plan.alarm_intake
+    watcher = mailbox = None
+    if intake is not None:
+        watcher = HeartbeatWatcher(
+            plan=plan, store=store, clock=clock, receiver=receiver, source=intake.monitoring_source
+        )
+        if settings.alarm_mailbox and graph is not None:
+            mailbox = MailboxReader(
+                client=graph, store=store, clock=clock, receiver=receiver, mailbox=settings.alarm_mailbox,
+                senders=settings.alarm_senders, source=intake.mail_source, interval=settings.alarm_mailbox_interval,
+            )
+    return Intake(
+        alarms=AlarmEndpoint(plan=plan, tokens=tokens, receiver=receiver, limiter=limiter, foreground=foreground),
+        heartbeats=HeartbeatEndpoint(
+            tokens=tokens, watcher=watcher, names=frozenset(b.id for b in plan.heartbeats), foreground=foreground
+        ),
+        watcher=watcher,
+        mailbox=mailbox,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(intake: Intake) -> AsyncIterator[None]:
+    """Run the heartbeat watcher and the mailbox reader while inside."""
+    tasks = []
+    if intake.watcher is not None:
+        await intake.watcher.start()
+        tasks.append(asyncio.create_task(intake.watcher.run()))
+    if intake.mailbox is not None:
+        tasks.append(asyncio.create_task(intake.mailbox.run()))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
