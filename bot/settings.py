@@ -101,7 +101,9 @@ class Settings(BaseSettings):
         default="", description="Mailbox (UPN) that sends page mails through Graph; mail is off without it"
     )
     teams_app_catalog_id: str = Field(
-        default="", description="The Teams app's id in the organisation's app catalog, to install it for users (optional)"
+        default="",
+        description="The Teams app's id in the organisation's app catalog, to install it for users; without it, it is "
+        "looked up by the manifest's id (the bot app id)",
     )
 
     sms_provider: SmsProvider = Field(default=SmsProvider.CONSOLE, description="console, gatewayapi or twilio")

@@ -2,9 +2,10 @@
 
 ``start`` turns the lifecycle's SendPage commands into paging timers and outbox items (one
 per channel) in the database. ``tick`` enqueues the attempts that fell due (repeats and
-escalation to deputies, from ``bot.core.escalation``), records Escalated events, and sends
-every due outbox item: each is claimed before it goes out, and marked done exactly once
-together with its PageSent or PageFailed event. ``run`` ticks, then sleeps until the next
+escalation to deputies, from ``bot.core.escalation``), records Escalated events, and starts
+sending every due outbox item from a task of its own (it does not wait for them): each is
+claimed before it goes out, stays in flight until its outcome is written, and is marked done
+exactly once together with its PageSent or PageFailed event. ``run`` ticks, then sleeps until the next
 attempt or retry is due (or until poked), so nothing waits on a polling interval, and a
 restart sends whatever is overdue at once.
 """
@@ -219,7 +220,7 @@ class Pager:
             return
         await self._store.claim(keys=[item.key for item in due])
         self._idle.clear()
-        for item in sorted(due, key=lambda item: SEND_ORDER.get(Channel(item.channel), len(SEND_ORDER))):
+        for item in sorted(due, key=lambda item: SEND_ORDER.get(item.channel, len(SEND_ORDER))):
             self._in_flight.add(item.key)
             task = asyncio.create_task(self._deliver(item))
             self._tasks.add(task)

@@ -16,12 +16,15 @@ from ..core.events import AlarmStatus
 from ..core.lifecycle import Accepted, Refused
 from ..core.state import CrisisState
 from ..engine.crises import Crises
+from ..render.names import clip
 from .formats import Alert
 from .rules import classify
 
 log = logging.getLogger("krisebot.intake")
 
 UNKNOWN_DELIVERY = "Ukendt leverance: ingen regel i planen passer på alarmen."
+DESCRIPTION_LIMIT = 4000
+"""The logbog's limit for an alarm's description."""
 
 
 class ReceiptStatus(StrEnum):
@@ -95,5 +98,5 @@ class AlarmReceiver:
 
 def _description(alert: Alert, mapped: bool) -> str:
     """The alarm's text for the logbog: title, description, link, and whether the plan knew the delivery."""
-    parts = [alert.title, alert.description, alert.link, "" if mapped else UNKNOWN_DELIVERY]
-    return "\n".join(part for part in parts if part)
+    parts = [alert.title, alert.description, "" if mapped else UNKNOWN_DELIVERY, alert.link]
+    return clip("\n".join(part for part in parts if part), DESCRIPTION_LIMIT)

@@ -43,6 +43,7 @@ class PersonalChats:
         if self._asked is None:
             self._asked = set()
             self._lookup = asyncio.create_task(self._look_up())
+            self._lookup.add_done_callback(_retrieved)  # its callers may all be gone (cancelled at shutdown)
         self._asked.add(person_id)
         found = await asyncio.shield(self._lookup)
         return found.get(person_id)
@@ -51,3 +52,8 @@ class PersonalChats:
         await asyncio.sleep(0)  # everyone asking in this turn of the loop joins
         asked, self._asked = self._asked, None
         return await personal_chats(self._store, sorted(asked))
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -185,3 +185,12 @@ async def test_a_flood_from_one_source_is_limited_and_never_pages_twice(
     later = await post_alarm(crisis.bot, alertmanager())
     assert later.status == 202
     assert await later.json() == {"crisis": "K-2026-001", "status": "joined"}
+
+
+async def test_an_alarm_with_a_very_long_link_is_still_raised(crisis: Crisis) -> None:
+    body = alertmanager()
+    body["alerts"][0]["generatorURL"] = "http://prometheus.struer.local:9090/graph?g0.expr=" + "x" * 5000
+    response = await post_alarm(crisis.bot, body)
+    assert response.status == 202 and (await response.json())["status"] == "new"
+    state = crisis.bot.client.app[CRISES].get("K-2026-001")
+    assert state.description.startswith("ExchangeOnlineDown – Mail og kalender svarer ikke")

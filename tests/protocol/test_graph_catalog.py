@@ -2,6 +2,7 @@
 against the fake Graph, remembered, and reported by ``krisebot check`` when the app is missing."""
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 
 import pytest
 from msgraph import GraphServiceClient
@@ -13,10 +14,13 @@ from bot.graph.readiness import entra_findings
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from bot.settings import load_settings
+from bot.store import SqliteStore, open_store
+from bot.teams.chat_install import ChatInstaller
 from tests.fakes.graph import FakeCredential, FakeGraph
 
 CATALOG_ID = "0d7c2a1e-0000-4000-8000-c4741091ab1e"
 MANIFEST_ID = "8c2f0f3e-0000-4000-8000-b07b07b07b07"
+JESPER = load_plan(default_plan_path()).person_by_id["jesper"]
 
 
 @pytest.fixture
@@ -120,3 +124,42 @@ async def test_check_is_quiet_when_the_app_is_in_the_catalog(graph: FakeGraph) -
     findings = await entra_findings(settings, load_plan(default_plan_path()), credential=FakeCredential())
 
     assert not [f for f in findings if "appkatalog" in f]
+
+
+@pytest.fixture
+async def store(tmp_path) -> AsyncIterator[SqliteStore]:
+    opened = await open_store(tmp_path / "krisebot.db")
+    await opened.save_conversation_reference(
+        key="teams:29:1cvo", reference={"serviceUrl": "https://smba.example/emea/"}, at=datetime.now(timezone.utc)
+    )
+    yield opened
+    await opened.close()
+
+
+def installer(msgraph: GraphServiceClient, store: SqliteStore, external_id: str) -> ChatInstaller:
+    catalog = CatalogApp(msgraph, catalog_id="", external_id=external_id)
+    return ChatInstaller(
+        client=msgraph, store=store, clock=lambda: datetime.now(timezone.utc), catalog=catalog, tenant_id="t",
+        bot_app_id=external_id,
+    )
+
+
+async def test_someone_who_never_wrote_to_the_bot_gets_the_app_found_by_its_manifest_id(
+    graph: FakeGraph, msgraph: GraphServiceClient, store: SqliteStore
+) -> None:
+    graph.add_user("aad-jesper", JESPER.email, JESPER.name)
+
+    reference = await installer(msgraph, store, MANIFEST_ID).reference(JESPER)
+
+    assert graph.installed("aad-jesper") == [CATALOG_ID]
+    assert reference["conversation"]["id"].startswith("19:aad-jesper")
+
+
+async def test_installing_an_app_not_in_the_catalog_fails_for_good_and_says_what_to_do(
+    graph: FakeGraph, msgraph: GraphServiceClient, store: SqliteStore
+) -> None:
+    graph.add_user("aad-jesper", JESPER.email, JESPER.name)
+
+    with pytest.raises(PermanentError, match="upload appen"):
+        await installer(msgraph, store, "not-uploaded").reference(JESPER)
+    assert graph.calls("install_app") == []

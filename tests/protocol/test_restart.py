@@ -24,8 +24,8 @@ What the test proves, from what people saw (the pages at the connector, by their
 - escalation survives the restart: the deputy of an unacknowledged role is paged after it.
 
 The second test drives the paging loop of the in-process app with a hand-moved clock: an
-attempt that falls due while the previous one is still being sent goes out as soon as that
-tick ends, the way a restart sends what is overdue (it used to wait for the attempt after it).
+attempt that falls due while the previous one is still being sent goes out as soon as the loop
+looks again, the way a restart sends what is overdue (it used to wait for the attempt after it).
 """
 
 import asyncio
