@@ -10,6 +10,7 @@ cached token only while it has more than five minutes left, so a reused one is n
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import AppCredentials, AuthenticationConstants
@@ -32,7 +33,7 @@ async def connector_credentials(
 class BotToken:
     """The ``Authorization`` header for Connector calls; none with authentication off."""
 
-    def __init__(self, credentials: AppCredentials, *, clock=time.monotonic) -> None:
+    def __init__(self, credentials: AppCredentials, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._credentials = credentials
         self._clock = clock
         self._lock = asyncio.Lock()
