@@ -130,9 +130,12 @@ class CrisisState:
     fingerprint: str | None = None
     resolved_at: datetime | None = None
     seq: int = 0
+    page_index: dict[tuple[str, PagePurpose], int] = field(default_factory=dict, compare=False, repr=False)
+    """Where each (person, purpose) page is in ``pages``; pages keep their places, so it only grows."""
 
     def page(self, person: str, purpose: PagePurpose) -> Page | None:
-        return next((p for p in self.pages if p.person == person and p.purpose == purpose), None)
+        index = self.page_index.get((person, purpose))
+        return None if index is None else self.pages[index]
 
     def pages_for(self, purpose: PagePurpose) -> list[Page]:
         return [p for p in self.pages if p.purpose == purpose]
@@ -148,11 +151,12 @@ class CrisisState:
 
 def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: list[str], **changes) -> CrisisState:
     """The state with the person's page for ``purpose`` changed (created if new), its roles grown by ``roles``."""
-    index = next((i for i, p in enumerate(state.pages) if p.person == person and p.purpose == purpose), None)
+    index = state.page_index.get((person, purpose))
     current = state.pages[index] if index is not None else Page(person, (), purpose)
     updated = replace(current, roles=tuple(dict.fromkeys([*current.roles, *roles])), **changes)
     if index is None:
-        return replace(state, pages=(*state.pages, updated))
+        page_index = {**state.page_index, (person, purpose): len(state.pages)}
+        return replace(state, pages=(*state.pages, updated), page_index=page_index)
     return replace(state, pages=(*state.pages[:index], updated, *state.pages[index + 1:]))
 
 

@@ -34,10 +34,11 @@ MAX_TRIES = 5
 SEND_TIMEOUT = 15.0
 """Seconds one send may take before it counts as a transient failure (a hung call must not hold a tick)."""
 MAX_SLEEP = 30.0
-CONCURRENCY = {Channel.TEAMS: 100, Channel.SMS: 20, Channel.FEED: 5, Channel.MAIL: 4}
+CONCURRENCY = {Channel.TEAMS: 100, Channel.SMS: 5000, Channel.FEED: 5, Channel.MAIL: 4}
 """Sends in flight at once, per channel. The activity feed's equals its rate limit (5 a second), so
 a send never waits in the limiter long enough to time out; mail's is Graph's limit of 4 requests
-at a time to one mailbox (and keeps mail's CPU from crowding out the Teams pages)."""
+at a time to one mailbox (and keeps mail's CPU from crowding out the Teams pages). SMS sends are
+gathered into batched gateway requests (``Batcher``), so many may wait for one batch."""
 SEND_ORDER = {Channel.TEAMS: 0, Channel.SMS: 1, Channel.FEED: 2, Channel.MAIL: 3}
 """The order a tick starts its sends in: the cheapest first, so everyone's first page goes out soonest."""
 

@@ -67,32 +67,37 @@ class SmsRecords:
         A code is free when it was never used on the number or its crisis is no longer in
         ``open_crises``; the number's codes are reused lowest first only after 1–99 ran out.
         """
+        stamp = utc(at).isoformat()
         async with self._writing:
             try:
-                codes = [await self._code(page, utc(at).isoformat(), open_crises) for page in pages]
+                async with self._db.execute(
+                    "SELECT number, code, crisis_id, purpose FROM sms_codes WHERE number IN (SELECT value FROM json_each(?))",
+                    (json.dumps(sorted({page.number for page in pages})),),
+                ) as cursor:
+                    rows = await cursor.fetchall()
+                given = {(number, crisis, purpose): code for number, code, crisis, purpose in rows}
+                used: dict[str, dict[int, str]] = {}
+                for number, code, crisis, _ in rows:
+                    used.setdefault(number, {})[code] = crisis
+                codes, new = [], []
+                for page in pages:
+                    key = (page.number, page.crisis_id, page.purpose)
+                    if key not in given:
+                        numbers_codes = used.setdefault(page.number, {})
+                        given[key] = code = _free_code(numbers_codes, open_crises)
+                        numbers_codes[code] = page.crisis_id
+                        new.append((page.number, code, page.crisis_id, page.purpose, page.person, stamp))
+                    codes.append(given[key])
+                await self._db.executemany("DELETE FROM sms_codes WHERE number = ? AND code = ?", [row[:2] for row in new])
+                await self._db.executemany(
+                    "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    new,
+                )
                 await self._db.commit()
                 return codes
             except sqlite3.Error as exc:
                 await self._db.rollback()
                 raise StoreError(f"sms-koden kunne ikke gemmes: {exc}") from exc
-
-    async def _code(self, page: CodeRequest, stamp: str, open_crises: set[str]) -> int:
-        async with self._db.execute(
-            "SELECT code FROM sms_codes WHERE number = ? AND crisis_id = ? AND purpose = ?",
-            (page.number, page.crisis_id, page.purpose),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is not None:
-            return row[0]
-        async with self._db.execute("SELECT code, crisis_id FROM sms_codes WHERE number = ?", (page.number,)) as cursor:
-            used = {code: crisis for code, crisis in await cursor.fetchall()}
-        code = _free_code(used, open_crises)
-        await self._db.execute("DELETE FROM sms_codes WHERE number = ? AND code = ?", (page.number, code))
-        await self._db.execute(
-            "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (page.number, code, page.crisis_id, page.purpose, page.person, stamp),
-        )
-        return code
 
     async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
         """What ``code`` stands for on ``number``, if it was ever given out."""

@@ -112,7 +112,7 @@ def test_every_page_text_is_gsm7_at_most_two_segments_and_keeps_its_reply_codes(
         assert "K-2026-001" in text
         for reply in replies:
             assert route.code(f"17{reply.value}") in text
-        assert "“" not in text and "–" not in text
+        assert "“" not in text and "–" not in text and "None" not in text
 
 
 def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:

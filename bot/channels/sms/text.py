@@ -90,6 +90,8 @@ def _why(plan: Plan, state: CrisisState, purpose: PagePurpose, roles: tuple[str,
             return f"nu på {level_name(plan, current_level(plan, state))} - du er kontakt ind i øverste krisestab"
         case PagePurpose.MEETING_MOVED:
             return "mødestedet er flyttet"
+        case PagePurpose.MONITORING:
+            return "overvågningen melder alarmen afklaret"
 
 
 def _what(plan: Plan, state: CrisisState) -> str:
