@@ -58,14 +58,22 @@ WAIT = 120.0
 
 
 class StalledCredential(FakeCredential):
-    """An Entra credential that stops answering when told to."""
+    """An Entra credential that stops answering while ``stalled`` is set."""
 
-    stalled = False
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalled = asyncio.Event()
 
     async def get_token(self, *scopes: str, **kwargs: Any):
-        if self.stalled:
-            await asyncio.Event().wait()
+        if self.stalled.is_set():
+            await self.released.wait()
         return await super().get_token(*scopes, **kwargs)
+
+    @property
+    def released(self) -> asyncio.Event:
+        if not hasattr(self, "_released"):
+            self._released = asyncio.Event()
+        return self._released
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> float:
@@ -127,7 +135,8 @@ async def first_sms(tmp: Path, answer: float) -> tuple[float, float]:
                 for user in EVERYONE:
                     async with session.post(f"{url}/api/messages", json=installed(user, connector.url)) as response:
                         assert response.status == 201
-            connector.hang = graph.hang = credential.stalled = True
+            connector.hang = graph.hang = True
+            credential.stalled.set()
             webhook, it_head = f"{url}/api/sms/gatewayapi", numbers_of(plan, "cvo")
 
             async def alarm(text: str) -> float:
@@ -142,7 +151,7 @@ async def first_sms(tmp: Path, answer: float) -> tuple[float, float]:
             warm = await alarm("KRISE ALARM Hjemmesiden er nede")
             return cold, warm
         finally:
-            connector.hang = graph.hang = credential.stalled = False
+            credential.released.set()
             await runner.cleanup()
 
 
