@@ -7,6 +7,7 @@ and lists findings. A warning means some paging would fail; notes are what is co
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .plan.durations import format_duration
 from .plan.models import Plan
 from .settings import Settings, SmsProvider
 
@@ -39,6 +40,7 @@ def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra
         f"{len(plan.deliveries)} kritiske leverancer)"
     )
     _channels(settings, report)
+    _intake(plan, settings, report)
     for role in plan.roles:
         if not role.deputies:
             report.warnings.append(f"Rollen «{role.name}» har ingen stedfortræder")
@@ -69,3 +71,26 @@ def _channels(settings: Settings, report: Report) -> None:
         report.warnings.append("SMS: console-udbyderen sender ingen sms'er: sæt KRISEBOT_SMS_PROVIDER")
     else:
         report.notes.append(f"SMS: {settings.sms_provider} med afsender {settings.sms_sender}")
+
+
+def _intake(plan: Plan, settings: Settings, report: Report) -> None:
+    if plan.alarm_intake is None:
+        report.notes.append("Alarmer fra maskiner: planen har intet [alarm_intake] (kun alarmformularen i Teams)")
+        return
+    beats = ", ".join(f"{beat.id} hvert {format_duration(beat.interval)}" for beat in plan.heartbeats) or "ingen i planen"
+    if settings.alarm_tokens:
+        report.notes.append(
+            f"Alarmer fra overvågning: POST /api/alarms og /api/heartbeats tager imod "
+            f"({len(settings.alarm_tokens)} token); livstegn: {beats}"
+        )
+    elif plan.heartbeats:
+        report.warnings.append(
+            f"Livstegn ({beats}) overvåges ikke og /api/alarms er lukket: sæt KRISEBOT_ALARM_TOKEN"
+        )
+    else:
+        report.notes.append("Alarmer fra overvågning: slået fra (KRISEBOT_ALARM_TOKEN er ikke sat)")
+    if settings.alarm_mailbox:  # settings refuse a mailbox without Graph
+        report.notes.append(
+            f"Alarmpostkasse: {settings.alarm_mailbox}, læses hvert {settings.alarm_mailbox_interval} s, "
+            f"fra {', '.join(settings.alarm_senders)}"
+        )

@@ -65,6 +65,7 @@ class MailboxReader:
         self._senders = senders
         self._source = source
         self._interval = interval
+        self._started = clock()
 
     async def read(self) -> int:
         """One round: every page up to the next delta link. How many mails from listed senders it handled."""
@@ -76,7 +77,7 @@ class MailboxReader:
             except GraphRefused as exc:
                 if exc.status != 410 or link is None:
                     raise
-                log.warning("alarmpostkassens delta-link er udløbet: læser fra nu af")
+                log.warning("alarmpostkassens delta-link er udløbet: læser igen fra tjenestens start (kendte mails giver ingen ny alarm)")
                 link = None
                 continue
             for message in page.value or []:
@@ -99,7 +100,8 @@ class MailboxReader:
                 log.exception("reading the alarm mailbox failed")
 
     def _first_round(self) -> RequestConfiguration:
-        since = self._clock().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        """The query of the first round ever (or after an expired link): mail received since the service started."""
+        since = self._started.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
             change_type="created", select=FIELDS, filter=f"receivedDateTime ge {since}"
         )

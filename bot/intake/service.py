@@ -1,7 +1,7 @@
 """The alarm intake as the app runs it: the two endpoints, the heartbeat watcher and the mailbox reader.
 
-``build_intake`` wires them to the crises; ``running`` starts the watcher and (with a mailbox
-and Graph) the reader, and stops them on leaving.
+``build_intake`` wires them to the crises; ``running`` starts the watcher (with an alarm token)
+and the reader (with a mailbox and Graph), and stops them on leaving.
 """
 
 import asyncio
@@ -41,7 +41,7 @@ def build_intake(
     limiter = RateLimiter(rate=settings.alarm_rate_limit, clock=clock)
     intake = plan.alarm_intake
     watcher = mailbox = None
-    if intake is not None:
+    if intake is not None and tokens:  # without a token no beat can arrive: watching would only raise false alarms
         watcher = HeartbeatWatcher(
             plan=plan, store=store, clock=clock, receiver=receiver, source=intake.monitoring_source
         )

@@ -95,3 +95,28 @@ async def test_a_restart_in_the_middle_of_a_round_reads_nothing_twice(
     assert await read(again) == 3
     titles = sorted(d.split("\n")[0] for d in descriptions(again))
     assert titles == [f"Advarsel {n}" for n in range(1, 6)]
+
+
+async def test_mail_that_arrives_before_the_first_round_is_read(
+    settings_for, start_bot, graph: FakeGraph, clock: Clock
+) -> None:
+    bot = await start(settings_for, start_bot, graph, clock)
+    graph.add_mail(MAILBOX, sender="cert@cfcs.dk", subject="Lige efter start", received=at(clock, 0))
+    clock.now += timedelta(minutes=1)  # the first round runs one interval after start
+
+    assert await read(bot) == 1
+    assert [d.split("\n")[0] for d in descriptions(bot)] == ["Lige efter start"]
+
+
+async def test_an_expired_delta_link_reads_again_from_start_without_raising_an_alarm_twice(
+    settings_for, start_bot, graph: FakeGraph, clock: Clock
+) -> None:
+    bot = await start(settings_for, start_bot, graph, clock)
+    graph.add_mail(MAILBOX, sender="cert@cfcs.dk", subject="Første", received=at(clock, 1))
+    assert await read(bot) == 1
+    graph.add_mail(MAILBOX, sender="cert@cfcs.dk", subject="Anden", received=at(clock, 2))
+    graph.answer_next(410, body='{"error": {"code": "SyncStateNotFound", "message": "The sync state is expired."}}')
+
+    assert await read(bot) == 2  # both listed mails handled again; the first one joins nothing new
+    assert sorted(d.split("\n")[0] for d in descriptions(bot)) == ["Anden", "Første"]
+    assert "$filter" in graph.calls("mail_delta")[-1].query

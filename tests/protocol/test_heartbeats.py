@@ -93,3 +93,9 @@ async def test_unknown_heartbeats_and_wrong_tokens_are_refused(settings_for, sta
     assert unknown.status == 404 and "zabbix" in (await unknown.json())["error"]
     assert (await beat(crisis, headers={"Authorization": "Bearer forkert"})).status == 401
     assert (await beat(crisis, headers={})).status == 401
+
+
+async def test_without_an_alarm_token_heartbeats_are_not_watched(settings_for, start_bot, connector, clock: Clock) -> None:
+    bot = await start_bot(settings_for(), clock=clock)
+    assert bot.client.app[INTAKE].watcher is None  # no beat could arrive, so silence would be a false alarm
+    assert (await bot.client.post("/api/heartbeats/prometheus")).status == 503

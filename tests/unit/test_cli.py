@@ -47,8 +47,23 @@ def test_check_bundled_plan_warns_and_exits_1(tmp_path: Path) -> None:
     assert any("Claus Vagn Ohrt" in line and "kan ikke nås på sms" in line for line in warnings)
     assert not any("Jesper Thyrring Møller" in line and "sms" in line for line in warnings)
     assert any("console" in line and "KRISEBOT_SMS_PROVIDER" in line for line in warnings)
+    assert any("prometheus hvert 5m" in line and "KRISEBOT_ALARM_TOKEN" in line for line in warnings)
     assert result.stdout.splitlines()[-1].startswith("IKKE KLAR")
     assert not (tmp_path / "krisebot.db").exists(), "check must not create the logbog"
+
+
+def test_check_reports_the_alarm_intake_without_its_tokens(tmp_path: Path) -> None:
+    result = krisebot(
+        tmp_path, "check", KRISEBOT_ALARM_TOKEN="gammel-hemmelighed,ny-hemmelighed",
+        KRISEBOT_GRAPH_CLIENT_ID="graph-app", KRISEBOT_GRAPH_TENANT_ID="t", KRISEBOT_GRAPH_CLIENT_SECRET="s",
+        KRISEBOT_ALARM_MAILBOX="it-alarm@struer.dk", KRISEBOT_ALARM_MAIL_SENDERS="@cfcs.dk",
+        KRISEBOT_GRAPH_BASE_URL="http://127.0.0.1:9/v1.0",  # nothing answers: Entra findings, not a crash
+    )
+    notes = [line for line in result.stdout.splitlines() if line.lstrip().startswith("✓")]
+    assert any("/api/alarms" in line and "(2 token)" in line and "prometheus hvert 5m" in line for line in notes)
+    assert any("it-alarm@struer.dk" in line and "@cfcs.dk" in line for line in notes)
+    assert not any("KRISEBOT_ALARM_TOKEN" in line for line in result.stdout.splitlines())
+    assert "hemmelighed" not in result.stdout + result.stderr
 
 
 def test_check_broken_plan_is_one_line_and_exits_2(tmp_path: Path) -> None:
