@@ -20,7 +20,8 @@ from ..render.situation_cards import SituationCards
 from ..store import Store
 from .connector_errors import connector_errors
 from .proactive import TeamsSender, card_activity
-from .references import LOG_CHANNEL_KEY, personal_chat
+from .personal_chats import personal_chats
+from .references import LOG_CHANNEL_KEY
 
 LATE = " _(registreret under udfald; sendt til Teams, da forbindelsen kom igen)_"
 
@@ -63,11 +64,13 @@ class TeamsOutlet:
     async def refresh_pages(self, state: CrisisState) -> None:
         """Replace each page card sent in the crisis by its current state (answers given by SMS meanwhile)."""
         with connector_errors():
-            for page in await self._store.sent_pages(crisis_id=state.id, channel=Channel.TEAMS.value):
-                reference = await personal_chat(self._store, page.person)
-                person = self._plan.person_by_id.get(page.person)
-                if reference is None or person is None or not page.provider_id:
+            pages = await self._store.sent_pages(crisis_id=state.id, channel=Channel.TEAMS.value)
+            chats = await personal_chats(self._store, sorted({page.person for page in pages}))
+            for page in pages:
+                stored = chats.get(page.person)
+                if stored is None or page.person not in self._plan.person_by_id or not page.provider_id:
                     continue
+                reference = ConversationReference().deserialize(stored)
                 card = page_card(
                     self._plan, state, "da", person=page.person, purpose=PagePurpose(page.purpose), now=self._clock(),
                     roles=page.roles,
