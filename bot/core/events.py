@@ -81,6 +81,22 @@ class AlarmReported(_Payload):
     text: str = Field(min_length=1, max_length=4000)
 
 
+class RequestedPage(_Payload):
+    """One person to page for ``roles`` with the message for ``purpose``."""
+
+    person: str
+    roles: list[str]
+    purpose: PagePurpose
+
+
+class PagesRequested(_Payload):
+    """The decision just recorded pages these people; each page counts from here, before it is sent,
+    so an answer that overtakes the send (or a restart) is not lost."""
+
+    type: Literal["pages_requested"] = "pages_requested"
+    pages: list[RequestedPage] = Field(min_length=1)
+
+
 class PageSent(_Payload):
     """A page left Krisebot on one channel."""
 
@@ -229,6 +245,7 @@ class CrisisClosed(_Payload):
 EventPayload = Annotated[
     AlarmRaised
     | AlarmReported
+    | PagesRequested
     | PageSent
     | PageFailed
     | Acknowledged

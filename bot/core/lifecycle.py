@@ -52,6 +52,8 @@ from .events import (
     LogEntryAdded,
     MeetingPlaceChanged,
     PagePurpose,
+    PagesRequested,
+    RequestedPage,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -127,6 +129,12 @@ def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, n
 def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str, now: datetime) -> Accepted:
     if not draft.events:
         return Accepted(state)
+    pages = [
+        RequestedPage(person=c.person, roles=list(c.roles), purpose=c.purpose)
+        for c in draft.commands if isinstance(c, SendPage)
+    ]
+    if pages:
+        draft.events.append(PagesRequested(pages=pages))
     recorded = [Event(seq=0, at=now, crisis_id=crisis_id, actor=actor, payload=p) for p in draft.events]
     new_state = reduce(apply, recorded, state)
     commands = (*draft.commands, *(PostToLog(p) for p in draft.events), RefreshSituation())

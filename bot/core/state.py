@@ -29,6 +29,7 @@ from .events import (
     PageFailed,
     PagePurpose,
     PageSent,
+    PagesRequested,
     SmsReceived,
     SummonsAnswered,
     Triaged,
@@ -189,6 +190,10 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
         )
     state = replace(state, seq=event.seq)
     match payload:
+        case PagesRequested(pages=pages):
+            for page in pages:
+                state = _with_page(state, page.person, page.purpose, page.roles)
+            return state
         case PageSent(person=person, roles=roles, purpose=purpose, channel=channel):
             page = state.page(person, purpose)
             return _with_page(
@@ -211,7 +216,9 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 for p in state.pages
             )
             return replace(state, pages=pages)
-        case Escalated(role=role, purpose=purpose, stage=stage):
+        case Escalated(role=role, purpose=purpose, stage=stage, people=people):
+            for person in people:  # their pages count from here, like the first ones
+                state = _with_page(state, person, purpose, [role])
             return replace(state, escalations=(*state.escalations, (purpose, role, stage)))
         case EscalationRequested():
             return replace(state, escalation_requested_at=event.at)

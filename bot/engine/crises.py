@@ -176,7 +176,7 @@ class Crises:
         pages = [command for command in commands if isinstance(command, SendPage)]
         if self.paging is not None:
             if pages:
-                await self._safely("start paging", self.paging.start(crisis_id, pages), crisis_id)
+                await self._safely("start paging", self.paging.start(crisis_id, pages, events[-1].at), crisis_id)
             self.paging.poke()
         await self._mirror(crisis_id, refresh=any(isinstance(command, RefreshSituation) for command in commands))
 

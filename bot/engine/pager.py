@@ -1,7 +1,7 @@
 """The pager: the one loop that owns paging timers and the outbox.
 
-``start`` turns the lifecycle's SendPage commands into paging timers and outbox items (one
-per channel) in the database. ``tick`` enqueues the attempts that fell due (repeats and
+``start`` puts the first attempt of the lifecycle's SendPage commands in the outbox (one item
+per channel); their paging timers were stored with the PagesRequested event that asked for them. ``tick`` enqueues the attempts that fell due (repeats and
 escalation to deputies, from ``bot.core.escalation``), records Escalated events, and starts
 sending every due outbox item from a task of its own (it does not wait for them): each is
 claimed before it goes out, stays in flight until its outcome is written, and is marked done
@@ -20,13 +20,14 @@ from ..channels.base import Channel, ChannelError, Notifier, PageRequest, Perman
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import (
-    Attempt, Timer, current_attempts, new_escalations, next_attempt_at, still_waiting, timer_for,
+    Attempt, Timer, current_attempts, new_escalations, next_attempt_at, still_waiting,
 )
 from ..core.events import PageFailed, PagePurpose, PageSent
 from ..core.state import CrisisState
 from ..plan.models import Plan
 from ..store import Finished, OutboxItem, Store
 from .crises import Crises
+from .wakeup import tick_forever
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +97,10 @@ class Pager:
         self._outcomes: list[Finished] = []
         self._writer: asyncio.Task | None = None
 
-    async def start(self, crisis_id: str, pages: list[SendPage]) -> None:
-        """Start paging: timers for the escalation, and the first attempt in the outbox."""
-        now = self._clock()
-        timers = [timer for page in pages for timer in timer_for(page.purpose, page.person, page.roles, now)]
-        await self._store.start_timers(crisis_id=crisis_id, timers=timers)
-        await self._enqueue(crisis_id, [Attempt(p.person, p.roles, p.purpose, now, 0) for p in pages], now)
+    async def start(self, crisis_id: str, pages: list[SendPage], at: datetime) -> None:
+        """Put the first attempt of pages requested at ``at`` in the outbox (their timers were stored
+        with the request; without this call, the next tick would enqueue the same attempt)."""
+        await self._enqueue(crisis_id, [Attempt(p.person, p.roles, p.purpose, at, 0) for p in pages], self._clock())
         self.poke()
 
     def poke(self) -> None:
@@ -113,18 +112,9 @@ class Pager:
         the sends in flight (they stay pending and go again after a restart) and writes the outcomes
         it already has."""
         try:
-            while True:
-                self._poked.clear()
-                try:
-                    wake = await self.tick()
-                except Exception:  # the loop must survive anything one tick runs into
-                    log.exception("paging tick failed")
-                    wake = None
-                delay = MAX_SLEEP if wake is None else max(0.0, min(MAX_SLEEP, (wake - self._clock()).total_seconds()))
-                try:
-                    await asyncio.wait_for(self._poked.wait(), delay)
-                except TimeoutError:
-                    pass
+            await tick_forever(
+                self.tick, poked=self._poked, clock=self._clock, max_sleep=MAX_SLEEP, log=log, what="paging tick"
+            )
         finally:
             await self._stop_sending()
 

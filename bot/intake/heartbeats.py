@@ -8,7 +8,6 @@ heard from at that moment.
 """
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from aiohttp import web
 from ..clock import LOCAL_TIME, Clock
 from ..core.events import AlarmStatus
 from ..engine.foreground import Foreground
+from ..engine.wakeup import tick_forever
 from ..http_errors import refuse
 from ..plan.durations import format_duration
 from ..plan.models import Heartbeat, Plan
@@ -97,16 +97,9 @@ class HeartbeatWatcher:
 
     async def run(self) -> None:
         """Check, then sleep until the next heartbeat falls due or a beat arrives; forever."""
-        while True:
-            self._poked.clear()
-            try:
-                wake = await self.check()
-            except Exception:  # the watcher must survive anything one check runs into
-                log.exception("heartbeat check failed")
-                wake = None
-            delay = MAX_SLEEP if wake is None else max(0.0, min(MAX_SLEEP, (wake - self._clock()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poked.wait(), delay)
+        await tick_forever(
+            self.check, poked=self._poked, clock=self._clock, max_sleep=MAX_SLEEP, log=log, what="heartbeat check"
+        )
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,13 @@ from datetime import datetime, timedelta
 
 from ..clock import LOCAL_TIME
 from ..core.events import (
-    BreakerChanged,
-    DeliveryState,
-    PageDeliveryReported,
-    SmsReceived,
     Acknowledged,
     AlarmRaised,
     AlarmReported,
     AlarmStatus,
+    BreakerChanged,
     CrisisClosed,
+    DeliveryState,
     DirectorDecided,
     DirectorDecision,
     Escalated,
@@ -29,9 +27,13 @@ from ..core.events import (
     LevelChanged,
     LogEntryAdded,
     MeetingPlaceChanged,
+    PageDeliveryReported,
     PageFailed,
     PagePurpose,
     PageSent,
+    PagesRequested,
+    RequestedPage,
+    SmsReceived,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -61,6 +63,7 @@ PURPOSES = {
     PagePurpose.MEETING_MOVED: "flyttet mødested",
     PagePurpose.MONITORING: "besked fra overvågningen",
 }
+NAMED_AT_MOST = 12  # a request for more people is logged as a count (each page's own event names them)
 DELIVERY_STATES = {
     DeliveryState.DELIVERED: "leveret",
     DeliveryState.UNDELIVERABLE: "kunne ikke leveres",
@@ -200,6 +203,8 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return f"Overvågningen melder alarmen afklaret (krisen er stadig åben) – «{text}»"
         case AlarmReported(text=text):
             return f"Overvågningen melder alarmen igen – «{text}»"
+        case PagesRequested(pages=pages):
+            return f"Alarmering bestilt – {_requested(plan, pages)}"
         case PageSent(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=provider_id):
             reference = f" (id {provider_id})" if provider_id else ""
             return f"Sidet {_holder(plan, person, roles)} via {channel}{reference} – {PURPOSES[purpose]}"
@@ -305,6 +310,19 @@ def _answer_rows(plan: Plan, state: CrisisState, events: list[Event]) -> tuple[t
 
 
 # ── names from the plan (``bot.render.names``); ids the plan no longer knows print as they are ──
+
+
+def _requested(plan: Plan, pages: list[RequestedPage]) -> str:
+    """``indkaldelse: A (rolle), B (rolle); underretning: C``; a purpose with many people as a count."""
+    by_purpose: dict[PagePurpose, list[RequestedPage]] = {}
+    for page in pages:
+        by_purpose.setdefault(page.purpose, []).append(page)
+    parts = []
+    for purpose, group in by_purpose.items():
+        named = len(group) <= NAMED_AT_MOST
+        who = ", ".join(_holder(plan, p.person, p.roles) for p in group) if named else f"{len(group)} personer"
+        parts.append(f"{PURPOSES[purpose]}: {who}")
+    return "; ".join(parts)
 
 
 def _names(plan: Plan, person_ids: list[str]) -> str:

@@ -4,4 +4,4 @@ from .base import CrisisThread, Finished, OutboxItem, Store, TeamsUserLink
 from .sms_records import CodeRequest, SentPage, SmsCode
 from .sqlite import SqliteStore, open_store
 
-__all__ = ["CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]
+__all__ = ["CodeRequest", "CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]

@@ -78,6 +78,8 @@ class Store(Protocol):
 
         With ``request_key`` (an inbound activity or message id) the events are written only
         the first time that key is seen; a redelivery returns ``[]`` and writes nothing.
+        A ``PagesRequested`` starts its paging timers (``timers``) in the same transaction, so a
+        page once recorded as requested is sent even if the process dies at once.
         """
 
     async def crisis_ids(self) -> list[str]:
@@ -88,9 +90,6 @@ class Store(Protocol):
 
     async def thread(self, *, crisis_id: str) -> CrisisThread | None:
         """The crisis's thread in the log channel, if it has one."""
-
-    async def start_timers(self, *, crisis_id: str, timers: list[Timer]) -> None:
-        """Remember paging timers. A role's running timer keeps its start; a person's (a new notice) restarts."""
 
     async def timers(self) -> dict[str, list[Timer]]:
         """Every paging timer, by crisis."""

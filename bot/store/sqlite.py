@@ -13,8 +13,8 @@ from typing import Any
 
 import aiosqlite
 
-from ..core.escalation import Subject, Timer
-from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
+from ..core.escalation import Subject, Timer, timer_for
+from ..core.events import Event, EventPayload, PagePurpose, PagesRequested, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
 from .migrations import bundled_migrations, migrate, require_current
@@ -67,6 +67,8 @@ class SqliteStore(SmsRecords, IntakeRecords):
                     ) as cursor:
                         (seq,) = await cursor.fetchone()
                     events.append(Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload))
+                    if isinstance(payload, PagesRequested) and crisis_id is not None:
+                        await self._start_timers(crisis_id, payload, moment)
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
@@ -112,19 +114,16 @@ class SqliteStore(SmsRecords, IntakeRecords):
             (crisis_id, posted_seq, utc(behind_since).isoformat() if behind_since else None),
         )
 
-    async def start_timers(self, *, crisis_id: str, timers: list[Timer]) -> None:
-        async with self._writing:
-            try:
-                await self._db.executemany(
-                    "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET started_at = excluded.started_at "
-                    "WHERE paging_timers.subject = 'person'",
-                    [(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers],
-                )
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"sidetimerne kunne ikke gemmes: {exc}") from exc
+    async def _start_timers(self, crisis_id: str, requested: PagesRequested, at: datetime) -> None:
+        """The paging timers the requested pages start, in the transaction that records them: a role's
+        running timer keeps its start; a person's (a new notice) restarts."""
+        timers = [timer for page in requested.pages for timer in timer_for(page.purpose, page.person, tuple(page.roles), at)]
+        await self._db.executemany(
+            "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET started_at = excluded.started_at "
+            "WHERE paging_timers.subject = 'person'",
+            [(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers],
+        )
 
     async def timers(self) -> dict[str, list[Timer]]:
         found: dict[str, list[Timer]] = {}

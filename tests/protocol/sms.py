@@ -2,7 +2,7 @@
 people's phones on a fake GatewayAPI, and a clock moved by hand."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

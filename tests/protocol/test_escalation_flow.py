@@ -3,7 +3,7 @@
 Driven by an injected clock: the test moves time, the pager does what is due by then.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 

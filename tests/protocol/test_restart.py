@@ -40,7 +40,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ import pytest
 from aiohttp import ClientSession, TCPConnector, web
 
 from bot.app import PAGER
+from bot.core.actions import RaiseAlarm
+from bot.core.lifecycle import step
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.clock import Clock
@@ -417,3 +419,24 @@ async def test_an_attempt_that_falls_due_while_pages_are_in_flight_goes_out_at_o
 
         deputy = key("peter", start + timeout * (repeat + 1))
         await connector.wait_for(lambda requests: any(page_key(r.activity) == deputy for r in requests), timeout=5)
+
+
+async def test_pages_recorded_as_requested_go_out_after_a_crash_before_they_were_queued(
+    settings_for, start_bot, connector: HoldingConnector
+) -> None:
+    """The alarm and its PagesRequested are in the logbog, but the process died before the first
+    attempt reached the outbox: the timers stored with the request page the IT head after the restart."""
+    plan, clock = load_plan(default_plan_path()), Clock()
+    first = await start_bot(settings_for(), clock=clock)
+    for user in EVERYONE:
+        assert (await first.post(installed(user, connector.url))).status == 201
+    raised = step(plan, None, RaiseAlarm("K-2026-001", "overvaagning", ("it-infrastruktur",), "Serverne er nede"),
+                  actor="system", now=clock())
+    await first.store.append_all(at=clock(), actor="system", payloads=list(raised.events), crisis_id="K-2026-001")
+    await first.client.close()
+
+    again = await start_bot(settings_for(), clock=clock)
+    again.client.app[PAGER].poke()
+    await Crisis(again, connector).settled()
+
+    assert connector.pages() == [f"K-2026-001/triage/cvo/{int(clock().timestamp() * 1000)}/teams"]

@@ -21,12 +21,14 @@ from bot.core.events import (
     PageFailed,
     PagePurpose,
     PageSent,
+    PagesRequested,
+    RequestedPage,
     SummonsAnswered,
     Triaged,
     TriageDecision,
 )
 from bot.plan import load_plan
-from bot.render.export import logbog_html, logbog_markdown
+from bot.render.export import event_sentence, logbog_html, logbog_markdown
 from bot.resources import default_plan_path
 
 PLAN = load_plan(default_plan_path())
@@ -259,3 +261,18 @@ def test_ids_the_plan_no_longer_knows_are_printed_raw() -> None:
     assert rows[-2][4] == "Mødested ændret til old-place"
     assert rows[-1][2] == "Claus Vagn Ohrt (Afdelingsleder for IT og Digitalisering)"
     assert "gone" in logbog_html(PLAN, events)
+
+
+def test_a_page_request_names_each_holder_by_purpose_and_counts_a_crowd() -> None:
+    few = PagesRequested(pages=[
+        RequestedPage(person="jesper", roles=["kriseleder"], purpose=PagePurpose.SUMMONS),
+        RequestedPage(person="cvo", roles=["situationsbillede", "it"], purpose=PagePurpose.SUMMONS),
+        RequestedPage(person="emilbc", roles=[], purpose=PagePurpose.INFORM),
+    ])
+    crowd = PagesRequested(pages=[RequestedPage(person=f"p{n}", roles=[], purpose=PagePurpose.SUMMONS) for n in range(200)])
+
+    assert event_sentence(PLAN, later(30, "jesper", few)) == (
+        "Alarmering bestilt – indkaldelse: Jesper Thyrring Møller (Kriseleder), Claus Vagn Ohrt (Ansvarlig for "
+        "situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering); underretning: Emil B. Christensen"
+    )
+    assert event_sentence(PLAN, later(31, "jesper", crowd)) == "Alarmering bestilt – indkaldelse: 200 personer"

@@ -1,6 +1,6 @@
 """SMS replies and page texts: what each person is offered, what a reply does, what the SMS says."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 

@@ -29,6 +29,7 @@ from bot.core.events import (
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
+    Escalated,
     Event,
     EventPayload,
     LevelChanged,
@@ -38,6 +39,8 @@ from bot.core.events import (
     PageFailed,
     PagePurpose,
     PageSent,
+    PagesRequested,
+    RequestedPage,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -308,6 +311,20 @@ def test_an_acknowledgement_marks_only_that_persons_open_pages() -> None:
     assert state.open_pages("cvo") == []
     assert [p.person for p in state.open_pages("hjm") + state.open_pages("lak")] == ["hjm", "lak"]
     assert state.open_pages("peter") == []
+
+
+def test_requested_and_escalated_pages_wait_before_they_are_sent() -> None:
+    requested = PagesRequested(pages=[RequestedPage(person="cvo", roles=["it"], purpose=PagePurpose.TRIAGE)])
+    escalated = Escalated(role="it", purpose=PagePurpose.TRIAGE, stage=1, people=["cvo", "peter"])
+    state = fold([event(ALARM), event(requested, seq=2), event(escalated, seq=3, minutes=10)])
+
+    assert [(p.person, p.roles, p.first_sent_at) for p in state.pages] == [("cvo", ("it",), None), ("peter", ("it",), None)]
+    assert [p.person for p in state.open_pages("peter")] == ["peter"]
+    acknowledged = apply(state, event(Acknowledged(person="peter", roles=["it"], via="teams"), seq=4, minutes=11))
+    sent = apply(acknowledged, event(page_sent("peter", PagePurpose.TRIAGE), seq=5, minutes=11))
+    assert sent.page("peter", PagePurpose.TRIAGE).acknowledged_roles == ("it",)
+    assert sent.page("peter", PagePurpose.TRIAGE).first_sent_at == T0 + timedelta(minutes=11)
+    assert sent.role_acknowledged("it", PagePurpose.TRIAGE)
 
 
 @pytest.mark.parametrize(
