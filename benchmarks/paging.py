@@ -6,7 +6,8 @@ Connector and a ``FakeGraph`` (activity feed and mail) that answer every request
 (``--answer-ms``) once the people are installed; SMS goes to the console provider. Two plans:
 the bundled plan (7 people, 5 roles; the summons goes to its 4 primaries) and a synthetic
 plan built from it with 200 people in 100 roles (95 new roles with a new primary and deputy
-each, three of them with a second deputy; the summons goes to 99 people). A person's page is
+each, three of them with a second deputy; everyone with a mobile number, so escalations, which
+always include SMS, send one; the summons goes to 99 people). A person's page is
 the first of its channels to be answered (Teams card, activity feed or mail).
 
 (a) Fan-out. Claus raises an alarm, decides to inform the director; then the director
@@ -32,6 +33,7 @@ Prints medians over ``--runs`` runs (a new database each) and the ratios.
 
 import argparse
 import asyncio
+import logging
 import sqlite3
 import statistics
 import sys
@@ -180,8 +182,8 @@ def synthetic(people: int = 200, roles: int = 100) -> Subject:
     data = load_plan(default_plan_path()).model_dump(mode="json")
     new = [f"p{n:03d}" for n in range(people - len(data["people"]))]
     data["people"] += [
-        {"id": pid, "name": f"Person {pid}", "title": "Medarbejder", "email": f"{pid}@struer.dk", "phones": []}
-        for pid in new
+        {"id": pid, "name": f"Person {pid}", "title": "Medarbejder", "email": f"{pid}@struer.dk", "phones": [{"number": f"29{n + 100000:06d}", "kind": "mobile"}]}
+        for n, pid in enumerate(new)
     ]
     added = roles - len(data["roles"])
     for n in range(added):
@@ -475,6 +477,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--answer-ms", type=float, default=50.0)
     args = parser.parse_args()
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # the fakes' requests cut off by the restart
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(measure(args.runs, args.answer_ms / 1000, Path(tmp)))
 

@@ -133,6 +133,8 @@ class CrisisState:
     seq: int = 0
     page_index: dict[tuple[str, PagePurpose], int] = field(default_factory=dict, compare=False, repr=False)
     """Where each (person, purpose) page is in ``pages``; pages keep their places, so it only grows."""
+    acknowledged: frozenset[tuple[PagePurpose, str]] = field(default=frozenset(), compare=False, repr=False)
+    """Every (purpose, role) a holder has acknowledged a page for: ``role_acknowledged`` without a scan."""
 
     def page(self, person: str, purpose: PagePurpose) -> Page | None:
         index = self.page_index.get((person, purpose))
@@ -147,7 +149,7 @@ class CrisisState:
 
     def role_acknowledged(self, role: str, purpose: PagePurpose) -> bool:
         """Has any holder acknowledged a page for ``role`` sent for ``purpose``?"""
-        return any(p.purpose == purpose and role in p.acknowledged_roles for p in self.pages)
+        return (purpose, role) in self.acknowledged
 
 
 def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: list[str], **changes) -> CrisisState:
@@ -163,10 +165,14 @@ def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: lis
 
 def _unacknowledged(state: CrisisState, purpose: PagePurpose) -> CrisisState:
     """A new notice (another move, another level) must be acknowledged afresh."""
-    return replace(state, pages=tuple(
-        replace(p, acknowledged_at=None, acknowledged_via=None, acknowledged_roles=()) if p.purpose == purpose else p
-        for p in state.pages
-    ))
+    return replace(
+        state,
+        pages=tuple(
+            replace(p, acknowledged_at=None, acknowledged_via=None, acknowledged_roles=()) if p.purpose == purpose else p
+            for p in state.pages
+        ),
+        acknowledged=frozenset(known for known in state.acknowledged if known[0] != purpose),
+    )
 
 
 def apply(state: CrisisState | None, event: Event) -> CrisisState:
@@ -215,7 +221,8 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 if p.person == person and p.waiting else p
                 for p in state.pages
             )
-            return replace(state, pages=pages)
+            acknowledged = {(p.purpose, role) for p in pages if p.person == person for role in p.acknowledged_roles}
+            return replace(state, pages=pages, acknowledged=state.acknowledged | acknowledged)
         case Escalated(role=role, purpose=purpose, stage=stage, people=people):
             for person in people:  # their pages count from here, like the first ones
                 state = _with_page(state, person, purpose, [role])

@@ -158,6 +158,7 @@ def test_fold_of_the_log_is_the_state_after_every_step(plan: Plan, script: Scrip
 
         assert without_seq(folded) == without_seq(run.state)
         assert folded.seq == run.log[-1].seq
+        assert folded.acknowledged == {(p.purpose, role) for p in folded.pages for role in p.acknowledged_roles}
 
 
 @pytest.mark.parametrize("script", RUNS)
