@@ -1,8 +1,9 @@
 """The pager: the one loop that owns paging timers and the outbox.
 
 ``start`` puts the first attempt of the lifecycle's SendPage commands in the outbox (one item
-per channel); their paging timers were stored with the PagesRequested event that asked for them. ``tick`` enqueues the attempts that fell due (repeats and
-escalation to deputies, from ``bot.core.escalation``), records Escalated events, and starts
+per channel); their paging timers were stored with the PagesRequested event that asked for
+them. ``tick`` enqueues the attempts that fell due (repeats and escalation to deputies, from
+``bot.core.escalation``), records Escalated events, and starts
 sending every due outbox item from a task of its own (it does not wait for them): each is
 claimed before it goes out, stays in flight until its outcome is written, and is marked done
 exactly once together with its PageSent or PageFailed event. ``run`` ticks, then sleeps until the next
