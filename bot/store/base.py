@@ -78,8 +78,8 @@ class Store(Protocol):
 
         With ``request_key`` (an inbound activity or message id) the events are written only
         the first time that key is seen; a redelivery returns ``[]`` and writes nothing.
-        A ``PagesRequested`` starts its paging timers (``timers``) in the same transaction, so a
-        page once recorded as requested is sent even if the process dies at once.
+        A ``PagesRequested`` starts its paging timers (see ``timers``) in the same transaction, so
+        a page once recorded as requested is sent even if the process dies at once.
         """
 
     async def crisis_ids(self) -> list[str]:
