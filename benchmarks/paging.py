@@ -2,8 +2,9 @@
 
 The real app (``create_app``, a new SQLite database, authentication off) runs in this
 process on a free port, with Microsoft Graph configured: a ``FakeConnector`` as the Bot
-Connector and a ``FakeGraph`` (activity feed and mail) that answer every request after 50 ms
-(``--answer-ms``) once the people are installed; SMS goes to the console provider. Two plans:
+Connector and a ``FakeGraph`` (activity feed and mail), in a process of their own
+(``remote_fakes.py``, so their CPU is not counted against the app), that answer every request
+after 50 ms (``--answer-ms``) once the people are installed; SMS goes to the console provider. Two plans:
 the bundled plan (7 people, 5 roles; the summons goes to its 4 primaries) and a synthetic
 plan built from it with 200 people in 100 roles (95 new roles with a new primary and deputy
 each, three of them with a second deputy; everyone with a mobile number, so escalations, which
@@ -49,110 +50,25 @@ from aiohttp import ClientSession, TCPConnector, web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.remote_fakes import CATALOG_ID, SENDER, RemoteFakes  # noqa: E402
 from bot.app import CRISES, create_app  # noqa: E402
-from bot.channels.feed import page_title  # noqa: E402
-from bot.core.events import PagePurpose  # noqa: E402
 from bot.plan import load_plan  # noqa: E402
 from bot.plan.models import Plan  # noqa: E402
 from bot.resources import default_plan_path  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from tests.fakes.connector import FakeConnector  # noqa: E402
-from tests.fakes.graph import FakeCredential, FakeGraph  # noqa: E402
-from tests.protocol.teams import CLAUS, EVERYONE, JESPER, TeamsUser, installed, register, tap  # noqa: E402
+from tests.fakes.graph import FakeCredential  # noqa: E402
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, TeamsUser, installed, tap  # noqa: E402
 
 SHORT_TIMEOUT = 2.0  # seconds: ack_timeout for (b)
 TARGET_FANOUT_RATIO = 3.0
 TARGET_LATE = 1.0
 TARGET_RESTART = 2.0
 WAIT = 60.0  # seconds before giving up on a page
-CATALOG_ID = "0d7c2a1e-0000-4000-8000-c4741091ab1e"
-SENDER = "krisebot@struer.dk"
-PURPOSES = {page_title(p): p.value for p in (PagePurpose.TRIAGE, PagePurpose.DIRECTOR, PagePurpose.SUMMONS)}
 
 Json = dict[str, Any]
 
 
-# -- the connector, the plans, the app ------------------------------------------------------
-
-
-def page_key(activity: Json | None) -> str | None:
-    return (((activity or {}).get("channelData") or {}).get("krisebot") or {}).get("page")
-
-
-class Pages:
-    """When each person's first page for each purpose was answered, on any channel."""
-
-    def __init__(self) -> None:
-        self.first: dict[str, dict[str, float]] = {}  # purpose -> person -> perf_counter of their first page answered
-        self.people: dict[str, str] = {}  # lowercased Entra id or email -> plan person id
-        self.since_ms = 0
-
-    def answered(self, purpose: str, person: str) -> None:
-        self.first.setdefault(purpose, {}).setdefault(person, time.perf_counter())
-
-    def reset(self, plan: Plan) -> None:
-        """Forget the pages so far, and ignore Teams pages for attempts due before now."""
-        self.first.clear()
-        self.people = {key.lower(): p.id for p in plan.people for key in (p.email, p.entra_object_id) if key}
-        self.since_ms = int(time.time() * 1000)
-
-    def firsts(self, purpose: str) -> dict[str, float]:
-        """person -> when their first page for ``purpose`` was answered (a live view)."""
-        return self.first.setdefault(purpose, {})
-
-
-class SlowConnector(FakeConnector):
-    """A FakeConnector that answers every request after ``delay`` seconds and notes the pages answered.
-
-    It keeps no record of the activities it is sent, as the tests' fake does: here the fake's
-    own CPU would be counted against the app.
-    """
-
-    def __init__(self, pages: Pages) -> None:
-        super().__init__()
-        self.delay = 0.0
-        self.pages = pages
-
-    @web.middleware
-    async def _gate(self, request: web.Request, handler) -> web.StreamResponse:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return await super()._gate(request, handler)
-
-    async def _post_activity(self, request: web.Request) -> web.Response:
-        """Answer as FakeConnector does, without keeping the request: only the page is noted."""
-        key = page_key(await request.json())
-        if key is not None:
-            _, purpose, person, at_ms, _ = key.split("/")
-            if int(at_ms) >= self.pages.since_ms:  # not a late answer to the app that ran before
-                self.pages.answered(purpose, person)
-        return web.json_response({"id": str(next(self._ids))}, status=201)
-
-
-class SlowGraph(FakeGraph):
-    """A FakeGraph (answering after its ``delay``) that notes the activity notifications and mails it answers.
-
-    It does not parse them into Graph's models as the tests' fake does: that takes the fake
-    milliseconds of CPU per mail, in the same process as the app it would be counted against.
-    """
-
-    def __init__(self, pages: Pages) -> None:
-        super().__init__()
-        self.pages = pages
-
-    async def _notify(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self._answered(body["topic"]["value"].split(" ", 1)[1], request.match_info["user"])
-        return web.Response(status=204)
-
-    async def _send_mail(self, request: web.Request) -> web.Response:
-        message = next(value for key, value in (await request.json()).items() if key.lower() == "message")
-        self._answered(message["subject"].split("] ", 1)[1], message["toRecipients"][0]["emailAddress"]["address"])
-        return web.Response(status=202)
-
-    def _answered(self, title: str, recipient: str) -> None:
-        if title in PURPOSES:
-            self.pages.answered(PURPOSES[title], self.pages.people[recipient.lower()])
+# -- the plans, the app ---------------------------------------------------------------------
 
 
 @dataclass
@@ -209,35 +125,10 @@ class Bot:
         await self.runner.cleanup()
 
 
-class Fakes:
-    """The fake Bot Connector and Microsoft Graph of a run, and the pages they answered."""
-
-    def __init__(self) -> None:
-        self.pages = Pages()
-        self.connector = SlowConnector(self.pages)
-        self.graph = SlowGraph(self.pages)
-
-    async def __aenter__(self) -> "Fakes":
-        await self.connector.start()
-        await self.graph.start()
-        self.graph.add_user("mailbox-krisebot", SENDER, "Krisebot")
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.graph.close()
-        await self.connector.close()
-
-    def answer_after(self, delay: float) -> None:
-        self.connector.delay = self.graph.delay = delay
-
-    def firsts(self, purpose: str) -> dict[str, float]:
-        return self.pages.firsts(purpose)
-
-
-async def start(plan: Plan, database: Path, fakes: Fakes) -> Bot:
+async def start(plan: Plan, database: Path, fakes: RemoteFakes) -> Bot:
     settings = load_settings(
         _env_file=None, database=database, graph_tenant_id="5d6a8f1e-0000-4000-8000-5712ae5c0000",
-        graph_client_id="graph-app", graph_client_secret="not-a-real-secret", graph_base_url=fakes.graph.url,
+        graph_client_id="graph-app", graph_client_secret="not-a-real-secret", graph_base_url=fakes.graph_url,
         graph_mail_sender=SENDER, teams_app_catalog_id=CATALOG_ID,
     )
     app = create_app(settings, plan, graph_credential=FakeCredential())
@@ -263,33 +154,30 @@ async def until(condition: Callable[[], bool], what: str, *, every: float = 0.00
         await asyncio.sleep(every)
 
 
-async def prepare(session: ClientSession, bot: Bot, fakes: Fakes, subject: Subject) -> str:
+async def prepare(session: ClientSession, bot: Bot, fakes: RemoteFakes, subject: Subject) -> str:
     """Everyone installs the bot (in Teams and in Entra); Claus raises an alarm; its crisis id (fakes still fast)."""
-    fakes.pages.reset(subject.plan)
-    register(fakes.connector, *subject.users)
+    people = {key: p.id for p in subject.plan.people for key in (p.email, p.entra_object_id) if key}
+    await fakes.prepare(subject.users, people)
     for user in subject.users:
-        fakes.graph.add_user(user.aad_object_id, user.upn.lower(), user.name, apps=(CATALOG_ID,))
-        await post(session, bot.url, installed(user, fakes.connector.url))
-    await post(session, bot.url, tap(CLAUS, fakes.connector.url, "raise_alarm", source="overvaagning",
+        await post(session, bot.url, installed(user, fakes.connector_url))
+    await post(session, bot.url, tap(CLAUS, fakes.connector_url, "raise_alarm", source="overvaagning",
                                      deliveries="it-infrastruktur", description="Benchmark"))
-    await until(lambda: "cvo" in fakes.firsts("triage"), "the triage page")
+    await fakes.wait("triage", 1, WAIT)
     return bot.app[CRISES].active()[-1].id
 
 
 async def triage_and_activate(
-    session: ClientSession, bot: Bot, fakes: Fakes, subject: Subject, crisis: str
+    session: ClientSession, bot: Bot, fakes: RemoteFakes, subject: Subject, crisis: str
 ) -> tuple[float, float]:
     """(one page's chain time, fan-out time): triage -> the director's page; activate -> the last first summons."""
-    url = fakes.connector.url
-    started = time.perf_counter()
+    url = fakes.connector_url
+    started = time.monotonic()
     await post(session, bot.url, tap(CLAUS, url, "triage_inform_director", crisis=crisis, assessment="Alvorligt"))
-    await until(lambda: "jesper" in fakes.firsts("director"), "the director page")
-    one = fakes.firsts("director")["jesper"] - started
+    one = (await fakes.wait("director", 1, WAIT))["jesper"] - started
     await asyncio.sleep(0.2)  # let the triage's log and card work finish
-    started = time.perf_counter()
+    started = time.monotonic()
     await post(session, bot.url, tap(JESPER, url, "director_activate", crisis=crisis, meeting_time="09:30", note=""))
-    summoned = fakes.firsts("summons")
-    await until(lambda: len(summoned) >= len(subject.summoned), "every summons", every=0.002)
+    summoned = await fakes.wait("summons", len(subject.summoned), WAIT)
     if summoned.keys() != subject.summoned:
         raise RuntimeError(f"summoned {sorted(summoned)}, expected {sorted(subject.summoned)}")
     fanout = max(summoned.values()) - started
@@ -300,11 +188,11 @@ async def triage_and_activate(
 
 
 async def fanout_run(subject: Subject, database: Path, answer: float) -> tuple[float, float]:
-    async with Fakes() as fakes, ClientSession(connector=TCPConnector(limit=0)) as session:
+    async with RemoteFakes() as fakes, ClientSession(connector=TCPConnector(limit=0)) as session:
         bot = await start(subject.plan, database, fakes)
         try:
             crisis = await prepare(session, bot, fakes, subject)
-            fakes.answer_after(answer)
+            await fakes.answer_after(answer)
             return await triage_and_activate(session, bot, fakes, subject, crisis)
         finally:
             await bot.stop()
@@ -370,13 +258,13 @@ def reached(database: Path, attempt_at: datetime) -> bool:
 async def escalation_run(subject: Subject, tmp: Path, answer: float, result: Escalation) -> None:
     plan = subject.plan
     timeout = timedelta(seconds=SHORT_TIMEOUT)
-    async with Fakes() as fakes, ClientSession(connector=TCPConnector(limit=0)) as session:
+    async with RemoteFakes() as fakes, ClientSession(connector=TCPConnector(limit=0)) as session:
         # a normal run: nobody answers, all four attempts go out
         database = tmp / "normal.db"
         bot = await start(plan, database, fakes)
         try:
             crisis = await prepare(session, bot, fakes, subject)
-            fakes.answer_after(answer)
+            await fakes.answer_after(answer)
             await triage_and_activate(session, bot, fakes, subject, crisis)
             t0 = min(attempt_at for _, attempt_at, _, _ in outbox(database))
             await until(lambda: reached(database, t0 + 3 * timeout), "the last attempt", every=0.05)
@@ -387,12 +275,12 @@ async def escalation_run(subject: Subject, tmp: Path, answer: float, result: Esc
             result.attempts[n].append(delays(rows, t0, n))
 
         # down from just after the first summons until 1 s past the escalation, then a new app
-        fakes.answer_after(0.0)
+        await fakes.answer_after(0.0)
         database = tmp / "restart.db"
         bot = await start(plan, database, fakes)
         try:
             crisis = await prepare(session, bot, fakes, subject)
-            fakes.answer_after(answer)
+            await fakes.answer_after(answer)
             await triage_and_activate(session, bot, fakes, subject, crisis)
         finally:
             await bot.stop()
