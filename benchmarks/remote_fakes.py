@@ -35,7 +35,7 @@ from bot.channels.feed import page_title  # noqa: E402
 from bot.core.events import PagePurpose  # noqa: E402
 from tests.fakes.connector import FakeConnector  # noqa: E402
 from tests.fakes.graph import FakeGraph  # noqa: E402
-from tests.protocol.teams import TeamsUser, register  # noqa: E402
+from tests.protocol.teams import TeamsUser, page_key, register  # noqa: E402
 
 PURPOSES = {page_title(p): p.value for p in (PagePurpose.TRIAGE, PagePurpose.DIRECTOR, PagePurpose.SUMMONS)}
 CATALOG_ID = "0d7c2a1e-0000-4000-8000-c4741091ab1e"
@@ -70,10 +70,6 @@ class Pages:
         async with self._changed:
             await self._changed.wait_for(lambda: len(firsts) >= count)
         return dict(firsts)
-
-
-def page_key(activity: Json | None) -> str | None:
-    return (((activity or {}).get("channelData") or {}).get("krisebot") or {}).get("page")
 
 
 class SlowConnector(FakeConnector):

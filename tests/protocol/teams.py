@@ -90,3 +90,8 @@ def in_channel(user: TeamsUser, service_url: str, text: str, *, channel: str = L
     activity["channelData"] = {"tenant": {"id": TENANT}, "team": {"id": "19:team@thread.tacv2"}, "channel": {"id": channel}}
     activity["entities"] = [{"type": "mention", "text": "<at>Krisebot</at>", "mentioned": {"id": BOT_ID, "name": "Krisebot"}}]
     return activity
+
+
+def page_key(activity: dict[str, Any] | None) -> str | None:
+    """The outbox key a page activity carries in ``channelData.krisebot.page`` (None: not a page)."""
+    return (((activity or {}).get("channelData") or {}).get("krisebot") or {}).get("page")

@@ -12,7 +12,7 @@ from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm
-from tests.protocol.teams import EVERYONE, installed, register
+from tests.protocol.teams import EVERYONE, installed, page_key, register
 
 PLAN = load_plan(default_plan_path())
 TIMEOUT = PLAN.ack_timeout(PLAN.role_by_id["it"])
@@ -24,10 +24,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def page_key(activity) -> str | None:
-    return (((activity or {}).get("channelData") or {}).get("krisebot") or {}).get("page")
 
 
 class SlowConnector(FakeConnector):

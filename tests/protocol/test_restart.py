@@ -55,7 +55,7 @@ from bot.resources import default_plan_path
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm
-from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, installed, register, tap
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, installed, page_key, register, tap
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
 ACK_TIMEOUT = 2.0  # seconds; the test plan's [escalation] ack_timeout
@@ -89,10 +89,6 @@ class Key:
 
     def __str__(self) -> str:
         return f"{self.crisis}/{self.purpose}/{self.person}/{self.at_ms}/{self.channel}"
-
-
-def page_key(activity: Json | None) -> str | None:
-    return (((activity or {}).get("channelData") or {}).get("krisebot") or {}).get("page")
 
 
 class HoldingConnector(FakeConnector):
