@@ -9,6 +9,8 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .wakeup import wait_for_set
+
 
 class Foreground:
     """A count of requests in flight, and a way for background work to wait for a lull."""
@@ -32,7 +34,4 @@ class Foreground:
 
     async def quiet(self, max_wait: float) -> None:
         """Return when no request is in flight, or after ``max_wait`` seconds at most."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), max_wait)
-        except TimeoutError:
-            pass
+        await wait_for_set(self._idle, max_wait)

@@ -23,5 +23,15 @@ async def tick_forever(
             log.exception("%s failed", what)
             wake = None
         delay = max_sleep if wake is None else max(0.0, min(max_sleep, (wake - clock()).total_seconds()))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(poked.wait(), delay)
+        await wait_for_set(poked, delay)
+
+
+async def wait_for_set(event: asyncio.Event, seconds: float) -> None:
+    """Return once ``event`` is set, or after ``seconds``; a cancellation always propagates.
+
+    (``asyncio.wait_for`` in Python 3.11 swallows a cancellation that arrives just as the
+    event is set, and a loop cancelled then would run on forever.)
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
