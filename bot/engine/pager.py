@@ -14,6 +14,7 @@ restart sends whatever is overdue at once.
 import asyncio
 import logging
 import random
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -43,6 +44,10 @@ at a time to one mailbox (and keeps mail's CPU from crowding out the Teams pages
 gathered into batched gateway requests (``Batcher``), so many may wait for one batch."""
 SEND_ORDER = {Channel.TEAMS: 0, Channel.SMS: 1, Channel.FEED: 2, Channel.MAIL: 3}
 """The order a tick starts its sends in: the cheapest first, so everyone's first page goes out soonest."""
+FOLLOW_UP = {Channel.FEED, Channel.MAIL}
+"""Channels whose sends wait for the same tick's Teams cards (at most ``FOLLOW_UP_WAIT`` seconds): a Graph
+call costs the loop several times a card's CPU, and the card is what reaches everyone first."""
+FOLLOW_UP_WAIT = 2.0
 
 
 def backoff(tries: int, retry_after: float | None) -> float:
@@ -92,6 +97,7 @@ class Pager:
         self._ticking = asyncio.Lock()
         self._limits = {channel: asyncio.Semaphore(CONCURRENCY[channel]) for channel in Channel}
         self._in_flight: set[str] = set()  # claimed keys whose outcome is not written yet (still ``pending``)
+        self._enqueued: dict[str, set[str]] = defaultdict(set)  # per crisis, keys this process put in the outbox
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: set[asyncio.Task] = set()
@@ -151,7 +157,11 @@ class Pager:
             escalations = new_escalations(self._plan, state, timers, now)
             if escalations:
                 await self._crises.record(crisis_id, escalations)
-            await self._enqueue(crisis_id, current_attempts(self._plan, state, timers, now), now)
+            attempts = current_attempts(self._plan, state, timers, now)
+            if attempts:
+                await self._enqueue(crisis_id, attempts, now)
+            else:
+                self._enqueued.pop(crisis_id, None)  # nobody in it is waiting to be paged
         await self._send([item for item in await self._store.pending(due_by=now) if item.key not in self._in_flight])
 
     async def _next_wake(self, after: datetime, timers_by_crisis: dict[str, list[Timer]]) -> datetime | None:
@@ -176,6 +186,9 @@ class Pager:
         self.poke()
 
     async def _enqueue(self, crisis_id: str, attempts: list[Attempt], now: datetime) -> None:
+        """Put the attempts' items in the outbox. Items this process already put there are left out
+        (the store would ignore them: a key is enqueued once), which spares every tick re-offering
+        everyone's current attempt."""
         state, outage = self._crises.get(crisis_id), self._outage()
         items = []
         for attempt in attempts:
@@ -186,8 +199,11 @@ class Pager:
                     items.append(self._item(crisis_id, attempt, channel, now))
                 else:
                     items.append(self._item(crisis_id, attempt, channel, now + self._sms_grace, suffix=FALLBACK))
+        enqueued = self._enqueued[crisis_id]
+        items = [item for item in items if item.key not in enqueued]
         if items:
             await self._store.enqueue(items=items)
+            enqueued.update(item.key for item in items)
 
     @staticmethod
     def _item(crisis_id: str, attempt: Attempt, channel: Channel, due: datetime, suffix: str = "") -> OutboxItem:
@@ -212,14 +228,20 @@ class Pager:
             return
         await self._store.claim(keys=[item.key for item in due])
         self._idle.clear()
+        cards: list[asyncio.Task] = []
         for item in sorted(due, key=lambda item: SEND_ORDER.get(item.channel, len(SEND_ORDER))):
             self._in_flight.add(item.key)
-            task = asyncio.create_task(self._deliver(item))
+            task = asyncio.create_task(self._deliver(item, after=cards if Channel(item.channel) in FOLLOW_UP else []))
+            if Channel(item.channel) is Channel.TEAMS:
+                cards.append(task)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, item: OutboxItem) -> None:
-        """Send one claimed item; its outcome goes to the writer, or it is left pending to be tried again."""
+    async def _deliver(self, item: OutboxItem, *, after: list[asyncio.Task]) -> None:
+        """Send one claimed item once the ``after`` sends are done (or ``FOLLOW_UP_WAIT`` passed); its
+        outcome goes to the writer, or it is left pending to be tried again."""
+        if after:
+            await asyncio.wait(after, timeout=FOLLOW_UP_WAIT)
         try:
             finished = await self._attempt(item)
         except Exception:  # the store failed: the item stays pending and goes again

@@ -19,6 +19,8 @@ status codes and JSON shapes (camelCase):
 With ``require_token=True`` a request without ``Authorization: Bearer <token>`` gets 401 like
 the real service (the token itself is not checked). ``fail_next`` makes the next requests
 fail with a chosen status before anything else happens, and records nothing for them.
+``hold`` keeps chosen activities waiting for their answer (they are recorded at once) until
+the test releases them, like a Teams that is slow to answer.
 
 Every other request is kept in ``requests`` (a ``RecordedRequest`` each, failed ones with their
 status); ``sent``, ``updates``, ``texts``, ``cards``, ``transcript`` and ``created`` read the
@@ -91,6 +93,7 @@ class FakeConnector(FakeServer):
         self._activities: dict[str, dict[str, Json]] = {}
         self._personal_chats: dict[str, str] = {}
         self._failures: deque[tuple[int, int | None]] = deque()
+        self._holds: list[tuple[Callable[[Json], bool], asyncio.Event]] = []
         self._ids = itertools.count(1_700_000_000_001)
 
     def routes(self, app: web.Application) -> None:
@@ -141,6 +144,13 @@ class FakeConnector(FakeServer):
         self._failures.extend([(status, retry_after)] * count)
 
     # -- reading what happened ---------------------------------------------------------------
+
+    def hold(self, which: Callable[[Json], bool]) -> asyncio.Event:
+        """Answer the activities posted from now on that ``which`` accepts only once the returned
+        event is set; they are recorded (and seen by ``sent`` and ``wait_for``) at once."""
+        release = asyncio.Event()
+        self._holds.append((which, release))
+        return release
 
     def sent(self, conversation_id: str | None = None) -> list[Json]:
         """Activities posted (send, reply, or with a new conversation), in order, with their ids."""
@@ -265,6 +275,9 @@ class FakeConnector(FakeServer):
         body = await self._json_object(request)
         activity = self._store(request.match_info["conversationId"], str(next(self._ids)), body)
         self._record(request, 201, activity_id=activity["id"], activity=activity, body=body)
+        for which, release in self._holds:
+            if which(activity):
+                await release.wait()
         return web.json_response({"id": activity["id"]}, status=201)
 
     async def _update_activity(self, request: web.Request) -> web.Response:

@@ -1,15 +1,18 @@
 """With Microsoft Graph: pages also raise the Teams activity feed and send a mail, and someone
 who never wrote to the bot is reached by installing the app for them."""
 
+import asyncio
+
 import pytest
 
+from bot.engine import pager
 from bot.graph.readiness import entra_findings
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeCredential, FakeGraph
 from tests.protocol.crisis import Crisis, alarm, verbs
-from tests.protocol.teams import CLAUS, EVERYONE, JESPER, installed, register
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, installed, page_key, register
 
 CATALOG_ID = "0d7c2a1e-0000-4000-8000-c4741091ab1e"
 SENDER = "krisebot@struer.dk"
@@ -48,6 +51,38 @@ async def test_a_page_goes_to_teams_the_activity_feed_and_mail(crisis: Crisis, g
     assert mail.user == SENDER and crisis_id in str(mail.body)
     channels = {e.payload.channel for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"}
     assert channels == {"teams", "feed", "mail"}
+
+
+async def test_the_activity_feed_and_mail_go_once_the_teams_card_is_answered(
+    crisis: Crisis, graph: FakeGraph, connector: FakeConnector
+) -> None:
+    answered = connector.hold(lambda activity: page_key(activity) is not None)
+
+    await crisis.taps(CLAUS, "raise_alarm", source="brugere", deliveries="lonudbetaling", description="Lønkørslen fejler")
+    await connector.wait_for(lambda requests: any(page_key(r.activity) for r in requests))
+    await asyncio.sleep(0.5)
+    assert (graph.notifications(), graph.mails()) == ([], []), "Graph was called before Teams answered the card"
+    answered.set()
+    await crisis.settled()
+
+    assert len(graph.notifications()) == 1 and len(graph.mails()) == 1
+
+
+async def test_a_teams_that_does_not_answer_holds_the_feed_and_mail_back_only_briefly(
+    crisis: Crisis, graph: FakeGraph, connector: FakeConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pager, "FOLLOW_UP_WAIT", 0.3)
+    answered = connector.hold(lambda activity: page_key(activity) is not None)
+
+    await crisis.taps(CLAUS, "raise_alarm", source="brugere", deliveries="lonudbetaling", description="Lønkørslen fejler")
+    for _ in range(200):
+        if graph.notifications() and graph.mails():
+            break
+        await asyncio.sleep(0.01)
+
+    assert len(graph.notifications()) == 1 and len(graph.mails()) == 1, "feed and mail waited for the unanswered card"
+    answered.set()
+    await crisis.settled()
 
 
 async def test_someone_who_never_wrote_to_the_bot_gets_the_app_installed_and_the_card(

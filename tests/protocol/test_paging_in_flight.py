@@ -1,11 +1,8 @@
 """Pages go out from tasks of their own: a page Teams is slow to answer holds up nobody else's,
 and is not sent again while it is in flight. Driven by a clock the test moves by hand."""
 
-import asyncio
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-
-from aiohttp import web
 
 from bot.app import PAGER
 from bot.plan import load_plan
@@ -26,28 +23,13 @@ class Clock:
         return self.now
 
 
-class SlowConnector(FakeConnector):
-    """Records every page at once, but answers the pages of crisis ``slow`` only when released."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.slow: str | None = None
-        self.released = asyncio.Event()
-
-    def pages(self) -> list[str]:
-        return [key for r in self.requests if (key := page_key(r.activity))]
-
-    async def _post_activity(self, request: web.Request) -> web.Response:
-        response = await super()._post_activity(request)
-        key = page_key(self.requests[-1].activity)
-        if self.slow and key and key.startswith(f"{self.slow}/"):
-            await self.released.wait()
-        return response
+def pages(connector: FakeConnector) -> list[str]:
+    return [key for r in connector.requests if (key := page_key(r.activity))]
 
 
 async def test_a_page_teams_is_slow_to_answer_holds_up_no_other_crisis_and_goes_once(settings_for, start_bot) -> None:
     clock = Clock()
-    async with SlowConnector() as connector:
+    async with FakeConnector() as connector:
         register(connector, *EVERYONE)
         bot = await start_bot(settings_for(), clock=clock)
         for user in EVERYONE:
@@ -62,18 +44,18 @@ async def test_a_page_teams_is_slow_to_answer_holds_up_no_other_crisis_and_goes_
         def key(crisis_id: str, at: datetime) -> str:
             return f"{crisis_id}/triage/cvo/{int(at.timestamp() * 1000)}/teams"
 
-        connector.slow = slow
+        released = connector.hold(lambda activity: (page_key(activity) or "").startswith(f"{slow}/"))
         clock.now = start + TIMEOUT  # the slow crisis's repeat goes out, and Teams does not answer it
         pager.poke()
-        await connector.wait_for(lambda _: key(slow, start + TIMEOUT) in connector.pages())
+        await connector.wait_for(lambda _: key(slow, start + TIMEOUT) in pages(connector))
         clock.now = start + timedelta(minutes=1) + TIMEOUT  # the other crisis's repeat falls due
         pager.poke()
-        await connector.wait_for(lambda _: key(other, start + timedelta(minutes=1) + TIMEOUT) in connector.pages())
+        await connector.wait_for(lambda _: key(other, start + timedelta(minutes=1) + TIMEOUT) in pages(connector))
         for _ in range(3):  # more ticks while the slow page is still in flight
             await pager.tick()
 
-        assert Counter(connector.pages())[key(slow, start + TIMEOUT)] == 1, "a page in flight went out again"
-        connector.released.set()
+        assert Counter(pages(connector))[key(slow, start + TIMEOUT)] == 1, "a page in flight went out again"
+        released.set()
         await crisis.settled()
 
     sent = [e.payload for e in await bot.store.events(crisis_id=slow) if e.payload.type == "page_sent"]
