@@ -105,9 +105,13 @@ class Pager:
         self._writer: asyncio.Task | None = None
 
     async def start(self, crisis_id: str, pages: list[SendPage], at: datetime) -> None:
-        """Put the first attempt of pages requested at ``at`` in the outbox (their timers were stored
-        with the request; without this call, the next tick would enqueue the same attempt)."""
-        await self._enqueue(crisis_id, [Attempt(p.person, p.roles, p.purpose, at, 0) for p in pages], self._clock())
+        """Put the first attempt of pages requested at ``at`` in the outbox and start sending what is due
+        at once, without waiting for a tick (their timers were stored with the request; without this
+        call, the next tick would enqueue and send the same attempt)."""
+        async with self._ticking:
+            now = self._clock()
+            offered = await self._enqueue(crisis_id, [Attempt(p.person, p.roles, p.purpose, at, 0) for p in pages], now)
+            await self._send([item for item in offered if item.next_try_at <= now and item.key not in self._in_flight])
         self.poke()
 
     def poke(self) -> None:
@@ -185,10 +189,10 @@ class Pager:
                 await self._store.enqueue(items=[self._item(crisis_id, a, Channel.SMS, now) for a in attempts])
         self.poke()
 
-    async def _enqueue(self, crisis_id: str, attempts: list[Attempt], now: datetime) -> None:
-        """Put the attempts' items in the outbox. Items this process already put there are left out
-        (the store would ignore them: a key is enqueued once), which spares every tick re-offering
-        everyone's current attempt."""
+    async def _enqueue(self, crisis_id: str, attempts: list[Attempt], now: datetime) -> list[OutboxItem]:
+        """Put the attempts' items in the outbox; return those offered. Items this process already put
+        there are left out (the store would ignore them: a key is enqueued once), which spares every
+        tick re-offering everyone's current attempt."""
         state, outage = self._crises.get(crisis_id), self._outage()
         items = []
         for attempt in attempts:
@@ -204,6 +208,7 @@ class Pager:
         if items:
             await self._store.enqueue(items=items)
             enqueued.update(item.key for item in items)
+        return items
 
     @staticmethod
     def _item(crisis_id: str, attempt: Attempt, channel: Channel, due: datetime, suffix: str = "") -> OutboxItem:
@@ -221,27 +226,36 @@ class Pager:
         return await self._store.sent_otherwise(attempt_prefix=prefix, key=item.key)
 
     async def _send(self, due: list[OutboxItem]) -> None:
-        """Claim the due items in one transaction, then send each from a task of its own: a slow send
+        """Claim the due items in one transaction, then send each one claimed from a task of its own (one
+        done or given up meanwhile is not claimed, and does not go again): a slow send
         holds up neither the tick nor the other sends. A key stays in flight until its outcome is
         written, so a later tick does not send it again (a claimed item is still ``pending``)."""
         if not due:
             return
-        await self._store.claim(keys=[item.key for item in due])
+        claimed = await self._store.claim(keys=[item.key for item in due])
+        due = [item for item in due if item.key in claimed]
+        if not due:
+            return
         self._idle.clear()
-        cards: list[asyncio.Task] = []
-        for item in sorted(due, key=lambda item: SEND_ORDER.get(item.channel, len(SEND_ORDER))):
-            self._in_flight.add(item.key)
-            task = asyncio.create_task(self._deliver(item, after=cards if Channel(item.channel) in FOLLOW_UP else []))
-            if Channel(item.channel) is Channel.TEAMS:
-                cards.append(task)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        ordered = sorted(due, key=lambda item: SEND_ORDER.get(item.channel, len(SEND_ORDER)))
+        self._in_flight.update(item.key for item in ordered)
+        cards = [self._start(item) for item in ordered if Channel(item.channel) is Channel.TEAMS]
+        cards_done = asyncio.gather(*cards, return_exceptions=True) if cards else None
+        for item in ordered:
+            if Channel(item.channel) is not Channel.TEAMS:
+                self._start(item, after=cards_done if Channel(item.channel) in FOLLOW_UP else None)
 
-    async def _deliver(self, item: OutboxItem, *, after: list[asyncio.Task]) -> None:
-        """Send one claimed item once the ``after`` sends are done (or ``FOLLOW_UP_WAIT`` passed); its
-        outcome goes to the writer, or it is left pending to be tried again."""
-        if after:
-            await asyncio.wait(after, timeout=FOLLOW_UP_WAIT)
+    def _start(self, item: OutboxItem, *, after: asyncio.Future | None = None) -> asyncio.Task:
+        task = asyncio.create_task(self._deliver(item, after=after))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _deliver(self, item: OutboxItem, *, after: asyncio.Future | None) -> None:
+        """Send one claimed item once ``after`` is done (or ``FOLLOW_UP_WAIT`` passed); its outcome goes
+        to the writer, or it is left pending to be tried again."""
+        if after is not None:
+            await asyncio.wait([after], timeout=FOLLOW_UP_WAIT)
         try:
             finished = await self._attempt(item)
         except Exception:  # the store failed: the item stays pending and goes again

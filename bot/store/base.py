@@ -106,8 +106,9 @@ class Store(Protocol):
     async def outbox_depth(self) -> dict[str, int]:
         """Pending pages by channel, for every channel the outbox has held (0 when none is pending)."""
 
-    async def claim(self, *, keys: list[str]) -> None:
-        """Count sends as begun, in one transaction (before they go out, so a crash leaves a trace)."""
+    async def claim(self, *, keys: list[str]) -> set[str]:
+        """Count sends as begun, in one transaction (before they go out, so a crash leaves a trace).
+        Only pending pages are claimed; returns their keys (the others must not go out)."""
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         """Leave the page pending, to be tried again at ``at``."""

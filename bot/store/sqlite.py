@@ -21,6 +21,8 @@ from .migrations import bundled_migrations, migrate, require_current
 from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
+CLAIM_CHUNK = 500
+"""Keys per claiming statement: well under SQLite's limit on bound parameters."""
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 
 
@@ -182,14 +184,23 @@ class SqliteStore(SmsRecords, IntakeRecords):
         ) as cursor:
             return {channel: pending for channel, pending in await cursor.fetchall()}
 
-    async def claim(self, *, keys: list[str]) -> None:
+    async def claim(self, *, keys: list[str]) -> set[str]:
+        claimed: set[str] = set()
         async with self._writing:
             try:
-                await self._db.executemany("UPDATE outbox SET tries = tries + 1 WHERE key = ?", [(key,) for key in keys])
+                for start in range(0, len(keys), CLAIM_CHUNK):
+                    chunk = keys[start:start + CLAIM_CHUNK]
+                    async with self._db.execute(
+                        f"UPDATE outbox SET tries = tries + 1 WHERE status = 'pending' AND key IN ({', '.join('?' * len(chunk))}) "
+                        "RETURNING key",
+                        chunk,
+                    ) as cursor:
+                        claimed.update(key for (key,) in await cursor.fetchall())
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
                 raise StoreError(f"siderne kunne ikke markeres som afsendt: {exc}") from exc
+        return claimed
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         await self._write(

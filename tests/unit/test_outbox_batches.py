@@ -83,3 +83,15 @@ async def test_chats_asked_for_together_are_looked_up_together(store: SqliteStor
 
     assert [f and f["conversation"]["id"] for f in found] == ["a:new", "19:graph", None]
     assert queries == 1
+
+
+async def test_only_pending_pages_are_claimed(store: SqliteStore) -> None:
+    items = [item(p) for p in ("cvo", "hjm", "lak")]
+    await store.enqueue(items=items)
+    await store.claim(keys=[items[0].key])
+    await store.finish(items=[Finished(items[0].key, "K-2026-001", "sent", T0, provider_id="id-cvo", event=sent("cvo"))])
+
+    claimed = await store.claim(keys=[i.key for i in items] + ["K-2026-001/summons/nobody/0/teams"])
+
+    assert claimed == {items[1].key, items[2].key}
+    assert [(i.key, i.tries) for i in await store.pending(due_by=T0)] == [(items[1].key, 1), (items[2].key, 1)]
