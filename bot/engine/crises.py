@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from ..channels.base import ChannelError
@@ -33,8 +34,8 @@ MAX_DEFERRAL = 1.0
 
 
 class Paging(Protocol):
-    async def start(self, crisis_id: str, pages: list[SendPage]) -> None:
-        """Start paging these people (the engine's pager)."""
+    async def start(self, crisis_id: str, pages: list[SendPage], at: datetime) -> None:
+        """Start paging these people (the engine's pager); it looks at what else is due itself."""
 
     def poke(self) -> None:
         """Something changed (an answer, an escalation): look at what is due again."""
@@ -177,7 +178,8 @@ class Crises:
         if self.paging is not None:
             if pages:
                 await self._safely("start paging", self.paging.start(crisis_id, pages, events[-1].at), crisis_id)
-            self.paging.poke()
+            else:
+                self.paging.poke()
         await self._mirror(crisis_id, refresh=any(isinstance(command, RefreshSituation) for command in commands))
 
     def _mirror_later(self, crisis_id: str, events: list[Event]) -> None:

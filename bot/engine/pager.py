@@ -48,6 +48,7 @@ FOLLOW_UP = {Channel.FEED, Channel.MAIL}
 """Channels whose sends wait for the same tick's Teams cards (at most ``FOLLOW_UP_WAIT`` seconds): a Graph
 call costs the loop several times a card's CPU, and the card is what reaches everyone first."""
 FOLLOW_UP_WAIT = 2.0
+"""Seconds at most that feed and mail, and the tick after ``start``, wait for a burst of cards to go out."""
 
 
 def backoff(tries: int, retry_after: float | None) -> float:
@@ -107,12 +108,20 @@ class Pager:
     async def start(self, crisis_id: str, pages: list[SendPage], at: datetime) -> None:
         """Put the first attempt of pages requested at ``at`` in the outbox and start sending what is due
         at once, without waiting for a tick (their timers were stored with the request; without this
-        call, the next tick would enqueue and send the same attempt)."""
-        async with self._ticking:
-            now = self._clock()
-            offered = await self._enqueue(crisis_id, [Attempt(p.person, p.roles, p.purpose, at, 0) for p in pages], now)
-            await self._send([item for item in offered if item.next_try_at <= now and item.key not in self._in_flight])
-        self.poke()
+        call, the next tick would enqueue and send the same attempt). The next tick follows once the
+        cards are out (it would only slow them down), or at once if this fails."""
+        burst = None
+        try:
+            async with self._ticking:
+                now = self._clock()
+                attempts = [Attempt(p.person, p.roles, p.purpose, at, 0) for p in pages]
+                offered = await self._enqueue(crisis_id, attempts, now)
+                burst = await self._send([i for i in offered if i.next_try_at <= now and i.key not in self._in_flight])
+        finally:
+            if burst is None:
+                self.poke()
+            else:
+                self._track(self._poke_when_done(burst))
 
     def poke(self) -> None:
         """Make ``run`` tick now (something changed)."""
@@ -225,33 +234,41 @@ class Pager:
         prefix = item.key.removesuffix(FALLBACK).rsplit("/", 1)[0] + "/"
         return await self._store.sent_otherwise(attempt_prefix=prefix, key=item.key)
 
-    async def _send(self, due: list[OutboxItem]) -> None:
+    async def _send(self, due: list[OutboxItem]) -> asyncio.Future | None:
         """Claim the due items in one transaction, then send each one claimed from a task of its own (one
         done or given up meanwhile is not claimed, and does not go again): a slow send
         holds up neither the tick nor the other sends. A key stays in flight until its outcome is
-        written, so a later tick does not send it again (a claimed item is still ``pending``)."""
+        written, so a later tick does not send it again (a claimed item is still ``pending``). Returns a
+        future done once the Teams cards among them are sent (None: no card)."""
         if not due:
-            return
+            return None
         claimed = await self._store.claim(keys=[item.key for item in due])
         due = [item for item in due if item.key in claimed]
         if not due:
-            return
+            return None
         self._idle.clear()
         ordered = sorted(due, key=lambda item: SEND_ORDER.get(item.channel, len(SEND_ORDER)))
         self._in_flight.update(item.key for item in ordered)
-        cards = [self._start(item) for item in ordered if Channel(item.channel) is Channel.TEAMS]
+        cards = [self._track(self._deliver(item)) for item in ordered if Channel(item.channel) is Channel.TEAMS]
         cards_done = asyncio.gather(*cards, return_exceptions=True) if cards else None
         for item in ordered:
             if Channel(item.channel) is not Channel.TEAMS:
-                self._start(item, after=cards_done if Channel(item.channel) in FOLLOW_UP else None)
+                self._track(self._deliver(item, after=cards_done if Channel(item.channel) in FOLLOW_UP else None))
+        return cards_done
 
-    def _start(self, item: OutboxItem, *, after: asyncio.Future | None = None) -> asyncio.Task:
-        task = asyncio.create_task(self._deliver(item, after=after))
+    def _track(self, work) -> asyncio.Task:
+        """Run ``work`` in a task of its own, cancelled when the pager stops."""
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _deliver(self, item: OutboxItem, *, after: asyncio.Future | None) -> None:
+    async def _poke_when_done(self, burst: asyncio.Future) -> None:
+        """Poke once ``burst`` is done, or ``FOLLOW_UP_WAIT`` seconds at most."""
+        await asyncio.wait([burst], timeout=FOLLOW_UP_WAIT)
+        self.poke()
+
+    async def _deliver(self, item: OutboxItem, *, after: asyncio.Future | None = None) -> None:
         """Send one claimed item once ``after`` is done (or ``FOLLOW_UP_WAIT`` passed); its outcome goes
         to the writer, or it is left pending to be tried again."""
         if after is not None:
