@@ -22,7 +22,7 @@ from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
 CLAIM_CHUNK = 500
-"""Keys per claiming statement: well under SQLite's limit on bound parameters."""
+"""Keys per statement that looks up which keys can be claimed: well under SQLite's limit on bound parameters."""
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 
 
@@ -191,11 +191,10 @@ class SqliteStore(SmsRecords, IntakeRecords):
                 for start in range(0, len(keys), CLAIM_CHUNK):
                     chunk = keys[start:start + CLAIM_CHUNK]
                     async with self._db.execute(
-                        f"UPDATE outbox SET tries = tries + 1 WHERE status = 'pending' AND key IN ({', '.join('?' * len(chunk))}) "
-                        "RETURNING key",
-                        chunk,
+                        f"SELECT key FROM outbox WHERE status = 'pending' AND key IN ({', '.join('?' * len(chunk))})", chunk
                     ) as cursor:
                         claimed.update(key for (key,) in await cursor.fetchall())
+                await self._db.executemany("UPDATE outbox SET tries = tries + 1 WHERE key = ?", [(key,) for key in claimed])
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
