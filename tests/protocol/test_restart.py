@@ -104,7 +104,7 @@ class HoldingConnector(FakeConnector):
         self.hold_repeats_of: str | None = None
         self.held: list[str] = []
         self._first_at: dict[str, int] = {}
-        self._released = asyncio.Event()
+        self._released = self.hold(self._is_held_repeat)
 
     def release(self) -> None:
         self._released.set()
@@ -113,16 +113,16 @@ class HoldingConnector(FakeConnector):
         """The outbox keys of the pages delivered, in order (one per delivery)."""
         return [key for r in self.requests[since:] if r.status < 300 and (key := page_key(r.activity))]
 
-    async def _post_activity(self, request: web.Request) -> web.Response:
-        response = await super()._post_activity(request)
-        key = page_key(self.requests[-1].activity)  # recorded just now, with no await in between
-        if key is not None:
-            parsed = Key.parse(key)
-            first = self._first_at.setdefault(parsed.purpose, parsed.at_ms)
-            if parsed.purpose == self.hold_repeats_of and parsed.at_ms > first and not self._released.is_set():
-                self.held.append(key)
-                await self._released.wait()
-        return response
+    def _is_held_repeat(self, activity: Json) -> bool:
+        key = page_key(activity)
+        if key is None:
+            return False
+        parsed = Key.parse(key)
+        first = self._first_at.setdefault(parsed.purpose, parsed.at_ms)
+        if parsed.purpose == self.hold_repeats_of and parsed.at_ms > first and not self._released.is_set():
+            self.held.append(key)
+            return True
+        return False
 
 
 class Service:
