@@ -25,6 +25,7 @@ class Gathered(Generic[Q, A]):
         if self._asked is None:
             self._asked = []
             self._answer = asyncio.create_task(self._answer_all(self._asked))
+            self._answer.add_done_callback(_retrieved)  # its callers may all be gone (cancelled at shutdown)
         index = len(self._asked)
         self._asked.append(question)
         answers = await asyncio.shield(self._answer)
@@ -34,3 +35,8 @@ class Gathered(Generic[Q, A]):
         await asyncio.sleep(0)  # let the others asking in this turn join
         self._asked = None
         return await self._bulk(asked)
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()

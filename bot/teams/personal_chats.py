@@ -1,14 +1,14 @@
 """People's 1:1 chats with the bot, looked up together for everyone asked about at the same moment.
 
 A page's first step is finding the person's chat; a summons asks for a hundred people at once.
-``PersonalChats`` gathers the people asked for in one turn of the event loop and looks them all
-up with two queries, instead of two or more per person. Nothing is cached: every answer comes
-from a query that started after it was asked for.
+``PersonalChats`` gathers the people asked for in one turn of the event loop (``Gathered``) and
+looks them all up with two queries, instead of two or more per person. Nothing is cached: every
+answer comes from a query that started after it was asked for.
 """
 
-import asyncio
 from typing import Any
 
+from ..gathered import Gathered
 from ..store import Store
 from .references import person_chat_key, personal_chat_key
 
@@ -35,25 +35,12 @@ class PersonalChats:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._asked: set[str] | None = None
-        self._lookup: asyncio.Task | None = None
+        self._lookup: Gathered[str, Reference | None] = Gathered(self._look_up)
 
     async def reference(self, person_id: str) -> Reference | None:
         """The person's stored chat reference (see ``personal_chats``), or None."""
-        if self._asked is None:
-            self._asked = set()
-            self._lookup = asyncio.create_task(self._look_up())
-            self._lookup.add_done_callback(_retrieved)  # its callers may all be gone (cancelled at shutdown)
-        self._asked.add(person_id)
-        found = await asyncio.shield(self._lookup)
-        return found.get(person_id)
+        return await self._lookup(person_id)
 
-    async def _look_up(self) -> dict[str, Reference | None]:
-        await asyncio.sleep(0)  # everyone asking in this turn of the loop joins
-        asked, self._asked = self._asked, None
-        return await personal_chats(self._store, sorted(asked))
-
-
-def _retrieved(task: asyncio.Task) -> None:
-    if not task.cancelled():
-        task.exception()
+    async def _look_up(self, person_ids: list[str]) -> list[Reference | None]:
+        found = await personal_chats(self._store, sorted(set(person_ids)))
+        return [found[person_id] for person_id in person_ids]
