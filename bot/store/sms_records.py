@@ -14,6 +14,7 @@ import aiosqlite
 
 from ..core.events import utc
 from ..errors import StoreError
+from .bulk import FROM_ROWS, columns, fetch_rows, rows_param
 
 MAX_CODE = 99
 """Codes run 1–99 per number, then start again at the lowest one not in use by an open crisis."""
@@ -70,11 +71,11 @@ class SmsRecords:
         stamp = utc(at).isoformat()
         async with self._writing:
             try:
-                async with self._db.execute(
-                    "SELECT number, code, crisis_id, purpose FROM sms_codes WHERE number IN (SELECT value FROM json_each(?))",
-                    (json.dumps(sorted({page.number for page in pages})),),
-                ) as cursor:
-                    rows = await cursor.fetchall()
+                rows = await fetch_rows(
+                    self._db, "number, code, crisis_id, purpose",
+                    "FROM sms_codes WHERE number IN (SELECT value FROM json_each(?))",
+                    (rows_param(sorted({page.number for page in pages})),),
+                )
                 given = {(number, crisis, purpose): code for number, code, crisis, purpose in rows}
                 used: dict[str, dict[int, str]] = {}
                 for number, code, crisis, _ in rows:
@@ -88,10 +89,13 @@ class SmsRecords:
                         numbers_codes[code] = page.crisis_id
                         new.append((page.number, code, page.crisis_id, page.purpose, page.person, stamp))
                     codes.append(given[key])
-                await self._db.executemany("DELETE FROM sms_codes WHERE number = ? AND code = ?", [row[:2] for row in new])
-                await self._db.executemany(
-                    "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    new,
+                await self._db.execute(
+                    f"DELETE FROM sms_codes WHERE (number, code) IN (SELECT {columns(2)} {FROM_ROWS})", (rows_param(new),)
+                )
+                await self._db.execute(
+                    "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) "
+                    f"SELECT {columns(6)} {FROM_ROWS}",
+                    (rows_param(new),),
                 )
                 await self._db.commit()
                 return codes

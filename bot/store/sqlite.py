@@ -17,12 +17,13 @@ from ..core.escalation import Subject, Timer, timer_for
 from ..core.events import Event, EventPayload, PagePurpose, PagesRequested, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
+from .bulk import FROM_ROWS, columns, fetch_rows, rows_param
 from .migrations import bundled_migrations, migrate, require_current
 from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
-CLAIM_CHUNK = 500
-"""Keys per statement that looks up which keys can be claimed: well under SQLite's limit on bound parameters."""
+_KEYS = "(SELECT value FROM json_each(?))"
+"""The keys of a ``rows_param`` of keys, for ``key IN``."""
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 
 
@@ -61,21 +62,33 @@ class SqliteStore(SmsRecords, IntakeRecords):
                         if await cursor.fetchone() is None:
                             await self._db.rollback()
                             return []
-                events = []
+                seqs = await self._insert_events(
+                    [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
+                )
                 for payload in payloads:
-                    async with self._db.execute(
-                        "INSERT INTO events (at, crisis_id, actor, type, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-                        (stamp, crisis_id, actor, payload.type, payload.model_dump_json()),
-                    ) as cursor:
-                        (seq,) = await cursor.fetchone()
-                    events.append(Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload))
                     if isinstance(payload, PagesRequested) and crisis_id is not None:
                         await self._start_timers(crisis_id, payload, moment)
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
                 raise StoreError(f"hændelserne kunne ikke gemmes: {exc}") from exc
-        return events
+        return [
+            Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
+            for seq, payload in zip(seqs, payloads)
+        ]
+
+    async def _insert_events(self, rows: list[tuple[str, str | None, str, str, str]]) -> list[int]:
+        """Insert (at, crisis_id, actor, type, payload) rows, in a write transaction already open; their
+        seqs, in the order of ``rows`` (seqs only grow, and no one else writes meanwhile)."""
+        if not rows:
+            return []
+        async with self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events") as cursor:
+            (last,) = await cursor.fetchone()
+        await self._db.execute(
+            f"INSERT INTO events (at, crisis_id, actor, type, payload) SELECT {columns(5)} {FROM_ROWS} ORDER BY batch.key",
+            (rows_param(rows),),
+        )
+        return sorted(seq for (seq,) in await fetch_rows(self._db, "seq", "FROM events WHERE seq > ?", (last,)))
 
     async def crisis_ids(self) -> list[str]:
         async with self._db.execute(
@@ -120,35 +133,33 @@ class SqliteStore(SmsRecords, IntakeRecords):
         """The paging timers the requested pages start, in the transaction that records them: a role's
         running timer keeps its start; a person's (a new notice) restarts."""
         timers = [timer for page in requested.pages for timer in timer_for(page.purpose, page.person, tuple(page.roles), at)]
-        await self._db.executemany(
+        await self._db.execute(
             "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET started_at = excluded.started_at "
+            f"SELECT {columns(5)} {FROM_ROWS} WHERE true ON CONFLICT DO UPDATE SET started_at = excluded.started_at "
             "WHERE paging_timers.subject = 'person'",
-            [(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers],
+            (rows_param([(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers]),),
         )
 
     async def timers(self) -> dict[str, list[Timer]]:
         found: dict[str, list[Timer]] = {}
-        async with self._db.execute(
-            "SELECT crisis_id, purpose, subject, subject_id, started_at FROM paging_timers ORDER BY started_at"
-        ) as cursor:
-            for crisis_id, purpose, subject, subject_id, started_at in await cursor.fetchall():
-                timer = Timer(PagePurpose(purpose), Subject(subject), subject_id, datetime.fromisoformat(started_at))
-                found.setdefault(crisis_id, []).append(timer)
+        rows = await fetch_rows(self._db, "started_at, crisis_id, purpose, subject, subject_id", "FROM paging_timers")
+        for started_at, crisis_id, purpose, subject, subject_id in sorted(rows):
+            timer = Timer(PagePurpose(purpose), Subject(subject), subject_id, datetime.fromisoformat(started_at))
+            found.setdefault(crisis_id, []).append(timer)
         return found
 
     async def enqueue(self, *, items: list[OutboxItem]) -> int:
         async with self._writing:
             try:
                 before = self._db.total_changes
-                await self._db.executemany(
+                await self._db.execute(
                     "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [
+                    f"SELECT {columns(8)} {FROM_ROWS} WHERE true ON CONFLICT DO NOTHING",
+                    (rows_param([
                         (i.key, i.crisis_id, i.person, json.dumps(list(i.roles)), i.purpose, i.channel,
                          utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat())
                         for i in items
-                    ],
+                    ]),),
                 )
                 added = self._db.total_changes - before
                 await self._db.commit()
@@ -158,16 +169,14 @@ class SqliteStore(SmsRecords, IntakeRecords):
         return added
 
     async def pending(self, *, due_by: datetime) -> list[OutboxItem]:
-        async with self._db.execute(
-            "SELECT key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at, tries FROM outbox "
-            "WHERE status = 'pending' AND next_try_at <= ? ORDER BY next_try_at, key",
-            (utc(due_by).isoformat(),),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await fetch_rows(
+            self._db, "next_try_at, key, crisis_id, person, roles, purpose, channel, attempt_at, tries",
+            "FROM outbox WHERE status = 'pending' AND next_try_at <= ?", (utc(due_by).isoformat(),),
+        )
         return [
             OutboxItem(key, crisis, person, tuple(json.loads(roles)), purpose, channel,
                        datetime.fromisoformat(attempt_at), datetime.fromisoformat(next_try), tries)
-            for key, crisis, person, roles, purpose, channel, attempt_at, next_try, tries in rows
+            for next_try, key, crisis, person, roles, purpose, channel, attempt_at, tries in sorted(rows)
         ]
 
     async def next_try_at(self, *, after: datetime | None = None) -> datetime | None:
@@ -185,21 +194,26 @@ class SqliteStore(SmsRecords, IntakeRecords):
             return {channel: pending for channel, pending in await cursor.fetchall()}
 
     async def claim(self, *, keys: list[str]) -> set[str]:
-        claimed: set[str] = set()
         async with self._writing:
             try:
-                for start in range(0, len(keys), CLAIM_CHUNK):
-                    chunk = keys[start:start + CLAIM_CHUNK]
-                    async with self._db.execute(
-                        f"SELECT key FROM outbox WHERE status = 'pending' AND key IN ({', '.join('?' * len(chunk))})", chunk
-                    ) as cursor:
-                        claimed.update(key for (key,) in await cursor.fetchall())
-                await self._db.executemany("UPDATE outbox SET tries = tries + 1 WHERE key = ?", [(key,) for key in claimed])
+                claimed = await self._pending_keys(keys)
+                await self._db.execute(
+                    f"UPDATE outbox SET tries = tries + 1 WHERE key IN {_KEYS}", (rows_param(sorted(claimed)),)
+                )
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
                 raise StoreError(f"siderne kunne ikke markeres som afsendt: {exc}") from exc
         return claimed
+
+    async def _pending_keys(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` are pending, each looked up by its key (the cost grows with the keys, not the outbox)."""
+        rows = await fetch_rows(
+            self._db, "outbox.key",
+            "FROM json_each(?) AS k CROSS JOIN outbox ON outbox.key = k.value WHERE outbox.status = 'pending'",
+            (rows_param(keys),),
+        )
+        return {key for (key,) in rows}
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         await self._write(
@@ -208,8 +222,7 @@ class SqliteStore(SmsRecords, IntakeRecords):
         )
 
     async def finish(self, *, items: list[Finished]) -> list[Event]:
-        # Three statements for the whole batch, not two per item: each statement is a round trip to
-        # aiosqlite's thread, and the pager finishes a hundred pages at a time.
+        # A few statements for the whole batch, not two per item: the pager finishes a hundred pages at a time.
         rows = [
             {"key": i.key, "status": i.status, "provider_id": i.provider_id, "error": i.error,
              "at": utc(i.at).isoformat(), "crisis_id": i.crisis_id,
@@ -218,28 +231,22 @@ class SqliteStore(SmsRecords, IntakeRecords):
         ]
         async with self._writing:
             try:
-                async with self._db.execute(
-                    "UPDATE outbox SET status = json_extract(j.value, '$.status'), "
-                    "provider_id = json_extract(j.value, '$.provider_id'), "
-                    "last_error = COALESCE(json_extract(j.value, '$.error'), outbox.last_error), "
-                    "done_at = json_extract(j.value, '$.at') "
-                    "FROM json_each(?) AS j WHERE outbox.key = json_extract(j.value, '$.key') AND outbox.status = 'pending' "
-                    "RETURNING outbox.key",
-                    (json.dumps(rows),),
-                ) as cursor:
-                    done = {key for (key,) in await cursor.fetchall()}
+                done = await self._pending_keys([item.key for item in items])
+                # the batch is read once and each item found by its key; joined directly, SQLite walked
+                # every pending item and read the whole batch again for each (0.5 s for 100 of 3,000)
+                await self._db.execute(
+                    "WITH j AS MATERIALIZED (SELECT value ->> 'key' AS key, value ->> 'status' AS status, "
+                    "value ->> 'provider_id' AS provider_id, value ->> 'error' AS error, value ->> 'at' AS at "
+                    "FROM json_each(?)) "
+                    "UPDATE outbox SET status = j.status, provider_id = j.provider_id, "
+                    "last_error = COALESCE(j.error, outbox.last_error), done_at = j.at "
+                    "FROM j WHERE outbox.key = j.key AND outbox.status = 'pending'",
+                    (rows_param(rows),),
+                )
                 logged = [(item, row) for item, row in zip(items, rows) if item.key in done and item.event is not None]
-                seqs: list[int] = []
-                if logged:
-                    # rows go in, and get their seq, in the order of the array: sorted seqs match it
-                    async with self._db.execute(
-                        "INSERT INTO events (at, crisis_id, actor, type, payload) "
-                        "SELECT json_extract(j.value, '$.at'), json_extract(j.value, '$.crisis_id'), 'system', "
-                        "json_extract(j.value, '$.type'), json_extract(j.value, '$.payload') "
-                        "FROM json_each(?) AS j ORDER BY j.key RETURNING seq",
-                        (json.dumps([row for _, row in logged]),),
-                    ) as cursor:
-                        seqs = sorted(seq for (seq,) in await cursor.fetchall())
+                seqs = await self._insert_events(
+                    [(row["at"], row["crisis_id"], "system", row["type"], row["payload"]) for _, row in logged]
+                )
                 await self._db.commit()
             except sqlite3.Error as exc:
                 await self._db.rollback()
@@ -250,13 +257,10 @@ class SqliteStore(SmsRecords, IntakeRecords):
         ]
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
-        query = "SELECT seq, at, crisis_id, actor, payload FROM events WHERE seq > ?"
-        params: list[Any] = [after]
+        source, params = "FROM events WHERE seq > ?", (after,)
         if crisis_id is not None:
-            query += " AND crisis_id = ?"
-            params.append(crisis_id)
-        async with self._db.execute(query + " ORDER BY seq", params) as cursor:
-            rows = await cursor.fetchall()
+            source, params = source + " AND crisis_id = ?", (after, crisis_id)
+        rows = sorted(await fetch_rows(self._db, "seq, at, crisis_id, actor, payload", source, params))
         return [
             Event(
                 seq=seq,
@@ -281,11 +285,10 @@ class SqliteStore(SmsRecords, IntakeRecords):
         return json.loads(row[0]) if row else None
 
     async def conversation_references(self, *, keys: list[str]) -> dict[str, dict[str, Any]]:
-        async with self._db.execute(
-            "SELECT key, reference FROM conversation_references WHERE key IN (SELECT value FROM json_each(?))",
-            (json.dumps(keys),),
-        ) as cursor:
-            return {key: json.loads(reference) for key, reference in await cursor.fetchall()}
+        rows = await fetch_rows(
+            self._db, "key, reference", f"FROM conversation_references WHERE key IN {_KEYS}", (rows_param(keys),)
+        )
+        return {key: json.loads(reference) for key, reference in rows}
 
     async def latest_service_url(self) -> str | None:
         async with self._db.execute(
@@ -319,12 +322,11 @@ class SqliteStore(SmsRecords, IntakeRecords):
             return [TeamsUserLink(*row) for row in await cursor.fetchall()]
 
     async def teams_users_of_people(self, *, person_ids: list[str]) -> list[TeamsUserLink]:
-        async with self._db.execute(
-            "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users "
-            "WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY linked_at DESC",
-            (json.dumps(person_ids),),
-        ) as cursor:
-            return [TeamsUserLink(*row) for row in await cursor.fetchall()]
+        rows = await fetch_rows(
+            self._db, "linked_at, teams_user_id, aad_object_id, upn, person_id",
+            f"FROM teams_users WHERE person_id IN {_KEYS}", (rows_param(person_ids),),
+        )
+        return [TeamsUserLink(*row[1:]) for row in sorted(rows, key=lambda row: row[0], reverse=True)]
 
     async def linked_person_ids(self) -> set[str]:
         async with self._db.execute("SELECT DISTINCT person_id FROM teams_users") as cursor:

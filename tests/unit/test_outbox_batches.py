@@ -1,7 +1,7 @@
 """The outbox's batch writes and the batched chat lookup, on a real SQLite file."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -95,3 +95,46 @@ async def test_only_pending_pages_are_claimed(store: SqliteStore) -> None:
 
     assert claimed == {items[1].key, items[2].key}
     assert [(i.key, i.tries) for i in await store.pending(due_by=T0)] == [(items[1].key, 1), (items[2].key, 1)]
+
+
+async def sqlite_steps(store: SqliteStore, work: Awaitable[object]) -> int:
+    """How many thousand SQLite virtual machine instructions ``work`` runs on the store's connection."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # go on
+
+    connection = store._db  # the store's own connection: the statements under test run on it
+    await connection.set_progress_handler(count, 1000)
+    try:
+        await work
+    finally:
+        await connection.set_progress_handler(None, 1000)
+    return steps
+
+
+async def claim_and_finish_steps(store: SqliteStore, others: int) -> tuple[int, int]:
+    """(steps to claim, steps to finish) a batch of 100 pages while ``others`` other pages are pending."""
+    await store.enqueue(items=[item(f"other{n:04d}", "feed") for n in range(others)])
+    batch = [item(f"p{n:03d}") for n in range(100)]
+    await store.enqueue(items=batch)
+    claiming = await sqlite_steps(store, store.claim(keys=[i.key for i in batch]))
+    outcomes = [Finished(i.key, "K-2026-001", "sent", T0, provider_id="id", event=sent(i.person)) for i in batch]
+    finishing = await sqlite_steps(store, store.finish(items=outcomes))
+    return claiming, finishing
+
+
+async def test_claiming_and_finishing_a_batch_costs_the_same_however_many_other_pages_wait(tmp_path: Path) -> None:
+    costs = {}
+    for others in (0, 3000):
+        store = await open_store(tmp_path / f"{others}.db")
+        try:
+            costs[others] = await claim_and_finish_steps(store, others)
+        finally:
+            await store.close()
+
+    (claim_alone, finish_alone), (claim_among, finish_among) = costs[0], costs[3000]
+    assert claim_among <= 1.5 * claim_alone + 2, costs
+    assert finish_among <= 1.5 * finish_alone + 2, costs

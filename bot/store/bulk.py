@@ -1,0 +1,37 @@
+"""Many rows in one SQLite step: rows go in as one JSON array parameter and come out as one JSON text.
+
+Python's sqlite3 lets go of the GIL for every step of a statement (each row ``executemany``
+binds, each row a query returns) and has to take it back from the event loop's thread before
+the next. While the loop is busy, in a burst of pages, each handover waits for the
+interpreter's switch interval (5 ms), so a statement over 800 rows took seconds instead of
+milliseconds (``benchmarks/store.py``). The statements of the paging hot path therefore
+bind a whole batch as one parameter (``rows_param`` read through ``FROM_ROWS``) and read a whole
+result as one value (``fetch_rows``). Rows come back in no particular order.
+"""
+
+import json
+from typing import Any
+
+import aiosqlite
+
+FROM_ROWS = "FROM json_each(?) AS batch"
+"""Table source over a ``rows_param``: ``batch.value ->> n`` is column ``n`` of a row (as its SQL value),
+``batch.key`` its place in the batch."""
+
+
+def rows_param(rows: list[tuple[Any, ...]] | list[Any]) -> str:
+    """A batch of rows (tuples of text, numbers and None; or single values) as one parameter for ``FROM_ROWS``."""
+    return json.dumps(rows)
+
+
+def columns(width: int) -> str:
+    """``batch.value ->> 0, …``: the ``width`` columns of a ``FROM_ROWS`` row, in order."""
+    return ", ".join(f"batch.value ->> {n}" for n in range(width))
+
+
+async def fetch_rows(db: aiosqlite.Connection, select: str, source: str, params: tuple[Any, ...] = ()) -> list[list[Any]]:
+    """The rows of ``SELECT {select} {source}`` (comma-separated expressions of text, numbers or
+    NULL; ``source`` from FROM on, without ORDER BY) as lists, fetched in one step."""
+    async with db.execute(f"SELECT json_group_array(json_array({select})) {source}", params) as cursor:
+        (rows,) = await cursor.fetchone()
+    return json.loads(rows)
