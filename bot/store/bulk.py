@@ -20,6 +20,10 @@ FROM_ROWS = "FROM json_each(?) AS batch"
 ``batch.key`` its place in the batch."""
 
 
+BATCH_VALUES = "(SELECT value FROM json_each(?))"
+"""The values of a ``rows_param`` of single values, as in ``key IN {BATCH_VALUES}``."""
+
+
 def rows_param(rows: list[tuple[Any, ...]] | list[Any]) -> str:
     """A batch of rows (tuples of text, numbers and None; or single values) as one parameter for ``FROM_ROWS``."""
     return json.dumps(rows)

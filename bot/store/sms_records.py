@@ -14,7 +14,7 @@ import aiosqlite
 
 from ..core.events import utc
 from ..errors import StoreError
-from .bulk import FROM_ROWS, columns, fetch_rows, rows_param
+from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, rows_param
 
 MAX_CODE = 99
 """Codes run 1–99 per number, then start again at the lowest one not in use by an open crisis."""
@@ -73,7 +73,7 @@ class SmsRecords:
             try:
                 rows = await fetch_rows(
                     self._db, "number, code, crisis_id, purpose",
-                    "FROM sms_codes WHERE number IN (SELECT value FROM json_each(?))",
+                    f"FROM sms_codes WHERE number IN {BATCH_VALUES}",
                     (rows_param(sorted({page.number for page in pages})),),
                 )
                 given = {(number, crisis, purpose): code for number, code, crisis, purpose in rows}

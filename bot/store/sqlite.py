@@ -17,13 +17,11 @@ from ..core.escalation import Subject, Timer, timer_for
 from ..core.events import Event, EventPayload, PagePurpose, PagesRequested, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
-from .bulk import FROM_ROWS, columns, fetch_rows, rows_param
+from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, rows_param
 from .migrations import bundled_migrations, migrate, require_current
 from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
-_KEYS = "(SELECT value FROM json_each(?))"
-"""The keys of a ``rows_param`` of keys, for ``key IN``."""
 _PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 
 
@@ -198,7 +196,7 @@ class SqliteStore(SmsRecords, IntakeRecords):
             try:
                 claimed = await self._pending_keys(keys)
                 await self._db.execute(
-                    f"UPDATE outbox SET tries = tries + 1 WHERE key IN {_KEYS}", (rows_param(sorted(claimed)),)
+                    f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}", (rows_param(sorted(claimed)),)
                 )
                 await self._db.commit()
             except sqlite3.Error as exc:
@@ -286,7 +284,7 @@ class SqliteStore(SmsRecords, IntakeRecords):
 
     async def conversation_references(self, *, keys: list[str]) -> dict[str, dict[str, Any]]:
         rows = await fetch_rows(
-            self._db, "key, reference", f"FROM conversation_references WHERE key IN {_KEYS}", (rows_param(keys),)
+            self._db, "key, reference", f"FROM conversation_references WHERE key IN {BATCH_VALUES}", (rows_param(keys),)
         )
         return {key: json.loads(reference) for key, reference in rows}
 
@@ -324,7 +322,7 @@ class SqliteStore(SmsRecords, IntakeRecords):
     async def teams_users_of_people(self, *, person_ids: list[str]) -> list[TeamsUserLink]:
         rows = await fetch_rows(
             self._db, "linked_at, teams_user_id, aad_object_id, upn, person_id",
-            f"FROM teams_users WHERE person_id IN {_KEYS}", (rows_param(person_ids),),
+            f"FROM teams_users WHERE person_id IN {BATCH_VALUES}", (rows_param(person_ids),),
         )
         return [TeamsUserLink(*row[1:]) for row in sorted(rows, key=lambda row: row[0], reverse=True)]
 
