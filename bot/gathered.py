@@ -26,9 +26,11 @@ class Gathered(Generic[Q, A]):
             self._asked = []
             self._answer = asyncio.create_task(self._answer_all(self._asked))
             self._answer.add_done_callback(_retrieved)  # its callers may all be gone (cancelled at shutdown)
+        answer = self._answer
+        assert answer is not None  # set together with self._asked
         index = len(self._asked)
         self._asked.append(question)
-        answers = await asyncio.shield(self._answer)
+        answers = await asyncio.shield(answer)
         return answers[index]
 
     async def _answer_all(self, asked: list[Q]) -> list[A]:
@@ -37,6 +39,6 @@ class Gathered(Generic[Q, A]):
         return await self._bulk(asked)
 
 
-def _retrieved(task: asyncio.Task) -> None:
+def _retrieved(task: asyncio.Task[object]) -> None:
     if not task.cancelled():
         task.exception()

@@ -16,7 +16,7 @@ resolved alarm is logged and the IT head is told; neither changes the phase.
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import reduce
+from functools import partial, reduce
 
 from pydantic import ValidationError
 
@@ -110,7 +110,7 @@ def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, n
     if isinstance(action, RaiseAlarm):
         if state is not None:
             raise ValueError("en alarm åbner en ny krise")
-        crisis_id, decide = action.crisis_id, lambda: _raise(plan, action, actor)
+        crisis_id, decide = action.crisis_id, partial(_raise, plan, action, actor)
     else:
         if state is None:
             raise ValueError("handlingen kræver en krise")
@@ -118,7 +118,7 @@ def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, n
             return Refused(Refusal.NOT_IN_PLAN)
         if not state.phase.open:
             return Refused(Refusal.CLOSED)
-        crisis_id, decide = state.id, lambda: _decide(plan, state, action, actor)
+        crisis_id, decide = state.id, partial(_decide, plan, state, action, actor)
     try:
         outcome = decide()
     except ValidationError:  # an event refused its text: too long for the logbog

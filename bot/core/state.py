@@ -5,9 +5,11 @@ The lifecycle (``bot.core.lifecycle``) decides which events may happen; this mod
 says what they mean.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from .events import (
     Acknowledged,
@@ -152,7 +154,9 @@ class CrisisState:
         return (purpose, role) in self.acknowledged
 
 
-def _with_page(state: CrisisState, person: str, purpose: PagePurpose, roles: list[str], **changes) -> CrisisState:
+def _with_page(
+    state: CrisisState, person: str, purpose: PagePurpose, roles: Sequence[str], **changes: Any
+) -> CrisisState:
     """The state with the person's page for ``purpose`` changed (created if new), its roles grown by ``roles``."""
     index = state.page_index.get((person, purpose))
     current = state.pages[index] if index is not None else Page(person, (), purpose)
@@ -196,9 +200,9 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
         )
     state = replace(state, seq=event.seq)
     match payload:
-        case PagesRequested(pages=pages):
-            for page in pages:
-                state = _with_page(state, page.person, page.purpose, page.roles)
+        case PagesRequested(pages=requested):
+            for request in requested:
+                state = _with_page(state, request.person, request.purpose, request.roles)
             return state
         case PageSent(person=person, roles=roles, purpose=purpose, channel=channel):
             page = state.page(person, purpose)
@@ -211,7 +215,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             page = state.page(person, purpose)
             return _with_page(state, person, purpose, roles, failures=(*(page.failures if page else ()), f"{channel}: {reason}"))
         case Acknowledged(person=person, roles=roles, via=via):
-            pages = tuple(
+            acknowledging = tuple(
                 replace(
                     p,
                     acknowledged_at=p.acknowledged_at or event.at,
@@ -221,8 +225,8 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 if p.person == person and p.waiting else p
                 for p in state.pages
             )
-            acknowledged = {(p.purpose, role) for p in pages if p.person == person for role in p.acknowledged_roles}
-            return replace(state, pages=pages, acknowledged=state.acknowledged | acknowledged)
+            acknowledged = {(p.purpose, role) for p in acknowledging if p.person == person for role in p.acknowledged_roles}
+            return replace(state, pages=acknowledging, acknowledged=state.acknowledged | acknowledged)
         case Escalated(role=role, purpose=purpose, stage=stage, people=people):
             for person in people:  # their pages count from here, like the first ones
                 state = _with_page(state, person, purpose, [role])

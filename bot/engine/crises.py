@@ -10,9 +10,9 @@ most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Coroutine, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..channels.base import ChannelError
 from ..clock import Clock
@@ -107,7 +107,7 @@ class Crises:
             )
 
     async def record(
-        self, crisis_id: str, payloads: list[EventPayload], *, actor: str = SYSTEM, request_key: str | None = None
+        self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str = SYSTEM, request_key: str | None = None
     ) -> list[Event]:
         """Record facts found by the engine (escalations, replies), fold them in and mirror them.
 
@@ -117,7 +117,7 @@ class Crises:
             return []
         async with self._locks[crisis_id]:
             events = await self._store.append_all(
-                at=self._clock(), actor=actor, payloads=payloads, crisis_id=crisis_id, request_key=request_key
+                at=self._clock(), actor=actor, payloads=list(payloads), crisis_id=crisis_id, request_key=request_key
             )
             self._fold_in(crisis_id, events)
         self._mirror_later(crisis_id, events)
@@ -165,9 +165,10 @@ class Crises:
         for event in events:
             log.info("recorded %s", event.payload.type, extra={"crisis_id": crisis_id, "event_id": event.seq})
             state = apply(state, event)
-        self._states[crisis_id] = state
+        if state is not None:
+            self._states[crisis_id] = state
 
-    def _in_background(self, work) -> None:
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -225,7 +226,7 @@ class Crises:
                 await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]), crisis_id)
 
     @staticmethod
-    async def _safely(what: str, work, crisis_id: str, event_id: int | None = None) -> None:
+    async def _safely(what: str, work: Awaitable[object], crisis_id: str, event_id: int | None = None) -> None:
         try:
             await work
         except Exception:

@@ -17,6 +17,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from ..channels.base import Channel, ChannelError, Notifier, PageRequest, PermanentError, TransientError
 from ..clock import LOCAL_TIME, Clock
@@ -73,6 +74,15 @@ def sms_at_once(plan: Plan, state: CrisisState | None, attempt: Attempt, *, outa
         return True
     office365 = {delivery.id for delivery in plan.deliveries if delivery.office365}
     return state is not None and bool(office365.intersection(state.deliveries))
+
+
+class _PageFacts(TypedDict):
+    """What a page's PageSent or PageFailed says of it."""
+
+    person: str
+    roles: list[str]
+    purpose: PagePurpose
+    channel: str
 
 
 class Pager:
@@ -247,7 +257,7 @@ class Pager:
         if not due:
             return None
         self._idle.clear()
-        ordered = sorted(due, key=lambda item: SEND_ORDER.get(item.channel, len(SEND_ORDER)))
+        ordered = sorted(due, key=lambda item: SEND_ORDER.get(Channel(item.channel), len(SEND_ORDER)))
         self._in_flight.update(item.key for item in ordered)
         cards = [self._track(self._deliver(item)) for item in ordered if Channel(item.channel) is Channel.TEAMS]
         cards_done = asyncio.gather(*cards, return_exceptions=True) if cards else None
@@ -290,9 +300,9 @@ class Pager:
             person = self._plan.person_by_id.get(item.person)
             purpose = PagePurpose(item.purpose)
             needed = state is not None and still_waiting(state, purpose, roles=item.roles, person=item.person)
-            if notifier is None or person is None or not needed or await self._reached_otherwise(item):
+            if notifier is None or person is None or state is None or not needed or await self._reached_otherwise(item):
                 return Finished(item.key, item.crisis_id, "cancelled", self._clock())
-            facts = dict(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
+            facts = _PageFacts(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
             request = PageRequest(state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, key=item.key)
             try:
                 async with asyncio.timeout(SEND_TIMEOUT):
@@ -307,7 +317,7 @@ class Pager:
             event = PageSent(**facts, provider_id=provider_id)
             return Finished(item.key, item.crisis_id, "sent", self._clock(), provider_id=provider_id, event=event)
 
-    async def _failed(self, item: OutboxItem, error: ChannelError, facts: dict) -> Finished | None:
+    async def _failed(self, item: OutboxItem, error: ChannelError, facts: _PageFacts) -> Finished | None:
         """The failed item's outcome; None when it is to be tried again (recorded here)."""
         if isinstance(error, TransientError) and item.tries + 1 < MAX_TRIES:
             at = self._clock() + timedelta(seconds=backoff(item.tries + 1, error.retry_after))
@@ -331,7 +341,7 @@ class Pager:
         batch, self._outcomes = self._outcomes, []
         try:
             events = await self._store.finish(items=batch)
-            for crisis_id in dict.fromkeys(event.crisis_id for event in events):
+            for crisis_id in dict.fromkeys(event.crisis_id for event in events if event.crisis_id is not None):
                 await self._crises.absorb(crisis_id, [event for event in events if event.crisis_id == crisis_id])
         except Exception:  # not written: the items stay pending and go again (at least once)
             log.exception("the outcome of %d pages could not be recorded", len(batch))

@@ -93,7 +93,7 @@ class SmsInbox:
     async def _coded(self, person: Person, sms: InboundSms, parsed: CodedReply, key: str) -> None:
         coded = await self._store.sms_code_page(number=sms.sender, code=parsed.code)
         state = self._crises.get(coded.crisis_id) if coded and coded.person == person.id else None
-        if state is None:
+        if coded is None or state is None:
             if await self._store.first_time(key=key, at=self._clock()):
                 await self._help(person)
             return

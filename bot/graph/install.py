@@ -49,7 +49,7 @@ async def ensure_chat(
         (i for i in (found.value if found else None) or [] if i.id and i.teams_app and i.teams_app.id == catalog_id),
         None,
     )
-    if installation is None:
+    if installation is None or installation.id is None:
         raise TransientError("Teams-appen er installeret, men Graph viser ikke installationen endnu")
     chat = await graph_call(
         apps.by_user_scope_teams_app_installation_id(installation.id).chat.get(), reasons=_REASONS, timeout=timeout

@@ -13,6 +13,7 @@ from ..clock import Clock
 from ..channels.base import Channel
 from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
+from ..errors import StoreError
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
 from ..render.log_lines import log_line
@@ -103,6 +104,8 @@ class TeamsOutlet:
             await self._sender.run(reference, start)
             await self._store.save_thread(crisis_id=state.id, at=self._clock(), **started)
             stored = await self._store.thread(crisis_id=state.id)
+        if stored is None:
+            raise StoreError(f"log-tråden for {state.id} blev ikke gemt")
         reference.conversation.id = stored.conversation_id
         return reference
 
