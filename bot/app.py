@@ -44,6 +44,7 @@ from .heap import frozen_heap
 from .http_errors import refuse
 from .intake.service import Intake, build_intake, running
 from .metrics import CONTENT_TYPE, METRICS, Metrics
+from .pages import page_routes
 from .plan.models import Plan
 from .render.export import logbog_html, logbog_markdown
 from .render.situation_cards import SituationCards
@@ -105,6 +106,7 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_routes(page_routes(plan))
     return app
 
 

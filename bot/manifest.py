@@ -2,7 +2,10 @@
 
 The command menu (``bots[0].commandLists``) is generated from the command registry and the
 activity types from the activity feed channel, so the app declares exactly what the bot does.
-Danish is the manifest's default language; English comes from ``en-us.json`` beside it.
+Graph is optional: without a Graph app id the manifest has no ``webApplicationInfo`` and no
+activity types (there is no activity feed without Graph). The ``developer`` links name the
+public pages Krisebot serves (``bot/pages.py``). Danish is the manifest's default language;
+English comes from ``en-us.json`` beside it.
 ``app_package`` gives the zip's files (all at its root); ``write_app_package`` writes the zip.
 """
 
@@ -18,6 +21,7 @@ from typing import Any
 
 from .channels.feed import MANIFEST_ACTIVITY_TYPE
 from .errors import MissingSettingsError
+from .pages import PRIVACY, TERMS, WEBSITE
 from .plan.models import Plan
 from .render.names import clip
 from .resources import bundled
@@ -48,8 +52,11 @@ class ManifestValues:
 
     bot_app_id: str
     graph_app_id: str
-    public_url: str
+    """Empty without Graph: then the manifest declares no Graph app and no activity types."""
     public_host: str
+    website_url: str
+    privacy_url: str
+    terms_url: str
     organisation: str
     version: str
 
@@ -65,19 +72,23 @@ def manifest_values(settings: Settings, plan: Plan) -> ManifestValues:
     problems = [
         (env_name("bot_app_id"), _guid_problem(settings.bot_app_id, "Azure Bot-registreringens app-id")),
         (env_name("public_url"), None if host else "mangler: tjenestens offentlige https-adresse (validDomains)"),
-        (
+    ]
+    if graph_app_id:
+        problems.append((
             f"{env_name('graph_client_id')} (eller {env_name('graph_managed_identity_client_id')})",
             _guid_problem(graph_app_id, "Graph-appens klient-id, der sender aktivitetsfeed-beskeder (webApplicationInfo)"),
-        ),
-    ]
+        ))
     missing = [(setting, problem) for setting, problem in problems if problem]
     if missing or host is None:
         raise MissingSettingsError(missing)
+    base = str(settings.public_url).rstrip("/")
     return ManifestValues(
         bot_app_id=settings.bot_app_id,
         graph_app_id=graph_app_id,
-        public_url=str(settings.public_url),
         public_host=host,
+        website_url=base + WEBSITE,
+        privacy_url=base + PRIVACY,
+        terms_url=base + TERMS,
         organisation=clip(plan.organisation.name, DEVELOPER_NAME_LIMIT),
         version=package_version("krisebot"),
     )
@@ -104,21 +115,24 @@ def command_lists(commands: Iterable[Command] = COMMANDS, lang: str = "da") -> l
 
 
 def manifest(template: dict[str, Any], values: ManifestValues) -> dict[str, Any]:
-    """The Danish manifest: the template filled in, with generated command lists and activity types."""
+    """The Danish manifest: the template filled in, with generated command lists and (with Graph) activity types."""
     filled = _fill(template, values.placeholders())
     filled["bots"][0]["commandLists"] = command_lists()
-    filled["activities"]["activityTypes"] = [dict(activity) for activity in ACTIVITY_TYPES]
+    if values.graph_app_id:
+        filled["activities"]["activityTypes"] = [dict(activity) for activity in ACTIVITY_TYPES]
+    else:
+        del filled["webApplicationInfo"], filled["activities"]
     return filled
 
 
-def localization(template: dict[str, Any]) -> dict[str, Any]:
-    """The English localization: the template's names and descriptions plus commands and activity types."""
+def localization(template: dict[str, Any], *, graph: bool) -> dict[str, Any]:
+    """The English localization: the template's names and descriptions plus commands and (with ``graph``) activity types."""
     strings = dict(template)
     for i, command_list in enumerate(command_lists(lang="en")):
         for j, command in enumerate(command_list["commands"]):
             for field in ("title", "description"):
                 strings[f"bots[0].commandLists[{i}].commands[{j}].{field}"] = command[field]
-    for i, activity in enumerate(ACTIVITY_TYPES):
+    for i, activity in enumerate(ACTIVITY_TYPES if graph else ()):
         english = {"templateText": activity["templateText"], **ACTIVITY_TYPES_EN[activity["type"]]}
         for field in ("description", "templateText"):
             strings[f"activities.activityTypes[{i}].{field}"] = english[field]
@@ -146,7 +160,7 @@ def app_package(settings: Settings, plan: Plan, folder: Path | None = None) -> d
 
     files = {
         MANIFEST: _json(manifest(read(MANIFEST), values)),
-        LOCALIZATION: _json(localization(read(LOCALIZATION))),
+        LOCALIZATION: _json(localization(read(LOCALIZATION), graph=bool(values.graph_app_id))),
     }
     return files | {icon: (folder / icon).read_bytes() for icon in ICONS}
 

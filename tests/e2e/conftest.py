@@ -5,15 +5,15 @@
         card = claus.card(claus.ask("hjælp"))
         expect(card).to_contain_text("roller")
 
-Missing tools (Chromium, Node, the playground, the Python playwright package) skip these
-tests, naming what is missing; with CI=true they fail instead. On a failure the report
-gets the tail of every process's output, the activities the bot saw, each person's chat
-as text, and a screenshot path.
+``./dev test`` installs the tools first. Whatever is still missing (Chromium, Node, the
+playground, the Python playwright package) skips these tests, naming it; with CI=true they
+fail instead (``tests/prerequisites.py``). On a failure the report gets the tail of every
+process's output, the activities the bot saw, each person's chat as text, and a screenshot
+path.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from tests.e2e.harness import (
     start_playground,
     tail,
 )
+from tests.prerequisites import missing
 
 E2E_DIR = Path(__file__).parent
 _LOGS = pytest.StashKey[list[tuple[str, Path]]]()
@@ -73,12 +74,9 @@ def _register_log(request: pytest.FixtureRequest, title: str, path: Path) -> Non
 @pytest.fixture(scope="session")
 def e2e_ready() -> None:
     """Skip (or, in CI, fail) when a tool the e2e tests need is missing."""
-    missing = missing_prerequisites()
-    if missing:
-        reason = "e2e prerequisites missing: " + "; ".join(missing)
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+    lacking = missing_prerequisites()
+    if lacking:
+        missing("e2e prerequisites missing: " + "; ".join(lacking))
 
 
 @pytest.fixture

@@ -1,21 +1,21 @@
 """The bundled plan (``plans/struer-intern-service.toml``) carries the whole municipal plan text.
 
 Most checks derive their expectations from the seed text in ``../shared/seed`` beside the
-repository and skip when it is absent; the checks at the top need only the plan itself.
+repository and skip when it is absent (fail under CI=true: ``tests/prerequisites.py``); the
+checks at the top need only the plan itself.
 """
 
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.plan import PhoneKind, Plan, load_plan
 from bot.plan.models import MeetingPlaceKind
 from bot.resources import default_plan_path
+from tests.prerequisites import shared_file
 
-SEED = Path(__file__).parents[3] / "shared" / "seed" / "intern-service-kritiske-leverancer.txt"
 E164_DK = re.compile(r"^\+45\d{8}$")
 NUMBER = re.compile(r"\b\d{2}(?: ?\d{2}){3}\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -28,9 +28,8 @@ def plan() -> Plan:
 
 @pytest.fixture(scope="module")
 def seed() -> str:
-    if not SEED.is_file():
-        pytest.skip(f"plan text {SEED} is absent: nothing to compare the bundled plan with")
-    return SEED.read_text(encoding="utf-8")
+    path = shared_file("seed", "intern-service-kritiske-leverancer.txt", what="the plan text the bundled plan was made from")
+    return path.read_text(encoding="utf-8")
 
 
 # ── Checks that need only the bundled plan ───────────────────────────────────────────

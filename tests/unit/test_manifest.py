@@ -177,11 +177,36 @@ def test_krisebot_manifest_names_every_missing_setting_and_writes_nothing(tmp_pa
 
     assert result.returncode == 2
     lines = result.stderr.splitlines()
-    assert len(lines) == 3
-    for setting, line in zip(("KRISEBOT_BOT_APP_ID", "KRISEBOT_PUBLIC_URL", "KRISEBOT_GRAPH_CLIENT_ID"), lines):
+    assert len(lines) == 2
+    for setting, line in zip(("KRISEBOT_BOT_APP_ID", "KRISEBOT_PUBLIC_URL"), lines):
         assert line.startswith(f"krisebot: {setting}") and "mangler" in line
     assert "Traceback" not in result.stderr + result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_graph_the_manifest_declares_no_graph_app_and_no_activity_feed(tmp_path: Path) -> None:
+    without_graph = {k: v for k, v in MANIFEST_SETTINGS.items() if not k.startswith("KRISEBOT_GRAPH_")}
+
+    result = krisebot(tmp_path, "manifest", **without_graph)
+
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "krisebot-teams-app.zip") as package:
+        manifest, english = json.loads(package.read(MANIFEST)), json.loads(package.read(LOCALIZATION))
+    assert "webApplicationInfo" not in manifest and "activities" not in manifest
+    assert not [key for key in english if key.startswith("activities.")]
+    assert manifest["bots"][0]["commandLists"]
+    assert_valid_manifest(manifest)
+
+
+def test_krisebot_manifest_refuses_a_graph_client_id_that_is_no_guid(tmp_path: Path) -> None:
+    settings = MANIFEST_SETTINGS | {"KRISEBOT_GRAPH_CLIENT_ID": "krisebot-graph"}
+
+    result = krisebot(tmp_path, "manifest", **settings)
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("krisebot: KRISEBOT_GRAPH_CLIENT_ID (eller KRISEBOT_GRAPH_MANAGED_IDENTITY_CLIENT_ID): skal være et GUID")
+    assert not list(tmp_path.glob("*.zip"))
 
 
 def test_krisebot_manifest_refuses_an_app_id_that_is_no_guid(tmp_path: Path) -> None:

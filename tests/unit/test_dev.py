@@ -1,0 +1,120 @@
+"""A newcomer's first steps, run for real: what ``./dev test`` installs, what the quick start
+leaves in the clone, and where ``npm run playground`` looks for the bot.
+
+``./dev`` runs in a copy of the repository's setup files with stand-ins for apt-get, npm and
+the virtualenv's Python on a PATH that has no Node.js: each stand-in writes down how it was
+called.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.channels.sms.base import OutgoingSms
+from bot.channels.sms.console import ConsoleSms
+from bot.settings import Settings, load_settings
+from tests.unit.test_cli import _logbog_with_one_crisis, krisebot
+
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = ("dirname", "rm", "sha256sum", "cut", "touch")
+"""What ./dev itself calls from PATH (besides the stand-ins)."""
+
+
+def _stand_in(path: Path, body: str) -> None:
+    path.write_text(f"#!{shutil.which('bash')}\n{body}\n", encoding="utf-8")
+    path.chmod(0o755)
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A copy of ./dev and its inputs whose .venv is already set up (a stand-in Python)."""
+    clone = tmp_path / "krisebot"
+    clone.mkdir()
+    for name in ("dev", "pyproject.toml", "package.json", "package-lock.json"):
+        shutil.copy2(REPO / name, clone / name)
+    venv = clone / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    _stand_in(venv / "python", f'echo "python $*" >> {tmp_path}/calls')
+    _stand_in(venv / "pip", "exit 0")
+    digest = subprocess.run(["sha256sum", "pyproject.toml"], cwd=clone, capture_output=True, text=True, check=True)
+    (clone / ".venv" / f".installed-{digest.stdout[:16]}").touch()
+    return clone
+
+
+def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """``./dev test -q`` as user ``uid`` on a machine without Node.js; its output and every call it made."""
+    calls, bin_dir = clone.parent / "calls", clone.parent / "bin"
+    bin_dir.mkdir()
+    for tool in TOOLS:
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    _stand_in(bin_dir / "id", f"echo {uid}")
+    debian = clone.parent / "debian"  # what apt-get installs
+    debian.mkdir()
+    _stand_in(debian / "node", f'echo "node $*" >> {calls}')
+    _stand_in(debian / "npm", f'echo "npm $*" >> {calls}; {shutil.which("mkdir")} -p node_modules')
+    install = f'{shutil.which("ln")} -s {debian}/node {debian}/npm {bin_dir}/'
+    _stand_in(bin_dir / "apt-get", f'echo "apt-get $*" >> {calls}; case "$*" in *install*) {install};; esac')
+    env = {"PATH": str(bin_dir), "PYTHON": sys.executable, "KRISEBOT_E2E_CHROMIUM": sys.executable}
+    result = subprocess.run(
+        [shutil.which("bash"), str(clone / "dev"), "test", "-q"], env=env, capture_output=True, text=True, timeout=60
+    )
+    return result, calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
+
+
+def test_dev_test_installs_node_and_npm_from_debian_when_they_are_missing(clone: Path) -> None:
+    result, calls = _dev_test(clone, uid=0)
+
+    assert result.returncode == 0, result.stderr
+    assert "installing Debian's nodejs npm" in result.stderr
+    assert calls == [
+        "apt-get update -qq",
+        "apt-get install -y -qq nodejs npm",
+        "npm ci --no-audit --no-fund --loglevel=error",
+        "python -m pytest -q",
+    ]
+
+
+def test_dev_test_names_the_missing_packages_when_it_may_not_install_them(clone: Path) -> None:
+    result, calls = _dev_test(clone, uid=1000)
+
+    assert result.returncode == 0, result.stderr
+    assert "missing nodejs npm (install Debian's nodejs npm as root: apt-get install nodejs npm)" in result.stderr
+    assert calls == ["python -m pytest -q"]
+
+
+def test_the_files_the_quick_start_writes_are_not_untracked_files(tmp_path: Path) -> None:
+    """The logbog, the console SMS log (phone numbers) and an exported logbog, in a clone's folder."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    shutil.copy2(REPO / ".gitignore", tmp_path / ".gitignore")
+    settings = load_settings(_env_file=None)
+    _logbog_with_one_crisis(tmp_path / settings.database)
+    sms = OutgoingSms(to="+4529256511", text="Krise K-2026-001: svar 1K", ref="page-1")
+    sent_at = datetime(2026, 3, 2, 7, 5, tzinfo=timezone.utc)
+    asyncio.run(ConsoleSms(tmp_path / settings.sms_console_path, clock=lambda: sent_at).send([sms]))
+    assert krisebot(tmp_path, "export", "K-2026-001").returncode == 0
+
+    written = {path.name for path in tmp_path.iterdir()} - {".git", ".gitignore"}
+    assert {"krisebot.db", "krisebot-sms.log", "K-2026-001.md", "K-2026-001.html"} <= written
+    untracked = subprocess.run(
+        ["git", "-C", str(tmp_path), "ls-files", "--others", "--exclude-standard"], capture_output=True, text=True, check=True
+    )
+    assert untracked.stdout.split() == [".gitignore"]
+
+
+@pytest.mark.parametrize("port", [None, "4123"])
+def test_npm_run_playground_talks_to_the_port_the_bot_listens_on(tmp_path: Path, port: str | None) -> None:
+    script = json.loads((REPO / "package.json").read_text(encoding="utf-8"))["scripts"]["playground"]
+    _stand_in(tmp_path / "agentsplayground", 'echo "$*"')
+    env = {"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"} | ({"KRISEBOT_PORT": port} if port else {})
+
+    result = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, check=True)
+
+    listening = port or str(Settings.model_fields["port"].default)
+    assert f"-e http://127.0.0.1:{listening}/api/messages " in result.stdout

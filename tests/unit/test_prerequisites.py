@@ -1,0 +1,48 @@
+"""Checks that need ``../shared`` skip without it, saying where they looked, and fail under CI=true."""
+
+from pathlib import Path
+
+import pytest
+
+from tests import prerequisites, schemas
+
+CARD = {"type": "AdaptiveCard", "version": "1.5", "body": []}
+
+
+@pytest.fixture
+def without_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clone with nothing beside it: ``../shared`` is an absent folder."""
+    absent = tmp_path / "shared"
+    monkeypatch.setattr(prerequisites, "SHARED", absent)
+    schemas._card_validator.cache_clear()
+    schemas.manifest_schema.cache_clear()
+    yield absent
+    schemas._card_validator.cache_clear()
+    schemas.manifest_schema.cache_clear()
+
+
+CHECKS = {
+    "card schema": lambda: schemas.assert_valid_card(CARD),
+    "manifest schema": lambda: schemas.assert_valid_manifest({}),
+    "plan text": lambda: prerequisites.shared_file("seed", "intern-service-kritiske-leverancer.txt", what="the plan text"),
+}
+
+
+@pytest.mark.parametrize("check", CHECKS.values(), ids=CHECKS.keys())
+def test_without_shared_a_check_skips_naming_the_missing_file(without_shared, monkeypatch, check) -> None:
+    monkeypatch.delenv("CI", raising=False)
+
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        check()
+
+    assert str(without_shared) in str(skipped.value)
+
+
+@pytest.mark.parametrize("check", CHECKS.values(), ids=CHECKS.keys())
+def test_without_shared_a_check_fails_under_ci(without_shared, monkeypatch, check) -> None:
+    monkeypatch.setenv("CI", "true")
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        check()
+
+    assert str(without_shared) in str(failed.value) and "CI=true" in str(failed.value)
