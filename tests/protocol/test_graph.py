@@ -294,7 +294,8 @@ async def test_mail_escapes_what_people_typed(graph: FakeGraph, msgraph: GraphSe
 
     html = graph.mails()[0].model.message.body.content
     assert "<script>" not in html and "<b>" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;**fed**&lt;/b&gt;" in html, "as typed, not bold"
+    assert "\\" not in html, "the card's Markdown escapes do not show in the mail"
 
 
 async def test_mail_from_an_unknown_sender_is_permanent(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
