@@ -72,6 +72,7 @@ EXPORTS = web.AppKey("exports", ExportLinks)
 PAGER = web.AppKey("pager", Pager)
 GRAPH = web.AppKey("graph", GraphServiceClient | None)
 GRAPH_CREDENTIAL = web.AppKey("graph_credential", AsyncTokenCredential | None)
+GRAPH_RETRY_WAIT_SCALE = web.AppKey("graph_retry_wait_scale", float)
 SMS = web.AppKey("sms", Batcher)
 SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
 CONNECTOR_SESSION = web.AppKey("connector_session", aiohttp.ClientSession)
@@ -83,14 +84,17 @@ SMS_TIMEOUT = 15.0
 
 
 def create_app(
-    settings: Settings, plan: Plan, *, clock: Clock = system_clock, graph_credential: AsyncTokenCredential | None = None
+    settings: Settings, plan: Plan, *, clock: Clock = system_clock, graph_credential: AsyncTokenCredential | None = None,
+    graph_retry_wait_scale: float = 1.0,
 ) -> web.Application:
     """The Krisebot web application for ``settings`` and a loaded ``plan``.
 
-    ``graph_credential`` replaces the one the settings describe (tests, other hosts).
+    ``graph_credential`` replaces the one the settings describe (tests, other hosts);
+    ``graph_retry_wait_scale`` shortens the Graph SDK's waits between retries (tests).
     """
     app = web.Application()
     app[GRAPH_CREDENTIAL] = graph_credential
+    app[GRAPH_RETRY_WAIT_SCALE] = graph_retry_wait_scale
     app[SETTINGS] = settings
     app[PLAN] = plan
     app[CLOCK] = clock
@@ -117,7 +121,9 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _graph(app: web.Application) -> AsyncIterator[None]:
-    async with open_graph(app[SETTINGS], credential=app[GRAPH_CREDENTIAL]) as client:
+    async with open_graph(
+        app[SETTINGS], credential=app[GRAPH_CREDENTIAL], retry_wait_scale=app[GRAPH_RETRY_WAIT_SCALE]
+    ) as client:
         app[GRAPH] = client
         check = asyncio.create_task(_log_entra_findings(client, app[PLAN])) if client is not None else None
         yield

@@ -26,6 +26,7 @@ from ..graph.client import tagged_request
 from ..graph.errors import DEFAULT_TIMEOUT, graph_call
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
+from ..render.plain import shown
 from ..render.texts import say
 from .base import Capabilities, Channel, PageRequest
 from .feed import page_title
@@ -129,5 +130,6 @@ def _html(node: dict[str, Any]) -> str:
 
 
 def _inline(text: str) -> str:
-    """Escaped text with the cards' ``**bold**`` and line breaks kept."""
-    return _BOLD.sub(r"<strong>\1</strong>", html.escape(text)).replace("\n", "<br>")
+    """A card's Markdown text as HTML: its ``**bold**`` and line breaks kept, every other character as written."""
+    pieces = [html.escape(shown(piece)) for piece in _BOLD.split(text)]
+    return "".join(f"<strong>{p}</strong>" if n % 2 else p for n, p in enumerate(pieces)).replace("\n", "<br>")

@@ -4,7 +4,8 @@ Credential choice: a user-assigned managed identity if its client id is set, els
 certificate if its path is set, else the client secret (the async azure-identity classes).
 The client keeps the SDK's retry handler (429/503/504, ``Retry-After``, 3 retries) with a
 short base delay, and hands a failure back at once when Graph asks for a wait longer than
-``MAX_RETRY_WAIT``, so the caller sees the ``Retry-After`` instead of a timeout.
+``MAX_RETRY_WAIT``, so the caller sees the ``Retry-After`` instead of a timeout. Tests pass a
+``retry_wait_scale`` below 1: the same retries, decided on the same waits, slept shorter.
 """
 
 import uuid
@@ -71,11 +72,13 @@ def graph_credential(settings: Settings) -> AsyncTokenCredential | None:
 
 @asynccontextmanager
 async def open_graph(
-    settings: Settings, *, credential: AsyncTokenCredential | None = None
+    settings: Settings, *, credential: AsyncTokenCredential | None = None, retry_wait_scale: float = 1.0
 ) -> AsyncIterator[GraphServiceClient | None]:
     """A Graph client on ``settings.graph_base_url`` (None without a credential, given or configured),
-    for a ``cleanup_ctx``: closes the HTTP client, and the credential it built, on exit."""
-    built = _build(settings, credential)
+    for a ``cleanup_ctx``: closes the HTTP client, and the credential it built, on exit.
+
+    ``retry_wait_scale`` is the part of each retry's wait that is slept (1: all of it)."""
+    built = _build(settings, credential, retry_wait_scale)
     if built is None:
         yield None
         return
@@ -89,14 +92,14 @@ async def open_graph(
 
 
 def _build(
-    settings: Settings, credential: AsyncTokenCredential | None
+    settings: Settings, credential: AsyncTokenCredential | None, retry_wait_scale: float
 ) -> tuple[GraphServiceClient, httpx.AsyncClient, AsyncTokenCredential | None] | None:
     owned = graph_credential(settings) if credential is None else None
     credential = credential if credential is not None else owned
     if credential is None:
         return None
     middleware = [
-        _BoundedRetryHandler() if isinstance(handler, RetryHandler) else handler
+        _BoundedRetryHandler(retry_wait_scale) if isinstance(handler, RetryHandler) else handler
         for handler in KiotaClientFactory.get_default_middleware(None)
     ]
     http = GraphClientFactory.create_with_custom_middleware([*middleware, GraphTelemetryHandler()])
@@ -106,17 +109,19 @@ def _build(
 
 
 class _BoundedRetryHandler(RetryHandler):
-    """The SDK's retry handler that declines a retry whose wait exceeds ``MAX_RETRY_WAIT``."""
+    """The SDK's retry handler that declines a retry whose wait exceeds ``MAX_RETRY_WAIT``, and
+    sleeps ``wait_scale`` of each wait it accepts."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_scale: float) -> None:
         super().__init__(RetryHandlerOption(delay=RETRY_BASE_DELAY))
+        self._wait_scale = wait_scale
 
     def get_delay_time(
         self, retry_count: int, response: httpx.Response | None = None, delay: float = RETRY_BASE_DELAY
     ) -> float:
         wait = super().get_delay_time(retry_count, response, delay)
         # The handler never retries after a delay of MAX_DELAY or more.
-        return wait if wait <= MAX_RETRY_WAIT else RetryHandlerOption.MAX_DELAY
+        return wait * self._wait_scale if wait <= MAX_RETRY_WAIT else RetryHandlerOption.MAX_DELAY
 
 
 def tagged_request() -> tuple[str, RequestConfiguration]:

@@ -14,6 +14,7 @@ from ..plan.models import Plan
 from ..plan.phones import Phone
 from ..resources import bundled
 from ..teams.commands import COMMANDS
+from .plain import Markup
 from .template import expand
 from .texts import Lang, say
 
@@ -55,9 +56,9 @@ def help_card(plan: Plan, lang: Lang) -> dict[str, Any]:
     )
 
 
-def phone_text(phone: Phone, lang: Lang) -> str:
+def phone_text(phone: Phone, lang: Lang) -> Markup:
     """``[29 25 65 11](tel:+4529256511) (mobil)``: tappable on a phone."""
-    return f"[{phone.display()}](tel:{phone.number}) ({say(lang, f'phone.{phone.kind.value}')})"
+    return Markup("[{}](tel:{}) ({})").format(phone.display(), phone.number, say(lang, f"phone.{phone.kind.value}"))
 
 
 def roles_card(plan: Plan, lang: Lang) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def roles_card(plan: Plan, lang: Lang) -> dict[str, Any]:
         holders = []
         for n, person_id in enumerate(role.chain):
             person = plan.person_by_id[person_id]
-            contact = [phone_text(phone, lang) for phone in person.phones]
+            contact: list[str] = [phone_text(phone, lang) for phone in person.phones]
             if person.mobile is None:
                 contact.append(say(lang, "roles.no_sms"))
             holders.append(
@@ -75,14 +76,16 @@ def roles_card(plan: Plan, lang: Lang) -> dict[str, Any]:
                     "label": say(lang, "roles.primary") if n == 0 else say(lang, "roles.deputy", n=n),
                     "name": person.name,
                     "title": person.title,
-                    "contact": " · ".join([*contact, person.email]),
+                    "contact": Markup(" · ").join([*contact, person.email]),
                 }
             )
         roles.append({"name": role.name, "function": say(lang, "roles.function", function=role.function), "holders": holders})
     externals = [
         {
             "name": external.name,
-            "contact": " · ".join([phone_text(phone, lang) for phone in external.phones] + ([external.note] if external.note and not external.phones else [])),
+            "contact": Markup(" · ").join(
+                [phone_text(phone, lang) for phone in external.phones] + ([external.note] if external.note and not external.phones else [])
+            ),
         }
         for external in plan.external_participants
     ]

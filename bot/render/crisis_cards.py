@@ -20,6 +20,7 @@ from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .names import clip, level_name, person_name, place_text, role_names
+from .plain import Markup
 from .texts import Lang, say
 
 Card = dict[str, Any]
@@ -357,9 +358,9 @@ def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
     return rows
 
 
-def _page_line(plan: Plan, page: Page, lang: Lang) -> str:
+def _page_line(plan: Plan, page: Page, lang: Lang) -> Markup:
     """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``"""
-    parts = [f"**{person_name(plan, page.person)}**", _say(lang, f"purpose.{page.purpose.value}")]
+    parts = [Markup("**{}**").format(person_name(plan, page.person)), _say(lang, f"purpose.{page.purpose.value}")]
     if page.first_sent_at:
         parts.append(_say(lang, "page.sent", time=_time(page.first_sent_at), channels=", ".join(page.channels)))
     else:
@@ -370,7 +371,7 @@ def _page_line(plan: Plan, page: Page, lang: Lang) -> str:
         parts.append(_say(lang, "page.waiting"))
     if page.failures:
         parts.append(_say(lang, "page.failures", count=len(page.failures), last=clip(page.failures[-1], REASON_CLIP)))
-    return " · ".join(parts)
+    return Markup(" · ").join(parts)
 
 
 def _answer_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]] | None:

@@ -42,6 +42,7 @@ from ..core.lifecycle import current_level, current_meeting_place
 from ..core.state import CrisisState, Page, Phase, fold
 from ..plan.models import Plan
 from .names import delivery_names, level_name, person_name, place_text, role_names
+from .plain import literal
 
 NONE = "–"
 
@@ -363,12 +364,9 @@ def _quoted(note: str) -> str:
     return f" – «{note}»" if note else ""
 
 
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~&#"})
-
-
 def _md(text: str) -> str:
     """Inline Markdown: what could format, link or split a table cell is escaped; lines are joined by ``<br>``."""
-    return "<br>".join(line.translate(_MD_SPECIAL) for line in text.splitlines())
+    return "<br>".join(literal(line) for line in text.splitlines())
 
 
 def _md_table(table: Table) -> str:

@@ -1,11 +1,16 @@
-"""One logbog event as a line in the crisis thread of the log channel: ``08:17 · Claus Vagn Ohrt: …``."""
+"""One logbog event as a line in the crisis thread of the log channel: ``08:17 · Claus Vagn Ohrt: …``.
+
+Teams renders a message's text as Markdown: the line is text, escaped whole, so what people and
+alarm systems wrote shows as written.
+"""
 
 from ..clock import LOCAL_TIME
 from ..core.events import Event
 from ..plan.models import Plan
 from .export import actor_name, event_sentence
+from .plain import literal
 
 
 def log_line(plan: Plan, event: Event) -> str:
-    """The event's Danish local time, actor and full sentence, as the exported logbog words it."""
-    return f"{event.at.astimezone(LOCAL_TIME):%H:%M} · {actor_name(plan, event.actor)}: {event_sentence(plan, event)}"
+    """The event's Danish local time, actor and full sentence, as the exported logbog words it (Markdown)."""
+    return literal(f"{event.at.astimezone(LOCAL_TIME):%H:%M} · {actor_name(plan, event.actor)}: {event_sentence(plan, event)}")

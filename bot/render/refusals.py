@@ -1,8 +1,12 @@
-"""Why an action changed nothing, in words a user acts on: Danish, or English for English clients."""
+"""Why an action changed nothing, in words a user acts on: Danish, or English for English clients.
+
+``refusal_text`` is plain text (a card escapes it); ``refusal_message`` is the same for a chat message.
+"""
 
 from ..core.lifecycle import Refusal, Refused
 from ..core.permissions import who_may
 from ..plan.models import Plan
+from .plain import literal
 from .texts import Lang
 
 _TEXTS: dict[Lang, dict[Refusal, str]] = {
@@ -43,3 +47,9 @@ def refusal_text(plan: Plan, refused: Refused, lang: Lang) -> str:
     """The sentence for ``refused``; a permission refusal names the roles and people who may."""
     who = who_may(plan, refused.permission) if refused.permission else ""
     return _TEXTS[lang][refused.reason].format(who=who, detail=refused.detail)
+
+
+def refusal_message(plan: Plan, refused: Refused, lang: Lang) -> str:
+    """The sentence as a chat message, which Teams reads as Markdown: escaped, so an id a tap or a
+    command carried shows as written."""
+    return literal(refusal_text(plan, refused, lang))

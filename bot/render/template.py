@@ -11,6 +11,10 @@ afresh for each card.
   ``$index``; literals ``'text'`` (no escapes) and ``42``; the functions ``if(c, a, b)``
   (only the chosen branch is evaluated), ``exists(x)``, ``not(x)``, ``equals(a, b)``,
   ``count(x)``, ``join(list, sep)``.
+* What a card shows as text — a ``TextBlock``'s ``text`` and a ``FactSet`` fact's ``title`` and
+  ``value`` — binds text, not Markdown: each bound text value is escaped with
+  ``bot.render.plain.literal``, so user text shows as typed; the template's own words stay
+  Markdown (``**${name}**`` is bold), and so does a ``Markup`` value (the bot's own Markdown).
 * ``"$data"`` on an object: an array repeats the object once per element with ``$index``
   set (the copies are spliced into the parent array, or form a list where the object was a
   property value or the root); anything else becomes the object's data context.
@@ -30,6 +34,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import UnionType
 from typing import Any
+
+from .plain import Markup, literal
 
 __all__ = ["TemplateError", "expand"]
 
@@ -80,6 +86,9 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<text>'[^']*')|(?P<int>\d+)|(?P<name>\$?[^\W\d]\w*)"
     r"|(?P<punct>[(),.\[\]])|(?P<bad>\S))"
 )
+_SHOWN = {"TextBlock": frozenset({"text"})}
+"""Per element type, the properties a card shows as text (their bindings are escaped)."""
+_FACT_SHOWN = frozenset({"title", "value"})
 _MISSING = object()
 _MAPPING = (dict, Mapping)  # dict first: isinstance on the Mapping ABC alone is slow
 _DROPPED = object()
@@ -108,21 +117,23 @@ def _expand_value(node: Any, scope: _Scope) -> Any:
     return node
 
 
-def _expand_list(items: list[Any], scope: _Scope) -> list[Any]:
+def _expand_list(items: list[Any], scope: _Scope, shown: frozenset[str] | None = None) -> list[Any]:
     result: list[Any] = []
     for item in items:
         if isinstance(item, _MAPPING):
-            result.extend(_copies(item, scope)[0])
+            result.extend(_copies(item, scope, shown)[0])
         else:
             result.append(_expand_value(item, scope))
     return result
 
 
-def _copies(node: Mapping[str, Any], scope: _Scope) -> tuple[list[dict[str, Any]], bool]:
+def _copies(
+    node: Mapping[str, Any], scope: _Scope, shown: frozenset[str] | None = None
+) -> tuple[list[dict[str, Any]], bool]:
     """The expanded copies of an object, and whether ``$data`` repeated it."""
     scopes, repeated = _contexts(node, scope)
     kept = [s for s in scopes if "$when" not in node or _condition(node["$when"], s)]
-    return [_expand_fields(node, s) for s in kept], repeated
+    return [_expand_fields(node, s, shown) for s in kept], repeated
 
 
 def _contexts(node: Mapping[str, Any], scope: _Scope) -> tuple[list[_Scope], bool]:
@@ -134,12 +145,21 @@ def _contexts(node: Mapping[str, Any], scope: _Scope) -> tuple[list[_Scope], boo
     return [replace(scope, data=context)], False
 
 
-def _expand_fields(node: Mapping[str, Any], scope: _Scope) -> dict[str, Any]:
+def _expand_fields(node: Mapping[str, Any], scope: _Scope, shown: frozenset[str] | None = None) -> dict[str, Any]:
+    """The object's properties expanded; those in ``shown`` (else its type's) are text a card shows."""
+    kind = node.get("type")
+    if shown is None:
+        shown = _SHOWN.get(kind, frozenset()) if isinstance(kind, str) else frozenset()
     result = {}
     for key, value in node.items():
         if key in ("$data", "$when"):
             continue
-        expanded = _expand_value(value, scope)
+        if key in shown and isinstance(value, str):
+            expanded = _expand_text(value, scope)
+        elif key == "facts" and kind == "FactSet" and isinstance(value, list):
+            expanded = _expand_list(value, scope, _FACT_SHOWN)
+        else:
+            expanded = _expand_value(value, scope)
         if expanded is not _DROPPED:
             result[key] = expanded
     return result
@@ -157,6 +177,21 @@ def _expand_string(text: str, scope: _Scope, *, strict: bool) -> Any:
         part if isinstance(part, str) else _to_text(_evaluate_binding(part, scope, strict))
         for part in parts
     )
+
+
+def _expand_text(text: str, scope: _Scope) -> Any:
+    """A property a card shows as text: the template's words as they are, each bound text escaped."""
+    if "${" not in text:
+        return text
+    parts = _parse_string(text)
+    if len(parts) == 1 and isinstance(parts[0], _Binding):
+        value = _evaluate_binding(parts[0], scope, True)
+        return _shown(value) if isinstance(value, str) else value
+    return "".join(part if isinstance(part, str) else _shown(_evaluate_binding(part, scope, True)) for part in parts)
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, Markup) else literal(_to_text(value))
 
 
 def _to_text(value: Any) -> str:

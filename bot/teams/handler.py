@@ -26,8 +26,10 @@ from ..plan.models import Person, Plan
 from ..render.cards import CONTENT_TYPE, help_card, roles_card
 from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused_card, result_card
 from ..render.export import logbog_markdown
-from ..render.refusals import refusal_text
+from ..render.plain import literal
+from ..render.refusals import refusal_message, refusal_text
 from ..render.situation_cards import SituationCards
+from ..render.status import status
 from ..render.texts import Lang, language, say
 from ..store import Store
 from .card_actions import InvalidTap, Tap, parse_tap, to_action
@@ -93,9 +95,7 @@ class KrisebotHandler(ActivityHandler):
             if person is None:
                 await turn_context.send_activity(self._not_member(lang))
                 return
-        reply = await self._command(turn_context, parsed.command.name, parsed.argument, person, lang)
-        for message in reply if isinstance(reply, list) else [reply]:
-            await turn_context.send_activity(message)
+        await turn_context.send_activity(await self._command(turn_context, parsed.command.name, parsed.argument, person, lang))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
@@ -114,7 +114,7 @@ class KrisebotHandler(ActivityHandler):
 
     async def _command(
         self, turn_context: TurnContext, name: CommandName, argument: str, person: Person | None, lang: Lang
-    ) -> Activity | str | list[Activity | str]:
+    ) -> Activity | str:
         match name:
             case CommandName.HELP:
                 return _card(help_card(self.plan, lang))
@@ -123,8 +123,10 @@ class KrisebotHandler(ActivityHandler):
             case CommandName.ALARM:
                 return _card(alarm_form(self.plan, lang))
             case CommandName.STATUS:
-                active = self.crises.active()
-                return [_card(self.situations.card(s, lang)) for s in active] or say(lang, "status.none")
+                answer = status(self.situations, self.crises.active(), lang)
+                if not answer.cards:
+                    return say(lang, "status.none")
+                return MessageFactory.list([_attachment(card) for card in answer.cards], text=answer.rest)
             case CommandName.LOG:
                 return await self._log(turn_context, argument, person, lang)
             case CommandName.CLOSE:
@@ -159,7 +161,7 @@ class KrisebotHandler(ActivityHandler):
     ) -> str:
         """Act on the crisis from a chat command; the refusal, or the sentence ``done``."""
         outcome = await self.crises.act(state.id, action, actor=person.id, request_key=turn_context.activity.id)
-        return refusal_text(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, done, id=state.id)
+        return refusal_message(self.plan, outcome, lang) if isinstance(outcome, Refused) else say(lang, done, id=state.id)
 
     async def _export(self, argument: str, lang: Lang) -> str:
         state, problem = self._pick(argument, active_only=False, lang=lang)
@@ -176,7 +178,7 @@ class KrisebotHandler(ActivityHandler):
         if activity.conversation.conversation_type != "channel":
             return say(lang, "log_channel.not_channel")
         if not may(self.plan, person.id, Permission.TRIAGE):
-            return refusal_text(self.plan, Refused(Refusal.NOT_PERMITTED, Permission.TRIAGE), lang)
+            return refusal_message(self.plan, Refused(Refusal.NOT_PERMITTED, Permission.TRIAGE), lang)
         reference = TurnContext.get_conversation_reference(activity).serialize()
         await self.store.save_conversation_reference(key=LOG_CHANNEL_KEY, reference=reference, at=self.clock())
         return say(lang, "log_channel.set")
@@ -189,7 +191,7 @@ class KrisebotHandler(ActivityHandler):
         first, _, rest = argument.partition(" ")
         if first.upper().startswith("K-"):
             state = self.crises.get(first.upper())
-            return (state, rest.strip()) if state else (None, say(lang, "crisis.unknown", id=first.upper()))
+            return (state, rest.strip()) if state else (None, say(lang, "crisis.unknown", id=literal(first.upper())))
         candidates = self.crises.active() if active_only else self.crises.all()
         if not candidates:
             return None, say(lang, "status.none" if active_only else "crisis.none")
@@ -215,7 +217,7 @@ class KrisebotHandler(ActivityHandler):
                 return refused_card(lang, say(lang, "tap.invalid", reason=exc.reason))
             outcome = await self.crises.act(state.id, action, actor=person.id, request_key=request_key)
             if isinstance(outcome, Refused):
-                await turn_context.send_activity(refusal_text(self.plan, outcome, lang))
+                await turn_context.send_activity(refusal_message(self.plan, outcome, lang))
             state = self.crises.get(state.id)
         return self._card_after(tap, state, person, lang, now)
 
@@ -281,7 +283,11 @@ class KrisebotHandler(ActivityHandler):
 
 
 def _card(card: dict) -> Activity:
-    return MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
+    return MessageFactory.attachment(_attachment(card))
+
+
+def _attachment(card: dict[str, Any]) -> Attachment:
+    return Attachment(content_type=CONTENT_TYPE, content=card)
 
 
 def _invoke_card(card: dict[str, Any]) -> InvokeResponse:

@@ -37,3 +37,19 @@ def test_an_alarm_runs_from_the_form_through_triage_and_activation_to_the_summon
     situation = jesper.card(jesper.ask("status"))
     expect(situation).to_contain_text("Kriseberedskab aktiveret")
     expect(situation).to_contain_text("Kommer, ankomst 15 min")
+
+
+def test_markdown_in_an_alarm_shows_as_typed_and_links_nowhere(chat_as):
+    claus = chat_as(CLAUS)
+    typed = "[Kvittér her](https://evil.example/login) **fed** <b>x</b>"
+
+    form = claus.card(claus.ask("alarm"))
+    claus.choose("Hvor kommer alarmen fra?", "Overvågningssystemer", card=form)
+    claus.fill("Hvad er sket?", typed, card=form)
+    claus.click("Send alarm", card=form)
+    expect(form).to_contain_text("er sendt")
+
+    triage = claus.card(claus.message("vurdér omfanget"))
+    expect(triage).to_contain_text(typed)
+    expect(triage.locator("a[href*='evil.example']")).to_have_count(0)
+    expect(triage.locator("b, strong").filter(has_text="fed")).to_have_count(0)

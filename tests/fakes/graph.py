@@ -59,6 +59,9 @@ from msgraph.generated.users.item.teamwork.send_activity_notification.send_activ
 from tests.fakes.server import FakeServer
 
 TOKEN = "fake-graph-token"
+RETRY_WAIT_SCALE = 0.0
+"""What tests pass as ``open_graph``'s ``retry_wait_scale``: the SDK retries as in production (the same
+requests, on the same waits decided) without sleeping the waits."""
 Json = dict[str, Any]
 
 

@@ -14,6 +14,7 @@ from bot.resources import default_plan_path
 from bot.settings import Settings, load_settings
 from bot.store import Store
 from tests.fakes.connector import FakeConnector
+from tests.fakes.graph import RETRY_WAIT_SCALE
 from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, register
 
 
@@ -52,10 +53,13 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture
 async def start_bot() -> AsyncIterator[Callable[[Settings], Any]]:
-    """Start the real app for some settings (and the bundled plan unless given); closed after the test."""
+    """Start the real app for some settings (and the bundled plan unless given); closed after the test.
+
+    Graph retries do not sleep (``RETRY_WAIT_SCALE``) unless ``graph_retry_wait_scale`` is given."""
     clients: list[TestClient] = []
 
     async def start(settings: Settings, plan: Plan | None = None, clock: Clock = system_clock, **options: Any) -> Krisebot:
+        options.setdefault("graph_retry_wait_scale", RETRY_WAIT_SCALE)
         app = create_app(settings, plan or load_plan(default_plan_path()), clock=clock, **options)
         client = TestClient(TestServer(app))
         await client.start_server()

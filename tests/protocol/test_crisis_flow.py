@@ -1,12 +1,17 @@
 """A crisis from first alarm to exported logbog, entirely in Teams, as the people in the plan see it."""
 
+import html
 import json
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.app import CRISES
+from bot.core.events import AlarmRaised
+from bot.store import open_store
 from tests.fakes.connector import FakeConnector
+from tests.markdown import EVIL, EVIL_LINE, links, shown_texts, visible
 from tests.protocol.crisis import Crisis, alarm, text_of, verbs
 from tests.protocol.teams import (
     CLAUS,
@@ -42,10 +47,13 @@ async def test_the_whole_alarm_chain_runs_in_teams(crisis: Crisis, connector: Fa
         CLAUS, "raise_alarm", source="overvaagning", deliveries="it-infrastruktur,o365",
         description="Servere i rådhuset svarer ikke", phone="29 25 65 11",
     )
-    assert "K-2026-001" in text_of(sent) or "K-" in text_of(sent)
+    [crisis_id] = [state.id for state in crisis.bot.client.app[CRISES].active()]
+    assert re.fullmatch(r"K-\d{4}-001", crisis_id), "the year's first crisis"
+    assert [block["text"] for block in sent["body"]] == [
+        f"Alarm {crisis_id} er sendt", "Claus Vagn Ohrt vurderer nu alarmen. Du kan følge krisen med «status»."
+    ]
     await crisis.settled()
     triage = crisis.latest_card(CLAUS)
-    crisis_id = crisis.bot.client.app[CRISES].active()[0].id
     assert crisis_id in text_of(triage)
     assert {"acknowledge", "triage_inform_director", "triage_not_critical"} <= verbs(triage)
 
@@ -107,14 +115,77 @@ async def test_the_whole_alarm_chain_runs_in_teams(crisis: Crisis, connector: Fa
     assert tampered.status == 403
 
 
+async def test_what_people_write_shows_as_written_in_every_card_the_log_channel_and_the_export(
+    crisis: Crisis, connector: FakeConnector
+) -> None:
+    assert (await crisis.bot.post(in_channel(CLAUS, connector.url, "logkanal"))).status == 201
+    await crisis.taps(CLAUS, "raise_alarm", source="brugere", deliveries="o365", description=EVIL, phone="<i>40</i> 40 80 07")
+    await crisis.settled()
+    [crisis_id] = [state.id for state in crisis.bot.client.app[CRISES].active()]
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment=EVIL)
+    await crisis.says(CLAUS, f"log {crisis_id} {EVIL_LINE}")
+    await crisis.settled()
+
+    thread = (await crisis.bot.store.thread(crisis_id=crisis_id)).conversation_id
+    cards = [*connector.cards(), *(a["content"] for u in connector.updates() for a in u.get("attachments") or [])]
+    assert len([c for c in cards if any(EVIL in visible(t) for t in shown_texts(c))]) >= 4, "pages and situation cards"
+    for card in cards:
+        assert not [t for t in shown_texts(card) if links(t)], f"a link on a card: {shown_texts(card)}"
+    situation = [a["content"] for a in connector.updates(thread)[-1]["attachments"]][0]
+    words = "\n".join(visible(t) for t in shown_texts(situation))
+    assert words.count(EVIL) == 2 and EVIL_LINE in words and "<i>40</i> 40 80 07" in words
+
+    posts = connector.texts(thread)
+    assert not [post for post in posts if links(post)], "a link in the log channel"
+    assert sum(EVIL in visible(post) for post in posts) == 2 and any(EVIL_LINE in visible(post) for post in posts)
+
+    await crisis.says(JESPER, f"eksport {crisis_id}")
+    export = connector.texts(JESPER.chat_id)[-1]
+    html_link, md_link = links(export)
+    assert visible(export).count(EVIL) == 3, "the overview, the alarm and the assessment"
+    page = await (await crisis.bot.client.get("/" + html_link.split("/", 3)[3])).text()
+    assert "<a " not in page and "<b>" not in page and html.unescape(page).count(EVIL) == 3
+
+
 async def test_every_crisis_gets_its_own_id_and_status_shows_each(crisis: Crisis) -> None:
     first = await alarm(crisis)
     second = await alarm(crisis, description="Hjemmesiden er nede", deliveries="hjemmeside")
 
     assert first != second and first.startswith("K-") and second.startswith("K-")
-    await crisis.says(JESPER, "status")
-    shown = [text_of(card) for card in crisis.cards_of(JESPER)[-2:]]
-    assert first in shown[0] and second in shown[1]
+    answer = await status_answer(crisis, JESPER)
+    assert [card["content"]["body"][0]["text"] for card in answer["attachments"]] == [second, first]
+    assert "text" not in answer, "no crisis left to name"
+
+
+async def test_status_with_a_hundred_open_crises_is_one_answer_with_the_newest_three(
+    settings_for, start_bot, connector: FakeConnector
+) -> None:
+    settings = settings_for()
+    store = await open_store(settings.database)
+    opened = datetime.now(timezone.utc) - timedelta(hours=2)
+    for n in range(1, 101):
+        alarm = AlarmRaised(source="brugere", deliveries=["lonudbetaling"], description=f"Fejl nummer {n}")
+        await store.append_all(at=opened + timedelta(minutes=n), actor="cvo", payloads=[alarm], crisis_id=f"K-2026-{n:03}")
+    await store.close()
+    crisis = Crisis(await start_bot(settings), connector)
+    assert (await crisis.bot.post(installed(JESPER, connector.url))).status == 201
+
+    answer = await status_answer(crisis, JESPER)
+
+    assert answer["attachmentLayout"] == "list"
+    cards = [attachment["content"] for attachment in answer["attachments"]]
+    assert [card["body"][0]["text"] for card in cards] == ["K-2026-100", "K-2026-099", "K-2026-098"]
+    assert "Fejl nummer 100" in text_of(cards[0])
+    named = ", ".join(f"K-2026-{n:03}" for n in range(97, 77, -1))
+    assert answer["text"] == f"… og 97 andre aktive kriser: {named} og 77 flere."
+
+
+async def status_answer(crisis: Crisis, user) -> dict:
+    """The one message the bot answers ``status`` with in ``user``'s chat."""
+    before = len(crisis.connector.sent(user.chat_id))
+    await crisis.says(user, "status")
+    [answer] = crisis.connector.sent(user.chat_id)[before:]
+    return answer
 
 
 async def test_a_repeated_tap_and_a_redelivered_activity_act_once(crisis: Crisis) -> None:

@@ -21,7 +21,7 @@ from bot.graph.users import SELECT, GraphUsers
 from bot.plan import Person, load_plan
 from bot.resources import default_plan_path
 from bot.settings import load_settings
-from tests.fakes.graph import TOKEN, FakeCredential, FakeGraph
+from tests.fakes.graph import RETRY_WAIT_SCALE, TOKEN, FakeCredential, FakeGraph
 
 PLAN = load_plan(default_plan_path())
 CVO = PLAN.person_by_id["cvo"]
@@ -46,7 +46,8 @@ async def graph() -> AsyncIterator[FakeGraph]:
 
 @pytest.fixture
 async def msgraph(graph: FakeGraph) -> AsyncIterator[GraphServiceClient]:
-    async with open_graph(load_settings(_env_file=None, graph_base_url=graph.url), credential=FakeCredential()) as client:
+    settings = load_settings(_env_file=None, graph_base_url=graph.url)
+    async with open_graph(settings, credential=FakeCredential(), retry_wait_scale=RETRY_WAIT_SCALE) as client:
         assert client is not None
         yield client
 
@@ -294,7 +295,8 @@ async def test_mail_escapes_what_people_typed(graph: FakeGraph, msgraph: GraphSe
 
     html = graph.mails()[0].model.message.body.content
     assert "<script>" not in html and "<b>" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;**fed**&lt;/b&gt;" in html, "as typed, not bold"
+    assert "\\" not in html, "the card's Markdown escapes do not show in the mail"
 
 
 async def test_mail_from_an_unknown_sender_is_permanent(graph: FakeGraph, msgraph: GraphServiceClient) -> None:

@@ -1,6 +1,7 @@
 """Every card template opens in the Designer with its sample data, and every rendered card is valid 1.5."""
 
 import json
+import re
 
 import pytest
 
@@ -9,6 +10,7 @@ from bot.render.cards import help_card, render, roles_card
 from bot.render.texts import TEXTS
 from bot.resources import bundled, default_plan_path
 from bot.teams.commands import COMMANDS
+from tests.markdown import links
 from tests.schemas import assert_valid_card
 
 TEMPLATES = sorted(p.stem for p in bundled("cards").glob("*.json") if not p.name.endswith(".data.json"))
@@ -54,3 +56,12 @@ def test_roles_card_lists_every_holder_of_every_role_in_paging_order() -> None:
 
 def test_danish_and_english_say_the_same_things() -> None:
     assert TEXTS["da"].keys() == TEXTS["en"].keys()
+
+
+def test_roles_card_phone_numbers_stay_tappable_links() -> None:
+    card = roles_card(load_plan(default_plan_path()), "da")
+    texts = [block["text"] for container in card["body"] if container["type"] == "Container" for block in container["items"]]
+
+    targets = [target for text in texts for target in links(text)]
+    assert targets and all(re.fullmatch(r"tel:\+?\d+", target) for target in targets)
+    assert "[29 25 65 11](tel:+4529256511) (mobil)" in "\n".join(texts)

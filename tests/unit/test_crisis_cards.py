@@ -43,6 +43,7 @@ from bot.render.crisis_cards import (
 )
 from bot.resources import default_plan_path
 from bot.teams.verbs import Verb
+from tests.markdown import EVIL, EVIL_LINE, links, shown_texts, visible
 from tests.schemas import MAX_CARD_BYTES, assert_valid_card
 
 PLAN = load_plan(default_plan_path())
@@ -443,6 +444,62 @@ def test_situation_card_of_a_long_crisis_fits_in_a_teams_message(lang: str) -> N
         *(("cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text=long)) for _ in range(50)),
     )
     card = situation_card(PLAN, state, lang)
+
+    assert_valid_card(card)
+    assert len(json.dumps(card, ensure_ascii=False).encode()) < MAX_CARD_BYTES
+
+
+# --- user text is text ---------------------------------------------------------------------
+
+
+HOSTILE = [
+    ("alarm:" + EVIL_LINE, AlarmRaised(source="brugere", deliveries=["o365"], description=EVIL, reporter_phone="<i>40</i> 40 80 07")),
+    sent("cvo", ["it"], PagePurpose.TRIAGE),
+    ("system", PageFailed(person="cvo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="sms", reason=EVIL_LINE)),
+    ("cvo", Triaged(decision=TriageDecision.INFORM_DIRECTOR, assessment=EVIL)),
+    ("jesper", DirectorDecided(decision=DirectorDecision.ACTIVATE, meeting_at=T0 + timedelta(minutes=45), note=EVIL)),
+    *(sent(person, roles, PagePurpose.SUMMONS) for person, roles in SUMMONED.items()),
+    ("hjm", SummonsAnswered(person="hjm", coming=True, eta=EVIL_LINE)),
+    ("hjm", LogEntryAdded(kind=LogEntryKind.HANDLING, text=EVIL)),
+]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_what_people_and_alarm_systems_write_shows_as_written_on_every_card(lang: str) -> None:
+    state = crisis(*HOSTILE)
+    pages = [page_card(PLAN, state, lang, person=p.person, purpose=p.purpose, now=T0) for p in state.pages]
+    cards = [
+        triage_card(PLAN, state, lang), director_card(PLAN, state, lang, now=T0), situation_card(PLAN, state, lang),
+        notice_card(PLAN, state, lang, person="hjm", purpose=PagePurpose.INFORM), *pages,
+    ]
+
+    for card in cards:
+        texts = shown_texts(card)
+        assert not [t for t in texts if links(t)], "user text became a link"
+        assert not [t for t in texts if "{{" in t], "user text became an Adaptive Cards date"
+        assert EVIL in [visible(t) for t in texts], "the alarm description does not read as typed"
+    words = "\n".join(visible(t) for t in shown_texts(situation_card(PLAN, state, lang)))
+    for typed in (EVIL, "<i>40</i> 40 80 07", f"alarm:{EVIL_LINE}", f"sms: {EVIL_LINE}", EVIL_LINE):
+        assert typed in words
+    assert words.count(EVIL) == 4, "description, assessment, note and log entry"
+
+
+def test_the_bots_own_markdown_still_formats() -> None:
+    words = [t for t in shown_texts(situation_card(PLAN, crisis(*HOSTILE), "da")) if t.startswith("**")]
+
+    assert "**Henrik Jebjerg Mogensen**: Kommer, ankomst" in "\n".join(words)
+    assert visible("**IT's vurdering:** x") == "IT's vurdering: x"
+
+
+def test_a_situation_card_of_hostile_text_still_fits_in_a_teams_message() -> None:
+    worst = "*" * 4000
+    state = crisis(
+        ("lak", AlarmRaised(source="cfcs", deliveries=["o365"], description=worst, reporter_phone="<" * 40)),
+        ("cvo", Triaged(decision=TriageDecision.INFORM_DIRECTOR, assessment=worst)),
+        ("jesper", DirectorDecided(decision=DirectorDecision.ACTIVATE, meeting_at=T0, note=worst)),
+        *(("cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text=worst)) for _ in range(10)),
+    )
+    card = situation_card(PLAN, state, "da")
 
     assert_valid_card(card)
     assert len(json.dumps(card, ensure_ascii=False).encode()) < MAX_CARD_BYTES

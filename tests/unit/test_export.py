@@ -3,6 +3,7 @@
 import html
 import re
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,7 +30,9 @@ from bot.core.events import (
 )
 from bot.plan import load_plan
 from bot.render.export import event_sentence, logbog_html, logbog_markdown
+from bot.render.log_lines import log_line
 from bot.resources import default_plan_path
+from tests.markdown import EVIL, links, visible
 
 PLAN = load_plan(default_plan_path())
 CRISIS = "K-2025-001"
@@ -225,6 +228,34 @@ def test_user_text_cannot_break_the_markdown_tables() -> None:
     assert last[2] == "teams:29:x\\|y"
     assert last[4] == "Logbog (handling): \\| --- \\|<br>\\| x \\| y \\|<br>\\<img src=x\\>"
     assert not re.search(r"(?<!\\)<(script|/script|img)", markdown)
+
+
+def test_markdown_in_user_text_reads_as_typed_in_both_exports() -> None:
+    events = crisis(WINTER, description=EVIL)
+    events.append(later(23, "cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text=EVIL)))
+
+    markdown = logbog_markdown(PLAN, events)
+    assert links(markdown) == []
+    assert visible(markdown).count(EVIL) == 3, "the overview, the alarm and the log entry, each as typed"
+    page = logbog_html(PLAN, events)
+    assert "<a " not in page and "<b>" not in page
+    assert html.unescape(re.sub(r"<[^>]*>", "", page)).count(EVIL) == 3
+
+
+def test_a_log_channel_line_shows_user_text_as_typed() -> None:
+    alarm, *_ = crisis(WINTER, description=EVIL)
+    entry = later(23, "cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text=EVIL))
+
+    for event in (alarm, entry):
+        line = log_line(PLAN, event)
+        assert links(line) == []
+        assert visible(line) == f"{event.at.astimezone(ZoneInfo('Europe/Copenhagen')):%H:%M} · {line_actor(event)}: {event_sentence(PLAN, event)}"
+        assert EVIL in visible(line)
+
+
+def line_actor(event: Event) -> str:
+    person = PLAN.person_by_id[event.actor]
+    return f"{person.name} ({person.title})"
 
 
 def test_the_same_events_give_byte_identical_output() -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from bot.render.plain import Markup
 from bot.render.template import TemplateError, expand
 
 DATA: dict[str, Any] = {
@@ -270,3 +271,32 @@ def test_inputs_are_not_mutated() -> None:
     assert result
     assert template == template_before
     assert data == data_before
+
+
+TYPED = "[Kvittér her](https://evil.example/login) **fed**"
+ESCAPED = "\\[Kvittér her\\](https://evil.example/login) \\*\\*fed\\*\\*"
+
+
+def test_text_a_card_shows_binds_escaped_and_the_templates_own_markdown_stays() -> None:
+    template = {
+        "type": "AdaptiveCard",
+        "body": [
+            {"type": "TextBlock", "text": "${typed}"},
+            {"type": "TextBlock", "text": "**${label}:** ${typed}"},
+            {"type": "TextBlock", "$data": "${lines}", "text": "${$data}"},
+            {"type": "FactSet", "facts": [{"$data": "${facts}", "title": "${title}", "value": "${value}"}]},
+            {"type": "Input.Text", "id": "text", "value": "${typed}", "placeholder": "${typed}"},
+        ],
+        "actions": [{"type": "Action.Execute", "title": "${typed}", "data": {"text": "${typed}"}}],
+    }
+    data = {
+        "typed": TYPED, "label": "Note", "lines": [TYPED, Markup("**fed**")],
+        "facts": [{"title": TYPED, "value": Markup("[29 25 65 11](tel:+4529256511)")}],
+    }
+
+    body = expand(template, data)["body"]
+
+    assert [block["text"] for block in body[:4]] == [ESCAPED, f"**Note:** {ESCAPED}", ESCAPED, "**fed**"]
+    assert body[4]["facts"] == [{"title": ESCAPED, "value": "[29 25 65 11](tel:+4529256511)"}]
+    assert body[5]["value"] == body[5]["placeholder"] == TYPED, "inputs are not Markdown"
+    assert expand(template, data)["actions"] == [{"type": "Action.Execute", "title": TYPED, "data": {"text": TYPED}}]
