@@ -5,8 +5,9 @@ KrisebotError
 │   ├── SettingsError    names the KRISEBOT_ setting
 │   ├── MissingSettingsError  names every KRISEBOT_ setting a command needs and lacks
 │   └── PlanError        names the plan file and the field path
-└── StoreError           the logbog database failed an operation (damaged, full, read-only,
-                         locked, or written by another version); nothing was written
+├── StoreError           the logbog database failed an operation (damaged, full, read-only,
+│                        locked, or written by another version); nothing was written
+└── StartupError         ``krisebot serve`` could not start for another reason (the log has why)
 """
 
 from pathlib import Path
@@ -59,3 +60,6 @@ class StoreError(KrisebotError):
         self.reason = reason
         self.database = database
 
+
+class StartupError(KrisebotError):
+    """The service could not start, and no setting, plan or database is to blame: a bug, logged in full."""
