@@ -8,7 +8,7 @@ import pytest
 from bot.errors import PlanError
 from bot.plan import load_plan
 from bot.plan.durations import format_duration, parse_duration
-from tests.plans import MINIMAL_PLAN, write_plan
+from tests.plans import MINIMAL_PLAN, READY_PLAN, write_plan
 
 
 def _mutate(old: str, new: str) -> str:
@@ -158,6 +158,17 @@ def test_two_people_with_one_email_are_refused_whatever_the_case(tmp_path: Path)
     assert caught.value.problems == [
         ("people.1.email", "e-mailadressen anna@example.dk har både 'anna' og 'bo': det skal være én persons")
     ]
+
+
+def test_two_people_with_one_entra_object_id_are_refused(tmp_path: Path) -> None:
+    """A Teams user could only be taken for one of them."""
+    text = READY_PLAN.replace("00000000-0000-0000-0000-00000000000b", "00000000-0000-0000-0000-00000000000A")
+    with pytest.raises(PlanError) as caught:
+        load_plan(write_plan(tmp_path, text))
+    assert caught.value.problems == [(
+        "people.1.entra_object_id",
+        "Entra-id'et 00000000-0000-0000-0000-00000000000a har både 'anna' og 'bo': det skal være én persons",
+    )]
 
 
 def test_a_shared_landline_is_allowed(tmp_path: Path) -> None:
