@@ -264,7 +264,8 @@ class Plan(_Model):
     def _shared_contacts(self) -> list[tuple[str, str]]:
         """Mobile numbers, emails and Entra object ids that two people share: an SMS, a mail or a Teams
         user could only be taken for one of them. Landlines and short numbers may be shared (a switchboard)."""
-        problems, owners = [], {}
+        problems: list[tuple[str, str]] = []
+        owners: dict[tuple[str, str], str] = {}
         for index, person in enumerate(self.people):
             contacts = [(f"people.{index}.email", "e-mailadressen", person.email)]
             contacts += [

@@ -70,7 +70,7 @@ async def _prepare(db: aiosqlite.Connection) -> None:
     for pragma in _PRAGMAS:
         await db.execute(f"PRAGMA {pragma}")
     async with db.execute("PRAGMA quick_check(1)") as cursor:
-        (found,) = await cursor.fetchone()
+        [(found,)] = await cursor.fetchall()
     if found != "ok":
         raise StoreError(f"{DAMAGED} ({' '.join(found.split())})")
     await migrate(db, bundled_migrations())
