@@ -68,10 +68,10 @@ class Transactions:
                 raise
 
 
-Store = TypeVar("Store", bound=type)
+StoreClass = TypeVar("StoreClass", bound=type)
 
 
-def store_errors(cls: Store) -> Store:
+def store_errors(cls: StoreClass) -> StoreClass:
     """Make every public coroutine of the store class ``cls`` raise a SQLite failure as StoreError."""
     for name in dir(cls):
         method = getattr(cls, name)
