@@ -2,31 +2,38 @@
 ``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML, ``krisebot manifest``
 writes the Teams app package.
 
-Exit codes: 0 ok/ready, 1 ready with warnings that block paging, 2 wrong settings or plan.
+Exit codes: 0 ok/ready, 1 ready with warnings that block paging, 2 wrong settings or plan, an
+error in the readiness report, or (``serve``) any failed start: the database named too.
 A configuration error is one line naming the setting or the plan field, never a traceback.
 """
 
 import argparse
 import asyncio
+import errno
 import logging
+import socket
 import sys
 from pathlib import Path
+from signal import SIGINT, SIGTERM
 
 from aiohttp import web
 
+from .channels.sms.console import send_reply, service_url
 from .core.events import Event
-from .channels.sms.console import SmsReplyError, send_reply, service_url
-from .errors import ConfigurationError, SettingsError, StoreError
+from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings
 from .logs import AccessLog, configure_logging
 from .manifest import app_package, write_app_package
 from .plan import load_plan
+from .private_files import open_private
 from .readiness import assess
 from .render.export import logbog_html, logbog_markdown
-from .settings import env_name, load_settings
+from .settings import Settings, env_name, load_settings, refuse_unknown_names
 from .store import open_store
 
 APP_PACKAGE = "krisebot-teams-app.zip"
+
+log = logging.getLogger("krisebot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,38 +58,81 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "manifest":
             return _manifest(args.out)
         return {"serve": _serve, "check": _check}[args.command]()
-    except (ConfigurationError, StoreError, SmsReplyError) as exc:
+    except KrisebotError as exc:
         for line in str(exc).splitlines():
             print(f"krisebot: {line}", file=sys.stderr)
         return 2
 
 
+def _settings() -> Settings:
+    """This run's settings: a ``KRISEBOT_`` name that is no setting stops it, then every value is checked."""
+    refuse_unknown_names()
+    return load_settings()
+
+
 def _serve() -> int:
     from .app import create_app
 
-    settings = load_settings()
+    settings = _settings()
     plan = load_plan(settings.plan)
     configure_logging()
-    logging.getLogger("krisebot").info("starting on %s:%s with plan %s", settings.host, settings.port, settings.plan)
-    try:
-        web.run_app(
-            create_app(settings, plan), host=settings.host, port=settings.port, print=None, access_log_class=AccessLog
-        )
-    except OSError as exc:
-        raise SettingsError(env_name("port"), f"kan ikke lytte på {settings.host}:{settings.port}: {exc.strerror}") from None
+    asyncio.run(_run(create_app(settings, plan), settings))
     return 0
+
+
+async def _run(app: web.Application, settings: Settings) -> None:
+    """Start ``app`` and serve until SIGTERM or SIGINT, then shut it down.
+
+    A failed start shuts down whatever did start before it is raised (aiohttp's ``run_app``
+    does not: the store's open connection kept its thread, and so the process, alive, neither
+    listening nor exiting). Nothing is logged before the server listens, so a failed start
+    prints just the one line ``main`` writes.
+    """
+    stop = asyncio.Event()
+    for signal in (SIGINT, SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signal, stop.set)
+    runner = web.AppRunner(app, access_log_class=AccessLog)
+    try:
+        await _start(runner, settings)
+        log.info("starting on %s:%s with plan %s", settings.host, settings.port, settings.plan)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _start(runner: web.AppRunner, settings: Settings) -> None:
+    """Run the app's start-up and listen; every failure as a KrisebotError."""
+    try:
+        await runner.setup()
+    except KrisebotError:
+        raise
+    except Exception as exc:
+        log.exception("start-up failed")
+        raise StartupError(f"kunne ikke starte: {type(exc).__name__}: {exc}") from None
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as exc:
+        raise _listen_error(settings, exc) from None
+
+
+def _listen_error(settings: Settings, exc: OSError) -> SettingsError:
+    """Which setting to blame when the server cannot listen: the address (HOST) or the port (PORT)."""
+    where = f"kan ikke lytte på {settings.host}:{settings.port}: {exc.strerror or exc}"
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return SettingsError(env_name("host"), where)
+    return SettingsError(env_name("port"), where)
 
 
 def _sms_reply(sender: str, text: str) -> int:
     """Hand a simulated SMS reply to the service on this machine, as the console provider's gateway."""
-    settings = load_settings()
+    settings = _settings()
     asyncio.run(send_reply(service_url(settings.host, settings.port), sender, text))
     print(f"Sms fra {sender} er afleveret: «{text}»")
     return 0
 
 
 def _check() -> int:
-    settings = load_settings()
+    settings = _settings()
     plan = load_plan(settings.plan)
     report = assess(
         plan, settings,
@@ -91,11 +141,11 @@ def _check() -> int:
     )
     print(f"Indstillinger: i orden\nPlan: {settings.plan}: i orden")
     print("\n".join(report.lines()))
-    return 0 if report.ready else 1
+    return 2 if report.errors else 0 if report.ready else 1
 
 
 def _manifest(out: Path) -> int:
-    settings = load_settings()
+    settings = _settings()
     files = app_package(settings, load_plan(settings.plan))
     write_app_package(out, files)
     print(out)
@@ -103,19 +153,22 @@ def _manifest(out: Path) -> int:
 
 
 def _export(crisis_id: str, folder: Path) -> int:
-    settings = load_settings()
+    settings = _settings()
     plan = load_plan(settings.plan)
-    if not settings.database.exists():
-        raise StoreError(f"databasen {settings.database} findes ikke")
     events = asyncio.run(_crisis_events(settings.database, crisis_id))
     if not events:
         print(f"krisebot: krisen {crisis_id} findes ikke i {settings.database}", file=sys.stderr)
         return 2
-    folder.mkdir(parents=True, exist_ok=True)
-    for suffix, render in ((".md", logbog_markdown), (".html", logbog_html)):
-        path = folder / f"{crisis_id}{suffix}"
-        path.write_text(render(plan, events), encoding="utf-8")
-        print(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix, render in ((".md", logbog_markdown), (".html", logbog_html)):
+            path = folder / f"{crisis_id}{suffix}"
+            with open_private(path) as file:  # a logbog names people and their numbers: 0600 whatever the umask
+                file.write(render(plan, events))
+            print(path)
+    except OSError as exc:
+        print(f"krisebot: {exc.filename}: kan ikke skrives: {exc.strerror}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -307,10 +307,10 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
-    """Ready to work: the plan is loaded and the database answers."""
+    """Ready to work: the plan is loaded and the logbog can be appended to (503 with the reason if not)."""
     try:
-        await request.app[STORE].ping()
+        await request.app[STORE].probe()
     except StoreError as exc:
-        return web.json_response({"status": "not ready", "database": str(exc)}, status=503)
+        return web.json_response({"status": "not ready", "database": exc.reason}, status=503)
     plan = request.app[PLAN]
     return web.json_response({"status": "ready", "plan": plan.organisation.title, "database": "ok"})

@@ -5,8 +5,12 @@ KrisebotError
 │   ├── SettingsError    names the KRISEBOT_ setting
 │   ├── MissingSettingsError  names every KRISEBOT_ setting a command needs and lacks
 │   └── PlanError        names the plan file and the field path
-└── StoreError           the logbog store refused or failed a write
+├── StoreError           the logbog database failed an operation (damaged, full, read-only,
+│                        locked, or written by another version); nothing was written
+└── StartupError         ``krisebot serve`` could not start for another reason (the log has why)
 """
+
+from pathlib import Path
 
 
 class KrisebotError(Exception):
@@ -45,4 +49,17 @@ class PlanError(ConfigurationError):
 
 
 class StoreError(KrisebotError):
-    """The logbog store could not complete an operation; nothing was written."""
+    """The logbog store could not complete an operation; nothing was written.
+
+    ``reason`` says why in Danish without naming the file, so an HTTP edge may show it to a
+    caller (a 503); the message names the database file as well, for the operator.
+    """
+
+    def __init__(self, reason: str, *, database: Path | None = None) -> None:
+        super().__init__(f"{database}: {reason}" if database is not None else reason)
+        self.reason = reason
+        self.database = database
+
+
+class StartupError(KrisebotError):
+    """The service could not start, and no setting, plan or database is to blame: a bug, logged in full."""

@@ -1,7 +1,8 @@
 """The readiness report of ``krisebot check``: can this plan and these settings page everyone?
 
 ``assess`` is pure: it reads the plan, the settings and which people are linked to Teams,
-and lists findings. A warning means some paging would fail; notes are what is configured.
+and lists findings. An error means the service must not run like this; a warning means some
+paging would fail; notes are what is configured.
 """
 
 from collections.abc import Sequence
@@ -14,19 +15,27 @@ from .settings import Settings, SmsProvider
 
 @dataclass
 class Report:
-    """Findings in reading order. ``warnings`` block paging; ``notes`` are for information."""
+    """Findings in reading order. ``errors`` must be fixed before serving; ``warnings`` block paging;
+    ``notes`` are for information."""
 
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
-        return not self.warnings
+        return not self.warnings and not self.errors
 
     def lines(self) -> list[str]:
-        status = "KLAR: alle kan nås" if self.ready else f"IKKE KLAR: {len(self.warnings)} advarsel(er) der hindrer alarmering"
+        if self.errors:
+            status = f"FEJL: {len(self.errors)} fejl der skal rettes, før tjenesten kører"
+        elif self.warnings:
+            status = f"IKKE KLAR: {len(self.warnings)} advarsel(er) der hindrer alarmering"
+        else:
+            status = "KLAR: alle kan nås"
         return [
             *(f"  ✓ {note}" for note in self.notes),
+            *(f"  ✗ {error}" for error in self.errors),
             *(f"  ! {warning}" for warning in self.warnings),
             status,
         ]
@@ -67,7 +76,12 @@ def _channels(settings: Settings, report: Report) -> None:
         report.notes.append(f"Microsoft Graph: app {settings.graph_client_id} i tenant {settings.graph_tenant_id}")
     else:
         report.notes.append("Microsoft Graph: ikke sat op (aktivitetsfeed og mail bruges ikke)")
-    if settings.sms_provider is SmsProvider.CONSOLE:
+    if settings.sms_provider is SmsProvider.CONSOLE and settings.public_url is not None:
+        report.errors.append(
+            "SMS: console-udbyderen er kun til lokal afprøvning, men KRISEBOT_PUBLIC_URL er sat: "
+            "sæt KRISEBOT_SMS_PROVIDER til gatewayapi eller twilio"
+        )
+    elif settings.sms_provider is SmsProvider.CONSOLE:
         report.warnings.append("SMS: console-udbyderen sender ingen sms'er: sæt KRISEBOT_SMS_PROVIDER")
     else:
         report.notes.append(f"SMS: {settings.sms_provider} med afsender {settings.sms_sender}")

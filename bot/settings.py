@@ -2,13 +2,20 @@
 
 With no settings at all Krisebot runs locally: SQLite file ``krisebot.db``, the bundled
 plan, the console SMS provider and no Bot Framework authentication. ``load_settings``
-validates once at start and raises SettingsError naming the first wrong setting.
+validates once at start and raises SettingsError naming the first wrong setting;
+``refuse_unknown_names`` (the command line, before that) names every ``KRISEBOT_`` variable
+that is no setting, so a misspelling is not silently ignored.
 """
 
+import os
+from collections.abc import Mapping
+from difflib import get_close_matches
 from enum import StrEnum
 from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +25,7 @@ from .resources import default_plan_path
 from .validation import danish
 
 PREFIX = "KRISEBOT_"
+ENV_FILE = Path(".env")
 
 
 class BotAppType(StrEnum):
@@ -64,7 +72,7 @@ class Settings(BaseSettings):
     """Every setting Krisebot reads. Field names map to ``KRISEBOT_<NAME>`` variables."""
 
     model_config = SettingsConfigDict(
-        env_prefix=PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        env_prefix=PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
         env_ignore_empty=True,
     )
 
@@ -256,3 +264,19 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(env_name(field), danish(error)) from None
     except _IncompleteSettings as exc:
         raise SettingsError(env_name(exc.field), exc.problem) from None
+
+
+def refuse_unknown_names(environ: Mapping[str, str] = os.environ, env_file: Path = ENV_FILE) -> None:
+    """Raise SettingsError naming every ``KRISEBOT_`` variable in ``environ`` or ``env_file`` that is no
+    setting (a misspelled ``KRISEBOT_PROT`` would otherwise be ignored), with the setting it may mean."""
+    names = set(environ) | (set(dotenv_values(env_file, encoding="utf-8")) if env_file.is_file() else set())
+    known = [field.upper() for field in Settings.model_fields]
+    unknown = sorted({name.upper() for name in names if name.upper().startswith(PREFIX)} - {PREFIX + k for k in known})
+    if not unknown:
+        return
+    guesses = {name: PREFIX + close[0] for name in unknown if (close := get_close_matches(name.removeprefix(PREFIX), known, n=1))}
+    if len(unknown) == 1:
+        hint = "".join(f" (mente du {guess}?)" for guess in guesses.values())
+    else:
+        hint = f" (mente du {', '.join(f'{guess} for {name}' for name, guess in guesses.items())}?)" if guesses else ""
+    raise SettingsError(", ".join(unknown), ("ukendt indstilling" if len(unknown) == 1 else "ukendte indstillinger") + hint)

@@ -8,7 +8,7 @@ the state of a crisis is a fold over them.
 
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -264,6 +264,8 @@ EventPayload = Annotated[
     Field(discriminator="type"),
 ]
 payload_adapter: TypeAdapter[EventPayload] = TypeAdapter(EventPayload)
+PAYLOAD_TYPES: frozenset[str] = frozenset(model.model_fields["type"].default for model in get_args(get_args(EventPayload)[0]))
+"""Every ``type`` this version can read back from the logbog."""
 
 
 class Event(BaseModel):

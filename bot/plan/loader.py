@@ -14,8 +14,9 @@ def load_plan(path: Path) -> Plan:
     """Read and validate the plan at ``path``.
 
     Raises PlanError for a missing or unreadable file, TOML syntax errors, schema errors
-    (each with its dotted field path, e.g. ``people.2.phones.0``) and bad
-    cross-references (unknown people or roles, duplicate ids).
+    (each with its dotted field path, e.g. ``people.2.phones.0``), nesting too deep to parse,
+    and bad cross-references (unknown people or roles, duplicate ids, two people sharing a
+    mobile number or an email).
     """
     where = str(path)
     try:
@@ -26,6 +27,8 @@ def load_plan(path: Path) -> Plan:
         raise PlanError(where, [("", f"filen kan ikke læses: {exc}")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(where, [("", f"ugyldig TOML: {exc}")]) from None
+    except RecursionError:
+        raise PlanError(where, [("", "ugyldig TOML: lister eller tabeller er indlejret for dybt")]) from None
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:

@@ -229,6 +229,7 @@ class Plan(_Model):
                 if item.id in seen:
                     problems.append((f"{section}.{index}.id", f"id {item.id!r} findes flere gange"))
                 seen.add(item.id)
+        problems += self._shared_contacts()
         for index, role in enumerate(self.roles):
             for place, person in [("primary", role.primary)] + [
                 (f"deputies.{n}", deputy) for n, deputy in enumerate(role.deputies)
@@ -259,6 +260,25 @@ class Plan(_Model):
         if problems:
             raise PlanError("", problems)
         return self
+
+    def _shared_contacts(self) -> list[tuple[str, str]]:
+        """Mobile numbers, emails and Entra object ids that two people share: an SMS, a mail or a Teams
+        user could only be taken for one of them. Landlines and short numbers may be shared (a switchboard)."""
+        problems: list[tuple[str, str]] = []
+        owners: dict[tuple[str, str], str] = {}
+        for index, person in enumerate(self.people):
+            contacts = [(f"people.{index}.email", "e-mailadressen", person.email)]
+            contacts += [
+                (f"people.{index}.phones.{n}.number", "mobilnummeret", phone.number)
+                for n, phone in enumerate(person.phones) if phone.takes_sms
+            ]
+            if person.entra_object_id:
+                contacts.append((f"people.{index}.entra_object_id", "Entra-id'et", person.entra_object_id.lower()))
+            for field, what, value in contacts:
+                owner = owners.setdefault((what, value), person.id)
+                if owner != person.id:
+                    problems.append((field, f"{what} {value} har både {owner!r} og {person.id!r}: det skal være én persons"))
+        return problems
 
     def _intake_problems(self) -> list[tuple[str, str]]:
         """Unknown deliveries and sources in ``[alarm_intake]``, ``[[alarm_rules]]`` and ``[[heartbeats]]``."""

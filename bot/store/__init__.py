@@ -2,6 +2,7 @@
 
 from .base import CrisisThread, Finished, OutboxItem, Store, TeamsUserLink
 from .sms_records import CodeRequest, SentPage, SmsCode
-from .sqlite import SqliteStore, open_store
+from .opening import open_store
+from .sqlite import SqliteStore
 
 __all__ = ["CodeRequest", "CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]

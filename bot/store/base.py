@@ -1,7 +1,9 @@
 """The Store protocol: what the rest of Krisebot may ask of the logbog database.
 
-Every method is keyword-only and atomic: it either completes or leaves nothing behind
-(StoreError). A PostgreSQL store implements the same protocol.
+Every method is keyword-only and atomic: it either completes or leaves nothing behind.
+Every failure of the database (damaged, full, read-only, locked, closed, or holding what this
+version cannot read) is raised as StoreError, whose ``reason`` an HTTP edge can answer 503 with.
+A PostgreSQL store implements the same protocol.
 """
 
 from dataclasses import dataclass
@@ -192,8 +194,8 @@ class Store(Protocol):
     async def save_mailbox_cursor(self, *, mailbox: str, link: str, at: datetime) -> None:
         """Remember where reading the mailbox got to."""
 
-    async def ping(self) -> None:
-        """Raise StoreError unless the database answers."""
+    async def probe(self) -> None:
+        """Raise StoreError (with the reason) unless the logbog can be appended to; writes no logbog event."""
 
     async def close(self) -> None:
         """Release the database."""

@@ -1,19 +1,15 @@
 """SQLite tables of the alarm intake: heartbeats and the alarm mailbox's read position.
 
-A mixin of ``SqliteStore`` (it uses the store's connection and write lock); the methods are
+A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are
 part of the Store protocol.
 """
 
-import asyncio
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from ..core.events import utc
-from ..errors import StoreError
+from .failures import Transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +21,7 @@ class HeartbeatRecord:
     silent_since: datetime | None
 
 
-class IntakeRecords:
-    _db: aiosqlite.Connection
-    _writing: asyncio.Lock
-
+class IntakeRecords(Transactions):
     async def heartbeats(self) -> dict[str, HeartbeatRecord]:
         """Every heartbeat ever watched, by name."""
         async with self._db.execute("SELECT name, last_seen_at, silent_since FROM heartbeats") as cursor:
@@ -74,10 +67,5 @@ class IntakeRecords:
         )
 
     async def _intake_write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        async with self._writing:
-            try:
-                await self._db.executemany(sql, rows)
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+        async with self._transaction("kunne ikke skrive til databasen"):
+            await self._db.executemany(sql, rows)

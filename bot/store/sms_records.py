@@ -1,20 +1,16 @@
 """SQLite tables of the SMS fallback: reply codes per number, handled provider messages, help replies.
 
-A mixin of ``SqliteStore`` (it uses the store's connection and write lock); the methods are
+A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are
 part of the Store protocol.
 """
 
-import asyncio
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from ..core.events import utc
-from ..errors import StoreError
 from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, rows_param
+from .failures import Transactions
 
 MAX_CODE = 99
 """Codes run 1–99 per number, then start again at the lowest one not in use by an open crisis."""
@@ -58,10 +54,7 @@ class SentPage:
 _SENT_PAGE = "SELECT key, crisis_id, person, roles, purpose, channel, status, provider_id FROM outbox"
 
 
-class SmsRecords:
-    _db: aiosqlite.Connection
-    _writing: asyncio.Lock
-
+class SmsRecords(Transactions):
     async def sms_codes(self, *, pages: list[CodeRequest], at: datetime, open_crises: set[str]) -> list[int]:
         """The code of each page on its number, in one transaction: the one it already has, else the next free one.
 
@@ -69,39 +62,34 @@ class SmsRecords:
         ``open_crises``; the number's codes are reused lowest first only after 1–99 ran out.
         """
         stamp = utc(at).isoformat()
-        async with self._writing:
-            try:
-                rows = await fetch_rows(
-                    self._db, "number, code, crisis_id, purpose",
-                    f"FROM sms_codes WHERE number IN {BATCH_VALUES}",
-                    (rows_param(sorted({page.number for page in pages})),),
-                )
-                given = {(number, crisis, purpose): code for number, code, crisis, purpose in rows}
-                used: dict[str, dict[int, str]] = {}
-                for number, code, crisis, _ in rows:
-                    used.setdefault(number, {})[code] = crisis
-                codes, new = [], []
-                for page in pages:
-                    key = (page.number, page.crisis_id, page.purpose)
-                    if key not in given:
-                        numbers_codes = used.setdefault(page.number, {})
-                        given[key] = code = _free_code(numbers_codes, open_crises)
-                        numbers_codes[code] = page.crisis_id
-                        new.append((page.number, code, page.crisis_id, page.purpose, page.person, stamp))
-                    codes.append(given[key])
-                await self._db.execute(
-                    f"DELETE FROM sms_codes WHERE (number, code) IN (SELECT {columns(2)} {FROM_ROWS})", (rows_param(new),)
-                )
-                await self._db.execute(
-                    "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) "
-                    f"SELECT {columns(6)} {FROM_ROWS}",
-                    (rows_param(new),),
-                )
-                await self._db.commit()
-                return codes
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"sms-koden kunne ikke gemmes: {exc}") from exc
+        async with self._transaction("sms-koden kunne ikke gemmes"):
+            rows = await fetch_rows(
+                self._db, "number, code, crisis_id, purpose",
+                f"FROM sms_codes WHERE number IN {BATCH_VALUES}",
+                (rows_param(sorted({page.number for page in pages})),),
+            )
+            given = {(number, crisis, purpose): code for number, code, crisis, purpose in rows}
+            used: dict[str, dict[int, str]] = {}
+            for number, code, crisis, _ in rows:
+                used.setdefault(number, {})[code] = crisis
+            codes, new = [], []
+            for page in pages:
+                key = (page.number, page.crisis_id, page.purpose)
+                if key not in given:
+                    numbers_codes = used.setdefault(page.number, {})
+                    given[key] = code = _free_code(numbers_codes, open_crises)
+                    numbers_codes[code] = page.crisis_id
+                    new.append((page.number, code, page.crisis_id, page.purpose, page.person, stamp))
+                codes.append(given[key])
+            await self._db.execute(
+                f"DELETE FROM sms_codes WHERE (number, code) IN (SELECT {columns(2)} {FROM_ROWS})", (rows_param(new),)
+            )
+            await self._db.execute(
+                "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) "
+                f"SELECT {columns(6)} {FROM_ROWS}",
+                (rows_param(new),),
+            )
+        return codes
 
     async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
         """What ``code`` stands for on ``number``, if it was ever given out."""
@@ -140,35 +128,25 @@ class SmsRecords:
 
     async def first_time(self, *, key: str, at: datetime) -> bool:
         """Remember ``key`` (a provider's message or report id); False if it was seen before."""
-        async with self._writing:
-            try:
-                async with self._db.execute(
-                    "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
-                    (key, utc(at).isoformat()),
-                ) as cursor:
-                    new = await cursor.fetchone() is not None
-                await self._db.commit()
-                return new
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+        async with self._transaction("kunne ikke skrive til databasen"):
+            async with self._db.execute(
+                "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
+                (key, utc(at).isoformat()),
+            ) as cursor:
+                new = await cursor.fetchone() is not None
+        return new
 
     async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
         """Count a help reply to ``number`` at ``at`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
-        async with self._writing:
-            try:
-                async with self._db.execute(
-                    "SELECT COUNT(*) FROM sms_help_replies WHERE number = ? AND at > ?", (number, utc(since).isoformat())
-                ) as cursor:
-                    (count,) = await cursor.fetchone()
-                if count >= limit:
-                    return False
-                await self._db.execute("INSERT INTO sms_help_replies (number, at) VALUES (?, ?)", (number, utc(at).isoformat()))
-                await self._db.commit()
-                return True
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+        async with self._transaction("kunne ikke skrive til databasen"):
+            async with self._db.execute(
+                "SELECT COUNT(*) FROM sms_help_replies WHERE number = ? AND at > ?", (number, utc(since).isoformat())
+            ) as cursor:
+                (count,) = await cursor.fetchone()
+            if count >= limit:
+                return False
+            await self._db.execute("INSERT INTO sms_help_replies (number, at) VALUES (?, ?)", (number, utc(at).isoformat()))
+        return True
 
 
 def _sent_page(row: tuple) -> SentPage:

@@ -2,31 +2,31 @@
 
 ``synchronous=FULL`` in WAL mode makes each committed event survive a killed process and a
 power cut; the append-only rule is enforced by triggers in the schema as well as by the API.
+Every method raises StoreError, naming the file, for any SQLite failure (``failures.py``).
 """
 
 import asyncio
 import json
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from pydantic import ValidationError
 
 from ..core.escalation import Subject, Timer, timer_for
 from ..core.events import Event, EventPayload, PagePurpose, PagesRequested, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
 from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, rows_param
-from .migrations import bundled_migrations, migrate, require_current
+from .failures import store_errors
 from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
-_PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
 
-
+@store_errors
 class SqliteStore(SmsRecords, IntakeRecords):
-    """The logbog in a SQLite file. Create with ``open_store``; close with ``close``."""
+    """The logbog in a SQLite file. Create with ``open_store`` (``opening.py``); close with ``close``."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
@@ -50,26 +50,20 @@ class SqliteStore(SmsRecords, IntakeRecords):
     ) -> list[Event]:
         moment = utc(at)
         stamp = moment.isoformat()
-        async with self._writing:
-            try:
-                if request_key is not None:
-                    async with self._db.execute(
-                        "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
-                        (request_key, stamp),
-                    ) as cursor:
-                        if await cursor.fetchone() is None:
-                            await self._db.rollback()
-                            return []
-                seqs = await self._insert_events(
-                    [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
-                )
-                for payload in payloads:
-                    if isinstance(payload, PagesRequested) and crisis_id is not None:
-                        await self._start_timers(crisis_id, payload, moment)
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"hændelserne kunne ikke gemmes: {exc}") from exc
+        async with self._transaction("hændelserne kunne ikke gemmes"):
+            if request_key is not None:
+                async with self._db.execute(
+                    "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
+                    (request_key, stamp),
+                ) as cursor:
+                    if await cursor.fetchone() is None:
+                        return []  # seen before: nothing was written
+            seqs = await self._insert_events(
+                [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
+            )
+            for payload in payloads:
+                if isinstance(payload, PagesRequested) and crisis_id is not None:
+                    await self._start_timers(crisis_id, payload, moment)
         return [
             Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
             for seq, payload in zip(seqs, payloads)
@@ -147,23 +141,18 @@ class SqliteStore(SmsRecords, IntakeRecords):
         return found
 
     async def enqueue(self, *, items: list[OutboxItem]) -> int:
-        async with self._writing:
-            try:
-                before = self._db.total_changes
-                await self._db.execute(
-                    "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at) "
-                    f"SELECT {columns(8)} {FROM_ROWS} WHERE true ON CONFLICT DO NOTHING",
-                    (rows_param([
-                        (i.key, i.crisis_id, i.person, json.dumps(list(i.roles)), i.purpose, i.channel,
-                         utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat())
-                        for i in items
-                    ]),),
-                )
-                added = self._db.total_changes - before
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"siderne kunne ikke lægges i udbakken: {exc}") from exc
+        async with self._transaction("siderne kunne ikke lægges i udbakken"):
+            before = self._db.total_changes
+            await self._db.execute(
+                "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at) "
+                f"SELECT {columns(8)} {FROM_ROWS} WHERE true ON CONFLICT DO NOTHING",
+                (rows_param([
+                    (i.key, i.crisis_id, i.person, json.dumps(list(i.roles)), i.purpose, i.channel,
+                     utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat())
+                    for i in items
+                ]),),
+            )
+            added = self._db.total_changes - before
         return added
 
     async def pending(self, *, due_by: datetime) -> list[OutboxItem]:
@@ -192,16 +181,11 @@ class SqliteStore(SmsRecords, IntakeRecords):
             return {channel: pending for channel, pending in await cursor.fetchall()}
 
     async def claim(self, *, keys: list[str]) -> set[str]:
-        async with self._writing:
-            try:
-                claimed = await self._pending_keys(keys)
-                await self._db.execute(
-                    f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}", (rows_param(sorted(claimed)),)
-                )
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"siderne kunne ikke markeres som afsendt: {exc}") from exc
+        async with self._transaction("siderne kunne ikke markeres som afsendt"):
+            claimed = await self._pending_keys(keys)
+            await self._db.execute(
+                f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}", (rows_param(sorted(claimed)),)
+            )
         return claimed
 
     async def _pending_keys(self, keys: list[str]) -> set[str]:
@@ -227,28 +211,23 @@ class SqliteStore(SmsRecords, IntakeRecords):
              "type": i.event.type if i.event else None, "payload": i.event.model_dump_json() if i.event else None}
             for i in items
         ]
-        async with self._writing:
-            try:
-                done = await self._pending_keys([item.key for item in items])
-                # the batch is read once and each item found by its key; joined directly, SQLite walked
-                # every pending item and read the whole batch again for each (0.5 s for 100 of 3,000)
-                await self._db.execute(
-                    "WITH j AS MATERIALIZED (SELECT value ->> 'key' AS key, value ->> 'status' AS status, "
-                    "value ->> 'provider_id' AS provider_id, value ->> 'error' AS error, value ->> 'at' AS at "
-                    "FROM json_each(?)) "
-                    "UPDATE outbox SET status = j.status, provider_id = j.provider_id, "
-                    "last_error = COALESCE(j.error, outbox.last_error), done_at = j.at "
-                    "FROM j WHERE outbox.key = j.key AND outbox.status = 'pending'",
-                    (rows_param(rows),),
-                )
-                logged = [(item, row) for item, row in zip(items, rows) if item.key in done and item.event is not None]
-                seqs = await self._insert_events(
-                    [(row["at"], row["crisis_id"], "system", row["type"], row["payload"]) for _, row in logged]
-                )
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"siderne kunne ikke afsluttes: {exc}") from exc
+        async with self._transaction("siderne kunne ikke afsluttes"):
+            done = await self._pending_keys([item.key for item in items])
+            # the batch is read once and each item found by its key; joined directly, SQLite walked
+            # every pending item and read the whole batch again for each (0.5 s for 100 of 3,000)
+            await self._db.execute(
+                "WITH j AS MATERIALIZED (SELECT value ->> 'key' AS key, value ->> 'status' AS status, "
+                "value ->> 'provider_id' AS provider_id, value ->> 'error' AS error, value ->> 'at' AS at "
+                "FROM json_each(?)) "
+                "UPDATE outbox SET status = j.status, provider_id = j.provider_id, "
+                "last_error = COALESCE(j.error, outbox.last_error), done_at = j.at "
+                "FROM j WHERE outbox.key = j.key AND outbox.status = 'pending'",
+                (rows_param(rows),),
+            )
+            logged = [(item, row) for item, row in zip(items, rows) if item.key in done and item.event is not None]
+            seqs = await self._insert_events(
+                [(row["at"], row["crisis_id"], "system", row["type"], row["payload"]) for _, row in logged]
+            )
         return [
             Event(seq=seq, at=utc(item.at), crisis_id=item.crisis_id, actor="system", payload=item.event)
             for seq, (item, _) in zip(seqs, logged)
@@ -258,17 +237,18 @@ class SqliteStore(SmsRecords, IntakeRecords):
         source, params = "FROM events WHERE seq > ?", (after,)
         if crisis_id is not None:
             source, params = source + " AND crisis_id = ?", (after, crisis_id)
-        rows = sorted(await fetch_rows(self._db, "seq, at, crisis_id, actor, payload", source, params))
+        rows = sorted(await fetch_rows(self._db, "seq, at, crisis_id, actor, type, payload", source, params))
         return [
-            Event(
-                seq=seq,
-                at=datetime.fromisoformat(at),
-                crisis_id=crisis,
-                actor=actor,
-                payload=payload_adapter.validate_json(payload),
-            )
-            for seq, at, crisis, actor, payload in rows
+            Event(seq=seq, at=datetime.fromisoformat(at), crisis_id=crisis, actor=actor, payload=self._decode(seq, kind, payload))
+            for seq, at, crisis, actor, kind, payload in rows
         ]
+
+    def _decode(self, seq: int, kind: str, payload: str) -> EventPayload:
+        """A stored payload as its model; StoreError if this version cannot read it."""
+        try:
+            return payload_adapter.validate_json(payload)
+        except ValidationError:
+            raise StoreError(f"hændelse nr. {seq} ({kind}) i logbogen kan ikke læses", database=self.path) from None
 
     async def save_conversation_reference(self, *, key: str, reference: dict[str, Any], at: datetime) -> None:
         await self._write(
@@ -330,52 +310,20 @@ class SqliteStore(SmsRecords, IntakeRecords):
         async with self._db.execute("SELECT DISTINCT person_id FROM teams_users") as cursor:
             return {person_id for (person_id,) in await cursor.fetchall()}
 
-    async def ping(self) -> None:
+    async def probe(self) -> None:
+        """Prove that the logbog can be appended to: commit a write to ``store_probe``, never to the logbog."""
         try:
-            async with self._db.execute("SELECT 1") as cursor:
-                await cursor.fetchone()
-        except (sqlite3.Error, ValueError) as exc:
-            raise StoreError(f"databasen svarer ikke: {exc}") from exc
+            async with self._transaction("logbogen kan ikke skrives"):
+                await self._db.execute(
+                    "INSERT INTO store_probe (id, writes) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET writes = writes + 1"
+                )
+        except ValueError as exc:  # aiosqlite: the connection is closed
+            raise StoreError(f"databasen er lukket ({exc})", database=self.path) from exc
 
     async def close(self) -> None:
         await self._db.close()
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        async with self._writing:
-            try:
-                await self._db.execute(sql, params)
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StoreError(f"kunne ikke skrive til databasen: {exc}") from exc
+        async with self._transaction("kunne ikke skrive til databasen"):
+            await self._db.execute(sql, params)
 
-
-async def open_store(path: Path, *, read_only: bool = False) -> SqliteStore:
-    """Open the database at ``path`` and bring its schema up to date (creating it if needed).
-
-    ``read_only`` opens an existing database without writing anything, not even a
-    migration; it raises StoreError if the schema is not the current one.
-    """
-    path = Path(path)
-    try:
-        if read_only:
-            db = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = await aiosqlite.connect(path)
-    except (OSError, sqlite3.Error) as exc:
-        raise StoreError(f"databasen {path} kan ikke åbnes: {exc}") from exc
-    try:
-        if read_only:
-            await require_current(db, bundled_migrations())
-        else:
-            for pragma in _PRAGMAS:
-                await db.execute(f"PRAGMA {pragma}")
-            await migrate(db, bundled_migrations())
-    except sqlite3.Error as exc:
-        await db.close()
-        raise StoreError(f"databasen {path} kan ikke bruges: {exc}") from exc
-    except StoreError:
-        await db.close()
-        raise
-    return SqliteStore(db, path)

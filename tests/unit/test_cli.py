@@ -3,6 +3,7 @@
 import asyncio
 import os
 import socket
+import stat
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -27,12 +28,12 @@ READY_SETTINGS = {
 }
 
 
-def krisebot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script in ``tmp_path`` with only the given KRISEBOT_ variables."""
+def krisebot(tmp_path: Path, *args: str, umask: int = -1, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script in ``tmp_path`` with only the given KRISEBOT_ variables (and ``umask``)."""
     environment = {name: value for name, value in os.environ.items() if not name.upper().startswith("KRISEBOT_")}
     environment.update(env)
     return subprocess.run(
-        [str(KRISEBOT), *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60
+        [str(KRISEBOT), *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, umask=umask
     )
 
 
@@ -156,6 +157,39 @@ def test_export_writes_the_logbog_as_markdown_and_html(tmp_path: Path) -> None:
     for document in (markdown, html):
         assert "K-2026-001" in document and "Lønfil lækket" in document and "Datatilsynet underrettes" in document
     assert "08:05:00 +01:00" in markdown
+
+
+def test_exported_logbogs_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    _logbog_with_one_crisis(tmp_path / "krisebot.db")
+
+    result = krisebot(tmp_path, "export", "K-2026-001", umask=0)
+
+    assert result.returncode == 0, result.stderr
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.glob("K-2026-001.*")} == {
+        "K-2026-001.md": 0o600, "K-2026-001.html": 0o600,
+    }
+
+
+def test_check_refuses_the_console_provider_on_a_public_service(tmp_path: Path) -> None:
+    """Behind a public URL, the console provider would send no SMS and take replies from anyone."""
+    plan = write_plan(tmp_path, READY_PLAN, "ready.toml")
+    settings = READY_SETTINGS | {"KRISEBOT_SMS_PROVIDER": "console", "KRISEBOT_PUBLIC_URL": "https://krise.struer.dk"}
+
+    result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan), **settings)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    [error] = [line for line in result.stdout.splitlines() if line.lstrip().startswith("✗")]
+    assert "console" in error and "KRISEBOT_PUBLIC_URL" in error and "KRISEBOT_SMS_PROVIDER" in error
+    assert result.stdout.splitlines()[-1].startswith("FEJL")
+
+
+def test_check_stops_at_a_misspelled_setting(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "check", KRISEBOT_SMS_PROVDER="gatewayapi")
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "krisebot: KRISEBOT_SMS_PROVDER: ukendt indstilling (mente du KRISEBOT_SMS_PROVIDER?)"
+    ]
 
 
 def test_export_of_an_unknown_crisis_exits_2(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from bot.errors import PlanError
 from bot.plan import load_plan
 from bot.plan.durations import format_duration, parse_duration
-from tests.plans import MINIMAL_PLAN, write_plan
+from tests.plans import MINIMAL_PLAN, READY_PLAN, write_plan
 
 
 def _mutate(old: str, new: str) -> str:
@@ -139,3 +139,50 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
         load_plan(tmp_path)
     [(field, message)] = caught.value.problems
     assert field == "" and message.startswith("filen kan ikke læses")
+
+
+def test_two_people_with_one_mobile_number_are_refused_naming_both(tmp_path: Path) -> None:
+    """An SMS from the number could only be taken for one of them."""
+    path = write_plan(tmp_path, _mutate('"96 84 00 00", kind = "landline"', '"+45 20123456", kind = "mobile"'))
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    assert caught.value.problems == [
+        ("people.1.phones.0.number", "mobilnummeret +4520123456 har både 'anna' og 'bo': det skal være én persons")
+    ]
+    assert str(path) in str(caught.value)
+
+
+def test_two_people_with_one_email_are_refused_whatever_the_case(tmp_path: Path) -> None:
+    with pytest.raises(PlanError) as caught:
+        load_plan(write_plan(tmp_path, _mutate('email = "bo@example.dk"', 'email = "ANNA@example.dk"')))
+    assert caught.value.problems == [
+        ("people.1.email", "e-mailadressen anna@example.dk har både 'anna' og 'bo': det skal være én persons")
+    ]
+
+
+def test_two_people_with_one_entra_object_id_are_refused(tmp_path: Path) -> None:
+    """A Teams user could only be taken for one of them."""
+    text = READY_PLAN.replace("00000000-0000-0000-0000-00000000000b", "00000000-0000-0000-0000-00000000000A")
+    with pytest.raises(PlanError) as caught:
+        load_plan(write_plan(tmp_path, text))
+    assert caught.value.problems == [(
+        "people.1.entra_object_id",
+        "Entra-id'et 00000000-0000-0000-0000-00000000000a har både 'anna' og 'bo': det skal være én persons",
+    )]
+
+
+def test_a_shared_landline_is_allowed(tmp_path: Path) -> None:
+    """A switchboard number may be on several people; it takes no SMS, so no reply can be mistaken."""
+    plan = load_plan(write_plan(tmp_path, _mutate(
+        'phones = [{ number = "20 12 34 56", kind = "mobile" }]',
+        'phones = [{ number = "20 12 34 56", kind = "mobile" }, { number = "96 84 00 00", kind = "landline" }]',
+    )))
+    assert [phone.number for phone in plan.person_by_id["anna"].phones] == ["+4520123456", "+4596840000"]
+
+
+def test_a_deeply_nested_plan_names_the_file_instead_of_a_traceback(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, MINIMAL_PLAN + "\nnoter = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    assert caught.value.problems == [("", "ugyldig TOML: lister eller tabeller er indlejret for dybt")]
+    assert str(path) in str(caught.value)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import SettingsError
-from bot.settings import BotAppType, SmsProvider, load_settings
+from bot.settings import BotAppType, SmsProvider, load_settings, refuse_unknown_names
 
 BOT = {"KRISEBOT_BOT_APP_ID": "app-id", "KRISEBOT_BOT_TENANT_ID": "tenant-id", "KRISEBOT_BOT_APP_PASSWORD": "pw"}
 GATEWAYAPI = {
@@ -149,3 +149,28 @@ def test_secrets_never_appear_in_repr_or_json(monkeypatch: pytest.MonkeyPatch) -
     for value in ",".join(secrets.values()).split(","):
         for text in shown:
             assert value not in text
+
+
+def test_a_krisebot_variable_that_is_no_setting_is_refused_with_a_guess(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KRISEBOT_PROT", "4000")
+    with pytest.raises(SettingsError) as refused:
+        refuse_unknown_names()
+    assert str(refused.value) == "KRISEBOT_PROT: ukendt indstilling (mente du KRISEBOT_PORT?)"
+
+
+def test_every_unknown_name_in_the_environment_and_dotenv_is_named_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("KRISEBOT_PORT=4000\nkrisebot_hsot=0.0.0.0\nOTHER=x\n", encoding="utf-8")
+    _set(monkeypatch, {"KRISEBOT_SMS_PROVIDER": "console", "KRISEBOT_XYZ": "1", "PROT": "1"})
+    with pytest.raises(SettingsError) as refused:
+        refuse_unknown_names()
+    assert refused.value.setting == "KRISEBOT_HSOT, KRISEBOT_XYZ"
+    assert refused.value.problem == "ukendte indstillinger (mente du KRISEBOT_HOST for KRISEBOT_HSOT?)"
+
+
+def test_known_settings_in_any_case_pass(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("krisebot_port=4000\n", encoding="utf-8")
+    _set(monkeypatch, {"KRISEBOT_SMS_SENDER": "Struer", "Krisebot_Host": "0.0.0.0"})
+    refuse_unknown_names()
+    assert (load_settings().port, load_settings().host) == (4000, "0.0.0.0")

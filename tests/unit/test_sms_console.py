@@ -1,6 +1,8 @@
 """The console provider: each SMS in the log and in a file a newcomer can tail, with ids unique across restarts."""
 
 import logging
+import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +36,21 @@ async def test_ids_stay_unique_across_restarts(tmp_path: Path) -> None:
     first = await ConsoleSms(path, clock=lambda: NOW).send(message)
     again = await ConsoleSms(path, clock=lambda: NOW).send(message)
     assert first != again and len(path.read_text(encoding="utf-8").splitlines()) == 2
+
+
+async def test_the_sms_file_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """It holds phone numbers: 0600, also when an older file was readable by others."""
+    older, new = tmp_path / "older.log", tmp_path / "new.log"
+    older.write_text("", encoding="utf-8")
+    older.chmod(0o644)
+    message = [OutgoingSms(to="+4520304050", text="x", ref="r")]
+    permissive = os.umask(0)
+    try:
+        for path in (older, new):
+            await ConsoleSms(path, clock=lambda: NOW).send(message)
+    finally:
+        os.umask(permissive)
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (older, new)] == [0o600, 0o600]
 
 
 @pytest.mark.parametrize(

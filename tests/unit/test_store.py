@@ -1,7 +1,9 @@
 """The SQLite logbog store: what an operator relies on when the bot, the disk or the process fails."""
 
 import asyncio
+import os
 import signal
+import stat
 import sqlite3
 import subprocess
 import sys
@@ -274,6 +276,101 @@ async def test_failed_migration_leaves_the_previous_version_and_no_partial_table
     async with aiosqlite.connect(db_path) as db:
         assert await migrate(db, [good, fixed]) == 2
     assert tables(db_path) == {"a", "b", "c"}
+
+
+# --- what an operator is told when the database fails ---------------------------------------
+
+
+async def test_a_new_database_and_its_wal_and_shm_are_private_whatever_the_umask(db_path: Path) -> None:
+    permissive = os.umask(0)
+    try:
+        opened = await open_store(db_path)
+        await opened.append(at=T0, actor="system", payload=note("telefonnumre og navne"))
+        files = sorted(db_path.parent.iterdir())
+        modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in files}
+        await opened.close()
+    finally:
+        os.umask(permissive)
+
+    assert modes == {name: 0o600 for name in ("logbog.sqlite", "logbog.sqlite-shm", "logbog.sqlite-wal")}
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_an_empty_database_file_is_refused_and_left_empty(db_path: Path, read_only: bool) -> None:
+    db_path.touch()
+
+    with pytest.raises(StoreError) as refused:
+        await open_store(db_path, read_only=read_only)
+
+    assert "tom (0 byte)" in refused.value.reason and str(refused.value).startswith(f"{db_path}: ")
+    assert db_path.stat().st_size == 0
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_a_logbog_with_events_this_version_does_not_know_is_refused(db_path: Path, read_only: bool) -> None:
+    await (await open_store(db_path)).close()
+    with raw_connection(db_path) as raw:
+        raw.execute("INSERT INTO events (at, actor, type, payload) VALUES ('2030-01-01T00:00:00+00:00', 'system', "
+                    "'meeting_held', '{\"type\": \"meeting_held\"}')")
+        raw.commit()
+
+    with pytest.raises(StoreError) as refused:
+        await open_store(db_path, read_only=read_only)
+
+    assert "meeting_held" in refused.value.reason and "nyere version" in refused.value.reason
+
+
+async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqliteStore, db_path: Path) -> None:
+    await store.append(at=T0, actor="system", payload=note("første"))
+    with raw_connection(db_path) as raw:
+        raw.execute("INSERT INTO events (at, actor, type, payload) VALUES ('2024-03-01T13:30:00+00:00', 'system', "
+                    "'log_entry_added', '{\"type\": \"log_entry_added\"}')")
+        raw.commit()
+
+    with pytest.raises(StoreError) as failed:
+        await store.events()
+
+    assert failed.value.reason == "hændelse nr. 2 (log_entry_added) i logbogen kan ikke læses"
+
+
+async def test_a_failing_read_is_a_store_error_naming_the_file(store: SqliteStore, db_path: Path) -> None:
+    with raw_connection(db_path) as raw:  # the database changed under the service
+        raw.execute("DROP TABLE teams_users")
+
+    with pytest.raises(StoreError) as failed:
+        await store.linked_person_ids()
+
+    assert failed.value.database == db_path and "no such table" in failed.value.reason
+
+
+async def test_a_refused_write_is_a_store_error_with_the_reason(db_path: Path) -> None:
+    await (await open_store(db_path)).close()
+    reader = await open_store(db_path, read_only=True)  # SQLite's own read-only mode: works as root too
+    try:
+        with pytest.raises(StoreError) as failed:
+            await reader.append(at=T0, actor="system", payload=note("må ikke gemmes"))
+    finally:
+        await reader.close()
+
+    assert failed.value.reason.startswith("hændelserne kunne ikke gemmes: databasen er skrivebeskyttet")
+    assert str(failed.value).startswith(f"{db_path}: ")
+
+
+async def test_the_probe_proves_the_logbog_takes_a_write_without_writing_an_event(db_path: Path) -> None:
+    writable = await open_store(db_path)
+    try:
+        await writable.probe()
+        assert await writable.events() == []
+    finally:
+        await writable.close()
+    reader = await open_store(db_path, read_only=True)
+    try:
+        with pytest.raises(StoreError) as refused:
+            await reader.probe()
+    finally:
+        await reader.close()
+
+    assert refused.value.reason.startswith("logbogen kan ikke skrives: databasen er skrivebeskyttet")
 
 
 # --- conversation references and Teams users ------------------------------------------------

@@ -18,6 +18,7 @@ import aiohttp
 from ...clock import LOCAL_TIME, Clock
 from ...errors import KrisebotError
 from ...plan.phones import to_e164
+from ...private_files import open_private
 from .base import InboundSms, OutgoingSms
 from .gsm import fit
 from .replies import strip_keyword
@@ -50,8 +51,9 @@ class ConsoleSms:
         return ids
 
     def _append(self, text: str) -> None:
+        """Append to the file, 0600 (it holds phone numbers) whatever the umask."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as file:
+        with open_private(self.path, append=True) as file:
             file.write(text)
 
 

@@ -1,0 +1,112 @@
+"""Opening the logbog: ``open_store`` hands back a store that works, or raises StoreError naming the
+file and the problem, so ``krisebot serve`` stops at once instead of failing on the first alarm.
+
+Opened for writing, the file must be a whole SQLite database (``quick_check``), at this version's
+schema (migrated if older), hold only event types this version knows, and take a write. A new
+logbog is built under a temporary name and renamed into place, 0600: a 0-byte file is therefore
+never one Krisebot left, and is refused rather than silently becoming a new, empty logbog.
+"""
+
+import os
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from ..core.events import PAYLOAD_TYPES
+from ..errors import StoreError
+from ..private_files import open_private
+from .failures import DAMAGED, failure
+from .migrations import bundled_migrations, migrate, require_current
+from .sqlite import SqliteStore
+
+_PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000")
+EMPTY = (
+    "filen er tom (0 byte), så logbogen er væk: læg den seneste sikkerhedskopi på plads, "
+    "eller slet filen for at begynde på en ny, tom logbog"
+)
+
+
+async def open_store(path: Path, *, read_only: bool = False) -> SqliteStore:
+    """Open the database at ``path`` and bring its schema up to date (creating it if needed).
+
+    ``read_only`` opens an existing database without writing anything, not even a
+    migration; it raises StoreError if the schema is not the current one.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError("databasen findes ikke", database=path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise StoreError(EMPTY, database=path)
+    try:
+        if not read_only and not path.exists():
+            await _create(path)
+        db = await (aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) if read_only else aiosqlite.connect(path))
+    except OSError as exc:
+        raise StoreError(f"databasen kan ikke oprettes eller åbnes ({exc.strerror})", database=path) from None
+    except sqlite3.Error as exc:
+        raise failure(exc, path) from exc
+    try:
+        if read_only:
+            await require_current(db, bundled_migrations())
+        else:
+            await _prepare(db)
+        await _known_event_types(db)
+        store = SqliteStore(db, path)
+        if not read_only:
+            await store.probe()
+        return store
+    except BaseException as exc:
+        await db.close()
+        if isinstance(exc, sqlite3.Error):
+            raise failure(exc, path) from exc
+        if isinstance(exc, StoreError) and exc.database is None:
+            raise StoreError(exc.reason, database=path) from None
+        raise
+
+
+async def _prepare(db: aiosqlite.Connection) -> None:
+    """Set the connection up, refuse a damaged file, and migrate the schema."""
+    for pragma in _PRAGMAS:
+        await db.execute(f"PRAGMA {pragma}")
+    async with db.execute("PRAGMA quick_check(1)") as cursor:
+        [(found,)] = await cursor.fetchall()
+    if found != "ok":
+        raise StoreError(f"{DAMAGED} ({' '.join(found.split())})")
+    await migrate(db, bundled_migrations())
+
+
+async def _known_event_types(db: aiosqlite.Connection) -> None:
+    """Refuse a logbog holding events this version cannot read (one written by a newer Krisebot)."""
+    async with db.execute("SELECT DISTINCT type FROM events") as cursor:
+        unknown = sorted({kind for (kind,) in await cursor.fetchall()} - PAYLOAD_TYPES)
+    if unknown:
+        raise StoreError(
+            f"logbogen har hændelser af typen {', '.join(unknown)}, som denne version af Krisebot ikke kender: "
+            "den er skrevet af en nyere version, så installér den (eller en nyere) igen"
+        )
+
+
+async def _create(path: Path) -> None:
+    """A new logbog at ``path``, made 0600 under a temporary name and renamed into place when its
+    schema is in (SQLite gives its ``-wal`` and ``-shm`` files the database file's mode)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.ny")
+    for leftover in (partial, *_sidecars(partial)):  # from a start that died half-way
+        leftover.unlink(missing_ok=True)
+    open_private(partial).close()
+    db = await aiosqlite.connect(partial)
+    try:
+        await _prepare(db)
+    finally:
+        await db.close()  # the last connection: SQLite checkpoints the WAL and removes its files
+    os.replace(partial, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _sidecars(database: Path) -> tuple[Path, Path]:
+    return database.with_name(f"{database.name}-wal"), database.with_name(f"{database.name}-shm")
