@@ -86,7 +86,10 @@ class Settings(BaseSettings):
 
     bot_app_id: str = Field(default="", description="Azure Bot app (client) id; empty turns authentication off")
     bot_app_password: SecretStr = Field(default=SecretStr(""), description="Client secret of the bot app (SingleTenant)")
-    bot_app_type: BotAppType = Field(default=BotAppType.SINGLE_TENANT, description="SingleTenant or UserAssignedMSI")
+    bot_app_type: BotAppType = Field(
+        default=BotAppType.SINGLE_TENANT,
+        description="SingleTenant or UserAssignedMSI (MultiTenant only for a bot registered as multi-tenant before 31 July 2025)",
+    )
     bot_tenant_id: str = Field(default="", description="Entra tenant of the bot; activities from other tenants are refused")
     bot_openid_metadata_url: AnyHttpUrl | None = Field(
         default=None, description="Override of the Bot Framework OpenID metadata URL (sovereign clouds, tests)"
@@ -115,7 +118,10 @@ class Settings(BaseSettings):
     )
 
     sms_provider: SmsProvider = Field(default=SmsProvider.CONSOLE, description="console, gatewayapi or twilio")
-    sms_sender: str = Field(default="Krisebot", max_length=15, description="SMS sender name or number")
+    sms_sender: str = Field(
+        default="Krisebot", pattern=r"^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{1,15})$",
+        description="SMS sender: a name of at most 11 characters (A-Z, a-z, 0-9, space) or a number of at most 15 digits",
+    )
     gatewayapi_base_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("https://gatewayapi.eu"), description="GatewayAPI host (EU by default)"
     )

@@ -66,8 +66,8 @@ def expect(actual: Any, message: str | None = None) -> Any:
 
 
 def chromium_path() -> str | None:
-    """Debian's Chromium (``KRISEBOT_E2E_CHROMIUM`` overrides the path)."""
-    wanted = os.environ.get("KRISEBOT_E2E_CHROMIUM")
+    """Debian's Chromium (``E2E_CHROMIUM`` overrides the path)."""
+    wanted = os.environ.get("E2E_CHROMIUM")
     if wanted:
         return wanted if os.access(wanted, os.X_OK) else None
     for candidate in ("/usr/bin/chromium", shutil.which("chromium") or ""):

@@ -61,7 +61,7 @@ def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str
     _stand_in(debian / "npm", f'echo "npm $*" >> {calls}; {shutil.which("mkdir")} -p node_modules')
     install = f'{shutil.which("ln")} -s {debian}/node {debian}/npm {bin_dir}/'
     _stand_in(bin_dir / "apt-get", f'echo "apt-get $*" >> {calls}; case "$*" in *install*) {install};; esac')
-    env = {"PATH": str(bin_dir), "PYTHON": sys.executable, "KRISEBOT_E2E_CHROMIUM": sys.executable}
+    env = {"PATH": str(bin_dir), "PYTHON": sys.executable, "E2E_CHROMIUM": sys.executable}
     result = subprocess.run(
         [shutil.which("bash"), str(clone / "dev"), "test", "-q"], env=env, capture_output=True, text=True, timeout=60
     )

@@ -102,6 +102,8 @@ def test_user_assigned_msi_needs_tenant_but_no_password(monkeypatch: pytest.Monk
         pytest.param({"KRISEBOT_PUBLIC_URL": "http://127.0.0.1.example.org"}, "KRISEBOT_PUBLIC_URL", id="loopback-lookalike"),
         pytest.param({"KRISEBOT_GRAPH_BASE_URL": "http://graph.example"}, "KRISEBOT_GRAPH_BASE_URL", id="graph-plain-http"),
         pytest.param({"KRISEBOT_SMS_SENDER": "x" * 16}, "KRISEBOT_SMS_SENDER", id="sender-too-long"),
+        pytest.param({"KRISEBOT_SMS_SENDER": "StruerKrise1"}, "KRISEBOT_SMS_SENDER", id="sender-name-over-11"),
+        pytest.param({"KRISEBOT_SMS_SENDER": "Kriseø"}, "KRISEBOT_SMS_SENDER", id="sender-not-alphanumeric"),
     ],
 )
 def test_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], setting: str) -> None:
