@@ -8,26 +8,14 @@ import pytest
 from bot.teams.references import personal_chat_key
 from tests.fakes.connector import FakeConnector
 from tests.fakes.openid import FakeTokenIssuer
+from tests.protocol.secured import APP_ID, secured
 from tests.protocol.teams import JESPER, TENANT, personal
-
-APP_ID = "8c2f0f3e-0000-4000-8000-b07b07b07b07"
 
 
 @pytest.fixture
 def issuer() -> Iterator[FakeTokenIssuer]:
     with FakeTokenIssuer() as fake:
         yield fake
-
-
-def secured(settings_for, issuer: FakeTokenIssuer, **registration):
-    """Settings with authentication on, trusting ``issuer``'s tokens."""
-    return settings_for(
-        bot_app_id=APP_ID,
-        bot_tenant_id=TENANT,
-        bot_openid_metadata_url=issuer.metadata_url,
-        bot_token_issuer=issuer.issuer,
-        **registration,
-    )
 
 
 @pytest.fixture
@@ -107,7 +95,7 @@ async def test_activities_from_another_tenant_are_refused(settings_for, start_bo
         pytest.param(b"[1, 2, 3]", 400, "ugyldig aktivitet", id="not an object"),
         pytest.param(json.dumps({"type": "message", "text": "hej"}).encode(), 400, "serviceUrl", id="no service url"),
         pytest.param(b'{"type": "message", "serviceUrl": "ftp://x", "channelId": "msteams", "from": {"id": "u"}, "conversation": {"id": "c"}}', 400, "serviceUrl", id="bad service url"),
-        pytest.param(b'{"type": "weird", "serviceUrl": "http://127.0.0.1/", "channelId": "msteams", "from": {"id": "u"}, "conversation": {"id": "c"}}', 400, "ukendt aktivitetstype", id="unknown activity type"),
+        pytest.param(b'{"type": "weird", "serviceUrl": "http://127.0.0.1/", "channelId": "msteams", "from": {"id": "u"}, "recipient": {"id": "b"}, "conversation": {"id": "c"}}', 400, "ukendt aktivitetstype", id="unknown activity type"),
     ],
 )
 async def test_bad_input_gets_a_4xx_with_a_reason(bot, connector, body, status, reason) -> None:
