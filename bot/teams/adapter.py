@@ -126,7 +126,7 @@ def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name:
             return
         try:
             await context.send_activity(apology)
-        except _UNSENT as exc:
+        except Exception as exc:  # whatever the cause: the failure is logged above, the turn ends
             log.warning("apology for a failed turn could not be sent either: %s", _why(exc))
 
     adapter.on_turn_error = on_turn_error

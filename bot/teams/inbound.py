@@ -9,11 +9,11 @@ that are no list, …). Everything else passes through unchanged.
 """
 
 import json
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Activity types of the Bot Framework schema; anything else is refused with 400.
 ACTIVITY_TYPES = frozenset(
@@ -26,6 +26,16 @@ ACTIVITY_TYPES = frozenset(
 INVOKE_NAMES = frozenset({"adaptiveCard/action"})
 """The invokes Krisebot answers (Universal Actions); others are refused with 400."""
 MAX_BODY = 256 * 1024
+
+
+def _printable_ascii(value: str) -> str:
+    if not (value and value.isascii() and value.isprintable()):
+        raise ValueError("skal være et id af synlige ASCII-tegn")
+    return value
+
+
+Id = Annotated[str, AfterValidator(_printable_ascii)]
+"""A Bot Framework id: ids go into the Connector's URLs and headers, so printable ASCII only."""
 
 
 class UnreadableField(ValueError):
@@ -41,13 +51,13 @@ class _Loose(BaseModel):
 
 
 class Account(_Loose):
-    id: str = Field(min_length=1)
+    id: Id
     name: str | None = None
     aad_object_id: str | None = Field(default=None, alias="aadObjectId")
 
 
 class Conversation(_Loose):
-    id: str = Field(min_length=1)
+    id: Id
     tenant_id: str | None = Field(default=None, alias="tenantId")
     conversation_type: str | None = Field(default=None, alias="conversationType")
 
@@ -82,7 +92,7 @@ class InboundActivity(_Loose):
     """An activity as posted to ``/api/messages``."""
 
     type: str
-    id: str | None = None
+    id: Id | None = None
     name: str | None = None
     text: str | None = None
     locale: str | None = None
@@ -105,6 +115,13 @@ class InboundActivity(_Loose):
         if data and not isinstance(data, dict):
             raise ValueError("action.data skal være en tabel")
         return value
+
+    @model_validator(mode="after")
+    def _text_with_mention(self) -> Self:
+        """botbuilder cuts a mention out of the text, so an activity with a mention must have a text."""
+        if self.text is None and any(entity.type.lower() == "mention" for entity in self.entities or []):
+            raise ValueError("text mangler, men aktiviteten har en omtale")
+        return self
 
     @property
     def tenant_id(self) -> str | None:
