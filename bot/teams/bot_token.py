@@ -20,6 +20,7 @@ default audience, shared with the pages posted straight to the Connector.
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import AppCredentials, AuthenticationConstants, ServiceClientCredentialsFactory
@@ -85,8 +86,9 @@ class SignedByBotToken(AsyncHTTPPolicy):
         super().__init__()
         self.token = token
 
-    async def send(self, request: Request, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    async def send(self, request: Request, **kwargs: Any) -> Response:
         request.http_request.headers.update(await self.token.headers())
+        assert self.next is not None  # msrest links every step to the next one, down to the sender
         return await self.next.send(request, **kwargs)
 
 
@@ -96,7 +98,7 @@ class BotTokenCredentials(ServiceClientCredentialsFactory):
     def __init__(self, inner: ServiceClientCredentialsFactory, *, timeout: float) -> None:
         self._inner = inner
         self._timeout = timeout
-        self._tokens: dict[tuple[str, str, str], BotToken] = {}
+        self._tokens: dict[tuple[str | None, ...], BotToken] = {}
 
     async def is_valid_app_id(self, app_id: str) -> bool:
         return await self._inner.is_valid_app_id(app_id)
