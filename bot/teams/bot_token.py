@@ -4,7 +4,7 @@ The credentials are the ones botbuilder builds for a Connector client: ``Microso
 for a SingleTenant bot, ``ManagedIdentityAppCredentials`` for a UserAssignedMSI bot, empty ones with
 authentication off, when no token is sent (as botbuilder does). Their ``get_access_token`` blocks
 (MSAL over ``requests``, without a timeout), so it runs in a worker thread, one fetch at a time,
-limited to ``timeout`` seconds (``BlockingFetch``). A token is reused for ``REUSE`` seconds: MSAL
+limited to ``timeout`` seconds (``off_loop``, ``SingleFlight``). A token is reused for ``REUSE`` seconds: MSAL
 hands out a cached token only while it has more than five minutes left, so a reused one is never
 stale. A failed fetch is remembered for ``RETRY`` seconds, so while Entra is down or slow a request
 that needs a token fails at once instead of each waiting for its own fetch.
@@ -27,7 +27,7 @@ from botframework.connector.auth import AppCredentials, AuthenticationConstants,
 from msrest.pipeline import AsyncHTTPPolicy, Request, Response
 
 from ..channels.base import TokenError
-from .blocking_fetch import BlockingFetch
+from .off_loop import SingleFlight, off_loop
 
 REUSE = 120.0
 RETRY = 15.0
@@ -44,7 +44,7 @@ class BotToken:
         self.credentials = credentials
         self._timeout = timeout
         self._clock = clock
-        self._fetch = BlockingFetch(credentials.get_access_token, timeout=timeout, name="bot-token")
+        self._renew = SingleFlight(self._fetch)
         self._token: str | None = None
         self._fetched_at = 0.0
         self._failure: str | None = None
@@ -68,8 +68,11 @@ class BotToken:
             return self._token
         if self._failure is not None and now - self._failed_at < RETRY:
             raise TokenError(self._failure)
+        return await self._renew()
+
+    async def _fetch(self) -> str:
         try:
-            token = await self._fetch()
+            token = await off_loop(self.credentials.get_access_token, timeout=self._timeout, name="bot-token")
         except Exception as exc:  # MSAL, network, managed-identity failures and the time limit alike
             why = f"intet svar inden for {self._timeout:g} s" if isinstance(exc, TimeoutError) else type(exc).__name__
             self._failure, self._failed_at = f"kunne ikke hente adgangstoken til Bot Framework ({why})", self._clock()

@@ -25,7 +25,7 @@ import requests
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
 
-from .blocking_fetch import BlockingFetch
+from .off_loop import SingleFlight, off_loop
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class SigningKeys:
         self._clock = clock
         self._keys: dict[str, SigningKey] = {}
         self._tried_at = float("-inf")
-        self._fetch = BlockingFetch(lambda: _download(url), timeout=2 * FETCH_TIMEOUT, name="signing-keys")
+        self._refresh = SingleFlight(self._fetch)
 
     async def get(self, key_id: str) -> SigningKey | None:
         """botbuilder's lookup, answered from memory."""
@@ -57,15 +57,18 @@ class SigningKeys:
 
     async def has(self, kid: str) -> bool:
         """Whether ``kid`` is a known key, refreshing first as the module says."""
-        if kid not in self._keys and (self._fetch.running or self._clock() - self._tried_at >= RETRY):
+        if kid not in self._keys and (self._refresh.running or self._clock() - self._tried_at >= RETRY):
             await self.refresh()
         return kid in self._keys
 
     async def refresh(self) -> bool:
-        """Fetch the keys again; False (logged, old keys kept) if that failed."""
+        """Fetch the keys again (or wait for the refresh under way); False (logged, old keys kept) if that failed."""
+        return await self._refresh()
+
+    async def _fetch(self) -> bool:
         self._tried_at = self._clock()
         try:
-            self._keys = await self._fetch()
+            self._keys = await off_loop(lambda: _download(self.url), timeout=2 * FETCH_TIMEOUT, name="signing-keys")
         except Exception as exc:  # network, HTTP, JSON and key errors and the time limit alike
             log.warning("could not refresh Bot Framework signing keys: %s", type(exc).__name__)
             return False

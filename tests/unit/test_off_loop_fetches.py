@@ -8,8 +8,8 @@ import pytest
 from botframework.connector.auth import MicrosoftAppCredentials
 
 from bot.channels.base import TokenError
-from bot.teams.blocking_fetch import BlockingFetch
 from bot.teams.bot_token import RETRY, BotToken
+from bot.teams.off_loop import SingleFlight, off_loop
 from bot.teams.signing_keys import RETRY as KEYS_RETRY
 from bot.teams.signing_keys import SigningKeys
 from tests.fakes.openid import KEYS_PATH, METADATA_PATH, FakeTokenIssuer
@@ -45,14 +45,27 @@ class Seconds:
 async def test_the_call_runs_in_a_worker_thread() -> None:
     call = Calls()
 
-    assert await BlockingFetch(call, timeout=5, name="prøve")() == "svar"
+    assert await off_loop(call, timeout=5, name="prøve") == "svar"
     assert call.threads == ["prøve"]
 
 
-async def test_callers_that_come_while_a_call_runs_share_it() -> None:
+async def test_a_call_past_its_time_limit_is_given_up_and_the_next_one_starts_afresh() -> None:
     call = Calls()
     call.gate.clear()
-    fetch = BlockingFetch(call, timeout=5, name="prøve")
+
+    with pytest.raises(TimeoutError):
+        await off_loop(call, timeout=0.05, name="prøve")
+    with pytest.raises(TimeoutError):
+        await off_loop(call, timeout=0.05, name="prøve")
+
+    assert len(call.threads) == 2  # the hung first call did not keep the second from starting
+    call.gate.set()
+
+
+async def test_callers_that_come_while_a_fetch_runs_share_it() -> None:
+    call = Calls()
+    call.gate.clear()
+    fetch = SingleFlight(lambda: off_loop(call, timeout=5, name="prøve"))
 
     first, second = asyncio.create_task(fetch()), asyncio.create_task(fetch())
     await asyncio.sleep(0)  # both are waiting now
@@ -60,20 +73,6 @@ async def test_callers_that_come_while_a_call_runs_share_it() -> None:
 
     assert [await first, await second] == ["svar", "svar"]
     assert len(call.threads) == 1
-
-
-async def test_a_call_past_its_time_limit_is_given_up_and_the_next_caller_starts_afresh() -> None:
-    call = Calls()
-    call.gate.clear()
-    fetch = BlockingFetch(call, timeout=0.05, name="prøve")
-
-    with pytest.raises(TimeoutError):
-        await fetch()
-    with pytest.raises(TimeoutError):
-        await fetch()
-
-    assert len(call.threads) == 2  # the hung first call did not keep the second from starting
-    call.gate.set()
 
 
 async def test_a_bot_token_that_does_not_come_in_time_is_a_token_error_remembered_for_a_while(monkeypatch) -> None:
