@@ -51,7 +51,7 @@ from .render.situation_cards import SituationCards
 from .settings import Settings
 from .store import Store, open_store
 from .teams.adapter import bot_authentication, create_adapter, keep_signing_keys_fresh, signing_keys_url
-from .teams.bot_token import BotToken, connector_credentials
+from .teams.bot_token import connector_token
 from .teams.chat_install import ChatInstaller
 from .teams.connector_post import ConnectorPoster
 from .teams.endpoint import TeamsEndpoint
@@ -224,7 +224,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         plan=plan, store=store, clock=clock, outlet=GuardedOutlet(outlet, connector), foreground=foreground
     )
     await crises.load()
-    token = BotToken(await connector_credentials(auth, adapter, settings.bot_app_id))
+    token = await connector_token(auth, adapter, settings.bot_app_id)
     notifiers = _notifiers(app, ConnectorPoster(app[CONNECTOR_SESSION], token), breakers)
     app[PAGER] = crises.paging = pager = Pager(
         plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers, outage=breakers.any_open,

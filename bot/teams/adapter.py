@@ -1,23 +1,34 @@
 """Build the Bot Framework adapter and authentication from Settings.
 
-With no app id, authentication is off in both directions (local runs, Agents Playground).
-With an app id, inbound tokens are checked against the Bot Framework's signing keys and
-outbound calls use SingleTenant credentials or the user-assigned managed identity.
+With no app id, authentication is off in both directions (local runs, Agents Playground) and an
+``Authorization`` header is ignored. With an app id, inbound tokens pass the ``TokenScreen`` and are
+then checked by botbuilder against the Bot Framework's signing keys (``SigningKeys``, kept fresh
+off the loop); outbound calls use SingleTenant credentials or the user-assigned managed identity,
+through one ``BotToken`` (``BotTokenCredentials``).
 """
 
 import asyncio
 import logging
 from dataclasses import dataclass
+from http import HTTPStatus
 
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import ActivityEventNames
-from botframework.connector.auth import AuthenticationConstants
-from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
+from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
+from botframework.connector.auth import AuthenticateRequestResult, AuthenticationConstants
+from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from ..channels.base import ChannelError
 from ..render.texts import language, say
 from ..settings import BotAppType, Settings
+from .bot_token import BotTokenCredentials
+from .signing_keys import signing_keys
+from .token_screen import TokenScreen
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +48,26 @@ class _BotConfig:
     TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None
 
 
+_UNSENT = (ChannelError, HttpOperationError, ClientRequestError)
+"""What a Connector call raises when it could not be made or was refused (no token, HTTP, network)."""
+
+
 class _BotAuthentication(ConfigurationBotFrameworkAuthentication):
-    """Bot Framework authentication without user tokens: Krisebot signs nobody in on their behalf,
-    so it skips building a user-token client (an HTTP client) for every activity."""
+    """Bot Framework authentication with inbound tokens screened first (``screen``; None: authentication
+    is off) and without user tokens: Krisebot signs nobody in on their behalf, so it skips building a
+    user-token client (an HTTP client) for every activity."""
+
+    def __init__(self, configuration: _BotConfig, *, screen: TokenScreen | None, timeout: float) -> None:
+        factory = BotTokenCredentials(ConfigurationServiceClientCredentialFactory(configuration), timeout=timeout)
+        super().__init__(configuration, credentials_factory=factory, logger=log)
+        self._screen = screen
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        """botbuilder's check of a screened token (TokenRefused before it); anonymous with authentication off."""
+        if self._screen is None:
+            return await super().authenticate_request(activity, "")
+        await self._screen.check(auth_header)
+        return await super().authenticate_request(activity, auth_header)
 
     async def create_user_token_client(self, claims_identity):  # noqa: ARG002 (base signature)
         return None
@@ -56,7 +84,11 @@ def bot_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentic
         TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=str(settings.bot_openid_metadata_url or "") or None,
         TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=settings.bot_token_issuer or None,
     )
-    return _BotAuthentication(config, logger=log)
+    screen = None
+    if settings.auth_enabled:
+        issuer = settings.bot_token_issuer or AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+        screen = TokenScreen(issuer=issuer, keys=signing_keys(signing_keys_url(settings)))
+    return _BotAuthentication(config, screen=screen, timeout=settings.microsoft_timeout)
 
 
 def _speed_up_connector_clients() -> None:
@@ -72,7 +104,11 @@ def _speed_up_connector_clients() -> None:
 def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name: str) -> CloudAdapter:
     """A CloudAdapter whose turn errors are logged and answered politely, never with a trace.
 
-    Errors in proactive sends propagate to the caller instead, which records them.
+    A reply that could not be sent (no token, the Connector refused or was unreachable) is logged as
+    a warning; any other failure as an error with its traceback. The apology goes into the invoke
+    answer of a card tap (no Connector call needed), else as a message; if that cannot be sent
+    either, it is logged and the turn still ends, so the Connector is never answered 500. Errors in
+    proactive sends propagate to the caller instead, which records them.
     """
     _speed_up_connector_clients()
     adapter = CloudAdapter(auth)
@@ -80,11 +116,31 @@ def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name:
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         if context.activity.name == ActivityEventNames.continue_conversation:
             raise error  # a proactive send: the caller records the failure
-        log.error("turn failed: %s", type(error).__name__, exc_info=error)
-        await context.send_activity(say(language(context.activity.locale), "error", owner=owner_name))
+        if isinstance(error, _UNSENT):
+            log.warning("turn's reply could not be sent: %s", _why(error))
+        else:
+            log.error("turn failed: %s", type(error).__name__, exc_info=error)
+        apology = say(language(context.activity.locale), "error", owner=owner_name)
+        if context.activity.type == ActivityTypes.invoke:
+            await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=_invoke_error(apology)))
+            return
+        try:
+            await context.send_activity(apology)
+        except Exception as exc:  # whatever the cause: the failure is logged above, the turn ends
+            log.warning("apology for a failed turn could not be sent either: %s", _why(exc))
 
     adapter.on_turn_error = on_turn_error
     return adapter
+
+
+def _why(error: Exception) -> str:
+    return error.reason if isinstance(error, ChannelError) else type(error).__name__
+
+
+def _invoke_error(message: str) -> InvokeResponse:
+    """The Universal Actions error answer, which Teams shows on the tapped card."""
+    body = {"statusCode": 500, "type": "application/vnd.microsoft.error", "value": {"code": "InternalError", "message": message}}
+    return InvokeResponse(status=HTTPStatus.OK, body=body)
 
 
 def signing_keys_url(settings: Settings) -> str:
@@ -93,18 +149,9 @@ def signing_keys_url(settings: Settings) -> str:
 
 
 async def keep_signing_keys_fresh(metadata_url: str, *, interval: float = KEY_REFRESH_INTERVAL) -> None:
-    """Refresh botbuilder's cached signing keys from a worker thread, forever.
-
-    botbuilder refreshes them with blocking ``requests`` calls (no timeout) inside the event
-    loop once the cache is a day old. Refreshing every few hours from a thread keeps that
-    from ever happening, so an unreachable Microsoft cloud cannot freeze the service.
-    """
-    metadata = JwtTokenExtractor.get_open_id_metadata(metadata_url)
+    """Refresh the signing keys botbuilder checks tokens with (``SigningKeys``), forever: at once, then
+    every ``interval`` seconds, every minute after a failure (the old keys are kept meanwhile)."""
+    keys = signing_keys(metadata_url)
     while True:
-        try:
-            await asyncio.to_thread(asyncio.run, metadata._refresh())
-        except Exception as exc:  # network, HTTP and JSON errors alike: keep the old keys, try again soon
-            log.warning("could not refresh Bot Framework signing keys: %s", type(exc).__name__)
-            await asyncio.sleep(min(interval, KEY_RETRY_INTERVAL))
-        else:
-            await asyncio.sleep(interval)
+        refreshed = await keys.refresh()
+        await asyncio.sleep(interval if refreshed else min(interval, KEY_RETRY_INTERVAL))

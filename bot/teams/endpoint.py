@@ -2,22 +2,25 @@
 
 Written by hand instead of ``CloudAdapter.process``, which answers 500 to every Universal
 Action invoke (it serialises the invoke body twice). Every refusal is a 4xx with a reason,
-logged at warning level without the token or the message text, and nothing is written.
+logged at warning level without the token or the message text, and nothing is written: a body
+that is too large (413), an activity of the wrong shape (400, naming the field), a type or invoke
+Krisebot does not know (400), a missing or refused token (401: the ``TokenScreen`` first, then
+botbuilder's checks), another tenant (403). A turn that fails is answered by the adapter's turn
+error handler, so the Connector gets the turn's answer, never a 500.
 """
 
-import json
 from dataclasses import dataclass
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
 from pydantic import ValidationError
 
 from ..engine.foreground import Foreground
 from ..http_errors import read_limited, refuse
 from ..validation import danish, field_path
-from .inbound import ACTIVITY_TYPES, MAX_BODY, InboundActivity
+from .inbound import ACTIVITY_TYPES, INVOKE_NAMES, MAX_BODY, InboundActivity, UnreadableField, botbuilder_activity
+from .token_screen import TokenRefused
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,19 @@ class TeamsEndpoint:
             return refuse(request, 400, f"ugyldig aktivitet: {_first_problem(exc)}")
         if inbound.type not in ACTIVITY_TYPES:
             return refuse(request, 400, f"ukendt aktivitetstype {inbound.type[:40]!r}")
+        if inbound.type == "invoke" and inbound.name not in INVOKE_NAMES:
+            return refuse(request, 400, f"Krisebot svarer ikke på invoke {(inbound.name or '')[:40]!r}")
+        try:
+            activity = botbuilder_activity(body)
+        except UnreadableField as exc:
+            return refuse(request, 400, f"ugyldig aktivitet: {exc.field or 'aktiviteten'} har en ugyldig form")
         header = request.headers.get("Authorization", "")
         if self.auth_enabled and not header:
             return refuse(request, 401, "mangler Authorization-header")
-        activity = Activity().deserialize(json.loads(body))
         try:
             authenticated = await self.auth.authenticate_request(activity, header)
+        except TokenRefused as exc:
+            return refuse(request, 401, f"token afvist: {exc.reason}")
         except Exception as exc:  # botbuilder raises PermissionError, AttributeError, jwt errors…: all mean 401
             return refuse(request, 401, f"token afvist ({type(exc).__name__})")
         if self.tenant_id and inbound.tenant_id != self.tenant_id:

@@ -11,7 +11,7 @@ from botframework.connector.auth import ManagedIdentityAppCredentials, Microsoft
 from bot.channels.base import PermanentError, TokenError, TransientError
 from bot.settings import load_settings
 from bot.teams.adapter import bot_authentication, create_adapter
-from bot.teams.bot_token import BotToken, connector_credentials
+from bot.teams.bot_token import BotToken, connector_token
 from bot.teams.connector_post import ConnectorPoster, proactive_activity
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm
@@ -32,7 +32,8 @@ def reference(service_url: str, user=CLAUS) -> dict:
 async def credentials(**settings) -> MicrosoftAppCredentials:
     """The credentials botbuilder builds for these settings' proactive Connector calls."""
     auth = bot_authentication(load_settings(_env_file=None, **settings))
-    return await connector_credentials(auth, create_adapter(auth, owner_name="Claus"), settings.get("bot_app_id", ""))
+    token = await connector_token(auth, create_adapter(auth, owner_name="Claus"), settings.get("bot_app_id", ""))
+    return token.credentials
 
 
 @pytest.fixture

@@ -1,12 +1,20 @@
-"""Talking to Krisebot in a Teams 1:1 chat: commands, who may see what, and the language."""
+"""Talking to Krisebot in a Teams 1:1 chat: commands, who may see what, the language, and replies
+that cannot be sent (no token from Entra, the Connector down): the Connector never gets a 500."""
 
+import asyncio
 import json
+from collections.abc import Iterator
+
+import pytest
 
 from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from bot.teams.references import personal_chat_key
 from tests.fakes.connector import FakeConnector
-from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, personal
+from tests.fakes.openid import SIGN_IN_PATH, FakeTokenIssuer
+from tests.protocol.crisis import Crisis, alarm
+from tests.protocol.secured import APP_ID, bearer, eventually, secured, sign_in_through
+from tests.protocol.teams import CLAUS, EVERYONE, HENRIK, JESPER, OUTSIDER, installed, personal, register, tap
 from tests.schemas import assert_valid_card
 
 
@@ -123,3 +131,102 @@ async def test_a_person_with_an_entra_object_id_in_the_plan_needs_no_member_look
     assert connector.texts(JESPER.chat_id) == ["Der er ingen aktiv krise."]
     assert [r for r in connector.requests if r.operation == "get_conversation_member"] == []
     assert (await bot.store.teams_user(teams_user_id=JESPER.id)).person_id == "jesper"
+
+
+# -- replies that cannot be sent ------------------------------------------------------------
+
+
+@pytest.fixture
+def issuer() -> Iterator[FakeTokenIssuer]:
+    with FakeTokenIssuer() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def secured_bot(settings_for, start_bot, issuer: FakeTokenIssuer, monkeypatch):
+    """Krisebot with authentication on, getting its own token for replies from ``issuer``."""
+    sign_in_through(issuer, monkeypatch)
+    return await start_bot(secured(settings_for, issuer, bot_app_password="not-a-real-secret"))
+
+
+def from_teams(issuer: FakeTokenIssuer, connector: FakeConnector) -> dict[str, str]:
+    return bearer(issuer.token(audience=APP_ID, service_url=connector.url))
+
+
+def tracebacks(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.exc_info]
+
+
+async def test_with_authentication_on_replies_carry_the_bots_token_fetched_once(
+    secured_bot, connector: FakeConnector, issuer: FakeTokenIssuer
+) -> None:
+    for text in ("hjælp", "hvad?", "roller"):
+        assert (await secured_bot.post(personal(JESPER, connector.url, text=text), headers=from_teams(issuer, connector))).status == 201
+
+    replies = [r for r in connector.requests if r.operation == "reply_to_activity"]
+    assert len(replies) == 3 and {r.authorization for r in replies} == {"Bearer bot-token-1"}
+    assert len(issuer.sign_ins) == 1
+
+
+async def test_a_slow_sign_in_holds_up_only_the_reply_that_waits_for_it(
+    secured_bot, connector: FakeConnector, issuer: FakeTokenIssuer
+) -> None:
+    release = issuer.hold(SIGN_IN_PATH)
+
+    answer = asyncio.create_task(secured_bot.post(personal(JESPER, connector.url, text="hjælp"), headers=from_teams(issuer, connector)))
+    await eventually(lambda: issuer.held == 1)
+    health = await secured_bot.client.get("/healthz")
+    sign_in_still_held = issuer.held
+    release.set()
+
+    assert health.status == 200 and sign_in_still_held == 1
+    assert (await answer).status == 201
+    assert len(connector.cards(JESPER.chat_id)) == 1
+
+
+async def test_with_entra_down_messages_are_answered_without_500_and_the_failure_is_logged_once(
+    secured_bot, connector: FakeConnector, issuer: FakeTokenIssuer, caplog
+) -> None:
+    issuer.sign_in_status = 503
+
+    answers = [
+        await secured_bot.post(personal(JESPER, connector.url, text=text), headers=from_teams(issuer, connector))
+        for text in ("hjælp", "status")
+    ]
+
+    assert [answer.status for answer in answers] == [201, 201]
+    assert connector.sent() == []
+    assert len(issuer.sign_ins) == 1  # the failed sign-in is remembered, not repeated for the next message
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "adgangstoken" in r.getMessage()]
+    assert warnings and "kunne ikke hente adgangstoken til Bot Framework (PermissionError)" in warnings[0]
+    assert tracebacks(caplog) == []
+
+
+async def test_when_the_reply_and_the_apology_both_fail_the_connector_still_gets_an_answer(
+    bot, connector: FakeConnector, caplog
+) -> None:
+    connector.down = 503
+
+    response = await bot.post(personal(JESPER, connector.url, text="hjælp"))
+
+    assert response.status == 201
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("reply could not be sent" in line for line in logged)
+    assert any("apology for a failed turn could not be sent either" in line for line in logged)
+    assert tracebacks(caplog) == []
+
+
+async def test_a_card_tap_whose_turn_fails_gets_the_apology_on_the_card(bot, connector: FakeConnector) -> None:
+    crisis = Crisis(bot, connector)
+    register(connector, *EVERYONE)
+    for user in EVERYONE:
+        await bot.post(installed(user, connector.url))
+    crisis_id = await alarm(crisis)
+    connector.down = 503  # the refusal the tap sends as a message cannot be delivered
+
+    response = await bot.post(tap(HENRIK, connector.url, "director_activate", crisis=crisis_id, meeting_time="09:30"))
+
+    assert response.status == 200
+    answer = await response.json()
+    assert answer["type"] == "application/vnd.microsoft.error"
+    assert answer["value"]["message"].startswith("Der skete en fejl hos mig")
