@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from difflib import get_close_matches
 from enum import StrEnum
+from typing import Any
 from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,7 +43,7 @@ class SmsProvider(StrEnum):
     TWILIO = "twilio"
 
 
-_SMS_CREDENTIALS = {
+_SMS_CREDENTIALS: dict[SmsProvider, tuple[str, ...]] = {
     SmsProvider.GATEWAYAPI: ("gatewayapi_token", "gatewayapi_webhook_secret"),
     SmsProvider.TWILIO: ("twilio_account_sid", "twilio_auth_token"),
 }
@@ -204,7 +205,7 @@ class Settings(BaseSettings):
                 "sms_backup_provider", "skal være gatewayapi eller twilio og ikke det samme som KRISEBOT_SMS_PROVIDER"
             )
         for field, provider in (("sms_provider", self.sms_provider), ("sms_backup_provider", backup)):
-            for name in _SMS_CREDENTIALS.get(provider, ()):
+            for name in _SMS_CREDENTIALS.get(provider, ()) if provider else ():
                 value = getattr(self, name)
                 if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
                     raise _IncompleteSettings(name, f"kræves når {env_name(field)} er {provider}")
@@ -260,7 +261,7 @@ def env_name(field: str) -> str:
     return PREFIX + field.upper()
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read and validate settings (environment, then ``.env``); ``overrides`` win (tests)."""
     try:
         return Settings(**overrides)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import StrEnum
+from typing import Any
 
 import httpx
 from azure.core.credentials_async import AsyncTokenCredential
@@ -124,9 +125,9 @@ class _BoundedRetryHandler(RetryHandler):
         return wait * self._wait_scale if wait <= MAX_RETRY_WAIT else RetryHandlerOption.MAX_DELAY
 
 
-def tagged_request() -> tuple[str, RequestConfiguration]:
+def tagged_request() -> tuple[str, RequestConfiguration[Any]]:
     """A request configuration carrying a fresh ``client-request-id``, and that id (Graph logs it too)."""
     request_id = str(uuid.uuid4())
-    config = RequestConfiguration()
+    config: RequestConfiguration[Any] = RequestConfiguration()
     config.headers.add("client-request-id", request_id)
     return request_id, config

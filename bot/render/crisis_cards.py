@@ -324,11 +324,11 @@ def _standing(
     """Whether a decision page still decides, and its notice: who acknowledged it, or that the crisis ended."""
     if state.phase is not phase:
         return False, _closed_notice(state, lang)
-    acknowledged = [p for p in state.pages_for(purpose) if p.acknowledged_at]
+    acknowledged = [(p.acknowledged_at, p.person) for p in state.pages_for(purpose) if p.acknowledged_at]
     if not acknowledged:
         return True, None
-    first = min(acknowledged, key=lambda p: p.acknowledged_at)
-    return True, _notice(_say(lang, "acknowledged_by", name=person_name(plan, first.person), time=_time(first.acknowledged_at)))
+    at, person = min(acknowledged)
+    return True, _notice(_say(lang, "acknowledged_by", name=person_name(plan, person), time=_time(at)))
 
 
 def _closed_notice(state: CrisisState, lang: Lang) -> dict[str, str] | None:

@@ -284,17 +284,17 @@ def _answer(coming: bool, eta: str) -> str:
 
 
 def _page_row(plan: Plan, page: Page) -> tuple[str, ...]:
-    acknowledged = page.acknowledged_at is not None
+    acknowledged, sent = page.acknowledged_at, page.first_sent_at
     return (
         person_name(plan, page.person),
         role_names(plan, page.roles, ROLES_JOIN),
         PURPOSES[page.purpose],
-        _time(page.first_sent_at) if page.first_sent_at else "ikke sendt",
+        _time(sent) if sent else "ikke sendt",
         ", ".join(page.channels) or NONE,
         "; ".join(page.failures) or NONE,
-        _time(page.acknowledged_at) if acknowledged else "ikke kvitteret",
+        _time(acknowledged) if acknowledged else "ikke kvitteret",
         page.acknowledged_via or NONE,
-        _minutes(page.acknowledged_at - page.first_sent_at) if acknowledged and page.first_sent_at else NONE,
+        _minutes(acknowledged - sent) if acknowledged and sent else NONE,
     )
 
 

@@ -48,11 +48,11 @@ class Markup(str):
 
     __slots__ = ()
 
-    def format(self, *args: object, **kwargs: object) -> "Markup":  # type: ignore[override]
+    def format(self, *args: object, **kwargs: object) -> "Markup":
         """This Markdown with the values filled in, each escaped unless it is ``Markup``."""
         return Markup(str.format(self, *map(_safe, args), **{k: _safe(v) for k, v in kwargs.items()}))
 
-    def join(self, parts: Iterable[str]) -> "Markup":  # type: ignore[override]
+    def join(self, parts: Iterable[str]) -> "Markup":
         """``parts`` joined by this Markdown, each escaped unless it is ``Markup``."""
         return Markup(str.join(self, map(_safe, parts)))
 

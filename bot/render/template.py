@@ -242,7 +242,7 @@ class _Parser:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.tokens = [(m.lastgroup, m.group(m.lastgroup)) for m in _TOKEN.finditer(source)]
+        self.tokens = [(m.lastgroup or "", m.group(m.lastgroup or 0)) for m in _TOKEN.finditer(source)]
         self.position = 0
 
     def parse(self) -> _Node:

@@ -34,9 +34,19 @@ def columns(width: int) -> str:
     return ", ".join(f"batch.value ->> {n}" for n in range(width))
 
 
+async def fetch_value(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    """The one value of a query that always yields one row of one column (an aggregate, a PRAGMA)."""
+    async with db.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise ValueError(f"no row from {sql!r}")
+    return row[0]
+
+
 async def fetch_rows(db: aiosqlite.Connection, select: str, source: str, params: tuple[Any, ...] = ()) -> list[list[Any]]:
     """The rows of ``SELECT {select} {source}`` (comma-separated expressions of text, numbers or
     NULL; ``source`` from FROM on, without ORDER BY) as lists, fetched in one step."""
-    async with db.execute(f"SELECT json_group_array(json_array({select})) {source}", params) as cursor:
-        (rows,) = await cursor.fetchone()
-    return json.loads(rows)
+    rows: list[list[Any]] = json.loads(
+        await fetch_value(db, f"SELECT json_group_array(json_array({select})) {source}", params)
+    )
+    return rows

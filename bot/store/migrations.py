@@ -11,6 +11,7 @@ from pathlib import Path
 import aiosqlite
 
 from ..errors import StoreError
+from .bulk import fetch_value
 
 _FOLDER = Path(__file__).with_name("schema")
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -34,8 +35,7 @@ def bundled_migrations() -> list[Migration]:
 
 
 async def _version(db: aiosqlite.Connection) -> int:
-    async with db.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
+    version: int = await fetch_value(db, "PRAGMA user_version")
     return version
 
 

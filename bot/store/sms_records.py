@@ -6,10 +6,12 @@ part of the Store protocol.
 
 import json
 from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from ..core.events import utc
-from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, rows_param
+from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
 from .failures import Transactions
 
 MAX_CODE = 99
@@ -101,6 +103,7 @@ class SmsRecords(Transactions):
 
     async def sent_page(self, *, key: str | None = None, channel: str = "", provider_id: str = "") -> SentPage | None:
         """The outbox page with ``key``, else the one sent on ``channel`` with ``provider_id``."""
+        params: tuple[str, ...]
         if key:
             query, params = f"{_SENT_PAGE} WHERE key = ?", (key,)
         else:
@@ -139,17 +142,16 @@ class SmsRecords(Transactions):
     async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
         """Count a help reply to ``number`` at ``at`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
         async with self._transaction("kunne ikke skrive til databasen"):
-            async with self._db.execute(
-                "SELECT COUNT(*) FROM sms_help_replies WHERE number = ? AND at > ?", (number, utc(since).isoformat())
-            ) as cursor:
-                (count,) = await cursor.fetchone()
+            count = await fetch_value(
+                self._db, "SELECT COUNT(*) FROM sms_help_replies WHERE number = ? AND at > ?", (number, utc(since).isoformat())
+            )
             if count >= limit:
                 return False
             await self._db.execute("INSERT INTO sms_help_replies (number, at) VALUES (?, ?)", (number, utc(at).isoformat()))
         return True
 
 
-def _sent_page(row: tuple) -> SentPage:
+def _sent_page(row: Sequence[Any]) -> SentPage:
     key, crisis, person, roles, purpose, channel, status, provider = row
     return SentPage(key, crisis, person, tuple(json.loads(roles)), purpose, channel, status, provider)
 

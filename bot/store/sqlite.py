@@ -18,7 +18,7 @@ from ..core.escalation import Subject, Timer, timer_for
 from ..core.events import Event, EventPayload, PagePurpose, PagesRequested, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
-from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, rows_param
+from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
 from .failures import store_errors
 from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
@@ -74,8 +74,7 @@ class SqliteStore(SmsRecords, IntakeRecords):
         seqs, in the order of ``rows`` (seqs only grow, and no one else writes meanwhile)."""
         if not rows:
             return []
-        async with self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events") as cursor:
-            (last,) = await cursor.fetchone()
+        last = await fetch_value(self._db, "SELECT COALESCE(MAX(seq), 0) FROM events")
         await self._db.execute(
             f"INSERT INTO events (at, crisis_id, actor, type, payload) SELECT {columns(5)} {FROM_ROWS} ORDER BY batch.key",
             (rows_param(rows),),
@@ -168,10 +167,9 @@ class SqliteStore(SmsRecords, IntakeRecords):
 
     async def next_try_at(self, *, after: datetime | None = None) -> datetime | None:
         since = "" if after is None else utc(after).isoformat()
-        async with self._db.execute(
-            "SELECT MIN(next_try_at) FROM outbox WHERE status = 'pending' AND next_try_at > ?", (since,)
-        ) as cursor:
-            (earliest,) = await cursor.fetchone()
+        earliest = await fetch_value(
+            self._db, "SELECT MIN(next_try_at) FROM outbox WHERE status = 'pending' AND next_try_at > ?", (since,)
+        )
         return datetime.fromisoformat(earliest) if earliest else None
 
     async def outbox_depth(self) -> dict[str, int]:
@@ -206,9 +204,7 @@ class SqliteStore(SmsRecords, IntakeRecords):
     async def finish(self, *, items: list[Finished]) -> list[Event]:
         # A few statements for the whole batch, not two per item: the pager finishes a hundred pages at a time.
         rows = [
-            {"key": i.key, "status": i.status, "provider_id": i.provider_id, "error": i.error,
-             "at": utc(i.at).isoformat(), "crisis_id": i.crisis_id,
-             "type": i.event.type if i.event else None, "payload": i.event.model_dump_json() if i.event else None}
+            {"key": i.key, "status": i.status, "provider_id": i.provider_id, "error": i.error, "at": utc(i.at).isoformat()}
             for i in items
         ]
         async with self._transaction("siderne kunne ikke afsluttes"):
@@ -224,16 +220,18 @@ class SqliteStore(SmsRecords, IntakeRecords):
                 "FROM j WHERE outbox.key = j.key AND outbox.status = 'pending'",
                 (rows_param(rows),),
             )
-            logged = [(item, row) for item, row in zip(items, rows) if item.key in done and item.event is not None]
-            seqs = await self._insert_events(
-                [(row["at"], row["crisis_id"], "system", row["type"], row["payload"]) for _, row in logged]
-            )
+            logged = [(item, event) for item in items if item.key in done and (event := item.event) is not None]
+            seqs = await self._insert_events([
+                (utc(item.at).isoformat(), item.crisis_id, "system", event.type, event.model_dump_json())
+                for item, event in logged
+            ])
         return [
-            Event(seq=seq, at=utc(item.at), crisis_id=item.crisis_id, actor="system", payload=item.event)
-            for seq, (item, _) in zip(seqs, logged)
+            Event(seq=seq, at=utc(item.at), crisis_id=item.crisis_id, actor="system", payload=event)
+            for seq, (item, event) in zip(seqs, logged)
         ]
 
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
+        params: tuple[Any, ...]
         source, params = "FROM events WHERE seq > ?", (after,)
         if crisis_id is not None:
             source, params = source + " AND crisis_id = ?", (after, crisis_id)

@@ -98,7 +98,7 @@ def _speed_up_connector_clients() -> None:
     code below 999 each time a Connector client is made: about 4 ms, most of the time of a
     card tap. The same codes come out of a frozenset, in microseconds.
     """
-    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]  # any container
 
 
 def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name: str) -> CloudAdapter:

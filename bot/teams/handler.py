@@ -115,9 +115,10 @@ class KrisebotHandler(ActivityHandler):
     async def _command(
         self, turn_context: TurnContext, name: CommandName, argument: str, person: Person | None, lang: Lang
     ) -> Activity | str:
+        """The answer to a command; ``person`` is None only for people outside the plan, who get help."""
+        if name is CommandName.HELP or person is None:
+            return _card(help_card(self.plan, lang))
         match name:
-            case CommandName.HELP:
-                return _card(help_card(self.plan, lang))
             case CommandName.ROLES:
                 return _card(roles_card(self.plan, lang))
             case CommandName.ALARM:
@@ -218,8 +219,7 @@ class KrisebotHandler(ActivityHandler):
             outcome = await self.crises.act(state.id, action, actor=person.id, request_key=request_key)
             if isinstance(outcome, Refused):
                 await turn_context.send_activity(refusal_message(self.plan, outcome, lang))
-            state = self.crises.get(state.id)
-        return self._card_after(tap, state, person, lang, now)
+        return self._card_after(tap, self.crises.get(state.id) or state, person, lang, now)
 
     async def _raise(self, tap: Tap, person: Person, lang: Lang, request_key: str | None) -> dict[str, Any]:
         try:
