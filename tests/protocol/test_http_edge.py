@@ -73,6 +73,29 @@ async def test_a_bad_host_header_gets_400(bot, route: str, host: bytes) -> None:
     assert await nothing_recorded(bot)
 
 
+@pytest.mark.parametrize("token", [b"Bearer t\xc3\xb8ken", b"Bearer \xff\xfe\xfd", b"Bearer " + TOKEN.encode() + b"\xff"])
+@pytest.mark.parametrize("route", ["/api/alarms", "/api/heartbeats/prometheus"])
+async def test_a_bearer_token_that_is_not_ascii_gets_401(bot, route: str, token: bytes) -> None:
+    answer = await send_raw(base(bot), request_bytes("POST", route, {"Authorization": token}, ALARM))
+
+    assert answer.status == 401
+    assert json.loads(answer.body) == {"error": "ukendt token"}
+    assert await nothing_recorded(bot)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["expires=%C2%B2&sig=abc", "expires=" + "9" * 400 + "&sig=abc", "expires=999999999999&sig=abc",
+     "expires=9999999999&sig=%C3%B8", "expires=9999999999&sig=%FF%FE", "expires=-1&sig=", ""],
+    ids=["superscript", "overlong", "far-future", "non-ascii-sig", "undecodable-sig", "negative", "none"],
+)
+async def test_a_tampered_export_link_gets_403(bot, query: str) -> None:
+    answer = await bot.client.get(f"/api/export/K-2026-001.md?{query}")
+
+    assert answer.status == 403
+    assert "skriv «eksport» i Teams igen" in (await answer.json())["error"]
+
+
 async def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_closes(settings_for, start_bot) -> None:
     bot = await start_bot(settings_for(alarm_token=TOKEN), body_deadline=0.2)
     slow = request_bytes("POST", "/api/alarms", AUTH, ALARM[:10], length=len(ALARM), close=False)
