@@ -17,12 +17,13 @@ class RawAnswer:
 
 
 def request_bytes(
-    method: str, target: str, headers: dict[str, str | bytes] | None = None, body: bytes | None = b"", *,
+    method: str, target: str | bytes, headers: dict[str, str | bytes] | None = None, body: bytes | None = b"", *,
     host: bytes = b"127.0.0.1", length: int | None = None, close: bool = True,
 ) -> bytes:
     """A request; header values may be raw bytes. ``length`` overrides Content-Length (a body that stops
     short); ``close`` asks the server to close the connection after its answer."""
-    lines = [f"{method} {target} HTTP/1.1".encode(), b"Host: " + host]
+    target = target if isinstance(target, bytes) else target.encode()
+    lines = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: " + host]
     for name, value in (headers or {}).items():
         lines.append(name.encode() + b": " + (value if isinstance(value, bytes) else value.encode()))
     if body is not None:
@@ -43,7 +44,8 @@ async def send_raw(base_url: str, data: bytes, *, until_closed: bool = False) ->
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), GIVE_UP)
         status_line, *lines = head.decode("latin-1").strip().split("\r\n")
         headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
-        body = await asyncio.wait_for(reader.readexactly(int(headers.get("content-length", 0))), GIVE_UP)
+        length = 0 if data.startswith(b"HEAD ") else int(headers.get("content-length", 0))
+        body = await asyncio.wait_for(reader.readexactly(length), GIVE_UP)
         if until_closed:
             assert await asyncio.wait_for(reader.read(), GIVE_UP) == b"", "more after the answer"
     finally:
