@@ -16,7 +16,6 @@ warning naming the error's kind, without the line or a traceback.
 import json
 import logging
 import sys
-import unicodedata
 from datetime import datetime, timezone
 from typing import TextIO
 
@@ -33,10 +32,12 @@ SERVER_LOGGER = "krisebot.http.server"
 
 
 def printable(text: str, limit: int = PRINTABLE_LIMIT) -> str:
-    """``text`` cut to ``limit`` characters with every control, format and surrogate character escaped (``\\x1b``)."""
+    """``text`` cut to ``limit`` characters with every character Python does not call printable (controls,
+    line and paragraph separators, format and surrogate characters, spaces other than " ") escaped: ``\\x1b``."""
     cut = text[:limit]
-    shown = "".join(_escaped(c) if unicodedata.category(c)[0] == "C" else c for c in cut)
-    return shown + ("…" if len(text) > limit else "")
+    if not cut.isprintable():  # rare: look at each character only then
+        cut = "".join(c if c.isprintable() else _escaped(c) for c in cut)
+    return cut + ("…" if len(text) > limit else "")
 
 
 def _escaped(char: str) -> str:
