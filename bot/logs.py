@@ -83,7 +83,8 @@ def _unparsable_request(record: logging.LogRecord) -> bool:
     error = record.exc_info[1] if record.exc_info else None
     if isinstance(error, HttpProcessingError):
         record.msg = "afviste en ugyldig HTTP-forespørgsel fra %s: %s (%s)"
-        record.args = (printable(str(record.args[0]) if record.args else "?", 60), type(error).__name__, error.code)
+        remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+        record.args = (printable(str(remote), 60), type(error).__name__, error.code)
         record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         record.exc_info, record.exc_text = None, None
     return True

@@ -2,6 +2,7 @@
 bytes that are not UTF-8 in a header, a bad Host, a body that never finishes (test helper)."""
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ class RawAnswer:
 
 
 def request_bytes(
-    method: str, target: str | bytes, headers: dict[str, str | bytes] | None = None, body: bytes | None = b"", *,
+    method: str, target: str | bytes, headers: Mapping[str, str | bytes] | None = None, body: bytes | None = b"", *,
     host: bytes = b"127.0.0.1", length: int | None = None, close: bool = True,
 ) -> bytes:
     """A request; header values may be raw bytes. ``length`` overrides Content-Length (a body that stops
