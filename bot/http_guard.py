@@ -2,13 +2,13 @@
 on whatever a handler raises.
 
 Before the handler: a ``Host`` header no URL can be built from gets 400, and a body with a
-``Content-Encoding`` other than ``identity`` gets 415 (the app's server never inflates a body,
-``HANDLER_ARGS``, so a small compressed body cannot cost seconds of CPU on the event loop).
+``Content-Encoding`` other than ``identity`` gets 415 (the app's server never inflates a body:
+``handler_args``), so a small compressed body cannot cost seconds of CPU on the event loop.
 
 After it: ``Refused`` becomes its refusal (408 closes the connection); ``StoreError`` becomes
-503 with a reason, the failure logged as an error (the sender should try again); any other
-exception is logged with its traceback and answered 500 with a reason and no traceback.
-Every answer goes through ``http_errors.refuse`` and so has the shape ``{"error": reason}``.
+503 with a reason and ``Retry-After``, the failure logged as an error; any other exception is
+logged with its traceback and answered 500 with a reason and no traceback. Refusals go through
+``http_errors.refuse``; every answer here has the shape ``{"error": reason}``.
 """
 
 import logging
