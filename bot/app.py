@@ -41,7 +41,8 @@ from .graph.client import open_graph
 from .graph.links import chat_url
 from .graph.readiness import people_findings
 from .heap import frozen_heap
-from .http_errors import refuse
+from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, refuse
+from .http_guard import guard, handler_args
 from .intake.service import Intake, build_intake, running
 from .metrics import CONTENT_TYPE, METRICS, Metrics
 from .pages import page_routes
@@ -85,14 +86,17 @@ SMS_TIMEOUT = 15.0
 
 def create_app(
     settings: Settings, plan: Plan, *, clock: Clock = system_clock, graph_credential: AsyncTokenCredential | None = None,
-    graph_retry_wait_scale: float = 1.0,
+    graph_retry_wait_scale: float = 1.0, body_deadline: float = DEFAULT_BODY_DEADLINE,
 ) -> web.Application:
     """The Krisebot web application for ``settings`` and a loaded ``plan``.
 
     ``graph_credential`` replaces the one the settings describe (tests, other hosts);
-    ``graph_retry_wait_scale`` shortens the Graph SDK's waits between retries (tests).
+    ``graph_retry_wait_scale`` shortens the Graph SDK's waits between retries (tests);
+    ``body_deadline`` is the seconds a request body may take to arrive (``http_errors``).
+    Every route goes through the guard middleware (``http_guard``).
     """
-    app = web.Application()
+    app = web.Application(middlewares=[guard], handler_args=handler_args())
+    app[BODY_DEADLINE] = body_deadline
     app[GRAPH_CREDENTIAL] = graph_credential
     app[GRAPH_RETRY_WAIT_SCALE] = graph_retry_wait_scale
     app[SETTINGS] = settings

@@ -2,18 +2,22 @@
 
 ``eksport`` in Teams answers with a link; the link carries its expiry and an HMAC-SHA256 of
 the crisis id, the format and the expiry under a key made at start-up, so it works for an
-hour and only until the service restarts. ``GET /api/export/{crisis}.{md|html}`` checks it.
+hour and only until the service restarts. ``GET /api/export/{crisis}.{md|html}`` checks it;
+whatever a client puts in ``expires`` and ``sig`` (other digits, huge numbers, any text) is
+simply not valid.
 """
 
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from .clock import Clock
 
 LIFETIME = timedelta(hours=1)
 FORMATS = {"md": "text/markdown", "html": "text/html"}
+EXPIRES_DIGITS = 12
+"""Digits an expiry may have (seconds since 1970: 10 digits until the year 2286)."""
 
 
 class ExportLinks:
@@ -31,12 +35,13 @@ class ExportLinks:
 
     def valid(self, crisis_id: str, fmt: str, expires: str, signature: str) -> bool:
         """True if the link is ours, unchanged and not expired."""
-        if not expires.isdigit() or fmt not in FORMATS:
+        if fmt not in FORMATS or not (expires.isascii() and expires.isdigit() and len(expires) <= EXPIRES_DIGITS):
             return False
-        if datetime.fromtimestamp(int(expires), self._clock().tzinfo) < self._clock():
+        if int(expires) < self._clock().timestamp():
             return False
-        return hmac.compare_digest(self._sign(crisis_id, fmt, int(expires)), signature)
+        expected = self._sign(crisis_id, fmt, int(expires)).encode()
+        return hmac.compare_digest(expected, signature.encode(errors="surrogatepass"))
 
     def _sign(self, crisis_id: str, fmt: str, expires: int) -> str:
-        message = f"{crisis_id}\n{fmt}\n{expires}".encode()
+        message = f"{crisis_id}\n{fmt}\n{expires}".encode(errors="surrogatepass")
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()

@@ -1,10 +1,12 @@
 """``POST /api/alarms``: monitoring webhooks (Alertmanager, Grafana, generic JSON) become crisis alarms.
 
-Token, size, format, plan deliveries and the per-source rate limit are checked first; each
-alert then goes through the ``AlarmReceiver``. The answer is 202 with what became of the alert
-(one alert: an object, several: a list), or 429 with ``Retry-After`` when the source sent more
-than its limit: the alerts that passed are in the answer, the others are to be sent again.
-Nothing waits for paging: pages go out through the outbox after the answer.
+Token, size, format, plan deliveries and the rate limits (per source and overall) are checked
+first; each alert then goes through the ``AlarmReceiver``. The answer is 202 with what became
+of the alert (one alert: an object, several: a list), or 429 with ``Retry-After`` when the
+source, or all sources together, sent more than the limit: the alerts that passed are in the
+answer, the others are to be sent again, each with the reason. Nothing waits for paging: pages
+go out through the outbox after the answer. A logbog that cannot be written answers 503 (the
+app's guard middleware).
 """
 
 from dataclasses import dataclass
@@ -63,7 +65,7 @@ class AlarmEndpoint:
 
     async def _receive(self, alert: Alert, source: str) -> Receipt:
         if not self.limiter.take(alert.system):
-            return Receipt(ReceiptStatus.LIMITED, reason="for mange alarmer fra denne kilde: send igen senere")
+            return Receipt(ReceiptStatus.LIMITED, reason=self.limiter.reason(alert.system))
         return await self.receiver.receive(alert, source=source, actor=actor_for(alert.system))
 
 

@@ -4,7 +4,8 @@
 - Grafana unified alerting webhook: ``alerts`` with ``orgId``;
 - the generic JSON of ``docs/alarms.md``: one alert, ``title`` at the top level.
 
-``parse`` raises ``FormatError`` with a Danish reason for anything else. Pure.
+``parse`` raises ``FormatError`` with a Danish reason for anything else (JSON nested too deep
+for the parser too). Pure.
 """
 
 import hashlib
@@ -102,6 +103,8 @@ def parse(body: bytes) -> list[Alert]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise FormatError("ugyldig JSON") from None
+    except RecursionError:
+        raise FormatError("ugyldig JSON: indlejret for dybt") from None
     if not isinstance(data, dict):
         raise FormatError("kroppen skal være et JSON-objekt")
     alerts = data.get("alerts")

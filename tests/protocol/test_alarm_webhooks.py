@@ -156,8 +156,13 @@ async def test_without_a_token_configured_no_alarm_is_accepted(settings_for, sta
         (json.dumps(generic(deliveries=["vandforsyning"])).encode(), 400, "ukendt leverance 'vandforsyning'"),
         (json.dumps({**alertmanager(), "alerts": alertmanager()["alerts"] * 1001}).encode(), 400, "højst 1000"),
         (json.dumps(generic(description="x" * 4000, labels={"pad": "y" * (1024 * 1024)})).encode(), 413, "1024 KB"),
+        (b'{"title": ' * 50000 + b'"x"' + b"}" * 50000, 400, "indlejret for dybt"),
+        (b"[" * 100000 + b"]" * 100000, 400, "indlejret for dybt"),
     ],
-    ids=["malformed", "not-an-object", "unknown-format", "bad-alertmanager", "unknown-delivery", "too-many", "too-big"],
+    ids=[
+        "malformed", "not-an-object", "unknown-format", "bad-alertmanager", "unknown-delivery", "too-many", "too-big",
+        "deeply-nested-object", "deeply-nested-list",
+    ],
 )
 async def test_bad_input_is_refused_with_a_reason(crisis: Crisis, raw: bytes, status: int, reason: str) -> None:
     response = await post_alarm(crisis.bot, None, raw=raw)
@@ -185,6 +190,18 @@ async def test_a_flood_from_one_source_is_limited_and_never_pages_twice(
     later = await post_alarm(crisis.bot, alertmanager())
     assert later.status == 202
     assert await later.json() == {"crisis": "K-2026-001", "status": "joined"}
+
+
+async def test_made_up_sources_meet_the_overall_limit(settings_for, start_bot, connector, clock: Clock) -> None:
+    crisis = await started(settings_for, start_bot, connector, clock, alarm_rate_limit=1)  # 5 a minute in all
+    answers = [await post_alarm(crisis.bot, generic(source=f"Kilde {n}", fingerprint=str(n))) for n in range(6)]
+
+    assert [a.status for a in answers] == [202] * 5 + [429]
+    assert await answers[5].json() == {
+        "crisis": None, "status": "limited", "reason": "for mange alarmer i alt (over 5 i minuttet): send igen senere",
+    }
+    assert answers[5].headers["Retry-After"] == "12"
+    assert len(crisis.bot.client.app[CRISES].all()) == 5
 
 
 async def test_an_alarm_with_a_very_long_link_is_still_raised(crisis: Crisis) -> None:

@@ -1,6 +1,7 @@
 """The service's log as an operator's log shipper reads it: JSON lines with the crisis and event,
 and never a secret or the text people wrote."""
 
+import asyncio
 import io
 import json
 import logging
@@ -19,6 +20,7 @@ import pytest
 from bot.logs import JsonFormatter, configure_logging
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm
+from tests.protocol.raw_http import request_bytes, send_raw
 from tests.protocol.teams import EVERYONE, installed, register
 
 SECRET = "alarm-token-5ecret"
@@ -67,6 +69,23 @@ async def test_a_crisis_is_logged_with_its_id_without_secrets_or_message_text(
     assert SECRET not in text and "løn01" not in text
 
 
+async def test_a_control_character_neither_leaks_the_alarm_token_nor_forges_a_log_line(
+    settings_for, start_bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await start_bot(settings_for(alarm_token=SECRET))
+    base = str(bot.client.make_url("")).rstrip("/")
+    garbled = {"Authorization": b"Bearer " + SECRET.encode() + b"\x01"}  # the server cannot parse this header
+
+    answer = await send_raw(base, request_bytes("POST", "/api/alarms", garbled, b"{}"))
+    forged = await bot.client.get("/api/export/K-2026-001%0A2026-11-28%20INFO%20krisebot:%20alt%20er%20fint.md?expires=1&sig=x")
+
+    assert (answer.status, forged.status) == (400, 403)
+    assert SECRET not in caplog.text
+    assert "afviste en ugyldig HTTP-forespørgsel fra 127.0.0.1: BadHttpMessage (400)" in caplog.text
+    assert "refused GET /api/export/K-2026-001\\x0a2026-11-28 INFO krisebot: alt er fint.md: 403" in caplog.text
+    assert not [r for r in caplog.records if "\n" in r.getMessage()]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -93,6 +112,8 @@ def test_serve_logs_json_lines_without_secrets_or_link_signatures(tmp_path: Path
                 time.sleep(0.2)
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/api/export/K-2026-001.html?expires=1&sig=signature-{SECRET}", timeout=5)
+        garbled = request_bytes("POST", "/api/alarms", {"Authorization": f"Bearer {SECRET}\x01".encode()}, b"{}")
+        assert asyncio.run(send_raw(base, garbled)).status == 400
     finally:
         service.terminate()
         _, stderr = service.communicate(timeout=30)

@@ -72,6 +72,37 @@ def test_the_rate_limit_refills_with_time_and_logs_a_flood_once(caplog: pytest.L
     assert len([r for r in caplog.records if "begrænses" in r.getMessage()]) == 2  # a new flood after one got through
 
 
+def test_many_made_up_sources_meet_the_overall_limit(caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=10, clock=clock, total=25)
+    passed = [limiter.take(f"kilde-{n}") for n in range(30)]  # a sender can name any source it likes
+
+    assert passed == [True] * 25 + [False] * 5
+    assert limiter.reason("kilde-29") == "for mange alarmer i alt (over 25 i minuttet): send igen senere"
+    assert limiter.retry_after("kilde-29") == 3  # one alarm's worth of 25 a minute
+    assert len([r for r in caplog.records if "fra alle kilder" in r.getMessage()]) == 1
+    clock.now += timedelta(seconds=3)
+    assert limiter.take("kilde-29") and not limiter.take("kilde-30")
+
+
+def test_the_overall_limit_is_five_sources_worth_by_default_and_a_source_keeps_its_own() -> None:
+    limiter = RateLimiter(rate=2, clock=Clock())
+    assert [limiter.take("Alertmanager") for _ in range(3)] == [True, True, False]
+    assert limiter.reason("Alertmanager") == "for mange alarmer fra denne kilde: send igen senere"
+    assert [limiter.take(f"kilde-{n}") for n in range(9)] == [True] * 8 + [False]
+
+
+def test_a_source_name_with_control_characters_is_logged_escaped(caplog: pytest.LogCaptureFixture) -> None:
+    limiter = RateLimiter(rate=1, clock=Clock())
+    source = "ond\n2026-11-28 INFO krisebot: alt er fint\x1b[2J"
+    limiter.take(source)
+    limiter.take(source)
+
+    [warning] = [r.getMessage() for r in caplog.records if "begrænses" in r.getMessage()]
+    assert "\n" not in warning and "\x1b" not in warning
+    assert "ond\\x0a2026-11-28 INFO krisebot: alt er fint\\x1b[2J" in warning
+
+
 def test_alarm_tokens_are_comma_separated_and_never_printed() -> None:
     settings = load_settings(_env_file=None, alarm_token=" gammelt , nyt ,")
     assert settings.alarm_tokens == ["gammelt", "nyt"]

@@ -1,5 +1,6 @@
 """The SMS webhook routes as the gateways see them: fakes post signed, badly signed, replayed and oversized webhooks."""
 
+import json
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from bot.metrics import METRICS, Metrics
 from bot.settings import Settings, load_settings
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio
+from tests.protocol.raw_http import request_bytes, send_raw
 
 
 @dataclass
@@ -134,6 +136,20 @@ async def test_bad_signatures_get_401_and_change_nothing(
     assert service.inbox.replies == [] and service.rejections("gatewayapi", status) == 1
 
 
+@pytest.mark.parametrize("signature", ["ø" * 28, b"\xff\xfe.\xc3", b"eyJ\x80.eyJ.sig"], ids=["non-ascii", "not-utf8", "bytes-in-jwt"])
+@pytest.mark.parametrize("provider", ["gatewayapi", "twilio"])
+async def test_signatures_that_are_not_ascii_get_401(
+    gatewayapi: FakeGatewayApi, twilio: FakeTwilio, start: Callable[..., Any], provider: str, signature: str | bytes
+) -> None:
+    settings = gatewayapi_settings(gatewayapi) if provider == "gatewayapi" else twilio_settings(twilio)
+    service = await start(settings)
+    header = "X-Gwapi-Signature" if provider == "gatewayapi" else "X-Twilio-Signature"
+    body = b"MessageSid=SM1&From=%2B4520304050&Body=1K"
+    answer = await send_raw(service.url, request_bytes("POST", f"/api/sms/{provider}", {header: signature}, body))
+    assert answer.status == 401 and b"ugyldig" in answer.body
+    assert service.inbox.replies == [] and service.rejections(provider, 401) == 1
+
+
 async def test_malformed_and_oversized_webhooks_get_400_and_413(gatewayapi: FakeGatewayApi, start: Callable[..., Any]) -> None:
     service = await start(gatewayapi_settings(gatewayapi))
     url = f"{service.url}/api/sms/gatewayapi"
@@ -224,9 +240,48 @@ class _Peer:
         return ("192.0.2.7", 50000) if name == "peername" else default
 
 
-async def test_the_console_route_refuses_other_hosts() -> None:
+async def test_the_console_route_is_not_there_for_other_hosts() -> None:
     inbox = RecordingInbox()
     handler = sms_routes(load_settings(_env_file=None), inbox)["/api/sms/console"]
     request = make_mocked_request("POST", "/api/sms/console", transport=_Peer(), app=web.Application())
     response = await handler(request)
-    assert response.status == 403 and inbox.replies == []
+    assert response.status == 404 and inbox.replies == []
+
+
+REPLY = json.dumps({"from": "20304050", "text": "1K"}).encode()
+
+
+@pytest.mark.parametrize(
+    "proxied",
+    [
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"Forwarded": "for=203.0.113.9;proto=https"},
+        {"X-Forwarded-Proto": "https"},
+        {"X-Real-IP": "203.0.113.9"},
+    ],
+    ids=["x-forwarded-for", "forwarded", "x-forwarded-proto", "x-real-ip"],
+)
+async def test_the_console_route_is_not_there_through_a_proxy(start: Callable[..., Any], proxied: dict[str, str]) -> None:
+    service = await start(load_settings(_env_file=None))
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{service.url}/api/sms/console", data=REPLY, headers=proxied
+    ) as answer:
+        assert answer.status == 404
+        assert "direkte fra denne maskine" in (await answer.json())["error"]
+    assert service.inbox.replies == []
+
+
+async def test_the_console_route_is_not_there_with_a_public_url(start: Callable[..., Any]) -> None:
+    service = await start(load_settings(_env_file=None, public_url="https://krisebot.struer.dk"))
+    with pytest.raises(SmsReplyError, match="uden KRISEBOT_PUBLIC_URL"):
+        await send_reply(service.url, "20304050", "1K")
+    assert service.inbox.replies == []
+
+
+async def test_nested_json_to_the_console_route_gets_400(start: Callable[..., Any]) -> None:
+    service = await start(load_settings(_env_file=None))
+    nested = b'{"from": ' * 5000 + b"1" + b"}" * 5000
+    async with aiohttp.ClientSession() as session, session.post(f"{service.url}/api/sms/console", data=nested) as answer:
+        assert answer.status == 400
+        assert '"from" og "text"' in (await answer.json())["error"]
+    assert service.inbox.replies == []

@@ -3,7 +3,8 @@
 ``ConsoleSms`` logs each SMS whole at INFO (locally the text is the point) and appends it as
 one line to a file a newcomer can ``tail -f``. ``krisebot sms-reply FROM TEXT`` calls
 ``send_reply``, which posts the reply to the running service's ``POST /api/sms/console``
-(served only with this provider, only to loopback peers); ``ConsoleWebhook`` parses it.
+(served only with this provider, only to direct requests from this machine and never with a
+public URL; the service's reason is shown when it refuses); ``ConsoleWebhook`` parses it.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from .webhooks import Event, WebhookRejected
 
 NAME = "console"
 PATH = "/api/sms/console"
+NO_ROUTE = "ingen console-udbyder: KRISEBOT_SMS_PROVIDER er ikke console"
 
 log = logging.getLogger("krisebot.sms")
 
@@ -68,7 +70,7 @@ class ConsoleWebhook:
         try:
             data = json.loads(body)
             sender, text = data["from"], data["text"]
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: JSON nested too deep to parse
             raise WebhookRejected(400, 'kroppen skal være JSON med "from" og "text"') from None
         if not isinstance(sender, str) or not isinstance(text, str):
             raise WebhookRejected(400, '"from" og "text" skal være tekst')
@@ -98,11 +100,9 @@ async def send_reply(base_url: str, sender: str, text: str) -> None:
             try:
                 reason = (await response.json())["error"]
             except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
-                reason = f"svar {response.status}"
+                reason = NO_ROUTE if response.status == 404 else f"svar {response.status}"
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise SmsReplyError(f"Krisebot svarer ikke på {url} ({type(exc).__name__}): kører krisebot serve?") from None
-    if response.status == 404:
-        reason = "ingen console-udbyder: KRISEBOT_SMS_PROVIDER er ikke console"
     raise SmsReplyError(f"svaret blev afvist: {reason}")
 
 

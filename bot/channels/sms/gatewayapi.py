@@ -8,7 +8,8 @@ chunk fails those messages permanently and the rest of the chunk is sent again w
 them; any other 4xx is transient (the backup provider can still take the page).
 
 Webhooks: the event is the claims of the HS256 JWT in ``X-Gwapi-Signature``, signed with the
-webhook secret; the body is ignored. A token has no expiry: replays are recognised by the
+webhook secret; the body is ignored. A token with any non-ASCII character is invalid (a JWT is
+ASCII). A token has no expiry: replays are recognised by the
 event's ``id`` downstream.
 """
 
@@ -127,6 +128,8 @@ class GatewayApiWebhook:
         token = headers.get(SIGNATURE_HEADER)
         if not token:
             raise WebhookRejected(401, f"{SIGNATURE_HEADER} mangler")
+        if not token.isascii():
+            raise WebhookRejected(401, f"{SIGNATURE_HEADER} er ugyldig")
         try:
             claims = jwt.decode(token, self._secret, algorithms=["HS256"])
         except jwt.InvalidTokenError:

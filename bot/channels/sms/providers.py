@@ -3,7 +3,8 @@
 ``sms_provider`` builds ``KRISEBOT_SMS_PROVIDER`` (wrapped in ``FailoverSms`` with
 ``KRISEBOT_SMS_BACKUP_PROVIDER`` when one is set). ``sms_routes`` gives the webhook handler
 for each configured gateway by path: ``/api/sms/gatewayapi``, ``/api/sms/twilio``, and
-``/api/sms/console`` (loopback only) when the console provider is the primary.
+``/api/sms/console`` when the console provider is the primary (only for direct requests from
+this machine, and never with ``KRISEBOT_PUBLIC_URL``: ``webhooks.local_only``).
 """
 
 import aiohttp
@@ -14,7 +15,7 @@ from ...settings import SmsProvider as ProviderName
 from . import console, gatewayapi, twilio
 from .base import SmsProvider
 from .failover import FailoverSms
-from .webhooks import Handler, Inbox, sms_webhook
+from .webhooks import Handler, Inbox, local_only, sms_webhook
 
 PREFIX = "/api/sms/"
 
@@ -66,7 +67,6 @@ def sms_routes(settings: Settings, inbox: Inbox, *, clock: Clock = system_clock)
             public_url=public_url, ok=twilio.twiml_ok,
         )
     if settings.sms_provider is ProviderName.CONSOLE:
-        routes[console.PATH] = sms_webhook(
-            console.ConsoleWebhook(clock=clock, keyword=keyword), inbox, endpoint=console.NAME, loopback_only=True,
-        )
+        webhook = sms_webhook(console.ConsoleWebhook(clock=clock, keyword=keyword), inbox, endpoint=console.NAME)
+        routes[console.PATH] = local_only(webhook, public=public_url is not None)
     return routes

@@ -9,7 +9,8 @@ a mobile, unsubscribed, unroutable) is permanent, any other 4xx transient.
 
 Webhooks: ``X-Twilio-Signature`` is Base64(HMAC-SHA1(auth token, URL + the POST parameters
 sorted by name, each name followed by its value)). The URL is the public one the callback was
-configured with; it is accepted with and without the scheme's default port.
+configured with; it is accepted with and without the scheme's default port. The header is
+compared as bytes, so any text in it is at worst a wrong signature.
 """
 
 import asyncio
@@ -124,7 +125,8 @@ class TwilioWebhook:
             params = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
         except (UnicodeDecodeError, ValueError):
             raise WebhookRejected(400, "kroppen er ikke en gyldig formular") from None
-        if not any(hmac.compare_digest(signature(self._token, form, params), given) for form in url_forms(url)):
+        sent = given.encode(errors="surrogatepass")
+        if not any(hmac.compare_digest(signature(self._token, form, params).encode(), sent) for form in url_forms(url)):
             raise WebhookRejected(401, f"{SIGNATURE_HEADER} er ugyldig")
         fields = dict(params)
         if not fields.get("MessageSid"):

@@ -8,6 +8,10 @@ recognise a replayed or retried webhook. A refused request changes nothing.
 
 The inbox must return quickly (record and hand off): the handler waits for it, so that a
 failure there answers 503 and the gateway delivers the webhook again.
+
+``local_only`` keeps a route (the console provider's) to requests made on this machine: with a
+public URL configured, from another host, or through a proxy (``Forwarded``, ``X-Forwarded-*``,
+``X-Real-IP``; behind nginx every request comes from 127.0.0.1) it answers 404.
 """
 
 import logging
@@ -57,7 +61,6 @@ def sms_webhook(
     *,
     endpoint: str,
     public_url: str | None = None,
-    loopback_only: bool = False,
     ok: Callable[[], web.Response] = _empty_ok,
 ) -> Handler:
     """The handler for one gateway's webhook route.
@@ -65,13 +68,11 @@ def sms_webhook(
     ``endpoint`` names the gateway in logs. Refusals go through ``http_errors.refuse``, which
     logs them and counts them in the app's metrics by route and status. The URL given
     to ``parse`` is ``public_url`` followed by the request's path and query (what the gateway
-    signed, behind a proxy too), or the request's own URL without a public URL. With
-    ``loopback_only`` a request from another host gets 403. ``ok`` builds the 200 answer.
+    signed, behind a proxy too), or the request's own URL without a public URL. ``ok`` builds
+    the 200 answer.
     """
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        if loopback_only and not _from_loopback(request):
-            return refuse(request, 403, "kun tilladt fra denne maskine")
         body = await read_limited(request, MAX_BODY)
         if body is None:
             return refuse(request, 413, f"forespørgslen er større end {MAX_BODY // 1024} KB")
@@ -91,7 +92,27 @@ def sms_webhook(
     return handle
 
 
-def _from_loopback(request: web.Request) -> bool:
+PROXY_HEADERS = ("Forwarded", "X-Real-IP")
+"""Headers a proxy adds, besides every ``X-Forwarded-*``."""
+NOT_HERE = "sms-konsollen tager kun imod forespørgsler direkte fra denne maskine, uden proxy og uden KRISEBOT_PUBLIC_URL"
+
+
+def local_only(handler: Handler, *, public: bool) -> Handler:
+    """``handler`` for direct requests from this machine; 404 for every request when ``public``
+    (a public URL is configured) and for one from another host or through a proxy."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if public or not _direct_from_loopback(request):
+            return refuse(request, 404, NOT_HERE)
+        return await handler(request)
+
+    return handle
+
+
+def _direct_from_loopback(request: web.Request) -> bool:
+    headers = request.headers
+    if any(name in headers for name in PROXY_HEADERS) or any(name.upper().startswith("X-FORWARDED-") for name in headers):
+        return False
     try:
         return ip_address(request.remote or "").is_loopback
     except ValueError:
