@@ -17,7 +17,7 @@ from msgraph import GraphServiceClient
 from msgraph.generated.models.message import Message
 from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import DeltaRequestBuilder
 
-from ..channels.base import ChannelError
+from ..channels.base import ChannelError, TransientError
 from ..clock import LOCAL_TIME, Clock
 from ..core.events import AlarmStatus
 from ..graph.errors import GraphRefused, graph_call
@@ -40,13 +40,14 @@ def listed(address: str, senders: list[str]) -> bool:
 
 
 def mail_alert(message: Message) -> Alert:
-    sender = message.from_.email_address
+    sender = message.from_.email_address if message.from_ else None
+    name, address = (sender.name or "", sender.address or "") if sender else ("", "")
     received = f"{message.received_date_time.astimezone(LOCAL_TIME):%Y-%m-%d kl. %H:%M}" if message.received_date_time else ""
     return Alert(
         system=SYSTEM, fingerprint=message.id or "", status=AlarmStatus.FIRING,
         title=(message.subject or "(intet emne)").strip()[:1000],
-        description="\n".join(p for p in (f"Fra: {sender.name or ''} <{sender.address}>", f"Modtaget: {received}" if received else "") if p),
-        labels=sender_labels(sender.address or ""), link=message.web_link or "",
+        description="\n".join(p for p in (f"Fra: {name} <{address}>", f"Modtaget: {received}" if received else "") if p),
+        labels=sender_labels(address), link=message.web_link or "",
     )
 
 
@@ -80,6 +81,8 @@ class MailboxReader:
                 log.warning("alarmpostkassens delta-link er udløbet: læser igen fra tjenestens start (kendte mails giver ingen ny alarm)")
                 link = None
                 continue
+            if page is None:
+                raise TransientError("Microsoft Graph gav et tomt svar fra alarmpostkassen")
             for message in page.value or []:
                 raised += await self._take(message)
             link = page.odata_next_link or page.odata_delta_link
