@@ -198,23 +198,17 @@ def test_without_graph_the_manifest_declares_no_graph_app_and_no_activity_feed(t
     assert_valid_manifest(manifest)
 
 
-def test_krisebot_manifest_refuses_a_graph_client_id_that_is_no_guid(tmp_path: Path) -> None:
-    settings = MANIFEST_SETTINGS | {"KRISEBOT_GRAPH_CLIENT_ID": "krisebot-graph"}
-
-    result = krisebot(tmp_path, "manifest", **settings)
-
-    assert result.returncode == 2
-    [line] = result.stderr.splitlines()
-    assert line.startswith("krisebot: KRISEBOT_GRAPH_CLIENT_ID (eller KRISEBOT_GRAPH_MANAGED_IDENTITY_CLIENT_ID): skal være et GUID")
-    assert not list(tmp_path.glob("*.zip"))
-
-
-def test_krisebot_manifest_refuses_an_app_id_that_is_no_guid(tmp_path: Path) -> None:
-    settings = MANIFEST_SETTINGS | {"KRISEBOT_BOT_APP_ID": "krisebot"}
-
-    result = krisebot(tmp_path, "manifest", **settings)
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("KRISEBOT_GRAPH_CLIENT_ID", "KRISEBOT_GRAPH_CLIENT_ID (eller KRISEBOT_GRAPH_MANAGED_IDENTITY_CLIENT_ID)"),
+        ("KRISEBOT_BOT_APP_ID", "KRISEBOT_BOT_APP_ID"),
+    ],
+)
+def test_krisebot_manifest_refuses_an_id_that_is_no_guid(tmp_path: Path, setting: str, named: str) -> None:
+    result = krisebot(tmp_path, "manifest", **(MANIFEST_SETTINGS | {setting: "krisebot"}))
 
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
-    assert line.startswith("krisebot: KRISEBOT_BOT_APP_ID: skal være et GUID")
+    assert line.startswith(f"krisebot: {named}: skal være et GUID")
     assert not list(tmp_path.glob("*.zip"))
