@@ -1,6 +1,5 @@
 """Krisebot's Graph calls through the real msgraph-sdk client against a fake Graph: users, feed, mail, install."""
 
-import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
@@ -194,25 +193,21 @@ async def test_throttling_that_persists_is_transient_with_retry_after(graph: Fak
 @pytest.mark.parametrize("status", [429, 503, 504])
 async def test_a_long_retry_after_comes_back_at_once(graph: FakeGraph, msgraph: GraphServiceClient, status: int) -> None:
     graph.fail_next(status, count=4, retry_after=120)
-    started = time.monotonic()
 
     with pytest.raises(TransientError) as caught:
         await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page())
 
     assert caught.value.retry_after == 120
     assert f"HTTP {status}" in caught.value.reason
-    assert len(graph.calls("send_activity_notification")) == 1
-    assert time.monotonic() - started < 2
+    assert len(graph.calls("send_activity_notification")) == 1, "the SDK waited to retry instead of handing the wait back"
 
 
 async def test_a_slow_graph_is_transient_not_a_hang(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
-    graph.delay = 1.0
-    started = time.monotonic()
+    graph.delay = 1.0  # then it answers 201: without the notifier's own timeout the send succeeds
 
     with pytest.raises(TransientError) as caught:
         await FeedNotifier(msgraph, chat_url=CHAT_URL, timeout=0.2).send(page())
 
-    assert time.monotonic() - started < 0.8
     assert caught.value.retry_after is None
 
 
