@@ -89,12 +89,13 @@ def start_service(folder: Path, port: int, proxy_port: int) -> subprocess.Popen[
     env |= {
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
         "KRISEBOT_HOST": "127.0.0.1", "KRISEBOT_PORT": str(port), "KRISEBOT_DATABASE": str(folder / "krisebot.db"),
-        "KRISEBOT_SMS_CONSOLE_PATH": str(folder / "sms.log"), "KRISEBOT_ALARM_TOKEN": TOKEN,
+        "KRISEBOT_SMS_CONSOLE_FILE": str(folder / "sms.log"), "KRISEBOT_ALARM_TOKEN": TOKEN,
         "KRISEBOT_BOT_APP_ID": APP_ID, "KRISEBOT_BOT_TENANT_ID": TENANT, "KRISEBOT_BOT_APP_PASSWORD": "not-a-real-secret",
         "HTTPS_PROXY": f"http://127.0.0.1:{proxy_port}", "https_proxy": f"http://127.0.0.1:{proxy_port}",
     }
+    errors = (folder / "stderr.log").open("wb")
     service = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"], cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "bot", "serve"], cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=errors
     )
     deadline = time.monotonic() + 60
     while True:
@@ -103,7 +104,8 @@ def start_service(folder: Path, port: int, proxy_port: int) -> subprocess.Popen[
             return service
         except OSError:
             if service.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("krisebot serve did not start") from None
+                said = (folder / "stderr.log").read_text(errors="replace").strip().splitlines()[-1:]
+                raise RuntimeError(f"krisebot serve did not start: {' '.join(said)}") from None
             time.sleep(0.1)
 
 
