@@ -20,7 +20,10 @@ then ``--seconds`` under attack (alternating, so a machine that gets busier or q
 weighs on both alike), and prints p50/p99/max of both, the ratio of the p99s overall and by
 round, the answers each kind got, and whether the target is met.
 
-    .venv/bin/python benchmarks/hostile.py [--seconds 10] [--rounds 3] [--workers 4] [--pause 0.25] [--kinds gzip,...]
+With ``--control`` the attackers hit a second instance while the probe asks the first: the
+part of the ratio that the machine (two shared cores, the kernel's copying) costs, not the service.
+
+    .venv/bin/python benchmarks/hostile.py [--seconds 10] [--rounds 3] [--workers 4] [--pause 0.25] [--kinds gzip,...] [--control]
 """
 
 import argparse
@@ -228,6 +231,10 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.25)
     parser.add_argument("--login-delay", type=float, default=3.0)
     parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument(
+        "--control", action="store_true",
+        help="attack a second instance instead and probe the first: what the machine, not the service, costs",
+    )
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
     port = free_port()
@@ -237,8 +244,14 @@ def main() -> None:
     alone: list[list[float]] = []
     attacked: list[list[float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        service = start_service(Path(tmp), port, slow_proxy(args.login_delay))
-        attackers = spawn.Process(target=attacker, args=(base, kinds, args.workers, args.pause, switch, results))
+        proxy = slow_proxy(args.login_delay)
+        service = start_service(Path(tmp), port, proxy)
+        target, control = base, None
+        if args.control:
+            (Path(tmp) / "control").mkdir()
+            target = f"http://127.0.0.1:{free_port()}"
+            control = start_service(Path(tmp) / "control", int(target.rpartition(":")[2]), proxy)
+        attackers = spawn.Process(target=attacker, args=(target, kinds, args.workers, args.pause, switch, results))
         attackers.start()
         try:
             results.get(timeout=300)  # the requests are made
@@ -255,8 +268,10 @@ def main() -> None:
             attackers.join()
         finally:
             attackers.kill()
-            service.terminate()
-            service.wait(timeout=30)
+            for process in (service, control):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=30)
     report(args, kinds, alone, attacked, answers)
 
 
@@ -266,7 +281,8 @@ def report(
     quiet, loud = figures([t for phase in alone for t in phase]), figures([t for phase in attacked for t in phase])
     ratio = loud["p99"] / quiet["p99"]
     rounds = ", ".join(f"x{figures(a)['p99'] / figures(q)['p99']:.1f}" for q, a in zip(alone, attacked))
-    print(f"kinds: {', '.join(kinds)}; {args.workers} of each at once, each again {args.pause:g} s after its answer")
+    print(f"kinds: {', '.join(kinds)}; {args.workers} of each at once, each again {args.pause:g} s after its answer"
+          + ("; CONTROL: they attack a second instance" if args.control else ""))
     print(f"Microsoft endpoints: dropped after {args.login_delay:g} s; {args.rounds} rounds of {args.seconds:g} s alone, "
           f"{args.seconds:g} s attacked")
     print(f"{'':<22}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}")
