@@ -54,6 +54,7 @@ from benchmarks.invoke import figures, row  # noqa: E402
 from tests.protocol.alarms import AUTH, TOKEN, generic  # noqa: E402
 from tests.protocol.raw_http import request_bytes, send_raw  # noqa: E402
 from tests.protocol.teams import JESPER, TENANT, personal  # noqa: E402
+from tests.serve import free_port  # noqa: E402
 
 TARGET_RATIO = 2.0
 APP_ID = "8c2f0f3e-0000-4000-8000-b07b07b07b07"
@@ -62,12 +63,6 @@ REPLY = json.dumps({"from": "20112233", "text": "1K"}).encode()
 ALARM = json.dumps(generic()).encode()
 PROBE_PAUSE = 0.01
 """Seconds between two probes."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def slow_proxy(delay: float) -> int:

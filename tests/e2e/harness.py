@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tests.serve import free_port
 
 if TYPE_CHECKING:  # playwright is imported lazily: the suite must collect without it
     from playwright.sync_api import Locator, Page
@@ -167,12 +168,6 @@ def playground_config(person: Person, *, chat_id: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Processes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 _running: set[subprocess.Popen] = set()

@@ -6,7 +6,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm
 from tests.protocol.raw_http import request_bytes, send_raw
 from tests.protocol.teams import EVERYONE, installed, register
+from tests.serve import free_port
 
 SECRET = "alarm-token-5ecret"
 DESCRIPTION = "Lønkørslen fejler på serveren løn01"
@@ -86,14 +86,8 @@ async def test_a_control_character_neither_leaks_the_alarm_token_nor_forges_a_lo
     assert not [r for r in caplog.records if "\n" in r.getMessage()]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_logs_json_lines_without_secrets_or_link_signatures(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {name: value for name, value in os.environ.items() if not name.upper().startswith("KRISEBOT_")}
     env |= {"KRISEBOT_PORT": str(port), "KRISEBOT_ALARM_TOKEN": SECRET, "KRISEBOT_GATEWAYAPI_TOKEN": SECRET}
     service = subprocess.Popen(

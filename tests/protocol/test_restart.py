@@ -32,7 +32,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -56,6 +55,7 @@ from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm
 from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, installed, page_key, register, tap
+from tests.serve import free_port
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
 ACK_TIMEOUT = 2.0  # seconds; the test plan's [escalation] ack_timeout
@@ -129,7 +129,7 @@ class Service:
     """``krisebot serve`` as a subprocess on one database, port and plan; killable and restartable."""
 
     def __init__(self, tmp_path: Path, plan: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = tmp_path / "krisebot.db"
         self.log = tmp_path / "krisebot.log"
@@ -191,12 +191,6 @@ class Service:
         marks = ",".join("?" * len(types))
         rows = self.read(f"SELECT seq, at, actor, type, payload FROM events WHERE type IN ({marks}) ORDER BY seq", types)
         return [(seq, at, actor, type_, json.loads(payload)) for seq, at, actor, type_, payload in rows]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _short_plan(tmp_path: Path) -> Path:

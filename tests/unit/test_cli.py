@@ -14,6 +14,7 @@ import pytest
 from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind
 from bot.store import open_store
 from tests.plans import READY_PLAN, write_plan
+from tests.serve import free_port
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
 
@@ -202,14 +203,8 @@ def test_export_of_an_unknown_crisis_exits_2(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.md"))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_an_sms_reply_from_the_command_line_reaches_the_running_service(tmp_path: Path) -> None:
-    env = {"KRISEBOT_PORT": str(_free_port()), "KRISEBOT_DATABASE": str(tmp_path / "k.db")}
+    env = {"KRISEBOT_PORT": str(free_port()), "KRISEBOT_DATABASE": str(tmp_path / "k.db")}
     environment = {n: v for n, v in os.environ.items() if not n.upper().startswith("KRISEBOT_")} | env
     service = subprocess.Popen([str(KRISEBOT), "serve"], cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True)
     try:
@@ -233,6 +228,6 @@ def test_an_sms_reply_from_the_command_line_reaches_the_running_service(tmp_path
 
 
 def test_an_sms_reply_without_a_running_service_says_so(tmp_path: Path) -> None:
-    result = krisebot(tmp_path, "sms-reply", "29256511", "1K", KRISEBOT_PORT=str(_free_port()))
+    result = krisebot(tmp_path, "sms-reply", "29256511", "1K", KRISEBOT_PORT=str(free_port()))
     assert result.returncode == 2
     assert "kører krisebot serve?" in result.stderr and "Traceback" not in result.stderr
