@@ -40,6 +40,7 @@ from .graph.catalog import CatalogApp
 from .graph.client import open_graph
 from .graph.links import chat_url
 from .graph.readiness import people_findings
+from .graph.warm import warm_models
 from .heap import frozen_heap
 from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, refuse
 from .http_guard import guard, handler_args
@@ -129,19 +130,22 @@ async def _graph(app: web.Application) -> AsyncIterator[None]:
         app[SETTINGS], credential=app[GRAPH_CREDENTIAL], retry_wait_scale=app[GRAPH_RETRY_WAIT_SCALE]
     ) as client:
         app[GRAPH] = client
-        check = asyncio.create_task(_log_entra_findings(client, app[PLAN])) if client is not None else None
+        background = []
+        if client is not None:  # the models first, off the loop; then, later, what Entra says of the plan
+            background = [asyncio.create_task(warm_models()), asyncio.create_task(_log_entra_findings(client, app[PLAN]))]
         yield
-        if check is not None:
-            check.cancel()
+        for task in background:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await check
+                await task
 
 
 async def _log_entra_findings(client: GraphServiceClient, plan: Plan) -> None:
     """Log, once soon after start, where Entra disagrees with the plan (the plan's numbers are used).
 
-    It waits ``ENTRA_CHECK_DELAY`` first: reading a user through msgraph-sdk costs about 4 ms of CPU
-    (1.2 s for the first), which must not hold up the pages that were overdue at a restart.
+    It waits ``ENTRA_CHECK_DELAY`` first: reading a user through msgraph-sdk costs about 4 ms of CPU,
+    which must not hold up the pages that were overdue at a restart (and by then ``warm_models``
+    has imported what the first one needs).
     """
     await asyncio.sleep(ENTRA_CHECK_DELAY)
     for finding in await people_findings(client, plan):
