@@ -9,7 +9,7 @@ every caller of that batch. Nothing is cached between batches.
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 Q = TypeVar("Q")
 A = TypeVar("A")
@@ -25,7 +25,7 @@ class Gathered(Generic[Q, A]):
         if self._asked is None:
             self._asked = []
             self._answer = asyncio.create_task(self._answer_all(self._asked))
-            self._answer.add_done_callback(_retrieved)  # its callers may all be gone (cancelled at shutdown)
+            self._answer.add_done_callback(retrieved)  # its callers may all be gone (cancelled at shutdown)
         answer = self._answer
         assert answer is not None  # set together with self._asked
         index = len(self._asked)
@@ -39,6 +39,7 @@ class Gathered(Generic[Q, A]):
         return await self._bulk(asked)
 
 
-def _retrieved(task: asyncio.Task[object]) -> None:
-    if not task.cancelled():
-        task.exception()
+def retrieved(future: asyncio.Future[Any]) -> None:
+    """A done callback that marks the outcome as seen, so one nobody waits for any more is not reported as lost."""
+    if not future.cancelled():
+        future.exception()

@@ -44,16 +44,17 @@ def links(markdown: str) -> list[str]:
 
 def shown_texts(card: dict[str, Any]) -> list[str]:
     """Every Markdown text an Adaptive Card shows: text blocks, fact titles and fact values (ShowCards included)."""
-    nodes = list(_objects(card))
+    nodes = list(walk(card))
     texts = [n["text"] for n in nodes if n.get("type") == "TextBlock"]
     return texts + [f[key] for n in nodes if n.get("type") == "FactSet" for f in n["facts"] for key in ("title", "value")]
 
 
-def _objects(node: Any) -> Iterator[dict[str, Any]]:
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a card, ShowCard contents included."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _objects(value)
+            yield from walk(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _objects(item)
+            yield from walk(item)

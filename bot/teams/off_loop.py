@@ -14,13 +14,15 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
+from ..gathered import retrieved
+
 T = TypeVar("T")
 
 
 async def off_loop(call: Callable[[], T], *, timeout: float, name: str) -> T:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
-    future.add_done_callback(_retrieve)
+    future.add_done_callback(retrieved)
 
     def run() -> None:
         try:
@@ -33,7 +35,8 @@ async def off_loop(call: Callable[[], T], *, timeout: float, name: str) -> T:
             pass
 
     threading.Thread(target=run, name=name, daemon=True).start()
-    return await asyncio.wait_for(future, timeout)
+    async with asyncio.timeout(timeout):  # not wait_for, which in 3.11 can swallow a cancellation (wakeup.py)
+        return await future
 
 
 class SingleFlight(Generic[T]):
@@ -48,7 +51,7 @@ class SingleFlight(Generic[T]):
     async def __call__(self) -> T:
         if not self.running:
             self._running = asyncio.ensure_future(self._work())
-            self._running.add_done_callback(_retrieve)
+            self._running.add_done_callback(retrieved)
         assert self._running is not None
         return await asyncio.shield(self._running)
 
@@ -56,9 +59,3 @@ class SingleFlight(Generic[T]):
 def _settle(future: asyncio.Future[Any], setter: Callable[[Any], None], value: Any) -> None:
     if not future.done():  # not given up (cancelled by the time limit)
         setter(value)
-
-
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    """Mark an outcome as seen, so an outcome nobody waits for any more is not reported as lost."""
-    if not future.cancelled():
-        future.exception()

@@ -1,7 +1,6 @@
 """The crisis cards: what each person sees in each phase, which buttons they get, and that every card is valid."""
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -43,7 +42,7 @@ from bot.render.crisis_cards import (
 )
 from bot.resources import default_plan_path
 from bot.teams.verbs import Verb
-from tests.markdown import EVIL, EVIL_LINE, links, shown_texts, visible
+from tests.markdown import EVIL, EVIL_LINE, links, shown_texts, visible, walk
 from tests.schemas import MAX_CARD_BYTES, assert_valid_card
 
 PLAN = load_plan(default_plan_path())
@@ -114,17 +113,6 @@ PHASES = {
 
 
 # --- reading cards -------------------------------------------------------------------------
-
-
-def walk(node: Any) -> Iterator[dict[str, Any]]:
-    """Every object in a card, ShowCard contents included."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from walk(item)
 
 
 def verbs(card: dict[str, Any]) -> set[str]:
