@@ -55,7 +55,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return response
     except Exception:
         log.exception("uventet fejl under %s %s", printable(request.method, 20), printable(request.path))
-        return web.json_response({"error": "intern fejl i Krisebot: hændelsen er logget"}, status=500)
+        return web.json_response({"error": "intern fejl i Krisebot: fejlen er skrevet i tjenestens log"}, status=500)
 
 
 def _screened(request: web.Request) -> web.Response | None:

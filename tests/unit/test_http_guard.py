@@ -42,7 +42,7 @@ async def test_an_unexpected_error_is_a_500_with_a_reason_and_the_traceback_only
     answer = await client.post("/bug")
 
     assert answer.status == 500
-    assert await answer.json() == {"error": "intern fejl i Krisebot: hændelsen er logget"}
+    assert await answer.json() == {"error": "intern fejl i Krisebot: fejlen er skrevet i tjenestens log"}
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert record.getMessage() == "uventet fejl under POST /bug" and record.exc_info is not None
 
