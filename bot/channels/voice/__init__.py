@@ -1,0 +1,1 @@
+"""Voice calls: a page read aloud by phone, answered with keys on the keypad."""
