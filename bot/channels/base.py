@@ -1,4 +1,4 @@
-"""The Notifier protocol every paging channel implements, and the errors it may raise.
+"""The Notifier protocol every paging channel implements, its policy, and the errors it may raise.
 
 A notifier delivers one page to one person and returns the provider's id for it. It never
 decides who is paged or when; the escalation engine does. Raising means:
@@ -9,40 +9,57 @@ decides who is paged or when; the escalation engine does. Raising means:
 """
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 from ..core.events import PagePurpose
 from ..core.state import CrisisState
+from ..plan.contact import Channel
 from ..plan.models import Person
-
-
-class Channel(StrEnum):
-    TEAMS = "teams"
-    FEED = "feed"
-    MAIL = "mail"
-    SMS = "sms"
+from ..plan.phones import PhoneKind
 
 
 @dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What a channel can do: show a card with buttons, raise an alert, carry a reply back."""
+class ChannelPolicy:
+    """How the pager treats a channel's sends.
 
-    cards: bool
-    alerts: bool
-    replies: bool
+    ``concurrency``: sends in flight at once; ``order``: a tick starts the lower first (the cheapest,
+    so everyone's first page goes out soonest); ``rate``: sends per second at most, the most urgent
+    purpose first (None: unpaced); ``cards``: its sends are the ones others may wait for;
+    ``follows_cards``: its sends wait for the same tick's cards (at most ``FOLLOW_UP_WAIT``);
+    ``confirms``: a sent page has reached the person (False for a call, which reaches only when a
+    key is pressed: the fallback channels wait for its outcome instead); ``numbers``: the kinds of
+    phone number it dials or texts, in the order tried (empty: it needs no number).
+    """
+
+    concurrency: int
+    order: int
+    rate: float | None = None
+    cards: bool = False
+    follows_cards: bool = False
+    confirms: bool = True
+    numbers: tuple[PhoneKind, ...] = ()
+
+    def numbers_of(self, person: Person) -> list[str]:
+        """The person's numbers this channel uses, in the order it tries them."""
+        return [phone.number for kind in self.numbers for phone in person.phones if phone.kind is kind]
+
+    def reaches(self, person: Person) -> bool:
+        """Can this channel try to reach the person at all (a number of a kind it uses, if it needs one)?"""
+        return not self.numbers or bool(self.numbers_of(person))
 
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     """One page to deliver: the crisis as it is now, the person, the roles they are paged for, why;
-    ``attempt`` counts earlier tries of this page and ``key`` is its outbox idempotency key."""
+    ``attempt`` counts earlier tries of this page, ``step`` which of the channel's numbers to use (a
+    call moves on to the next number), and ``key`` is its outbox idempotency key."""
 
     state: CrisisState
     person: Person
     roles: tuple[str, ...]
     purpose: PagePurpose
     attempt: int = 0
+    step: int = 0
     key: str = ""
 
 
@@ -72,7 +89,7 @@ class PermanentError(ChannelError):
 
 class Notifier(Protocol):
     channel: Channel
-    capabilities: Capabilities
+    policy: ChannelPolicy
 
     async def send(self, page: PageRequest) -> str | None:
         """Deliver the page; return the provider's id for it. Raise a ChannelError on failure."""

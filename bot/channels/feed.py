@@ -22,7 +22,7 @@ from ..graph.errors import DEFAULT_TIMEOUT, graph_call
 from ..graph.throttle import RateLimiter
 from ..render.names import clip
 from ..render.texts import say
-from .base import Capabilities, Channel, PageRequest
+from .base import Channel, ChannelPolicy, PageRequest
 
 ACTIVITY_TYPE = "crisisPage"
 MANIFEST_ACTIVITY_TYPE = {
@@ -57,7 +57,9 @@ class FeedNotifier:
     """Pages a person in their Teams activity feed (they must have the app installed)."""
 
     channel = Channel.FEED
-    capabilities = Capabilities(cards=False, alerts=True, replies=False)
+    policy = ChannelPolicy(concurrency=5, order=2, follows_cards=True)
+    """As many at once as Graph's rate limit (5 a second), so a send never waits in the limiter long enough
+    to time out; after the cards, as a Graph call costs the loop several times a card's CPU."""
 
     def __init__(
         self, client: GraphServiceClient, *, chat_url: str, teams_app_id: str | None = None,

@@ -28,7 +28,7 @@ from ..plan.models import Plan
 from ..render.crisis_cards import page_card
 from ..render.plain import shown
 from ..render.texts import say
-from .base import Capabilities, Channel, PageRequest
+from .base import Channel, ChannelPolicy, PageRequest
 from .feed import page_title
 
 _TEAMS = "i chatten med Krisebot i Teams"
@@ -53,7 +53,9 @@ class MailNotifier:
     """Pages a person by mail from one sender mailbox."""
 
     channel = Channel.MAIL
-    capabilities = Capabilities(cards=False, alerts=False, replies=False)
+    policy = ChannelPolicy(concurrency=4, order=3, follows_cards=True)
+    """Graph's limit of 4 requests at a time to one mailbox (which also keeps mail's CPU from crowding
+    out the Teams cards)."""
 
     def __init__(
         self, client: GraphServiceClient, plan: Plan, *, sender: str, chat_url: str,

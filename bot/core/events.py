@@ -194,11 +194,13 @@ class LogEntryAdded(_Payload):
 
 
 class DeliveryState(StrEnum):
-    """What a provider reported about a page it carried (SMS delivery reports)."""
+    """What a provider reported about a page it carried (SMS delivery reports), or that a call to
+    every number of the person ended without a key press (``unanswered``)."""
 
     DELIVERED = "delivered"
     UNDELIVERABLE = "undeliverable"
     EXPIRED = "expired"
+    UNANSWERED = "unanswered"
 
     @property
     def lost(self) -> bool:

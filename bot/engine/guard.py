@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..channels.base import Capabilities, Channel, Notifier, PageRequest, PermanentError, TokenError, TransientError
+from ..channels.base import Channel, ChannelPolicy, Notifier, PageRequest, PermanentError, TokenError, TransientError
 from ..clock import Clock
 from ..core.events import Event
 from ..core.state import CrisisState
@@ -76,7 +76,7 @@ class GuardedNotifier:
         self._notifier = notifier
         self._guard = guard
         self.channel: Channel = notifier.channel
-        self.capabilities: Capabilities = notifier.capabilities
+        self.policy: ChannelPolicy = notifier.policy
 
     async def send(self, page: PageRequest) -> str | None:
         return await self._guard.call(lambda: self._notifier.send(page))

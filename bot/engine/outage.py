@@ -1,7 +1,7 @@
 """What Krisebot does when a Microsoft dependency goes down or comes back.
 
-Down: every open crisis's logbog says so, and every page still waiting goes by SMS at once
-(new pages and escalations go by SMS too while any breaker is open: ``Pager``). Back: the
+Down: every open crisis's logbog says so, and every page still waiting goes on its fallback
+channels (SMS) at once (new pages and escalations do too while any breaker is open: ``Pager``). Back: the
 logbog says so, and when it is the Bot Connector, every log thread and card catches up.
 
 Nothing may be left to find out that Teams is back: while the Bot Connector's breaker is
@@ -47,6 +47,6 @@ class OutageResponse:
         for crisis in self._crises.active():
             await self._crises.record(crisis.id, [event])
         if change.open:
-            await self._pager.page_by_sms_now()
+            await self._pager.fallbacks_now()
         elif change.dependency is Dependency.CONNECTOR:
             self._crises.catch_up()

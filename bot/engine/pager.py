@@ -6,12 +6,16 @@ them. ``tick`` enqueues the attempts that fell due (repeats and escalation to de
 ``bot.core.escalation``), records Escalated events, and starts
 sending every due outbox item from a task of its own (it does not wait for them): each is
 claimed before it goes out, stays in flight until its outcome is written, and is marked done
-exactly once together with its PageSent or PageFailed event. ``run`` ticks, then sleeps until the next
+exactly once together with its PageSent or PageFailed event. Which channels a page uses, first and
+as the fallback, is the plan's contact order; how each channel is sent (how many at once, how fast,
+in which order, whether a send reaches the person) is its notifier's ``ChannelPolicy``: the pager
+names no channel. A call that ends unanswered moves on at once (``not_reached``). ``run`` ticks, then sleeps until the next
 attempt or retry is due (or until poked), so nothing waits on a polling interval, and a
 restart sends whatever is overdue at once.
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -19,17 +23,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypedDict
 
-from ..channels.base import Channel, ChannelError, Notifier, PageRequest, PermanentError, TransientError
+from ..channels.base import ChannelError, Notifier, PageRequest, PermanentError, TransientError
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import (
     Attempt, Timer, current_attempts, new_escalations, next_attempt_at, still_waiting,
 )
-from ..core.events import PageFailed, PagePurpose, PageSent
+from ..core.events import DeliveryState, PageDeliveryReported, PageFailed, PagePurpose, PageSent
 from ..core.state import CrisisState
+from ..plan.contact import Channel
 from ..plan.models import Plan
 from ..store import Finished, OutboxItem, Store
 from .crises import Crises
+from .pacing import Pacer
 from .wakeup import tick_forever
 
 log = logging.getLogger(__name__)
@@ -38,18 +44,15 @@ MAX_TRIES = 5
 SEND_TIMEOUT = 15.0
 """Seconds one send may take before it counts as a transient failure (a hung call must not hold a tick)."""
 MAX_SLEEP = 30.0
-CONCURRENCY = {Channel.TEAMS: 100, Channel.SMS: 5000, Channel.FEED: 5, Channel.MAIL: 4}
-"""Sends in flight at once, per channel. The activity feed's equals its rate limit (5 a second), so
-a send never waits in the limiter long enough to time out; mail's is Graph's limit of 4 requests
-at a time to one mailbox (and keeps mail's CPU from crowding out the Teams pages). SMS sends are
-gathered into batched gateway requests (``Batcher``), so many may wait for one batch."""
-SEND_ORDER = {Channel.TEAMS: 0, Channel.SMS: 1, Channel.FEED: 2, Channel.MAIL: 3}
-"""The order a tick starts its sends in: the cheapest first, so everyone's first page goes out soonest."""
-FOLLOW_UP = {Channel.FEED, Channel.MAIL}
-"""Channels whose sends wait for the same tick's Teams cards (at most ``FOLLOW_UP_WAIT`` seconds): a Graph
-call costs the loop several times a card's CPU, and the card is what reaches everyone first."""
 FOLLOW_UP_WAIT = 2.0
-"""Seconds at most that feed and mail, and the tick after ``start``, wait for a burst of cards to go out."""
+"""Seconds at most that a channel following the cards, and the tick after ``start``, wait for a burst of cards."""
+OUTCOME_WAIT = timedelta(minutes=3)
+"""How long the fallback waits for the outcome of a call at most (it goes at once when the call ends unanswered)."""
+URGENCY = {
+    PagePurpose.TRIAGE: 0, PagePurpose.DIRECTOR: 0, PagePurpose.SUMMONS: 1, PagePurpose.MEETING_MOVED: 1,
+    PagePurpose.TOP_STAFF: 2, PagePurpose.INFORM: 2, PagePurpose.MONITORING: 3,
+}
+"""Which paced sends go first: the triage and the crisis leader's decision before a summons wave."""
 
 
 def backoff(tries: int, retry_after: float | None) -> float:
@@ -59,17 +62,21 @@ def backoff(tries: int, retry_after: float | None) -> float:
     return random.uniform(0, min(60.0, 2.0 ** tries))
 
 
-def outbox_key(crisis_id: str, purpose: PagePurpose, person: str, at: datetime, channel: Channel) -> str:
-    return f"{crisis_id}/{purpose.value}/{person}/{int(at.timestamp() * 1000)}/{channel.value}"
+def outbox_key(
+    crisis_id: str, purpose: PagePurpose, person: str, at: datetime, channel: Channel, *, step: int = 0,
+    fallback: bool = False,
+) -> str:
+    """The outbox key of one attempt's item on one channel: the same attempt gives the same key."""
+    number = f"/{step}" if step else ""
+    return f"{crisis_id}/{purpose.value}/{person}/{int(at.timestamp() * 1000)}/{channel.value}{number}" + (
+        "+fallback" if fallback else ""
+    )
 
 
-FALLBACK = "+fallback"
-"""Suffix of an SMS that goes only if the same attempt reached the person on no other channel in time."""
-
-
-def sms_at_once(plan: Plan, state: CrisisState | None, attempt: Attempt, *, outage: bool) -> bool:
-    """Does this attempt go by SMS at once, not only as a fallback? While a Microsoft dependency is down,
-    for an escalation to deputies, and for an alarm that says Office 365 itself is affected."""
+def fallback_at_once(plan: Plan, state: CrisisState | None, attempt: Attempt, *, outage: bool) -> bool:
+    """Does this attempt use its fallback channels at once, not only when the first ones do not reach?
+    While a Microsoft dependency is down, for an escalation to deputies, and for an alarm that says
+    Office 365 itself is affected."""
     if outage or attempt.stage >= 1:
         return True
     office365 = {delivery.id for delivery in plan.deliveries if delivery.office365}
@@ -93,9 +100,10 @@ class Pager:
         outage: Callable[[], bool] = lambda: False, sms_grace: timedelta = timedelta(seconds=4),
         probe: Callable[[], datetime | None] = lambda: None,
     ) -> None:
-        """``outage`` says whether a Microsoft dependency is down; without it, an SMS waits ``sms_grace``
-        for the attempt to reach the person another way. ``probe`` runs at every tick and says when it
-        wants to run again (a dependency to try once more)."""
+        """``notifiers`` are the channels set up here; the plan's contact order says which a page uses first
+        and which follow. ``outage`` says whether a Microsoft dependency is down; without it, a fallback
+        waits ``sms_grace`` for the attempt to reach the person another way (or for a call's outcome).
+        ``probe`` runs at every tick and says when it wants to run again (a dependency to try once more)."""
         self._plan = plan
         self._outage = outage
         self._probe = probe
@@ -106,7 +114,8 @@ class Pager:
         self._notifiers = {notifier.channel: notifier for notifier in notifiers}
         self._poked = asyncio.Event()
         self._ticking = asyncio.Lock()
-        self._limits = {channel: asyncio.Semaphore(CONCURRENCY[channel]) for channel in Channel}
+        self._limits = {n.channel: asyncio.Semaphore(n.policy.concurrency) for n in notifiers}
+        self._pacers = {n.channel: Pacer(n.policy.rate) for n in notifiers if n.policy.rate}
         self._in_flight: set[str] = set()  # claimed keys whose outcome is not written yet (still ``pending``)
         self._enqueued: dict[str, set[str]] = defaultdict(set)  # per crisis, keys this process put in the outbox
         self._idle = asyncio.Event()
@@ -195,33 +204,40 @@ class Pager:
                 times.append(next_attempt_at(self._plan, state, timers, after))
         return min((t for t in times if t is not None), default=None)
 
-    async def page_by_sms_now(self) -> None:
-        """Send the current attempt of every page still waiting by SMS at once (a dependency went down),
-        unless it already went by SMS."""
-        if Channel.SMS not in self._notifiers:
-            return
+    async def fallbacks_now(self) -> None:
+        """Send the current attempt of every page still waiting on its fallback channels at once (a
+        dependency went down), unless it already went on them."""
         now = self._clock()
         for crisis_id, timers in (await self._store.timers()).items():
             state = self._crises.get(crisis_id)
-            if state is not None:
-                attempts = current_attempts(self._plan, state, timers, now)
-                await self._store.enqueue(items=[self._item(crisis_id, a, Channel.SMS, now) for a in attempts])
+            if state is None:
+                continue
+            items = [
+                self._item(crisis_id, attempt, channel, now)
+                for attempt in current_attempts(self._plan, state, timers, now)
+                for channel in self._plan.contact_procedure.channels.for_purpose(attempt.purpose).then
+                if channel in self._notifiers
+            ]
+            if items:
+                await self._store.enqueue(items=items)
         self.poke()
 
     async def _enqueue(self, crisis_id: str, attempts: list[Attempt], now: datetime) -> list[OutboxItem]:
-        """Put the attempts' items in the outbox; return those offered. Items this process already put
-        there are left out (the store would ignore them: a key is enqueued once), which spares every
-        tick re-offering everyone's current attempt."""
+        """Put the attempts' items in the outbox, on the channels of the plan's contact order set up here;
+        return those offered. Items this process already put there are left out (the store would ignore
+        them: a key is enqueued once), which spares every tick re-offering everyone's current attempt."""
         state, outage = self._crises.get(crisis_id), self._outage()
         items = []
         for attempt in attempts:
-            for channel in self._notifiers:
-                if channel is not Channel.SMS:
-                    items.append(self._item(crisis_id, attempt, channel, now))
-                elif sms_at_once(self._plan, state, attempt, outage=outage):
-                    items.append(self._item(crisis_id, attempt, channel, now))
-                else:
-                    items.append(self._item(crisis_id, attempt, channel, now + self._sms_grace, suffix=FALLBACK))
+            order = self._plan.contact_procedure.channels.for_purpose(attempt.purpose)
+            items += [self._item(crisis_id, attempt, channel, now) for channel in order.first if channel in self._notifiers]
+            at_once = fallback_at_once(self._plan, state, attempt, outage=outage)
+            wait = OUTCOME_WAIT if self._awaits_outcome(attempt.purpose, attempt.person) else self._sms_grace
+            for channel in (c for c in order.then if c in self._notifiers):
+                items.append(
+                    self._item(crisis_id, attempt, channel, now) if at_once
+                    else self._item(crisis_id, attempt, channel, now + wait, fallback=True)
+                )
         enqueued = self._enqueued[crisis_id]
         items = [item for item in items if item.key not in enqueued]
         if items:
@@ -229,20 +245,54 @@ class Pager:
             enqueued.update(item.key for item in items)
         return items
 
+    def _awaits_outcome(self, purpose: PagePurpose | str, person_id: str) -> bool:
+        """Does a page's fallback wait for the outcome of a first contact that only an answer confirms (a call)?"""
+        person = self._plan.person_by_id.get(person_id)
+        first = self._plan.contact_procedure.channels.for_purpose(purpose).first
+        return person is not None and any(
+            not n.policy.confirms and n.policy.reaches(person) for c in first if (n := self._notifiers.get(c))
+        )
+
     @staticmethod
-    def _item(crisis_id: str, attempt: Attempt, channel: Channel, due: datetime, suffix: str = "") -> OutboxItem:
+    def _item(
+        crisis_id: str, attempt: Attempt, channel: Channel, due: datetime, *, step: int = 0, fallback: bool = False
+    ) -> OutboxItem:
         return OutboxItem(
-            key=outbox_key(crisis_id, attempt.purpose, attempt.person, attempt.at, channel) + suffix,
+            key=outbox_key(crisis_id, attempt.purpose, attempt.person, attempt.at, channel, step=step, fallback=fallback),
             crisis_id=crisis_id, person=attempt.person, roles=attempt.roles, purpose=attempt.purpose.value,
-            channel=channel.value, attempt_at=attempt.at, next_try_at=due, tries=0,
+            channel=channel.value, attempt_at=attempt.at, next_try_at=due, tries=0, step=step, fallback=fallback,
         )
 
     async def _reached_otherwise(self, item: OutboxItem) -> bool:
-        """Is ``item`` a fallback SMS whose attempt was already sent another way (another channel, or an SMS)?"""
-        if not item.key.endswith(FALLBACK):
+        """Is ``item`` a fallback whose attempt already reached the person another way? A fallback that
+        waits for a call's outcome is stopped only by an answer (the person is then no longer waited for)."""
+        if not item.fallback or self._awaits_outcome(item.purpose, item.person):
             return False
-        prefix = item.key.removesuffix(FALLBACK).rsplit("/", 1)[0] + "/"
-        return await self._store.sent_otherwise(attempt_prefix=prefix, key=item.key)
+        return await self._store.sent_otherwise(item=item)
+
+    async def not_reached(self, key: str) -> None:
+        """The outbox item ``key`` (a call) ended without reaching the person: move on at once."""
+        item = await self._store.outbox_item(key=key)
+        if item is not None:
+            await self._move_on(item)
+
+    async def _move_on(self, item: OutboxItem) -> None:
+        """The next contact step after ``item`` did not reach: its attempt's fallbacks go now, and the
+        channel's next number is tried; with no number left, the page counts as lost, which moves its
+        roles' escalation on at once."""
+        now = self._clock()
+        await self._store.hasten_fallbacks(item=item, at=now)
+        notifier, person = self._notifiers.get(Channel(item.channel)), self._plan.person_by_id.get(item.person)
+        if notifier is not None and person is not None and item.step + 1 < len(notifier.policy.numbers_of(person)):
+            attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
+            await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
+        else:
+            lost = PageDeliveryReported(
+                person=item.person, roles=list(item.roles), purpose=PagePurpose(item.purpose), channel=item.channel,
+                provider_id="", status=DeliveryState.UNANSWERED,
+            )
+            await self._crises.record(item.crisis_id, [lost], request_key=f"unanswered:{item.key}")
+        self.poke()
 
     async def _send(self, due: list[OutboxItem]) -> asyncio.Future | None:
         """Claim the due items in one transaction, then send each one claimed from a task of its own (one
@@ -257,14 +307,22 @@ class Pager:
         if not due:
             return None
         self._idle.clear()
-        ordered = sorted(due, key=lambda item: SEND_ORDER.get(Channel(item.channel), len(SEND_ORDER)))
+        ordered = sorted(due, key=self._send_order)
         self._in_flight.update(item.key for item in ordered)
-        cards = [self._track(self._deliver(item)) for item in ordered if Channel(item.channel) is Channel.TEAMS]
+        cards = [self._track(self._deliver(item)) for item in ordered if self._policy(item, "cards")]
         cards_done = asyncio.gather(*cards, return_exceptions=True) if cards else None
         for item in ordered:
-            if Channel(item.channel) is not Channel.TEAMS:
-                self._track(self._deliver(item, after=cards_done if Channel(item.channel) in FOLLOW_UP else None))
+            if not self._policy(item, "cards"):
+                self._track(self._deliver(item, after=cards_done if self._policy(item, "follows_cards") else None))
         return cards_done
+
+    def _send_order(self, item: OutboxItem) -> tuple[int, int]:
+        notifier = self._notifiers.get(Channel(item.channel))
+        return (notifier.policy.order if notifier else 99), URGENCY.get(PagePurpose(item.purpose), 9)
+
+    def _policy(self, item: OutboxItem, flag: str) -> bool:
+        notifier = self._notifiers.get(Channel(item.channel))
+        return notifier is not None and bool(getattr(notifier.policy, flag))
 
     def _track(self, work) -> asyncio.Task:
         """Run ``work`` in a task of its own, cancelled when the pager stops."""
@@ -294,7 +352,8 @@ class Pager:
             self._write(finished)
 
     async def _attempt(self, item: OutboxItem) -> Finished | None:
-        async with self._limits[Channel(item.channel)]:
+        channel = Channel(item.channel)
+        async with self._limits.get(channel) or contextlib.nullcontext():
             state = self._crises.get(item.crisis_id)
             notifier = self._notifiers.get(Channel(item.channel))
             person = self._plan.person_by_id.get(item.person)
@@ -303,7 +362,11 @@ class Pager:
             if notifier is None or person is None or state is None or not needed or await self._reached_otherwise(item):
                 return Finished(item.key, item.crisis_id, "cancelled", self._clock())
             facts = _PageFacts(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
-            request = PageRequest(state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, key=item.key)
+            request = PageRequest(
+                state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, step=item.step, key=item.key
+            )
+            if channel in self._pacers:
+                await self._pacers[channel].acquire(URGENCY.get(purpose, 9))
             try:
                 async with asyncio.timeout(SEND_TIMEOUT):
                     provider_id = await notifier.send(request)
@@ -328,6 +391,9 @@ class Pager:
             return None
         reason = error.reason if isinstance(error, PermanentError) else f"{error.reason} (opgivet efter {MAX_TRIES} forsøg)"
         event = PageFailed(**facts, reason=reason)
+        notifier = self._notifiers.get(Channel(item.channel))
+        if notifier is not None and not notifier.policy.confirms:
+            await self._move_on(item)
         return Finished(item.key, item.crisis_id, "failed", self._clock(), error=error.reason, event=event)
 
     def _write(self, finished: Finished) -> None:

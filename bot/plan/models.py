@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..errors import PlanError
+from .contact import Contacts
 from .durations import Duration
 from .phones import Phone
 
@@ -197,6 +198,7 @@ class ContactProcedure(_Model):
     summons: list[Text] = Field(min_length=1)
     contact: list[Text] = Field(min_length=1)
     roster_owner: Id
+    channels: Contacts = Contacts()
 
 
 class Plan(_Model):

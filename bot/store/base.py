@@ -37,7 +37,11 @@ class CrisisThread:
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """One page to send on one channel. ``key`` makes it idempotent; ``tries`` counts sends begun."""
+    """One page to send on one channel. ``key`` makes it idempotent; ``tries`` counts sends begun.
+
+    The attempt it belongs to is (``crisis_id``, ``person``, ``purpose``, ``attempt_at``); ``step`` is
+    which of the channel's numbers it uses, and a ``fallback`` goes only if the attempt's first
+    contacts did not reach the person."""
 
     key: str
     crisis_id: str
@@ -48,6 +52,8 @@ class OutboxItem:
     attempt_at: datetime
     next_try_at: datetime
     tries: int
+    step: int = 0
+    fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +173,14 @@ class Store(Protocol):
     async def sent_pages(self, *, crisis_id: str, channel: str) -> list[SentPage]:
         """The latest page sent on ``channel`` to each person for each purpose in the crisis."""
 
-    async def sent_otherwise(self, *, attempt_prefix: str, key: str) -> bool:
-        """Was the attempt whose keys start with ``attempt_prefix`` sent under another key than ``key``?"""
+    async def sent_otherwise(self, *, item: OutboxItem) -> bool:
+        """Was ``item``'s attempt sent on another channel (or under another key) than ``item``?"""
+
+    async def hasten_fallbacks(self, *, item: OutboxItem, at: datetime) -> int:
+        """Make the pending fallbacks of ``item``'s attempt due at ``at`` (if later); how many were."""
+
+    async def outbox_item(self, *, key: str) -> OutboxItem | None:
+        """The outbox item with ``key``, in whatever state."""
 
     async def first_time(self, *, key: str, at: datetime) -> bool:
         """Remember ``key`` (a provider's message or report id); False if it was seen before."""

@@ -8,11 +8,14 @@ import json
 from dataclasses import dataclass
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.events import utc
 from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
 from .failures import Transactions
+
+if TYPE_CHECKING:  # base imports this module
+    from .base import OutboxItem
 
 MAX_CODE = 99
 """Codes run 1–99 per number, then start again at the lowest one not in use by an open crisis."""
@@ -51,6 +54,13 @@ class SentPage:
     channel: str
     status: str
     provider_id: str | None
+
+
+_SAME_ATTEMPT = "crisis_id = ? AND person = ? AND purpose = ? AND attempt_at = ?"
+
+
+def _attempt_of(item: "OutboxItem") -> tuple[str, str, str, str]:
+    return item.crisis_id, item.person, item.purpose, utc(item.attempt_at).isoformat()
 
 
 _SENT_PAGE = "SELECT key, crisis_id, person, roles, purpose, channel, status, provider_id FROM outbox"
@@ -121,13 +131,26 @@ class SmsRecords(Transactions):
         latest = {(page.person, page.purpose): page for page in map(_sent_page, rows)}
         return list(latest.values())
 
-    async def sent_otherwise(self, *, attempt_prefix: str, key: str) -> bool:
-        """Was the attempt whose keys start with ``attempt_prefix`` sent under another key than ``key``?"""
+    async def sent_otherwise(self, *, item: "OutboxItem") -> bool:
+        """Was ``item``'s attempt sent on another channel (or under another key) than ``item``?"""
         async with self._db.execute(
-            "SELECT 1 FROM outbox WHERE key >= ? AND key < ? AND key != ? AND status = 'sent' LIMIT 1",
-            (attempt_prefix, attempt_prefix + "\uffff", key),
+            f"SELECT 1 FROM outbox WHERE {_SAME_ATTEMPT} AND key != ? AND status = 'sent' LIMIT 1",
+            (*_attempt_of(item), item.key),
         ) as cursor:
             return await cursor.fetchone() is not None
+
+    async def hasten_fallbacks(self, *, item: "OutboxItem", at: datetime) -> int:
+        """Make the pending fallbacks of ``item``'s attempt due at ``at`` (if later); how many were."""
+        stamp = utc(at).isoformat()
+        async with self._transaction("reservekanalen kunne ikke fremrykkes"):
+            before = self._db.total_changes
+            await self._db.execute(
+                f"UPDATE outbox SET next_try_at = ? WHERE {_SAME_ATTEMPT} AND fallback = 1 AND status = 'pending' "
+                "AND next_try_at > ?",
+                (stamp, *_attempt_of(item), stamp),
+            )
+            changed = self._db.total_changes - before
+        return changed
 
     async def first_time(self, *, key: str, at: datetime) -> bool:
         """Remember ``key`` (a provider's message or report id); False if it was seen before."""

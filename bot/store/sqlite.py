@@ -24,6 +24,17 @@ from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
 
+_ITEM_COLUMNS = "next_try_at, key, crisis_id, person, roles, purpose, channel, attempt_at, tries, step, fallback"
+
+
+def _item(row: Any) -> OutboxItem:
+    next_try, key, crisis, person, roles, purpose, channel, attempt_at, tries, step, fallback = row
+    return OutboxItem(
+        key, crisis, person, tuple(json.loads(roles)), purpose, channel, datetime.fromisoformat(attempt_at),
+        datetime.fromisoformat(next_try), tries, step, bool(fallback),
+    )
+
+
 @store_errors
 class SqliteStore(SmsRecords, IntakeRecords):
     """The logbog in a SQLite file. Create with ``open_store`` (``opening.py``); close with ``close``."""
@@ -143,11 +154,11 @@ class SqliteStore(SmsRecords, IntakeRecords):
         async with self._transaction("siderne kunne ikke lægges i udbakken"):
             before = self._db.total_changes
             await self._db.execute(
-                "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at) "
-                f"SELECT {columns(8)} {FROM_ROWS} WHERE true ON CONFLICT DO NOTHING",
+                "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at, step, "
+                f"fallback) SELECT {columns(10)} {FROM_ROWS} WHERE true ON CONFLICT DO NOTHING",
                 (rows_param([
                     (i.key, i.crisis_id, i.person, json.dumps(list(i.roles)), i.purpose, i.channel,
-                     utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat())
+                     utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat(), i.step, int(i.fallback))
                     for i in items
                 ]),),
             )
@@ -156,14 +167,13 @@ class SqliteStore(SmsRecords, IntakeRecords):
 
     async def pending(self, *, due_by: datetime) -> list[OutboxItem]:
         rows = await fetch_rows(
-            self._db, "next_try_at, key, crisis_id, person, roles, purpose, channel, attempt_at, tries",
-            "FROM outbox WHERE status = 'pending' AND next_try_at <= ?", (utc(due_by).isoformat(),),
+            self._db, _ITEM_COLUMNS, "FROM outbox WHERE status = 'pending' AND next_try_at <= ?", (utc(due_by).isoformat(),)
         )
-        return [
-            OutboxItem(key, crisis, person, tuple(json.loads(roles)), purpose, channel,
-                       datetime.fromisoformat(attempt_at), datetime.fromisoformat(next_try), tries)
-            for next_try, key, crisis, person, roles, purpose, channel, attempt_at, tries in sorted(rows)
-        ]
+        return [_item(row) for row in sorted(rows)]
+
+    async def outbox_item(self, *, key: str) -> OutboxItem | None:
+        rows = await fetch_rows(self._db, _ITEM_COLUMNS, "FROM outbox WHERE key = ?", (key,))
+        return _item(rows[0]) if rows else None
 
     async def next_try_at(self, *, after: datetime | None = None) -> datetime | None:
         since = "" if after is None else utc(after).isoformat()

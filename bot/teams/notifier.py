@@ -7,7 +7,7 @@ straight to the Connector (``ConnectorPoster``), which sorts refusals into trans
 (throttled, unavailable: try again) and permanent ones.
 """
 
-from ..channels.base import Capabilities, Channel, PageRequest, PermanentError
+from ..channels.base import Channel, ChannelPolicy, PageRequest, PermanentError
 from ..clock import Clock
 from ..plan.models import Plan
 from ..render.cards import CONTENT_TYPE
@@ -22,7 +22,7 @@ class TeamsNotifier:
     """Sends pages as Adaptive Cards into each person's 1:1 chat with the bot."""
 
     channel = Channel.TEAMS
-    capabilities = Capabilities(cards=True, alerts=True, replies=True)
+    policy = ChannelPolicy(concurrency=100, order=0, cards=True)
 
     def __init__(
         self, *, plan: Plan, store: Store, clock: Clock, poster: ConnectorPoster, installer: ChatInstaller | None = None

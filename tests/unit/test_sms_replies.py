@@ -132,12 +132,12 @@ def test_status_lists_the_open_crises(plan: Plan) -> None:
 
 def test_sms_goes_at_once_during_an_outage_for_escalations_and_for_o365_alarms(plan: Plan) -> None:
     from bot.core.escalation import Attempt
-    from bot.engine.pager import sms_at_once
+    from bot.engine.pager import fallback_at_once
 
     first = Attempt("cvo", ("it",), PagePurpose.TRIAGE, T0, 0)
     deputy = Attempt("peter", ("it",), PagePurpose.TRIAGE, T0, 1)
     wages = run(plan, None, RaiseAlarm("K-2026-001", "brugere", ("lonudbetaling",), "Lønkørslen fejler"), "lak")
-    assert not sms_at_once(plan, wages, first, outage=False)
-    assert sms_at_once(plan, wages, first, outage=True)
-    assert sms_at_once(plan, wages, deputy, outage=False)
-    assert sms_at_once(plan, raised(plan), first, outage=False)
+    assert not fallback_at_once(plan, wages, first, outage=False)
+    assert fallback_at_once(plan, wages, first, outage=True)
+    assert fallback_at_once(plan, wages, deputy, outage=False)
+    assert fallback_at_once(plan, raised(plan), first, outage=False)

@@ -13,7 +13,8 @@ from ...core.replies import reply_options
 from ...plan.models import Plan
 from ...gathered import Gathered
 from ...store import CodeRequest, Store
-from ..base import Capabilities, Channel, PageRequest, PermanentError
+from ...plan.phones import PhoneKind
+from ..base import Channel, ChannelPolicy, PageRequest, PermanentError
 from .base import OutgoingSms
 from .batcher import Batcher
 from .text import ReplyRoute, page_text
@@ -21,7 +22,8 @@ from .text import ReplyRoute, page_text
 
 class SmsNotifier:
     channel = Channel.SMS
-    capabilities = Capabilities(cards=False, alerts=True, replies=True)
+    policy = ChannelPolicy(concurrency=5000, order=1, numbers=(PhoneKind.MOBILE,))
+    """Sends are gathered into batched gateway requests (``Batcher``), so many may wait for one batch."""
 
     def __init__(
         self, *, plan: Plan, store: Store, clock: Clock, batcher: Batcher, route: ReplyRoute,
@@ -36,16 +38,16 @@ class SmsNotifier:
         self._codes: Gathered[CodeRequest, int] = Gathered(self._codes_of)
 
     async def send(self, page: PageRequest) -> str | None:
-        mobile = page.person.mobile
-        if mobile is None:
+        mobile = self.policy.numbers_of(page.person)
+        if not mobile:
             raise PermanentError("planen har intet mobilnummer til personen")
-        code = await self._codes(CodeRequest(mobile.number, page.state.id, page.purpose.value, page.person.id))
+        code = await self._codes(CodeRequest(mobile[0], page.state.id, page.purpose.value, page.person.id))
         replies = reply_options(self._plan, page.state, page.purpose, page.person.id)
         text = page_text(
             self._plan, page.state, purpose=page.purpose, roles=page.roles, code=code, replies=replies,
             route=self._route,
         )
-        return await self._batcher.send(OutgoingSms(to=mobile.number, text=text, ref=page.key))
+        return await self._batcher.send(OutgoingSms(to=mobile[0], text=text, ref=page.key))
 
     async def _codes_of(self, pages: list[CodeRequest]) -> list[int]:
         return await self._store.sms_codes(pages=pages, at=self._clock(), open_crises=self._open_crises())
