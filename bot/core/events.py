@@ -230,6 +230,46 @@ class SmsReceived(_Payload):
     outcome: str = Field(max_length=400)
 
 
+class CallStatus(StrEnum):
+    """How a call got on, as every voice provider's statuses map onto it."""
+
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    COMPLETED = "completed"
+    """Answered and ended (whether a key was pressed, ``KeyPressed`` says)."""
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    VOICEMAIL = "voicemail"
+
+    @property
+    def final(self) -> bool:
+        return self not in (CallStatus.RINGING, CallStatus.ANSWERED)
+
+
+class CallReported(_Payload):
+    """A call of a page got on: it rang, was answered, or ended (placing it is its ``PageSent``)."""
+
+    type: Literal["call_reported"] = "call_reported"
+    person: str
+    roles: list[str]
+    purpose: PagePurpose
+    number: str
+    provider_id: str = ""
+    status: CallStatus
+    detail: str = Field(default="", max_length=200)
+
+
+class KeyPressed(_Payload):
+    """A key pressed in a call by a plan person, with what it did (``outcome``, for the logbog)."""
+
+    type: Literal["key_pressed"] = "key_pressed"
+    person: str
+    number: str
+    digits: str = Field(max_length=20)
+    outcome: str = Field(max_length=400)
+
+
 class BreakerChanged(_Payload):
     """A dependency (Entra, Graph, Bot Connector) stopped or started answering; while one is down pages go by SMS."""
 
@@ -261,6 +301,8 @@ EventPayload = Annotated[
     | LogEntryAdded
     | PageDeliveryReported
     | SmsReceived
+    | CallReported
+    | KeyPressed
     | BreakerChanged
     | CrisisClosed,
     Field(discriminator="type"),

@@ -33,6 +33,8 @@ from .events import (
     PageSent,
     PagesRequested,
     SmsReceived,
+    CallReported,
+    KeyPressed,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -265,7 +267,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(state, resolved_at=None)
         case CrisisClosed():
             return replace(state, phase=Phase.CLOSED, closed_at=event.at)
-        case SmsReceived() | BreakerChanged():
+        case SmsReceived() | CallReported() | KeyPressed() | BreakerChanged():
             return state
     raise ValueError(f"hændelsen {payload.type} hører ikke til en krise")
 

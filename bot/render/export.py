@@ -34,6 +34,9 @@ from ..core.events import (
     PagesRequested,
     RequestedPage,
     SmsReceived,
+    CallReported,
+    CallStatus,
+    KeyPressed,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -69,6 +72,16 @@ DELIVERY_STATES = {
     DeliveryState.DELIVERED: "leveret",
     DeliveryState.UNDELIVERABLE: "kunne ikke leveres",
     DeliveryState.EXPIRED: "udløbet uden at blive leveret",
+    DeliveryState.UNANSWERED: "ingen tastede svar på opkaldet til noget nummer",
+}
+CALL_STATES = {
+    CallStatus.RINGING: "det ringer",
+    CallStatus.ANSWERED: "taget",
+    CallStatus.COMPLETED: "afsluttet",
+    CallStatus.NO_ANSWER: "ikke taget",
+    CallStatus.BUSY: "optaget",
+    CallStatus.FAILED: "kunne ikke gennemføres",
+    CallStatus.VOICEMAIL: "telefonsvarer – tæller ikke som kvittering",
 }
 DEPENDENCIES = {"entra": "Entra-login", "graph": "Microsoft Graph", "connector": "Teams (Bot Connector)"}
 TRIAGE_DECISIONS = {
@@ -190,6 +203,8 @@ def _channel(event: Event) -> str:
             return channel
         case SmsReceived():
             return "sms"
+        case CallReported() | KeyPressed():
+            return "voice"
         case Acknowledged(via=via):
             return via
     return NONE
@@ -242,6 +257,11 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return f"Side til {_holder(plan, person, roles)} via {channel} (id {pid}) – {PURPOSES[purpose]}: {outcome}"
         case SmsReceived(person=person, number=number, text=text, outcome=outcome):
             return f"Sms fra {person_name(plan, person)} ({number}): «{text}» – {outcome}"
+        case CallReported(person=person, roles=roles, purpose=purpose, number=number, status=status, detail=detail):
+            said = f" ({detail})" if detail else ""
+            return f"Opkald til {_holder(plan, person, roles)} på {number} – {PURPOSES[purpose]}: {CALL_STATES[status]}{said}"
+        case KeyPressed(person=person, number=number, digits=digits, outcome=outcome):
+            return f"{person_name(plan, person)} tastede {digits} i opkaldet på {number} – {outcome}"
         case BreakerChanged(dependency=dependency, open=is_open, reason=reason):
             name = DEPENDENCIES.get(dependency, dependency)
             if is_open:

@@ -1,8 +1,9 @@
 """The logbog store: the Store protocol and its SQLite implementation."""
 
+from .call_records import CallRecord
 from .base import CrisisThread, Finished, OutboxItem, Store, TeamsUserLink
 from .sms_records import CodeRequest, SentPage, SmsCode
 from .opening import open_store
 from .sqlite import SqliteStore
 
-__all__ = ["CodeRequest", "CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]
+__all__ = ["CallRecord", "CodeRequest", "CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]

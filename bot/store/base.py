@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
+from .call_records import CallRecord
 from .intake_records import HeartbeatRecord
 from .sms_records import CodeRequest, SentPage, SmsCode
 
@@ -181,6 +182,24 @@ class Store(Protocol):
 
     async def outbox_item(self, *, key: str) -> OutboxItem | None:
         """The outbox item with ``key``, in whatever state."""
+
+    async def save_call(self, *, call: CallRecord) -> None:
+        """Remember a call about to be placed."""
+
+    async def call_placed(self, *, ref: str, provider: str, provider_id: str) -> None:
+        """The provider took the call and gave it ``provider_id``."""
+
+    async def call(self, *, ref: str) -> CallRecord | None:
+        """The call with ``ref``, if Krisebot placed it."""
+
+    async def placed_call(self, *, outbox_key: str) -> CallRecord | None:
+        """The call the provider already took for the outbox item ``outbox_key``, if any."""
+
+    async def call_keyed(self, *, ref: str, digits: str) -> bool:
+        """Record the key acted on in the call; False if one already was (a key counts once per call)."""
+
+    async def call_ended(self, *, ref: str, outcome: str, at: datetime) -> bool:
+        """Record the call's final status; False if it already had one (the first report wins)."""
 
     async def first_time(self, *, key: str, at: datetime) -> bool:
         """Remember ``key`` (a provider's message or report id); False if it was seen before."""

@@ -20,6 +20,7 @@ from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
 from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
 from .failures import store_errors
+from .call_records import CallRecords
 from .intake_records import IntakeRecords
 from .sms_records import SmsRecords
 
@@ -36,7 +37,7 @@ def _item(row: Any) -> OutboxItem:
 
 
 @store_errors
-class SqliteStore(SmsRecords, IntakeRecords):
+class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
     """The logbog in a SQLite file. Create with ``open_store`` (``opening.py``); close with ``close``."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:

@@ -2,7 +2,8 @@
 
 A provider places a call (``place``) and turns its service's signed webhooks into
 ``CallAnswer`` (the call was picked up: what do we say?), ``KeyPress`` (a key, or none, at
-the end of a prompt: what now?) and ``CallUpdate`` (how the call is getting on). The
+the end of a prompt: what now?) and ``CallUpdate`` (how the call is getting on, as a
+``CallStatus`` of the logbog). The
 ``CallDesk`` decides what each one means and what is said next, as a ``Prompt`` the provider
 renders into its own markup (TwiML, NCCO). Numbers are E.164 on this side.
 
@@ -16,8 +17,9 @@ each webhook names its call. A provider never decides who is called or what a ke
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
+
+from ...core.events import CallStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +29,6 @@ class OutgoingCall:
     to: str
     caller_id: str
     ref: str
-
-
-class CallStatus(StrEnum):
-    """How a call is getting on, as every provider's statuses map onto it."""
-
-    RINGING = "ringing"
-    ANSWERED = "answered"
-    COMPLETED = "completed"
-    """Answered and ended (whether a key was pressed is the desk's to know)."""
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    FAILED = "failed"
-    VOICEMAIL = "voicemail"
-
-    @property
-    def final(self) -> bool:
-        return self not in (CallStatus.RINGING, CallStatus.ANSWERED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,90 @@
+"""SQLite table of the voice channel: every call placed, by Krisebot's ``ref`` for it.
+
+A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are
+part of the Store protocol. A call is written before it is placed, so its webhooks find it
+after a restart, and a page sent again after a restart finds the call it already placed.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..core.events import utc
+from .bulk import fetch_rows
+from .failures import Transactions
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call of a page: the outbox item it belongs to, the number, and how it stands."""
+
+    ref: str
+    outbox_key: str
+    crisis_id: str
+    person: str
+    roles: tuple[str, ...]
+    purpose: str
+    number: str
+    created_at: datetime
+    provider: str | None = None
+    provider_id: str | None = None
+    digits: str | None = None
+    outcome: str | None = None
+
+
+_COLUMNS = "ref, outbox_key, crisis_id, person, roles, purpose, number, created_at, provider, provider_id, digits, outcome"
+
+
+def _record(row: tuple) -> CallRecord:
+    ref, key, crisis, person, roles, purpose, number, created, provider, provider_id, digits, outcome = row
+    return CallRecord(
+        ref, key, crisis, person, tuple(json.loads(roles)), purpose, number, datetime.fromisoformat(created),
+        provider, provider_id, digits, outcome,
+    )
+
+
+class CallRecords(Transactions):
+    async def save_call(self, *, call: CallRecord) -> None:
+        """Remember a call about to be placed."""
+        async with self._transaction("opkaldet kunne ikke gemmes"):
+            await self._db.execute(
+                f"INSERT INTO calls ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (call.ref, call.outbox_key, call.crisis_id, call.person, json.dumps(list(call.roles)), call.purpose,
+                 call.number, utc(call.created_at).isoformat(), call.provider, call.provider_id, call.digits, call.outcome),
+            )
+
+    async def call_placed(self, *, ref: str, provider: str, provider_id: str) -> None:
+        """The provider took the call and gave it ``provider_id``."""
+        async with self._transaction("opkaldet kunne ikke gemmes"):
+            await self._db.execute("UPDATE calls SET provider = ?, provider_id = ? WHERE ref = ?", (provider, provider_id, ref))
+
+    async def call(self, *, ref: str) -> CallRecord | None:
+        """The call with ``ref``, if Krisebot placed it."""
+        rows = await fetch_rows(self._db, _COLUMNS, "FROM calls WHERE ref = ?", (ref,))
+        return _record(rows[0]) if rows else None
+
+    async def placed_call(self, *, outbox_key: str) -> CallRecord | None:
+        """The call the provider already took for the outbox item ``outbox_key``, if any."""
+        rows = await fetch_rows(
+            self._db, _COLUMNS, "FROM calls WHERE outbox_key = ? AND provider_id IS NOT NULL ORDER BY created_at LIMIT 1",
+            (outbox_key,),
+        )
+        return _record(rows[0]) if rows else None
+
+    async def call_keyed(self, *, ref: str, digits: str) -> bool:
+        """Record the key acted on in the call; False if one already was (a key counts once per call)."""
+        return await self._set_once(ref, "digits", digits)
+
+    async def call_ended(self, *, ref: str, outcome: str, at: datetime) -> bool:
+        """Record the call's final status; False if it already had one (the first report wins)."""
+        return await self._set_once(ref, "outcome", outcome, ended_at=utc(at).isoformat())
+
+    async def _set_once(self, ref: str, column: str, value: str, *, ended_at: str | None = None) -> bool:
+        async with self._transaction("opkaldet kunne ikke gemmes"):
+            before = self._db.total_changes
+            await self._db.execute(
+                f"UPDATE calls SET {column} = ?, ended_at = COALESCE(?, ended_at) WHERE ref = ? AND {column} IS NULL",
+                (value, ended_at, ref),
+            )
+            changed = self._db.total_changes - before
+        return changed > 0
