@@ -9,7 +9,9 @@ from ``breakers`` at each scrape; rejected webhook requests are counted by this 
 Names (all prefixed ``krisebot_``): ``pages_sent_total{channel}``,
 ``pages_failed_total{channel}`` (each failed try), ``acknowledgements_total{via}``,
 ``time_to_acknowledgement_seconds`` (from the first page for a role to its
-acknowledgement), ``outbox_depth{channel}``, ``breaker_state{dependency,state}`` (1 for
+acknowledgement), ``calls_total{outcome}`` (each call by how it ended: a key pressed, no
+answer, busy, failed, voicemail, or answered without a key), ``time_to_key_press_seconds``
+(from placing a call to the key acted on in it), ``outbox_depth{channel}``, ``breaker_state{dependency,state}`` (1 for
 the current state) and ``webhook_rejections_total{endpoint,status}``.
 """
 
@@ -23,7 +25,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .core.events import Acknowledged, CrisisClosed, Event, PageFailed, PageSent
+from .core.events import Acknowledged, CallReported, CallStatus, CrisisClosed, Event, KeyPressed, PageFailed, PageSent
+from .plan.contact import Channel
 from .store.base import Store
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -31,6 +34,9 @@ CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 BREAKER_STATES = ("closed", "open", "half_open")
 ACK_BUCKETS = (15, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600)
 """Seconds; the plans' acknowledgement timeouts are minutes."""
+KEY_BUCKETS = (5, 10, 15, 20, 30, 45, 60, 90, 120, 300)
+"""Seconds from placing a call to a key: ringing, then the message, read once or twice."""
+KEY_PRESSED = "key_pressed"
 
 
 class Metrics:
@@ -53,6 +59,14 @@ class Metrics:
             "krisebot_time_to_acknowledgement_seconds", "From the first page for a role to its acknowledgement",
             buckets=ACK_BUCKETS, registry=self.registry,
         )
+        self._calls = Counter(
+            "krisebot_calls", "Calls, by how they ended (key_pressed or the final status)", ["outcome"],
+            registry=self.registry,
+        )
+        self._time_to_key_press = Histogram(
+            "krisebot_time_to_key_press_seconds", "From placing a call to the key acted on in it",
+            buckets=KEY_BUCKETS, registry=self.registry,
+        )
         self._outbox_depth = Gauge(
             "krisebot_outbox_depth", "Pages waiting in the outbox, by channel", ["channel"], registry=self.registry
         )
@@ -63,6 +77,7 @@ class Metrics:
         self.registry.register(_Breakers(self))
         self._after = 0
         self._waiting: dict[tuple[str, str], datetime] = {}
+        self._ringing: dict[tuple[str, str], datetime] = {}  # (crisis, person) -> when the latest call was placed
         self._refreshing = asyncio.Lock()
 
     def webhook_rejected(self, endpoint: str, status: int) -> None:
@@ -87,6 +102,8 @@ class Metrics:
         match payload:
             case PageSent():
                 self._pages_sent.labels(channel=payload.channel).inc()
+                if payload.channel == Channel.VOICE:
+                    self._ringing[(crisis, payload.person)] = event.at
                 for role in payload.roles:
                     self._waiting.setdefault((crisis, role), event.at)
             case PageFailed():
@@ -96,8 +113,19 @@ class Metrics:
                 paged = [self._waiting.pop((crisis, role)) for role in payload.roles if (crisis, role) in self._waiting]
                 if paged:
                     self._time_to_acknowledgement.observe((event.at - min(paged)).total_seconds())
+            case KeyPressed():
+                self._calls.labels(outcome=KEY_PRESSED).inc()
+                placed = self._ringing.pop((crisis, payload.person), None)
+                if placed is not None:
+                    self._time_to_key_press.observe((event.at - placed).total_seconds())
+            case CallReported(status=status) if status.final:
+                keyed = (crisis, payload.person) not in self._ringing
+                if not (keyed and status is CallStatus.COMPLETED):  # a call with a key counted as key_pressed
+                    self._calls.labels(outcome=status.value).inc()
+                self._ringing.pop((crisis, payload.person), None)
             case CrisisClosed():
                 self._waiting = {key: at for key, at in self._waiting.items() if key[0] != crisis}
+                self._ringing = {key: at for key, at in self._ringing.items() if key[0] != crisis}
 
 
 class _Breakers(Collector):
