@@ -99,7 +99,7 @@ _WORDS: dict[PagePurpose, _Words] = {
         title="card.notice.monitoring.title",
         ask=_ACK,
         sms="overvågningen melder alarmen afklaret",
-        call="Overvågningen melder, at alarmen er afklaret. Krisen lukkes ikke af sig selv.",
+        call="Overvågningen melder, at alarmen er afklaret, men krisen lukkes ikke af sig selv.",
         call_roles=_GIVEN,
     ),
 }
