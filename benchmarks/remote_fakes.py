@@ -31,8 +31,8 @@ from aiohttp import ClientSession, web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.channels.feed import page_title  # noqa: E402
 from bot.core.events import PagePurpose  # noqa: E402
+from bot.render.page_words import page_title  # noqa: E402
 from tests.fakes.connector import FakeConnector  # noqa: E402
 from tests.fakes.graph import FakeGraph  # noqa: E402
 from tests.protocol.teams import TeamsUser, page_key, register  # noqa: E402

@@ -16,12 +16,10 @@ from msgraph.generated.users.item.teamwork.send_activity_notification.send_activ
     SendActivityNotificationPostRequestBody,
 )
 
-from ..core.events import PagePurpose
 from ..graph.client import tagged_request
 from ..graph.errors import DEFAULT_TIMEOUT, graph_call
 from ..graph.throttle import RateLimiter
-from ..render.names import clip
-from ..render.texts import say
+from ..render.page_words import feed_preview, page_title
 from .base import Channel, ChannelPolicy, PageRequest
 
 ACTIVITY_TYPE = "crisisPage"
@@ -31,26 +29,10 @@ MANIFEST_ACTIVITY_TYPE = {
     "templateText": "{purpose} – {crisis}",
 }
 """The manifest entry for ``ACTIVITY_TYPE``; its template parameters are ``purpose`` and ``crisis``."""
-PREVIEW_LIMIT = 150
-"""Teams shows the first 150 characters of the preview text."""
-
-_TITLE_KEYS = {
-    PagePurpose.TRIAGE: "card.triage.title",
-    PagePurpose.DIRECTOR: "card.director.title",
-    PagePurpose.SUMMONS: "card.summons.title",
-    PagePurpose.INFORM: "card.notice.inform.title",
-    PagePurpose.TOP_STAFF: "card.notice.top_staff.title",
-    PagePurpose.MONITORING: "card.notice.monitoring.title",
-}
 _REASONS = {
     403: "appen er ikke installeret for brugeren i Teams (eller mangler tilladelsen TeamsActivity.Send)",
     404: "brugeren findes ikke i Entra",
 }
-
-
-def page_title(purpose: PagePurpose) -> str:
-    """The Danish title of the card a page for ``purpose`` carries."""
-    return say("da", _TITLE_KEYS[purpose])
 
 
 class FeedNotifier:
@@ -79,7 +61,7 @@ class FeedNotifier:
                 source=TeamworkActivityTopicSource.Text, value=f"{state.id} {title}", web_url=self._chat_url
             ),
             activity_type=ACTIVITY_TYPE,
-            preview_text=ItemBody(content=clip(" ".join(state.description.split()), PREVIEW_LIMIT)),
+            preview_text=ItemBody(content=feed_preview(state)),
             template_parameters=[KeyValuePair(name="purpose", value=title), KeyValuePair(name="crisis", value=state.id)],
             teams_app_id=self._teams_app_id,
         )

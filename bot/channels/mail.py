@@ -21,31 +21,14 @@ from msgraph.generated.models.recipient import Recipient
 from msgraph.generated.users.item.send_mail.send_mail_post_request_body import SendMailPostRequestBody
 
 from ..clock import Clock, system_clock
-from ..core.events import PagePurpose
 from ..graph.client import tagged_request
 from ..graph.errors import DEFAULT_TIMEOUT, graph_call
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
+from ..render.page_words import mail_ask, page_title, roles_on_card
 from ..render.plain import shown
-from ..render.texts import say
 from .base import Channel, ChannelPolicy, PageRequest
-from .feed import page_title
 
-_TEAMS = "i chatten med Krisebot i Teams"
-_ASK = {
-    PagePurpose.TRIAGE: "Vurdér alarmen {teams}: tryk «{ack}», skriv din vurdering, og vælg «{inform}» eller «{dismiss}».",
-    PagePurpose.DIRECTOR: "Beslut {teams}: «{activate}», «{inform_mgmt}» eller «{no_action}».",
-    PagePurpose.SUMMONS: "Mød op på mødestedet til mødetiden, og svar «{coming}» eller «{not_coming}» {teams}.",
-    PagePurpose.INFORM: "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
-    PagePurpose.TOP_STAFF: "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
-    PagePurpose.MONITORING: "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
-}
-_LABELS = {
-    "ack": "card.acknowledge", "inform": "card.triage.inform_director", "dismiss": "card.triage.not_critical",
-    "activate": "card.director.activate", "inform_mgmt": "card.director.inform", "no_action": "card.director.no_action",
-    "coming": "card.answer.coming", "not_coming": "card.answer.not_coming",
-}
-_ROLES_IN_CARD = {PagePurpose.SUMMONS, PagePurpose.TOP_STAFF}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -97,11 +80,10 @@ class MailNotifier:
             roles=page.roles,
         )
         parts = [_html(node) for node in card.get("body", [])]
-        if page.roles and page.purpose not in _ROLES_IN_CARD:
+        if page.roles and not roles_on_card(page.purpose):
             roles = ", ".join(self._plan.role_by_id[r].name for r in page.roles if r in self._plan.role_by_id)
             parts.append(f"<p>Du får denne besked som <strong>{html.escape(roles)}</strong>.</p>")
-        labels = {name: say("da", key) for name, key in _LABELS.items()}
-        parts.append(f"<p><strong>{html.escape(_ASK[page.purpose].format(teams=_TEAMS, **labels))}</strong></p>")
+        parts.append(f"<p><strong>{html.escape(mail_ask(page.purpose))}</strong></p>")
         parts.append(f'<p><a href="{html.escape(self._chat_url)}">Åbn chatten med Krisebot i Teams</a></p>')
         parts.append('<p style="color:#666666">Mailen er sendt automatisk af Krisebot. Svar på den bliver ikke læst.</p>')
         return '<html lang="da"><body style="font-family:Segoe UI,Arial,sans-serif">' + "".join(parts) + "</body></html>"

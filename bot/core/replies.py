@@ -1,9 +1,11 @@
-"""SMS replies: which answers a page offers its recipient, and the action each one means. Pure.
+"""Answers to a page by SMS and by phone keypad: which a page offers, and the action each one means. Pure.
 
-A page by SMS carries a code scoped to the recipient's number (``1``) and lists the letters
-the recipient may answer with (``1K`` acknowledge, ``1D`` inform the director, …). Only
-the letters the person's roles permit in the crisis's phase are offered, and a reply is
-checked again against the crisis as it is when the reply arrives.
+``answers`` is the one place that decides what a person may answer to a page in the crisis
+as it is now (their roles' permissions, the crisis's phase); SMS and the keypad offer the
+part of it they have a letter or a key for. A page by SMS carries a code scoped to the
+recipient's number (``1``) and lists the letters the recipient may answer with (``1K``
+acknowledge, ``1D`` inform the director, …); a call lists its keys (``1`` acknowledge, ``9``
+hear it again). An answer is checked again against the crisis as it is when it arrives.
 """
 
 import re
@@ -11,14 +13,30 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..plan.models import Plan
-from .actions import Acknowledge, Action, ChangeLevel, Close, Decide, Triage
+from .actions import Acknowledge, Action, AnswerSummons, ChangeLevel, Close, Decide, Triage
 from .events import DirectorDecision, PagePurpose, TriageDecision
 from .lifecycle import current_level
 from .permissions import Permission, may
 from .state import CrisisState, Phase
 
 VIA = "sms"
+KEYPAD_VIA = "telefon"
 STATUS = "STATUS"
+REPEAT_KEY = "9"
+"""The key that plays a call's message again; offered on every call about an open crisis."""
+
+
+class Answer(StrEnum):
+    """What a person may answer to a page, on any channel."""
+
+    ACKNOWLEDGE = "acknowledge"
+    INFORM_DIRECTOR = "inform_director"
+    NOT_CRITICAL = "not_critical"
+    ACTIVATE = "activate"
+    RAISE_LEVEL = "raise_level"
+    CLOSE = "close"
+    COMING = "coming"
+    NOT_COMING = "not_coming"
 
 
 class Reply(StrEnum):
@@ -30,6 +48,10 @@ class Reply(StrEnum):
     ACTIVATE = "A"
     RAISE_LEVEL = "E"
     CLOSE = "L"
+
+    @property
+    def answer(self) -> Answer:
+        return Answer[self.name]
 
 
 LABELS = {
@@ -96,20 +118,28 @@ def next_level(plan: Plan, state: CrisisState) -> str | None:
     return ids[position + 1] if position + 1 < len(ids) else None
 
 
-def reply_options(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Reply]:
-    """The answers a page for ``purpose`` offers ``person`` in the crisis as it is now, in this order."""
+def answers(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Answer]:
+    """Every answer a page for ``purpose`` lets ``person`` give in the crisis as it is now, in this order."""
     if not state.phase.open:
         return []
-    options = [Reply.ACKNOWLEDGE]
+    options = [Answer.ACKNOWLEDGE]
     if purpose is PagePurpose.TRIAGE and state.phase is Phase.TRIAGE and may(plan, person, Permission.TRIAGE):
-        options += [Reply.INFORM_DIRECTOR, Reply.NOT_CRITICAL]
+        options += [Answer.INFORM_DIRECTOR, Answer.NOT_CRITICAL]
     if state.phase is Phase.DIRECTOR and may(plan, person, Permission.ACTIVATE):
-        options.append(Reply.ACTIVATE)
+        options.append(Answer.ACTIVATE)
+    if purpose is PagePurpose.SUMMONS and state.phase is Phase.ACTIVATED and state.page(person, purpose) is not None:
+        options += [Answer.COMING, Answer.NOT_COMING]
     if state.phase is Phase.ACTIVATED and next_level(plan, state) and may(plan, person, Permission.LEVEL_CHANGE):
-        options.append(Reply.RAISE_LEVEL)
+        options.append(Answer.RAISE_LEVEL)
     if may(plan, person, Permission.CLOSE):
-        options.append(Reply.CLOSE)
+        options.append(Answer.CLOSE)
     return options
+
+
+def reply_options(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Reply]:
+    """The SMS letters a page for ``purpose`` offers ``person`` now: the ``answers`` that have a letter."""
+    letters = {reply.answer: reply for reply in Reply}
+    return [letters[a] for a in answers(plan, state, purpose, person) if a in letters]
 
 
 def reply_action(plan: Plan, state: CrisisState, reply: Reply, raw: str) -> Action | None:
@@ -117,18 +147,72 @@ def reply_action(plan: Plan, state: CrisisState, reply: Reply, raw: str) -> Acti
 
     ``raw`` is the SMS word for word; it becomes the assessment or note where the action has one.
     """
-    quoted = f"Svar pr. sms: «{raw.strip()}»"
-    match reply:
-        case Reply.ACKNOWLEDGE:
-            return Acknowledge(via=VIA)
-        case Reply.INFORM_DIRECTOR:
-            return Triage(TriageDecision.INFORM_DIRECTOR, quoted, via=VIA)
-        case Reply.NOT_CRITICAL:
-            return Triage(TriageDecision.NOT_CRITICAL, quoted, via=VIA)
-        case Reply.ACTIVATE:
-            return Decide(DirectorDecision.ACTIVATE, via=VIA, note=quoted)
-        case Reply.RAISE_LEVEL:
+    return _action(plan, state, reply.answer, f"Svar pr. sms: «{raw.strip()}»", VIA)
+
+
+def _action(plan: Plan, state: CrisisState, answer: Answer, note: str, via: str) -> Action | None:
+    """The action ``answer`` asks for, with ``note`` as its assessment or note; None for a level raise at the top."""
+    match answer:
+        case Answer.ACKNOWLEDGE:
+            return Acknowledge(via=via)
+        case Answer.INFORM_DIRECTOR:
+            return Triage(TriageDecision.INFORM_DIRECTOR, note, via=via)
+        case Answer.NOT_CRITICAL:
+            return Triage(TriageDecision.NOT_CRITICAL, note, via=via)
+        case Answer.ACTIVATE:
+            return Decide(DirectorDecision.ACTIVATE, via=via, note=note)
+        case Answer.RAISE_LEVEL:
             level = next_level(plan, state)
             return ChangeLevel(level) if level else None
-        case Reply.CLOSE:
-            return Close(note=quoted)
+        case Answer.CLOSE:
+            return Close(note=note)
+        case Answer.COMING:
+            return AnswerSummons(coming=True, via=via)
+        case Answer.NOT_COMING:
+            return AnswerSummons(coming=False, via=via)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A key a call offers: ``digit``, what it answers (None for ``REPEAT_KEY``) and its Danish label."""
+
+    digit: str
+    answer: Answer | None
+    label: str
+
+
+_KEYS: dict[PagePurpose, dict[str, Answer]] = {
+    PagePurpose.TRIAGE: {"1": Answer.ACKNOWLEDGE, "2": Answer.INFORM_DIRECTOR, "3": Answer.NOT_CRITICAL},
+    PagePurpose.DIRECTOR: {"1": Answer.ACKNOWLEDGE, "2": Answer.ACTIVATE},
+    PagePurpose.SUMMONS: {"1": Answer.COMING, "2": Answer.NOT_COMING},
+    PagePurpose.INFORM: {"1": Answer.ACKNOWLEDGE},
+    PagePurpose.TOP_STAFF: {"1": Answer.ACKNOWLEDGE},
+    PagePurpose.MEETING_MOVED: {"1": Answer.ACKNOWLEDGE},
+    PagePurpose.MONITORING: {"1": Answer.ACKNOWLEDGE},
+}
+KEY_LABELS = {
+    Answer.ACKNOWLEDGE: "kvittér",
+    Answer.INFORM_DIRECTOR: "underret kommunaldirektøren",
+    Answer.NOT_CRITICAL: "ikke kritisk",
+    Answer.ACTIVATE: "aktivér kriseberedskabet",
+    Answer.COMING: "kommer",
+    Answer.NOT_COMING: "kommer ikke",
+}
+REPEAT_LABEL = "hør igen"
+
+
+def keypad(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Key]:
+    """The keys a call for ``purpose`` offers ``person`` now: the ``answers`` that have a key, then ``REPEAT_KEY``;
+    none once the crisis is over."""
+    allowed = answers(plan, state, purpose, person)
+    if not allowed:
+        return []
+    keys = [Key(digit, answer, KEY_LABELS[answer]) for digit, answer in _KEYS[purpose].items() if answer in allowed]
+    return [*keys, Key(REPEAT_KEY, None, REPEAT_LABEL)]
+
+
+def key_action(plan: Plan, state: CrisisState, purpose: PagePurpose, digit: str) -> Action | None:
+    """The lifecycle action ``digit`` asks for on a call for ``purpose``; None for ``REPEAT_KEY`` and a digit the
+    purpose has no key for. Whether the person may press it now is ``keypad``'s to say (the lifecycle checks again)."""
+    answer = _KEYS[purpose].get(digit)
+    return _action(plan, state, answer, f"Svar pr. telefon: tast {digit}", KEYPAD_VIA) if answer else None

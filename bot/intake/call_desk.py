@@ -78,7 +78,7 @@ class CallDesk:
             return Prompt(tuple(words.key_unusable(digit, offered)), gather=True, round=keys.round)
         outcome = await self._crises.act(
             state.id, action, actor=call.person, request_key=f"voice:{call.ref}:{digit}",
-            preface=[KeyPressed(person=call.person, number=call.number, digits=digit, outcome=f"{key.label} pr. telefon (tast {digit})")],
+            preface=[KeyPressed(person=call.person, number=call.number, digits=digit, outcome=words.key_logged(key))],
         )
         await self._store.call_keyed(ref=call.ref, digits=digit)
         if isinstance(outcome, Accepted) and outcome.events:

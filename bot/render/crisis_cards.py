@@ -20,6 +20,7 @@ from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .names import clip, level_name, person_name, place_text, role_names
+from .page_words import page_title
 from .plain import Markup
 from .texts import Lang, say
 
@@ -85,7 +86,7 @@ def page_card(
         case PagePurpose.DIRECTOR:
             return director_card(plan, state, lang, now=now)
         case PagePurpose.SUMMONS | PagePurpose.MEETING_MOVED:
-            return summons_card(plan, state, lang, person=person, roles=roles)
+            return summons_card(plan, state, lang, person=person, roles=roles, purpose=purpose)
         case _:
             return notice_card(plan, state, lang, person=person, purpose=purpose, roles=roles)
 
@@ -96,7 +97,7 @@ def triage_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
     return render(
         "triage",
         {
-            **_crisis_data(plan, state, lang, _say(lang, "triage.title"), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(PagePurpose.TRIAGE, lang), notice=notice),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "labels": _labels(
@@ -116,7 +117,7 @@ def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) 
     return render(
         "director",
         {
-            **_crisis_data(plan, state, lang, _say(lang, "director.title"), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(PagePurpose.DIRECTOR, lang), notice=notice),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "activateText": _say(lang, "director.activate_text", place=place_text(plan, current_meeting_place(plan, state))),
@@ -135,9 +136,11 @@ def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) 
 
 
 def summons_card(
-    plan: Plan, state: CrisisState, lang: Lang, *, person: str, roles: Sequence[str] | None = None
+    plan: Plan, state: CrisisState, lang: Lang, *, person: str, roles: Sequence[str] | None = None,
+    purpose: PagePurpose = PagePurpose.SUMMONS,
 ) -> Card:
-    """The indkaldelse: the person's roles, where and when to meet, and Kommer / Kommer ikke."""
+    """The indkaldelse: the person's roles, where and when to meet, and Kommer / Kommer ikke; titled for ``purpose``
+    (a summons, or the notice that the meeting moved)."""
     answering = state.phase is Phase.ACTIVATED
     answer = state.answers.get(person)
     notice = _closed_notice(state, lang)
@@ -148,7 +151,7 @@ def summons_card(
         "summons",
         {
             **_crisis_data(
-                plan, state, lang, _say(lang, "summons.title"), notice=notice, extra_facts=_meeting_facts(plan, state, lang)
+                plan, state, lang, page_title(purpose, lang), notice=notice, extra_facts=_meeting_facts(plan, state, lang)
             ),
             "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
             "open": answering,
@@ -182,7 +185,7 @@ def notice_card(
     return render(
         "notice",
         {
-            **_crisis_data(plan, state, lang, _say(lang, f"notice.{purpose.value}.title"), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(purpose, lang), notice=notice),
             "message": message,
             "acknowledge": notice is None,
             "labels": _labels(lang, acknowledge="acknowledge"),

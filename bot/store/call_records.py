@@ -7,7 +7,9 @@ after a restart, and a page sent again after a restart finds the call it already
 
 import json
 from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from ..core.events import utc
 from .bulk import fetch_rows
@@ -35,7 +37,7 @@ class CallRecord:
 _COLUMNS = "ref, outbox_key, crisis_id, person, roles, purpose, number, created_at, provider, provider_id, digits, outcome"
 
 
-def _record(row: tuple) -> CallRecord:
+def _record(row: Sequence[Any]) -> CallRecord:
     ref, key, crisis, person, roles, purpose, number, created, provider, provider_id, digits, outcome = row
     return CallRecord(
         ref, key, crisis, person, tuple(json.loads(roles)), purpose, number, datetime.fromisoformat(created),

@@ -4,18 +4,19 @@
     Svar til 1204: "KRISE 3K" kvitter, "KRISE 3D" underret direktoren, …
 
 The crisis id, why the person is paged, where to meet and the reply instructions always
-fit; the alarm's description is shortened to make room.
+fit; the alarm's description is shortened to make room. Why a page is sent and where to meet are
+``bot.render.page_words``' words for its purpose.
 """
 
 from dataclasses import dataclass
 
-from ...clock import LOCAL_TIME
 from ...core.events import PagePurpose
-from ...core.lifecycle import current_level, current_meeting_place
+from ...core.lifecycle import current_level
 from ...core.replies import LABELS, Reply
 from ...core.state import CrisisState, Phase
 from ...plan.models import Plan
-from ...render.names import delivery_names, level_name, place_text, role_names
+from ...render.names import delivery_names, level_name
+from ...render.page_words import sms_meeting, sms_why
 from .gsm import TWO_SEGMENTS, fit, gsm7, septets
 
 
@@ -39,9 +40,9 @@ def page_text(
     replies: list[Reply], route: ReplyRoute,
 ) -> str:
     """The SMS for one page, with the reply choices ``replies`` under ``code``."""
-    meet = _meeting(plan, state, purpose)
+    meet = sms_meeting(plan, state, purpose)
     answer = _answers(code, replies, route)
-    for head in (f"Krise {state.id}: {_why(plan, state, purpose, roles)}.", f"Krise {state.id}: {_why(plan, state, purpose, ())}."):
+    for head in (f"Krise {state.id}: {sms_why(plan, state, purpose, roles)}.", f"Krise {state.id}: {sms_why(plan, state, purpose, ())}."):
         room = TWO_SEGMENTS - septets(gsm7(" ".join(part for part in (head, meet, answer) if part))) - 1
         if room >= 0:
             break
@@ -75,36 +76,10 @@ _PHASES = {
 }
 
 
-def _why(plan: Plan, state: CrisisState, purpose: PagePurpose, roles: tuple[str, ...]) -> str:
-    as_roles = f" som {role_names(plan, roles)}" if roles else ""
-    match purpose:
-        case PagePurpose.TRIAGE:
-            return f"kritisk alarm - vurdér den{as_roles}"
-        case PagePurpose.DIRECTOR:
-            return f"IT beder dig tage stilling{as_roles}"
-        case PagePurpose.SUMMONS:
-            return f"kriseberedskabet er aktiveret - du indkaldes{as_roles}"
-        case PagePurpose.INFORM:
-            return "til orientering fra kommunaldirektøren"
-        case PagePurpose.TOP_STAFF:
-            return f"nu på {level_name(plan, current_level(plan, state))} - du er kontakt ind i øverste krisestab"
-        case PagePurpose.MEETING_MOVED:
-            return "mødestedet er flyttet"
-        case PagePurpose.MONITORING:
-            return "overvågningen melder alarmen afklaret"
-
-
 def _what(plan: Plan, state: CrisisState) -> str:
     deliveries = delivery_names(plan, state.deliveries)
     assessment = f" Vurdering: {state.triage.text}" if state.triage and state.triage.text else ""
     return f"{deliveries}: {state.description}.{assessment}" if deliveries else f"{state.description}.{assessment}"
-
-
-def _meeting(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
-    if purpose not in (PagePurpose.SUMMONS, PagePurpose.MEETING_MOVED):
-        return ""
-    when = f" kl. {state.meeting_at.astimezone(LOCAL_TIME):%H:%M}" if state.meeting_at else ""
-    return f"Mød: {place_text(plan, current_meeting_place(plan, state))}{when}."
 
 
 def _answers(code: int, replies: list[Reply], route: ReplyRoute) -> str:

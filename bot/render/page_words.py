@@ -1,0 +1,292 @@
+"""The words of a page, per purpose, on every channel. Pure.
+
+For each ``PagePurpose``: the title (the card's, the activity feed's, the mail's subject), what
+the mail asks, why the SMS is sent and where it says to meet, and what a call says; and the
+activity feed's preview (what happened: the title says why). A call's words
+are sentences a text-to-speech voice reads in Danish: short, no abbreviations, no Markdown;
+the call desk turns them into its provider's markup. Keys and what they mean are
+``bot.core.replies``'s; this module only says them.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..clock import LOCAL_TIME
+from ..core.events import PagePurpose
+from ..core.lifecycle import current_level, current_meeting_place
+from ..core.replies import Answer, Key
+from ..core.state import CrisisState
+from ..plan.models import MeetingPlaceKind, Plan
+from .names import clip, level_name, person_name, place_text, role_names
+from .texts import Lang, say
+
+FEED_PREVIEW_LIMIT = 150
+"""Teams shows the first 150 characters of an activity's preview text."""
+CALL_DESCRIPTION_LIMIT = 200
+"""A call reads the alarm's description up to this many characters."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    title: str
+    """Text key (``bot.render.texts``) of the card's title, also the feed's and the mail's subject."""
+    ask: str
+    """The mail's line of what is asked; ``{teams}`` and the button labels of ``_LABELS`` are filled in."""
+    sms: str
+    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing) and ``{level}`` are filled in."""
+    call: str
+    """Why the call is made; ``{name}`` (the director) and ``{level}`` are filled in."""
+    call_roles: str
+    """The call's sentence naming the person's roles (``{roles}``)."""
+    meeting: bool = False
+    """The page says where and when to meet."""
+    roles_on_card: bool = False
+    """The card names the roles the page is for (the mail need not repeat them)."""
+
+
+_ACK = "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden."
+_GIVEN = "Du får beskeden som {roles}."
+_WORDS: dict[PagePurpose, _Words] = {
+    PagePurpose.TRIAGE: _Words(
+        title="card.triage.title",
+        ask="Vurdér alarmen {teams}: tryk «{ack}», skriv din vurdering, og vælg «{inform}» eller «{dismiss}».",
+        sms="kritisk alarm - vurdér den{as_roles}",
+        call="Der er kommet en kritisk alarm, som du skal vurdere.",
+        call_roles="Du kaldes som {roles}.",
+    ),
+    PagePurpose.DIRECTOR: _Words(
+        title="card.director.title",
+        ask="Beslut {teams}: «{activate}», «{inform_mgmt}» eller «{no_action}».",
+        sms="IT beder dig tage stilling{as_roles}",
+        call="IT beder dig tage stilling til, om kriseberedskabet skal aktiveres.",
+        call_roles="Du kaldes som {roles}.",
+    ),
+    PagePurpose.SUMMONS: _Words(
+        title="card.summons.title",
+        ask="Mød op på mødestedet til mødetiden, og svar «{coming}» eller «{not_coming}» {teams}.",
+        sms="kriseberedskabet er aktiveret - du indkaldes{as_roles}",
+        call="Kriseberedskabet er aktiveret, og du indkaldes.",
+        call_roles="Du indkaldes som {roles}.",
+        meeting=True,
+        roles_on_card=True,
+    ),
+    PagePurpose.INFORM: _Words(
+        title="card.notice.inform.title",
+        ask=_ACK,
+        sms="til orientering fra kommunaldirektøren",
+        call="{name} har besluttet, at du skal underrettes om en kritisk hændelse.",
+        call_roles=_GIVEN,
+    ),
+    PagePurpose.TOP_STAFF: _Words(
+        title="card.notice.top_staff.title",
+        ask=_ACK,
+        sms="nu på {level} - du er kontakt ind i øverste krisestab",
+        call="Krisen er hævet til {level}, og du er kontaktperson ind i øverste krisestab.",
+        call_roles="Du kaldes som {roles}.",
+        roles_on_card=True,
+    ),
+    PagePurpose.MEETING_MOVED: _Words(
+        title="card.meeting_moved.title",
+        ask="Mød op på det nye mødested, og tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
+        sms="mødestedet er flyttet",
+        call="Mødestedet for krisestaben er flyttet.",
+        call_roles="Du er indkaldt som {roles}.",
+        meeting=True,
+        roles_on_card=True,
+    ),
+    PagePurpose.MONITORING: _Words(
+        title="card.notice.monitoring.title",
+        ask=_ACK,
+        sms="overvågningen melder alarmen afklaret",
+        call="Overvågningen melder, at alarmen er afklaret, men krisen lukkes ikke af sig selv.",
+        call_roles=_GIVEN,
+    ),
+}
+_TEAMS = "i chatten med Krisebot i Teams"
+_LABELS = {
+    "ack": "card.acknowledge", "inform": "card.triage.inform_director", "dismiss": "card.triage.not_critical",
+    "activate": "card.director.activate", "inform_mgmt": "card.director.inform", "no_action": "card.director.no_action",
+    "coming": "card.answer.coming", "not_coming": "card.answer.not_coming",
+}
+
+
+# --- card, feed, mail and SMS ------------------------------------------------------------------
+
+
+def page_title(purpose: PagePurpose, lang: Lang = "da") -> str:
+    """The title of the card a page for ``purpose`` carries: also the feed's title and the mail's subject."""
+    return say(lang, _WORDS[purpose].title)
+
+
+def feed_preview(state: CrisisState) -> str:
+    """The activity's preview under its title (which says why): what happened, on one line."""
+    return clip(_one_line(state.description), FEED_PREVIEW_LIMIT)
+
+
+def mail_ask(purpose: PagePurpose) -> str:
+    """The mail's line of what is asked of the person (plain text, to be escaped)."""
+    labels = {name: say("da", key) for name, key in _LABELS.items()}
+    return _WORDS[purpose].ask.format(teams=_TEAMS, **labels)
+
+
+def roles_on_card(purpose: PagePurpose) -> bool:
+    """The card of a page for ``purpose`` names the roles it is sent for."""
+    return _WORDS[purpose].roles_on_card
+
+
+def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, roles: Sequence[str]) -> str:
+    """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som Ansvarlig for IT``)."""
+    as_roles = f" som {role_names(plan, roles)}" if roles else ""
+    return _WORDS[purpose].sms.format(as_roles=as_roles, level=level_name(plan, current_level(plan, state)))
+
+
+def sms_meeting(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
+    """``Mød: Byrådssalen, Struer Rådhus kl. 14:45.`` for a page that says where to meet, else nothing."""
+    if not _WORDS[purpose].meeting:
+        return ""
+    when = f" kl. {state.meeting_at.astimezone(LOCAL_TIME):%H:%M}" if state.meeting_at else ""
+    return f"Mød: {place_text(plan, current_meeting_place(plan, state))}{when}."
+
+
+# --- a call --------------------------------------------------------------------------------------
+
+_KEY_SAYS = {
+    Answer.ACKNOWLEDGE: "Tryk {digit} for at kvittere.",
+    Answer.INFORM_DIRECTOR: "Tryk {digit} for at underrette kommunaldirektøren.",
+    Answer.NOT_CRITICAL: "Tryk {digit}, hvis alarmen ikke er kritisk.",
+    Answer.ACTIVATE: "Tryk {digit} for at aktivere kriseberedskabet.",
+    Answer.RAISE_LEVEL: "Tryk {digit} for at hæve krisens niveau.",
+    Answer.CLOSE: "Tryk {digit} for at afslutte krisen.",
+    Answer.COMING: "Tryk {digit}, hvis du kommer.",
+    Answer.NOT_COMING: "Tryk {digit}, hvis du ikke kommer.",
+}
+_REPEAT_SAYS = "Tryk {digit} for at høre beskeden igen."
+_REGISTERED = {
+    Answer.ACKNOWLEDGE: "kvitteret",
+    Answer.INFORM_DIRECTOR: "kommunaldirektøren bliver underrettet",
+    Answer.NOT_CRITICAL: "alarmen er ikke kritisk",
+    Answer.ACTIVATE: "kriseberedskabet bliver aktiveret",
+    Answer.RAISE_LEVEL: "krisens niveau bliver hævet",
+    Answer.CLOSE: "krisen bliver afsluttet",
+    Answer.COMING: "du kommer",
+    Answer.NOT_COMING: "du kommer ikke",
+}
+_KEY_NAMES = {"*": "stjerne", "#": "firkant"}
+_BYE = "Farvel."
+
+
+def call_script(
+    plan: Plan, state: CrisisState, purpose: PagePurpose, roles: Sequence[str], keys: Sequence[Key]
+) -> list[str]:
+    """What a call for ``purpose`` says when it is picked up, sentence by sentence: who calls, the crisis, why,
+    what happened, the person's ``roles``, where and when to meet (if the page says so) and the ``keys`` offered
+    (``bot.core.replies.keypad``)."""
+    words = _WORDS[purpose]
+    lines = [*_opening(plan, state), _why_called(plan, state, purpose), f"Alarmen lyder: {_sentence(_description(state))}"]
+    if roles:
+        lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r]) for r in roles])))
+    if words.meeting:
+        lines += [f"Mødested: {_place(plan, state)}.", f"Mødetid: {_meeting_time(state)}."]
+    return lines + key_words(keys)
+
+
+def key_words(keys: Sequence[Key]) -> list[str]:
+    """``Tryk 1 for at kvittere.`` for each key, in order."""
+    return [(_KEY_SAYS[key.answer] if key.answer else _REPEAT_SAYS).format(digit=key.digit) for key in keys]
+
+
+def key_logged(key: Key) -> str:
+    """What the logbog says a key did: ``kvitteret pr. telefon (tast 1)``, ``kommer ikke pr. telefon (tast 2)``."""
+    said = "kvitteret" if key.answer is Answer.ACKNOWLEDGE else key.label
+    return f"{said} pr. telefon (tast {key.digit})"
+
+
+def key_accepted(answer: Answer) -> list[str]:
+    """After a key was accepted and recorded: ``Tak. Det er registreret: kvitteret. Farvel.``"""
+    return ["Tak.", f"Det er registreret: {_REGISTERED[answer]}.", _BYE]
+
+
+def key_already_registered(answer: Answer) -> list[str]:
+    """After a key whose answer the crisis already has: nothing new was recorded."""
+    return [f"Det var allerede registreret: {_REGISTERED[answer]}.", _BYE]
+
+
+def key_refused(reason: str) -> list[str]:
+    """After a key the crisis refused (``reason`` is ``bot.render.refusals.refusal_text``, plain Danish)."""
+    return ["Det blev ikke registreret.", _sentence(reason), _BYE]
+
+
+def key_unusable(digit: str, keys: Sequence[Key]) -> list[str]:
+    """A key the call does not offer, then the keys that can be used."""
+    return [f"Tasten {_KEY_NAMES.get(digit, digit)} kan ikke bruges.", *key_words(keys)]
+
+
+def no_key() -> list[str]:
+    """No key was pressed, not even after the message was played again; the page goes on by other means."""
+    return ["Der blev ikke trykket på nogen tast.", "Krisebot prøver igen på anden måde.", _BYE]
+
+
+def crisis_closed(plan: Plan, state: CrisisState) -> list[str]:
+    """The crisis is over: there is nothing to answer."""
+    return [_greeting(plan), f"Krise {spoken_id(state.id)} er afsluttet.", "Du behøver ikke at gøre mere.", _BYE]
+
+
+def voicemail(plan: Plan, state: CrisisState, purpose: PagePurpose) -> list[str]:
+    """The message left on a voicemail or answering machine: who called and why, and that nothing was acknowledged."""
+    return [
+        *_opening(plan, state), _why_called(plan, state, purpose), "Beskeden er ikke kvitteret.",
+        "Svar på sms'en fra Krisebot, eller svar i Teams.", _BYE,
+    ]
+
+
+def spoken_id(crisis_id: str) -> str:
+    """A crisis id as a voice reads it well: ``K-2026-001`` → ``K, 2026, 0 0 1`` (a year whole, other digits one by
+    one, letters spelled)."""
+    groups = [g for g in re.split(r"[^0-9A-Za-zÆØÅæøå]+", crisis_id) if g]
+    return ", ".join(g if g.isdigit() and len(g) == 4 else " ".join(g) for g in groups)
+
+
+def _greeting(plan: Plan) -> str:
+    return f"Dette er Krisebot for {plan.organisation.name}."
+
+
+def _opening(plan: Plan, state: CrisisState) -> list[str]:
+    return [_greeting(plan), f"Det gælder krise {spoken_id(state.id)}."]
+
+
+def _why_called(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
+    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
+    return _WORDS[purpose].call.format(
+        name=person_name(plan, director), level=level_name(plan, current_level(plan, state))
+    )
+
+
+def _description(state: CrisisState) -> str:
+    return clip(_one_line(state.description), CALL_DESCRIPTION_LIMIT)
+
+
+def _place(plan: Plan, state: CrisisState) -> str:
+    place_id = current_meeting_place(plan, state)
+    place = plan.place_by_id.get(place_id)
+    where = place_text(plan, place_id)
+    return f"{where}, det alternative mødested" if place and place.kind == MeetingPlaceKind.ALTERNATIVE else where
+
+
+def _meeting_time(state: CrisisState) -> str:
+    """``klokken 14:45``, or ``hurtigst muligt`` without a meeting time."""
+    return f"klokken {state.meeting_at.astimezone(LOCAL_TIME):%H:%M}" if state.meeting_at else "hurtigst muligt"
+
+
+def _spoken_list(items: Sequence[str]) -> str:
+    """``a``, ``a og b``, ``a, b og c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} og {items[-1]}"
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

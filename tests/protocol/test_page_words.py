@@ -1,0 +1,153 @@
+"""Every page purpose on every channel: the Teams card, the activity feed, the mail, the SMS and the call each
+carry Danish words that name the crisis (feed and mail through the real msgraph-sdk client against a fake Graph)."""
+
+import html
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+
+import pytest
+from msgraph import GraphServiceClient
+
+from bot.channels.base import PageRequest
+from bot.channels.feed import FeedNotifier
+from bot.channels.mail import MailNotifier
+from bot.channels.sms.text import ReplyRoute, page_text
+from bot.core.actions import Decide, MoveMeeting, RaiseAlarm, Triage
+from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
+from bot.core.lifecycle import Accepted, step
+from bot.core.replies import keypad, reply_options
+from bot.core.state import CrisisState
+from bot.graph.client import open_graph
+from bot.plan import load_plan
+from bot.render.crisis_cards import page_card
+from bot.render.page_words import call_script, page_title, spoken_id
+from bot.render.texts import TEXTS
+from bot.resources import default_plan_path
+from bot.settings import load_settings
+from tests.fakes.graph import RETRY_WAIT_SCALE, FakeCredential, FakeGraph
+from tests.markdown import shown_texts, visible
+
+PLAN = load_plan(default_plan_path())
+CVO = PLAN.person_by_id["cvo"]
+ROLES = ("it", "situationsbillede")
+CRISIS = "K-2026-001"
+T0 = datetime(2026, 3, 12, 13, 0, tzinfo=timezone.utc)
+PURPOSES = list(PagePurpose)
+DESCRIPTION = "Exchange Online: 503 Service Unavailable"
+"""No Danish word in it: the Danish a channel shows is its own."""
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-zæøåé]+", text.lower()))
+
+
+_DA, _EN = (_words(" ".join(TEXTS[lang].values())) for lang in ("da", "en"))
+DANISH = _DA - _EN
+"""Words only the Danish sentences of the cards use."""
+ENGLISH = {"the", "and", "you", "your", "has", "been", "was", "will", "with", "this", "that", "press", "meeting"}
+
+
+def crisis() -> CrisisState:
+    """An activated crisis whose meeting moved to the alternative place: every purpose has something to say."""
+    state = None
+    for action, actor in [
+        (RaiseAlarm(CRISIS, "brugere", ("o365",), DESCRIPTION), "lak"),
+        (Triage(TriageDecision.INFORM_DIRECTOR, "Hele kommunen er ramt.", via="teams"), "cvo"),
+        (Decide(DirectorDecision.ACTIVATE, via="teams", meeting_at=T0), "jesper"),
+        (MoveMeeting("it-undervisningslokale"), "jesper"),
+    ]:
+        outcome = step(PLAN, state, action, actor=actor, now=T0)
+        assert isinstance(outcome, Accepted), outcome
+        state = outcome.state
+    assert state is not None
+    return state
+
+
+def page(purpose: PagePurpose) -> PageRequest:
+    return PageRequest(state=crisis(), person=CVO, roles=ROLES, purpose=purpose, key=f"{CRISIS}:cvo:{purpose}")
+
+
+def assert_danish_naming_the_crisis(text: str, purpose: PagePurpose, crisis_id: str = CRISIS) -> None:
+    assert text.strip(), "empty"
+    assert crisis_id in text
+    words = _words(text)
+    assert len(words & DANISH) >= 2 and not words & ENGLISH, f"not Danish: {text!r}"
+    assert page_title(purpose, "en") not in text
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    async with FakeGraph() as fake:
+        fake.add_user("11111111-0000-0000-0000-00000000c0c0", CVO.email, CVO.name, apps=("app",))
+        fake.add_user("sender-id", "krise@struer.dk", "Krisebot")
+        yield fake
+
+
+@pytest.fixture
+async def msgraph(graph: FakeGraph) -> AsyncIterator[GraphServiceClient]:
+    settings = load_settings(_env_file=None, graph_base_url=graph.url)
+    async with open_graph(settings, credential=FakeCredential(), retry_wait_scale=RETRY_WAIT_SCALE) as client:
+        assert client is not None
+        yield client
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+def test_the_teams_card(purpose: PagePurpose) -> None:
+    card = page_card(PLAN, crisis(), "da", person="cvo", purpose=purpose, now=T0, roles=ROLES)
+
+    assert_danish_naming_the_crisis("\n".join(visible(t) for t in shown_texts(card)), purpose)
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+async def test_the_activity_feed(graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose) -> None:
+    await FeedNotifier(msgraph, chat_url="https://teams.example/chat").send(page(purpose))
+
+    [request] = graph.notifications()
+    body = request.model
+    assert_danish_naming_the_crisis(f"{body.topic.value}\n{body.preview_text.content}", purpose)
+    assert body.preview_text.content
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+async def test_the_mail(graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose) -> None:
+    await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(page(purpose))
+
+    [request] = graph.mails()
+    message = request.model.message
+    assert_danish_naming_the_crisis(message.subject, purpose)
+    assert_danish_naming_the_crisis(html.unescape(re.sub(r"<[^>]*>", " ", message.body.content)), purpose)
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+def test_the_sms(purpose: PagePurpose) -> None:
+    state = crisis()
+    text = page_text(
+        PLAN, state, purpose=purpose, roles=ROLES, code=3, replies=reply_options(PLAN, state, purpose, "cvo"),
+        route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+
+    assert_danish_naming_the_crisis(text, purpose)
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+def test_the_call(purpose: PagePurpose) -> None:
+    state = crisis()
+    script = call_script(PLAN, state, purpose, ROLES, keypad(PLAN, state, purpose, "cvo"))
+
+    assert_danish_naming_the_crisis(" ".join(script), purpose, crisis_id=spoken_id(CRISIS))
+    assert all(line.strip() and "**" not in line for line in script)
+
+
+async def test_a_moved_meeting_has_its_own_title_on_the_card_the_feed_and_the_mail(
+    graph: FakeGraph, msgraph: GraphServiceClient
+) -> None:
+    moved = page(PagePurpose.MEETING_MOVED)
+    card = page_card(PLAN, moved.state, "da", person="cvo", purpose=moved.purpose, now=T0, roles=ROLES)
+    await FeedNotifier(msgraph, chat_url="https://teams.example/chat").send(moved)
+    await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(moved)
+
+    assert "Mødestedet er flyttet" in shown_texts(card)
+    assert graph.notifications()[0].model.topic.value == f"{CRISIS} Mødestedet er flyttet"
+    assert graph.mails()[0].model.message.subject == f"[Krise {CRISIS}] Mødestedet er flyttet"
+    assert "IT-undervisningslokale" in graph.mails()[0].model.message.body.content
