@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Coroutine, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..channels.base import ChannelError
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
 from ..core.commands import Command, RefreshSituation, SendPage
 from ..core.events import Event, EventPayload
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
+from ..errors import ChannelError
 from ..plan.models import Plan
 from ..store import Store
 from .foreground import Foreground

@@ -12,10 +12,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..channels.base import Capabilities, Channel, Notifier, PageRequest, PermanentError, TokenError, TransientError
+from ..channels.base import Capabilities, Channel, Notifier, PageRequest
 from ..clock import Clock
 from ..core.events import Event
 from ..core.state import CrisisState
+from ..errors import PermanentError, TokenError, TransientError
 from .breakers import Breaker, Breakers, Dependency
 from .outlet import Outlet
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypedDict
 
-from ..channels.base import Channel, ChannelError, Notifier, PageRequest, PermanentError, TransientError
+from ..channels.base import Channel, Notifier, PageRequest
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import (
@@ -27,6 +27,7 @@ from ..core.escalation import (
 )
 from ..core.events import PageFailed, PagePurpose, PageSent
 from ..core.state import CrisisState
+from ..errors import ChannelError, PermanentError, TransientError
 from ..plan.models import Plan
 from ..store import Finished, OutboxItem, Store
 from .crises import Crises

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.base import PermanentError, TokenError, TransientError
 from bot.engine.breakers import Breaker, Breakers, BreakerState, Change, Dependency
 from bot.engine.guard import Guard
+from bot.errors import PermanentError, TokenError, TransientError
 from tests.clock import Clock
 
 COOLDOWN = timedelta(seconds=30)

@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from ...clock import Clock
 from ...core.replies import reply_options
+from ...errors import PermanentError
 from ...plan.models import Plan
 from ...gathered import Gathered
 from ...store import CodeRequest, Store
-from ..base import Capabilities, Channel, PageRequest, PermanentError
+from ..base import Capabilities, Channel, PageRequest
 from .base import OutgoingSms
 from .batcher import Batcher
 from .text import ReplyRoute, page_text
