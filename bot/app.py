@@ -33,7 +33,6 @@ from .engine.foreground import Foreground
 from .engine.guard import Guard, GuardedNotifier, GuardedOutlet
 from .engine.outage import OutageResponse
 from .engine.pager import Pager
-from .engine.sms_inbox import SmsInbox
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
 from .graph.catalog import CatalogApp
@@ -45,6 +44,7 @@ from .heap import frozen_heap
 from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, refuse
 from .http_guard import guard, handler_args
 from .intake.service import Intake, build_intake, running
+from .intake.sms_inbox import SmsInbox
 from .metrics import CONTENT_TYPE, METRICS, Metrics
 from .pages import page_routes
 from .plan.models import Plan
