@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
 from ..core.commands import Command, RefreshSituation, SendPage
+from ..core.escalation import requested_timers
 from ..core.events import Event, EventPayload
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
@@ -116,9 +117,7 @@ class Crises:
         if not payloads:
             return []
         async with self._locks[crisis_id]:
-            events = await self._store.append_all(
-                at=self._clock(), actor=actor, payloads=list(payloads), crisis_id=crisis_id, request_key=request_key
-            )
+            events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key)
             self._fold_in(crisis_id, events)
         self._mirror_later(crisis_id, events)
         return events
@@ -149,16 +148,23 @@ class Crises:
         outcome = step(self.plan, state, action, actor=actor, now=self._clock())
         if not isinstance(outcome, Accepted) or not outcome.events:
             return outcome
-        events = await self._store.append_all(
-            at=self._clock(), actor=actor, payloads=[*preface, *outcome.events], crisis_id=crisis_id,
-            request_key=request_key,
-        )
+        events = await self._append(crisis_id, [*preface, *outcome.events], actor=actor, request_key=request_key)
         if not events:  # a redelivered request: its events were recorded the first time
             return Accepted(state)
         self._fold_in(crisis_id, events)
         self._queued[crisis_id] += 1
         self._in_background(self._carry_out(crisis_id, events, outcome.commands))
         return Accepted(self._states[crisis_id], outcome.events, outcome.commands)
+
+    async def _append(
+        self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str, request_key: str | None
+    ) -> list[Event]:
+        """Record ``payloads`` now, with the paging timers their pages start, in one transaction."""
+        at = self._clock()
+        return await self._store.append_all(
+            at=at, actor=actor, payloads=list(payloads), crisis_id=crisis_id, request_key=request_key,
+            timers=requested_timers(payloads, at),
+        )
 
     def _fold_in(self, crisis_id: str, events: list[Event]) -> None:
         state = self._states.get(crisis_id)
