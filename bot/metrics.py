@@ -35,7 +35,7 @@ ACK_BUCKETS = (15, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600)
 
 class Metrics:
     """The app's metrics. ``breakers`` gives each dependency's breaker state
-    (``"closed"``, ``"open"`` or ``"half_open"``); it may be replaced once breakers exist."""
+    (``"closed"``, ``"open"`` or ``"half_open"``) at each scrape."""
 
     def __init__(self, *, breakers: Callable[[], Mapping[str, str]] = dict) -> None:
         self.breakers = breakers

@@ -10,7 +10,7 @@ most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -46,9 +46,12 @@ class Crises:
     """Every crisis in the logbog, kept in memory as folded state and changed only through ``act``."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet, foreground: Foreground | None = None
+        self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet, paging: Callable[[], Paging],
+        foreground: Foreground | None = None,
     ) -> None:
+        """``paging`` gives the pager, which is built after the crises (it records into them: ``Later``)."""
         self.plan = plan
+        self._paging = paging
         self._foreground = foreground or Foreground()
         self._store = store
         self._clock = clock
@@ -59,7 +62,6 @@ class Crises:
         self._queued: defaultdict[str, int] = defaultdict(int)
         self._new_id = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
-        self.paging: Paging | None = None
 
     async def load(self) -> None:
         """Rebuild every crisis from the logbog (at start-up)."""
@@ -182,11 +184,10 @@ class Crises:
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
         """Start paging at once; then mirror the events and refresh the situation card."""
         pages = [command for command in commands if isinstance(command, SendPage)]
-        if self.paging is not None:
-            if pages:
-                await self._safely("start paging", self.paging.start(crisis_id, pages, events[-1].at), crisis_id)
-            else:
-                self.paging.poke()
+        if pages:
+            await self._safely("start paging", self._paging().start(crisis_id, pages, events[-1].at), crisis_id)
+        else:
+            self._paging().poke()
         await self._mirror(crisis_id, refresh=any(isinstance(command, RefreshSituation) for command in commands))
 
     def _mirror_later(self, crisis_id: str, events: list[Event]) -> None:

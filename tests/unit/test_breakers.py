@@ -92,7 +92,7 @@ def breakers(clock: Clock, changes: list[Change]) -> Breakers:
     async def listen(change: Change) -> None:
         changes.append(change)
 
-    return Breakers(threshold=2, cooldown=COOLDOWN, clock=clock, on_change=listen)
+    return Breakers(threshold=2, cooldown=COOLDOWN, clock=clock, listener=lambda: listen)
 
 
 async def test_a_guard_counts_transient_failures_and_then_refuses_at_once(
