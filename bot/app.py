@@ -31,9 +31,9 @@ from .engine.breakers import Breakers, Dependency
 from .engine.crises import Crises
 from .engine.foreground import Foreground
 from .engine.guard import Guard, GuardedNotifier, GuardedOutlet
-from .engine.outage import OutageResponse
+from .engine.later import Later
+from .engine.outage import OutageResponse, TeamsProbe
 from .engine.pager import Pager
-from .engine.sms_inbox import SmsInbox
 from .errors import StoreError
 from .export_links import FORMATS, ExportLinks
 from .graph.catalog import CatalogApp
@@ -45,6 +45,7 @@ from .heap import frozen_heap
 from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, refuse
 from .http_guard import guard, handler_args
 from .intake.service import Intake, build_intake, running
+from .intake.sms_inbox import SmsInbox
 from .metrics import CONTENT_TYPE, METRICS, Metrics
 from .pages import page_routes
 from .plan.models import Plan
@@ -103,7 +104,6 @@ def create_app(
     app[SETTINGS] = settings
     app[PLAN] = plan
     app[CLOCK] = clock
-    app[METRICS] = Metrics()
     app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
     app.cleanup_ctx.extend([_store, _graph, _sms, _connector_session, _teams, _intake, frozen_heap])
     for path, handler in sms_routes(settings, _AppInbox(app), clock=clock).items():
@@ -221,27 +221,33 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     adapter = create_adapter(auth, owner_name=owner.name)
     situations = SituationCards(plan)
     sender = TeamsSender(adapter, settings.bot_app_id)
+    # Two cycles, closed by binding once below: the crises start the pager's pages and the pager
+    # records into the crises; the breakers report to the outage response, which pages through them.
+    paging, outage = Later[Pager]("the pager"), Later[OutageResponse]("the outage response")
     breakers = Breakers(
-        threshold=settings.breaker_failures, cooldown=timedelta(seconds=settings.breaker_cooldown), clock=clock
+        threshold=settings.breaker_failures, cooldown=timedelta(seconds=settings.breaker_cooldown), clock=clock,
+        listener=outage,
     )
-    app[METRICS].breakers = breakers.states
+    app[METRICS] = Metrics(breakers=breakers.states)
     connector = Guard(breakers, Dependency.CONNECTOR, timeout=settings.microsoft_timeout, clock=clock)
     outlet = TeamsOutlet(plan=plan, store=store, clock=clock, sender=sender, situations=situations)
     app[FOREGROUND] = foreground = Foreground()
     app[CRISES] = crises = Crises(
-        plan=plan, store=store, clock=clock, outlet=GuardedOutlet(outlet, connector), foreground=foreground
+        plan=plan, store=store, clock=clock, outlet=GuardedOutlet(outlet, connector), paging=paging,
+        foreground=foreground,
     )
     await crises.load()
     token = await connector_token(auth, adapter, settings.bot_app_id)
     notifiers = _notifiers(app, ConnectorPoster(app[CONNECTOR_SESSION], token), breakers)
-    app[PAGER] = crises.paging = pager = Pager(
+    teams_probe = TeamsProbe(crises=crises, breakers=breakers, clock=clock)
+    app[PAGER] = pager = paging.bind(Pager(
         plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers, outage=breakers.any_open,
-        sms_grace=timedelta(seconds=settings.sms_grace), probe=lambda: outage.probe(),
-    )
-    breakers.on_change = outage = OutageResponse(crises=crises, pager=pager, breakers=breakers, clock=clock)
+        sms_grace=timedelta(seconds=settings.sms_grace), probe=teams_probe.probe,
+    ))
+    outage.bind(OutageResponse(crises=crises, pager=pager))
     app[SMS_INBOX] = inbox = SmsInbox(plan=plan, store=store, clock=clock, crises=crises, pager=pager, batcher=app[SMS])
     crises.catch_up()
-    paging = asyncio.create_task(pager.run())
+    paging_loop = asyncio.create_task(pager.run())
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
         adapter=adapter,
@@ -254,7 +260,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     )
     refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings))) if settings.auth_enabled else None
     yield
-    for task in (refresher, paging):
+    for task in (refresher, paging_loop):
         if task:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

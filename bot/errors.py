@@ -8,6 +8,12 @@ KrisebotError
 ├── StoreError           the logbog database failed an operation (damaged, full, read-only,
 │                        locked, or written by another version); nothing was written
 └── StartupError         ``krisebot serve`` could not start for another reason (the log has why)
+
+ChannelError             a call to an outside service (Teams, Graph, an SMS gateway) failed; the
+│                        engine handles it and goes on, so it is no KrisebotError
+├── TransientError       try again later (``retry_after`` seconds when the service said so)
+│   └── TokenError       no access token could be had: the service itself was not reached
+└── PermanentError       the same call cannot succeed later (blocked, unknown user)
 """
 
 from pathlib import Path
@@ -63,3 +69,27 @@ class StoreError(KrisebotError):
 
 class StartupError(KrisebotError):
     """The service could not start, and no setting, plan or database is to blame: a bug, logged in full."""
+
+
+class ChannelError(Exception):
+    """A call to an outside service failed (a page, a log post, a Graph request). ``reason`` is for the logbog (no secrets)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientError(ChannelError):
+    """Try again later; ``retry_after`` is the provider's wish in seconds, if it said one."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class TokenError(TransientError):
+    """No access token could be had (Entra sign-in failed): the service itself was not reached."""
+
+
+class PermanentError(ChannelError):
+    """This channel cannot reach this person; do not retry."""

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from .channels.feed import MANIFEST_ACTIVITY_TYPE
+from .core.text_commands import COMMANDS, Command
 from .errors import MissingSettingsError
 from .pages import PRIVACY, TERMS, WEBSITE
 from .plan.models import Plan
 from .render.names import clip
 from .resources import bundled
 from .settings import Settings, env_name
-from .teams.commands import COMMANDS, Command
 
 MANIFEST = "manifest.json"
 LOCALIZATION = "en-us.json"

@@ -41,7 +41,7 @@ KEY_PRESSED = "key_pressed"
 
 class Metrics:
     """The app's metrics. ``breakers`` gives each dependency's breaker state
-    (``"closed"``, ``"open"`` or ``"half_open"``); it may be replaced once breakers exist."""
+    (``"closed"``, ``"open"`` or ``"half_open"``) at each scrape."""
 
     def __init__(self, *, breakers: Callable[[], Mapping[str, str]] = dict) -> None:
         self.breakers = breakers

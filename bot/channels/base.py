@@ -1,7 +1,7 @@
-"""The Notifier protocol every paging channel implements, its policy, and the errors it may raise.
+"""The Notifier protocol every paging channel implements, its policy, and the page it is given to deliver.
 
 A notifier delivers one page to one person and returns the provider's id for it. It never
-decides who is paged or when; the escalation engine does. Raising means:
+decides who is paged or when; the escalation engine does. Raising (the errors of ``bot.errors``) means:
 
 - ``TransientError``: try again later (``retry_after`` seconds when the provider said so);
 - ``PermanentError``: this channel cannot reach this person (blocked, unknown user); the
@@ -61,30 +61,6 @@ class PageRequest:
     attempt: int = 0
     step: int = 0
     key: str = ""
-
-
-class ChannelError(Exception):
-    """A page could not be delivered on a channel. ``reason`` is for the logbog (no secrets)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TransientError(ChannelError):
-    """Try again later; ``retry_after`` is the provider's wish in seconds, if it said one."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class TokenError(TransientError):
-    """No access token could be had (Entra sign-in failed): the service itself was not reached."""
-
-
-class PermanentError(ChannelError):
-    """This channel cannot reach this person; do not retry."""
 
 
 class Notifier(Protocol):

@@ -13,12 +13,13 @@ and only repeats. A timer stops at the first acknowledgement by any holder of it
 its purpose is over (the decision was taken), or when the crisis ends.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ..plan.models import Plan
-from .events import Escalated, PagePurpose
+from .events import Escalated, EventPayload, PagePurpose, PagesRequested
 from .state import CrisisState, Phase
 
 CHAIN_PURPOSES = frozenset({PagePurpose.TRIAGE, PagePurpose.DIRECTOR, PagePurpose.SUMMONS})
@@ -55,6 +56,16 @@ def timer_for(purpose: PagePurpose, person: str, roles: tuple[str, ...], at: dat
     if purpose in CHAIN_PURPOSES and roles:
         return [Timer(purpose, Subject.ROLE, role, at) for role in roles]
     return [Timer(purpose, Subject.PERSON, person, at)]
+
+
+def requested_timers(payloads: Iterable[EventPayload], at: datetime) -> list[Timer]:
+    """The timers the ``PagesRequested`` among ``payloads``, recorded at ``at``, start."""
+    return [
+        timer
+        for payload in payloads if isinstance(payload, PagesRequested)
+        for page in payload.pages
+        for timer in timer_for(page.purpose, page.person, tuple(page.roles), at)
+    ]
 
 
 def purpose_open(state: CrisisState, purpose: PagePurpose) -> bool:

@@ -91,15 +91,16 @@ class Breaker:
         return Change(self.dependency, True, f"{self._failures} fejl i træk, senest: {reason}") if was_closed else None
 
 
+Listener = Callable[[Change], Awaitable[None]]
+
+
 class Breakers:
     """One breaker per dependency, and the listener told of every change."""
 
-    def __init__(
-        self, *, threshold: int, cooldown: timedelta, clock: Clock,
-        on_change: Callable[[Change], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, *, threshold: int, cooldown: timedelta, clock: Clock, listener: Callable[[], Listener]) -> None:
+        """``listener`` gives the listener, which is built after the breakers (it pages through them: ``Later``)."""
         self._breakers = {d: Breaker(d, threshold=threshold, cooldown=cooldown, clock=clock) for d in Dependency}
-        self.on_change = on_change
+        self._listener = listener
 
     def __getitem__(self, dependency: Dependency) -> Breaker:
         return self._breakers[dependency]
@@ -114,5 +115,5 @@ class Breakers:
 
     async def report(self, change: Change | None) -> None:
         """Pass a change on to the listener."""
-        if change is not None and self.on_change is not None:
-            await self.on_change(change)
+        if change is not None:
+            await self._listener()(change)

@@ -10,17 +10,18 @@ most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..channels.base import ChannelError
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
 from ..core.commands import Command, RefreshSituation, SendPage
+from ..core.escalation import requested_timers
 from ..core.events import Event, EventPayload
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
+from ..errors import ChannelError
 from ..plan.models import Plan
 from ..store import Store
 from .foreground import Foreground
@@ -45,9 +46,12 @@ class Crises:
     """Every crisis in the logbog, kept in memory as folded state and changed only through ``act``."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet, foreground: Foreground | None = None
+        self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet, paging: Callable[[], Paging],
+        foreground: Foreground | None = None,
     ) -> None:
+        """``paging`` gives the pager, which is built after the crises (it records into them: ``Later``)."""
         self.plan = plan
+        self._paging = paging
         self._foreground = foreground or Foreground()
         self._store = store
         self._clock = clock
@@ -58,7 +62,6 @@ class Crises:
         self._queued: defaultdict[str, int] = defaultdict(int)
         self._new_id = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
-        self.paging: Paging | None = None
 
     async def load(self) -> None:
         """Rebuild every crisis from the logbog (at start-up)."""
@@ -116,9 +119,7 @@ class Crises:
         if not payloads:
             return []
         async with self._locks[crisis_id]:
-            events = await self._store.append_all(
-                at=self._clock(), actor=actor, payloads=list(payloads), crisis_id=crisis_id, request_key=request_key
-            )
+            events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key)
             self._fold_in(crisis_id, events)
         self._mirror_later(crisis_id, events)
         return events
@@ -149,16 +150,23 @@ class Crises:
         outcome = step(self.plan, state, action, actor=actor, now=self._clock())
         if not isinstance(outcome, Accepted) or not outcome.events:
             return outcome
-        events = await self._store.append_all(
-            at=self._clock(), actor=actor, payloads=[*preface, *outcome.events], crisis_id=crisis_id,
-            request_key=request_key,
-        )
+        events = await self._append(crisis_id, [*preface, *outcome.events], actor=actor, request_key=request_key)
         if not events:  # a redelivered request: its events were recorded the first time
             return Accepted(state)
         self._fold_in(crisis_id, events)
         self._queued[crisis_id] += 1
         self._in_background(self._carry_out(crisis_id, events, outcome.commands))
         return Accepted(self._states[crisis_id], outcome.events, outcome.commands)
+
+    async def _append(
+        self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str, request_key: str | None
+    ) -> list[Event]:
+        """Record ``payloads`` now, with the paging timers their pages start, in one transaction."""
+        at = self._clock()
+        return await self._store.append_all(
+            at=at, actor=actor, payloads=list(payloads), crisis_id=crisis_id, request_key=request_key,
+            timers=requested_timers(payloads, at),
+        )
 
     def _fold_in(self, crisis_id: str, events: list[Event]) -> None:
         state = self._states.get(crisis_id)
@@ -176,11 +184,10 @@ class Crises:
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
         """Start paging at once; then mirror the events and refresh the situation card."""
         pages = [command for command in commands if isinstance(command, SendPage)]
-        if self.paging is not None:
-            if pages:
-                await self._safely("start paging", self.paging.start(crisis_id, pages, events[-1].at), crisis_id)
-            else:
-                self.paging.poke()
+        if pages:
+            await self._safely("start paging", self._paging().start(crisis_id, pages, events[-1].at), crisis_id)
+        else:
+            self._paging().poke()
         await self._mirror(crisis_id, refresh=any(isinstance(command, RefreshSituation) for command in commands))
 
     def _mirror_later(self, crisis_id: str, events: list[Event]) -> None:

@@ -12,10 +12,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..channels.base import Channel, ChannelPolicy, Notifier, PageRequest, PermanentError, TokenError, TransientError
+from ..channels.base import Channel, ChannelPolicy, Notifier, PageRequest
 from ..clock import Clock
 from ..core.events import Event
 from ..core.state import CrisisState
+from ..errors import PermanentError, TokenError, TransientError
 from .breakers import Breaker, Breakers, Dependency
 from .outlet import Outlet
 

@@ -5,17 +5,15 @@ channels (SMS) at once (new pages and escalations do too while any breaker is op
 logbog says so, and when it is the Bot Connector, every log thread and card catches up.
 
 Nothing may be left to find out that Teams is back: while the Bot Connector's breaker is
-open, ``probe`` (called by the pager on every tick) tries the log threads that are behind
-once the breaker allows a probe, so the backfill starts even when no page is waiting.
+open, ``TeamsProbe.probe`` (called by the pager on every tick) tries the log threads that
+are behind once the breaker allows a probe, so the backfill starts even when no page is waiting.
 """
 
+import logging
 from datetime import datetime
 
-
-import logging
-
-from ..core.events import BreakerChanged
 from ..clock import Clock
+from ..core.events import BreakerChanged
 from .breakers import Breakers, Change, Dependency
 from .crises import Crises
 from .pager import Pager
@@ -23,12 +21,11 @@ from .pager import Pager
 log = logging.getLogger(__name__)
 
 
-class OutageResponse:
-    """The breakers' listener."""
+class TeamsProbe:
+    """The catch-up of the log threads, started as soon as the Bot Connector may be probed."""
 
-    def __init__(self, *, crises: Crises, pager: Pager, breakers: Breakers, clock: Clock) -> None:
+    def __init__(self, *, crises: Crises, breakers: Breakers, clock: Clock) -> None:
         self._crises = crises
-        self._pager = pager
         self._connector = breakers[Dependency.CONNECTOR]
         self._clock = clock
 
@@ -39,6 +36,14 @@ class OutageResponse:
             self._crises.catch_up()
             return None
         return due
+
+
+class OutageResponse:
+    """The breakers' listener."""
+
+    def __init__(self, *, crises: Crises, pager: Pager) -> None:
+        self._crises = crises
+        self._pager = pager
 
     async def __call__(self, change: Change) -> None:
         state = "nede" if change.open else "oppe igen"

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypedDict
 
-from ..channels.base import ChannelError, Notifier, PageRequest, PermanentError, TransientError
+from ..channels.base import Notifier, PageRequest
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import (
@@ -31,6 +31,7 @@ from ..core.escalation import (
 )
 from ..core.events import DeliveryState, PageDeliveryReported, PageFailed, PagePurpose, PageSent
 from ..core.state import CrisisState
+from ..errors import ChannelError, PermanentError, TransientError
 from ..plan.contact import Channel
 from ..plan.models import Plan
 from ..store import Finished, OutboxItem, Store

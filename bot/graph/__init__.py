@@ -1,5 +1,5 @@
 """Microsoft Graph through msgraph-sdk: the client and its credential, users, app installation, throttling.
 
 Every call goes through ``graph_call``: bounded in time, and failing only with the channel
-errors of ``bot.channels.base`` (``TransientError``, ``PermanentError``).
+errors of ``bot.errors`` (``TransientError``, ``PermanentError``).
 """

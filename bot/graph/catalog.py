@@ -15,7 +15,7 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
 from msgraph.generated.app_catalogs.teams_apps.teams_apps_request_builder import TeamsAppsRequestBuilder
 
-from ..channels.base import PermanentError
+from ..errors import PermanentError
 from .errors import DEFAULT_TIMEOUT, graph_call
 
 RECHECK = 60.0
@@ -25,7 +25,7 @@ _REASONS = {403: "appen må ikke læse organisationens Teams-appkatalog (AppCata
 async def find_catalog_id(client: GraphServiceClient, external_id: str, *, timeout: float = DEFAULT_TIMEOUT) -> str | None:
     """The catalog id of the app whose manifest id is ``external_id``; None when the catalog has no such app.
 
-    Raises TransientError or PermanentError (``bot.channels.base``) when Graph fails.
+    Raises TransientError or PermanentError (``bot.errors``) when Graph fails.
     """
     quoted = external_id.replace("'", "''")
     query = TeamsAppsRequestBuilder.TeamsAppsRequestBuilderGetQueryParameters(filter=f"externalId eq '{quoted}'")

@@ -16,7 +16,7 @@ import httpx
 from azure.core.exceptions import AzureError
 from kiota_abstractions.api_error import APIError
 
-from ..channels.base import PermanentError, TokenError, TransientError
+from ..errors import PermanentError, TokenError, TransientError
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from msgraph.generated.users.item.teamwork.installed_apps.installed_apps_request
     InstalledAppsRequestBuilder,
 )
 
-from ..channels.base import TransientError
+from ..errors import TransientError
 from .errors import DEFAULT_TIMEOUT, GraphRefused, graph_call
 
 _REASONS = {
@@ -26,7 +26,7 @@ async def ensure_chat(
 ) -> str:
     """Make sure app ``catalog_id`` is installed for Entra user ``user_id``; return their chat id with it.
 
-    Raises TransientError or PermanentError (``bot.channels.base``) when Graph fails.
+    Raises TransientError or PermanentError (``bot.errors``) when Graph fails.
     """
     apps = client.users.by_user_id(user_id).teamwork.installed_apps
     binding = f"{client.request_adapter.base_url.rstrip('/')}/appCatalogs/teamsApps/{catalog_id}"

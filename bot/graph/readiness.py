@@ -8,7 +8,7 @@ numbers are used regardless.
 from azure.core.credentials_async import AsyncTokenCredential
 from msgraph import GraphServiceClient
 
-from ..channels.base import ChannelError
+from ..errors import ChannelError
 from ..plan.models import Plan
 from ..settings import Settings
 from .catalog import find_catalog_id, not_in_catalog

@@ -11,7 +11,7 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
-from ..channels.base import TransientError
+from ..errors import TransientError
 from ..plan.models import Person
 from ..plan.phones import REGION
 from .errors import DEFAULT_TIMEOUT, GraphRefused, graph_call
@@ -39,7 +39,7 @@ class GraphUsers:
     async def resolve(self, person: Person) -> EntraUser | None:
         """The person's Entra user, or None if Entra has no such user.
 
-        Raises TransientError or PermanentError (``bot.channels.base``) when Graph fails.
+        Raises TransientError or PermanentError (``bot.errors``) when Graph fails.
         """
         key = person.entra_object_id or person.email
         if key in self._cache:

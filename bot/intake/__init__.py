@@ -1,5 +1,7 @@
-"""Alarms from machines and mail: monitoring webhooks, the alarm mailbox and heartbeats.
+"""What comes in from outside: monitoring webhooks, the alarm mailbox, heartbeats, and SMS
+(alarms, replies to pages and delivery reports).
 
-Every alarm goes through ``AlarmReceiver`` into ``Crises`` (``raise_alarm`` or ``act``), so
-the lifecycle, the logbog and paging stay the one path.
+Every machine alarm goes through ``AlarmReceiver``, and every SMS through ``SmsInbox``, into
+``Crises`` (``raise_alarm``, ``act`` or ``record``), so the lifecycle, the logbog and paging
+stay the one path.
 """

@@ -17,9 +17,9 @@ from msgraph import GraphServiceClient
 from msgraph.generated.models.message import Message
 from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import DeltaRequestBuilder
 
-from ..channels.base import ChannelError, TransientError
 from ..clock import LOCAL_TIME, Clock
 from ..core.events import AlarmStatus
+from ..errors import ChannelError, TransientError
 from ..graph.errors import GraphRefused, graph_call
 from ..store import Store
 from .formats import Alert

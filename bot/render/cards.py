@@ -10,10 +10,10 @@ from collections import OrderedDict
 from functools import cache
 from typing import Any
 
+from ..core.text_commands import COMMANDS
 from ..plan.models import Plan
 from ..plan.phones import Phone
 from ..resources import bundled
-from ..teams.commands import COMMANDS
 from .plain import Markup
 from .template import expand
 from .texts import Lang, say

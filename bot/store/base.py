@@ -6,6 +6,7 @@ version cannot read) is raised as StoreError, whose ``reason`` an HTTP edge can 
 A PostgreSQL store implements the same protocol.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -82,13 +83,16 @@ class Store(Protocol):
         payloads: list[EventPayload],
         crisis_id: str | None = None,
         request_key: str | None = None,
+        timers: Sequence[Timer] = (),
     ) -> list[Event]:
         """Durably append ``payloads`` in one transaction: all of them or none.
 
         With ``request_key`` (an inbound activity or message id) the events are written only
         the first time that key is seen; a redelivery returns ``[]`` and writes nothing.
-        A ``PagesRequested`` starts its paging timers (see ``timers``) in the same transaction, so
-        a page once recorded as requested is sent even if the process dies at once.
+        ``timers`` (of ``crisis_id``) are started in the same transaction: the paging timers of
+        a ``PagesRequested`` among the payloads (``bot.core.escalation.requested_timers``), so a
+        page once recorded as requested is sent even if the process dies at once. A role's
+        running timer keeps its start; a person's restarts (a new notice).
         """
 
     async def crisis_ids(self) -> list[str]:

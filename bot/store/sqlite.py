@@ -7,6 +7,7 @@ Every method raises StoreError, naming the file, for any SQLite failure (``failu
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,8 @@ from typing import Any
 import aiosqlite
 from pydantic import ValidationError
 
-from ..core.escalation import Subject, Timer, timer_for
-from ..core.events import Event, EventPayload, PagePurpose, PagesRequested, payload_adapter, utc
+from ..core.escalation import Subject, Timer
+from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import StoreError
 from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
 from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
@@ -59,7 +60,10 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
         payloads: list[EventPayload],
         crisis_id: str | None = None,
         request_key: str | None = None,
+        timers: Sequence[Timer] = (),
     ) -> list[Event]:
+        if timers and crisis_id is None:
+            raise ValueError("paging timers belong to a crisis")
         moment = utc(at)
         stamp = moment.isoformat()
         async with self._transaction("hændelserne kunne ikke gemmes"):
@@ -73,9 +77,8 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
             seqs = await self._insert_events(
                 [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
             )
-            for payload in payloads:
-                if isinstance(payload, PagesRequested) and crisis_id is not None:
-                    await self._start_timers(crisis_id, payload, moment)
+            if timers and crisis_id is not None:
+                await self._start_timers(crisis_id, timers)
         return [
             Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
             for seq, payload in zip(seqs, payloads)
@@ -132,10 +135,9 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
             (crisis_id, posted_seq, utc(behind_since).isoformat() if behind_since else None),
         )
 
-    async def _start_timers(self, crisis_id: str, requested: PagesRequested, at: datetime) -> None:
-        """The paging timers the requested pages start, in the transaction that records them: a role's
-        running timer keeps its start; a person's (a new notice) restarts."""
-        timers = [timer for page in requested.pages for timer in timer_for(page.purpose, page.person, tuple(page.roles), at)]
+    async def _start_timers(self, crisis_id: str, timers: Sequence[Timer]) -> None:
+        """Start paging timers, in a write transaction already open: a role's running timer keeps its
+        start; a person's (a new notice) restarts."""
         await self._db.execute(
             "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
             f"SELECT {columns(5)} {FROM_ROWS} WHERE true ON CONFLICT DO UPDATE SET started_at = excluded.started_at "

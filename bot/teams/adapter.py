@@ -23,7 +23,7 @@ from botframework.connector.auth import AuthenticateRequestResult, Authenticatio
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from ..channels.base import ChannelError
+from ..errors import ChannelError
 from ..render.texts import language, say
 from ..settings import BotAppType, Settings
 from .bot_token import BotTokenCredentials

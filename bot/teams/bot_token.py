@@ -26,7 +26,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botframework.connector.auth import AppCredentials, AuthenticationConstants, ServiceClientCredentialsFactory
 from msrest.pipeline import AsyncHTTPPolicy, Request, Response
 
-from ..channels.base import TokenError
+from ..errors import TokenError
 from .off_loop import SingleFlight, off_loop
 
 REUSE = 120.0

@@ -10,8 +10,8 @@ from typing import Any
 
 from msgraph import GraphServiceClient
 
-from ..channels.base import PermanentError
 from ..clock import Clock
+from ..errors import PermanentError
 from ..graph.catalog import CatalogApp
 from ..graph.install import ensure_chat
 from ..graph.users import GraphUsers

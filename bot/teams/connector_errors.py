@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from botbuilder.schema import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
-from ..channels.base import PermanentError, TransientError
+from ..errors import PermanentError, TransientError
 
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404})
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from aiohttp import ClientError, ClientSession
 from yarl import URL
 
-from ..channels.base import PermanentError, TransientError
+from ..errors import PermanentError, TransientError
 from .bot_token import BotToken
 
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404})

@@ -20,6 +20,7 @@ from ..core.events import LogEntryKind, PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
 from ..core.permissions import Permission, may
 from ..core.state import CrisisState
+from ..core.text_commands import CommandName, parse
 from ..engine.crises import Crises
 from ..export_links import ExportLinks
 from ..plan.models import Person, Plan
@@ -33,7 +34,6 @@ from ..render.status import status
 from ..render.texts import Lang, language, say
 from ..store import Store
 from .card_actions import InvalidTap, Tap, parse_tap, to_action
-from .commands import CommandName, parse
 from .identity import resolve_person
 from .references import LOG_CHANNEL_KEY, personal_chat_key
 from .verbs import Verb

@@ -7,8 +7,9 @@ straight to the Connector (``ConnectorPoster``), which sorts refusals into trans
 (throttled, unavailable: try again) and permanent ones.
 """
 
-from ..channels.base import Channel, ChannelPolicy, PageRequest, PermanentError
+from ..channels.base import Channel, ChannelPolicy, PageRequest
 from ..clock import Clock
+from ..errors import PermanentError
 from ..plan.models import Plan
 from ..render.cards import CONTENT_TYPE
 from ..render.crisis_cards import page_card

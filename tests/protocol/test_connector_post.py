@@ -8,7 +8,7 @@ import pytest
 from aiohttp import ClientSession
 from botframework.connector.auth import ManagedIdentityAppCredentials, MicrosoftAppCredentials
 
-from bot.channels.base import PermanentError, TokenError, TransientError
+from bot.errors import PermanentError, TokenError, TransientError
 from bot.settings import load_settings
 from bot.teams.adapter import bot_authentication, create_adapter
 from bot.teams.bot_token import BotToken, connector_token

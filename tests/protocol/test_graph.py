@@ -9,11 +9,12 @@ from msgraph import GraphServiceClient
 from msgraph.generated.models.importance import Importance
 from msgraph.generated.models.teamwork_activity_topic_source import TeamworkActivityTopicSource
 
-from bot.channels.base import PageRequest, PermanentError, TransientError
+from bot.channels.base import PageRequest
 from bot.channels.feed import ACTIVITY_TYPE, FeedNotifier
 from bot.channels.mail import MailNotifier
 from bot.core.events import AlarmRaised, DirectorDecided, DirectorDecision, Event, PagePurpose, Triaged, TriageDecision
 from bot.core.state import CrisisState, fold
+from bot.errors import PermanentError, TransientError
 from bot.graph.client import open_graph
 from bot.graph.install import ensure_chat
 from bot.graph.users import SELECT, GraphUsers

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from msgraph import GraphServiceClient
 
-from bot.channels.base import PermanentError, TransientError
+from bot.errors import PermanentError, TransientError
 from bot.graph.catalog import RECHECK, CatalogApp, find_catalog_id
 from bot.graph.client import open_graph
 from bot.graph.readiness import entra_findings

@@ -48,6 +48,7 @@ from aiohttp import ClientSession, TCPConnector, web
 
 from bot.app import PAGER
 from bot.core.actions import RaiseAlarm
+from bot.core.escalation import requested_timers
 from bot.core.lifecycle import step
 from bot.plan import load_plan
 from bot.resources import default_plan_path
@@ -422,7 +423,10 @@ async def test_pages_recorded_as_requested_go_out_after_a_crash_before_they_were
         assert (await first.post(installed(user, connector.url))).status == 201
     raised = step(plan, None, RaiseAlarm("K-2026-001", "overvaagning", ("it-infrastruktur",), "Serverne er nede"),
                   actor="system", now=clock())
-    await first.store.append_all(at=clock(), actor="system", payloads=list(raised.events), crisis_id="K-2026-001")
+    await first.store.append_all(
+        at=clock(), actor="system", payloads=list(raised.events), crisis_id="K-2026-001",
+        timers=requested_timers(raised.events, clock()),
+    )
     await first.client.close()
 
     again = await start_bot(settings_for(), clock=clock)

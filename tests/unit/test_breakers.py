@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.base import PermanentError, TokenError, TransientError
 from bot.engine.breakers import Breaker, Breakers, BreakerState, Change, Dependency
 from bot.engine.guard import Guard
+from bot.errors import PermanentError, TokenError, TransientError
 from tests.clock import Clock
 
 COOLDOWN = timedelta(seconds=30)
@@ -92,7 +92,7 @@ def breakers(clock: Clock, changes: list[Change]) -> Breakers:
     async def listen(change: Change) -> None:
         changes.append(change)
 
-    return Breakers(threshold=2, cooldown=COOLDOWN, clock=clock, on_change=listen)
+    return Breakers(threshold=2, cooldown=COOLDOWN, clock=clock, listener=lambda: listen)
 
 
 async def test_a_guard_counts_transient_failures_and_then_refuses_at_once(

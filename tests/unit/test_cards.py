@@ -5,11 +5,11 @@ import re
 
 import pytest
 
+from bot.core.text_commands import COMMANDS
 from bot.plan import load_plan
 from bot.render.cards import help_card, render, roles_card
 from bot.render.texts import TEXTS
 from bot.resources import bundled, default_plan_path
-from bot.teams.commands import COMMANDS
 from tests.markdown import links
 from tests.schemas import assert_valid_card
 

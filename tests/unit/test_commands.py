@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.teams.commands import COMMANDS, CommandName, parse
+from bot.core.text_commands import COMMANDS, CommandName, parse
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 from kiota_abstractions.api_error import APIError
 
-from bot.channels.base import PermanentError, TransientError
+from bot.errors import PermanentError, TransientError
 from bot.graph.errors import GraphRefused, graph_call
 
 

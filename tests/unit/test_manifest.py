@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.channels.feed import ACTIVITY_TYPE, MANIFEST_ACTIVITY_TYPE
+from bot.core.text_commands import COMMANDS, parse
 from bot.manifest import ICONS, LOCALIZATION, MANIFEST, MAX_COMMANDS, app_package
 from bot.plan import load_plan
 from bot.resources import bundled, default_plan_path
 from bot.settings import Settings, load_settings
-from bot.teams.commands import COMMANDS, parse
 from tests.schemas import assert_valid_manifest
 from tests.unit.test_cli import krisebot
 

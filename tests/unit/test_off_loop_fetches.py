@@ -7,7 +7,7 @@ import threading
 import pytest
 from botframework.connector.auth import MicrosoftAppCredentials
 
-from bot.channels.base import TokenError
+from bot.errors import TokenError
 from bot.teams.bot_token import RETRY, BotToken
 from bot.teams.off_loop import SingleFlight, off_loop
 from bot.teams.signing_keys import RETRY as KEYS_RETRY

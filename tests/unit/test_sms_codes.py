@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.base import PermanentError, TransientError
 from bot.channels.sms.base import OutgoingSms, PartialSend
 from bot.channels.sms.batcher import Batcher
+from bot.errors import PermanentError, TransientError
 from bot.store import CodeRequest, SqliteStore, open_store
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)

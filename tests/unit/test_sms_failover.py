@@ -5,11 +5,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.channels.base import PermanentError, TransientError
 from bot.channels.sms.base import OutgoingSms, PartialSend
 from bot.channels.sms.failover import FailoverSms
 from bot.channels.sms.gatewayapi import GatewayApiSms
 from bot.channels.sms.twilio import TwilioSms
+from bot.errors import PermanentError, TransientError
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio
 

@@ -7,10 +7,10 @@ import aiohttp
 import jwt
 import pytest
 
-from bot.channels.base import PermanentError, TransientError
 from bot.channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, PartialSend
 from bot.channels.sms.gatewayapi import CHUNK, GatewayApiSms, GatewayApiWebhook
 from bot.channels.sms.webhooks import WebhookRejected
+from bot.errors import PermanentError, TransientError
 from tests.fakes.gatewayapi import FakeGatewayApi
 
 CALLBACK = "https://krise.example.dk/api/sms/gatewayapi"

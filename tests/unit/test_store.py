@@ -16,6 +16,7 @@ from typing import get_args
 import aiosqlite
 import pytest
 
+from bot.core.escalation import Subject, Timer, requested_timers
 from bot.core.events import (
     Acknowledged,
     AlarmRaised,
@@ -40,6 +41,9 @@ from bot.core.events import (
     PagesRequested,
     RequestedPage,
     SmsReceived,
+    CallReported,
+    CallStatus,
+    KeyPressed,
     SummonsAnswered,
     Triaged,
     TriageDecision,
@@ -79,6 +83,9 @@ PAYLOADS = [
         status=DeliveryState.UNDELIVERABLE, detail="nummeret findes ikke",
     ),
     SmsReceived(person="p-bo", number="+4520304050", text="KRISE 1K", outcome="kvitteret"),
+    CallReported(person="p-bo", roles=["it"], purpose=PagePurpose.TRIAGE, number="+4596848142", provider_id="CA1",
+                 status=CallStatus.VOICEMAIL),
+    KeyPressed(person="p-bo", number="+4596848142", digits="1", outcome="kvitteret pr. telefon (tast 1)"),
     BreakerChanged(dependency="connector", open=True, reason="3 fejl i træk"),
 ]
 
@@ -410,13 +417,85 @@ async def test_teams_user_can_be_linked_and_relinked(store: SqliteStore) -> None
     assert await store.linked_person_ids() == {"p-carl", "p-bo"}
 
 
+# --- paging timers ---------------------------------------------------------------------------
+
+
+def requested(*pages: RequestedPage) -> PagesRequested:
+    return PagesRequested(pages=list(pages))
+
+
+async def running(store: SqliteStore) -> dict[str, set[Timer]]:
+    return {crisis_id: set(timers) for crisis_id, timers in (await store.timers()).items()}
+
+
+async def test_paging_timers_are_started_with_the_events_that_request_them(store: SqliteStore) -> None:
+    pages = requested(
+        RequestedPage(person="p-anne", roles=["it", "krisestabschef"], purpose=PagePurpose.TRIAGE),
+        RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM),
+    )
+    await store.append_all(
+        at=T0, actor="system", payloads=[note("alarm"), pages], crisis_id="krise-1", timers=requested_timers([pages], T0)
+    )
+
+    assert await running(store) == {"krise-1": {
+        Timer(PagePurpose.TRIAGE, Subject.ROLE, "it", T0),
+        Timer(PagePurpose.TRIAGE, Subject.ROLE, "krisestabschef", T0),
+        Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", T0),
+    }}
+
+
+async def test_the_store_starts_no_timer_it_was_not_given(store: SqliteStore) -> None:
+    pages = requested(RequestedPage(person="p-anne", roles=["it"], purpose=PagePurpose.TRIAGE))
+    await store.append_all(at=T0, actor="system", payloads=[pages], crisis_id="krise-1")
+
+    assert await store.timers() == {}
+
+
+async def test_a_redelivered_request_starts_no_timer_again(store: SqliteStore) -> None:
+    pages = requested(RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM))
+    later = T0 + timedelta(minutes=5)
+    for at in (T0, later):
+        await store.append_all(
+            at=at, actor="system", payloads=[pages], crisis_id="krise-1", request_key="activity-1",
+            timers=requested_timers([pages], at),
+        )
+
+    assert await running(store) == {"krise-1": {Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", T0)}}
+
+
+async def test_a_roles_running_timer_keeps_its_start_and_a_persons_restarts(store: SqliteStore) -> None:
+    pages = requested(
+        RequestedPage(person="p-anne", roles=["it"], purpose=PagePurpose.TRIAGE),
+        RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM),
+    )
+    later = T0 + timedelta(minutes=5)
+    for at in (T0, later):
+        await store.append_all(at=at, actor="system", payloads=[pages], crisis_id="krise-1", timers=requested_timers([pages], at))
+
+    assert await running(store) == {"krise-1": {
+        Timer(PagePurpose.TRIAGE, Subject.ROLE, "it", T0),
+        Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", later),
+    }}
+
+
+async def test_timers_without_a_crisis_are_refused_and_nothing_is_written(store: SqliteStore) -> None:
+    with pytest.raises(ValueError):
+        await store.append_all(
+            at=T0, actor="system", payloads=[note("ingen krise")], timers=[Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", T0)]
+        )
+
+    assert await store.events() == []
+    assert await store.timers() == {}
+
+
 # --- crash safety ---------------------------------------------------------------------------
 
 
-def kill_writer_after(path: Path, lines: int) -> tuple[int, list[int]]:
-    """SIGKILL store_writer.py once it has reported ``lines`` commits; return its pid and every seq it printed."""
+def kill_writer_after(path: Path, lines: int, *mode: str) -> tuple[int, list[int]]:
+    """SIGKILL store_writer.py (in ``mode``) once it has reported ``lines`` commits; return its pid and every
+    seq it printed."""
     writer = subprocess.Popen(
-        [sys.executable, str(WRITER), str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, str(WRITER), str(path), *mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     printed: list[int] = []
     while len(printed) < lines:
@@ -453,3 +532,17 @@ async def test_killed_writer_loses_no_committed_event(db_path: Path) -> None:
             stored = after.seq
         finally:
             await store.close()
+
+
+async def test_a_killed_writer_leaves_no_page_request_without_its_timer(db_path: Path) -> None:
+    """A page once recorded as requested is paged after a crash: its timer was committed with it, never apart."""
+    _, printed = kill_writer_after(db_path, 200, "pages")
+
+    store = await open_store(db_path)
+    try:
+        requests = [event.payload for event in await store.events()]
+        assert len(requests) >= len(printed)
+        paged = {page.person for request in requests if isinstance(request, PagesRequested) for page in request.pages}
+        assert {timer.id for timer in (await store.timers())["krise-1"]} == paged
+    finally:
+        await store.close()

@@ -6,7 +6,7 @@ decides what a reply means; the engine does. Numbers are E.164 (``+4512345678``)
 side of the protocol whatever the gateway's wire format is.
 
 ``send`` raises ``TransientError`` (try again, possibly with another provider) or
-``PermanentError`` (this number cannot be reached) from ``bot.channels.base`` when every
+``PermanentError`` (this number cannot be reached) from ``bot.errors`` when every
 message failed, and ``PartialSend`` (a ``TransientError``, so a caller that ignores it
 resends the batch: duplicates, never losses) when some were handed over and some not.
 """
@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from ..base import ChannelError, PermanentError, TransientError
+from ...errors import ChannelError, PermanentError, TransientError
 
 
 @dataclass(frozen=True, slots=True)

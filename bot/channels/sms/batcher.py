@@ -9,7 +9,7 @@ provider's error.
 import asyncio
 from collections.abc import Sequence
 
-from ..base import ChannelError, TransientError
+from ...errors import ChannelError, TransientError
 from .base import OutgoingSms, SendResult, SmsProvider, results_of
 
 WINDOW = 0.01

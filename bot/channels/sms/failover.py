@@ -10,7 +10,7 @@ backup may still work later), permanent only when both were.
 import asyncio
 from collections.abc import Sequence
 
-from ..base import ChannelError, PermanentError, TransientError
+from ...errors import ChannelError, PermanentError, TransientError
 from .base import OutgoingSms, SendResult, SmsProvider, outcome, results_of
 
 

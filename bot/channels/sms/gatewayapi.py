@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 import jwt
 
-from ..base import ChannelError, PermanentError, TransientError
+from ...errors import ChannelError, PermanentError, TransientError
 from .base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendResult, outcome
 from .gsm import fit
 from .http import post

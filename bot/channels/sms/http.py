@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from ..base import TransientError
+from ...errors import TransientError
 
 TIMEOUT = aiohttp.ClientTimeout(total=10, sock_connect=5)
 """Long enough for a gateway under load, short enough to fail over while a page is still fresh."""

@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 from ...clock import Clock
 from ...core.replies import reply_options
+from ...errors import PermanentError
 from ...plan.models import Plan
 from ...gathered import Gathered
 from ...store import CodeRequest, Store
+from ...errors import PermanentError
 from ...plan.phones import PhoneKind
-from ..base import Channel, ChannelPolicy, PageRequest, PermanentError
+from ..base import Channel, ChannelPolicy, PageRequest
 from .base import OutgoingSms
 from .batcher import Batcher
 from .text import ReplyRoute, page_text

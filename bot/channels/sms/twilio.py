@@ -24,7 +24,7 @@ import aiohttp
 from aiohttp import web
 
 from ...clock import Clock
-from ..base import ChannelError, PermanentError, TransientError
+from ...errors import ChannelError, PermanentError, TransientError
 from .base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendResult, outcome
 from .gsm import fit
 from .http import post

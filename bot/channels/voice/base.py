@@ -12,7 +12,7 @@ placed); providers put it in the query of every callback URL they give their ser
 each webhook names its call. A provider never decides who is called or what a key means.
 
 ``place`` raises ``TransientError`` (try again, possibly with the backup provider) or
-``PermanentError`` (this number cannot be called) from ``bot.channels.base``.
+``PermanentError`` (this number cannot be called) from ``bot.errors``.
 """
 
 from dataclasses import dataclass

@@ -13,7 +13,8 @@ from ...clock import Clock
 from ...plan.contact import Channel
 from ...plan.phones import PhoneKind
 from ...store import CallRecord, Store
-from ..base import ChannelPolicy, PageRequest, PermanentError
+from ...errors import PermanentError
+from ..base import ChannelPolicy, PageRequest
 from .base import OutgoingCall, VoiceProvider
 
 CONCURRENCY = 1000

@@ -27,11 +27,11 @@ from ..core.lifecycle import Accepted
 from ..core.replies import (
     LABELS, STATUS, CodedReply, SmsAlarm, deliveries_named, parse_reply, reply_action, reply_options, sms_alarm_source,
 )
+from ..engine.crises import Crises
+from ..engine.pager import Pager
 from ..plan.models import Person, Plan
 from ..render.refusals import refusal_text
 from ..store import Store
-from .crises import Crises
-from .pager import Pager
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
-"""The command registry: every text command the bot understands, in Danish with English aliases.
+"""The text commands the bot understands in a chat, in Danish with English aliases. Pure.
 
-Plain data with no botbuilder import: the help card and the Teams manifest's command menu
-are generated from ``COMMANDS``, so what users are offered is what the bot understands.
+The help card and the Teams manifest's command menu are generated from ``COMMANDS``, and the
+Teams handler reads messages with ``parse``, so what users are offered is what the bot understands.
 """
 
 import re
