@@ -52,7 +52,8 @@ class ChannelPolicy:
 class PageRequest:
     """One page to deliver: the crisis as it is now, the person, the roles they are paged for, why;
     ``attempt`` counts earlier tries of this page, ``step`` which of the channel's numbers to use (a
-    call moves on to the next number), and ``key`` is its outbox idempotency key."""
+    call moves on to the next number), ``after_call`` whether it is the fallback of a call that was not
+    answered with a key, and ``key`` is its outbox idempotency key."""
 
     state: CrisisState
     person: Person
@@ -60,6 +61,7 @@ class PageRequest:
     purpose: PagePurpose
     attempt: int = 0
     step: int = 0
+    after_call: bool = False
     key: str = ""
 
 

@@ -364,7 +364,8 @@ class Pager:
                 return Finished(item.key, item.crisis_id, "cancelled", self._clock())
             facts = _PageFacts(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
             request = PageRequest(
-                state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, step=item.step, key=item.key
+                state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, step=item.step,
+                after_call=item.fallback and self._awaits_outcome(purpose, item.person), key=item.key,
             )
             if channel in self._pacers:
                 await self._pacers[channel].acquire(URGENCY.get(purpose, 9))

@@ -29,14 +29,16 @@ class SmsNotifier:
 
     def __init__(
         self, *, plan: Plan, store: Store, clock: Clock, batcher: Batcher, route: ReplyRoute,
-        open_crises: Callable[[], set[str]],
+        open_crises: Callable[[], set[str]], caller_id: str = "",
     ) -> None:
+        """``caller_id`` is the number calls come from: an SMS after an unanswered call names it."""
         self._plan = plan
         self._store = store
         self._clock = clock
         self._batcher = batcher
         self._route = route
         self._open_crises = open_crises
+        self._caller_id = caller_id
         self._codes: Gathered[CodeRequest, int] = Gathered(self._codes_of)
 
     async def send(self, page: PageRequest) -> str | None:
@@ -47,7 +49,7 @@ class SmsNotifier:
         replies = reply_options(self._plan, page.state, page.purpose, page.person.id)
         text = page_text(
             self._plan, page.state, purpose=page.purpose, roles=page.roles, code=code, replies=replies,
-            route=self._route,
+            route=self._route, called_from=self._caller_id if page.after_call else "",
         )
         return await self._batcher.send(OutgoingSms(to=mobile[0], text=text, ref=page.key))
 

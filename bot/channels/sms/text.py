@@ -37,10 +37,11 @@ class ReplyRoute:
 
 def page_text(
     plan: Plan, state: CrisisState, *, purpose: PagePurpose, roles: tuple[str, ...], code: int,
-    replies: list[Reply], route: ReplyRoute,
+    replies: list[Reply], route: ReplyRoute, called_from: str = "",
 ) -> str:
-    """The SMS for one page, with the reply choices ``replies`` under ``code``."""
-    meet = sms_meeting(plan, state, purpose)
+    """The SMS for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the number
+    a call about the same page came from that nobody answered with a key (said, so people recognise it)."""
+    meet = " ".join(part for part in (_called(called_from), sms_meeting(plan, state, purpose)) if part)
     answer = _answers(code, replies, route)
     for head in (f"Krise {state.id}: {sms_why(plan, state, purpose, roles)}.", f"Krise {state.id}: {sms_why(plan, state, purpose, ())}."):
         room = TWO_SEGMENTS - septets(gsm7(" ".join(part for part in (head, meet, answer) if part))) - 1
@@ -48,6 +49,10 @@ def page_text(
             break
     what = fit(_what(plan, state), room) if room > 8 else ""
     return fit(" ".join(part for part in (head, what, meet, answer) if part))
+
+
+def _called(number: str) -> str:
+    return f"Vi ringede fra {number} uden svar." if number else ""
 
 
 def status_text(plan: Plan, states: list[CrisisState]) -> str:
