@@ -18,7 +18,8 @@ from signal import SIGINT, SIGTERM
 
 from aiohttp import web
 
-from .channels.sms.console import send_reply, service_url
+from .channels.console import service_url
+from .channels.sms.console import send_reply
 from .core.events import Event
 from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings

@@ -10,8 +10,9 @@ import pytest
 
 from bot.channels.base import PermanentError, TransientError
 from bot.channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, PartialSend
-from bot.channels.sms.twilio import TwilioSms, TwilioWebhook, signature, url_forms
-from bot.channels.sms.webhooks import WebhookRejected
+from bot.channels.sms.twilio import TwilioSms, TwilioWebhook
+from bot.channels.twilio import signature, url_forms
+from bot.channels.webhooks import WebhookRejected
 from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio
 
 PUBLIC = "https://krise.example.dk/api/sms/twilio"

@@ -12,7 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer, make_mocked_request
 
 from bot.channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms
-from bot.channels.sms.console import SmsReplyError, send_reply
+from bot.channels.console import ConsoleRequestError
+from bot.channels.sms.console import send_reply
 from bot.channels.sms.gatewayapi import GatewayApiSms
 from bot.channels.sms.providers import sms_routes
 from bot.channels.sms.webhooks import MAX_BODY
@@ -217,7 +218,7 @@ async def test_a_console_reply_from_the_command_line(start: Callable[..., Any]) 
     await send_reply(service.url, "20 30 40 50", "krise 1k")
     (reply,) = service.inbox.replies
     assert (reply.provider, reply.sender, reply.text, reply.raw) == ("console", "+4520304050", "1k", "krise 1k")
-    with pytest.raises(SmsReplyError, match="ikke et"):
+    with pytest.raises(ConsoleRequestError, match="ikke et"):
         await send_reply(service.url, "hej", "1K")
     assert len(service.inbox.replies) == 1
 
@@ -226,10 +227,10 @@ async def test_a_console_reply_needs_a_running_service_with_the_console_provider
     gatewayapi: FakeGatewayApi, start: Callable[..., Any]
 ) -> None:
     service = await start(gatewayapi_settings(gatewayapi))
-    with pytest.raises(SmsReplyError, match="console"):
+    with pytest.raises(ConsoleRequestError, match="console"):
         await send_reply(service.url, "20304050", "1K")
     await gatewayapi.close()
-    with pytest.raises(SmsReplyError, match="svarer ikke"):
+    with pytest.raises(ConsoleRequestError, match="svarer ikke"):
         await send_reply(gatewayapi.url.rstrip("/"), "20304050", "1K")
 
 
@@ -273,7 +274,7 @@ async def test_the_console_route_is_not_there_through_a_proxy(start: Callable[..
 
 async def test_the_console_route_is_not_there_with_a_public_url(start: Callable[..., Any]) -> None:
     service = await start(load_settings(_env_file=None, public_url="https://krisebot.struer.dk"))
-    with pytest.raises(SmsReplyError, match="uden KRISEBOT_PUBLIC_URL"):
+    with pytest.raises(ConsoleRequestError, match="uden KRISEBOT_PUBLIC_URL"):
         await send_reply(service.url, "20304050", "1K")
     assert service.inbox.replies == []
 
