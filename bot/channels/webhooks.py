@@ -1,4 +1,5 @@
-"""What every provider's webhook routes share: the refusal a parser raises, and the guard of the console routes.
+"""What every provider's webhook routes share: the URL a provider signed, the refusal a parser raises, and the
+guard of the console routes.
 
 ``WebhookRejected`` is raised by a parser for a request that must be refused: 401 for a missing
 or wrong signature, 400 for a malformed request; the route answers it through
@@ -26,6 +27,13 @@ class WebhookRejected(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def called_url(request: web.Request, public_url: str | None) -> str:
+    """The URL the provider called, as it signed it: ``public_url`` (behind a proxy too) or this request's
+    scheme and host, followed by the path and query exactly as sent (a ``%2F`` in our ``ref`` stays one)."""
+    base = public_url.rstrip("/") if public_url else f"{request.scheme}://{request.host}"
+    return base + request.raw_path
 
 
 PROXY_HEADERS = ("Forwarded", "X-Real-IP")

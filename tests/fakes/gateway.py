@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from tests.fakes.server import FakeServer
 
@@ -66,8 +67,8 @@ class FakeGateway(FakeServer):
 
 
 async def post_webhook(url: str, *, headers: dict[str, str], data: bytes, content_type: str) -> WebhookAnswer:
-    """POST a webhook to the service as the gateway would."""
+    """POST a webhook to the service as the gateway would: to ``url`` exactly as given (a ``%2F`` stays one)."""
     async with aiohttp.ClientSession() as session, session.post(
-        url, data=data, headers={"Content-Type": content_type, **headers}
+        URL(url, encoded=True), data=data, headers={"Content-Type": content_type, **headers}
     ) as response:
         return WebhookAnswer(response.status, await response.text(), response.content_type)

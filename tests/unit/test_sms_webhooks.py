@@ -197,6 +197,19 @@ async def test_twilio_signs_the_public_url_in_either_form(twilio: FakeTwilio, st
     assert [(r.provider, r.text) for r in service.inbox.replies] == [("twilio", "1K")]
 
 
+async def test_a_twilio_status_callback_verifies_over_its_ref_as_it_was_sent(
+    twilio: FakeTwilio, start: Callable[..., Any]
+) -> None:
+    """Our refs hold '/', sent as %2F: Twilio signs the URL as given, so the check must read the query unaltered."""
+    service = await start(twilio_settings(twilio))
+    path = "/api/sms/twilio?ref=K-2026-001%2Ftriage%2Fcvo%2Fsms"
+    params = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "delivered"}
+    answer = await twilio.post_event(service.url + path, params, signed_url="https://krise.example.dk" + path)
+    assert answer.status == 200
+    (report,) = service.inbox.reports
+    assert report.ref == "K-2026-001/triage/cvo/sms"
+
+
 async def test_twilio_webhooks_signed_over_the_host_alone_are_refused(twilio: FakeTwilio, start: Callable[..., Any]) -> None:
     service = await start(twilio_settings(twilio))
     url = f"{service.url}/api/sms/twilio"

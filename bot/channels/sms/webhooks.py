@@ -16,7 +16,7 @@ from typing import Protocol
 from aiohttp import web
 
 from ...http_errors import read_limited, refuse
-from ..webhooks import Handler, WebhookRejected
+from ..webhooks import Handler, WebhookRejected, called_url
 from .base import DeliveryReport, InboundSms
 
 log = logging.getLogger("krisebot.sms")
@@ -52,8 +52,7 @@ def sms_webhook(
 
     ``endpoint`` names the gateway in logs. Refusals go through ``http_errors.refuse``, which
     logs them and counts them in the app's metrics by route and status. The URL given
-    to ``parse`` is ``public_url`` followed by the request's path and query (what the gateway
-    signed, behind a proxy too), or the request's own URL without a public URL. ``ok`` builds
+    to ``parse`` is ``called_url``'s: what the gateway signed. ``ok`` builds
     the 200 answer.
     """
 
@@ -61,7 +60,7 @@ def sms_webhook(
         body = await read_limited(request, MAX_BODY)
         if body is None:
             return refuse(request, 413, f"forespørgslen er større end {MAX_BODY // 1024} KB")
-        url = public_url.rstrip("/") + request.path_qs if public_url else str(request.url)
+        url = called_url(request, public_url)
         try:
             events = parse(url, request.headers, body)
         except WebhookRejected as exc:
