@@ -8,18 +8,18 @@ return in the provider's markup (``render``); a ``CallUpdate`` goes to ``desk.pr
 is answered 200. A desk that fails answers 503 (logged): the provider ends or retries the call,
 and its final status still reaches the desk.
 
-The URL given to the parser is the public URL followed by the request's path and query: the
-URL the provider was given and signed, behind a proxy too.
+The URL given to the parser is the public URL followed by the request's path and query as sent
+(``called_url``): the URL the provider was given and signed, behind a proxy too.
 """
 
 import logging
 from collections.abc import Callable, Mapping
-from urllib.parse import urlencode, urlsplit, parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from aiohttp import web
 
 from ...http_errors import read_limited, refuse
-from ..webhooks import Handler, WebhookRejected
+from ..webhooks import Handler, WebhookRejected, called_url
 from .base import CallAnswer, CallDesk, CallUpdate, KeyPress, Prompt
 
 log = logging.getLogger("krisebot.voice")
@@ -63,7 +63,7 @@ def voice_webhook(parse: Parse, desk: CallDesk, *, endpoint: str, public_url: st
         if body is None:
             return refuse(request, 413, f"forespørgslen er større end {MAX_BODY // 1024} KB")
         try:
-            event = parse(public_url.rstrip("/") + request.path_qs, request.headers, body)
+            event = parse(called_url(request, public_url), request.headers, body)
         except WebhookRejected as exc:
             return refuse(request, exc.status, exc.reason)
         try:
