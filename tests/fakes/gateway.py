@@ -6,6 +6,7 @@ seconds pass before every answer. Failed and dropped requests record nothing.
 """
 
 import asyncio
+import json
 from abc import abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,14 @@ class WebhookAnswer:
     status: int
     text: str
     content_type: str
+
+    @property
+    def reason(self) -> str:
+        """The Danish reason of a refusal (``{"error": reason}``), or "" when the answer is no refusal."""
+        try:
+            return str(json.loads(self.text)["error"])
+        except (ValueError, KeyError, TypeError):
+            return ""
 
 
 class FakeGateway(FakeServer):
