@@ -21,9 +21,9 @@ async def attempt(provider: str, work: Awaitable[T]) -> T | ChannelError:
 
 def both_failed(first: ChannelError, second: ChannelError, backup: str) -> ChannelError:
     """The primary failed with ``first`` and the backup named ``backup`` with ``second``: permanent only when both
-    were, else transient (the backup may still work later) with the transient one's ``retry_after``."""
+    were, else transient (the backup may still work later) with the longest ``retry_after`` either asked for."""
     reason = f"{first.reason}; {backup}: {second.reason}"
     if isinstance(first, PermanentError) and isinstance(second, PermanentError):
         return PermanentError(reason)
-    transient = first if isinstance(first, TransientError) else second
-    return TransientError(reason, retry_after=getattr(transient, "retry_after", None))
+    waits = [e.retry_after for e in (first, second) if isinstance(e, TransientError) and e.retry_after is not None]
+    return TransientError(reason, retry_after=max(waits, default=None))
