@@ -31,7 +31,7 @@ async def test_a_call_is_written_whole_and_answered_as_a_person_would(
     settings = load_settings(_env_file=None, database=tmp_path / "k.db")
     service = await start(lambda _: settings)
     async with aiohttp.ClientSession() as session:
-        console = voice_provider(settings, session, service.desk)
+        console = voice_provider(settings, session, service.desk).provider
     assert isinstance(console, ConsoleVoice)
     with caplog.at_level(logging.INFO, logger="krisebot.voice"):
         call_id = await console.place(CALL)
@@ -57,7 +57,7 @@ async def test_keys_from_the_command_line_reach_the_desk_and_the_call_says_what_
     settings = load_settings(_env_file=None, database=tmp_path / "k.db")
     service = await start(lambda _: settings)
     async with aiohttp.ClientSession() as session:
-        console = voice_provider(settings, session, service.desk)
+        console = voice_provider(settings, session, service.desk).provider
     assert isinstance(console, ConsoleVoice)
     call_id = await console.place(CALL)
     await console.exchange.aclose()

@@ -12,6 +12,7 @@ from bot.channels.base import PermanentError, TransientError
 from bot.channels.voice.base import OutgoingCall
 from bot.channels.voice.console import ConsoleVoice
 from bot.channels.voice.failover import FailoverVoice
+from bot.channels.voice.pacing import PacedVoice
 from bot.channels.voice.providers import voice_provider, voice_routes
 from bot.channels.voice.twilio import TwilioVoice
 from bot.channels.voice.vonage import VonageVoice
@@ -93,10 +94,11 @@ async def test_the_settings_build_the_provider_and_its_routes(key: Path, tmp_pat
     desk = RecordingDesk()
     async with aiohttp.ClientSession() as session:
         console = load_settings(_env_file=None, database=tmp_path / "k.db")
-        assert isinstance(voice_provider(console, session, desk), ConsoleVoice)
+        paced = voice_provider(console, session, desk)
+        assert isinstance(paced, PacedVoice) and isinstance(paced.provider, ConsoleVoice)
         assert set(voice_routes(console, desk)) == {"/api/voice/console"}
         both = load_settings(_env_file=None, voice_provider="vonage", voice_backup_provider="twilio", **PUBLIC, **TWILIO, **vonage(key))
-        failover = voice_provider(both, session, desk)
+        failover = voice_provider(both, session, desk).provider
         assert isinstance(failover, FailoverVoice) and failover.name == "vonage+twilio"
         assert isinstance(failover.primary, VonageVoice) and isinstance(failover.backup, TwilioVoice)
         assert set(voice_routes(both, desk)) == {
@@ -157,3 +159,30 @@ async def test_both_failing_is_transient_naming_both(failover: tuple[FakeVonage,
         await provider.place(CALL)
     assert "Vonage svarede 503" in caught.value.reason and "twilio: Twilio svarede 429" in caught.value.reason
     assert caught.value.retry_after == 4
+
+
+class Recorder:
+    name = "recorder"
+
+    def __init__(self, now: list[float]) -> None:
+        self.now = now
+        self.placed: list[tuple[float, str]] = []
+
+    async def place(self, call: OutgoingCall) -> str:
+        self.placed.append((self.now[0], call.to))
+        return call.to
+
+
+async def test_calls_are_placed_no_faster_than_the_setting_allows() -> None:
+    now = [100.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    inner = Recorder(now)
+    paced = PacedVoice(inner, per_second=2, now=lambda: now[0], sleep=sleep)
+    for n in range(3):
+        await paced.place(OutgoingCall(to=f"+452030405{n}", caller_id="+4570102030", ref=f"r{n}"))
+    now[0] += 5
+    await paced.place(OutgoingCall(to="+4520304059", caller_id="+4570102030", ref="r9"))
+    assert inner.placed == [(100.0, "+4520304050"), (100.5, "+4520304051"), (101.0, "+4520304052"), (106.0, "+4520304059")]

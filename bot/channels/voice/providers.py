@@ -1,7 +1,7 @@
 """The voice provider and webhook routes the settings describe, ready for the app to use.
 
 ``voice_provider`` builds ``KRISEBOT_VOICE_PROVIDER`` (wrapped in ``FailoverVoice`` with
-``KRISEBOT_VOICE_BACKUP_PROVIDER`` when one is set). ``voice_routes`` gives the webhook handler
+``KRISEBOT_VOICE_BACKUP_PROVIDER`` when one is set), paced to ``KRISEBOT_VOICE_CALLS_PER_SECOND``. ``voice_routes`` gives the webhook handler
 for each configured provider by path, each to add with ``router.add_post``:
 ``/api/voice/twilio/{answer,keys,status}``, ``/api/voice/vonage/{answer,keys,event}``, and
 ``/api/voice/console`` when the console provider is the primary (only for direct requests from
@@ -22,6 +22,7 @@ from ..webhooks import Handler, local_only
 from . import console, twilio, vonage
 from .base import CallDesk, VoiceProvider
 from .failover import FailoverVoice
+from .pacing import PacedVoice
 from .webhooks import PREFIX, voice_webhook
 
 
@@ -62,12 +63,12 @@ def _build(
 def voice_provider(
     settings: Settings, session: aiohttp.ClientSession, desk: CallDesk, *, clock: Clock = system_clock
 ) -> VoiceProvider:
-    """The configured provider, with the backup behind it when one is set. ``session`` is shared and owned by the
-    caller; ``desk`` is used by the console provider only (it answers its own calls)."""
-    primary = _build(settings.voice_provider, settings, session, desk, clock)
-    if settings.voice_backup_provider is None:
-        return primary
-    return FailoverVoice(primary, _build(settings.voice_backup_provider, settings, session, desk, clock))
+    """The configured provider, with the backup behind it when one is set, paced. ``session`` is shared and owned by
+    the caller; ``desk`` is used by the console provider only (it answers its own calls)."""
+    provider = _build(settings.voice_provider, settings, session, desk, clock)
+    if settings.voice_backup_provider is not None:
+        provider = FailoverVoice(provider, _build(settings.voice_backup_provider, settings, session, desk, clock))
+    return PacedVoice(provider, per_second=settings.voice_calls_per_second)
 
 
 def voice_routes(settings: Settings, desk: CallDesk, *, clock: Clock = system_clock) -> dict[str, Handler]:
