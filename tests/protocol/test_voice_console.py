@@ -16,7 +16,7 @@ from bot.channels.voice.console import ConsoleVoice, send_keys
 from bot.channels.voice.providers import voice_provider
 from bot.clock import system_clock
 from bot.settings import load_settings
-from tests.protocol.voice import ASK, INTRO, RecordingDesk, no_outside_settings, start  # noqa: F401 (fixtures)
+from tests.protocol.voice import ASK, INTRO, no_outside_settings, start  # noqa: F401 (fixtures)
 
 CALL = OutgoingCall(to="+4520304050", caller_id="+4578787878", ref="K-2026-001/summons/cvo/voice")
 

@@ -18,7 +18,7 @@ from bot.settings import Settings, load_settings
 from tests.fakes.gateway import post_webhook
 from tests.fakes.twilio import ACCOUNT_SID
 from tests.fakes.twilio_voice import FakeCall, FakeTwilioVoice
-from tests.protocol.voice import ASK, INTRO, RecordingDesk, Service, no_outside_settings, start  # noqa: F401 (fixtures)
+from tests.protocol.voice import ASK, INTRO, Service, no_outside_settings, start  # noqa: F401 (fixtures)
 
 CALLER_ID = "+4578787878"
 CALL = OutgoingCall(to="+4520304050", caller_id=CALLER_ID, ref="K-2026-001/summons/cvo/voice")

@@ -38,8 +38,8 @@ import jwt
 from aiohttp import web
 
 from ...clock import Clock
-from ..http import post
 from ..base import PermanentError, TransientError
+from ..http import post
 from ..webhooks import WebhookRejected
 from .base import CallAnswer, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
 from .webhooks import callback_url, query_ref, query_round
