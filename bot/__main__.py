@@ -1,6 +1,7 @@
 """Command line: ``krisebot serve`` runs the service, ``krisebot check`` prints the readiness report,
 ``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML, ``krisebot manifest``
-writes the Teams app package.
+writes the Teams app package; ``krisebot sms-reply`` and ``krisebot call-reply`` answer the console
+providers' SMS and calls.
 
 Exit codes: 0 ok/ready, 1 ready with warnings that block paging, 2 wrong settings or plan, an
 error in the readiness report, or (``serve``) any failed start: the database named too.
@@ -18,7 +19,9 @@ from signal import SIGINT, SIGTERM
 
 from aiohttp import web
 
-from .channels.sms.console import send_reply, service_url
+from .channels.console import service_url
+from .channels.sms.console import send_reply
+from .channels.voice.console import send_keys
 from .core.events import Event
 from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings
@@ -49,10 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     reply = commands.add_parser("sms-reply", help="send et sms-svar til den kørende tjeneste (konsol-udbyderen)")
     reply.add_argument("sender", metavar="FROM", help="afsenderens nummer, fx 29256511")
     reply.add_argument("text", metavar="TEXT", help='sms-teksten, fx "1K"')
+    keys = commands.add_parser("call-reply", help="tast på det seneste opkald til et nummer (konsol-udbyderen)")
+    keys.add_argument("number", metavar="NUMBER", help="nummeret der blev ringet til, fx 29256511")
+    keys.add_argument("digits", metavar="DIGITS", help='tasten, fx 1 ("" som når tiden løber ud)')
     args = parser.parse_args(argv)
     try:
         if args.command == "sms-reply":
             return _sms_reply(args.sender, args.text)
+        if args.command == "call-reply":
+            return _call_reply(args.number, args.digits)
         if args.command == "export":
             return _export(args.crisis.upper(), args.out)
         if args.command == "manifest":
@@ -128,6 +136,17 @@ def _sms_reply(sender: str, text: str) -> int:
     settings = _settings()
     asyncio.run(send_reply(service_url(settings.host, settings.port), sender, text))
     print(f"Sms fra {sender} er afleveret: «{text}»")
+    return 0
+
+
+def _call_reply(number: str, digits: str) -> int:
+    """Press a key on the latest console call to ``number`` and print what the call says next."""
+    settings = _settings()
+    answer = asyncio.run(send_keys(service_url(settings.host, settings.port), number, digits))
+    print(f"Tast {digits} er trykket på opkaldet til {number}." if digits else f"Ingen tast på opkaldet til {number}.")
+    for sentence in answer.get("say", []):
+        print(f"Opkaldet siger: «{sentence}»")
+    print("Opkaldet venter på en tast." if answer.get("gather") else "Opkaldet er lagt på.")
     return 0
 
 

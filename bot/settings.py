@@ -1,7 +1,7 @@
 """Typed settings from the environment and a ``.env`` file, every name prefixed ``KRISEBOT_``.
 
 With no settings at all Krisebot runs locally: SQLite file ``krisebot.db``, the bundled
-plan, the console SMS provider and no Bot Framework authentication. ``load_settings``
+plan, the console SMS and voice providers and no Bot Framework authentication. ``load_settings``
 validates once at start and raises SettingsError naming the first wrong setting;
 ``refuse_unknown_names`` (the command line, before that) names every ``KRISEBOT_`` variable
 that is no setting, so a misspelling is not silently ignored.
@@ -22,6 +22,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import SettingsError
+from .plan.phones import to_e164
 from .resources import default_plan_path
 from .validation import danish
 
@@ -43,11 +44,23 @@ class SmsProvider(StrEnum):
     TWILIO = "twilio"
 
 
+class VoiceProvider(StrEnum):
+    CONSOLE = "console"
+    TWILIO = "twilio"
+    VONAGE = "vonage"
+
+
 _SMS_CREDENTIALS: dict[SmsProvider, tuple[str, ...]] = {
     SmsProvider.GATEWAYAPI: ("gatewayapi_token", "gatewayapi_webhook_secret"),
     SmsProvider.TWILIO: ("twilio_account_sid", "twilio_auth_token"),
 }
 """The settings each SMS gateway needs."""
+
+_VOICE_CREDENTIALS: dict[VoiceProvider, tuple[str, ...]] = {
+    VoiceProvider.TWILIO: ("twilio_account_sid", "twilio_auth_token"),
+    VoiceProvider.VONAGE: ("vonage_application_id", "vonage_private_key_path", "vonage_signature_secret"),
+}
+"""The settings each voice provider needs (besides the caller id and the public URL every real one needs)."""
 
 
 def _is_loopback(url: str) -> bool:
@@ -162,6 +175,36 @@ class Settings(BaseSettings):
         default=None, description="File the console provider appends each SMS to; default krisebot-sms.log beside the database"
     )
 
+    voice_provider: VoiceProvider = Field(default=VoiceProvider.CONSOLE, description="console, twilio or vonage")
+    voice_backup_provider: VoiceProvider | None = Field(
+        default=None, description="twilio or vonage: places the calls the first provider could not; empty: none"
+    )
+    voice_caller_id: str = Field(
+        default="", description="The number calls come from (E.164, or a Danish number), owned at the voice provider; "
+        "required by twilio and vonage"
+    )
+    voice_calls_per_second: float = Field(
+        default=1.0, gt=0, le=100, description="Calls placed per second at most (a Twilio account's default is 1)"
+    )
+    voice_language: str = Field(
+        default="da-DK", pattern=r"^[a-z]{2,3}-[A-Z]{2}$", description="Language the calls speak (BCP-47, e.g. da-DK)"
+    )
+    voice_name: str = Field(
+        default="Polly.Naja", pattern=r"^[A-Za-z0-9._-]{0,64}$",
+        description="Twilio text-to-speech voice (Danish: Polly.Naja, Polly.Mads, neural Polly.Sofie); empty: Twilio's default",
+    )
+    voice_console_file: Path | None = Field(
+        default=None, description="File the console provider appends each call to; default krisebot-calls.log beside the database"
+    )
+    vonage_base_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.nexmo.com"), description="Vonage Voice API host")
+    vonage_application_id: str = Field(default="", description="Vonage application id (its voice capability places the calls)")
+    vonage_private_key_path: Path | None = Field(
+        default=None, description="PEM file with the Vonage application's private key (signs the API requests)"
+    )
+    vonage_signature_secret: SecretStr = Field(
+        default=SecretStr(""), description="The Vonage account's signature secret (signs the voice webhooks)"
+    )
+
     alarm_token: SecretStr = Field(
         default=SecretStr(""),
         description="Bearer token(s) for POST /api/alarms and /api/heartbeats, comma-separated so a new one can be "
@@ -178,7 +221,14 @@ class Settings(BaseSettings):
     )
     alarm_mailbox_interval: int = Field(default=60, ge=5, le=3600, description="Seconds between reads of the alarm mailbox")
 
-    @field_validator("public_url", "graph_base_url", "gatewayapi_base_url", "twilio_base_url", "bot_openid_metadata_url")
+    @field_validator("voice_caller_id")
+    @classmethod
+    def _e164(cls, number: str) -> str:
+        return to_e164(number) if number else number
+
+    @field_validator(
+        "public_url", "graph_base_url", "gatewayapi_base_url", "twilio_base_url", "vonage_base_url", "bot_openid_metadata_url"
+    )
     @classmethod
     def _https_unless_loopback(cls, url: AnyHttpUrl | None) -> AnyHttpUrl | None:
         if url is not None and url.scheme != "https" and not _is_loopback(str(url)):
@@ -194,6 +244,7 @@ class Settings(BaseSettings):
             if self.bot_app_type is not BotAppType.USER_ASSIGNED_MSI and not self.bot_app_password.get_secret_value():
                 raise _IncompleteSettings("bot_app_password", "kræves når KRISEBOT_BOT_APP_ID er sat")
         self._complete_sms()
+        self._complete_voice()
         self._complete_graph()
         return self
 
@@ -209,6 +260,25 @@ class Settings(BaseSettings):
                 value = getattr(self, name)
                 if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
                     raise _IncompleteSettings(name, f"kræves når {env_name(field)} er {provider}")
+
+    def _complete_voice(self) -> None:
+        """Each chosen voice provider has its credentials, and a real one a caller id and a public URL (its service
+        fetches what to say from there); a backup is a real provider other than the first."""
+        backup = self.voice_backup_provider
+        if backup is VoiceProvider.CONSOLE or backup == self.voice_provider:
+            raise _IncompleteSettings(
+                "voice_backup_provider", "skal være twilio eller vonage og ikke det samme som KRISEBOT_VOICE_PROVIDER"
+            )
+        for field, provider in (("voice_provider", self.voice_provider), ("voice_backup_provider", backup)):
+            if provider is None or provider is VoiceProvider.CONSOLE:
+                continue
+            for name in ("voice_caller_id", "public_url", *_VOICE_CREDENTIALS[provider]):
+                value = getattr(self, name)
+                if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+                    raise _IncompleteSettings(name, f"kræves når {env_name(field)} er {provider}")
+        key = self.vonage_private_key_path
+        if key is not None and not key.is_file():
+            raise _IncompleteSettings("vonage_private_key_path", f"filen {key} findes ikke")
 
     def _complete_graph(self) -> None:
         """A managed identity needs nothing else; an app registration needs a tenant and a secret or certificate."""
@@ -239,6 +309,11 @@ class Settings(BaseSettings):
     def sms_console_path(self) -> Path:
         """Where the console provider writes: ``sms_console_file``, or ``krisebot-sms.log`` beside the database."""
         return self.sms_console_file or self.database.with_name("krisebot-sms.log")
+
+    @property
+    def voice_console_path(self) -> Path:
+        """Where the console voice provider writes: ``voice_console_file``, or ``krisebot-calls.log`` beside the database."""
+        return self.voice_console_file or self.database.with_name("krisebot-calls.log")
 
     @property
     def alarm_tokens(self) -> list[str]:

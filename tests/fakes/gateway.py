@@ -6,6 +6,7 @@ seconds pass before every answer. Failed and dropped requests record nothing.
 """
 
 import asyncio
+import json
 from abc import abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from tests.fakes.server import FakeServer
 
@@ -26,6 +28,14 @@ class WebhookAnswer:
     status: int
     text: str
     content_type: str
+
+    @property
+    def reason(self) -> str:
+        """The Danish reason of a refusal (``{"error": reason}``), or "" when the answer is no refusal."""
+        try:
+            return str(json.loads(self.text)["error"])
+        except (ValueError, KeyError, TypeError):
+            return ""
 
 
 class FakeGateway(FakeServer):
@@ -66,8 +76,8 @@ class FakeGateway(FakeServer):
 
 
 async def post_webhook(url: str, *, headers: dict[str, str], data: bytes, content_type: str) -> WebhookAnswer:
-    """POST a webhook to the service as the gateway would."""
+    """POST a webhook to the service as the gateway would: to ``url`` exactly as given (a ``%2F`` stays one)."""
     async with aiohttp.ClientSession() as session, session.post(
-        url, data=data, headers={"Content-Type": content_type, **headers}
+        URL(url, encoded=True), data=data, headers={"Content-Type": content_type, **headers}
     ) as response:
         return WebhookAnswer(response.status, await response.text(), response.content_type)

@@ -6,7 +6,7 @@
 as a ``SentSms`` in ``sent``. Errors come in Twilio's shape (``code``, ``message``,
 ``more_info``, ``status``): 401 (20003) without the right credentials or for another
 account, 400 (21604/21602) without ``To`` or ``Body``, 400 (21211) for a number given to
-``refuse_number``.
+``refuse_number``, 429 (20429) from ``fail_next(429)``.
 
 Webhooks are forms signed in ``X-Twilio-Signature`` with the auth token over the URL
 Twilio was configured with (``signed_url``, by default the URL posted to; ``port_form``
@@ -58,13 +58,19 @@ class FakeTwilio(FakeGateway):
         """Answer 400 (21211, invalid 'To') for messages to ``number``."""
         self._refused.add(number)
 
-    def error(self, status: int, message: str, headers: dict[str, str] | None = None, *, code: int = 20500) -> web.Response:
+    def error(self, status: int, message: str, headers: dict[str, str] | None = None, *, code: int | None = None) -> web.Response:
+        """Twilio's error body; a 429 is its error 20429 (Too Many Requests)."""
+        code = code or (20429 if status == 429 else 20500)
         body = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
         return web.json_response(body, status=status, headers=headers)
 
-    async def _messages(self, request: web.Request) -> web.Response:
+    def authorized(self, request: web.Request) -> bool:
+        """Basic auth with this account's SID and auth token, for this account's resources."""
         expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if request.headers.get("Authorization") != expected or request.match_info["sid"] != self.account_sid:
+        return request.headers.get("Authorization") == expected and request.match_info["sid"] == self.account_sid
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        if not self.authorized(request):
             return self.error(401, "Authenticate", code=20003)
         form = await request.post()
         to, body = form.get("To"), form.get("Body")

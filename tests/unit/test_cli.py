@@ -231,3 +231,9 @@ def test_an_sms_reply_without_a_running_service_says_so(tmp_path: Path) -> None:
     result = krisebot(tmp_path, "sms-reply", "29256511", "1K", KRISEBOT_PORT=str(free_port()))
     assert result.returncode == 2
     assert "kører krisebot serve?" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_call_reply_without_a_running_service_says_so(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "call-reply", "29256511", "1", KRISEBOT_PORT=str(free_port()))
+    assert result.returncode == 2
+    assert "kører krisebot serve?" in result.stderr and "Traceback" not in result.stderr

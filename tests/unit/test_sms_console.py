@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.channels.sms.base import OutgoingSms
-from bot.channels.sms.console import ConsoleSms, service_url
+from bot.channels.console import service_url
+from bot.channels.sms.console import ConsoleSms
 
 NOW = datetime(2026, 11, 28, 13, 5, tzinfo=UTC)
 

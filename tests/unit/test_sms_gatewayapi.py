@@ -9,7 +9,7 @@ import pytest
 
 from bot.channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, PartialSend
 from bot.channels.sms.gatewayapi import CHUNK, GatewayApiSms, GatewayApiWebhook
-from bot.channels.sms.webhooks import WebhookRejected
+from bot.channels.webhooks import WebhookRejected
 from bot.errors import PermanentError, TransientError
 from tests.fakes.gatewayapi import FakeGatewayApi
 
@@ -78,7 +78,7 @@ async def test_a_dropped_connection_and_a_slow_gateway_are_transient(
     fake.drop_next()
     with pytest.raises(TransientError, match="kan ikke nå"):
         await provider(fake, session).send([sms(1)])
-    monkeypatch.setattr("bot.channels.sms.http.TIMEOUT", aiohttp.ClientTimeout(total=0.05))
+    monkeypatch.setattr("bot.channels.http.TIMEOUT", aiohttp.ClientTimeout(total=0.05))
     fake.delay = 0.5
     with pytest.raises(TransientError, match="svarede ikke"):
         await provider(fake, session).send([sms(1)])

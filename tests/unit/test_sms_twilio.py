@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 
 from bot.channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, PartialSend
-from bot.channels.sms.twilio import TwilioSms, TwilioWebhook, signature, url_forms
-from bot.channels.sms.webhooks import WebhookRejected
+from bot.channels.sms.twilio import TwilioSms, TwilioWebhook
+from bot.channels.twilio import signature, url_forms
+from bot.channels.webhooks import WebhookRejected
 from bot.errors import PermanentError, TransientError
 from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio
 

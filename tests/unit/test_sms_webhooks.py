@@ -12,7 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer, make_mocked_request
 
 from bot.channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms
-from bot.channels.sms.console import SmsReplyError, send_reply
+from bot.channels.console import ConsoleRequestError
+from bot.channels.sms.console import send_reply
 from bot.channels.sms.gatewayapi import GatewayApiSms
 from bot.channels.sms.providers import sms_routes
 from bot.channels.sms.webhooks import MAX_BODY
@@ -196,6 +197,19 @@ async def test_twilio_signs_the_public_url_in_either_form(twilio: FakeTwilio, st
     assert [(r.provider, r.text) for r in service.inbox.replies] == [("twilio", "1K")]
 
 
+async def test_a_twilio_status_callback_verifies_over_its_ref_as_it_was_sent(
+    twilio: FakeTwilio, start: Callable[..., Any]
+) -> None:
+    """Our refs hold '/', sent as %2F: Twilio signs the URL as given, so the check must read the query unaltered."""
+    service = await start(twilio_settings(twilio))
+    path = "/api/sms/twilio?ref=K-2026-001%2Ftriage%2Fcvo%2Fsms"
+    params = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "delivered"}
+    answer = await twilio.post_event(service.url + path, params, signed_url="https://krise.example.dk" + path)
+    assert answer.status == 200
+    (report,) = service.inbox.reports
+    assert report.ref == "K-2026-001/triage/cvo/sms"
+
+
 async def test_twilio_webhooks_signed_over_the_host_alone_are_refused(twilio: FakeTwilio, start: Callable[..., Any]) -> None:
     service = await start(twilio_settings(twilio))
     url = f"{service.url}/api/sms/twilio"
@@ -217,7 +231,7 @@ async def test_a_console_reply_from_the_command_line(start: Callable[..., Any]) 
     await send_reply(service.url, "20 30 40 50", "krise 1k")
     (reply,) = service.inbox.replies
     assert (reply.provider, reply.sender, reply.text, reply.raw) == ("console", "+4520304050", "1k", "krise 1k")
-    with pytest.raises(SmsReplyError, match="ikke et"):
+    with pytest.raises(ConsoleRequestError, match="ikke et"):
         await send_reply(service.url, "hej", "1K")
     assert len(service.inbox.replies) == 1
 
@@ -226,10 +240,10 @@ async def test_a_console_reply_needs_a_running_service_with_the_console_provider
     gatewayapi: FakeGatewayApi, start: Callable[..., Any]
 ) -> None:
     service = await start(gatewayapi_settings(gatewayapi))
-    with pytest.raises(SmsReplyError, match="console"):
+    with pytest.raises(ConsoleRequestError, match="console"):
         await send_reply(service.url, "20304050", "1K")
     await gatewayapi.close()
-    with pytest.raises(SmsReplyError, match="svarer ikke"):
+    with pytest.raises(ConsoleRequestError, match="svarer ikke"):
         await send_reply(gatewayapi.url.rstrip("/"), "20304050", "1K")
 
 
@@ -273,7 +287,7 @@ async def test_the_console_route_is_not_there_through_a_proxy(start: Callable[..
 
 async def test_the_console_route_is_not_there_with_a_public_url(start: Callable[..., Any]) -> None:
     service = await start(load_settings(_env_file=None, public_url="https://krisebot.struer.dk"))
-    with pytest.raises(SmsReplyError, match="uden KRISEBOT_PUBLIC_URL"):
+    with pytest.raises(ConsoleRequestError, match="uden KRISEBOT_PUBLIC_URL"):
         await send_reply(service.url, "20304050", "1K")
     assert service.inbox.replies == []
 

@@ -14,16 +14,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import aiohttp
-
 from ...clock import LOCAL_TIME, Clock
-from ...errors import KrisebotError
 from ...plan.phones import to_e164
-from ...private_files import open_private
+from ..console import append_private, post_to_service
+from ..webhooks import WebhookRejected
 from .base import InboundSms, OutgoingSms
 from .gsm import fit
 from .replies import strip_keyword
-from .webhooks import Event, WebhookRejected
+from .webhooks import Event
 
 NAME = "console"
 PATH = "/api/sms/console"
@@ -49,14 +47,9 @@ class ConsoleSms:
             text = fit(sms.text)
             log.info("sms til %s (%s): %s", sms.to, sms_id, text)
             lines.append(f"{sent_at}\t{sms.to}\t{sms_id}\t{sms.ref}\t{text.replace(chr(10), ' / ')}\n")
-        await asyncio.to_thread(self._append, "".join(lines))
+        await asyncio.to_thread(append_private, self.path, "".join(lines))
         return ids
 
-    def _append(self, text: str) -> None:
-        """Append to the file, 0600 (it holds phone numbers) whatever the umask."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open_private(self.path, append=True) as file:
-            file.write(text)
 
 
 class ConsoleWebhook:
@@ -84,31 +77,6 @@ class ConsoleWebhook:
         )]
 
 
-class SmsReplyError(KrisebotError):
-    """``send_reply`` could not hand the reply to the service; the message says why, in Danish."""
-
-
 async def send_reply(base_url: str, sender: str, text: str) -> None:
-    """Post a simulated reply from ``sender`` to the service at ``base_url`` (see ``service_url``)."""
-    url = base_url.rstrip("/") + PATH
-    try:
-        async with aiohttp.ClientSession() as session, session.post(
-            url, json={"from": sender, "text": text}, timeout=aiohttp.ClientTimeout(total=10)
-        ) as response:
-            if response.status == 200:
-                return
-            try:
-                reason = (await response.json())["error"]
-            except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
-                reason = NO_ROUTE if response.status == 404 else f"svar {response.status}"
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise SmsReplyError(f"Krisebot svarer ikke på {url} ({type(exc).__name__}): kører krisebot serve?") from None
-    raise SmsReplyError(f"svaret blev afvist: {reason}")
-
-
-def service_url(host: str, port: int) -> str:
-    """Where a local command reaches the service listening on ``host``:``port`` (loopback for 0.0.0.0 and ::)."""
-    reachable = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
-    if ":" in reachable and not reachable.startswith("["):
-        reachable = f"[{reachable}]"
-    return f"http://{reachable}:{port}"
+    """Post a simulated reply from ``sender`` to the service at ``base_url`` (see ``console.service_url``)."""
+    await post_to_service(base_url, PATH, {"from": sender, "text": text}, not_served=NO_ROUTE)

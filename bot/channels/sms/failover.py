@@ -7,28 +7,16 @@ numbers, Twilio ``SM…``). A message both failed is transient if either failure
 backup may still work later), permanent only when both were.
 """
 
-import asyncio
 from collections.abc import Sequence
 
-from ...errors import ChannelError, PermanentError, TransientError
+from ...errors import ChannelError
+from ..failover import attempt, both_failed
 from .base import OutgoingSms, SendResult, SmsProvider, outcome, results_of
 
 
 async def _attempt(provider: SmsProvider, messages: Sequence[OutgoingSms]) -> list[SendResult]:
-    try:
-        return list(await provider.send(messages))
-    except ChannelError as exc:
-        return results_of(exc, len(messages))
-    except (asyncio.TimeoutError, TimeoutError):
-        return [TransientError(f"{provider.name} svarede ikke i tide")] * len(messages)
-
-
-def _both_failed(first: ChannelError, second: ChannelError, backup: str) -> ChannelError:
-    reason = f"{first.reason}; {backup}: {second.reason}"
-    if isinstance(first, PermanentError) and isinstance(second, PermanentError):
-        return PermanentError(reason)
-    transient = first if isinstance(first, TransientError) else second
-    return TransientError(reason, retry_after=getattr(transient, "retry_after", None))
+    result = await attempt(provider.name, provider.send(messages))
+    return results_of(result, len(messages)) if isinstance(result, ChannelError) else list(result)
 
 
 class FailoverSms:
@@ -51,6 +39,6 @@ class FailoverSms:
                 else:
                     key = (id(first), id(second))
                     if key not in combined:
-                        combined[key] = _both_failed(first, second, self.backup.name)
+                        combined[key] = both_failed(first, second, self.backup.name)
                     results[i] = combined[key]
         return outcome(results)

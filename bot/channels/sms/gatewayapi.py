@@ -22,11 +22,12 @@ import aiohttp
 import jwt
 
 from ...errors import ChannelError, PermanentError, TransientError
+from ..http import post
+from ..webhooks import WebhookRejected
 from .base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendResult, outcome
 from .gsm import fit
-from .http import post
 from .replies import strip_keyword
-from .webhooks import Event, WebhookRejected
+from .webhooks import Event
 
 NAME = "gatewayapi"
 GATEWAY = "GatewayAPI"

@@ -4,7 +4,7 @@
 ``KRISEBOT_SMS_BACKUP_PROVIDER`` when one is set). ``sms_routes`` gives the webhook handler
 for each configured gateway by path: ``/api/sms/gatewayapi``, ``/api/sms/twilio``, and
 ``/api/sms/console`` when the console provider is the primary (only for direct requests from
-this machine, and never with ``KRISEBOT_PUBLIC_URL``: ``webhooks.local_only``).
+this machine, and never with ``KRISEBOT_PUBLIC_URL``: ``bot.channels.webhooks.local_only``).
 """
 
 import aiohttp
@@ -15,7 +15,8 @@ from ...settings import SmsProvider as ProviderName
 from . import console, gatewayapi, twilio
 from .base import SmsProvider
 from .failover import FailoverSms
-from .webhooks import Handler, Inbox, local_only, sms_webhook
+from ..webhooks import Handler, local_only
+from .webhooks import Inbox, sms_webhook
 
 PREFIX = "/api/sms/"
 

@@ -7,34 +7,28 @@ status callback URL carries our ``ref`` in its query, so reports name the outbox
 Failures: see ``http.post``; a 400 whose Twilio error code is about the number (invalid, not
 a mobile, unsubscribed, unroutable) is permanent, any other 4xx transient.
 
-Webhooks: ``X-Twilio-Signature`` is Base64(HMAC-SHA1(auth token, URL + the POST parameters
-sorted by name, each name followed by its value)). The URL is the public one the callback was
-configured with; it is accepted with and without the scheme's default port. The header is
-compared as bytes, so any text in it is at worst a wrong signature.
+Webhooks are signed as ``bot.channels.twilio`` checks.
 """
 
 import asyncio
-import base64
-import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
-from urllib.parse import parse_qs, parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
 from aiohttp import web
 
 from ...clock import Clock
-from ...errors import ChannelError, PermanentError, TransientError
+from ...errors import ChannelError
+from ..http import post
+from ..twilio import GATEWAY, auth_headers, created, verified_form
+from ..webhooks import WebhookRejected
 from .base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendResult, outcome
 from .gsm import fit
-from .http import post
 from .replies import strip_keyword
-from .webhooks import Event, WebhookRejected
+from .webhooks import Event
 
 NAME = "twilio"
-GATEWAY = "Twilio"
 CONCURRENCY = 20
-SIGNATURE_HEADER = "X-Twilio-Signature"
 
 NUMBER_ERRORS = frozenset({21211, 21610, 21612, 21614})
 """Twilio error codes that are about the recipient: invalid 'To', unsubscribed, unroutable, not a mobile."""
@@ -60,8 +54,7 @@ class TwilioSms:
     ) -> None:
         self._session = session
         self._url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
-        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
-        self._headers = {"Authorization": f"Basic {credentials}", "Accept": "application/json"}
+        self._headers = auth_headers(account_sid, auth_token)
         self._sender = sender
         self._callback_url = callback_url
         self._slots = asyncio.Semaphore(CONCURRENCY)
@@ -78,32 +71,7 @@ class TwilioSms:
                 answer = await post(self._session, self._url, gateway=GATEWAY, headers=self._headers, data=form)
             except ChannelError as exc:
                 return exc
-        body = answer.body if isinstance(answer.body, dict) else {}
-        if answer.status < 300 and isinstance(body.get("sid"), str):
-            return body["sid"]
-        code = body.get("code")
-        if answer.status == 400 and code in NUMBER_ERRORS:
-            return PermanentError(f"{GATEWAY} afviste nummeret {sms.to} (fejl {code})")
-        return TransientError(f"{GATEWAY} svarede {answer.status}" + (f" (fejl {code})" if code else ""))
-
-
-def signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> str:
-    """Twilio's signature of a POST to ``url`` with form ``params``."""
-    payload = url + "".join(name + value for name, value in sorted(params))
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
-
-
-def url_forms(url: str) -> tuple[str, str]:
-    """``url`` with the scheme's default port and without any port, as Twilio may have signed either."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    with_port = urlunsplit(parts._replace(netloc=f"{host}:{port}"))
-    without_port = urlunsplit(parts._replace(netloc=host))
-    return with_port, without_port
+        return created(answer, to=sms.to, number_errors=NUMBER_ERRORS)
 
 
 class TwilioWebhook:
@@ -118,17 +86,7 @@ class TwilioWebhook:
         self._keyword = keyword
 
     def __call__(self, url: str, headers: Mapping[str, str], body: bytes) -> list[Event]:
-        given = headers.get(SIGNATURE_HEADER)
-        if not given:
-            raise WebhookRejected(401, f"{SIGNATURE_HEADER} mangler")
-        try:
-            params = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
-        except (UnicodeDecodeError, ValueError):
-            raise WebhookRejected(400, "kroppen er ikke en gyldig formular") from None
-        sent = given.encode(errors="surrogatepass")
-        if not any(hmac.compare_digest(signature(self._token, form, params).encode(), sent) for form in url_forms(url)):
-            raise WebhookRejected(401, f"{SIGNATURE_HEADER} er ugyldig")
-        fields = dict(params)
+        fields = verified_form(self._token, url, headers, body)
         if not fields.get("MessageSid"):
             raise WebhookRejected(400, "MessageSid mangler")
         return [self._event(url, fields)]

@@ -1,4 +1,4 @@
-"""The HTTP call every SMS gateway makes, with the failures all of them share mapped to TransientError.
+"""The HTTP call every SMS and voice gateway makes, with the failures all of them share mapped to TransientError.
 
 A gateway that cannot be reached, answers too slowly, throttles (429), fails (5xx) or refuses
 our credentials (401/403) is a transient failure: the page goes to the backup provider and is
@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from ...errors import TransientError
+from ..errors import TransientError
 
 TIMEOUT = aiohttp.ClientTimeout(total=10, sock_connect=5)
 """Long enough for a gateway under load, short enough to fail over while a page is still fresh."""

@@ -1,0 +1,183 @@
+"""The console voice provider for local runs: every call goes to the log and to a file, keys come from the command line.
+
+``ConsoleVoice.place`` writes the call to the log (INFO) and to a file a newcomer can ``tail
+-f`` (``krisebot-calls.log``), and then, like a phone picked up by a person, reports it
+answered to the desk and writes every sentence the call says. A prompt that awaits a key waits
+until ``krisebot call-reply NUMBER DIGITS`` presses one: ``send_keys`` posts it to the running
+service's ``POST /api/voice/console`` (served only with this provider, only to direct requests
+from this machine and never with a public URL), which presses it on the latest call to that
+number and writes and answers what the call says next. An empty ``DIGITS`` is a prompt that
+timed out. A prompt without a key ends the call. Nothing times out on its own.
+
+The calls waiting for a key are kept in memory, in one ``Exchange`` per call file, which the
+provider and the route share; a restart forgets them.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from ...clock import LOCAL_TIME, Clock
+from ...http_errors import read_limited, refuse
+from ...plan.phones import to_e164
+from ..console import append_private, post_to_service
+from ..webhooks import Handler
+from .base import CallAnswer, CallDesk, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
+
+NAME = "console"
+PATH = "/api/voice/console"
+NO_ROUTE = "ingen console-udbyder: KRISEBOT_VOICE_PROVIDER er ikke console"
+MAX_BODY = 1024
+KEYS = frozenset("0123456789*#")
+
+log = logging.getLogger("krisebot.voice")
+
+
+@dataclass
+class _Call:
+    number: str
+    call_id: str
+    ref: str
+    round: int | None = None
+    """The round of the prompt awaiting a key; None while none does."""
+
+
+class Exchange:
+    """The console's telephone network for one call file: the latest call to each number, and the file."""
+
+    def __init__(self, path: Path, *, clock: Clock) -> None:
+        self.path = path
+        self._clock = clock
+        self._calls: dict[str, _Call] = {}
+        self._answering: set[asyncio.Task[None]] = set()
+
+    async def _write(self, call: _Call, texts: Sequence[str]) -> None:
+        at = self._clock().astimezone(LOCAL_TIME).isoformat(timespec="seconds")
+        for text in texts:
+            log.info("opkald til %s (%s): %s", call.number, call.call_id, text)
+        lines = "".join(f"{at}\t{call.number}\t{call.call_id}\t{call.ref}\t{text}\n" for text in texts)
+        await asyncio.to_thread(append_private, self.path, lines)
+
+    async def ring(self, outgoing: OutgoingCall, call_id: str, desk: CallDesk) -> None:
+        """Write the call, then answer it as a person would, once ``place`` has returned."""
+        call = _Call(outgoing.to, call_id, outgoing.ref)
+        self._calls[call.number] = call
+        await self._write(call, [f"ringer op fra {outgoing.caller_id}"])
+        task = asyncio.create_task(self._answer(call, desk))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def _answer(self, call: _Call, desk: CallDesk) -> None:
+        try:
+            await desk.progressed(self._update(call, CallStatus.ANSWERED))
+            await self._speak(call, desk, await desk.answered(CallAnswer(provider=NAME, call_id=call.call_id, ref=call.ref)))
+        except Exception:
+            log.exception("opkald til %s (%s): besvarelsen kunne ikke behandles", call.number, call.call_id)
+            self._calls.pop(call.number, None)
+            await self._write(call, ["opkaldet fejlede: se tjenestens log"])
+
+    async def press(self, number: str, digits: str, desk: CallDesk) -> Prompt | None:
+        """Press ``digits`` on the latest call to ``number``; what it says next, or None when no call there awaits a key."""
+        call = self._calls.get(number)
+        if call is None or call.round is None:
+            return None
+        keys = KeyPress(provider=NAME, call_id=call.call_id, ref=call.ref, digits=digits, round=call.round)
+        await self._write(call, [f"tast {digits}" if digits else "ingen tast"])
+        prompt = await desk.pressed(keys)
+        await self._speak(call, desk, prompt)
+        return prompt
+
+    async def _speak(self, call: _Call, desk: CallDesk, prompt: Prompt) -> None:
+        said = [f"siger: «{sentence}»" for sentence in prompt.say]
+        if prompt.gather:
+            call.round = prompt.round
+            await self._write(call, [*said, f"venter på en tast: krisebot call-reply {call.number} TAST"])
+            return
+        call.round = None
+        if self._calls.get(call.number) is call:
+            del self._calls[call.number]
+        await self._write(call, [*said, "lægger på"])
+        await desk.progressed(self._update(call, CallStatus.COMPLETED))
+
+    def _update(self, call: _Call, status: CallStatus) -> CallUpdate:
+        return CallUpdate(
+            provider=NAME, call_id=call.call_id, ref=call.ref, status=status, event_id=f"{call.call_id}:{status}",
+            at=self._clock(),
+        )
+
+    async def aclose(self) -> None:
+        """Wait for the calls being answered (at shutdown, and in tests)."""
+        while self._answering:
+            await asyncio.gather(*self._answering, return_exceptions=True)
+
+
+_EXCHANGES: dict[Path, Exchange] = {}
+
+
+def exchange(path: Path, *, clock: Clock) -> Exchange:
+    """The one Exchange of call file ``path`` in this process (the provider and the route meet there)."""
+    return _EXCHANGES.setdefault(path.resolve(), Exchange(path, clock=clock))
+
+
+class ConsoleVoice:
+    """The VoiceProvider that calls nobody: ids are ``console-<uuid>``, unique across restarts."""
+
+    name = NAME
+
+    def __init__(self, path: Path, desk: CallDesk, *, clock: Clock) -> None:
+        self.exchange = exchange(path, clock=clock)
+        self._desk = desk
+
+    async def place(self, call: OutgoingCall) -> str:
+        call_id = f"{NAME}-{uuid.uuid4().hex}"
+        await self.exchange.ring(call, call_id, self._desk)
+        return call_id
+
+
+def console_keys(path: Path, desk: CallDesk, *, clock: Clock) -> Handler:
+    """The handler of ``POST /api/voice/console``: ``{"number": ..., "digits": ...}`` (digits: one key or ``""``,
+    the number parsed with region DK); answers ``{"say": [...], "gather": bool, "round": int}``, 409 when no call
+    to the number awaits a key."""
+    line = exchange(path, clock=clock)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await read_limited(request, MAX_BODY)
+        if body is None:
+            return refuse(request, 413, f"forespørgslen er større end {MAX_BODY} bytes")
+        try:
+            data = json.loads(body)
+            number, digits = data["number"], data["digits"]
+        except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: JSON nested too deep to parse
+            return refuse(request, 400, 'kroppen skal være JSON med "number" og "digits"')
+        if not isinstance(number, str) or not isinstance(digits, str):
+            return refuse(request, 400, '"number" og "digits" skal være tekst')
+        if len(digits) > 1 or not set(digits) <= KEYS:
+            return refuse(request, 400, "tast én tast: 0-9, * eller # (eller ingen, som når tiden løber ud)")
+        try:
+            number = to_e164(number)
+        except ValueError as exc:
+            return refuse(request, 400, str(exc))
+        try:
+            prompt = await line.press(number, digits, desk)
+        except Exception:
+            log.exception("%s: tasten kunne ikke behandles", PATH)
+            return web.json_response({"error": "midlertidig fejl, prøv igen"}, status=503)
+        if prompt is None:
+            return refuse(request, 409, f"intet opkald til {number} venter på en tast")
+        return web.json_response({"say": list(prompt.say), "gather": prompt.gather, "round": prompt.round})
+
+    return handle
+
+
+async def send_keys(base_url: str, number: str, digits: str) -> dict[str, Any]:
+    """Press ``digits`` on the latest call to ``number`` at the service at ``base_url`` (see ``console.service_url``);
+    what the call says next, as the route answers it."""
+    answer = await post_to_service(base_url, PATH, {"number": number, "digits": digits}, not_served=NO_ROUTE)
+    return answer if isinstance(answer, dict) else {}
