@@ -26,6 +26,10 @@ from .channels.sms.batcher import Batcher
 from .channels.sms.notifier import SmsNotifier
 from .channels.sms.providers import sms_provider, sms_routes
 from .channels.sms.text import ReplyRoute
+from .channels.voice.base import CallAnswer, CallUpdate, KeyPress, Prompt, VoiceProvider
+from .channels.voice.console import ConsoleVoice
+from .channels.voice.notifier import VoiceNotifier
+from .channels.voice.providers import voice_provider, voice_routes
 from .clock import Clock, system_clock
 from .engine.breakers import Breakers, Dependency
 from .engine.crises import Crises
@@ -44,6 +48,7 @@ from .graph.warm import warm_models
 from .heap import frozen_heap
 from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, refuse
 from .http_guard import guard, handler_args
+from .intake.call_desk import CallDesk
 from .intake.service import Intake, build_intake, running
 from .intake.sms_inbox import SmsInbox
 from .metrics import CONTENT_TYPE, METRICS, Metrics
@@ -78,12 +83,16 @@ GRAPH_CREDENTIAL = web.AppKey[AsyncTokenCredential | None]("graph_credential")
 GRAPH_RETRY_WAIT_SCALE = web.AppKey[float]("graph_retry_wait_scale")
 SMS = web.AppKey[Batcher]("sms")
 SMS_INBOX = web.AppKey[SmsInbox]("sms_inbox")
+VOICE = web.AppKey[VoiceProvider]("voice")
+CALL_DESK = web.AppKey[CallDesk]("call_desk")
 CONNECTOR_SESSION = web.AppKey[aiohttp.ClientSession]("connector_session")
 ENTRA_CHECK_DELAY = 30.0
 FOREGROUND = web.AppKey[Foreground]("foreground")
 INTAKE = web.AppKey[Intake]("intake")
 SMS_TIMEOUT = 15.0
 """Seconds one request to an SMS gateway may take."""
+VOICE_TIMEOUT = 10.0
+"""Seconds one request to place a call may take."""
 
 
 def create_app(
@@ -105,7 +114,9 @@ def create_app(
     app[PLAN] = plan
     app[CLOCK] = clock
     app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
-    app.cleanup_ctx.extend([_store, _graph, _sms, _connector_session, _teams, _intake, frozen_heap])
+    app.cleanup_ctx.extend([_store, _graph, _sms, _voice, _connector_session, _teams, _intake, frozen_heap])
+    for path, handler in voice_routes(settings, _AppDesk(app), clock=clock).items():
+        app.router.add_post(path, handler)
     for path, handler in sms_routes(settings, _AppInbox(app), clock=clock).items():
         app.router.add_post(path, handler)
     app.router.add_post("/api/messages", _messages)
@@ -159,6 +170,32 @@ async def _sms(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _voice(app: web.Application) -> AsyncIterator[None]:
+    """The configured voice provider (with its backup) on one HTTP session; the console's calls are
+    answered through the call desk, found on the app once it has started."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=VOICE_TIMEOUT)) as session:
+        app[VOICE] = provider = voice_provider(app[SETTINGS], session, _AppDesk(app), clock=app[CLOCK])
+        yield
+        if isinstance(provider, ConsoleVoice):
+            await provider.exchange.aclose()
+
+
+class _AppDesk:
+    """The voice webhooks' call desk, found on the app once it has started (routes are added before)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    async def answered(self, answer: CallAnswer) -> Prompt:
+        return await self._app[CALL_DESK].answered(answer)
+
+    async def pressed(self, keys: KeyPress) -> Prompt:
+        return await self._app[CALL_DESK].pressed(keys)
+
+    async def progressed(self, update: CallUpdate) -> None:
+        await self._app[CALL_DESK].progressed(update)
+
+
 async def _connector_session(app: web.Application) -> AsyncIterator[None]:
     """One HTTP session for the pages posted straight to the Bot Connector."""
     async with aiohttp.ClientSession() as session:
@@ -180,7 +217,8 @@ class _AppInbox:
 
 
 def _notifiers(app: web.Application, poster: ConnectorPoster, breakers: Breakers) -> list[Notifier]:
-    """Teams always; with Graph, the activity feed, mail (with a sender mailbox) and app installation; SMS always.
+    """Calls, Teams and SMS always; with Graph, the activity feed, mail (with a sender mailbox) and app
+    installation. Which a page uses, first and as the fallback, is the plan's contact order.
 
     Teams, feed and mail go through their dependency's breaker.
     """
@@ -209,7 +247,11 @@ def _notifiers(app: web.Application, poster: ConnectorPoster, breakers: Breakers
     crises = app[CRISES]
     notifiers.append(SmsNotifier(
         plan=plan, store=store, clock=clock, batcher=app[SMS], route=route,
-        open_crises=lambda: {state.id for state in crises.active()},
+        open_crises=lambda: {state.id for state in crises.active()}, caller_id=settings.voice_caller_id,
+    ))
+    notifiers.append(VoiceNotifier(
+        provider=app[VOICE], store=store, clock=clock, caller_id=settings.voice_caller_id,
+        rate=settings.voice_calls_per_second,
     ))
     return notifiers
 
@@ -246,6 +288,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     ))
     outage.bind(OutageResponse(crises=crises, pager=pager))
     app[SMS_INBOX] = inbox = SmsInbox(plan=plan, store=store, clock=clock, crises=crises, pager=pager, batcher=app[SMS])
+    app[CALL_DESK] = CallDesk(plan=plan, store=store, clock=clock, crises=crises, pager=pager)
     crises.catch_up()
     paging_loop = asyncio.create_task(pager.run())
     app[TEAMS] = TeamsEndpoint(

@@ -1,6 +1,7 @@
 """The console voice provider: each call in the log and a file a newcomer can tail, answered as a person would,
 and keys pressed from the command line (``send_keys``, as ``krisebot call-reply`` does) against the running routes."""
 
+import asyncio
 import logging
 import stat
 from collections.abc import Callable
@@ -12,11 +13,11 @@ import pytest
 
 from bot.channels.console import ConsoleRequestError
 from bot.channels.voice.base import CallStatus, OutgoingCall
-from bot.channels.voice.console import ConsoleVoice, send_keys
+from bot.channels.voice.console import ConsoleVoice, Exchange, send_keys
 from bot.channels.voice.providers import voice_provider
 from bot.clock import system_clock
 from bot.settings import load_settings
-from tests.protocol.voice import ASK, INTRO, no_outside_settings, start  # noqa: F401 (fixtures)
+from tests.protocol.voice import ASK, INTRO, RecordingDesk, no_outside_settings, start  # noqa: F401 (fixtures)
 
 CALL = OutgoingCall(to="+4520304050", caller_id="+4578787878", ref="K-2026-001/summons/cvo/voice")
 
@@ -114,3 +115,16 @@ async def test_the_console_route_is_not_there_with_a_public_url(tmp_path: Path, 
     service = await start(lambda _: load_settings(_env_file=None, database=tmp_path / "k.db", public_url="https://krise.example.dk"))
     with pytest.raises(ConsoleRequestError, match="uden KRISEBOT_PUBLIC_URL"):
         await send_keys(service.url, "20304050", "1")
+
+
+async def test_a_prompt_nobody_answers_times_out_by_itself(tmp_path: Path) -> None:
+    desk = RecordingDesk()  # it asks again after every key that is not 1 or 2, a timeout included
+    line = Exchange(tmp_path / "calls.log", clock=system_clock, key_wait=0.01)
+    await line.ring(CALL, "console-1", desk)
+    for _ in range(300):
+        if len(desk.presses) >= 2:
+            break
+        await asyncio.sleep(0.01)
+    await line.aclose()
+    assert [(k.digits, k.round) for k in desk.presses[:2]] == [("", 1), ("", 2)], "each prompt timed out without a key"
+    assert lines(tmp_path / "calls.log").count("ingen tast") >= 2

@@ -7,7 +7,8 @@ until ``krisebot call-reply NUMBER DIGITS`` presses one: ``send_keys`` posts it 
 service's ``POST /api/voice/console`` (served only with this provider, only to direct requests
 from this machine and never with a public URL), which presses it on the latest call to that
 number and writes and answers what the call says next. An empty ``DIGITS`` is a prompt that
-timed out. A prompt without a key ends the call. Nothing times out on its own.
+timed out; a prompt nobody answers times out by itself after ``KEY_WAIT`` seconds, as on a real
+phone, so an unanswered console call ends and the page moves on. A prompt without a key ends the call.
 
 The calls waiting for a key are kept in memory, in one ``Exchange`` per call file, which the
 provider and the route share; a restart forgets them.
@@ -36,6 +37,8 @@ PATH = "/api/voice/console"
 NO_ROUTE = "ingen console-udbyder: KRISEBOT_VOICE_PROVIDER er ikke console"
 MAX_BODY = 1024
 KEYS = frozenset("0123456789*#")
+KEY_WAIT = 20.0
+"""Seconds a console prompt waits for ``krisebot call-reply`` before it times out (a message read aloud, then a pause)."""
 
 log = logging.getLogger("krisebot.voice")
 
@@ -47,14 +50,16 @@ class _Call:
     ref: str
     round: int | None = None
     """The round of the prompt awaiting a key; None while none does."""
+    timeout: asyncio.Task[None] | None = None
 
 
 class Exchange:
     """The console's telephone network for one call file: the latest call to each number, and the file."""
 
-    def __init__(self, path: Path, *, clock: Clock) -> None:
+    def __init__(self, path: Path, *, clock: Clock, key_wait: float = KEY_WAIT) -> None:
         self.path = path
         self._clock = clock
+        self._key_wait = key_wait
         self._calls: dict[str, _Call] = {}
         self._answering: set[asyncio.Task[None]] = set()
 
@@ -88,6 +93,9 @@ class Exchange:
         call = self._calls.get(number)
         if call is None or call.round is None:
             return None
+        if call.timeout is not None and call.timeout is not asyncio.current_task():
+            call.timeout.cancel()
+        call.timeout = None
         keys = KeyPress(provider=NAME, call_id=call.call_id, ref=call.ref, digits=digits, round=call.round)
         await self._write(call, [f"tast {digits}" if digits else "ingen tast"])
         prompt = await desk.pressed(keys)
@@ -99,12 +107,19 @@ class Exchange:
         if prompt.gather:
             call.round = prompt.round
             await self._write(call, [*said, f"venter på en tast: krisebot call-reply {call.number} TAST"])
+            call.timeout = asyncio.create_task(self._time_out(call, desk))
             return
         call.round = None
         if self._calls.get(call.number) is call:
             del self._calls[call.number]
         await self._write(call, [*said, "lægger på"])
         await desk.progressed(self._update(call, CallStatus.COMPLETED))
+
+    async def _time_out(self, call: _Call, desk: CallDesk) -> None:
+        """No key within ``key_wait`` seconds: the prompt times out, as it does on a phone."""
+        await asyncio.sleep(self._key_wait)
+        if self._calls.get(call.number) is call:
+            await self.press(call.number, "", desk)
 
     def _update(self, call: _Call, status: CallStatus) -> CallUpdate:
         return CallUpdate(
@@ -113,9 +128,12 @@ class Exchange:
         )
 
     async def aclose(self) -> None:
-        """Wait for the calls being answered (at shutdown, and in tests)."""
+        """Wait for the calls being answered, then stop the prompts' timeouts (at shutdown, and in tests)."""
         while self._answering:
             await asyncio.gather(*self._answering, return_exceptions=True)
+        for call in self._calls.values():
+            if call.timeout is not None:
+                call.timeout.cancel()
 
 
 _EXCHANGES: dict[Path, Exchange] = {}
