@@ -53,15 +53,19 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture
 async def start_bot() -> AsyncIterator[Callable[[Settings], Any]]:
-    """Start the real app for some settings (and the bundled plan unless given); closed after the test.
+    """Start the real app for some settings (and the bundled plan unless given), on ``port`` if given (a
+    service that calls back needs the URL before the start); closed after the test.
 
     Graph retries do not sleep (``RETRY_WAIT_SCALE``) unless ``graph_retry_wait_scale`` is given."""
     clients: list[TestClient] = []
 
-    async def start(settings: Settings, plan: Plan | None = None, clock: Clock = system_clock, **options: Any) -> Krisebot:
+    async def start(
+        settings: Settings, plan: Plan | None = None, clock: Clock = system_clock, *, port: int | None = None,
+        **options: Any,
+    ) -> Krisebot:
         options.setdefault("graph_retry_wait_scale", RETRY_WAIT_SCALE)
         app = create_app(settings, plan or load_plan(default_plan_path()), clock=clock, **options)
-        client = TestClient(TestServer(app))
+        client = TestClient(TestServer(app, port=port))
         await client.start_server()
         clients.append(client)
         return Krisebot(client)
