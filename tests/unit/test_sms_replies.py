@@ -124,6 +124,16 @@ def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
     assert 'Svar til 1204: "KRISE 1K" kvittér' in text
 
 
+def test_an_sms_after_an_unanswered_call_names_the_number_the_call_came_from(plan: Plan) -> None:
+    long = raised(plan, "Alt er nede " * 60)
+    text = page_text(
+        plan, long, purpose=PagePurpose.TRIAGE, roles=("it",), code=3, replies=[Reply.ACKNOWLEDGE],
+        route=ReplyRoute(keyword="KRISE", number="1204"), called_from="+4596848000",
+    )
+    assert "Vi ringede fra +4596848000 uden svar." in text and '"KRISE 3K"' in text
+    assert segments(text) <= 2
+
+
 def test_status_lists_the_open_crises(plan: Plan) -> None:
     assert status_text(plan, []) == "Krisebot: ingen aktiv krise."
     text = status_text(plan, [activated(plan)])

@@ -1,0 +1,84 @@
+"""The voice notifier: which number a page's call goes to, and no second call for a page already placed."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.channels.base import PageRequest
+from bot.channels.voice.base import OutgoingCall
+from bot.channels.voice.notifier import VoiceNotifier
+from bot.core.events import PagePurpose
+from bot.errors import PermanentError
+from bot.plan import load_plan
+from bot.resources import default_plan_path
+from bot.store import SqliteStore, open_store
+from tests.clock import Clock
+from tests.unit.test_sms_replies import raised
+
+PLAN = load_plan(default_plan_path())
+
+
+class Provider:
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.placed: list[OutgoingCall] = []
+
+    async def place(self, call: OutgoingCall) -> str:
+        self.placed.append(call)
+        return f"CA{len(self.placed)}"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await open_store(tmp_path / "krisebot.db")
+    yield opened
+    await opened.close()
+
+
+def page(person: str, step: int = 0, key: str = "K-2026-001/triage/p/0/voice") -> PageRequest:
+    return PageRequest(
+        state=raised(PLAN), person=PLAN.person_by_id[person], roles=("it",), purpose=PagePurpose.TRIAGE, step=step, key=key
+    )
+
+
+def notifier(provider: Provider, store: SqliteStore) -> VoiceNotifier:
+    return VoiceNotifier(provider=provider, store=store, clock=Clock(), caller_id="+4596848000", rate=1.0)
+
+
+async def test_the_mobile_first_then_the_direct_line_and_never_a_short_number(store: SqliteStore) -> None:
+    provider = Provider()
+    voice = notifier(provider, store)
+    lak = PLAN.person_by_id["lak"]
+    numbers = {phone.kind.value: phone.number for phone in lak.phones}
+    await voice.send(page("lak", 0, key="a"))
+    await voice.send(page("lak", 1, key="b"))
+    assert [call.to for call in provider.placed] == [numbers["mobile"], numbers["landline"]]
+    assert {call.caller_id for call in provider.placed} == {"+4596848000"}
+    with pytest.raises(PermanentError, match="alle personens numre er prøvet"):
+        await voice.send(page("lak", 2, key="c"))
+
+
+async def test_a_page_sent_again_after_a_restart_finds_its_call_and_does_not_ring_twice(store: SqliteStore) -> None:
+    provider = Provider()
+    first = await notifier(provider, store).send(page("cvo"))
+    again = await notifier(provider, store).send(page("cvo"))  # a new process, the same outbox item
+    assert again == first and len(provider.placed) == 1
+    [call] = provider.placed
+    record = await store.call(ref=call.ref)
+    assert record is not None and (record.provider, record.provider_id, record.person) == ("recorder", first, "cvo")
+
+
+async def test_a_call_whose_placing_was_cut_off_is_placed_again(store: SqliteStore) -> None:
+    class Dropped(Provider):
+        async def place(self, call: OutgoingCall) -> str:
+            self.placed.append(call)
+            raise ConnectionResetError("the process died while the request was out")
+
+    dropped = Dropped()
+    with pytest.raises(ConnectionResetError):
+        await notifier(dropped, store).send(page("cvo"))
+    provider = Provider()
+    assert await notifier(provider, store).send(page("cvo")) == "CA1"
+    assert len(provider.placed) == 1 and provider.placed[0].ref != dropped.placed[0].ref
