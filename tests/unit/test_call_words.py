@@ -1,14 +1,10 @@
 """A call's keypad and words: which keys each person is offered in each phase, what a key does, what the call says."""
 
-from datetime import datetime, timezone
-
 import pytest
 
-from bot.core.actions import Acknowledge, AnswerSummons, Close, Decide, MoveMeeting, RaiseAlarm, Triage
+from bot.core.actions import Acknowledge, AnswerSummons, Close, Decide, MoveMeeting, Triage
 from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
-from bot.core.lifecycle import Accepted, step
 from bot.core.replies import Answer, Key, key_action, keypad
-from bot.core.state import CrisisState
 from bot.plan import Plan, load_plan
 from bot.render.page_words import (
     call_script,
@@ -22,9 +18,8 @@ from bot.render.page_words import (
     voicemail,
 )
 from bot.resources import default_plan_path
+from tests.stories import MEETING, activated, at_director, raised, run
 
-T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
-MEETING = datetime(2026, 11, 28, 8, 45, tzinfo=timezone.utc)  # 09:45 in Struer
 
 
 @pytest.fixture(scope="module")
@@ -32,22 +27,12 @@ def plan() -> Plan:
     return load_plan(default_plan_path())
 
 
-def run(plan: Plan, state: CrisisState | None, action, actor: str) -> CrisisState:
-    outcome = step(plan, state, action, actor=actor, now=T0)
-    assert isinstance(outcome, Accepted), outcome
-    return outcome.state
 
 
-def raised(plan: Plan, description: str = "Exchange svarer ikke") -> CrisisState:
-    return run(plan, None, RaiseAlarm("K-2026-001", "overvaagning", ("o365",), description), "lak")
 
 
-def at_director(plan: Plan) -> CrisisState:
-    return run(plan, raised(plan), Triage(TriageDecision.INFORM_DIRECTOR, "Alt er nede", via="teams"), "cvo")
 
 
-def activated(plan: Plan) -> CrisisState:
-    return run(plan, at_director(plan), Decide(DirectorDecision.ACTIVATE, via="teams", meeting_at=MEETING), "jesper")
 
 
 def digits(keys: list[Key]) -> list[tuple[str, str]]:
@@ -75,11 +60,11 @@ def test_the_director_may_activate_by_keypad_and_the_it_head_may_not(plan: Plan)
         ("1", "kvittér"), ("2", "aktivér kriseberedskabet"), ("9", "hør igen"),
     ]
     assert digits(keypad(plan, state, PagePurpose.DIRECTOR, "cvo")) == [("1", "kvittér"), ("9", "hør igen")]
-    assert digits(keypad(plan, activated(plan), PagePurpose.DIRECTOR, "jesper")) == [("1", "kvittér"), ("9", "hør igen")]
+    assert digits(keypad(plan, activated(plan, MEETING), PagePurpose.DIRECTOR, "jesper")) == [("1", "kvittér"), ("9", "hør igen")]
 
 
 def test_summoned_members_answer_coming_or_not(plan: Plan) -> None:
-    state = activated(plan)
+    state = activated(plan, MEETING)
     for person in ("hjm", "lak", "cvo", "jesper"):
         assert digits(keypad(plan, state, PagePurpose.SUMMONS, person)) == [
             ("1", "kommer"), ("2", "kommer ikke"), ("9", "hør igen"),
@@ -91,11 +76,11 @@ def test_summoned_members_answer_coming_or_not(plan: Plan) -> None:
     "purpose", [PagePurpose.INFORM, PagePurpose.TOP_STAFF, PagePurpose.MEETING_MOVED, PagePurpose.MONITORING]
 )
 def test_every_other_page_acknowledges(plan: Plan, purpose: PagePurpose) -> None:
-    assert digits(keypad(plan, activated(plan), purpose, "jesper")) == [("1", "kvittér"), ("9", "hør igen")]
+    assert digits(keypad(plan, activated(plan, MEETING), purpose, "jesper")) == [("1", "kvittér"), ("9", "hør igen")]
 
 
 def test_a_closed_crisis_offers_no_key(plan: Plan) -> None:
-    closed = run(plan, activated(plan), Close(), "jesper")
+    closed = run(plan, activated(plan, MEETING), Close(), "jesper")
     assert all(keypad(plan, closed, purpose, "jesper") == [] for purpose in PagePurpose)
 
 
@@ -110,9 +95,9 @@ def test_each_key_asks_for_its_lifecycle_action_by_telephone(plan: Plan) -> None
     assert key_action(plan, at_director(plan), PagePurpose.DIRECTOR, "2") == Decide(
         DirectorDecision.ACTIVATE, via="telefon", note="Svar pr. telefon: tast 2"
     )
-    assert key_action(plan, activated(plan), PagePurpose.SUMMONS, "1") == AnswerSummons(coming=True, via="telefon")
-    assert key_action(plan, activated(plan), PagePurpose.SUMMONS, "2") == AnswerSummons(coming=False, via="telefon")
-    assert key_action(plan, activated(plan), PagePurpose.INFORM, "1") == Acknowledge(via="telefon")
+    assert key_action(plan, activated(plan, MEETING), PagePurpose.SUMMONS, "1") == AnswerSummons(coming=True, via="telefon")
+    assert key_action(plan, activated(plan, MEETING), PagePurpose.SUMMONS, "2") == AnswerSummons(coming=False, via="telefon")
+    assert key_action(plan, activated(plan, MEETING), PagePurpose.INFORM, "1") == Acknowledge(via="telefon")
 
 
 @pytest.mark.parametrize(("purpose", "digit"), [(PagePurpose.TRIAGE, "9"), (PagePurpose.INFORM, "2"), (PagePurpose.SUMMONS, "3"), (PagePurpose.DIRECTOR, "*")])
@@ -121,7 +106,7 @@ def test_the_repeat_key_and_keys_a_page_has_not_are_no_action(plan: Plan, purpos
 
 
 def test_a_key_the_keypad_offers_is_accepted_by_the_lifecycle(plan: Plan) -> None:
-    state = activated(plan)
+    state = activated(plan, MEETING)
     [coming, *_] = keypad(plan, state, PagePurpose.SUMMONS, "hjm")
     after = run(plan, state, key_action(plan, state, PagePurpose.SUMMONS, coming.digit), "hjm")
     assert after.answers["hjm"].coming and coming.answer is Answer.COMING
@@ -152,7 +137,7 @@ def test_the_script_says_who_calls_the_crisis_what_happened_the_roles_and_the_ke
 
 
 def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
-    state = activated(plan)
+    state = activated(plan, MEETING)
     text = spoken(call_script(
         plan, state, PagePurpose.SUMMONS, ("okonomi", "kommunikation"), keypad(plan, state, PagePurpose.SUMMONS, "hjm")
     ))
@@ -163,7 +148,7 @@ def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
 
 
 def test_a_moved_meeting_says_the_new_place(plan: Plan) -> None:
-    state = run(plan, activated(plan), MoveMeeting("it-undervisningslokale"), "jesper")
+    state = run(plan, activated(plan, MEETING), MoveMeeting("it-undervisningslokale"), "jesper")
     text = spoken(call_script(plan, state, PagePurpose.MEETING_MOVED, ("okonomi",), keypad(plan, state, PagePurpose.MEETING_MOVED, "hjm")))
 
     assert "Mødestedet for krisestaben er flyttet." in text
@@ -181,7 +166,7 @@ def test_the_script_reads_the_description_on_one_line_and_clipped(plan: Plan) ->
 
 @pytest.mark.parametrize("purpose", list(PagePurpose))
 def test_every_line_of_every_script_is_a_short_plain_sentence(plan: Plan, purpose: PagePurpose) -> None:
-    state = activated(plan)
+    state = activated(plan, MEETING)
     script = call_script(plan, state, purpose, ("okonomi",), keypad(plan, state, purpose, "hjm"))
 
     assert script[:2] == ["Dette er Krisebot for Struer Kommune.", "Det gælder krise K, 2026, 0 0 1."]
@@ -197,7 +182,7 @@ def test_the_crisis_id_is_spoken_in_groups() -> None:
 
 
 def test_the_call_desk_sentences(plan: Plan) -> None:
-    state = activated(plan)
+    state = activated(plan, MEETING)
     keys = keypad(plan, state, PagePurpose.SUMMONS, "hjm")
 
     assert key_accepted(Answer.ACKNOWLEDGE) == ["Tak.", "Det er registreret: kvitteret.", "Farvel."]
@@ -218,7 +203,7 @@ def test_the_call_desk_sentences(plan: Plan) -> None:
 
 
 def test_a_voicemail_says_nothing_was_acknowledged_and_where_to_answer(plan: Plan) -> None:
-    message = voicemail(plan, activated(plan), PagePurpose.SUMMONS)
+    message = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS)
 
     assert message == [
         "Dette er Krisebot for Struer Kommune.",

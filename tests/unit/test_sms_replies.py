@@ -1,20 +1,16 @@
 """SMS replies and page texts: what each person is offered, what a reply does, what the SMS says."""
 
-from datetime import datetime, timezone
-
 import pytest
 
 from bot.channels.sms.gsm import gsm7, segments, septets
 from bot.channels.sms.text import ReplyRoute, page_text, status_text
 from bot.core.actions import Acknowledge, ChangeLevel, Close, Decide, RaiseAlarm, Triage
 from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
-from bot.core.lifecycle import Accepted, step
 from bot.core.replies import STATUS, CodedReply, Reply, parse_reply, reply_action, reply_options
-from bot.core.state import CrisisState
 from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
+from tests.stories import T0, activated, at_director, raised, run
 
-T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
@@ -22,22 +18,12 @@ def plan() -> Plan:
     return load_plan(default_plan_path())
 
 
-def run(plan: Plan, state: CrisisState | None, action, actor: str) -> CrisisState:
-    outcome = step(plan, state, action, actor=actor, now=T0)
-    assert isinstance(outcome, Accepted), outcome
-    return outcome.state
 
 
-def raised(plan: Plan, description: str = "Exchange svarer ikke") -> CrisisState:
-    return run(plan, None, RaiseAlarm("K-2026-001", "overvaagning", ("o365",), description), "lak")
 
 
-def at_director(plan: Plan) -> CrisisState:
-    return run(plan, raised(plan), Triage(TriageDecision.INFORM_DIRECTOR, "Alt er nede", via="teams"), "cvo")
 
 
-def activated(plan: Plan) -> CrisisState:
-    return run(plan, at_director(plan), Decide(DirectorDecision.ACTIVATE, via="teams", meeting_at=T0), "jesper")
 
 
 @pytest.mark.parametrize(

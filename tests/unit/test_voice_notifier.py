@@ -14,7 +14,7 @@ from bot.plan import load_plan
 from bot.resources import default_plan_path
 from bot.store import SqliteStore, open_store
 from tests.clock import Clock
-from tests.unit.test_sms_replies import raised
+from tests.stories import raised
 
 PLAN = load_plan(default_plan_path())
 
