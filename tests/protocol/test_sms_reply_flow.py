@@ -10,7 +10,7 @@ from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
 from tests.protocol.crisis import Crisis, alarm
-from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings  # noqa: F401 (fixtures)
+from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings, voice  # noqa: F401 (fixtures)
 from tests.protocol.teams import CLAUS
 
 
