@@ -93,9 +93,8 @@ class CallDesk:
         return Prompt(tuple(words.key_refused(reason)))
 
     async def progressed(self, update: CallUpdate) -> None:
-        """Record a status once; a final one in a call where no key was acted on moves the page on."""
-        if not await self._store.first_time(key=f"voice:{update.provider}:{update.event_id}", at=self._clock()):
-            return
+        """Record a status once (its event's request key is the report's id); a final one in a call where no
+        key was acted on moves the page on."""
         found = await self._call(update.ref)
         if found is None:
             log.warning("status for et ukendt opkald (%s %s)", update.provider, update.call_id)

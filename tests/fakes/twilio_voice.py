@@ -12,8 +12,13 @@ The test then drives a call as Twilio would, each request signed as Twilio signs
 ``AnsweredBy`` (``human`` or ``machine_start``), parses the TwiML answer (XML) and records what
 the call says (``FakeCall.heard``) and the ``<Gather>`` it waits in; ``press`` and ``no_key``
 post ``Digits`` to that gather's action, as Twilio does with ``actionOnEmptyResult``; ``status``
-posts a status callback with the next ``SequenceNumber``. ``signature=`` sends a given (wrong)
-signature, ``signed=False`` none; ``repost`` sends a request again as it was (a replay).
+posts a status callback with the next ``SequenceNumber``; ``ring_out`` ends every call nobody
+has picked up as Twilio does when it rang ``Timeout`` seconds (``no-answer``). ``signature=`` sends
+a given (wrong) signature, ``signed=False`` none; ``repost`` sends a request again as it was (a replay).
+
+Webhooks go to the URLs the service gave; ``serve(public_url, at=...)`` puts a proxy in front
+of a service whose public URL is not where it listens: URLs under ``public_url`` are sent to
+``at`` (path and query kept) and still signed as the public URL, as Twilio signed them.
 """
 
 import itertools
@@ -69,6 +74,8 @@ class FakeCall:
     gather: Gather | None = None
     """The gather the call waits in; None once it hung up."""
     hung_up: bool = False
+    ended: str | None = None
+    """The final status reported for the call (``ring_out``); None while it has none."""
     sequence: itertools.count = field(default_factory=itertools.count)
 
     def words(self) -> list[str]:
@@ -82,6 +89,18 @@ class FakeTwilioVoice(FakeTwilio):
         super().__init__(**kwargs)
         self.calls: list[FakeCall] = []
         self.posted: list[Posted] = []
+        self._proxies: dict[str, str] = {}
+
+    def serve(self, public_url: str, *, at: str) -> None:
+        """Send webhooks for URLs under ``public_url`` to ``at`` instead (signed as sent to ``public_url``)."""
+        self._proxies[public_url.rstrip("/")] = at.rstrip("/")
+
+    def _address(self, url: str) -> str:
+        """Where a webhook for ``url`` is sent: behind the proxy that serves its public URL, if any."""
+        for public, at in self._proxies.items():
+            if url.startswith(public + "/"):
+                return at + url[len(public):]
+        return url
 
     def routes(self, app: web.Application) -> None:
         super().routes(app)
@@ -127,12 +146,12 @@ class FakeTwilioVoice(FakeTwilio):
         sent = signature or self.signature(url, params)
         self.posted.append(Posted(url, params, sent))
         headers = {"X-Twilio-Signature": sent} if signed else {}
-        return await post_webhook(url, headers=headers, data=urlencode(params).encode(), content_type="application/x-www-form-urlencoded")
+        return await post_webhook(self._address(url), headers=headers, data=urlencode(params).encode(), content_type="application/x-www-form-urlencoded")
 
     async def repost(self, posted: Posted) -> WebhookAnswer:
         """Send a webhook again exactly as it was sent (a replay: the signature still verifies)."""
         return await post_webhook(
-            posted.url, headers={"X-Twilio-Signature": posted.signature}, data=urlencode(posted.params).encode(),
+            self._address(posted.url), headers={"X-Twilio-Signature": posted.signature}, data=urlencode(posted.params).encode(),
             content_type="application/x-www-form-urlencoded",
         )
 
@@ -194,6 +213,15 @@ class FakeTwilioVoice(FakeTwilio):
         if answered_by:
             params["AnsweredBy"] = answered_by
         return await self._post(call.status_callback, params, **options)
+
+    async def ring_out(self) -> list[FakeCall]:
+        """Every call nobody picked up stops ringing: its status callback says ``no-answer``. The calls rung out."""
+        ringing = [call for call in self.calls if not call.heard and call.ended is None]
+        for call in ringing:
+            call.ended = "no-answer"
+            answer = await self.status(call, "no-answer")
+            assert answer.status == 200, answer
+        return ringing
 
 
 def _said(element: ET.Element) -> Said:

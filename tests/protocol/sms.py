@@ -1,5 +1,6 @@
 """SMS around one running Krisebot (test helpers): a plan in which the IT head can get SMS, the
-people's phones on a fake GatewayAPI, and a clock moved by hand."""
+people's phones on a fake GatewayAPI, their calls on a fake Twilio (ringing until a test answers
+them or lets them ring out), and a clock moved by hand."""
 
 import re
 from datetime import timedelta
@@ -14,10 +15,14 @@ from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi, SentSms
 from tests.fakes.graph import FakeCredential, FakeGraph
+from tests.fakes.twilio import ACCOUNT_SID
+from tests.fakes.twilio_voice import FakeTwilioVoice
 from tests.protocol.crisis import Crisis
 from tests.protocol.teams import CLAUS, EVERYONE, in_channel, installed, register
 
 SENDER = "krisebot@struer.dk"
+PUBLIC_URL = "https://krisebot.struer.dk"
+CALLER_ID = "+4596841000"
 MOBILES = {"cvo": "20112233", "peter": "20112244", "hjm": "20112255"}
 """The plan gives these people landlines only; the scenario needs them reachable by SMS."""
 
@@ -55,6 +60,12 @@ async def graph():
 
 
 @pytest.fixture
+async def voice():
+    async with FakeTwilioVoice() as fake:
+        yield fake
+
+
+@pytest.fixture
 def more_settings() -> dict:
     """Settings a test module adds (override the fixture)."""
     return {}
@@ -62,15 +73,17 @@ def more_settings() -> dict:
 
 @pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi,
-                 clock: Clock, tmp_path: Path, more_settings: dict) -> Crisis:
+                 voice: FakeTwilioVoice, clock: Clock, tmp_path: Path, more_settings: dict) -> Crisis:
     settings = settings_for(
         graph_tenant_id="5d6a8f1e-0000-4000-8000-5712ae5c0000", graph_client_id="graph-app",
         graph_client_secret="not-a-real-secret", graph_base_url=graph.url, graph_mail_sender=SENDER,
         sms_provider="gatewayapi", gatewayapi_base_url=gateway.url.rstrip("/"), gatewayapi_token=gateway.token,
         gatewayapi_webhook_secret=gateway.webhook_secret, sms_reply_keyword="KRISE", sms_reply_number="1204",
-        public_url="https://krisebot.struer.dk", **more_settings,
+        voice_provider="twilio", voice_caller_id=CALLER_ID, twilio_base_url=voice.url, twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=voice.auth_token, public_url=PUBLIC_URL, **more_settings,
     )
     bot = await start_bot(settings, reachable_plan(tmp_path), clock=clock, graph_credential=FakeCredential())
+    voice.serve(PUBLIC_URL, at=str(bot.client.make_url("/")))
     register(connector, *EVERYONE)
     for user in EVERYONE:
         assert (await bot.post(installed(user, connector.url))).status == 201

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.app import CRISES
+from bot.app import CRISES, SETTINGS
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.clock import Clock
@@ -36,6 +36,12 @@ async def crisis(settings_for, start_bot, connector: FakeConnector, clock: Clock
 
 def triage_pages(crisis: Crisis, user) -> list[dict]:
     return [card for card in crisis.cards_of(user) if "triage_inform_director" in verbs(card)]
+
+
+def console_calls(crisis: Crisis) -> set[str]:
+    """The ids of the calls the console voice provider placed (its call file)."""
+    path = crisis.bot.client.app[SETTINGS].voice_console_path
+    return {line.split("\t")[2] for line in path.read_text(encoding="utf-8").splitlines() if "\tringer op fra" in line}
 
 
 async def at(crisis: Crisis, clock: Clock, moment: datetime) -> None:
@@ -82,10 +88,14 @@ async def test_every_attempt_is_in_the_logbog_with_channel_provider_id_and_time(
         await at(crisis, clock, start + TIMEOUT * n)
 
     sent = [e for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"]
+    cards = [e for e in sent if e.payload.channel == "teams"]
     delivered = [a for a in crisis.connector.sent() if (a.get("channelData") or {}).get("krisebot")]
-    assert len(sent) == len(delivered) == REPEAT + 2 + 1
-    assert {e.payload.provider_id for e in sent} == {a["id"] for a in delivered}
-    assert all(e.payload.channel == "teams" and e.at >= start for e in sent)
+    assert len(cards) == len(delivered) == REPEAT + 2 + 1
+    assert {e.payload.provider_id for e in cards} == {a["id"] for a in delivered}
+    calls = [e for e in sent if e.payload.channel == "voice"]
+    assert len(calls) == len(cards), "every attempt also goes as a call"
+    assert {e.payload.provider_id for e in calls} == console_calls(crisis)
+    assert len(sent) == len(cards) + len(calls) and all(e.at >= start for e in sent)
 
 
 async def test_the_kriseleder_escalates_by_hand_to_everyone_in_the_chain(crisis: Crisis, clock: Clock) -> None:
@@ -122,7 +132,9 @@ async def test_a_throttled_page_is_retried_when_teams_says_and_sent_once(crisis:
 
     assert len(triage_pages(crisis, CLAUS)) == 1
     events = [e.payload for e in await crisis.bot.store.events(crisis_id=crisis_id)]
-    assert [(p.person, p.channel) for p in events if p.type == "page_sent"] == [("cvo", "teams")]
+    assert [(p.person, p.channel) for p in events if p.type == "page_sent"] == [("cvo", "voice"), ("cvo", "teams")], (
+        "the call goes at once, the card once Teams takes it, and once"
+    )
     [retried] = [p for p in events if p.type == "page_failed" and p.channel == "teams"]
     assert "429" in retried.reason and "prøver igen kl. 08:00:07" in retried.reason
 

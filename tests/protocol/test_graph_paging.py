@@ -50,7 +50,7 @@ async def test_a_page_goes_to_teams_the_activity_feed_and_mail(crisis: Crisis, g
     [mail] = graph.mails()
     assert mail.user == SENDER and crisis_id in str(mail.body)
     channels = {e.payload.channel for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "page_sent"}
-    assert channels == {"teams", "feed", "mail"}
+    assert channels == {"voice", "teams", "feed", "mail"}, "the page also goes as a call, as the plan says"
 
 
 async def test_the_activity_feed_and_mail_go_once_the_teams_card_is_answered(

@@ -59,4 +59,6 @@ async def test_a_page_teams_is_slow_to_answer_holds_up_no_other_crisis_and_goes_
         await crisis.settled()
 
     sent = [e.payload for e in await bot.store.events(crisis_id=slow) if e.payload.type == "page_sent"]
-    assert len(sent) == 2, "the first page and the slow repeat, each recorded once"
+    assert Counter(p.channel for p in sent) == {"teams": 2, "voice": 2}, (
+        "the first page and the slow repeat, each recorded once as a card and once as a call"
+    )

@@ -9,8 +9,9 @@ from bot.app import CRISES
 from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
+from tests.fakes.twilio_voice import FakeTwilioVoice
 from tests.protocol.crisis import Crisis, alarm
-from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings  # noqa: F401 (fixtures)
+from tests.protocol.sms import CALLER_ID, Clock, Phones, clock, crisis, gateway, graph, later, more_settings, voice  # noqa: F401 (fixtures)
 from tests.protocol.teams import CLAUS
 
 
@@ -185,18 +186,28 @@ async def test_a_page_that_reaches_teams_in_time_sends_no_sms(
     assert Phones(crisis, gateway).of("cvo") == [], "Teams answered: no fallback SMS"
 
 
-async def test_a_page_that_reaches_nobody_on_teams_feed_or_mail_goes_by_sms_after_the_grace(
-    crisis: Crisis, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi, clock: Clock
+async def test_a_page_that_reaches_nobody_goes_by_sms_as_soon_as_the_call_rings_out(
+    crisis: Crisis, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi, voice: FakeTwilioVoice,
+    clock: Clock,
 ) -> None:
     phones = Phones(crisis, gateway)
     connector.down = graph.down = 403
     await phones.text("lak", "KRISE ALARM Lønkørslen fejler")
     await later(crisis, clock, 1)
     [state] = crisis.bot.client.app[CRISES].active()
-    assert phones.of("cvo") == []
+    [call] = voice.calls
+    assert (call.to, call.caller_id) == (f"+{phones.number('cvo')}", CALLER_ID), "the page calls the IT head's mobile"
 
     await later(crisis, clock, 4)
+    assert phones.of("cvo") == [], "past the grace, the SMS still waits for the call that is ringing"
+
+    assert [rung.to for rung in await voice.ring_out()] == [call.to]
+    await later(crisis, clock, 1)
     [fallback] = phones.of("cvo")
     assert state.id in fallback.message and "Lønkørslen fejler" in fallback.message
+    assert f"Vi ringede fra {CALLER_ID} uden svar." in fallback.message
     failed = {p.channel for p in await events(crisis, state.id, "page_failed") if p.person == "cvo"}
     assert failed == {"teams", "feed", "mail"}
+    [reported] = [p for p in await events(crisis, state.id, "call_reported") if p.status.value == "no_answer"]
+    assert (reported.person, reported.number) == ("cvo", call.to)
+    assert [c.to for c in voice.calls] == [call.to, "+4596848143"], "then the call goes to the direct line"
