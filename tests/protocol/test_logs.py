@@ -50,6 +50,9 @@ def test_a_json_line_has_time_level_logger_message_and_the_crisis() -> None:
     assert (line["crisis_id"], line["event_id"]) == ("K-2026-001", 7)
     assert line["time"].endswith("+00:00")
 
+CONSOLES = {"krisebot.sms", "krisebot.voice"}
+"""The console providers' loggers: locally they show the text of each SMS and call, which is their point."""
+
 
 async def test_a_crisis_is_logged_with_its_id_without_secrets_or_message_text(
     log_stream: io.StringIO, settings_for, start_bot, connector: FakeConnector
@@ -66,7 +69,12 @@ async def test_a_crisis_is_logged_with_its_id_without_secrets_or_message_text(
     assert {"recorded alarm_raised", "recorded page_sent"} <= {line["message"] for line in recorded}
     assert all(isinstance(line["event_id"], int) for line in recorded if line["message"].startswith("recorded"))
     text = log_stream.getvalue()
-    assert SECRET not in text and "løn01" not in text
+    assert SECRET not in text
+    own = [line for line in lines if line["logger"] not in CONSOLES]
+    assert not [line for line in own if "løn01" in json.dumps(line, ensure_ascii=False)], "message text in the service's log"
+    assert any("løn01" in line["message"] for line in lines if line["logger"] == "krisebot.voice"), (
+        "the console call provider shows what the call says (it stands in for a phone, locally)"
+    )
 
 
 async def test_a_control_character_neither_leaks_the_alarm_token_nor_forges_a_log_line(
