@@ -8,9 +8,13 @@ paging would fail; notes are what is configured.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .channels.base import ChannelPolicy
+from .channels.voice.policy import voice_policy
+from .plan.contact import Channel
 from .plan.durations import format_duration
-from .plan.models import Plan
-from .settings import Settings, SmsProvider
+from .plan.models import Person, Plan, Role
+from .render.texts import say
+from .settings import Settings, SmsProvider, VoiceProvider
 
 
 @dataclass
@@ -48,15 +52,19 @@ def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra
         f"Plan: {plan.organisation.title} ({len(plan.people)} personer, {len(plan.roles)} roller, "
         f"{len(plan.deliveries)} kritiske leverancer)"
     )
+    calls = voice_policy(settings.voice_calls_per_second) if plan.contact_procedure.channels.uses(Channel.VOICE) else None
     _channels(settings, report)
+    _voice(settings, calls is not None, report)
     _intake(plan, settings, report)
     for role in plan.roles:
         if not role.deputies:
             report.warnings.append(f"Rollen «{role.name}» har ingen stedfortræder")
+        if calls is not None:
+            _callers(plan, role, calls, report)
     for person in plan.people:
         roles = ", ".join(role.name for role in plan.roles_of(person.id)) or "ingen rolle"
         if person.mobile is None:
-            report.warnings.append(f"{person.name} ({roles}) har intet mobilnummer og kan ikke nås på sms")
+            report.warnings.append(f"{person.name} ({roles}) har intet mobilnummer og {_sms_or_call(person, calls)}")
         if not person.entra_object_id and person.id not in linked_person_ids:
             report.warnings.append(
                 f"{person.name} er endnu ikke koblet til en Teams-bruger (skriv til botten i Teams, "
@@ -85,6 +93,55 @@ def _channels(settings: Settings, report: Report) -> None:
         report.warnings.append("SMS: console-udbyderen sender ingen sms'er: sæt KRISEBOT_SMS_PROVIDER")
     else:
         report.notes.append(f"SMS: {settings.sms_provider} med afsender {settings.sms_sender}")
+
+
+def _voice(settings: Settings, calls: bool, report: Report) -> None:
+    if not calls:
+        report.notes.append("Opkald: planen ringer ikke op («voice» står ikke i [contact_procedure.channels])")
+    elif settings.voice_provider is VoiceProvider.CONSOLE and settings.public_url is not None:
+        report.errors.append(
+            "Opkald: console-udbyderen er kun til lokal afprøvning, men KRISEBOT_PUBLIC_URL er sat: "
+            "sæt KRISEBOT_VOICE_PROVIDER til twilio eller vonage"
+        )
+    elif settings.voice_provider is VoiceProvider.CONSOLE:
+        report.warnings.append(
+            f"Opkald: console-udbyderen ringer ikke op, opkaldene skrives kun i {settings.voice_console_path}: "
+            "sæt KRISEBOT_VOICE_PROVIDER"
+        )
+    else:
+        backup = settings.voice_backup_provider
+        report.notes.append(
+            f"Opkald: {settings.voice_provider} ringer op fra {settings.voice_caller_id}, "
+            + (f"med {backup} som reserve" if backup else "uden reserve (KRISEBOT_VOICE_BACKUP_PROVIDER)")
+            + f", højst {settings.voice_calls_per_second:g} opkald i sekundet"
+        )
+
+
+def _callers(plan: Plan, role: Role, calls: ChannelPolicy, report: Report) -> None:
+    """A note naming the role's holders a call reaches and on what, or a warning when it reaches none of them."""
+    holders = [plan.person_by_id[person_id] for person_id in role.chain]
+    reached = [f"{person.name} på {_phones(person, calls)}" for person in holders if calls.reaches(person)]
+    if reached:
+        report.notes.append(f"{role.name}: kan ringes op ({', '.join(reached)})")
+    else:
+        kinds = " eller ".join(say("da", f"phone.{kind.value}") for kind in calls.numbers)
+        names = ", ".join(person.name for person in holders)
+        report.warnings.append(f"Rollen «{role.name}» kan ikke ringes op: ingen af {names} har et nummer til {kinds}")
+
+
+def _phones(person: Person, calls: ChannelPolicy) -> str:
+    """``mobil``, ``fastnet``, ``mobil og fastnet``: what a call to ``person`` rings, in the order it tries."""
+    kinds = dict.fromkeys(say("da", f"phone.{phone.kind.value}") for phone in calls.phones_of(person))
+    return " og ".join(kinds)
+
+
+def _sms_or_call(person: Person, calls: ChannelPolicy | None) -> str:
+    """The end of the warning about a person without a mobile: can a call still reach them?"""
+    if calls is None:
+        return "kan ikke nås på sms, og planen ringer ikke op"
+    if calls.reaches(person):
+        return f"kan ikke nås på sms, men kan ringes op på {_phones(person, calls)}"
+    return "kan hverken nås på sms eller ringes op"
 
 
 def _intake(plan: Plan, settings: Settings, report: Report) -> None:

@@ -15,7 +15,7 @@ from ..core.events import PagePurpose
 from ..core.state import CrisisState
 from ..plan.contact import Channel
 from ..plan.models import Person
-from ..plan.phones import PhoneKind
+from ..plan.phones import Phone, PhoneKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +39,13 @@ class ChannelPolicy:
     confirms: bool = True
     numbers: tuple[PhoneKind, ...] = ()
 
+    def phones_of(self, person: Person) -> list[Phone]:
+        """The person's phones this channel uses, in the order it tries them."""
+        return [phone for kind in self.numbers for phone in person.phones if phone.kind is kind]
+
     def numbers_of(self, person: Person) -> list[str]:
         """The person's numbers this channel uses, in the order it tries them."""
-        return [phone.number for kind in self.numbers for phone in person.phones if phone.kind is kind]
+        return [phone.number for phone in self.phones_of(person)]
 
     def reaches(self, person: Person) -> bool:
         """Can this channel try to reach the person at all (a number of a kind it uses, if it needs one)?"""

@@ -57,3 +57,7 @@ class Contacts(BaseModel):
     def for_purpose(self, purpose: str) -> ContactOrder:
         """The contact order of a page for ``purpose``."""
         return self.purposes.get(purpose, self.order)  # type: ignore[call-overload]
+
+    def uses(self, channel: Channel) -> bool:
+        """Does some page go on ``channel``, at once or as the fallback?"""
+        return any(channel in (*order.first, *order.then) for order in (self.order, *self.purposes.values()))

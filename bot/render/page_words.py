@@ -53,14 +53,14 @@ _WORDS: dict[PagePurpose, _Words] = {
         ask="Vurdér alarmen {teams}: tryk «{ack}», skriv din vurdering, og vælg «{inform}» eller «{dismiss}».",
         sms="kritisk alarm - vurdér den{as_roles}",
         call="Der er kommet en kritisk alarm, som du skal vurdere.",
-        call_roles="Du kaldes som {roles}.",
+        call_roles=_GIVEN,
     ),
     PagePurpose.DIRECTOR: _Words(
         title="card.director.title",
         ask="Beslut {teams}: «{activate}», «{inform_mgmt}» eller «{no_action}».",
         sms="IT beder dig tage stilling{as_roles}",
         call="IT beder dig tage stilling til, om kriseberedskabet skal aktiveres.",
-        call_roles="Du kaldes som {roles}.",
+        call_roles=_GIVEN,
     ),
     PagePurpose.SUMMONS: _Words(
         title="card.summons.title",
@@ -83,7 +83,7 @@ _WORDS: dict[PagePurpose, _Words] = {
         ask=_ACK,
         sms="nu på {level} - du er kontakt ind i øverste krisestab",
         call="Krisen er hævet til {level}, og du er kontaktperson ind i øverste krisestab.",
-        call_roles="Du kaldes som {roles}.",
+        call_roles=_GIVEN,
         roles_on_card=True,
     ),
     PagePurpose.MEETING_MOVED: _Words(

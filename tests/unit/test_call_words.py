@@ -128,7 +128,7 @@ def test_the_script_says_who_calls_the_crisis_what_happened_the_roles_and_the_ke
         "Det gælder krise K, 2026, 0 0 1.",
         "Der er kommet en kritisk alarm, som du skal vurdere.",
         "Alarmen lyder: Exchange svarer ikke.",
-        "Du kaldes som Ansvarlig for IT og Digitalisering.",
+        "Du får beskeden som Ansvarlig for IT og Digitalisering.",
         "Tryk 1 for at kvittere.",
         "Tryk 2 for at underrette kommunaldirektøren.",
         "Tryk 3, hvis alarmen ikke er kritisk.",

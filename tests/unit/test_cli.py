@@ -13,6 +13,8 @@ import pytest
 
 from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind
 from bot.store import open_store
+from bot.resources import default_plan_path
+from tests.fakes.vonage import FakeVonage
 from tests.plans import READY_PLAN, write_plan
 from tests.serve import free_port
 
@@ -93,7 +95,79 @@ def test_check_ready_plan_exits_0(tmp_path: Path) -> None:
     assert lines[-1].startswith("KLAR")
     assert not any(line.lstrip().startswith("!") for line in lines)
     assert any("gatewayapi" in line for line in lines)
+    assert any("Opkald: planen ringer ikke op" in line for line in lines)
     assert READY_SETTINGS["KRISEBOT_BOT_APP_PASSWORD"] not in result.stdout
+
+
+def _marks(result: subprocess.CompletedProcess[str], mark: str) -> list[str]:
+    """The report's lines marked ``mark`` (✓ note, ! warning, ✗ error), without the mark."""
+    return [line.strip()[2:] for line in result.stdout.splitlines() if line.strip().startswith(mark)]
+
+
+def test_check_says_whom_a_call_reaches_in_each_role_of_the_bundled_plan(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "check")
+
+    assert result.returncode == 1, result.stderr
+    notes, warnings = _marks(result, "✓"), _marks(result, "!")
+    assert "Ansvarlig for IT og Digitalisering: kan ringes op (Claus Vagn Ohrt på fastnet, Peter Knudsen på fastnet)" in notes
+    assert "Kriseleder: kan ringes op (Jesper Thyrring Møller på mobil, Emil B. Christensen på mobil)" in notes
+    assert (
+        "Ansvarlig for kommunikation: kan ringes op (Lisbeth Kusk på mobil og fastnet, "
+        "Maria-Louise R. Jørgensen på mobil og fastnet)"
+    ) in notes
+    assert not any("kan ikke ringes op" in line for line in warnings)
+    [claus] = [line for line in warnings if line.startswith("Claus Vagn Ohrt (")]
+    assert claus.endswith("har intet mobilnummer og kan ikke nås på sms, men kan ringes op på fastnet")
+    [voice] = [line for line in warnings if line.startswith("Opkald:")]
+    assert "console" in voice and "krisebot-calls.log" in voice and "KRISEBOT_VOICE_PROVIDER" in voice
+
+
+def test_check_warns_of_a_role_no_call_reaches(tmp_path: Path) -> None:
+    """The IT head and his deputy without their direct lines: nobody in the role can be called or texted."""
+    text = default_plan_path().read_text(encoding="utf-8")
+    for number in ("96848143", "96848142"):
+        text = text.replace(f'phones = [{{ number = "{number}", kind = "landline", label = "direkte" }}]', "")
+    plan = write_plan(tmp_path, text, "uden-direkte-linjer.toml")
+
+    result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan))
+
+    warnings = _marks(result, "!")
+    assert (
+        "Rollen «Ansvarlig for IT og Digitalisering» kan ikke ringes op: "
+        "ingen af Claus Vagn Ohrt, Peter Knudsen har et nummer til mobil eller fastnet"
+    ) in warnings
+    assert any(line.startswith("Peter Knudsen (") and line.endswith("kan hverken nås på sms eller ringes op") for line in warnings)
+    assert not any(line.startswith("Ansvarlig for IT og Digitalisering:") for line in _marks(result, "✓"))
+
+
+def test_check_refuses_the_console_voice_provider_on_a_public_service(tmp_path: Path) -> None:
+    """Behind a public URL, the console provider would place no calls, and nobody could press a key."""
+    result = krisebot(tmp_path, "check", **READY_SETTINGS, KRISEBOT_PUBLIC_URL="https://krise.struer.dk")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    [error] = _marks(result, "✗")
+    assert error.startswith("Opkald: console") and "KRISEBOT_PUBLIC_URL" in error and "KRISEBOT_VOICE_PROVIDER" in error
+    assert result.stdout.splitlines()[-1].startswith("FEJL")
+
+
+def test_check_names_the_voice_provider_its_caller_id_and_backup(tmp_path: Path) -> None:
+    voice = {
+        "KRISEBOT_PUBLIC_URL": "https://krise.struer.dk", "KRISEBOT_VOICE_CALLER_ID": "96 84 84 84",
+        "KRISEBOT_TWILIO_ACCOUNT_SID": "AC0123", "KRISEBOT_TWILIO_AUTH_TOKEN": "twilio-token",
+    }
+    backup = {
+        "KRISEBOT_VOICE_BACKUP_PROVIDER": "vonage", "KRISEBOT_VONAGE_APPLICATION_ID": "app",
+        "KRISEBOT_VONAGE_PRIVATE_KEY_PATH": str(tmp_path / "vonage.pem"), "KRISEBOT_VONAGE_SIGNATURE_SECRET": "s" * 32,
+    }
+    (tmp_path / "vonage.pem").write_text(FakeVonage().private_key_pem, encoding="utf-8")
+    alone = krisebot(tmp_path, "check", **READY_SETTINGS, **voice, KRISEBOT_VOICE_PROVIDER="twilio")
+    both = krisebot(tmp_path, "check", **READY_SETTINGS, **voice, **backup, KRISEBOT_VOICE_PROVIDER="twilio")
+
+    assert "Opkald: twilio ringer op fra +4596848484, uden reserve (KRISEBOT_VOICE_BACKUP_PROVIDER), " \
+        "højst 1 opkald i sekundet" in _marks(alone, "✓")
+    assert "Opkald: twilio ringer op fra +4596848484, med vonage som reserve, højst 1 opkald i sekundet" in _marks(both, "✓")
+    assert not any(line.startswith("Opkald:") for line in _marks(both, "!") + _marks(both, "✗"))
+    assert "twilio-token" not in alone.stdout + both.stdout
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,10 @@ import pytest
 
 from bot.channels.sms.base import OutgoingSms
 from bot.channels.sms.console import ConsoleSms
+from bot.channels.voice.base import OutgoingCall
+from bot.channels.voice.console import Exchange
 from bot.settings import Settings, load_settings
+from tests.protocol.voice import RecordingDesk
 from tests.unit.test_cli import _logbog_with_one_crisis, krisebot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,7 +93,7 @@ def test_dev_test_names_the_missing_packages_when_it_may_not_install_them(clone:
 
 
 def test_the_files_the_quick_start_writes_are_not_untracked_files(tmp_path: Path) -> None:
-    """The logbog, the console SMS log (phone numbers) and an exported logbog, in a clone's folder."""
+    """The logbog, the console SMS and call logs (phone numbers) and an exported logbog, in a clone's folder."""
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     shutil.copy2(REPO / ".gitignore", tmp_path / ".gitignore")
     settings = load_settings(_env_file=None)
@@ -98,14 +101,20 @@ def test_the_files_the_quick_start_writes_are_not_untracked_files(tmp_path: Path
     sms = OutgoingSms(to="+4529256511", text="Krise K-2026-001: svar 1K", ref="page-1")
     sent_at = datetime(2026, 3, 2, 7, 5, tzinfo=timezone.utc)
     asyncio.run(ConsoleSms(tmp_path / settings.sms_console_path, clock=lambda: sent_at).send([sms]))
+    asyncio.run(_ring(Exchange(tmp_path / settings.voice_console_path, clock=lambda: sent_at)))
     assert krisebot(tmp_path, "export", "K-2026-001").returncode == 0
 
     written = {path.name for path in tmp_path.iterdir()} - {".git", ".gitignore"}
-    assert {"krisebot.db", "krisebot-sms.log", "K-2026-001.md", "K-2026-001.html"} <= written
+    assert {"krisebot.db", "krisebot-sms.log", "krisebot-calls.log", "K-2026-001.md", "K-2026-001.html"} <= written
     untracked = subprocess.run(
         ["git", "-C", str(tmp_path), "ls-files", "--others", "--exclude-standard"], capture_output=True, text=True, check=True
     )
     assert untracked.stdout.split() == [".gitignore"]
+
+
+async def _ring(exchange: Exchange) -> None:
+    await exchange.ring(OutgoingCall(to="+4529256511", caller_id="", ref="ref-1"), "console-1", RecordingDesk())
+    await exchange.aclose()
 
 
 @pytest.mark.parametrize("port", [None, "4123"])

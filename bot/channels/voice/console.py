@@ -74,7 +74,8 @@ class Exchange:
         """Write the call, then answer it as a person would, once ``place`` has returned."""
         call = _Call(outgoing.to, call_id, outgoing.ref)
         self._calls[call.number] = call
-        await self._write(call, [f"ringer op fra {outgoing.caller_id}"])
+        caller = f"fra {outgoing.caller_id}" if outgoing.caller_id else "uden afsendernummer (KRISEBOT_VOICE_CALLER_ID er ikke sat)"
+        await self._write(call, [f"ringer op {caller}"])
         task = asyncio.create_task(self._answer(call, desk))
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)

@@ -11,23 +11,18 @@ import secrets
 
 from ...clock import Clock
 from ...plan.contact import Channel
-from ...plan.phones import PhoneKind
 from ...store import CallRecord, Store
 from ...errors import PermanentError
-from ..base import ChannelPolicy, PageRequest
+from ..base import PageRequest
 from .base import OutgoingCall, VoiceProvider
-
-CONCURRENCY = 1000
-"""Calls waiting to be placed at once; the pace is the provider's calls per second (``rate``)."""
+from .policy import voice_policy
 
 
 class VoiceNotifier:
     channel = Channel.VOICE
 
     def __init__(self, *, provider: VoiceProvider, store: Store, clock: Clock, caller_id: str, rate: float) -> None:
-        self.policy = ChannelPolicy(
-            concurrency=CONCURRENCY, order=0, rate=rate, confirms=False, numbers=(PhoneKind.MOBILE, PhoneKind.LANDLINE)
-        )
+        self.policy = voice_policy(rate)
         self._provider = provider
         self._store = store
         self._clock = clock
