@@ -51,7 +51,9 @@ class CallDesk:
         purpose = PagePurpose(call.purpose)
         if answer.machine:
             await self._ended(call, CallStatus.VOICEMAIL, answer.call_id, f"{answer.provider}:{answer.call_id}:machine")
-            return Prompt(tuple(words.voicemail(self._plan, state, purpose)))
+            person = self._plan.person_by_id.get(call.person)
+            sms = person is not None and person.mobile is not None
+            return Prompt(tuple(words.voicemail(self._plan, state, purpose, sms=sms)))
         await self._report(call, CallStatus.ANSWERED, answer.call_id, f"{answer.provider}:{answer.call_id}:answered")
         return self._message(call, state, round=1)
 
@@ -81,8 +83,10 @@ class CallDesk:
             preface=[KeyPressed(person=call.person, number=call.number, digits=digit, outcome=words.key_logged(key))],
         )
         await self._store.call_keyed(ref=call.ref, digits=digit)
-        if isinstance(outcome, Accepted) and outcome.events:
-            return Prompt(tuple(words.key_accepted(key.answer)))
+        if isinstance(outcome, Accepted) and outcome.events and outcome.state is not None:
+            more = [k for k in keypad(self._plan, outcome.state, purpose, call.person) if k.answer not in (None, key.answer)]
+            said = tuple(words.key_accepted(key.answer, more))
+            return Prompt(said, gather=True, round=keys.round) if more else Prompt(said)
         if isinstance(outcome, Accepted):
             return Prompt(tuple(words.key_already_registered(key.answer)))
         reason = refusal_text(self._plan, outcome, "da")

@@ -74,6 +74,14 @@ DELIVERY_STATES = {
     DeliveryState.EXPIRED: "udløbet uden at blive leveret",
     DeliveryState.UNANSWERED: "ingen tastede svar på opkaldet til noget nummer",
 }
+CHANNEL_NAMES = {"voice": "telefon"}
+"""A channel as the logbog names it, where its id is not already the word a reader uses."""
+
+
+def channel_name(channel: str) -> str:
+    return CHANNEL_NAMES.get(channel, channel)
+
+
 CALL_STATES = {
     CallStatus.RINGING: "det ringer",
     CallStatus.ANSWERED: "taget",
@@ -200,11 +208,11 @@ def _event_row(plan: Plan, event: Event) -> tuple[str, ...]:
 def _channel(event: Event) -> str:
     match event.payload:
         case PageSent(channel=channel) | PageFailed(channel=channel) | PageDeliveryReported(channel=channel):
-            return channel
+            return channel_name(channel)
         case SmsReceived():
             return "sms"
         case CallReported() | KeyPressed():
-            return "voice"
+            return channel_name("voice")
         case Acknowledged(via=via):
             return via
     return NONE
@@ -223,10 +231,10 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return f"Alarmering bestilt – {_requested(plan, pages)}"
         case PageSent(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=provider_id):
             reference = f" (id {provider_id})" if provider_id else ""
-            return f"Sidet {_holder(plan, person, roles)} via {channel}{reference} – {PURPOSES[purpose]}"
+            return f"Sidet {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}"
         case PageFailed(person=person, roles=roles, purpose=purpose, channel=channel, reason=reason):
             who = _holder(plan, person, roles)
-            return f"Side til {who} kunne ikke sendes via {channel} – {PURPOSES[purpose]}: {reason}"
+            return f"Side til {who} kunne ikke sendes via {channel_name(channel)} – {PURPOSES[purpose]}: {reason}"
         case Acknowledged(person=person, roles=roles, via=via):
             return f"Kvitteret af {person_name(plan, person)} for {role_names(plan, roles, ROLES_JOIN)} via {via}"
         case Escalated(role=role, purpose=purpose, stage=stage, people=people):
@@ -254,14 +262,14 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return "Krisen afsluttet" + _quoted(note)
         case PageDeliveryReported(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=pid, status=status):
             outcome = DELIVERY_STATES[status] + (" – eskaleres straks" if status.lost else "")
-            return f"Side til {_holder(plan, person, roles)} via {channel} (id {pid}) – {PURPOSES[purpose]}: {outcome}"
+            return f"Side til {_holder(plan, person, roles)} via {channel_name(channel)} (id {pid}) – {PURPOSES[purpose]}: {outcome}"
         case SmsReceived(person=person, number=number, text=text, outcome=outcome):
             return f"Sms fra {person_name(plan, person)} ({number}): «{text}» – {outcome}"
         case CallReported(person=person, roles=roles, purpose=purpose, number=number, status=status, detail=detail):
             said = f" ({detail})" if detail else ""
             return f"Opkald til {_holder(plan, person, roles)} på {number} – {PURPOSES[purpose]}: {CALL_STATES[status]}{said}"
         case KeyPressed(person=person, number=number, digits=digits, outcome=outcome):
-            return f"{person_name(plan, person)} tastede {digits} i opkaldet på {number} – {outcome}"
+            return f"{person_name(plan, person)} tastede {digits} i opkaldet til {number} – {outcome}"
         case BreakerChanged(dependency=dependency, open=is_open, reason=reason):
             name = DEPENDENCIES.get(dependency, dependency)
             if is_open:

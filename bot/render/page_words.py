@@ -202,9 +202,10 @@ def key_logged(key: Key) -> str:
     return f"{said} pr. telefon (tast {key.digit})"
 
 
-def key_accepted(answer: Answer) -> list[str]:
-    """After a key was accepted and recorded: ``Tak. Det er registreret: kvitteret. Farvel.``"""
-    return ["Tak.", f"Det er registreret: {_REGISTERED[answer]}.", _BYE]
+def key_accepted(answer: Answer, more: Sequence[Key] = ()) -> list[str]:
+    """After a key was accepted and recorded: ``Tak. Det er registreret: kvitteret. Farvel.``; with ``more`` keys
+    still to press (the triage's decision after its acknowledgement), those instead of the goodbye."""
+    return ["Tak.", f"Det er registreret: {_REGISTERED[answer]}.", *(key_words(more) if more else [_BYE])]
 
 
 def key_already_registered(answer: Answer) -> list[str]:
@@ -232,12 +233,11 @@ def crisis_closed(plan: Plan, state: CrisisState) -> list[str]:
     return [_greeting(plan), f"Krise {spoken_id(state.id)} er afsluttet.", "Du behøver ikke at gøre mere.", _BYE]
 
 
-def voicemail(plan: Plan, state: CrisisState, purpose: PagePurpose) -> list[str]:
-    """The message left on a voicemail or answering machine: who called and why, and that nothing was acknowledged."""
-    return [
-        *_opening(plan, state), _why_called(plan, state, purpose), "Beskeden er ikke kvitteret.",
-        "Svar på sms'en fra Krisebot, eller svar i Teams.", _BYE,
-    ]
+def voicemail(plan: Plan, state: CrisisState, purpose: PagePurpose, *, sms: bool) -> list[str]:
+    """The message left on a voicemail or answering machine: who called and why, that nothing was acknowledged,
+    and where to answer (the SMS only when the person gets one)."""
+    answer = "Svar på sms'en fra Krisebot, eller svar i Teams." if sms else "Svar i Teams."
+    return [*_opening(plan, state), _why_called(plan, state, purpose), "Beskeden er ikke kvitteret.", answer, _BYE]
 
 
 def spoken_id(crisis_id: str) -> str:

@@ -103,8 +103,14 @@ async def test_an_o365_alarm_calls_the_it_head_on_his_direct_line_and_key_1_ackn
     assert {said.language for said in call.heard} == {"da-DK"}
     assert call.gather is not None and call.gather.num_digits == "1" and call.gather.input == "dtmf"
 
+    heard_before = len(call.words())
     await twilio.press(call, "1")
-    assert call.hung_up and "Det er registreret: kvitteret" in " ".join(call.words())
+    after = call.words()[heard_before:]
+    assert after[:2] == ["Tak.", "Det er registreret: kvitteret."]
+    assert "Tryk 2 for at underrette kommunaldirektøren." in after and "Tryk 1 for at kvittere." not in after, (
+        "the call goes on with the decision the triage still needs"
+    )
+    assert call.gather is not None
     assert (await twilio.status(call, "completed")).status == 200
     await crisis.settled()
 
@@ -147,7 +153,8 @@ async def test_a_voicemail_is_no_acknowledgement_and_the_next_step_follows_at_on
     await o365_alarm(crisis)
     [call] = await calls_to(twilio, number("cvo", "landline"), crisis)
     await twilio.answer(call, machine=True)
-    assert call.hung_up and "ikke kvitteret" in " ".join(call.words())
+    assert call.hung_up and "Beskeden er ikke kvitteret." in call.words()
+    assert "Svar i Teams." in call.words(), "he has no mobile: no SMS is promised"
     await crisis.settled()
 
     [reported] = await events(crisis, "call_reported")

@@ -203,7 +203,7 @@ def test_the_call_desk_sentences(plan: Plan) -> None:
 
 
 def test_a_voicemail_says_nothing_was_acknowledged_and_where_to_answer(plan: Plan) -> None:
-    message = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS)
+    message = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS, sms=True)
 
     assert message == [
         "Dette er Krisebot for Struer Kommune.",
@@ -213,3 +213,5 @@ def test_a_voicemail_says_nothing_was_acknowledged_and_where_to_answer(plan: Pla
         "Svar på sms'en fra Krisebot, eller svar i Teams.",
         "Farvel.",
     ]
+    without_mobile = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS, sms=False)
+    assert without_mobile[-2:] == ["Svar i Teams.", "Farvel."], "no SMS is promised to someone without a mobile"

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from ...clock import Clock
 from ...core.replies import reply_options
 from ...errors import PermanentError
-from ...plan.models import Plan
 from ...gathered import Gathered
+from ...plan.models import Plan
 from ...store import CodeRequest, Store
-from ...errors import PermanentError
 from ...plan.phones import PhoneKind
 from ..base import Channel, ChannelPolicy, PageRequest
 from .base import OutgoingSms
