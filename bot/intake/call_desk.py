@@ -18,7 +18,7 @@ from ..channels.voice.base import CallAnswer, CallUpdate, KeyPress, Prompt
 from ..clock import Clock
 from ..core.events import CallReported, CallStatus, KeyPressed, PagePurpose
 from ..core.lifecycle import Accepted
-from ..core.replies import REPEAT_KEY, key_action, keypad
+from ..core.replies import REPEAT_KEY, Answer, key_action, keypad
 from ..core.state import CrisisState
 from ..plan.models import Plan
 from ..render import page_words as words
@@ -84,7 +84,8 @@ class CallDesk:
         )
         await self._store.call_keyed(ref=call.ref, digits=digit)
         if isinstance(outcome, Accepted) and outcome.events and outcome.state is not None:
-            more = [k for k in keypad(self._plan, outcome.state, purpose, call.person) if k.answer not in (None, key.answer)]
+            offered_now = keypad(self._plan, outcome.state, purpose, call.person)
+            more = [k for k in offered_now if k.answer not in (None, Answer.ACKNOWLEDGE, key.answer)]
             said = tuple(words.key_accepted(key.answer, more))
             return Prompt(said, gather=True, round=keys.round) if more else Prompt(said)
         if isinstance(outcome, Accepted):
