@@ -176,6 +176,8 @@ async def test_a_call_nobody_answers_moves_on_at_once(crisis: Crisis, twilio: Fa
     await crisis.settled()
     assert await calls_to(twilio, number("peter", "landline"), crisis), f"{status}: the deputy is called at once"
     assert not await events(crisis, "acknowledged")
+    body = await (await crisis.bot.client.get("/metrics")).text()
+    assert f'krisebot_calls_total{{outcome="{status.replace("-", "_")}"}} 1.0' in body
 
 
 async def test_an_answered_call_without_a_key_is_said_twice_and_acknowledges_nothing(
@@ -211,3 +213,25 @@ async def test_a_replayed_or_forged_key_changes_nothing(crisis: Crisis, twilio: 
     await crisis.settled()
     assert len(await events(crisis, "acknowledged")) == 1
     assert len(await events(crisis, "key_pressed")) == 1
+
+
+async def test_metrics_count_calls_by_how_they_ended_and_the_time_to_a_key(
+    crisis: Crisis, twilio: FakeTwilioVoice, clock: Clock
+) -> None:
+    await o365_alarm(crisis)
+    [call] = await calls_to(twilio, number("cvo", "landline"), crisis)
+    clock.now += timedelta(seconds=25)
+    await twilio.answer(call)
+    await twilio.press(call, "1")
+    await twilio.status(call, "completed")
+    await crisis.settled()
+    [deputy] = [c for c in twilio.calls if c is not call] or [None]
+    assert deputy is None, "an acknowledged page calls nobody else"
+
+    body = await (await crisis.bot.client.get("/metrics")).text()
+    assert 'krisebot_calls_total{outcome="key_pressed"} 1.0' in body
+    assert 'krisebot_calls_total{outcome="completed"}' not in body, "a call with a key is counted once, as key_pressed"
+    assert "krisebot_time_to_key_press_seconds_count 1.0" in body
+    assert 'krisebot_time_to_key_press_seconds_bucket{le="20.0"} 0.0' in body
+    assert 'krisebot_time_to_key_press_seconds_bucket{le="30.0"} 1.0' in body
+    assert 'krisebot_pages_sent_total{channel="voice"} 1.0' in body
