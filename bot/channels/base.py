@@ -8,6 +8,7 @@ decides who is paged or when; the escalation engine does. Raising (the errors of
   escalation goes on with the other channels and people.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,7 +25,8 @@ class ChannelPolicy:
 
     ``concurrency``: sends in flight at once; ``order``: a tick starts the lower first (the cheapest,
     so everyone's first page goes out soonest); ``rate``: sends per second at most, the most urgent
-    purpose first (None: unpaced); ``cards``: its sends are the ones others may wait for;
+    purpose first (None: unpaced; a paced notifier awaits ``PageRequest.turn`` right before its
+    request leaves); ``cards``: its sends are the ones others may wait for;
     ``follows_cards``: its sends wait for the same tick's cards (at most ``FOLLOW_UP_WAIT``);
     ``confirms``: a sent page has reached the person (False for a call, which reaches only when a
     key is pressed: the fallback channels wait for its outcome instead); ``numbers``: the kinds of
@@ -52,12 +54,18 @@ class ChannelPolicy:
         return not self.numbers or bool(self.numbers_of(person))
 
 
+async def at_once() -> None:
+    """The turn of an unpaced send: now."""
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     """One page to deliver: the crisis as it is now, the person, the roles they are paged for, why;
     ``attempt`` counts earlier tries of this page, ``step`` which of the channel's numbers to use (a
     call moves on to the next number), ``after_call`` whether it is the fallback of a call that was not
-    answered with a key, and ``key`` is its outbox idempotency key."""
+    answered with a key, and ``key`` is its outbox idempotency key. A paced channel's notifier awaits
+    ``turn`` right before its request to the provider leaves (after its own bookkeeping, whose time
+    varies), and not at all when it sends nothing; it returns at the channel's next turn."""
 
     state: CrisisState
     person: Person
@@ -67,6 +75,7 @@ class PageRequest:
     step: int = 0
     after_call: bool = False
     key: str = ""
+    turn: Callable[[], Awaitable[None]] = at_once
 
 
 class Notifier(Protocol):

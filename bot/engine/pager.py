@@ -21,9 +21,10 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypedDict
 
-from ..channels.base import Notifier, PageRequest
+from ..channels.base import Notifier, PageRequest, at_once
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import (
@@ -72,6 +73,14 @@ def outbox_key(
     return f"{crisis_id}/{purpose.value}/{person}/{int(at.timestamp() * 1000)}/{channel.value}{number}" + (
         "+fallback" if fallback else ""
     )
+
+
+async def _turn(pacer: Pacer, limit: asyncio.Timeout, priority: int) -> None:
+    """A paced send's turn, given as the request leaves: waiting for it does not count against ``SEND_TIMEOUT``,
+    which starts again at the turn."""
+    limit.reschedule(None)
+    await pacer.acquire(priority)
+    limit.reschedule(asyncio.get_running_loop().time() + SEND_TIMEOUT)
 
 
 def fallback_at_once(plan: Plan, state: CrisisState | None, attempt: Attempt, *, outage: bool) -> bool:
@@ -363,14 +372,14 @@ class Pager:
             if notifier is None or person is None or state is None or not needed or await self._reached_otherwise(item):
                 return Finished(item.key, item.crisis_id, "cancelled", self._clock())
             facts = _PageFacts(person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel)
-            request = PageRequest(
-                state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries, step=item.step,
-                after_call=item.fallback and self._awaits_outcome(purpose, item.person), key=item.key,
-            )
-            if channel in self._pacers:
-                await self._pacers[channel].acquire(URGENCY.get(purpose, 9))
+            pacer = self._pacers.get(channel)
             try:
-                async with asyncio.timeout(SEND_TIMEOUT):
+                async with asyncio.timeout(SEND_TIMEOUT) as limit:
+                    request = PageRequest(
+                        state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries,
+                        step=item.step, after_call=item.fallback and self._awaits_outcome(purpose, item.person),
+                        key=item.key, turn=partial(_turn, pacer, limit, URGENCY.get(purpose, 9)) if pacer else at_once,
+                    )
                     provider_id = await notifier.send(request)
             except TimeoutError:
                 return await self._failed(item, TransientError(f"intet svar inden {SEND_TIMEOUT:.0f} s"), facts)

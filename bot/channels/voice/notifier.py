@@ -4,6 +4,7 @@ Each send places one call, to the number of its ``step`` (the pager moves on to 
 number when a call ends without a key). The call is stored under a random ``ref`` before it
 is placed, so its webhooks find it, and a page sent again after a restart finds the call
 already placed instead of ringing twice: only a call whose placing was cut off is placed again.
+The call is placed at the channel's turn (``page.turn``), once it is stored.
 A call does not reach anyone by being placed (``confirms`` is False): only a key press does.
 """
 
@@ -42,6 +43,7 @@ class VoiceNotifier:
             ref=ref, outbox_key=page.key, crisis_id=page.state.id, person=page.person.id, roles=page.roles,
             purpose=page.purpose.value, number=numbers[page.step], created_at=self._clock(),
         ))
+        await page.turn()
         provider_id = await self._provider.place(OutgoingCall(to=numbers[page.step], caller_id=self._caller_id, ref=ref))
         await self._store.call_placed(ref=ref, provider=self._provider.name, provider_id=provider_id)
         return provider_id
