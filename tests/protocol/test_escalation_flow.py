@@ -41,7 +41,7 @@ def triage_pages(crisis: Crisis, user) -> list[dict]:
 def console_calls(crisis: Crisis) -> set[str]:
     """The ids of the calls the console voice provider placed (its call file)."""
     path = crisis.bot.client.app[SETTINGS].voice_console_path
-    return {line.split("\t")[2] for line in path.read_text(encoding="utf-8").splitlines() if "\tringer op fra" in line}
+    return {line.split("\t")[2] for line in path.read_text(encoding="utf-8").splitlines() if "\tringer op " in line}
 
 
 async def at(crisis: Crisis, clock: Clock, moment: datetime) -> None:
