@@ -1,6 +1,9 @@
-"""The voice notifier: which number a page's call goes to, and no second call for a page already placed."""
+"""The voice notifier: which number a page's call goes to, a call placed at its turn once stored, and no second
+call for a page already placed."""
 
+import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,10 +40,13 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await opened.close()
 
 
-def page(person: str, step: int = 0, key: str = "K-2026-001/triage/p/0/voice") -> PageRequest:
-    return PageRequest(
+def page(
+    person: str, step: int = 0, key: str = "K-2026-001/triage/p/0/voice", turn: asyncio.Event | None = None
+) -> PageRequest:
+    request = PageRequest(
         state=raised(PLAN), person=PLAN.person_by_id[person], roles=("it",), purpose=PagePurpose.TRIAGE, step=step, key=key
     )
+    return request if turn is None else replace(request, turn=turn.wait)
 
 
 def notifier(provider: Provider, store: SqliteStore) -> VoiceNotifier:
@@ -82,3 +88,26 @@ async def test_a_call_whose_placing_was_cut_off_is_placed_again(store: SqliteSto
     provider = Provider()
     assert await notifier(provider, store).send(page("cvo")) == "CA1"
     assert len(provider.placed) == 1 and provider.placed[0].ref != dropped.placed[0].ref
+
+
+async def test_a_call_is_stored_before_its_turn_and_placed_at_it(store: SqliteStore) -> None:
+    provider = Provider()
+    turn = asyncio.Event()
+    sending = asyncio.create_task(notifier(provider, store).send(page("cvo", turn=turn)))
+    await asyncio.sleep(0.1)
+    assert not provider.placed and not sending.done(), "no call before its turn"
+    turn.set()
+    assert await sending == "CA1"
+    [call] = provider.placed
+    stored = await store.call(ref=call.ref)
+    assert stored is not None and stored.number == "+4596848143" and stored.provider_id == "CA1"
+
+
+async def test_a_page_sent_again_after_its_call_was_placed_takes_no_turn(store: SqliteStore) -> None:
+    provider = Provider()
+    given = asyncio.Event()
+    given.set()
+    assert await notifier(provider, store).send(page("cvo", turn=given)) == "CA1"
+    never = asyncio.Event()
+    assert await asyncio.wait_for(notifier(provider, store).send(page("cvo", turn=never)), 1) == "CA1"
+    assert len(provider.placed) == 1
