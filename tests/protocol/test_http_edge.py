@@ -62,7 +62,7 @@ async def test_an_identity_encoding_is_no_compression(bot) -> None:
     assert answer.status == 202
 
 
-@pytest.mark.parametrize("host", [b"krisebot:99999", b"krisebot:port", b"\xff\xfe", b"a:b:c"])
+@pytest.mark.parametrize("host", [b"krisebot:99999", b"krisebot:port", b"\xff\xfe", b"a:b:c", b"[::1"])
 @pytest.mark.parametrize("route", ["/api/sms/console", "/api/alarms", "/healthz"])
 async def test_a_bad_host_header_gets_400(bot, route: str, host: bytes) -> None:
     method, body = ("GET", None) if route == "/healthz" else ("POST", REPLY)
