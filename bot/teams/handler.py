@@ -86,15 +86,14 @@ class KrisebotHandler(ActivityHandler):
             await self._legacy_submit(turn_context, lang)
             return
         parsed = parse(TurnContext.remove_recipient_mention(activity) or "")
-        if parsed is None:
+        linking = _personal(activity) or (parsed is not None and parsed.command.members_only)
+        person = await self._person(turn_context) if linking else None
+        if parsed is None:  # a plan person who writes anything in the 1:1 chat is linked above, so pages reach them
             await turn_context.send_activity(say(lang, "unknown"))
             return
-        person = None
-        if parsed.command.members_only:
-            person = await self._person(turn_context)
-            if person is None:
-                await turn_context.send_activity(self._not_member(lang))
-                return
+        if parsed.command.members_only and person is None:
+            await turn_context.send_activity(self._not_member(lang))
+            return
         await turn_context.send_activity(await self._command(turn_context, parsed.command.name, parsed.argument, person, lang))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -270,9 +269,7 @@ class KrisebotHandler(ActivityHandler):
 
     async def _remember_personal_chat(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.conversation is None or activity.from_property is None:
-            return
-        if (activity.conversation.conversation_type or "personal") != "personal":
+        if activity.from_property is None or not _personal(activity):
             return
         reference = TurnContext.get_conversation_reference(activity).serialize()
         reference.pop("activityId", None)  # changes with every message; proactive sends don't use it
@@ -280,6 +277,11 @@ class KrisebotHandler(ActivityHandler):
         if self._saved_chats.get(key) != reference:
             await self.store.save_conversation_reference(key=key, reference=reference, at=self.clock())
             self._saved_chats[key] = reference
+
+
+def _personal(activity: Activity) -> bool:
+    """Is the activity from a 1:1 chat with the bot?"""
+    return activity.conversation is not None and (activity.conversation.conversation_type or "personal") == "personal"
 
 
 def _card(card: dict) -> Activity:

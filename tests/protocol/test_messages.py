@@ -230,3 +230,17 @@ async def test_a_card_tap_whose_turn_fails_gets_the_apology_on_the_card(bot, con
     answer = await response.json()
     assert answer["type"] == "application/vnd.microsoft.error"
     assert answer["value"]["message"].startswith("Der skete en fejl hos mig")
+
+
+@pytest.mark.parametrize("text", ["hjælp", "hej"])
+async def test_any_message_in_the_personal_chat_makes_a_plan_person_pageable(
+    bot, connector: FakeConnector, text: str
+) -> None:
+    register(connector, CLAUS)
+    await bot.post(personal(CLAUS, connector.url, text=text))  # help, or text the bot does not understand
+    assert [link.person_id for link in await bot.store.teams_users_of(person_id="cvo")] == ["cvo"]
+
+    crisis = Crisis(bot, connector)
+    crisis_id = await alarm(crisis, user=JESPER)
+    cards = [card for card in connector.cards(CLAUS.chat_id) if crisis_id in json.dumps(card, ensure_ascii=False)]
+    assert cards, "the triage page reached the IT head's chat"
