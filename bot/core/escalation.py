@@ -129,8 +129,9 @@ def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _P
     """The timer's current attempt at ``now``; None if it waits no more (or has not begun).
 
     Two things move a role's timer on before its time, each from the moment it happened: a
-    hand escalation restarts it at its last stage, and a page of the role reported lost
-    (an undeliverable SMS) at the stage after the one it had reached.
+    hand escalation restarts it at its last stage (always, also after the schedule ran out: the
+    crisis leader's ``eskalér`` pages the whole chain again), and a page of the role reported lost
+    (an undeliverable SMS, an unanswered call) at the stage after the one it had reached.
     """
     schedule = _schedule(plan, timer)
     if schedule is None or now < timer.started_at or not _waiting(state, timer):
@@ -145,7 +146,7 @@ def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _P
     for moment, to_last in _jumps(state, timer):
         if timer.started_at <= moment <= now:
             target = last_stage if to_last else min(attempt_at(moment) // per_stage + 1, last_stage)
-            if target * per_stage > attempt_at(moment):
+            if to_last or target * per_stage > attempt_at(moment):  # a hand escalation always pages anew
                 origin, first = moment, target * per_stage
     n = attempt_at(now)
     at = origin + (n - first) * interval

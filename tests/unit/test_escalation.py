@@ -169,3 +169,18 @@ def test_a_delivered_page_changes_no_schedule(plan: Plan) -> None:
     )
     moment = T0 + timedelta(seconds=40)
     assert who(current_attempts(plan, crisis(delivered, at=moment), timers, moment)) == {("cvo", ("it",), 0)}
+
+
+@pytest.mark.parametrize("minutes", [3, 60])
+def test_a_hand_escalation_pages_the_whole_chain_now_also_after_the_schedule_ran_out(plan: Plan, minutes: int) -> None:
+    from bot.core.events import EscalationRequested
+
+    timers = timer_for(TRIAGE, "cvo", ("it",), T0)
+    asked = T0 + timedelta(minutes=minutes)  # within the schedule, and long after its last attempt
+    state = crisis(EscalationRequested(), at=asked)
+    attempts = current_attempts(plan, state, timers, asked)
+    assert who(attempts) == {("cvo", ("it",), 1), ("peter", ("it",), 1)}
+    assert {a.at for a in attempts} == {asked}, "a new attempt now, not the last one the schedule made"
+    again = asked + timedelta(minutes=30)
+    attempts = current_attempts(plan, crisis(EscalationRequested(), at=again), timers, again)
+    assert {a.at for a in attempts} == {again}, "every eskalér pages again"
