@@ -110,6 +110,19 @@ async def test_the_kriseleder_escalates_by_hand_to_everyone_in_the_chain(crisis:
     assert [(e.role, e.people) for e in escalated] == [("it", ["cvo", "peter"])]
 
 
+async def test_eskaler_pages_the_chain_again_after_the_schedule_ran_out(crisis: Crisis, clock: Clock) -> None:
+    start = clock.now
+    await alarm(crisis)
+    await at(crisis, clock, start + TIMEOUT * 20)  # long after the last attempt of the schedule
+    before = (len(triage_pages(crisis, CLAUS)), len(triage_pages(crisis, PETER)))
+
+    await crisis.says(JESPER, "eskalér")
+    await crisis.settled()
+
+    after = (len(triage_pages(crisis, CLAUS)), len(triage_pages(crisis, PETER)))
+    assert after == (before[0] + 1, before[1] + 1), "everyone in the unanswered role's chain is paged now"
+
+
 async def test_only_the_kriseleder_escalates_by_hand(crisis: Crisis) -> None:
     crisis_id = await alarm(crisis)
 
