@@ -126,6 +126,7 @@ class Pager:
         self._ticking = asyncio.Lock()
         self._limits = {n.channel: asyncio.Semaphore(n.policy.concurrency) for n in notifiers}
         self._pacers = {n.channel: Pacer(n.policy.rate) for n in notifiers if n.policy.rate}
+        self._confirming = [n.channel.value for n in notifiers if n.policy.confirms]
         self._in_flight: set[str] = set()  # claimed keys whose outcome is not written yet (still ``pending``)
         self._enqueued: dict[str, set[str]] = defaultdict(set)  # per crisis, keys this process put in the outbox
         self._idle = asyncio.Event()
@@ -288,15 +289,16 @@ class Pager:
 
     async def _move_on(self, item: OutboxItem) -> None:
         """The next contact step after ``item`` did not reach: its attempt's fallbacks go now, and the
-        channel's next number is tried; with no number left, the page counts as lost, which moves its
-        roles' escalation on at once."""
+        channel's next number is tried; with no number left and no channel that confirms delivery (a
+        card, an SMS) having reached the person either, the page counts as lost, which moves its roles'
+        escalation on at once."""
         now = self._clock()
         await self._store.hasten_fallbacks(item=item, at=now)
         notifier, person = self._notifiers.get(Channel(item.channel)), self._plan.person_by_id.get(item.person)
         if notifier is not None and person is not None and item.step + 1 < len(notifier.policy.numbers_of(person)):
             attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
             await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
-        else:
+        elif not await self._store.sent_otherwise(item=item, channels=self._confirming):
             lost = PageDeliveryReported(
                 person=item.person, roles=list(item.roles), purpose=PagePurpose(item.purpose), channel=item.channel,
                 provider_id="", status=DeliveryState.UNANSWERED,

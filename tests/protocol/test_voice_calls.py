@@ -22,6 +22,7 @@ from tests.fakes.graph import FakeCredential, FakeGraph
 from tests.fakes.twilio_voice import FakeCall, FakeTwilioVoice
 from tests.protocol.alarms import TOKEN, generic, post_alarm
 from tests.protocol.crisis import Crisis
+from tests.protocol.teams import CLAUS, installed, register
 from tests.serve import free_port
 
 PLAN = load_plan(default_plan_path())
@@ -235,3 +236,22 @@ async def test_metrics_count_calls_by_how_they_ended_and_the_time_to_a_key(
     assert 'krisebot_time_to_key_press_seconds_bucket{le="20.0"} 0.0' in body
     assert 'krisebot_time_to_key_press_seconds_bucket{le="30.0"} 1.0' in body
     assert 'krisebot_pages_sent_total{channel="voice"} 1.0' in body
+
+
+async def test_an_unanswered_call_to_someone_whose_card_reached_teams_waits_for_the_schedule(
+    crisis: Crisis, connector: FakeConnector, graph: FakeGraph, twilio: FakeTwilioVoice, clock: Clock
+) -> None:
+    connector.down = graph.down = None
+    register(connector, CLAUS)
+    assert (await crisis.bot.post(installed(CLAUS, connector.url))).status == 201
+    await o365_alarm(crisis)
+    [call] = await calls_to(twilio, number("cvo", "landline"), crisis)
+    assert connector.cards(CLAUS.chat_id), "the card reached his chat"
+    await twilio.status(call, "no-answer")
+    await crisis.settled()
+    assert not await events(crisis, "page_delivery_reported"), "the card reached him: the page is not lost"
+    assert [c.to for c in twilio.calls] == [call.to], "the deputy is paged on the schedule, not at once"
+
+    clock.now += PLAN.ack_timeout(PLAN.role_by_id["it"]) * (PLAN.repeat(PLAN.role_by_id["it"]) + 1)
+    await crisis.settled()
+    assert number("peter", "landline") in [c.to for c in twilio.calls]
