@@ -287,7 +287,8 @@ def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Re
         return _Draft()
     draft = _Draft([MeetingPlaceChanged(place=place)])
     for page in state.pages_for(PagePurpose.SUMMONS):
-        draft.commands.append(SendPage(page.person, page.roles, PagePurpose.MEETING_MOVED))
+        if page.person != actor:  # nobody is paged about their own decision
+            draft.commands.append(SendPage(page.person, page.roles, PagePurpose.MEETING_MOVED))
     return draft
 
 
@@ -303,7 +304,8 @@ def _level(plan: Plan, state: CrisisState, level: str, actor: str) -> _Draft | R
     contacts = _primaries(plan, plan.levels.top_staff_contacts)
     draft = _Draft([LevelChanged(level=level, contacts=list(contacts))])
     for person, roles in contacts.items():
-        draft.commands.append(SendPage(person, roles, PagePurpose.TOP_STAFF))
+        if person != actor:  # the contact who changed the level knows it
+            draft.commands.append(SendPage(person, roles, PagePurpose.TOP_STAFF))
     return draft
 
 

@@ -329,8 +329,9 @@ async def test_the_director_moves_the_meeting_and_everyone_summoned_is_told(cris
     moved = await crisis.taps(JESPER, "meeting_alternative", crisis=crisis_id, place="it-undervisningslokale")
     await crisis.settled()
 
-    assert "Peter Bangsvej 13" in text_of(moved)
-    for user in (JESPER, CLAUS, HENRIK, LISBETH):
+    assert "Peter Bangsvej 13" in text_of(moved), "the director's own card shows it"
+    assert crisis.latest_card(JESPER) == summons, "and he is not paged about his own decision"
+    for user in (CLAUS, HENRIK, LISBETH):
         assert "Peter Bangsvej 13, 7600 Struer" in text_of(crisis.latest_card(user)), user.name
 
 
