@@ -13,7 +13,9 @@ from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from bot.settings import Settings, load_settings
 from bot.store import Store
+from tests.clock import Clock as HandClock
 from tests.fakes.connector import FakeConnector
+from tests.fakes.twilio_voice import FakeTwilioVoice
 from tests.fakes.graph import RETRY_WAIT_SCALE
 from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, register
 
@@ -38,6 +40,19 @@ class Krisebot:
 async def connector() -> AsyncIterator[FakeConnector]:
     async with FakeConnector() as fake:
         register(fake, JESPER, CLAUS, OUTSIDER)
+        yield fake
+
+
+@pytest.fixture
+def clock() -> HandClock:
+    """A clock the test moves by hand."""
+    return HandClock()
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[FakeTwilioVoice]:
+    """A fake Twilio that takes calls (and SMS)."""
+    async with FakeTwilioVoice() as fake:
         yield fake
 
 

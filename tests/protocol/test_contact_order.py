@@ -6,7 +6,6 @@ is placed, and the SMS follows only when the card has not reached the person wit
 after the IT head's triage in Teams.
 """
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,26 +19,10 @@ from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi, SentSms
 from tests.fakes.twilio_voice import FakeTwilioVoice
 from tests.protocol.crisis import Crisis, alarm
+from tests.protocol.sms import gateway  # noqa: F401 (fixture)
 from tests.protocol.teams import CLAUS, EVERYONE, installed, register
 
 CALLS_FIRST = 'first = ["voice", "teams", "feed", "mail"]'
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[FakeGatewayApi]:
-    async with FakeGatewayApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilioVoice]:
-    async with FakeTwilioVoice() as fake:
-        yield fake
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

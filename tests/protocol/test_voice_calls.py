@@ -34,17 +34,6 @@ def number(person: str, kind: str) -> str:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilioVoice]:
-    async with FakeTwilioVoice() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def graph() -> AsyncIterator[FakeGraph]:
     async with FakeGraph() as fake:
         yield fake
