@@ -1,5 +1,10 @@
-"""What every provider's webhook routes share: the URL a provider signed, the refusal a parser raises, and the
-guard of the console routes.
+"""What every provider's webhook routes share: one handler (size limit, verification, hand-off), the URL a
+provider signed, the refusal a parser raises, and the guard of the console routes.
+
+``webhook`` reads at most ``MAX_BODY`` (413 beyond), gives the parser the URL the provider signed
+(``called_url``), answers a ``WebhookRejected`` with its status (nothing reaches the service) and
+otherwise answers what ``act`` makes of the parsed request; an ``act`` that fails answers 503
+(logged): the provider sends the webhook again, or ends the call.
 
 ``WebhookRejected`` is raised by a parser for a request that must be refused: 401 for a missing
 or wrong signature, 400 for a malformed request; the route answers it through
@@ -10,14 +15,18 @@ public URL configured, from another host, or through a proxy (``Forwarded``, ``X
 ``X-Real-IP``; behind nginx every request comes from 127.0.0.1) it answers 404.
 """
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from ipaddress import ip_address
+from typing import TypeVar
 
 from aiohttp import web
 
-from ..http_errors import refuse
+from ..http_errors import read_limited, refuse
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_BODY = 64 * 1024
+Parsed = TypeVar("Parsed")
 
 
 class WebhookRejected(Exception):
@@ -27,6 +36,30 @@ class WebhookRejected(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def webhook(
+    parse: Callable[[str, Mapping[str, str], bytes], Parsed], act: Callable[[Parsed], Awaitable[web.StreamResponse]],
+    *, endpoint: str, public_url: str | None, log: logging.Logger,
+) -> Handler:
+    """The handler of one provider's webhook route; ``parse(url, headers, body)`` verifies, ``act`` hands it on.
+    ``endpoint`` names the route in ``log``."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await read_limited(request, MAX_BODY)
+        if body is None:
+            return refuse(request, 413, f"forespørgslen er større end {MAX_BODY // 1024} KB")
+        try:
+            parsed = parse(called_url(request, public_url), request.headers, body)
+        except WebhookRejected as exc:
+            return refuse(request, exc.status, exc.reason)
+        try:
+            return await act(parsed)
+        except Exception:
+            log.exception("%s: webhook kunne ikke behandles; udbyderen sender den igen", endpoint)
+            return web.json_response({"error": "midlertidig fejl, prøv igen"}, status=503)
+
+    return handle
 
 
 def called_url(request: web.Request, public_url: str | None) -> str:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypedDict
 
-from ..channels.base import Notifier, PageRequest, at_once
+from ..channels.base import ChannelPolicy, Notifier, PageRequest, at_once
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.escalation import (
@@ -55,6 +55,8 @@ URGENCY = {
     PagePurpose.TOP_STAFF: 2, PagePurpose.INFORM: 2, PagePurpose.MONITORING: 3,
 }
 """Which paced sends go first: the triage and the crisis leader's decision before a summons wave."""
+UNSERVED = ChannelPolicy(concurrency=1, order=99)
+"""The policy of a channel no notifier here serves (a plan naming it, an item left from another set-up)."""
 
 
 def backoff(tries: int, retry_after: float | None) -> float:
@@ -294,8 +296,8 @@ class Pager:
         escalation on at once."""
         now = self._clock()
         await self._store.hasten_fallbacks(item=item, at=now)
-        notifier, person = self._notifiers.get(Channel(item.channel)), self._plan.person_by_id.get(item.person)
-        if notifier is not None and person is not None and item.step + 1 < len(notifier.policy.numbers_of(person)):
+        person = self._plan.person_by_id.get(item.person)
+        if person is not None and item.step + 1 < len(self._policy_of(item).numbers_of(person)):
             attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
             await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
         elif not await self._store.sent_otherwise(item=item, channels=self._confirming):
@@ -321,20 +323,24 @@ class Pager:
         self._idle.clear()
         ordered = sorted(due, key=self._send_order)
         self._in_flight.update(item.key for item in ordered)
-        cards = [self._track(self._deliver(item)) for item in ordered if self._policy(item, "cards")]
+        policies = {item.key: self._policy_of(item) for item in ordered}
+        cards = [self._track(self._deliver(item)) for item in ordered if policies[item.key].cards]
         cards_done = asyncio.gather(*cards, return_exceptions=True) if cards else None
         for item in ordered:
-            if not self._policy(item, "cards"):
-                self._track(self._deliver(item, after=cards_done if self._policy(item, "follows_cards") else None))
+            if not policies[item.key].cards:
+                self._track(self._deliver(item, after=cards_done if policies[item.key].follows_cards else None))
         return cards_done
 
     def _send_order(self, item: OutboxItem) -> tuple[int, int]:
-        notifier = self._notifiers.get(Channel(item.channel))
-        return (notifier.policy.order if notifier else 99), URGENCY.get(PagePurpose(item.purpose), 9)
+        return self._policy_of(item).order, URGENCY.get(PagePurpose(item.purpose), 9)
 
-    def _policy(self, item: OutboxItem, flag: str) -> bool:
-        notifier = self._notifiers.get(Channel(item.channel))
-        return notifier is not None and bool(getattr(notifier.policy, flag))
+    def _notifier_of(self, item: OutboxItem) -> Notifier | None:
+        return self._notifiers.get(Channel(item.channel))
+
+    def _policy_of(self, item: OutboxItem) -> ChannelPolicy:
+        """The policy of the item's channel; a channel not set up here has the default one (its item is cancelled)."""
+        notifier = self._notifier_of(item)
+        return notifier.policy if notifier is not None else UNSERVED
 
     def _track(self, work) -> asyncio.Task:
         """Run ``work`` in a task of its own, cancelled when the pager stops."""
@@ -367,7 +373,7 @@ class Pager:
         channel = Channel(item.channel)
         async with self._limits.get(channel) or contextlib.nullcontext():
             state = self._crises.get(item.crisis_id)
-            notifier = self._notifiers.get(Channel(item.channel))
+            notifier = self._notifier_of(item)
             person = self._plan.person_by_id.get(item.person)
             purpose = PagePurpose(item.purpose)
             needed = state is not None and still_waiting(state, purpose, roles=item.roles, person=item.person)
@@ -404,8 +410,7 @@ class Pager:
             return None
         reason = error.reason if isinstance(error, PermanentError) else f"{error.reason} (opgivet efter {MAX_TRIES} forsøg)"
         event = PageFailed(**facts, reason=reason)
-        notifier = self._notifiers.get(Channel(item.channel))
-        if notifier is not None and not notifier.policy.confirms:
+        if not self._policy_of(item).confirms:
             await self._move_on(item)
         return Finished(item.key, item.crisis_id, "failed", self._clock(), error=error.reason, event=event)
 

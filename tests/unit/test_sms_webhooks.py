@@ -16,7 +16,7 @@ from bot.channels.console import ConsoleRequestError
 from bot.channels.sms.console import send_reply
 from bot.channels.sms.gatewayapi import GatewayApiSms
 from bot.channels.sms.providers import sms_routes
-from bot.channels.sms.webhooks import MAX_BODY
+from bot.channels.webhooks import MAX_BODY
 from bot.metrics import METRICS, Metrics
 from bot.settings import Settings, load_settings
 from tests.fakes.gatewayapi import FakeGatewayApi

@@ -1,7 +1,7 @@
 """One aiohttp handler for every SMS gateway's webhooks: size limit, verification, hand-off, answer.
 
 A gateway's parser turns a request into events or raises ``WebhookRejected``. The handler
-refuses bodies over 64 KB with 413, hands each event to the inbox (``reply`` for an ``InboundSms``, ``report`` for a
+(``bot.channels.webhooks.webhook``) refuses bodies over 64 KB with 413, hands each event to the inbox (``reply`` for an ``InboundSms``, ``report`` for a
 ``DeliveryReport``) and answers 200. The events carry the provider's ids, so the inbox can
 recognise a replayed or retried webhook. A refused request changes nothing.
 
@@ -15,13 +15,10 @@ from typing import Protocol
 
 from aiohttp import web
 
-from ...http_errors import read_limited, refuse
-from ..webhooks import Handler, WebhookRejected, called_url
+from ..webhooks import Handler, webhook
 from .base import DeliveryReport, InboundSms
 
 log = logging.getLogger("krisebot.sms")
-
-MAX_BODY = 64 * 1024
 
 Event = InboundSms | DeliveryReport
 Parse = Callable[[str, Mapping[str, str], bytes], list[Event]]
@@ -48,29 +45,12 @@ def sms_webhook(
     public_url: str | None = None,
     ok: Callable[[], web.Response] = _empty_ok,
 ) -> Handler:
-    """The handler for one gateway's webhook route.
+    """The handler for one gateway's webhook route (``bot.channels.webhooks.webhook``): each event to the inbox,
+    then ``ok()``. ``endpoint`` names the gateway in logs."""
 
-    ``endpoint`` names the gateway in logs. Refusals go through ``http_errors.refuse``, which
-    logs them and counts them in the app's metrics by route and status. The URL given
-    to ``parse`` is ``called_url``'s: what the gateway signed. ``ok`` builds
-    the 200 answer.
-    """
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        body = await read_limited(request, MAX_BODY)
-        if body is None:
-            return refuse(request, 413, f"forespørgslen er større end {MAX_BODY // 1024} KB")
-        url = called_url(request, public_url)
-        try:
-            events = parse(url, request.headers, body)
-        except WebhookRejected as exc:
-            return refuse(request, exc.status, exc.reason)
-        try:
-            for event in events:
-                await (inbox.reply(event) if isinstance(event, InboundSms) else inbox.report(event))
-        except Exception:
-            log.exception("%s: webhook kunne ikke behandles; udbyderen sender den igen", endpoint)
-            return web.json_response({"error": "midlertidig fejl, prøv igen"}, status=503)
+    async def hand_on(events: list[Event]) -> web.StreamResponse:
+        for event in events:
+            await (inbox.reply(event) if isinstance(event, InboundSms) else inbox.report(event))
         return ok()
 
-    return handle
+    return webhook(parse, hand_on, endpoint=endpoint, public_url=public_url, log=log)

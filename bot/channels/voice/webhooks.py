@@ -2,7 +2,7 @@
 
 A provider's parser turns a request into a ``CallAnswer``, ``KeyPress`` or ``CallUpdate`` (or
 None: a status the desk has no use for) or raises ``WebhookRejected``; a refused request never
-reaches the desk. The handler refuses bodies over 64 KB with 413, hands a ``CallAnswer`` to
+reaches the desk. The handler (``bot.channels.webhooks.webhook``) refuses bodies over 64 KB with 413, hands a ``CallAnswer`` to
 ``desk.answered`` and a ``KeyPress`` to ``desk.pressed`` and answers with the ``Prompt`` they
 return in the provider's markup (``render``); a ``CallUpdate`` goes to ``desk.progressed`` and
 is answered 200. A desk that fails answers 503 (logged): the provider ends or retries the call,
@@ -18,14 +18,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from aiohttp import web
 
-from ...http_errors import read_limited, refuse
-from ..webhooks import Handler, WebhookRejected, called_url
+from ..webhooks import Handler, WebhookRejected, webhook
 from .base import CallAnswer, CallDesk, CallUpdate, KeyPress, Prompt
 
 log = logging.getLogger("krisebot.voice")
 
 PREFIX = "/api/voice/"
-MAX_BODY = 64 * 1024
 
 Event = CallAnswer | KeyPress | CallUpdate
 Parse = Callable[[str, Mapping[str, str], bytes], Event | None]
@@ -56,26 +54,16 @@ def query_round(url: str) -> int:
 
 
 def voice_webhook(parse: Parse, desk: CallDesk, *, endpoint: str, public_url: str, render: Render) -> Handler:
-    """The handler for one webhook route of a provider; ``endpoint`` names it in logs."""
+    """The handler for one webhook route of a provider (``bot.channels.webhooks.webhook``); ``endpoint`` names it
+    in logs."""
 
-    async def handle(request: web.Request) -> web.StreamResponse:
-        body = await read_limited(request, MAX_BODY)
-        if body is None:
-            return refuse(request, 413, f"forespørgslen er større end {MAX_BODY // 1024} KB")
-        try:
-            event = parse(called_url(request, public_url), request.headers, body)
-        except WebhookRejected as exc:
-            return refuse(request, exc.status, exc.reason)
-        try:
-            if isinstance(event, CallAnswer):
-                return render(await desk.answered(event), event.ref)
-            if isinstance(event, KeyPress):
-                return render(await desk.pressed(event), event.ref)
-            if event is not None:
-                await desk.progressed(event)
-        except Exception:
-            log.exception("%s: webhook kunne ikke behandles", endpoint)
-            return web.json_response({"error": "midlertidig fejl, prøv igen"}, status=503)
+    async def hand_on(event: Event | None) -> web.StreamResponse:
+        if isinstance(event, CallAnswer):
+            return render(await desk.answered(event), event.ref)
+        if isinstance(event, KeyPress):
+            return render(await desk.pressed(event), event.ref)
+        if event is not None:
+            await desk.progressed(event)
         return web.Response(status=200)
 
-    return handle
+    return webhook(parse, hand_on, endpoint=endpoint, public_url=public_url, log=log)
