@@ -84,30 +84,29 @@ def _channels(settings: Settings, report: Report) -> None:
         report.notes.append(f"Microsoft Graph: app {settings.graph_client_id} i tenant {settings.graph_tenant_id}")
     else:
         report.notes.append("Microsoft Graph: ikke sat op (aktivitetsfeed og mail bruges ikke)")
-    if settings.sms_provider is SmsProvider.CONSOLE and settings.public_url is not None:
-        report.errors.append(
-            "SMS: console-udbyderen er kun til lokal afprøvning, men KRISEBOT_PUBLIC_URL er sat: "
-            "sæt KRISEBOT_SMS_PROVIDER til gatewayapi eller twilio"
-        )
-    elif settings.sms_provider is SmsProvider.CONSOLE:
-        report.warnings.append("SMS: console-udbyderen sender ingen sms'er: sæt KRISEBOT_SMS_PROVIDER")
+    if settings.sms_provider is SmsProvider.CONSOLE:
+        _console(settings, report, "SMS", "SMS_PROVIDER", "gatewayapi eller twilio", "sender ingen sms'er")
     else:
         report.notes.append(f"SMS: {settings.sms_provider} med afsender {settings.sms_sender}")
+
+
+def _console(settings: Settings, report: Report, channel: str, setting: str, choices: str, does: str) -> None:
+    """A console provider: an error on a public service (it answers nobody there), else a warning."""
+    if settings.public_url is not None:
+        report.errors.append(
+            f"{channel}: console-udbyderen er kun til lokal afprøvning, men KRISEBOT_PUBLIC_URL er sat: "
+            f"sæt KRISEBOT_{setting} til {choices}"
+        )
+    else:
+        report.warnings.append(f"{channel}: console-udbyderen {does}: sæt KRISEBOT_{setting}")
 
 
 def _voice(settings: Settings, calls: bool, report: Report) -> None:
     if not calls:
         report.notes.append("Opkald: planen ringer ikke op («voice» står ikke i [contact_procedure.channels])")
-    elif settings.voice_provider is VoiceProvider.CONSOLE and settings.public_url is not None:
-        report.errors.append(
-            "Opkald: console-udbyderen er kun til lokal afprøvning, men KRISEBOT_PUBLIC_URL er sat: "
-            "sæt KRISEBOT_VOICE_PROVIDER til twilio eller vonage"
-        )
     elif settings.voice_provider is VoiceProvider.CONSOLE:
-        report.warnings.append(
-            f"Opkald: console-udbyderen ringer ikke op, opkaldene skrives kun i {settings.voice_console_path}: "
-            "sæt KRISEBOT_VOICE_PROVIDER"
-        )
+        does = f"ringer ikke op, opkaldene skrives kun i {settings.voice_console_path}"
+        _console(settings, report, "Opkald", "VOICE_PROVIDER", "twilio eller vonage", does)
     else:
         backup = settings.voice_backup_provider
         report.notes.append(
