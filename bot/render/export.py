@@ -72,7 +72,7 @@ DELIVERY_STATES = {
     DeliveryState.DELIVERED: "leveret",
     DeliveryState.UNDELIVERABLE: "kunne ikke leveres",
     DeliveryState.EXPIRED: "udløbet uden at blive leveret",
-    DeliveryState.UNANSWERED: "ingen tastede svar på opkaldet til noget nummer",
+    DeliveryState.UNANSWERED: "opkaldene blev ikke besvaret med en tast på nogen af numrene",
 }
 CHANNEL_NAMES = {"voice": "telefon"}
 """A channel as the logbog names it, where its id is not already the word a reader uses."""
@@ -262,7 +262,8 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return "Krisen afsluttet" + _quoted(note)
         case PageDeliveryReported(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=pid, status=status):
             outcome = DELIVERY_STATES[status] + (" – eskaleres straks" if status.lost else "")
-            return f"Side til {_holder(plan, person, roles)} via {channel_name(channel)} (id {pid}) – {PURPOSES[purpose]}: {outcome}"
+            reference = f" (id {pid})" if pid else ""
+            return f"Side til {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}: {outcome}"
         case SmsReceived(person=person, number=number, text=text, outcome=outcome):
             return f"Sms fra {person_name(plan, person)} ({number}): «{text}» – {outcome}"
         case CallReported(person=person, roles=roles, purpose=purpose, number=number, status=status, detail=detail):

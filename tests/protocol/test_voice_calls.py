@@ -244,3 +244,17 @@ async def test_an_unanswered_call_to_someone_whose_card_reached_teams_waits_for_
     clock.now += PLAN.ack_timeout(PLAN.role_by_id["it"]) * (PLAN.repeat(PLAN.role_by_id["it"]) + 1)
     await crisis.settled()
     assert number("peter", "landline") in [c.to for c in twilio.calls]
+
+
+async def test_the_logbog_says_in_danish_how_the_call_went_and_why_the_deputy_was_called(
+    crisis: Crisis, twilio: FakeTwilioVoice
+) -> None:
+    await o365_alarm(crisis)
+    [call] = await calls_to(twilio, number("cvo", "landline"), crisis)
+    await twilio.status(call, "no-answer")
+    await crisis.settled()
+    [state] = crisis.bot.client.app[CRISES].all()
+    logbog = logbog_markdown(PLAN, await crisis.bot.store.events(crisis_id=state.id))
+    assert f"på {call.to}" in logbog and ": ikke taget" in logbog
+    assert "via telefon – " in logbog and "(id )" not in logbog
+    assert "opkaldene blev ikke besvaret med en tast på nogen af numrene – eskaleres straks" in logbog
