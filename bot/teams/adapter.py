@@ -52,7 +52,7 @@ _UNSENT = (ChannelError, HttpOperationError, ClientRequestError)
 """What a Connector call raises when it could not be made or was refused (no token, HTTP, network)."""
 
 
-class _BotAuthentication(ConfigurationBotFrameworkAuthentication):
+class BotAuthentication(ConfigurationBotFrameworkAuthentication):
     """Bot Framework authentication with inbound tokens screened first (``screen``; None: authentication
     is off) and without user tokens: Krisebot signs nobody in on their behalf, so it skips building a
     user-token client (an HTTP client) for every activity."""
@@ -62,18 +62,24 @@ class _BotAuthentication(ConfigurationBotFrameworkAuthentication):
         super().__init__(configuration, credentials_factory=factory, logger=log)
         self._screen = screen
 
+    async def screen(self, auth_header: str) -> None:
+        """Return if ``auth_header`` may go on to botbuilder (always, with authentication off); else TokenRefused.
+
+        Cheap and without I/O for a token it refuses, so it runs before the body is read."""
+        if self._screen is not None:
+            await self._screen.check(auth_header)
+
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
-        """botbuilder's check of a screened token (TokenRefused before it); anonymous with authentication off."""
+        """botbuilder's check of a token ``screen`` let through; anonymous with authentication off."""
         if self._screen is None:
             return await super().authenticate_request(activity, "")
-        await self._screen.check(auth_header)
         return await super().authenticate_request(activity, auth_header)
 
     async def create_user_token_client(self, claims_identity):  # noqa: ARG002 (base signature)
         return None
 
 
-def bot_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
+def bot_authentication(settings: Settings) -> BotAuthentication:
     """Inbound and outbound Bot Framework authentication for ``settings``."""
     config = _BotConfig(
         APP_ID=settings.bot_app_id,
@@ -88,7 +94,7 @@ def bot_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentic
     if settings.auth_enabled:
         issuer = settings.bot_token_issuer or AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
         screen = TokenScreen(issuer=issuer, keys=signing_keys(signing_keys_url(settings)))
-    return _BotAuthentication(config, screen=screen, timeout=settings.microsoft_timeout)
+    return BotAuthentication(config, screen=screen, timeout=settings.microsoft_timeout)
 
 
 def _speed_up_connector_clients() -> None:

@@ -4,8 +4,8 @@ Written by hand instead of ``CloudAdapter.process``, which answers 500 to every 
 Action invoke (it serialises the invoke body twice). Every refusal is a 4xx with a reason,
 logged at warning level without the token or the message text, and nothing is written: a body
 that is too large (413), an activity of the wrong shape (400, naming the field), a type or invoke
-Krisebot does not know (400), a missing or refused token (401: the ``TokenScreen`` first, then
-botbuilder's checks), another tenant (403). A turn that fails is answered by the adapter's turn
+Krisebot does not know (400), a missing or refused token (401: the ``TokenScreen`` before the
+body is read, botbuilder's checks after it is parsed), another tenant (403). A turn that fails is answered by the adapter's turn
 error handler, so the Connector gets the turn's answer, never a 500.
 """
 
@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from pydantic import ValidationError
 
 from ..engine.foreground import Foreground
 from ..http_errors import read_limited, refuse
 from ..validation import danish, field_path
+from .adapter import BotAuthentication
 from .inbound import ACTIVITY_TYPES, INVOKE_NAMES, MAX_BODY, InboundActivity, UnreadableField, botbuilder_activity
 from .token_screen import TokenRefused
 
@@ -28,7 +29,7 @@ class TeamsEndpoint:
     """What the messages route needs: authentication, the adapter, the bot, the tenant rule, and
     the foreground count that lets background work wait until people are answered."""
 
-    auth: ConfigurationBotFrameworkAuthentication
+    auth: BotAuthentication
     adapter: CloudAdapter
     bot: ActivityHandler
     auth_enabled: bool
@@ -40,6 +41,13 @@ class TeamsEndpoint:
             return await self._handle(request)
 
     async def _handle(self, request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        if self.auth_enabled and not header:
+            return refuse(request, 401, "mangler Authorization-header")
+        try:
+            await self.auth.screen(header)
+        except TokenRefused as exc:
+            return refuse(request, 401, f"token afvist: {exc.reason}")
         body = await read_limited(request, MAX_BODY)
         if body is None:
             return refuse(request, 413, f"aktiviteten er større end {MAX_BODY // 1024} KB")
@@ -55,13 +63,8 @@ class TeamsEndpoint:
             activity = botbuilder_activity(body)
         except UnreadableField as exc:
             return refuse(request, 400, f"ugyldig aktivitet: {exc.field or 'aktiviteten'} har en ugyldig form")
-        header = request.headers.get("Authorization", "")
-        if self.auth_enabled and not header:
-            return refuse(request, 401, "mangler Authorization-header")
         try:
             authenticated = await self.auth.authenticate_request(activity, header)
-        except TokenRefused as exc:
-            return refuse(request, 401, f"token afvist: {exc.reason}")
         except Exception as exc:  # botbuilder raises PermissionError, AttributeError, jwt errors…: all mean 401
             return refuse(request, 401, f"token afvist ({type(exc).__name__})")
         if self.tenant_id and inbound.tenant_id != self.tenant_id:
