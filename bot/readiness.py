@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .channels.base import ChannelPolicy
+from .channels.sms.notifier import SmsNotifier
 from .channels.voice.policy import voice_policy
 from .plan.contact import Channel
 from .plan.durations import format_duration
@@ -56,11 +57,11 @@ def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra
     _channels(settings, report)
     _voice(settings, calls is not None, report)
     _intake(plan, settings, report)
+    linked = {person.id for person in plan.people if person.entra_object_id} | linked_person_ids
     for role in plan.roles:
         if not role.deputies:
             report.warnings.append(f"Rollen «{role.name}» har ingen stedfortræder")
-        if calls is not None:
-            _callers(plan, role, calls, report)
+        _reach(plan, settings, role, linked, calls, report)
     for person in plan.people:
         roles = ", ".join(role.name for role in plan.roles_of(person.id)) or "ingen rolle"
         if person.mobile is None:
@@ -116,16 +117,54 @@ def _voice(settings: Settings, calls: bool, report: Report) -> None:
         )
 
 
-def _callers(plan: Plan, role: Role, calls: ChannelPolicy, report: Report) -> None:
-    """A note naming the role's holders a call reaches and on what, or a warning when it reaches none of them."""
+OUTSIDE_OFFICE_365 = (Channel.SMS, Channel.VOICE)
+"""The channels that still work when Office 365 is down: their providers are not Microsoft's."""
+GRAPH_CHANNELS = (Channel.FEED, Channel.MAIL)
+"""The channels that go through Microsoft Graph: not used (and not reported) without it."""
+CHANNEL_LABELS = {
+    Channel.TEAMS: "Teams", Channel.FEED: "aktivitetsfeed", Channel.MAIL: "mail", Channel.SMS: "sms",
+    Channel.VOICE: "opkald",
+}
+
+
+def _reach(
+    plan: Plan, settings: Settings, role: Role, linked: set[str], calls: ChannelPolicy | None, report: Report
+) -> None:
+    """A note naming, for every channel the plan uses (in its contact order), the role's holders it reaches now; a warning when no
+    holder can be reached outside Office 365 (by SMS or a call), where a crisis about Office 365 leaves the role."""
     holders = [plan.person_by_id[person_id] for person_id in role.chain]
-    reached = [f"{person.name} på {_phones(person, calls)}" for person in holders if calls.reaches(person)]
-    if reached:
-        report.notes.append(f"{role.name}: kan ringes op ({', '.join(reached)})")
-    else:
-        kinds = " eller ".join(say("da", f"phone.{kind.value}") for kind in calls.numbers)
+    contacts = plan.contact_procedure.channels
+    used = [
+        channel for channel in dict.fromkeys([*contacts.order.first, *contacts.order.then, *Channel])
+        if contacts.uses(channel) and (settings.graph_client_id or channel not in GRAPH_CHANNELS)
+    ]
+    reached = {channel: [p for p in holders if _reaches(channel, p, settings, linked, calls)] for channel in used}
+    parts = []
+    for channel, people in reached.items():
+        names = ", ".join(
+            f"{person.name} ({_phones(person, calls)})" if channel is Channel.VOICE and calls else person.name
+            for person in people
+        )
+        parts.append(f"{CHANNEL_LABELS[channel]}: {names or 'ingen'}")
+    report.notes.append(f"{role.name}: {'; '.join(parts)}")
+    if not any(reached.get(channel) for channel in OUTSIDE_OFFICE_365):
+        outside = " eller ".join(CHANNEL_LABELS[channel] for channel in OUTSIDE_OFFICE_365 if channel in reached)
         names = ", ".join(person.name for person in holders)
-        report.warnings.append(f"Rollen «{role.name}» kan ikke ringes op: ingen af {names} har et nummer til {kinds}")
+        why = f"ingen af {names} kan nås på {outside}" if outside else "planen bruger hverken sms eller opkald"
+        report.warnings.append(f"Rollen «{role.name}» kan ikke nås uden for Office 365: {why}")
+
+
+def _reaches(channel: Channel, person: Person, settings: Settings, linked: set[str], calls: ChannelPolicy | None) -> bool:
+    """Does ``channel``, as this service is set up, reach ``person`` now?"""
+    match channel:
+        case Channel.TEAMS:
+            return person.id in linked
+        case Channel.FEED | Channel.MAIL:
+            return True  # with Graph set up: every person has a work address (``_reach`` leaves them out without it)
+        case Channel.SMS:
+            return SmsNotifier.policy.reaches(person)
+        case Channel.VOICE:
+            return calls is not None and calls.reaches(person)
 
 
 def _phones(person: Person, calls: ChannelPolicy) -> str:

@@ -104,26 +104,44 @@ def _marks(result: subprocess.CompletedProcess[str], mark: str) -> list[str]:
     return [line.strip()[2:] for line in result.stdout.splitlines() if line.strip().startswith(mark)]
 
 
-def test_check_says_whom_a_call_reaches_in_each_role_of_the_bundled_plan(tmp_path: Path) -> None:
+def test_check_says_which_channels_reach_each_role_of_the_bundled_plan(tmp_path: Path) -> None:
     result = krisebot(tmp_path, "check")
 
     assert result.returncode == 1, result.stderr
     notes, warnings = _marks(result, "✓"), _marks(result, "!")
-    assert "Ansvarlig for IT og Digitalisering: kan ringes op (Claus Vagn Ohrt på fastnet, Peter Knudsen på fastnet)" in notes
-    assert "Kriseleder: kan ringes op (Jesper Thyrring Møller på mobil, Emil B. Christensen på mobil)" in notes
     assert (
-        "Ansvarlig for kommunikation: kan ringes op (Lisbeth Kusk på mobil og fastnet, "
-        "Maria-Louise R. Jørgensen på mobil og fastnet)"
+        "Ansvarlig for IT og Digitalisering: opkald: Claus Vagn Ohrt (fastnet), Peter Knudsen (fastnet); "
+        "Teams: ingen; sms: ingen"
     ) in notes
-    assert not any("kan ikke ringes op" in line for line in warnings)
+    assert (
+        "Kriseleder: opkald: Jesper Thyrring Møller (mobil), Emil B. Christensen (mobil); Teams: ingen; "
+        "sms: Jesper Thyrring Møller, Emil B. Christensen"
+    ) in notes
+    assert (
+        "Ansvarlig for økonomi: opkald: Henrik Jebjerg Mogensen (fastnet), Emil B. Christensen (mobil); Teams: ingen; "
+        "sms: Emil B. Christensen"
+    ) in notes
+    assert not any("kan ikke nås uden for Office 365" in line for line in warnings)
     [claus] = [line for line in warnings if line.startswith("Claus Vagn Ohrt (")]
     assert claus.endswith("har intet mobilnummer og kan ikke nås på sms, men kan ringes op på fastnet")
     [voice] = [line for line in warnings if line.startswith("Opkald:")]
     assert "console" in voice and "krisebot-calls.log" in voice and "KRISEBOT_VOICE_PROVIDER" in voice
 
 
-def test_check_warns_of_a_role_no_call_reaches(tmp_path: Path) -> None:
-    """The IT head and his deputy without their direct lines: nobody in the role can be called or texted."""
+def test_check_names_the_holders_teams_reaches_once_they_wrote_to_the_bot(tmp_path: Path) -> None:
+    """A holder linked by an Entra object id is reached on Teams; the other is not (yet)."""
+    plan = write_plan(tmp_path, READY_PLAN, "ready.toml")
+
+    result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan), **READY_SETTINGS)
+
+    teams = {line.split(": ", 1)[0]: line for line in _marks(result, "✓") if "Teams:" in line}
+    assert teams, result.stdout
+    assert all("Teams: ingen" not in line for line in teams.values()), result.stdout
+
+
+def test_check_exits_1_for_a_role_nobody_can_reach_outside_office_365(tmp_path: Path) -> None:
+    """The IT head and his deputy without their direct lines: when Office 365 is down, nobody in the role can be
+    called or texted, and the role the plan's triage starts with is gone."""
     text = default_plan_path().read_text(encoding="utf-8")
     for number in ("96848143", "96848142"):
         text = text.replace(f'phones = [{{ number = "{number}", kind = "landline", label = "direkte" }}]', "")
@@ -131,13 +149,24 @@ def test_check_warns_of_a_role_no_call_reaches(tmp_path: Path) -> None:
 
     result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan))
 
+    assert result.returncode == 1, result.stdout + result.stderr
     warnings = _marks(result, "!")
     assert (
-        "Rollen «Ansvarlig for IT og Digitalisering» kan ikke ringes op: "
-        "ingen af Claus Vagn Ohrt, Peter Knudsen har et nummer til mobil eller fastnet"
+        "Rollen «Ansvarlig for IT og Digitalisering» kan ikke nås uden for Office 365: "
+        "ingen af Claus Vagn Ohrt, Peter Knudsen kan nås på sms eller opkald"
     ) in warnings
     assert any(line.startswith("Peter Knudsen (") and line.endswith("kan hverken nås på sms eller ringes op") for line in warnings)
-    assert not any(line.startswith("Ansvarlig for IT og Digitalisering:") for line in _marks(result, "✓"))
+    assert "Ansvarlig for IT og Digitalisering: opkald: ingen; Teams: ingen; sms: ingen" in _marks(result, "✓")
+
+
+def test_check_warns_of_every_role_when_the_plan_uses_neither_sms_nor_calls(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path, READY_PLAN + '\n[contact_procedure.channels.order]\nfirst = ["teams"]\n', "kun-teams.toml")
+
+    result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan), **READY_SETTINGS)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    outside = [line for line in _marks(result, "!") if "kan ikke nås uden for Office 365" in line]
+    assert outside and all(line.endswith("planen bruger hverken sms eller opkald") for line in outside)
 
 
 def test_check_refuses_the_console_voice_provider_on_a_public_service(tmp_path: Path) -> None:
