@@ -16,6 +16,7 @@ from ..clock import LOCAL_TIME
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
+from ..core.replies import eta_minutes
 from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
@@ -197,18 +198,27 @@ def notice_card(
 
 
 def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
-    """The situationsbillede at the root of the crisis's log thread, updated in place."""
-    extra = [_fact(lang, "fact.level", level_name(plan, current_level(plan, state)))]
+    """The situationsbillede at the root of the crisis's log thread, updated in place.
+
+    It opens with what the crisis room needs, so that a phone shows it without scrolling: status, level,
+    where and when to meet, who is coming (and when they arrive), who is not, who has not answered, and
+    the roles nobody is coming for. The alarm, the contacts to the top crisis staff and the latest log
+    lines follow; every page's delivery (channels, failures) is folded away behind «Vis leveringsdetaljer».
+    """
+    overview = [_status_fact(state, lang), _fact(lang, "fact.level", level_name(plan, current_level(plan, state)))]
     if _activated(state):
-        extra += _meeting_facts(plan, state, lang)
+        overview += _meeting_facts(plan, state, lang)
     next_level = _next_level(plan, state)
     log = state.log[-SITUATION_LOG_LINES:]
     return render(
         "situation",
         {
-            **_crisis_data(plan, state, lang, _say(lang, "situation.title"), extra_facts=extra, limit=SITUATION_CLIP),
+            **_crisis_data(plan, state, lang, _say(lang, "situation.title"), limit=SITUATION_CLIP, status=False),
+            "overview": overview,
+            "uncovered": [_say(lang, "situation.uncovered", roles=role_names(plan, roles))]
+            if (roles := uncovered_roles(plan, state)) else [],
+            "people": _people(plan, state, lang),
             "roles": _role_rows(plan, state, lang),
-            "answers": _answer_rows(plan, state, lang) if _activated(state) else None,
             "topStaff": _top_staff_rows(plan, state) or None,
             "log": [_log_row(plan, line, lang) for line in log] or None,
             "logMore": _say(lang, "situation.log_more", shown=len(log), total=len(state.log))
@@ -219,12 +229,21 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
             if next_level else None,
             "labels": _labels(
                 lang,
-                roles="situation.roles", answers="situation.answers", topStaff="situation.top_staff",
+                roles="situation.roles", details="situation.details", topStaff="situation.top_staff",
                 log="situation.log", logEntry="situation.log_entry", close="situation.close",
                 closeNote="situation.close_note",
             ),
         },
     )
+
+
+def uncovered_roles(plan: Plan, state: CrisisState) -> list[str]:
+    """The roles of an activated crisis none of whose holders has answered «kommer», in the plan's order."""
+    if not _activated(state):
+        return []
+    coming = {person for person, answer in state.answers.items() if answer.coming}
+    # Roles whose chain ran out without an answer (the state's ``uncovered``) are a subset of these.
+    return [role.id for role in plan.roles if not coming.intersection(role.chain)]
 
 
 def log_entry_form(plan: Plan, state: CrisisState, lang: Lang) -> Card:
@@ -262,14 +281,16 @@ def _message_card(lang: Lang, title: str, notice: dict[str, str] | None, message
 def _crisis_data(
     plan: Plan, state: CrisisState, lang: Lang, title: str, *,
     notice: dict[str, str] | None = None, extra_facts: Sequence[dict[str, str]] = (), limit: int | None = None,
+    status: bool = True,
 ) -> Card:
-    """Data of the fragment every crisis template opens with."""
+    """Data of the fragment every crisis template opens with; without ``status`` its facts leave out the crisis's
+    status (a card that shows it elsewhere)."""
     return {
         "crisis": state.id,
         "title": title,
         "notice": notice,
         "alarm": {
-            "facts": [*_alarm_facts(plan, state, lang), *extra_facts],
+            "facts": [*([_status_fact(state, lang)] if status else []), *_alarm_facts(plan, state, lang), *extra_facts],
             "description": clip(state.description, limit),
             "decisions": [
                 _decision(plan, state, lang, label, decision, limit)
@@ -280,18 +301,21 @@ def _crisis_data(
     }
 
 
-def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
-    sources = {s.id: s.name for s in plan.alarm_sources}
-    deliveries = {d.id: d.name for d in plan.deliveries}
+def _status_fact(state: CrisisState, lang: Lang) -> dict[str, str]:
     status = _say(lang, f"phase.{state.phase.value}")
     if state.closed_at:
         status = _say(lang, "fact.status_at", phase=status, time=_time(state.closed_at))
+    return _fact(lang, "fact.status", status)
+
+
+def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
+    sources = {s.id: s.name for s in plan.alarm_sources}
+    deliveries = {d.id: d.name for d in plan.deliveries}
     reporter = person_name(plan, state.reporter or state.raised_by)
     if state.reporter_phone:
         reporter = _say(lang, "fact.reporter_phone", name=reporter, phone=state.reporter_phone)
     local = state.opened_at.astimezone(LOCAL_TIME)
     return [
-        _fact(lang, "fact.status", status),
         _fact(lang, "fact.source", sources.get(state.source, state.source)),
         _fact(lang, "fact.deliveries", ", ".join(deliveries.get(d, d) for d in state.deliveries) or _say(lang, "fact.none")),
         _fact(lang, "fact.reporter", reporter),
@@ -377,16 +401,60 @@ def _page_line(plan: Plan, page: Page, lang: Lang) -> Markup:
     return Markup(" · ").join(parts)
 
 
-def _answer_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]] | None:
-    summoned = dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS))
-    rows = []
-    for person in summoned:
-        answer = state.answers.get(person)
-        text = _answer_text(answer, lang)
-        if answer:
-            text = _say(lang, "situation.answered_at", answer=text, time=_time(answer.at))
-        rows.append({"name": person_name(plan, person), "answer": text})
-    return rows or None
+def _people(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
+    """Who answered what: the summoned once the crisis staff is activated, else those paged for the decision
+    the crisis waits for. Groups with nobody in them are left out, except who is coming."""
+    if _activated(state):
+        summoned = list(dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS)))
+        answered = {person: state.answers.get(person) for person in summoned}
+        coming = [p for p, a in answered.items() if a and a.coming]
+        not_coming = [p for p, a in answered.items() if a and not a.coming]
+        silent = [p for p, a in answered.items() if a is None]
+        groups = [
+            ("situation.coming", "Good", [_coming_line(plan, p, state.answers[p], lang) for p in coming], True),
+            ("situation.not_coming", "Attention", [_answered_line(plan, p, state.answers[p].at, lang) for p in not_coming], False),
+            ("situation.no_answer", "Warning", [_bold(plan, p) for p in silent], False),
+        ]
+    elif (waiting := _WAITING.get(state.phase)) is not None:
+        pages = state.pages_for(waiting)
+        groups = [
+            ("situation.acknowledged", "Good", [
+                Markup("{} – {}").format(_bold(plan, p.person), _say(lang, "situation.acknowledged_at", time=_time(p.acknowledged_at)))
+                for p in pages if p.acknowledged_at
+            ], False),
+            ("situation.unacknowledged", "Warning", [_bold(plan, p.person) for p in pages if not p.acknowledged_at], False),
+        ]
+    else:
+        return []
+    return [
+        {"title": _say(lang, key, count=len(lines)), "color": color, "lines": lines}
+        for key, color, lines, always in groups if lines or always
+    ]
+
+
+_WAITING = {Phase.TRIAGE: PagePurpose.TRIAGE, Phase.DIRECTOR: PagePurpose.DIRECTOR}
+"""The page whose answer a crisis not yet activated waits for."""
+
+
+def _coming_line(plan: Plan, person: str, answer: Answer, lang: Lang) -> Markup:
+    """``**Name** – ankomst ca. 14:33 (svar kl. 14:13)``; without an arrival, when they answered."""
+    if not answer.eta:
+        return _answered_line(plan, person, answer.at, lang)
+    minutes = eta_minutes(answer.eta)
+    arrival = (
+        _say(lang, "situation.arrival_at", time=_time(answer.at + timedelta(minutes=minutes)))
+        if minutes is not None else _say(lang, "situation.arrival", eta=answer.eta)
+    )
+    answered = _say(lang, "situation.answered_at", time=_time(answer.at))
+    return Markup("{} – {} ({})").format(_bold(plan, person), arrival, answered)
+
+
+def _answered_line(plan: Plan, person: str, at: datetime, lang: Lang) -> Markup:
+    return Markup("{} – {}").format(_bold(plan, person), _say(lang, "situation.answered_at", time=_time(at)))
+
+
+def _bold(plan: Plan, person: str) -> Markup:
+    return Markup("**{}**").format(person_name(plan, person))
 
 
 def _top_staff_rows(plan: Plan, state: CrisisState) -> list[dict[str, str]]:
