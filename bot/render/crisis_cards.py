@@ -21,7 +21,7 @@ from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .names import clip, level_name, person_name, place_text, role_names
-from .page_words import page_title
+from .page_words import page_title, stand_in
 from .plain import Markup
 from .texts import Lang, say
 
@@ -79,26 +79,29 @@ def page_card(
     """The card a page for ``purpose`` carries to ``person``.
 
     ``roles`` are the roles the page is sent for (``SendPage.roles``); without them, those of
-    the person's recorded page for ``purpose``, else every role they hold that fits it.
+    the person's recorded page for ``purpose``, else every role they hold that fits it. A deputy's
+    card says whom they stand in for.
     """
+    deputy = stand_in(plan, purpose, person, roles or _page_roles(plan, state, person, purpose), lang)
     match purpose:
         case PagePurpose.TRIAGE:
-            return triage_card(plan, state, lang)
+            return triage_card(plan, state, lang, deputy=deputy)
         case PagePurpose.DIRECTOR:
-            return director_card(plan, state, lang, now=now)
+            return director_card(plan, state, lang, now=now, deputy=deputy)
         case PagePurpose.SUMMONS | PagePurpose.MEETING_MOVED:
-            return summons_card(plan, state, lang, person=person, roles=roles, purpose=purpose)
+            return summons_card(plan, state, lang, person=person, roles=roles, purpose=purpose, deputy=deputy)
         case _:
-            return notice_card(plan, state, lang, person=person, purpose=purpose, roles=roles)
+            return notice_card(plan, state, lang, person=person, purpose=purpose, roles=roles, deputy=deputy)
 
 
-def triage_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
-    """The IT head's page: the alarm, an assessment and the triage decisions until one is taken."""
+def triage_card(plan: Plan, state: CrisisState, lang: Lang, *, deputy: str = "") -> Card:
+    """The IT head's page: the alarm, an assessment and the triage decisions until one is taken; ``deputy`` says
+    whom a deputy stands in for (``bot.render.page_words.stand_in``), as on every page card."""
     deciding, notice = _standing(plan, state, lang, PagePurpose.TRIAGE, Phase.TRIAGE)
     return render(
         "triage",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.TRIAGE, lang), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(PagePurpose.TRIAGE, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "labels": _labels(
@@ -111,14 +114,14 @@ def triage_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
     )
 
 
-def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) -> Card:
+def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime, deputy: str = "") -> Card:
     """The kriseleder's page: the alarm and IT's assessment; activate, inform management or no action."""
     deciding, notice = _standing(plan, state, lang, PagePurpose.DIRECTOR, Phase.DIRECTOR)
     directors = plan.role_by_id[plan.alarm_chain.director_role].chain
     return render(
         "director",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.DIRECTOR, lang), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(PagePurpose.DIRECTOR, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "activateText": _say(lang, "director.activate_text", place=place_text(plan, current_meeting_place(plan, state))),
@@ -138,7 +141,7 @@ def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) 
 
 def summons_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, roles: Sequence[str] | None = None,
-    purpose: PagePurpose = PagePurpose.SUMMONS,
+    purpose: PagePurpose = PagePurpose.SUMMONS, deputy: str = "",
 ) -> Card:
     """The indkaldelse: the person's roles, where and when to meet, and Kommer / Kommer ikke; titled for ``purpose``
     (a summons, or the notice that the meeting moved)."""
@@ -152,7 +155,8 @@ def summons_card(
         "summons",
         {
             **_crisis_data(
-                plan, state, lang, page_title(purpose, lang), notice=notice, extra_facts=_meeting_facts(plan, state, lang)
+                plan, state, lang, page_title(purpose, lang), notice=notice, extra_facts=_meeting_facts(plan, state, lang),
+                deputy=deputy,
             ),
             "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
             "open": answering,
@@ -169,7 +173,7 @@ def summons_card(
 
 def notice_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose,
-    roles: Sequence[str] | None = None,
+    roles: Sequence[str] | None = None, deputy: str = "",
 ) -> Card:
     """A page for INFORM or TOP_STAFF: what happened, why the person gets it, and Kvittér."""
     page = state.page(person, purpose)
@@ -186,7 +190,7 @@ def notice_card(
     return render(
         "notice",
         {
-            **_crisis_data(plan, state, lang, page_title(purpose, lang), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(purpose, lang), notice=notice, deputy=deputy),
             "message": message,
             "acknowledge": notice is None,
             "labels": _labels(lang, acknowledge="acknowledge"),
@@ -281,13 +285,14 @@ def _message_card(lang: Lang, title: str, notice: dict[str, str] | None, message
 def _crisis_data(
     plan: Plan, state: CrisisState, lang: Lang, title: str, *,
     notice: dict[str, str] | None = None, extra_facts: Sequence[dict[str, str]] = (), limit: int | None = None,
-    status: bool = True,
+    status: bool = True, deputy: str = "",
 ) -> Card:
     """Data of the fragment every crisis template opens with; without ``status`` its facts leave out the crisis's
-    status (a card that shows it elsewhere)."""
+    status (a card that shows it elsewhere); ``deputy`` is a page's line of whom the person stands in for."""
     return {
         "crisis": state.id,
         "title": title,
+        "deputy": deputy or None,
         "notice": notice,
         "alarm": {
             "facts": [*([_status_fact(state, lang)] if status else []), *_alarm_facts(plan, state, lang), *extra_facts],

@@ -116,7 +116,7 @@ def test_every_page_text_is_gsm7_at_most_two_segments_and_keeps_its_reply_codes(
     for crisis in (state, long):
         replies = [Reply.ACKNOWLEDGE, Reply.INFORM_DIRECTOR, Reply.NOT_CRITICAL, Reply.CLOSE]
         text = page_text(
-            plan, crisis, purpose=purpose, roles=("situationsbillede", "it"), code=17, replies=replies, route=route
+            plan, crisis, purpose=purpose, person="cvo", roles=("situationsbillede", "it"), code=17, replies=replies, route=route
         )
         assert text == gsm7(text)
         assert septets(text) <= 306 and segments(text) <= 2
@@ -128,7 +128,7 @@ def test_every_page_text_is_gsm7_at_most_two_segments_and_keeps_its_reply_codes(
 
 def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
     text = page_text(
-        plan, activated(plan), purpose=PagePurpose.SUMMONS, roles=("okonomi",), code=1,
+        plan, activated(plan), purpose=PagePurpose.SUMMONS, person="hjm", roles=("okonomi",), code=1,
         replies=[Reply.ACKNOWLEDGE, Reply.NOT_COMING], route=ReplyRoute(keyword="KRISE", number="1204"),
     )
     assert "Byrådssalen" in text and "kl. 09:00" in text
@@ -138,7 +138,7 @@ def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
 def test_an_sms_after_an_unanswered_call_names_the_number_the_call_came_from(plan: Plan) -> None:
     long = raised(plan, "Alt er nede " * 60)
     text = page_text(
-        plan, long, purpose=PagePurpose.TRIAGE, roles=("it",), code=3, replies=[Reply.ACKNOWLEDGE],
+        plan, long, purpose=PagePurpose.TRIAGE, person="cvo", roles=("it",), code=3, replies=[Reply.ACKNOWLEDGE],
         route=ReplyRoute(keyword="KRISE", number="1204"), called_from="+4596848000",
     )
     assert "Vi ringede fra +4596848000 uden svar." in text and '"KRISE 3K"' in text

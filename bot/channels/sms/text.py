@@ -36,14 +36,15 @@ class ReplyRoute:
 
 
 def page_text(
-    plan: Plan, state: CrisisState, *, purpose: PagePurpose, roles: tuple[str, ...], code: int,
+    plan: Plan, state: CrisisState, *, purpose: PagePurpose, person: str, roles: tuple[str, ...], code: int,
     replies: list[Reply], route: ReplyRoute, called_from: str = "",
 ) -> str:
-    """The SMS for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the number
+    """The SMS to ``person`` for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the number
     a call about the same page came from that nobody answered with a key (said, so people recognise it)."""
     meet = " ".join(part for part in (_called(called_from), sms_meeting(plan, state, purpose)) if part)
     answer = _answers(code, purpose, replies, route)
-    for head in (f"Krise {state.id}: {sms_why(plan, state, purpose, roles)}.", f"Krise {state.id}: {sms_why(plan, state, purpose, ())}."):
+    heads = (sms_why(plan, state, purpose, person, roles), sms_why(plan, state, purpose, person, ()))
+    for head in (f"Krise {state.id}: {why}." for why in heads):
         room = TWO_SEGMENTS - septets(gsm7(" ".join(part for part in (head, meet, answer) if part))) - 1
         if room >= 0:
             break
