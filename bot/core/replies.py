@@ -164,7 +164,7 @@ def answers(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -
 
 def reply_options(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Reply]:
     """The SMS letters a page for ``purpose`` offers ``person`` now: the ``answers`` that have a letter on it."""
-    letters = {answer: reply for reply, answer in (_SUMMONS_LETTERS if purpose is PagePurpose.SUMMONS else _LETTERS).items()}
+    letters = {letter_answer(purpose, reply): reply for reply in Reply}
     return [letters[a] for a in answers(plan, state, purpose, person) if a in letters]
 
 

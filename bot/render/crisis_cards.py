@@ -2,8 +2,9 @@
 
 Pure functions from the plan and a ``CrisisState`` to card JSON: no I/O and no clock reads
 (``now`` is a parameter where a default depends on it). Every crisis template opens with
-the same fragment — the crisis id, a title, an optional ``notice`` line and the ``alarm``
-block (facts, description, decisions) — whose data ``_crisis_data`` builds. Button verbs and
+the same fragment — the crisis id, a title, an optional ``deputy`` line (whom a deputy stands
+in for), an optional ``notice`` line and the ``alarm`` block (facts, description, decisions) —
+whose data ``_crisis_data`` builds. Button verbs and
 input ids are those of ``bot.teams.verbs``; every button's data holds ``crisis``.
 """
 
@@ -155,8 +156,8 @@ def summons_card(
         "summons",
         {
             **_crisis_data(
-                plan, state, lang, page_title(purpose, lang), notice=notice, extra_facts=_meeting_facts(plan, state, lang),
-                deputy=deputy,
+                plan, state, lang, page_title(purpose, lang), notice=notice,
+                extra_facts=_meeting_facts(plan, state, lang), deputy=deputy,
             ),
             "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
             "open": answering,
@@ -410,31 +411,37 @@ def _people(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
     """Who answered what: the summoned once the crisis staff is activated, else those paged for the decision
     the crisis waits for. Groups with nobody in them are left out, except who is coming."""
     if _activated(state):
-        summoned = list(dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS)))
-        answered = {person: state.answers.get(person) for person in summoned}
-        coming = [p for p, a in answered.items() if a and a.coming]
-        not_coming = [p for p, a in answered.items() if a and not a.coming]
-        silent = [p for p, a in answered.items() if a is None]
-        groups = [
-            ("situation.coming", "Good", [_coming_line(plan, p, state.answers[p], lang) for p in coming], True),
-            ("situation.not_coming", "Attention", [_answered_line(plan, p, state.answers[p].at, lang) for p in not_coming], False),
-            ("situation.no_answer", "Warning", [_bold(plan, p) for p in silent], False),
+        summoned = dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS))
+        answers = {person: state.answers.get(person) for person in summoned}
+        coming = [_coming_line(plan, p, a, lang) for p, a in answers.items() if a and a.coming]
+        not_coming = [_answered_line(plan, p, a.at, lang) for p, a in answers.items() if a and not a.coming]
+        silent = [_bold(plan, p) for p, a in answers.items() if a is None]
+        return [
+            _group(lang, "situation.coming", "Good", coming),
+            *(_group(lang, key, color, lines) for key, color, lines in (
+                ("situation.not_coming", "Attention", not_coming), ("situation.no_answer", "Warning", silent),
+            ) if lines),
         ]
-    elif (waiting := _WAITING.get(state.phase)) is not None:
-        pages = state.pages_for(waiting)
-        groups = [
-            ("situation.acknowledged", "Good", [
-                Markup("{} – {}").format(_bold(plan, p.person), _say(lang, "situation.acknowledged_at", time=_time(p.acknowledged_at)))
-                for p in pages if p.acknowledged_at
-            ], False),
-            ("situation.unacknowledged", "Warning", [_bold(plan, p.person) for p in pages if not p.acknowledged_at], False),
-        ]
-    else:
+    waiting = _WAITING.get(state.phase)
+    if waiting is None:
         return []
-    return [
-        {"title": _say(lang, key, count=len(lines)), "color": color, "lines": lines}
-        for key, color, lines, always in groups if lines or always
+    pages = state.pages_for(waiting)
+    acknowledged = [
+        Markup("{} – {}").format(_bold(plan, p.person), _say(lang, "situation.acknowledged_at", time=_time(at)))
+        for p in pages if (at := p.acknowledged_at)
     ]
+    unacknowledged = [_bold(plan, p.person) for p in pages if not p.acknowledged_at]
+    return [
+        _group(lang, key, color, lines)
+        for key, color, lines in (
+            ("situation.acknowledged", "Good", acknowledged), ("situation.unacknowledged", "Warning", unacknowledged),
+        ) if lines
+    ]
+
+
+def _group(lang: Lang, key: str, color: str, lines: list[Markup]) -> Card:
+    """A heading with how many, and a line per person."""
+    return {"title": _say(lang, key, count=len(lines)), "color": color, "lines": lines}
 
 
 _WAITING = {Phase.TRIAGE: PagePurpose.TRIAGE, Phase.DIRECTOR: PagePurpose.DIRECTOR}

@@ -342,7 +342,9 @@ def _answer_rows(plan: Plan, state: CrisisState, events: list[Event]) -> tuple[t
     summoned = list(dict.fromkeys([*paged, *(answer.person for _, answer in answers)]))
     rows: list[tuple[str, ...]] = []
     for person in summoned:
-        own = [(person_name(plan, person), _time(e.at), _answer(a.coming, a.eta, e.at)) for e, a in answers if a.person == person]
+        own = [
+            (person_name(plan, person), _time(e.at), _answer(a.coming, a.eta, e.at)) for e, a in answers if a.person == person
+        ]
         rows += own or [(person_name(plan, person), NONE, "intet svar")]
     return tuple(rows)
 

@@ -167,9 +167,8 @@ def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, r
     ``… som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT)``)."""
     standing = _standing_in(plan, purpose, person, roles)
     own = [r for r in roles if not any(r in held for held in standing.values())]
-    parts = ([role_names(plan, own)] if own else []) + [
-        f"stedfortræder for {person_name(plan, primary)} ({role_names(plan, held)})" for primary, held in standing.items()
-    ]
+    deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held)})" for p, held in standing.items()]
+    parts = ([role_names(plan, own)] if own else []) + deputy
     as_roles = f" som {' og '.join(parts)}" if parts else ""
     return _WORDS[purpose].sms.format(as_roles=as_roles, level=level_name(plan, current_level(plan, state)))
 

@@ -39,8 +39,8 @@ def page_text(
     plan: Plan, state: CrisisState, *, purpose: PagePurpose, person: str, roles: tuple[str, ...], code: int,
     replies: list[Reply], route: ReplyRoute, called_from: str = "",
 ) -> str:
-    """The SMS to ``person`` for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the number
-    a call about the same page came from that nobody answered with a key (said, so people recognise it)."""
+    """The SMS to ``person`` for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the
+    number a call about the same page came from that nobody answered with a key (said, so people recognise it)."""
     meet = " ".join(part for part in (_called(called_from), sms_meeting(plan, state, purpose)) if part)
     answer = _answers(code, purpose, replies, route)
     heads = (sms_why(plan, state, purpose, person, roles), sms_why(plan, state, purpose, person, ()))
