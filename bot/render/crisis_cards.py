@@ -247,7 +247,7 @@ def uncovered_roles(plan: Plan, state: CrisisState) -> list[str]:
     if not _activated(state):
         return []
     coming = {person for person, answer in state.answers.items() if answer.coming}
-    # Roles whose chain ran out without an answer (the state's ``uncovered``) are a subset of these.
+    # Merge point for the state's roles whose chain ran out without an answer (``CrisisState.uncovered``).
     return [role.id for role in plan.roles if not coming.intersection(role.chain)]
 
 
