@@ -238,7 +238,7 @@ def _notifiers(app: web.Application, poster: ConnectorPoster, breakers: Breakers
     notifiers: list[Notifier] = [GuardedNotifier(teams, connector)]
     if client is not None:
         link = chat_url(settings)
-        feed = FeedNotifier(client, chat_url=link, teams_app_id=settings.teams_app_catalog_id or None)
+        feed = FeedNotifier(client, plan, chat_url=link, teams_app_id=settings.teams_app_catalog_id or None)
         notifiers.append(GuardedNotifier(feed, graph))
         if settings.graph_mail_sender:
             mail = MailNotifier(client, plan, sender=settings.graph_mail_sender, chat_url=link, clock=clock)

@@ -19,6 +19,7 @@ from msgraph.generated.users.item.teamwork.send_activity_notification.send_activ
 from ..graph.client import tagged_request
 from ..graph.errors import DEFAULT_TIMEOUT, graph_call
 from ..graph.throttle import RateLimiter
+from ..plan.models import Plan
 from ..render.page_words import feed_preview, page_title
 from .base import Channel, ChannelPolicy, PageRequest
 
@@ -44,10 +45,11 @@ class FeedNotifier:
     to time out; after the cards, as a Graph call costs the loop several times a card's CPU."""
 
     def __init__(
-        self, client: GraphServiceClient, *, chat_url: str, teams_app_id: str | None = None,
+        self, client: GraphServiceClient, plan: Plan, *, chat_url: str, teams_app_id: str | None = None,
         limiter: RateLimiter | None = None, timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._client = client
+        self._plan = plan
         self._chat_url = chat_url
         self._teams_app_id = teams_app_id or None
         self._limiter = limiter or RateLimiter()
@@ -61,7 +63,7 @@ class FeedNotifier:
                 source=TeamworkActivityTopicSource.Text, value=f"{state.id} {title}", web_url=self._chat_url
             ),
             activity_type=ACTIVITY_TYPE,
-            preview_text=ItemBody(content=feed_preview(state)),
+            preview_text=ItemBody(content=feed_preview(self._plan, state, page.purpose, page.person.id, page.roles)),
             template_parameters=[KeyValuePair(name="purpose", value=title), KeyValuePair(name="crisis", value=state.id)],
             teams_app_id=self._teams_app_id,
         )

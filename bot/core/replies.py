@@ -4,8 +4,9 @@
 as it is now (their roles' permissions, the crisis's phase); SMS and the keypad offer the
 part of it they have a letter or a key for. A page by SMS carries a code scoped to the
 recipient's number (``1``) and lists the letters the recipient may answer with (``1K``
-acknowledge, ``1D`` inform the director, …); a call lists its keys (``1`` acknowledge, ``9``
-hear it again). An answer is checked again against the crisis as it is when it arrives.
+acknowledge, ``1D`` inform the director, …; on a summons ``1K 20`` coming in 20 minutes, ``1N`` not
+coming); a call lists its keys (``1`` acknowledge, ``9`` hear it again). An answer is checked again
+against the crisis as it is when it arrives.
 """
 
 import re
@@ -40,7 +41,7 @@ class Answer(StrEnum):
 
 
 class Reply(StrEnum):
-    """The letter after the code. Labels are what the SMS says each one does."""
+    """The letter after the code; what it answers depends on the page (``letter_answer``)."""
 
     ACKNOWLEDGE = "K"
     INFORM_DIRECTOR = "D"
@@ -48,20 +49,24 @@ class Reply(StrEnum):
     ACTIVATE = "A"
     RAISE_LEVEL = "E"
     CLOSE = "L"
+    NOT_COMING = "N"
 
-    @property
-    def answer(self) -> Answer:
-        return Answer[self.name]
 
+_LETTERS: dict[Reply, Answer] = {reply: Answer[reply.name] for reply in Reply}
+_SUMMONS_LETTERS = {**_LETTERS, Reply.ACKNOWLEDGE: Answer.COMING}
+"""On a summons ``K`` (kvittér) is «kommer»: the answer the summons asks for (the keypad's ``1`` likewise)."""
 
 LABELS = {
-    Reply.ACKNOWLEDGE: "kvittér",
-    Reply.INFORM_DIRECTOR: "underret direktøren",
-    Reply.NOT_CRITICAL: "ikke kritisk",
-    Reply.ACTIVATE: "aktivér krisestaben",
-    Reply.RAISE_LEVEL: "hæv niveau",
-    Reply.CLOSE: "afslut krisen",
+    Answer.ACKNOWLEDGE: "kvittér",
+    Answer.INFORM_DIRECTOR: "underret direktøren",
+    Answer.NOT_CRITICAL: "ikke kritisk",
+    Answer.ACTIVATE: "aktivér krisestaben",
+    Answer.RAISE_LEVEL: "hæv niveau",
+    Answer.CLOSE: "afslut krisen",
+    Answer.COMING: "kommer",
+    Answer.NOT_COMING: "kommer ikke",
 }
+"""What the SMS says each answer's letter does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +78,18 @@ class SmsAlarm:
 
 @dataclass(frozen=True, slots=True)
 class CodedReply:
-    """``<code><letter>``, e.g. ``1K``."""
+    """``<code><letter>``, e.g. ``1K``; ``rest`` is what follows the letter, as written (``1K 20``: ``20``)."""
 
     code: int
     reply: Reply
+    rest: str = ""
 
 
 _ALARM = re.compile(r"^\s*ALARM\b[\s:.-]*(.*)$", re.IGNORECASE | re.DOTALL)
-_CODED = re.compile(r"^\s*(\d{1,3})\s*([A-ZÆØÅ])\s*(.*)$", re.DOTALL)
+_CODED = re.compile(r"^\s*(\d{1,3})\s*([A-ZÆØÅ])\s*(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+_MINUTES = re.compile(r"^(?:ca\.?\s*|om\s+)?(\d{1,3})\s*(?:m|min|min\.|minutter)?$", re.IGNORECASE)
+ETA_LIMIT = 200
+"""An arrival written after the letter is kept up to this many characters (the card's field takes as many)."""
 
 
 def parse_reply(text: str) -> CodedReply | SmsAlarm | str | None:
@@ -91,13 +100,30 @@ def parse_reply(text: str) -> CodedReply | SmsAlarm | str | None:
     alarm = _ALARM.match(text)
     if alarm is not None:
         return SmsAlarm(alarm.group(1).strip()) if alarm.group(1).strip() else None
-    match = _CODED.match(cleaned)
+    match = _CODED.match(text)
     if match is None:
         return None
     try:
-        return CodedReply(int(match.group(1)), Reply(match.group(2)))
+        return CodedReply(int(match.group(1)), Reply(match.group(2).upper()), match.group(3))
     except ValueError:
         return None
+
+
+def eta_minutes(eta: str) -> int | None:
+    """The minutes an arrival is given in (``20``, ``20 min``, ``ca. 20 minutter``), or None for other words."""
+    minutes = _MINUTES.match(eta.strip())
+    return int(minutes.group(1)) if minutes else None
+
+
+def sms_eta(rest: str) -> str:
+    """The arrival a «kommer» by SMS gives: ``20`` (or ``ca. 20 min``) → ``20 min``; other words as written."""
+    minutes = eta_minutes(rest)
+    return f"{minutes} min" if minutes is not None else rest.strip()[:ETA_LIMIT]
+
+
+def letter_answer(purpose: PagePurpose, reply: Reply) -> Answer:
+    """What ``reply`` answers on a page for ``purpose``."""
+    return (_SUMMONS_LETTERS if purpose is PagePurpose.SUMMONS else _LETTERS)[reply]
 
 
 def deliveries_named(plan: Plan, text: str) -> tuple[str, ...]:
@@ -137,21 +163,27 @@ def answers(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -
 
 
 def reply_options(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Reply]:
-    """The SMS letters a page for ``purpose`` offers ``person`` now: the ``answers`` that have a letter."""
-    letters = {reply.answer: reply for reply in Reply}
+    """The SMS letters a page for ``purpose`` offers ``person`` now: the ``answers`` that have a letter on it."""
+    letters = {letter_answer(purpose, reply): reply for reply in Reply}
     return [letters[a] for a in answers(plan, state, purpose, person) if a in letters]
 
 
-def reply_action(plan: Plan, state: CrisisState, reply: Reply, raw: str) -> Action | None:
-    """The lifecycle action ``reply`` asks for; None for a level raise when there is no higher level.
+def reply_action(
+    plan: Plan, state: CrisisState, purpose: PagePurpose, reply: CodedReply, raw: str
+) -> Action | None:
+    """The lifecycle action ``reply`` to a page for ``purpose`` asks for; None for a level raise when there is no
+    higher level.
 
-    ``raw`` is the SMS word for word; it becomes the assessment or note where the action has one.
+    ``raw`` is the SMS word for word; it becomes the assessment or note where the action has one. A «kommer»
+    takes its arrival from what follows the letter (``sms_eta``).
     """
-    return _action(plan, state, reply.answer, f"Svar pr. sms: «{raw.strip()}»", VIA)
+    answer = letter_answer(purpose, reply.reply)
+    return _action(plan, state, answer, f"Svar pr. sms: «{raw.strip()}»", VIA, eta=sms_eta(reply.rest))
 
 
-def _action(plan: Plan, state: CrisisState, answer: Answer, note: str, via: str) -> Action | None:
-    """The action ``answer`` asks for, with ``note`` as its assessment or note; None for a level raise at the top."""
+def _action(plan: Plan, state: CrisisState, answer: Answer, note: str, via: str, eta: str = "") -> Action | None:
+    """The action ``answer`` asks for, with ``note`` as its assessment or note and ``eta`` as a «kommer»'s arrival;
+    None for a level raise at the top."""
     match answer:
         case Answer.ACKNOWLEDGE:
             return Acknowledge(via=via)
@@ -167,7 +199,7 @@ def _action(plan: Plan, state: CrisisState, answer: Answer, note: str, via: str)
         case Answer.CLOSE:
             return Close(note=note)
         case Answer.COMING:
-            return AnswerSummons(coming=True, via=via)
+            return AnswerSummons(coming=True, via=via, eta=eta)
         case Answer.NOT_COMING:
             return AnswerSummons(coming=False, via=via)
 

@@ -120,7 +120,8 @@ class CallDesk:
         keys = keypad(self._plan, state, purpose, call.person)
         if not keys:
             return Prompt(tuple(words.crisis_closed(self._plan, state)))
-        return Prompt(tuple(words.call_script(self._plan, state, purpose, call.roles, keys)), gather=True, round=round)
+        script = words.call_script(self._plan, state, purpose, call.person, call.roles, keys)
+        return Prompt(tuple(script), gather=True, round=round)
 
     async def _report(self, call: CallRecord, status: CallStatus, call_id: str, key: str, detail: str = "") -> None:
         event = CallReported(

@@ -25,7 +25,8 @@ from ..clock import Clock
 from ..core.events import DeliveryState, PageDeliveryReported, PagePurpose, SmsReceived
 from ..core.lifecycle import Accepted
 from ..core.replies import (
-    LABELS, STATUS, CodedReply, SmsAlarm, deliveries_named, parse_reply, reply_action, reply_options, sms_alarm_source,
+    LABELS, STATUS, CodedReply, SmsAlarm, deliveries_named, letter_answer, parse_reply, reply_action, reply_options,
+    sms_alarm_source,
 )
 from ..engine.crises import Crises
 from ..engine.pager import Pager
@@ -107,14 +108,14 @@ class SmsInbox:
                 self._answer(person, f"Krise {state.id} er allerede afsluttet.")
             return
         purpose = PagePurpose(coded.purpose)
-        action = reply_action(self._plan, state, parsed.reply, raw)
+        action = reply_action(self._plan, state, purpose, parsed, raw)
         if action is None or parsed.reply not in reply_options(self._plan, state, purpose, person.id):
             allowed = ", ".join(f"{parsed.code}{r.value}" for r in reply_options(self._plan, state, purpose, person.id))
             refusal = f"{parsed.code}{parsed.reply.value} kan ikke bruges her" + (f"; du kan svare {allowed}" if allowed else "")
             if await self._crises.record(state.id, [received(f"afvist: {refusal}")], actor=person.id, request_key=key):
                 self._answer(person, f"{state.id}: {refusal}.")
             return
-        label = LABELS[parsed.reply]
+        label = LABELS[letter_answer(purpose, parsed.reply)]
         outcome = await self._crises.act(
             state.id, action, actor=person.id, request_key=key, preface=[received(f"udført: {label}")]
         )

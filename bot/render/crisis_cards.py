@@ -2,8 +2,9 @@
 
 Pure functions from the plan and a ``CrisisState`` to card JSON: no I/O and no clock reads
 (``now`` is a parameter where a default depends on it). Every crisis template opens with
-the same fragment — the crisis id, a title, an optional ``notice`` line and the ``alarm``
-block (facts, description, decisions) — whose data ``_crisis_data`` builds. Button verbs and
+the same fragment — the crisis id, a title, an optional ``deputy`` line (whom a deputy stands
+in for), an optional ``notice`` line and the ``alarm`` block (facts, description, decisions) —
+whose data ``_crisis_data`` builds. Button verbs and
 input ids are those of ``bot.teams.verbs``; every button's data holds ``crisis``.
 """
 
@@ -16,11 +17,12 @@ from ..clock import LOCAL_TIME
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
+from ..core.replies import eta_minutes
 from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .names import clip, level_name, person_name, place_text, role_names
-from .page_words import page_title
+from .page_words import page_title, stand_in
 from .plain import Markup
 from .texts import Lang, say
 
@@ -78,26 +80,29 @@ def page_card(
     """The card a page for ``purpose`` carries to ``person``.
 
     ``roles`` are the roles the page is sent for (``SendPage.roles``); without them, those of
-    the person's recorded page for ``purpose``, else every role they hold that fits it.
+    the person's recorded page for ``purpose``, else every role they hold that fits it. A deputy's
+    card says whom they stand in for.
     """
+    deputy = stand_in(plan, purpose, person, roles or _page_roles(plan, state, person, purpose), lang)
     match purpose:
         case PagePurpose.TRIAGE:
-            return triage_card(plan, state, lang)
+            return triage_card(plan, state, lang, deputy=deputy)
         case PagePurpose.DIRECTOR:
-            return director_card(plan, state, lang, now=now)
+            return director_card(plan, state, lang, now=now, deputy=deputy)
         case PagePurpose.SUMMONS | PagePurpose.MEETING_MOVED:
-            return summons_card(plan, state, lang, person=person, roles=roles, purpose=purpose)
+            return summons_card(plan, state, lang, person=person, roles=roles, purpose=purpose, deputy=deputy)
         case _:
-            return notice_card(plan, state, lang, person=person, purpose=purpose, roles=roles)
+            return notice_card(plan, state, lang, person=person, purpose=purpose, roles=roles, deputy=deputy)
 
 
-def triage_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
-    """The IT head's page: the alarm, an assessment and the triage decisions until one is taken."""
+def triage_card(plan: Plan, state: CrisisState, lang: Lang, *, deputy: str = "") -> Card:
+    """The IT head's page: the alarm, an assessment and the triage decisions until one is taken; ``deputy`` says
+    whom a deputy stands in for (``bot.render.page_words.stand_in``), as on every page card."""
     deciding, notice = _standing(plan, state, lang, PagePurpose.TRIAGE, Phase.TRIAGE)
     return render(
         "triage",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.TRIAGE, lang), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(PagePurpose.TRIAGE, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "labels": _labels(
@@ -110,14 +115,14 @@ def triage_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
     )
 
 
-def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) -> Card:
+def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime, deputy: str = "") -> Card:
     """The kriseleder's page: the alarm and IT's assessment; activate, inform management or no action."""
     deciding, notice = _standing(plan, state, lang, PagePurpose.DIRECTOR, Phase.DIRECTOR)
     directors = plan.role_by_id[plan.alarm_chain.director_role].chain
     return render(
         "director",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.DIRECTOR, lang), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(PagePurpose.DIRECTOR, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "activateText": _say(lang, "director.activate_text", place=place_text(plan, current_meeting_place(plan, state))),
@@ -137,7 +142,7 @@ def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime) 
 
 def summons_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, roles: Sequence[str] | None = None,
-    purpose: PagePurpose = PagePurpose.SUMMONS,
+    purpose: PagePurpose = PagePurpose.SUMMONS, deputy: str = "",
 ) -> Card:
     """The indkaldelse: the person's roles, where and when to meet, and Kommer / Kommer ikke; titled for ``purpose``
     (a summons, or the notice that the meeting moved)."""
@@ -151,7 +156,8 @@ def summons_card(
         "summons",
         {
             **_crisis_data(
-                plan, state, lang, page_title(purpose, lang), notice=notice, extra_facts=_meeting_facts(plan, state, lang)
+                plan, state, lang, page_title(purpose, lang), notice=notice,
+                extra_facts=_meeting_facts(plan, state, lang), deputy=deputy,
             ),
             "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
             "open": answering,
@@ -168,7 +174,7 @@ def summons_card(
 
 def notice_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose,
-    roles: Sequence[str] | None = None,
+    roles: Sequence[str] | None = None, deputy: str = "",
 ) -> Card:
     """A page for INFORM or TOP_STAFF: what happened, why the person gets it, and Kvittér."""
     page = state.page(person, purpose)
@@ -185,7 +191,7 @@ def notice_card(
     return render(
         "notice",
         {
-            **_crisis_data(plan, state, lang, page_title(purpose, lang), notice=notice),
+            **_crisis_data(plan, state, lang, page_title(purpose, lang), notice=notice, deputy=deputy),
             "message": message,
             "acknowledge": notice is None,
             "labels": _labels(lang, acknowledge="acknowledge"),
@@ -197,18 +203,27 @@ def notice_card(
 
 
 def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
-    """The situationsbillede at the root of the crisis's log thread, updated in place."""
-    extra = [_fact(lang, "fact.level", level_name(plan, current_level(plan, state)))]
+    """The situationsbillede at the root of the crisis's log thread, updated in place.
+
+    It opens with what the crisis room needs, so that a phone shows it without scrolling: status, level,
+    where and when to meet, who is coming (and when they arrive), who is not, who has not answered, and
+    the roles nobody is coming for. The alarm, the contacts to the top crisis staff and the latest log
+    lines follow; every page's delivery (channels, failures) is folded away behind «Vis leveringsdetaljer».
+    """
+    overview = [_status_fact(state, lang), _fact(lang, "fact.level", level_name(plan, current_level(plan, state)))]
     if _activated(state):
-        extra += _meeting_facts(plan, state, lang)
+        overview += _meeting_facts(plan, state, lang)
     next_level = _next_level(plan, state)
     log = state.log[-SITUATION_LOG_LINES:]
     return render(
         "situation",
         {
-            **_crisis_data(plan, state, lang, _say(lang, "situation.title"), extra_facts=extra, limit=SITUATION_CLIP),
+            **_crisis_data(plan, state, lang, _say(lang, "situation.title"), limit=SITUATION_CLIP, status=False),
+            "overview": overview,
+            "uncovered": [_say(lang, "situation.uncovered", roles=role_names(plan, roles))]
+            if (roles := uncovered_roles(plan, state)) else [],
+            "people": _people(plan, state, lang),
             "roles": _role_rows(plan, state, lang),
-            "answers": _answer_rows(plan, state, lang) if _activated(state) else None,
             "topStaff": _top_staff_rows(plan, state) or None,
             "log": [_log_row(plan, line, lang) for line in log] or None,
             "logMore": _say(lang, "situation.log_more", shown=len(log), total=len(state.log))
@@ -219,12 +234,21 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
             if next_level else None,
             "labels": _labels(
                 lang,
-                roles="situation.roles", answers="situation.answers", topStaff="situation.top_staff",
+                roles="situation.roles", details="situation.details", topStaff="situation.top_staff",
                 log="situation.log", logEntry="situation.log_entry", close="situation.close",
                 closeNote="situation.close_note",
             ),
         },
     )
+
+
+def uncovered_roles(plan: Plan, state: CrisisState) -> list[str]:
+    """The roles of an activated crisis none of whose holders has answered «kommer», in the plan's order."""
+    if not _activated(state):
+        return []
+    coming = {person for person, answer in state.answers.items() if answer.coming}
+    # Merge point for the state's roles whose chain ran out without an answer (``CrisisState.uncovered``).
+    return [role.id for role in plan.roles if not coming.intersection(role.chain)]
 
 
 def log_entry_form(plan: Plan, state: CrisisState, lang: Lang) -> Card:
@@ -262,14 +286,17 @@ def _message_card(lang: Lang, title: str, notice: dict[str, str] | None, message
 def _crisis_data(
     plan: Plan, state: CrisisState, lang: Lang, title: str, *,
     notice: dict[str, str] | None = None, extra_facts: Sequence[dict[str, str]] = (), limit: int | None = None,
+    status: bool = True, deputy: str = "",
 ) -> Card:
-    """Data of the fragment every crisis template opens with."""
+    """Data of the fragment every crisis template opens with; without ``status`` its facts leave out the crisis's
+    status (a card that shows it elsewhere); ``deputy`` is a page's line of whom the person stands in for."""
     return {
         "crisis": state.id,
         "title": title,
+        "deputy": deputy or None,
         "notice": notice,
         "alarm": {
-            "facts": [*_alarm_facts(plan, state, lang), *extra_facts],
+            "facts": [*([_status_fact(state, lang)] if status else []), *_alarm_facts(plan, state, lang), *extra_facts],
             "description": clip(state.description, limit),
             "decisions": [
                 _decision(plan, state, lang, label, decision, limit)
@@ -280,18 +307,21 @@ def _crisis_data(
     }
 
 
-def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
-    sources = {s.id: s.name for s in plan.alarm_sources}
-    deliveries = {d.id: d.name for d in plan.deliveries}
+def _status_fact(state: CrisisState, lang: Lang) -> dict[str, str]:
     status = _say(lang, f"phase.{state.phase.value}")
     if state.closed_at:
         status = _say(lang, "fact.status_at", phase=status, time=_time(state.closed_at))
+    return _fact(lang, "fact.status", status)
+
+
+def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
+    sources = {s.id: s.name for s in plan.alarm_sources}
+    deliveries = {d.id: d.name for d in plan.deliveries}
     reporter = person_name(plan, state.reporter or state.raised_by)
     if state.reporter_phone:
         reporter = _say(lang, "fact.reporter_phone", name=reporter, phone=state.reporter_phone)
     local = state.opened_at.astimezone(LOCAL_TIME)
     return [
-        _fact(lang, "fact.status", status),
         _fact(lang, "fact.source", sources.get(state.source, state.source)),
         _fact(lang, "fact.deliveries", ", ".join(deliveries.get(d, d) for d in state.deliveries) or _say(lang, "fact.none")),
         _fact(lang, "fact.reporter", reporter),
@@ -377,16 +407,66 @@ def _page_line(plan: Plan, page: Page, lang: Lang) -> Markup:
     return Markup(" · ").join(parts)
 
 
-def _answer_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]] | None:
-    summoned = dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS))
-    rows = []
-    for person in summoned:
-        answer = state.answers.get(person)
-        text = _answer_text(answer, lang)
-        if answer:
-            text = _say(lang, "situation.answered_at", answer=text, time=_time(answer.at))
-        rows.append({"name": person_name(plan, person), "answer": text})
-    return rows or None
+def _people(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
+    """Who answered what: the summoned once the crisis staff is activated, else those paged for the decision
+    the crisis waits for. Groups with nobody in them are left out, except who is coming."""
+    if _activated(state):
+        summoned = dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS))
+        answers = {person: state.answers.get(person) for person in summoned}
+        coming = [_coming_line(plan, p, a, lang) for p, a in answers.items() if a and a.coming]
+        not_coming = [_answered_line(plan, p, a.at, lang) for p, a in answers.items() if a and not a.coming]
+        silent = [_bold(plan, p) for p, a in answers.items() if a is None]
+        return [
+            _group(lang, "situation.coming", "Good", coming),
+            *(_group(lang, key, color, lines) for key, color, lines in (
+                ("situation.not_coming", "Attention", not_coming), ("situation.no_answer", "Warning", silent),
+            ) if lines),
+        ]
+    waiting = _WAITING.get(state.phase)
+    if waiting is None:
+        return []
+    pages = state.pages_for(waiting)
+    acknowledged = [
+        Markup("{} – {}").format(_bold(plan, p.person), _say(lang, "situation.acknowledged_at", time=_time(at)))
+        for p in pages if (at := p.acknowledged_at)
+    ]
+    unacknowledged = [_bold(plan, p.person) for p in pages if not p.acknowledged_at]
+    return [
+        _group(lang, key, color, lines)
+        for key, color, lines in (
+            ("situation.acknowledged", "Good", acknowledged), ("situation.unacknowledged", "Warning", unacknowledged),
+        ) if lines
+    ]
+
+
+def _group(lang: Lang, key: str, color: str, lines: list[Markup]) -> Card:
+    """A heading with how many, and a line per person."""
+    return {"title": _say(lang, key, count=len(lines)), "color": color, "lines": lines}
+
+
+_WAITING = {Phase.TRIAGE: PagePurpose.TRIAGE, Phase.DIRECTOR: PagePurpose.DIRECTOR}
+"""The page whose answer a crisis not yet activated waits for."""
+
+
+def _coming_line(plan: Plan, person: str, answer: Answer, lang: Lang) -> Markup:
+    """``**Name** – ankomst ca. 14:33 (svar kl. 14:13)``; without an arrival, when they answered."""
+    if not answer.eta:
+        return _answered_line(plan, person, answer.at, lang)
+    minutes = eta_minutes(answer.eta)
+    arrival = (
+        _say(lang, "situation.arrival_at", time=_time(answer.at + timedelta(minutes=minutes)))
+        if minutes is not None else _say(lang, "situation.arrival", eta=answer.eta)
+    )
+    answered = _say(lang, "situation.answered_at", time=_time(answer.at))
+    return Markup("{} – {} ({})").format(_bold(plan, person), arrival, answered)
+
+
+def _answered_line(plan: Plan, person: str, at: datetime, lang: Lang) -> Markup:
+    return Markup("{} – {}").format(_bold(plan, person), _say(lang, "situation.answered_at", time=_time(at)))
+
+
+def _bold(plan: Plan, person: str) -> Markup:
+    return Markup("**{}**").format(person_name(plan, person))
 
 
 def _top_staff_rows(plan: Plan, state: CrisisState) -> list[dict[str, str]]:

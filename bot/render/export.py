@@ -42,6 +42,7 @@ from ..core.events import (
     TriageDecision,
 )
 from ..core.lifecycle import current_level, current_meeting_place
+from ..core.replies import eta_minutes
 from ..core.state import CrisisState, Page, Phase, fold
 from ..plan.models import Plan
 from .names import delivery_names, level_name, person_name, place_text, role_names
@@ -250,7 +251,7 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case DirectorDecided() as decided:
             return _decision_sentence(plan, decided, event.at)
         case SummonsAnswered(person=person, coming=coming, eta=eta):
-            return f"Svar på indkaldelse fra {person_name(plan, person)}: {_answer(coming, eta)}"
+            return f"Svar på indkaldelse fra {person_name(plan, person)}: {_answer(coming, eta, event.at)}"
         case MeetingPlaceChanged(place=place):
             return f"Mødested ændret til {place_text(plan, place)}"
         case LevelChanged(level=level, contacts=contacts):
@@ -306,10 +307,17 @@ def _meeting_time(meeting_at: datetime, decided_at: datetime) -> str:
     return f"kl. {local:%H:%M}" if same_day else f"{local:%Y-%m-%d} kl. {local:%H:%M}"
 
 
-def _answer(coming: bool, eta: str) -> str:
+def _answer(coming: bool, eta: str, at: datetime) -> str:
+    """``Kommer, ankomst ca. kl. 14:29 (20 min)`` for an arrival in minutes after the answer at ``at`` (local time),
+    else as written."""
     if not eta:
         return "Kommer" if coming else "Kommer ikke"
-    return f"Kommer, ankomst {eta}" if coming else f"Kommer ikke – «{eta}»"
+    if not coming:
+        return f"Kommer ikke – «{eta}»"
+    minutes = eta_minutes(eta)
+    if minutes is None:
+        return f"Kommer, ankomst {eta}"
+    return f"Kommer, ankomst ca. kl. {(at + timedelta(minutes=minutes)).astimezone(LOCAL_TIME):%H:%M} ({eta})"
 
 
 def _page_row(plan: Plan, page: Page) -> tuple[str, ...]:
@@ -334,7 +342,9 @@ def _answer_rows(plan: Plan, state: CrisisState, events: list[Event]) -> tuple[t
     summoned = list(dict.fromkeys([*paged, *(answer.person for _, answer in answers)]))
     rows: list[tuple[str, ...]] = []
     for person in summoned:
-        own = [(person_name(plan, person), _time(e.at), _answer(a.coming, a.eta)) for e, a in answers if a.person == person]
+        own = [
+            (person_name(plan, person), _time(e.at), _answer(a.coming, a.eta, e.at)) for e, a in answers if a.person == person
+        ]
         rows += own or [(person_name(plan, person), NONE, "intet svar")]
     return tuple(rows)
 

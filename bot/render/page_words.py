@@ -2,7 +2,8 @@
 
 For each ``PagePurpose``: the title (the card's, the activity feed's, the mail's subject), what
 the mail asks, why the SMS is sent and where it says to meet, and what a call says; and the
-activity feed's preview (what happened: the title says why). A call's words
+activity feed's preview (what happened: the title says why). A page to a deputy says on every
+channel whom they stand in for (``stand_in``). A call's words
 are sentences a text-to-speech voice reads in Danish: short, no abbreviations, no Markdown;
 the call desk turns them into its provider's markup. Keys and what they mean are
 ``bot.core.replies``'s; this module only says them.
@@ -43,6 +44,8 @@ class _Words:
     """The page says where and when to meet."""
     roles_on_card: bool = False
     """The card names the roles the page is for (the mail need not repeat them)."""
+    to_roles: bool = True
+    """The page is for roles: a deputy is told whom they stand in for (not so a person informed by name)."""
 
 
 _ACK = "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden."
@@ -77,11 +80,12 @@ _WORDS: dict[PagePurpose, _Words] = {
         sms="til orientering fra kommunaldirektøren",
         call="{name} har besluttet, at du skal underrettes om en kritisk hændelse.",
         call_roles=_GIVEN,
+        to_roles=False,
     ),
     PagePurpose.TOP_STAFF: _Words(
         title="card.notice.top_staff.title",
         ask=_ACK,
-        sms="nu på {level} - du er kontakt ind i øverste krisestab",
+        sms="nu på {level} - du er kontakt ind i øverste krisestab{as_roles}",
         call="Krisen er hævet til {level}, og du er kontaktperson ind i øverste krisestab.",
         call_roles=_GIVEN,
         roles_on_card=True,
@@ -89,7 +93,7 @@ _WORDS: dict[PagePurpose, _Words] = {
     PagePurpose.MEETING_MOVED: _Words(
         title="card.meeting_moved.title",
         ask="Mød op på det nye mødested, og tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
-        sms="mødestedet er flyttet",
+        sms="mødestedet er flyttet - du er indkaldt{as_roles}",
         call="Mødestedet for krisestaben er flyttet.",
         call_roles="Du er indkaldt som {roles}.",
         meeting=True,
@@ -98,7 +102,7 @@ _WORDS: dict[PagePurpose, _Words] = {
     PagePurpose.MONITORING: _Words(
         title="card.notice.monitoring.title",
         ask=_ACK,
-        sms="overvågningen melder alarmen afklaret",
+        sms="overvågningen melder alarmen afklaret - til dig{as_roles}",
         call="Overvågningen melder, at alarmen er afklaret, men krisen lukkes ikke af sig selv.",
         call_roles=_GIVEN,
     ),
@@ -119,9 +123,32 @@ def page_title(purpose: PagePurpose, lang: Lang = "da") -> str:
     return say(lang, _WORDS[purpose].title)
 
 
-def feed_preview(state: CrisisState) -> str:
-    """The activity's preview under its title (which says why): what happened, on one line."""
-    return clip(_one_line(state.description), FEED_PREVIEW_LIMIT)
+def feed_preview(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
+    """The activity's preview under its title (which says why): whom a deputy stands in for, and what happened,
+    on one line."""
+    parts = (stand_in(plan, purpose, person, roles), _one_line(state.description))
+    return clip(" ".join(part for part in parts if part), FEED_PREVIEW_LIMIT)
+
+
+def stand_in(plan: Plan, purpose: PagePurpose, person: str, roles: Sequence[str], lang: Lang = "da") -> str:
+    """``Du kaldes som stedfortræder for Henrik Jebjerg Mogensen (Ansvarlig for økonomi).`` when ``person`` is paged
+    for ``purpose`` for ``roles`` someone else is the primary of; nothing when they hold every one of them first."""
+    standing = _standing_in(plan, purpose, person, roles)
+    if not standing:
+        return ""
+    whom = ", ".join(f"{person_name(plan, primary)} ({role_names(plan, held)})" for primary, held in standing.items())
+    return say(lang, "card.stand_in", whom=whom)
+
+
+def _standing_in(plan: Plan, purpose: PagePurpose, person: str, roles: Sequence[str]) -> dict[str, list[str]]:
+    """The primaries ``person`` stands in for on a page for ``purpose``, each with the roles of ``roles`` they hold
+    first."""
+    standing: dict[str, list[str]] = {}
+    for role_id in roles if _WORDS[purpose].to_roles else ():
+        role = plan.role_by_id.get(role_id)
+        if role is not None and role.primary != person:
+            standing.setdefault(role.primary, []).append(role_id)
+    return standing
 
 
 def mail_ask(purpose: PagePurpose) -> str:
@@ -135,9 +162,14 @@ def roles_on_card(purpose: PagePurpose) -> bool:
     return _WORDS[purpose].roles_on_card
 
 
-def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, roles: Sequence[str]) -> str:
-    """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som Ansvarlig for IT``)."""
-    as_roles = f" som {role_names(plan, roles)}" if roles else ""
+def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
+    """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som Ansvarlig for IT``; to a deputy
+    ``… som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT)``)."""
+    standing = _standing_in(plan, purpose, person, roles)
+    own = [r for r in roles if not any(r in held for held in standing.values())]
+    deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held)})" for p, held in standing.items()]
+    parts = ([role_names(plan, own)] if own else []) + deputy
+    as_roles = f" som {' og '.join(parts)}" if parts else ""
     return _WORDS[purpose].sms.format(as_roles=as_roles, level=level_name(plan, current_level(plan, state)))
 
 
@@ -177,15 +209,17 @@ _BYE = "Farvel."
 
 
 def call_script(
-    plan: Plan, state: CrisisState, purpose: PagePurpose, roles: Sequence[str], keys: Sequence[Key]
+    plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str], keys: Sequence[Key]
 ) -> list[str]:
-    """What a call for ``purpose`` says when it is picked up, sentence by sentence: who calls, the crisis, why,
-    what happened, the person's ``roles``, where and when to meet (if the page says so) and the ``keys`` offered
-    (``bot.core.replies.keypad``)."""
+    """What a call for ``purpose`` says to ``person`` when it is picked up, sentence by sentence: who calls, the
+    crisis, why, what happened, the person's ``roles`` and whom they stand in for, where and when to meet (if the
+    page says so) and the ``keys`` offered (``bot.core.replies.keypad``)."""
     words = _WORDS[purpose]
     lines = [*_opening(plan, state), _why_called(plan, state, purpose), f"Alarmen lyder: {_sentence(_description(state))}"]
     if roles:
         lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r]) for r in roles])))
+    if deputy := stand_in(plan, purpose, person, roles):
+        lines.append(deputy)
     if words.meeting:
         lines += [f"Mødested: {_place(plan, state)}.", f"Mødetid: {_meeting_time(state)}."]
     return lines + key_words(keys)

@@ -96,7 +96,8 @@ async def test_the_whole_alarm_chain_runs_in_teams(crisis: Crisis, connector: Fa
     root = connector.updates()[-1]
     situation = root["attachments"][0]["content"]
     assert_valid_card(situation)
-    assert "Kommuneniveau" in text_of(situation) and "15 min" in text_of(situation)
+    assert "Kommuneniveau" in text_of(situation) and "**Claus Vagn Ohrt** – ankomst ca. " in text_of(situation)
+    assert "Kommer ikke (1)" in text_of(situation) and "**Lisbeth Kusk** – svar kl. " in text_of(situation)
 
     await crisis.says(JESPER, "afslut")
     await crisis.settled()

@@ -124,7 +124,7 @@ async def test_a_malformed_user_answer_is_transient(graph: FakeGraph, msgraph: G
 async def test_feed_notification_goes_to_the_user_with_the_declared_activity_type(
     graph: FakeGraph, msgraph: GraphServiceClient
 ) -> None:
-    notifier = FeedNotifier(msgraph, chat_url=CHAT_URL, teams_app_id=APP)
+    notifier = FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL, teams_app_id=APP)
 
     provider_id = await notifier.send(page(with_object_id(CVO, CVO_ID)))
 
@@ -144,13 +144,13 @@ async def test_feed_notification_goes_to_the_user_with_the_declared_activity_typ
 
 
 async def test_feed_to_a_person_without_object_id_uses_the_upn(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
-    await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page())
+    await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page())
 
     assert [r.user for r in graph.notifications()] == [CVO.email]
 
 
 async def test_feed_preview_is_clipped_to_what_teams_shows(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
-    await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page(state=crisis(description="Alt er nede. " * 40)))
+    await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page(state=crisis(description="Alt er nede. " * 40)))
 
     preview = graph.notifications()[0].model.preview_text.content
     assert len(preview) == 150 and preview.endswith("…")
@@ -158,7 +158,7 @@ async def test_feed_preview_is_clipped_to_what_teams_shows(graph: FakeGraph, msg
 
 async def test_feed_to_a_user_entra_does_not_know_is_permanent(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
     with pytest.raises(PermanentError) as caught:
-        await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page(PLAN.person_by_id["peter"]))
+        await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page(PLAN.person_by_id["peter"]))
 
     assert "brugeren findes ikke i Entra" in caught.value.reason
     assert "404" in caught.value.reason
@@ -166,7 +166,7 @@ async def test_feed_to_a_user_entra_does_not_know_is_permanent(graph: FakeGraph,
 
 async def test_feed_to_a_user_without_the_app_is_permanent(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
     with pytest.raises(PermanentError) as caught:
-        await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page(HJM, roles=("okonomi",)))
+        await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page(HJM, roles=("okonomi",)))
 
     assert "appen er ikke installeret for brugeren" in caught.value.reason
 
@@ -174,7 +174,7 @@ async def test_feed_to_a_user_without_the_app_is_permanent(graph: FakeGraph, msg
 async def test_throttling_is_retried_by_the_sdk_after_retry_after(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
     graph.fail_next(429, retry_after=1)
 
-    await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page())
+    await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page())
 
     calls = graph.calls("send_activity_notification")
     assert [r.status for r in calls] == [429, 204]
@@ -185,7 +185,7 @@ async def test_throttling_that_persists_is_transient_with_retry_after(graph: Fak
     graph.fail_next(429, count=4, retry_after=1)
 
     with pytest.raises(TransientError) as caught:
-        await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page())
+        await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page())
 
     assert caught.value.retry_after == 1
     assert [r.status for r in graph.calls("send_activity_notification")] == [429] * 4
@@ -196,7 +196,7 @@ async def test_a_long_retry_after_comes_back_at_once(graph: FakeGraph, msgraph: 
     graph.fail_next(status, count=4, retry_after=120)
 
     with pytest.raises(TransientError) as caught:
-        await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page())
+        await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page())
 
     assert caught.value.retry_after == 120
     assert f"HTTP {status}" in caught.value.reason
@@ -207,7 +207,7 @@ async def test_a_slow_graph_is_transient_not_a_hang(graph: FakeGraph, msgraph: G
     graph.delay = 1.0  # then it answers 201: without the notifier's own timeout the send succeeds
 
     with pytest.raises(TransientError) as caught:
-        await FeedNotifier(msgraph, chat_url=CHAT_URL, timeout=0.2).send(page())
+        await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL, timeout=0.2).send(page())
 
     assert caught.value.retry_after is None
 
@@ -220,7 +220,7 @@ async def test_a_failing_token_is_transient(graph: FakeGraph) -> None:
     settings = load_settings(_env_file=None, graph_base_url=graph.url)
     async with open_graph(settings, credential=Unreachable()) as client:
         with pytest.raises(TransientError, match="adgangstoken"):
-            await FeedNotifier(client, chat_url=CHAT_URL).send(page())
+            await FeedNotifier(client, PLAN, chat_url=CHAT_URL).send(page())
     assert graph.requests == []
 
 
@@ -228,14 +228,14 @@ async def test_a_rejected_token_is_permanent(graph: FakeGraph) -> None:
     settings = load_settings(_env_file=None, graph_base_url=graph.url)
     async with open_graph(settings, credential=FakeCredential("wrong")) as client:
         with pytest.raises(PermanentError, match="401"):
-            await FeedNotifier(client, chat_url=CHAT_URL).send(page())
+            await FeedNotifier(client, PLAN, chat_url=CHAT_URL).send(page())
 
 
 async def test_a_closed_graph_is_transient(graph: FakeGraph, msgraph: GraphServiceClient) -> None:
     await graph.close()
 
     with pytest.raises(TransientError, match="forbindelse"):
-        await FeedNotifier(msgraph, chat_url=CHAT_URL).send(page())
+        await FeedNotifier(msgraph, PLAN, chat_url=CHAT_URL).send(page())
 
 
 # --- mail ----------------------------------------------------------------------------------

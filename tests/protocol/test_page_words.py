@@ -30,6 +30,8 @@ from tests.markdown import shown_texts, visible
 
 PLAN = load_plan(default_plan_path())
 CVO = PLAN.person_by_id["cvo"]
+EMIL = PLAN.person_by_id["emilbc"]
+"""The second in the chains of kriseleder and økonomi."""
 ROLES = ("it", "situationsbillede")
 CRISIS = "K-2026-001"
 T0 = datetime(2026, 3, 12, 13, 0, tzinfo=timezone.utc)
@@ -80,6 +82,7 @@ def assert_danish_naming_the_crisis(text: str, purpose: PagePurpose, crisis_id: 
 async def graph() -> AsyncIterator[FakeGraph]:
     async with FakeGraph() as fake:
         fake.add_user("11111111-0000-0000-0000-00000000c0c0", CVO.email, CVO.name, apps=("app",))
+        fake.add_user("11111111-0000-0000-0000-00000000e0e0", EMIL.email, EMIL.name, apps=("app",))
         fake.add_user("sender-id", "krise@struer.dk", "Krisebot")
         yield fake
 
@@ -101,7 +104,7 @@ def test_the_teams_card(purpose: PagePurpose) -> None:
 
 @pytest.mark.parametrize("purpose", PURPOSES)
 async def test_the_activity_feed(graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose) -> None:
-    await FeedNotifier(msgraph, chat_url="https://teams.example/chat").send(page(purpose))
+    await FeedNotifier(msgraph, PLAN, chat_url="https://teams.example/chat").send(page(purpose))
 
     [request] = graph.notifications()
     body = request.model
@@ -123,7 +126,7 @@ async def test_the_mail(graph: FakeGraph, msgraph: GraphServiceClient, purpose: 
 def test_the_sms(purpose: PagePurpose) -> None:
     state = crisis()
     text = page_text(
-        PLAN, state, purpose=purpose, roles=ROLES, code=3, replies=reply_options(PLAN, state, purpose, "cvo"),
+        PLAN, state, purpose=purpose, person="cvo", roles=ROLES, code=3, replies=reply_options(PLAN, state, purpose, "cvo"),
         route=ReplyRoute(keyword="KRISE", number="1204"),
     )
 
@@ -133,7 +136,7 @@ def test_the_sms(purpose: PagePurpose) -> None:
 @pytest.mark.parametrize("purpose", PURPOSES)
 def test_the_call(purpose: PagePurpose) -> None:
     state = crisis()
-    script = call_script(PLAN, state, purpose, ROLES, keypad(PLAN, state, purpose, "cvo"))
+    script = call_script(PLAN, state, purpose, "cvo", ROLES, keypad(PLAN, state, purpose, "cvo"))
 
     assert_danish_naming_the_crisis(" ".join(script), purpose, crisis_id=spoken_id(CRISIS))
     assert all(line.strip() and "**" not in line for line in script)
@@ -144,10 +147,57 @@ async def test_a_moved_meeting_has_its_own_title_on_the_card_the_feed_and_the_ma
 ) -> None:
     moved = page(PagePurpose.MEETING_MOVED)
     card = page_card(PLAN, moved.state, "da", person="cvo", purpose=moved.purpose, now=T0, roles=ROLES)
-    await FeedNotifier(msgraph, chat_url="https://teams.example/chat").send(moved)
+    await FeedNotifier(msgraph, PLAN, chat_url="https://teams.example/chat").send(moved)
     await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(moved)
 
     assert "Mødestedet er flyttet" in shown_texts(card)
     assert graph.notifications()[0].model.topic.value == f"{CRISIS} Mødestedet er flyttet"
     assert graph.mails()[0].model.message.subject == f"[Krise {CRISIS}] Mødestedet er flyttet"
     assert "IT-undervisningslokale" in graph.mails()[0].model.message.body.content
+
+
+STANDS_IN = "stedfortræder for Henrik Jebjerg Mogensen (Ansvarlig for økonomi)"
+
+
+def deputy_page(purpose: PagePurpose) -> PageRequest:
+    return PageRequest(state=crisis(), person=EMIL, roles=("okonomi",), purpose=purpose, key=f"{CRISIS}:emilbc:{purpose}")
+
+
+@pytest.mark.parametrize("purpose", [p for p in PURPOSES if p is not PagePurpose.INFORM])
+async def test_a_deputy_is_told_on_every_channel_whom_they_stand_in_for(
+    graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose
+) -> None:
+    page = deputy_page(purpose)
+    state = page.state
+    card = page_card(PLAN, state, "da", person="emilbc", purpose=purpose, now=T0, roles=page.roles)
+    await FeedNotifier(msgraph, PLAN, chat_url="https://teams.example/chat").send(page)
+    await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(page)
+    sms = page_text(
+        PLAN, state, purpose=purpose, person="emilbc", roles=page.roles, code=3,
+        replies=reply_options(PLAN, state, purpose, "emilbc"), route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+    script = call_script(PLAN, state, purpose, "emilbc", page.roles, keypad(PLAN, state, purpose, "emilbc"))
+
+    said = f"Du kaldes som {STANDS_IN}."
+    assert said in [visible(t) for t in shown_texts(card)]
+    assert said in html.unescape(graph.mails()[0].model.message.body.content)
+    assert graph.notifications()[0].model.preview_text.content.startswith(said)
+    assert f"som {STANDS_IN}" in sms
+    assert said in script
+
+
+def test_a_person_paged_for_a_role_they_hold_first_or_informed_by_name_is_not_called_a_deputy() -> None:
+    state = crisis()
+    informed = page_card(PLAN, state, "da", person="emilbc", purpose=PagePurpose.INFORM, now=T0, roles=("okonomi",))
+    assert "stedfortræder" not in " ".join(shown_texts(informed)), "the director informs a person, not a role"
+    card = page_card(PLAN, state, "da", person="cvo", purpose=PagePurpose.SUMMONS, now=T0, roles=ROLES)
+    script = call_script(PLAN, state, PagePurpose.SUMMONS, "cvo", ROLES, keypad(PLAN, state, PagePurpose.SUMMONS, "cvo"))
+    sms = page_text(
+        PLAN, state, purpose=PagePurpose.SUMMONS, person="cvo", roles=ROLES, code=3, replies=[],
+        route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+
+    assert "stedfortræder" not in " ".join([*shown_texts(card), *script, sms])
+    peter = call_script(PLAN, state, PagePurpose.SUMMONS, "peter", ROLES, keypad(PLAN, state, PagePurpose.SUMMONS, "peter"))
+    assert "Du kaldes som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT og Digitalisering, " \
+        "Ansvarlig for situationsbillede, log og dokumentation)." in peter

@@ -6,13 +6,14 @@ The real app, with Teams up, a fake GatewayAPI that signs its webhooks, and a cl
 from datetime import timedelta
 
 from bot.app import CRISES
+from bot.clock import LOCAL_TIME
 from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
 from tests.fakes.twilio_voice import FakeTwilioVoice
-from tests.protocol.crisis import Crisis, alarm
+from tests.protocol.crisis import Crisis, alarm, text_of
 from tests.protocol.sms import CALLER_ID, Clock, Phones, clock, crisis, gateway, graph, later, more_settings, voice  # noqa: F401 (fixtures)
-from tests.protocol.teams import CLAUS
+from tests.protocol.teams import CLAUS, JESPER
 
 
 async def o365_alarm(crisis: Crisis, phones: Phones, clock: Clock) -> str:
@@ -211,3 +212,35 @@ async def test_a_page_that_reaches_nobody_goes_by_sms_as_soon_as_the_call_rings_
     [reported] = [p for p in await events(crisis, state.id, "call_reported") if p.status.value == "no_answer"]
     assert (reported.person, reported.number) == ("cvo", call.to)
     assert [c.to for c in voice.calls] == [call.to, "+4596848143"], "then the call goes to the direct line"
+
+
+async def test_summons_answers_by_sms_show_on_the_situation_card_and_in_the_export(
+    crisis: Crisis, connector: FakeConnector, gateway: FakeGatewayApi, clock: Clock
+) -> None:
+    phones = Phones(crisis, gateway)
+    crisis_id = await o365_alarm(crisis, phones, clock)
+    await phones.text("cvo", phones.code("cvo", "D"))
+    await later(crisis, clock, 1)
+    await phones.text("jesper", phones.code("jesper", "A"))
+    await later(crisis, clock, 1)
+    [summons] = [sms for sms in phones.of("hjm") if "indkaldes" in sms.message]
+    code = phones.code("hjm", "K")
+    assert f'"{code}" kommer (+ minutter), "{code[:-1]}N" kommer ikke' in summons.message
+
+    arrival = f"{(clock.now + timedelta(minutes=20)).astimezone(LOCAL_TIME):%H:%M}"
+    await phones.text("hjm", f"{code} 20")
+    await phones.text("lak", phones.code("lak", "N"))
+    await later(crisis, clock, 1)
+
+    assert "modtaget - kommer." in phones.of("hjm")[-1].message
+    state = crisis.bot.client.app[CRISES].get(crisis_id)
+    assert state.answers["hjm"].coming and state.answers["hjm"].eta == "20 min" and not state.answers["lak"].coming
+    thread = await crisis.bot.store.thread(crisis_id=crisis_id)
+    situation = text_of(connector.updates(thread.conversation_id)[-1])
+    assert "Kommer (1)" in situation and f"**Henrik Jebjerg Mogensen** – ankomst ca. {arrival}" in situation
+    assert "Kommer ikke (1)" in situation and "**Lisbeth Kusk** – svar kl." in situation
+
+    await crisis.says(JESPER, f"eksport {crisis_id}")
+    export = connector.texts(JESPER.chat_id)[-1]
+    assert f"Henrik Jebjerg Mogensen: Kommer, ankomst ca. kl. {arrival} (20 min)" in export
+    assert "Lisbeth Kusk: Kommer ikke" in export

@@ -121,7 +121,7 @@ def spoken(lines: list[str]) -> str:
 
 def test_the_script_says_who_calls_the_crisis_what_happened_the_roles_and_the_keys(plan: Plan) -> None:
     state = raised(plan)
-    script = call_script(plan, state, PagePurpose.TRIAGE, ("it",), keypad(plan, state, PagePurpose.TRIAGE, "cvo"))
+    script = call_script(plan, state, PagePurpose.TRIAGE, "cvo", ("it",), keypad(plan, state, PagePurpose.TRIAGE, "cvo"))
 
     assert script == [
         "Dette er Krisebot for Struer Kommune.",
@@ -139,7 +139,7 @@ def test_the_script_says_who_calls_the_crisis_what_happened_the_roles_and_the_ke
 def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
     state = activated(plan, MEETING)
     text = spoken(call_script(
-        plan, state, PagePurpose.SUMMONS, ("okonomi", "kommunikation"), keypad(plan, state, PagePurpose.SUMMONS, "hjm")
+        plan, state, PagePurpose.SUMMONS, "hjm", ("okonomi", "kommunikation"), keypad(plan, state, PagePurpose.SUMMONS, "hjm")
     ))
 
     assert "Du indkaldes som Ansvarlig for økonomi og Ansvarlig for kommunikation." in text
@@ -149,7 +149,7 @@ def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
 
 def test_a_moved_meeting_says_the_new_place(plan: Plan) -> None:
     state = run(plan, activated(plan, MEETING), MoveMeeting("it-undervisningslokale"), "jesper")
-    text = spoken(call_script(plan, state, PagePurpose.MEETING_MOVED, ("okonomi",), keypad(plan, state, PagePurpose.MEETING_MOVED, "hjm")))
+    text = spoken(call_script(plan, state, PagePurpose.MEETING_MOVED, "hjm", ("okonomi",), keypad(plan, state, PagePurpose.MEETING_MOVED, "hjm")))
 
     assert "Mødestedet for krisestaben er flyttet." in text
     assert "Mødested: IT-undervisningslokale, Peter Bangsvej 13, 7600 Struer, det alternative mødested." in text
@@ -158,7 +158,7 @@ def test_a_moved_meeting_says_the_new_place(plan: Plan) -> None:
 
 def test_the_script_reads_the_description_on_one_line_and_clipped(plan: Plan) -> None:
     state = raised(plan, "Alt er nede.\n\n**Exchange**   og Teams " * 30)
-    [what] = [line for line in call_script(plan, state, PagePurpose.TRIAGE, (), []) if line.startswith("Alarmen lyder")]
+    [what] = [line for line in call_script(plan, state, PagePurpose.TRIAGE, "cvo", (), []) if line.startswith("Alarmen lyder")]
 
     assert "\n" not in what and "  " not in what
     assert len(what) <= len("Alarmen lyder: ") + 200 and what.endswith("…")
@@ -167,7 +167,7 @@ def test_the_script_reads_the_description_on_one_line_and_clipped(plan: Plan) ->
 @pytest.mark.parametrize("purpose", list(PagePurpose))
 def test_every_line_of_every_script_is_a_short_plain_sentence(plan: Plan, purpose: PagePurpose) -> None:
     state = activated(plan, MEETING)
-    script = call_script(plan, state, purpose, ("okonomi",), keypad(plan, state, purpose, "hjm"))
+    script = call_script(plan, state, purpose, "hjm", ("okonomi",), keypad(plan, state, purpose, "hjm"))
 
     assert script[:2] == ["Dette er Krisebot for Struer Kommune.", "Det gælder krise K, 2026, 0 0 1."]
     for line in script:

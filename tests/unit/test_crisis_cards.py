@@ -385,11 +385,97 @@ def test_situation_card_shows_answers_top_staff_and_failures() -> None:
     )
     words = text(situation_card(PLAN, state, "da"))
 
-    assert "**Henrik Jebjerg Mogensen**: Kommer ikke (kl. 14:13)" in words
-    assert "**Lisbeth Kusk**: Ikke svaret" in words
+    assert "Kommer ikke (1)\n**Henrik Jebjerg Mogensen** – svar kl. 14:13" in words
+    assert "Har ikke svaret (3)\n**Jesper Thyrring Møller**\n**Claus Vagn Ohrt**\n**Lisbeth Kusk**" in words
     assert "1 fejl, senest sms: ugyldigt nummer" in words
     assert "**Claus Vagn Ohrt** – Ansvarlig for situationsbillede, log og dokumentation" in words
     assert "Niveau: Kommuneniveau" in words
+
+
+PHONE_WIDTH = 340
+PHONE_SCREEN = 600
+"""Pixels of a card a phone shows before one scrolls (Teams mobile, 340 px wide)."""
+
+
+def height(node: dict[str, Any]) -> int:
+    """A generous estimate of the pixels an element takes at ``PHONE_WIDTH`` (hidden elements take none)."""
+    if node.get("isVisible") is False:
+        return 0
+    room = PHONE_WIDTH - 32
+    spacing = 16 if node.get("separator") else 8
+    match node.get("type"):
+        case "TextBlock":
+            line, char = {"ExtraLarge": (36, 16), "Large": (30, 13), "Medium": (26, 10)}.get(node.get("size", ""), (20, 8))
+            return spacing + line * -(-len(node["text"]) * char // room)
+        case "FactSet":
+            return spacing + sum(
+                22 * max(-(-len(f["title"]) * 8 // (room * 2 // 5)), -(-len(f["value"]) * 8 // (room * 3 // 5)))
+                for f in node["facts"]
+            )
+        case "Container":
+            return spacing + sum(height(item) for item in node["items"])
+    return spacing + 40
+
+
+def top_of(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The body elements a phone shows whole before one scrolls."""
+    shown, used = [], 0
+    for node in card["body"]:
+        used += height(node)
+        if used > PHONE_SCREEN:
+            break
+        shown.append(node)
+    return shown
+
+
+def hidden_texts(card: dict[str, Any]) -> list[str]:
+    """The text of every TextBlock inside an element that is not visible until toggled."""
+    return [n["text"] for hidden in walk(card) if hidden.get("isVisible") is False for n in walk(hidden) if n.get("type") == "TextBlock"]
+
+
+MIXED = [  # answers at 14:09–14:12; Henrik's page failed by SMS before he answered
+    *ACTIVATED,
+    ("jesper", SummonsAnswered(person="jesper", coming=True, eta="20 min")),
+    ("cvo", SummonsAnswered(person="cvo", coming=True, eta="efter mødet på skolen")),
+    ("system", PageFailed(person="hjm", roles=["okonomi"], purpose=PagePurpose.SUMMONS, channel="sms", reason="ugyldigt nummer")),
+    ("hjm", SummonsAnswered(person="hjm", coming=False)),
+]
+
+
+@pytest.mark.parametrize("silent", [[], [("system", PageFailed(person="lak", roles=["kommunikation"], purpose=p, channel=c, reason="timeout " + "y" * 100)) for p in PagePurpose for c in ("sms", "mail", "teams")]])
+def test_the_top_of_the_situation_card_on_a_phone_says_who_is_coming_and_who_is_missing(silent: list[Step]) -> None:
+    card = situation_card(PLAN, crisis(*MIXED, *silent), "da")
+    top = text({"body": top_of(card)})
+
+    assert "Status: Kriseberedskab aktiveret\nNiveau: Centerniveau\nMødested: Byrådssalen, Struer Rådhus\nMødetid: 14:45" in top
+    assert "Kommer (2)\n**Jesper Thyrring Møller** – ankomst ca. 14:29 (svar kl. 14:09)" in top
+    assert "**Claus Vagn Ohrt** – ankomst efter mødet på skolen (svar kl. 14:10)" in top
+    assert "Kommer ikke (1)\n**Henrik Jebjerg Mogensen** – svar kl. 14:12" in top
+    assert "Har ikke svaret (1)\n**Lisbeth Kusk**" in top
+    assert "⚠ Ingen kommer for: Ansvarlig for økonomi, Ansvarlig for kommunikation" in top
+    assert "fejl" not in top and "sms" not in top and "ugyldigt nummer" not in top
+    failures = [t for t in text(card).split("\n") if "fejl" in t]
+    assert failures and all(t in hidden_texts(card) for t in failures), "delivery failures wait behind the toggle"
+    [toggle] = [n for n in walk(card) if n.get("type") == "Action.ToggleVisibility"]
+    assert toggle["title"] == "Vis leveringsdetaljer"
+    assert [n for n in walk(card) if n.get("id") in toggle["targetElements"]][0]["isVisible"] is False
+
+
+def test_a_role_counts_as_covered_when_a_deputy_is_coming() -> None:
+    state = crisis(*MIXED, sent("emilbc", ["okonomi"], PagePurpose.SUMMONS), ("emilbc", SummonsAnswered(person="emilbc", coming=True)))
+    words = text(situation_card(PLAN, state, "da"))
+
+    assert "⚠ Ingen kommer for: Ansvarlig for kommunikation" in words
+    assert "Kommer (3)" in words and "**Emil B. Christensen** – svar kl. 14:14" in words
+
+
+def test_before_activation_the_situation_card_says_who_acknowledged_the_decision_it_waits_for() -> None:
+    words = text(situation_card(PLAN, crisis(*TRIAGE_ACKED), "da"))
+    assert "Kvitteret (1)\n**Claus Vagn Ohrt** – kvitteret kl. 14:02" in words
+    assert "Ingen kommer" not in words
+
+    words = text(situation_card(PLAN, crisis(*DIRECTOR), "da"))
+    assert "Har ikke kvitteret (1)\n**Jesper Thyrring Møller**" in words
 
 
 def test_situation_card_shows_the_last_five_log_lines() -> None:
@@ -475,7 +561,7 @@ def test_what_people_and_alarm_systems_write_shows_as_written_on_every_card(lang
 def test_the_bots_own_markdown_still_formats() -> None:
     words = [t for t in shown_texts(situation_card(PLAN, crisis(*HOSTILE), "da")) if t.startswith("**")]
 
-    assert "**Henrik Jebjerg Mogensen**: Kommer, ankomst" in "\n".join(words)
+    assert "**Henrik Jebjerg Mogensen** – ankomst" in "\n".join(words)
     assert visible("**IT's vurdering:** x") == "IT's vurdering: x"
 
 

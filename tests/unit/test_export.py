@@ -92,7 +92,7 @@ EXPECTED = [  # the event column, in order
     "Side til Lisbeth Kusk (Ansvarlig for kommunikation) kunne ikke sendes via teams – indkaldelse: ingen samtale",
     "Sidet Lisbeth Kusk (Ansvarlig for kommunikation) via sms – indkaldelse",
     "Kvitteret af Claus Vagn Ohrt for Ansvarlig for situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering via teams",
-    "Svar på indkaldelse fra Claus Vagn Ohrt: Kommer, ankomst 15 min",
+    "Svar på indkaldelse fra Claus Vagn Ohrt: Kommer, ankomst ca. kl. 08:25 (15 min)",
     "Kvitteret af Henrik Jebjerg Mogensen for Ansvarlig for økonomi via teams",
     "Svar på indkaldelse fra Henrik Jebjerg Mogensen: Kommer ikke",
     "Mødested ændret til IT-undervisningslokale, Peter Bangsvej 13, 7600 Struer",
@@ -176,7 +176,7 @@ def test_the_summary_lists_each_answer_to_the_summons() -> None:
 
     assert answers == [
         ["Jesper Thyrring Møller", "–", "intet svar"],
-        ["Claus Vagn Ohrt", "2025-01-15 08:10:20 +01:00", "Kommer, ankomst 15 min"],
+        ["Claus Vagn Ohrt", "2025-01-15 08:10:20 +01:00", "Kommer, ankomst ca. kl. 08:25 (15 min)"],
         ["Henrik Jebjerg Mogensen", "2025-01-15 08:10:50 +01:00", "Kommer ikke"],
         ["Lisbeth Kusk", "–", "intet svar"],
     ]

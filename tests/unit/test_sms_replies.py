@@ -4,7 +4,7 @@ import pytest
 
 from bot.channels.sms.gsm import gsm7, segments, septets
 from bot.channels.sms.text import ReplyRoute, page_text, status_text
-from bot.core.actions import Acknowledge, ChangeLevel, Close, Decide, RaiseAlarm, Triage
+from bot.core.actions import Acknowledge, AnswerSummons, ChangeLevel, Close, Decide, RaiseAlarm, Triage
 from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
 from bot.core.replies import STATUS, CodedReply, Reply, parse_reply, reply_action, reply_options
 from bot.plan import Plan, load_plan
@@ -31,7 +31,9 @@ def plan() -> Plan:
     [
         ("1K", CodedReply(1, Reply.ACKNOWLEDGE)),
         (" 12 k ", CodedReply(12, Reply.ACKNOWLEDGE)),
-        ("3a tak", CodedReply(3, Reply.ACTIVATE)),
+        ("3a tak", CodedReply(3, Reply.ACTIVATE, "tak")),
+        ("2K 20", CodedReply(2, Reply.ACKNOWLEDGE, "20")),
+        ("2 n ", CodedReply(2, Reply.NOT_COMING)),
         ("status", STATUS),
         ("Status.", STATUS),
         ("1X", None),
@@ -54,27 +56,50 @@ def test_the_director_may_activate_raise_the_level_and_close(plan: Plan) -> None
         Reply.ACKNOWLEDGE, Reply.ACTIVATE, Reply.CLOSE,
     ]
     assert reply_options(plan, activated(plan), PagePurpose.SUMMONS, "jesper") == [
-        Reply.ACKNOWLEDGE, Reply.RAISE_LEVEL, Reply.CLOSE,
+        Reply.ACKNOWLEDGE, Reply.NOT_COMING, Reply.RAISE_LEVEL, Reply.CLOSE,
     ]
-    assert reply_options(plan, activated(plan), PagePurpose.SUMMONS, "hjm") == [Reply.ACKNOWLEDGE]
+    assert reply_options(plan, activated(plan), PagePurpose.SUMMONS, "hjm") == [Reply.ACKNOWLEDGE, Reply.NOT_COMING]
+    assert Reply.NOT_COMING not in reply_options(plan, activated(plan), PagePurpose.TOP_STAFF, "jesper")
+
+
+def act(plan: Plan, state, purpose: PagePurpose, raw: str):
+    """The action an SMS ``raw`` (``KRISE 1K``) to a page for ``purpose`` asks for."""
+    parsed = parse_reply(raw.removeprefix("KRISE"))
+    assert isinstance(parsed, CodedReply)
+    return reply_action(plan, state, purpose, parsed, raw)
 
 
 def test_each_reply_asks_for_its_lifecycle_action_with_the_sms_word_for_word(plan: Plan) -> None:
     state = activated(plan)
-    assert reply_action(plan, state, Reply.ACKNOWLEDGE, "1K") == Acknowledge(via="sms")
-    assert reply_action(plan, state, Reply.RAISE_LEVEL, "1E") == ChangeLevel("kommune")
-    assert reply_action(plan, state, Reply.CLOSE, "1L ") == Close(note="Svar pr. sms: «1L»")
-    assert reply_action(plan, raised(plan), Reply.NOT_CRITICAL, "2I") == Triage(
+    assert act(plan, state, PagePurpose.TOP_STAFF, "1K") == Acknowledge(via="sms")
+    assert act(plan, state, PagePurpose.SUMMONS, "1E") == ChangeLevel("kommune")
+    assert act(plan, state, PagePurpose.SUMMONS, "1L ") == Close(note="Svar pr. sms: «1L»")
+    assert act(plan, raised(plan), PagePurpose.TRIAGE, "2I") == Triage(
         TriageDecision.NOT_CRITICAL, "Svar pr. sms: «2I»", via="sms"
     )
-    assert reply_action(plan, at_director(plan), Reply.ACTIVATE, "KRISE 1A") == Decide(
+    assert act(plan, at_director(plan), PagePurpose.DIRECTOR, "KRISE 1A") == Decide(
         DirectorDecision.ACTIVATE, via="sms", note="Svar pr. sms: «KRISE 1A»"
     )
 
 
+@pytest.mark.parametrize(
+    ("raw", "action"),
+    [
+        ("2K", AnswerSummons(coming=True, via="sms")),
+        ("2K 20", AnswerSummons(coming=True, via="sms", eta="20 min")),
+        ("2k ca. 45 min.", AnswerSummons(coming=True, via="sms", eta="45 min")),
+        ("2K om 5 minutter", AnswerSummons(coming=True, via="sms", eta="5 min")),
+        ("2K når bussen kommer", AnswerSummons(coming=True, via="sms", eta="når bussen kommer")),
+        ("2N", AnswerSummons(coming=False, via="sms")),
+    ],
+)
+def test_on_a_summons_k_is_coming_with_the_minutes_after_it_and_n_is_not_coming(plan: Plan, raw: str, action) -> None:
+    assert act(plan, activated(plan), PagePurpose.SUMMONS, raw) == action
+
+
 def test_there_is_no_level_to_raise_to_at_the_top(plan: Plan) -> None:
     top = run(plan, activated(plan), ChangeLevel("kommune"), "jesper")
-    assert reply_action(plan, top, Reply.RAISE_LEVEL, "1E") is None
+    assert act(plan, top, PagePurpose.SUMMONS, "1E") is None
     assert Reply.RAISE_LEVEL not in reply_options(plan, top, PagePurpose.SUMMONS, "jesper")
 
 
@@ -91,7 +116,7 @@ def test_every_page_text_is_gsm7_at_most_two_segments_and_keeps_its_reply_codes(
     for crisis in (state, long):
         replies = [Reply.ACKNOWLEDGE, Reply.INFORM_DIRECTOR, Reply.NOT_CRITICAL, Reply.CLOSE]
         text = page_text(
-            plan, crisis, purpose=purpose, roles=("situationsbillede", "it"), code=17, replies=replies, route=route
+            plan, crisis, purpose=purpose, person="cvo", roles=("situationsbillede", "it"), code=17, replies=replies, route=route
         )
         assert text == gsm7(text)
         assert septets(text) <= 306 and segments(text) <= 2
@@ -103,17 +128,17 @@ def test_every_page_text_is_gsm7_at_most_two_segments_and_keeps_its_reply_codes(
 
 def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
     text = page_text(
-        plan, activated(plan), purpose=PagePurpose.SUMMONS, roles=("okonomi",), code=1,
-        replies=[Reply.ACKNOWLEDGE], route=ReplyRoute(keyword="KRISE", number="1204"),
+        plan, activated(plan), purpose=PagePurpose.SUMMONS, person="hjm", roles=("okonomi",), code=1,
+        replies=[Reply.ACKNOWLEDGE, Reply.NOT_COMING], route=ReplyRoute(keyword="KRISE", number="1204"),
     )
     assert "Byrådssalen" in text and "kl. 09:00" in text
-    assert 'Svar til 1204: "KRISE 1K" kvittér' in text
+    assert 'Svar til 1204: "KRISE 1K" kommer (+ minutter), "KRISE 1N" kommer ikke.' in text
 
 
 def test_an_sms_after_an_unanswered_call_names_the_number_the_call_came_from(plan: Plan) -> None:
     long = raised(plan, "Alt er nede " * 60)
     text = page_text(
-        plan, long, purpose=PagePurpose.TRIAGE, roles=("it",), code=3, replies=[Reply.ACKNOWLEDGE],
+        plan, long, purpose=PagePurpose.TRIAGE, person="cvo", roles=("it",), code=3, replies=[Reply.ACKNOWLEDGE],
         route=ReplyRoute(keyword="KRISE", number="1204"), called_from="+4596848000",
     )
     assert "Vi ringede fra +4596848000 uden svar." in text and '"KRISE 3K"' in text

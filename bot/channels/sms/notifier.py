@@ -47,7 +47,8 @@ class SmsNotifier:
         code = await self._codes(CodeRequest(mobile[0], page.state.id, page.purpose.value, page.person.id))
         replies = reply_options(self._plan, page.state, page.purpose, page.person.id)
         text = page_text(
-            self._plan, page.state, purpose=page.purpose, roles=page.roles, code=code, replies=replies,
+            self._plan, page.state, purpose=page.purpose, person=page.person.id, roles=page.roles, code=code,
+            replies=replies,
             route=self._route, called_from=self._caller_id if page.after_call else "",
         )
         return await self._batcher.send(OutgoingSms(to=mobile[0], text=text, ref=page.key))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...core.events import PagePurpose
 from ...core.lifecycle import current_level
-from ...core.replies import LABELS, Reply
+from ...core.replies import LABELS, Answer, Reply, letter_answer
 from ...core.state import CrisisState, Phase
 from ...plan.models import Plan
 from ...render.names import delivery_names, level_name
@@ -36,14 +36,15 @@ class ReplyRoute:
 
 
 def page_text(
-    plan: Plan, state: CrisisState, *, purpose: PagePurpose, roles: tuple[str, ...], code: int,
+    plan: Plan, state: CrisisState, *, purpose: PagePurpose, person: str, roles: tuple[str, ...], code: int,
     replies: list[Reply], route: ReplyRoute, called_from: str = "",
 ) -> str:
-    """The SMS for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the number
-    a call about the same page came from that nobody answered with a key (said, so people recognise it)."""
+    """The SMS to ``person`` for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the
+    number a call about the same page came from that nobody answered with a key (said, so people recognise it)."""
     meet = " ".join(part for part in (_called(called_from), sms_meeting(plan, state, purpose)) if part)
-    answer = _answers(code, replies, route)
-    for head in (f"Krise {state.id}: {sms_why(plan, state, purpose, roles)}.", f"Krise {state.id}: {sms_why(plan, state, purpose, ())}."):
+    answer = _answers(code, purpose, replies, route)
+    heads = (sms_why(plan, state, purpose, person, roles), sms_why(plan, state, purpose, person, ()))
+    for head in (f"Krise {state.id}: {why}." for why in heads):
         room = TWO_SEGMENTS - septets(gsm7(" ".join(part for part in (head, meet, answer) if part))) - 1
         if room >= 0:
             break
@@ -87,8 +88,15 @@ def _what(plan: Plan, state: CrisisState) -> str:
     return f"{deliveries}: {state.description}.{assessment}" if deliveries else f"{state.description}.{assessment}"
 
 
-def _answers(code: int, replies: list[Reply], route: ReplyRoute) -> str:
+_MORE = {Answer.COMING: " (+ minutter)"}
+"""What more an answer's letter takes: ``2K 20`` is «kommer», in 20 minutes."""
+
+
+def _answers(code: int, purpose: PagePurpose, replies: list[Reply], route: ReplyRoute) -> str:
     if not replies:
         return ""
-    choices = ", ".join(f"{route.code(f'{code}{reply.value}')} {LABELS[reply]}" for reply in replies)
+    choices = ", ".join(
+        f"{route.code(f'{code}{reply.value}')} {LABELS[answer]}{_MORE.get(answer, '')}"
+        for reply in replies for answer in [letter_answer(purpose, reply)]
+    )
     return f"{route.lead()} {choices}. STATUS giver overblik."
