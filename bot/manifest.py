@@ -104,7 +104,7 @@ def command_lists(commands: Iterable[Command] = COMMANDS, lang: str = "da") -> l
     """The bot's command lists in ``lang``: one per entry of ``COMMAND_SCOPES``."""
     lists = []
     for scopes in COMMAND_SCOPES:
-        offered = [c for c in commands if "team" in scopes or not c.channel_only]
+        offered = [c for c in commands if c.menu and ("team" in scopes or not c.channel_only)]
         if len(offered) > MAX_COMMANDS:
             raise ValueError(f"Teams viser højst {MAX_COMMANDS} kommandoer pr. område; {scopes} har {len(offered)}")
         lists.append({

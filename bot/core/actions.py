@@ -7,7 +7,15 @@ either turns an action into events or refuses it.
 from dataclasses import dataclass
 from datetime import datetime
 
-from .events import AlarmStatus, DirectorDecision, LogEntryKind, TriageDecision
+from .events import (
+    AlarmStatus,
+    ContactAnswer,
+    ContactMethod,
+    DirectorDecision,
+    ExternalStatus,
+    LogEntryKind,
+    TriageDecision,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,26 @@ class AnswerSummons:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordContact:
+    """The actor reached ``person`` outside Krisebot (``how``); ``answer`` counts as the person's own answer to
+    their page (``eta`` with ``kommer``)."""
+
+    person: str
+    how: ContactMethod
+    answer: ContactAnswer
+    eta: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordExternal:
+    """The actor contacted or called in the plan's external participant ``external``."""
+
+    external: str
+    status: ExternalStatus
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class MoveMeeting:
     place: str
 
@@ -83,6 +111,6 @@ class Close:
 
 
 Action = (
-    RaiseAlarm | ReportAlarm | Acknowledge | Triage | Decide | AnswerSummons | MoveMeeting | ChangeLevel | AddLogEntry
-    | Escalate | Close
+    RaiseAlarm | ReportAlarm | Acknowledge | Triage | Decide | AnswerSummons | RecordContact | RecordExternal
+    | MoveMeeting | ChangeLevel | AddLogEntry | Escalate | Close
 )

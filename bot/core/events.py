@@ -172,6 +172,50 @@ class SummonsAnswered(_Payload):
     eta: str = Field(default="", max_length=200)
 
 
+class ContactMethod(StrEnum):
+    """How a person was reached outside Krisebot (the plan: «telefonopkald, personligt eller via mail», «sms»)."""
+
+    TELEFON = "telefon"
+    PERSONLIGT = "personligt"
+    MAIL = "mail"
+    SMS = "sms"
+
+
+class ContactAnswer(StrEnum):
+    """What a person reached outside Krisebot answered: the same answers a page offers."""
+
+    KVITTERET = "kvitteret"
+    KOMMER = "kommer"
+    KOMMER_IKKE = "kommer_ikke"
+
+
+class ContactRecorded(_Payload):
+    """The actor reached ``person`` outside Krisebot and records their answer on their behalf; the events of
+    that answer (an ``Acknowledged``, a ``SummonsAnswered``) follow it, as if the person had answered a page."""
+
+    type: Literal["contact_recorded"] = "contact_recorded"
+    person: str
+    how: ContactMethod
+    answer: ContactAnswer
+    eta: str = Field(default="", max_length=200)
+
+
+class ExternalStatus(StrEnum):
+    """Where a participant outside the organisation (police, emergency services …) stands."""
+
+    KONTAKTET = "kontaktet"
+    TILKALDT = "tilkaldt"
+
+
+class ExternalContacted(_Payload):
+    """The actor contacted or called in the plan's external participant ``external`` (not paged: by phone or in person)."""
+
+    type: Literal["external_contacted"] = "external_contacted"
+    external: str
+    status: ExternalStatus
+    note: str = Field(default="", max_length=4000)
+
+
 class MeetingPlaceChanged(_Payload):
     type: Literal["meeting_place_changed"] = "meeting_place_changed"
     place: str
@@ -296,6 +340,8 @@ EventPayload = Annotated[
     | Triaged
     | DirectorDecided
     | SummonsAnswered
+    | ContactRecorded
+    | ExternalContacted
     | MeetingPlaceChanged
     | LevelChanged
     | LogEntryAdded

@@ -33,6 +33,8 @@ from .actions import (
     Escalate,
     MoveMeeting,
     RaiseAlarm,
+    RecordContact,
+    RecordExternal,
     ReportAlarm,
     Triage,
 )
@@ -42,12 +44,16 @@ from .events import (
     AlarmRaised,
     AlarmReported,
     AlarmStatus,
+    ContactAnswer,
+    ContactMethod,
+    ContactRecorded,
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
     EscalationRequested,
     Event,
     EventPayload,
+    ExternalContacted,
     LevelChanged,
     LogEntryAdded,
     MeetingPlaceChanged,
@@ -78,6 +84,12 @@ class Refusal(StrEnum):
     UNKNOWN_MEMBER = "unknown_member"
     MISSING_TEXT = "missing_text"
     TOO_LONG = "too_long"
+    UNKNOWN_PERSON = "unknown_person"
+    UNKNOWN_EXTERNAL = "unknown_external"
+    PERSON_NOT_PAGED = "person_not_paged"
+    """NOT_PAGED of a person whose answer someone else records (``detail``: the person's name)."""
+    PERSON_NOT_SUMMONED = "person_not_summoned"
+    """NOT_SUMMONED of a person whose answer someone else records (``detail``: the person's name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +188,10 @@ def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draf
             return _director(plan, state, action, actor)
         case AnswerSummons():
             return _answer(state, action, actor)
+        case RecordContact():
+            return _record_contact(plan, state, action, actor)
+        case RecordExternal():
+            return _record_external(plan, state, action, actor)
         case MoveMeeting(place=place):
             return _move(plan, state, place, actor)
         case ChangeLevel(level=level):
@@ -274,6 +290,50 @@ def _answer(state: CrisisState, action: AnswerSummons, actor: str) -> _Draft | R
         return _Draft()
     answered = SummonsAnswered(person=actor, coming=action.coming, eta=action.eta.strip())
     return _Draft([*_ack_events(state, actor, action.via), answered])
+
+
+CONTACT_VIA = {
+    ContactMethod.TELEFON: "registreret pr. telefon",
+    ContactMethod.PERSONLIGT: "registreret personligt",
+    ContactMethod.MAIL: "registreret pr. mail",
+    ContactMethod.SMS: "registreret pr. sms",
+}
+"""The ``via`` of an answer recorded on a person's behalf (their own answers say ``teams``, ``sms``, ``telefon``)."""
+_ON_BEHALF = {Refusal.NOT_PAGED: Refusal.PERSON_NOT_PAGED, Refusal.NOT_SUMMONED: Refusal.PERSON_NOT_SUMMONED}
+
+
+def _record_contact(plan: Plan, state: CrisisState, action: RecordContact, actor: str) -> _Draft | Refused:
+    """A ``ContactRecorded``, then the events of the person's own answer: decided as if they had answered."""
+    if not may(plan, actor, Permission.RECORD_CONTACT):
+        return Refused(Refusal.NOT_PERMITTED, Permission.RECORD_CONTACT)
+    person = plan.person_by_id.get(action.person)
+    if person is None:
+        return Refused(Refusal.UNKNOWN_PERSON, detail=", ".join(plan.person_by_id))
+    via = CONTACT_VIA[action.how]
+    eta = action.eta.strip() if action.answer is ContactAnswer.KOMMER else ""
+    own: Action = (
+        Acknowledge(via=via) if action.answer is ContactAnswer.KVITTERET
+        else AnswerSummons(coming=action.answer is ContactAnswer.KOMMER, via=via, eta=eta)
+    )
+    answered = _decide(plan, state, own, person.id)
+    if isinstance(answered, Refused):
+        reason = _ON_BEHALF.get(answered.reason)
+        return Refused(reason, detail=person.name) if reason else answered
+    recorded = ContactRecorded(person=person.id, how=action.how, answer=action.answer, eta=eta)
+    return _Draft([recorded, *answered.events], answered.commands)
+
+
+def _record_external(plan: Plan, state: CrisisState, action: RecordExternal, actor: str) -> _Draft | Refused:
+    if not may(plan, actor, Permission.RECORD_CONTACT):
+        return Refused(Refusal.NOT_PERMITTED, Permission.RECORD_CONTACT)
+    known = [external.id for external in plan.external_participants]
+    if action.external not in known:
+        return Refused(Refusal.UNKNOWN_EXTERNAL, detail=", ".join(known))
+    current = state.externals.get(action.external)
+    note = action.note.strip()
+    if current and (current.status, current.note) == (action.status, note):
+        return _Draft()
+    return _Draft([ExternalContacted(external=action.external, status=action.status, note=note)])
 
 
 def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Refused:

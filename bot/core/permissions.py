@@ -13,6 +13,7 @@ class Permission(StrEnum):
     LEVEL_CHANGE = "level_change"
     MEETING_PLACE = "meeting_place"
     CLOSE = "close"
+    RECORD_CONTACT = "record_contact"
 
 
 def allowed_roles(plan: Plan, permission: Permission) -> list[str]:

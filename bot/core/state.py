@@ -17,12 +17,15 @@ from .events import (
     AlarmReported,
     AlarmStatus,
     BreakerChanged,
+    ContactRecorded,
     CrisisClosed,
     DirectorDecided,
     DirectorDecision,
     Escalated,
     EscalationRequested,
     Event,
+    ExternalContacted,
+    ExternalStatus,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -88,6 +91,16 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class ExternalContact:
+    """The latest record of an external participant: contacted or called in, the note, who recorded it and when."""
+
+    status: ExternalStatus
+    note: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class LogLine:
     kind: LogEntryKind
     text: str
@@ -127,6 +140,9 @@ class CrisisState:
     top_staff_contacts: tuple[str, ...] = ()
     pages: tuple[Page, ...] = ()
     answers: dict[str, Answer] = field(default_factory=dict)
+    externals: dict[str, ExternalContact] = field(default_factory=dict)
+    """The plan's external participants (``Plan.external_participants`` ids) someone recorded as contacted or
+    called in, each with its latest record, in the order they were first recorded; the others are not in it."""
     log: tuple[LogLine, ...] = ()
     escalations: tuple[tuple[PagePurpose, str, int], ...] = ()
     escalation_requested_at: datetime | None = None
@@ -255,6 +271,9 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(state, director=director, informed=tuple(dict.fromkeys([*state.informed, *members])))
         case SummonsAnswered(person=person, coming=coming, eta=eta):
             return replace(state, answers={**state.answers, person: Answer(coming, eta, event.at)})
+        case ExternalContacted(external=external, status=status, note=note):
+            contact = ExternalContact(status, note, event.actor, event.at)
+            return replace(state, externals={**state.externals, external: contact})
         case MeetingPlaceChanged(place=place):
             return replace(_unacknowledged(state, PagePurpose.MEETING_MOVED), meeting_place=place)
         case LevelChanged(level=level, contacts=contacts):
@@ -267,7 +286,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(state, resolved_at=None)
         case CrisisClosed():
             return replace(state, phase=Phase.CLOSED, closed_at=event.at)
-        case SmsReceived() | CallReported() | KeyPressed() | BreakerChanged():
+        case SmsReceived() | CallReported() | KeyPressed() | BreakerChanged() | ContactRecorded():
             return state
     raise ValueError(f"hændelsen {payload.type} hører ikke til en krise")
 

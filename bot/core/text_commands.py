@@ -20,6 +20,8 @@ class CommandName(StrEnum):
     CLOSE = "afslut"
     EXPORT = "eksport"
     LOG_CHANNEL = "logkanal"
+    CONTACT = "kontakt"
+    EXTERNAL = "ekstern"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,8 @@ class Command:
     """A command: its Danish name, the other words that invoke it, and what it does per language.
 
     ``channel_only`` commands work only in a team channel, so the Teams command menu offers them
-    only there.
+    only there. Commands with ``menu`` False are left out of the command menu (Teams shows at most
+    ten); the help card lists every command.
     """
 
     name: CommandName
@@ -35,6 +38,7 @@ class Command:
     description: dict[str, str]
     members_only: bool
     channel_only: bool = False
+    menu: bool = True
 
     def title(self, lang: str) -> str:
         """The word shown to a user of ``lang`` (the first alias, English, for English)."""
@@ -75,6 +79,28 @@ COMMANDS: tuple[Command, ...] = (
         CommandName.CLOSE, ("close",),
         {"da": "Afslut krisen (kriseleder): afslut [K-ÅÅÅÅ-NNN]", "en": "Close the crisis (crisis leader): close [K-YYYY-NNN]"},
         members_only=True,
+    ),
+    Command(
+        CommandName.CONTACT, ("contact",),
+        {
+            "da": "Registrér at en person er kontaktet uden for Krisebot, og svaret (kriseleder, situationsbillede): "
+            "kontakt [K-ÅÅÅÅ-NNN] <person> <telefon|personligt|mail|sms> <kvitteret|kommer [ankomst]|kommer ikke>",
+            "en": "Record that a person was reached outside Krisebot, and the answer (crisis leader, situation picture): "
+            "contact [K-YYYY-NNN] <person> <telefon|personligt|mail|sms> <kvitteret|kommer [arrival]|kommer ikke>",
+        },
+        members_only=True,
+        menu=False,
+    ),
+    Command(
+        CommandName.EXTERNAL, ("external",),
+        {
+            "da": "Registrér at en ekstern deltager (politi, beredskab …) er kontaktet eller tilkaldt: "
+            "ekstern [K-ÅÅÅÅ-NNN] <id|navn> <kontaktet|tilkaldt> [bemærkning]",
+            "en": "Record that an external participant (police, emergency services …) was contacted or called in: "
+            "external [K-YYYY-NNN] <id|name> <kontaktet|tilkaldt> [note]",
+        },
+        members_only=True,
+        menu=False,
     ),
     Command(
         CommandName.EXPORT, ("export",),

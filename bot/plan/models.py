@@ -190,6 +190,16 @@ class Permissions(_Model):
     level_change: list[Id] = Field(min_length=1)
     meeting_place: list[Id] = Field(min_length=1)
     close: list[Id] = Field(min_length=1)
+    record_contact: list[Id] = Field(min_length=1)
+    """Who records that a person or an external participant was reached outside Krisebot; the ``activate``
+    roles when the plan does not say."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _record_contact_default(cls, data: object) -> object:
+        if isinstance(data, dict) and "record_contact" not in data and "activate" in data:
+            return {**data, "record_contact": data["activate"]}
+        return data
 
 
 class ContactProcedure(_Model):

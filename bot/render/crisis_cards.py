@@ -21,6 +21,7 @@ from ..core.replies import eta_minutes
 from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
+from .contact_cards import contact_actions
 from .names import clip, level_name, person_name, place_text, role_names
 from .page_words import page_title, stand_in
 from .plain import Markup
@@ -32,10 +33,11 @@ MEETING_DELAY = timedelta(minutes=30)
 """The director's meeting time defaults to now plus this, rounded up to ``MEETING_STEP``."""
 MEETING_STEP = timedelta(minutes=5)
 SITUATION_LOG_LINES = 5
-SITUATION_CLIP = 800
+SITUATION_CLIP = 500
 """The situation card clips free texts (up to 4000 characters each) to stay under Teams' 28 KB:
-the description and decisions to this, log lines and failure reasons shorter; the thread has them whole."""
-LOG_CLIP = 300
+the description and decisions to this, log lines and failure reasons shorter; the thread has them whole.
+They leave room for the buttons that record contacts (``bot.render.contact_cards``)."""
+LOG_CLIP = 240
 REASON_CLIP = 120
 
 
@@ -215,7 +217,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
         overview += _meeting_facts(plan, state, lang)
     next_level = _next_level(plan, state)
     log = state.log[-SITUATION_LOG_LINES:]
-    return render(
+    card = render(
         "situation",
         {
             **_crisis_data(plan, state, lang, _say(lang, "situation.title"), limit=SITUATION_CLIP, status=False),
@@ -240,6 +242,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
             ),
         },
     )
+    return {**card, "actions": [*card.get("actions", []), *contact_actions(plan, state, lang)]}
 
 
 def uncovered_roles(plan: Plan, state: CrisisState) -> list[str]:

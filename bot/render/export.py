@@ -17,6 +17,9 @@ from ..core.events import (
     AlarmReported,
     AlarmStatus,
     BreakerChanged,
+    ContactAnswer,
+    ContactMethod,
+    ContactRecorded,
     CrisisClosed,
     DeliveryState,
     DirectorDecided,
@@ -24,6 +27,8 @@ from ..core.events import (
     Escalated,
     EscalationRequested,
     Event,
+    ExternalContacted,
+    ExternalStatus,
     LevelChanged,
     LogEntryAdded,
     MeetingPlaceChanged,
@@ -45,7 +50,7 @@ from ..core.lifecycle import current_level, current_meeting_place
 from ..core.replies import eta_minutes
 from ..core.state import CrisisState, Page, Phase, fold
 from ..plan.models import Plan
-from .names import delivery_names, level_name, person_name, place_text, role_names
+from .names import delivery_names, external_name, level_name, person_name, place_text, role_names
 from .plain import literal
 
 NONE = "–"
@@ -92,6 +97,14 @@ CALL_STATES = {
     CallStatus.FAILED: "kunne ikke gennemføres",
     CallStatus.VOICEMAIL: "telefonsvarer – tæller ikke som kvittering",
 }
+CONTACT_METHODS = {
+    ContactMethod.TELEFON: "pr. telefon",
+    ContactMethod.PERSONLIGT: "personligt",
+    ContactMethod.MAIL: "pr. mail",
+    ContactMethod.SMS: "pr. sms",
+}
+"""How a contact outside Krisebot was made, as in «kontaktet pr. telefon»."""
+EXTERNAL_STATES = {ExternalStatus.KONTAKTET: "kontaktet", ExternalStatus.TILKALDT: "tilkaldt"}
 DEPENDENCIES = {"entra": "Entra-login", "graph": "Microsoft Graph", "connector": "Teams (Bot Connector)"}
 TRIAGE_DECISIONS = {
     TriageDecision.INFORM_DIRECTOR: "Underret kommunaldirektøren",
@@ -103,6 +116,7 @@ DIRECTOR_DECISIONS = {
     DirectorDecision.NO_ACTION: "Ingen handling",
 }
 
+EXTERNAL_COLUMNS = ("Deltager", "Status", "Registreret af", "Tidspunkt", "Bemærkning")
 EVENT_COLUMNS = ("Nr.", "Tidspunkt", "Aktør", "Kanal", "Hændelse")
 PAGE_COLUMNS = (
     "Person", "Roller", "Formål", "Først sidet", "Kanaler", "Fejl", "Kvitteret", "Kvitteret via", "Tid til kvittering"
@@ -175,6 +189,7 @@ def logbog_document(plan: Plan, events: list[Event]) -> Document:
         Table("Hændelser", EVENT_COLUMNS, tuple(_event_row(plan, event) for event in events)),
         Table("Sidninger", PAGE_COLUMNS, tuple(_page_row(plan, page) for page in state.pages)),
         Table("Svar på indkaldelse", ("Person", "Tidspunkt", "Svar"), _answer_rows(plan, state, events)),
+        Table("Eksterne deltagere", EXTERNAL_COLUMNS, _external_rows(plan, state)),
     )
     return Document(f"Logbog for krise {state.id}", plan.organisation.title, tuple(t for t in tables if t.rows))
 
@@ -216,6 +231,8 @@ def _channel(event: Event) -> str:
             return channel_name("voice")
         case Acknowledged(via=via):
             return via
+        case ContactRecorded(how=how):
+            return how.value
     return NONE
 
 
@@ -252,6 +269,13 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return _decision_sentence(plan, decided, event.at)
         case SummonsAnswered(person=person, coming=coming, eta=eta):
             return f"Svar på indkaldelse fra {person_name(plan, person)}: {_answer(coming, eta, event.at)}"
+        case ContactRecorded(person=person, how=how, answer=answer, eta=eta):
+            return (
+                f"{person_name(plan, event.actor)} registrerede: {person_name(plan, person)} kontaktet "
+                f"{CONTACT_METHODS[how]} — {_contact_answer(answer, eta)}"
+            )
+        case ExternalContacted(external=external, status=status, note=note):
+            return f"{external_name(plan, external)} {EXTERNAL_STATES[status]}" + _quoted(note)
         case MeetingPlaceChanged(place=place):
             return f"Mødested ændret til {place_text(plan, place)}"
         case LevelChanged(level=level, contacts=contacts):
@@ -318,6 +342,23 @@ def _answer(coming: bool, eta: str, at: datetime) -> str:
     if minutes is None:
         return f"Kommer, ankomst {eta}"
     return f"Kommer, ankomst ca. kl. {(at + timedelta(minutes=minutes)).astimezone(LOCAL_TIME):%H:%M} ({eta})"
+
+
+def _contact_answer(answer: ContactAnswer, eta: str) -> str:
+    """``kvitteret``, ``kommer``, ``kommer, ankomst 20 min`` or ``kommer ikke``."""
+    if answer is ContactAnswer.KVITTERET:
+        return "kvitteret"
+    if answer is ContactAnswer.KOMMER_IKKE:
+        return "kommer ikke"
+    return f"kommer, ankomst {eta}" if eta else "kommer"
+
+
+def _external_rows(plan: Plan, state: CrisisState) -> tuple[tuple[str, ...], ...]:
+    """Each external participant someone contacted or called in, as last recorded."""
+    return tuple(
+        (external_name(plan, external), EXTERNAL_STATES[c.status], actor_name(plan, c.actor), _time(c.at), c.note or NONE)
+        for external, c in state.externals.items()
+    )
 
 
 def _page_row(plan: Plan, page: Page) -> tuple[str, ...]:

@@ -19,6 +19,11 @@ def role_names(plan: Plan, role_ids: Iterable[str], separator: str = ", ") -> st
     return separator.join(plan.role_by_id[r].name if r in plan.role_by_id else r for r in role_ids)
 
 
+def external_name(plan: Plan, external_id: str) -> str:
+    """``Indsatsleder fra politiet``: an external participant's name from its id."""
+    return next((e.name for e in plan.external_participants if e.id == external_id), external_id)
+
+
 def delivery_names(plan: Plan, delivery_ids: Iterable[str]) -> str:
     """``O365, IT-infrastruktur``."""
     names = {d.id: d.name for d in plan.deliveries}

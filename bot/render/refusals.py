@@ -24,6 +24,10 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
         Refusal.UNKNOWN_MEMBER: "Vælg hvem i ledelsen der skal underrettes ({detail}).",
         Refusal.MISSING_TEXT: "Skriv en tekst først.",
         Refusal.TOO_LONG: "Teksten er for lang; skriv højst 4000 tegn.",
+        Refusal.UNKNOWN_PERSON: "Ukendt person; vælg en af: {detail}.",
+        Refusal.UNKNOWN_EXTERNAL: "Ukendt ekstern deltager; vælg en af: {detail}.",
+        Refusal.PERSON_NOT_PAGED: "{detail} er ikke blevet kaldt i denne krise, så der er intet at kvittere for.",
+        Refusal.PERSON_NOT_SUMMONED: "{detail} er ikke indkaldt i denne krise.",
     },
     "en": {
         Refusal.NOT_IN_PLAN: "You are not in the crisis plan, so you cannot act in the crisis.",
@@ -39,6 +43,10 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
         Refusal.UNKNOWN_MEMBER: "Choose whom in management to inform ({detail}).",
         Refusal.MISSING_TEXT: "Write a text first.",
         Refusal.TOO_LONG: "The text is too long; write at most 4000 characters.",
+        Refusal.UNKNOWN_PERSON: "Unknown person; choose one of: {detail}.",
+        Refusal.UNKNOWN_EXTERNAL: "Unknown external participant; choose one of: {detail}.",
+        Refusal.PERSON_NOT_PAGED: "{detail} was not paged in this crisis, so there is nothing to acknowledge.",
+        Refusal.PERSON_NOT_SUMMONED: "{detail} is not summoned in this crisis.",
     },
 }
 

@@ -5,7 +5,8 @@ pydantic, ``to_action`` maps it. Bad input is an ``InvalidTap`` with a Danish re
 """
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -19,12 +20,15 @@ from ..core.actions import (
     Close,
     Decide,
     MoveMeeting,
+    RecordContact,
+    RecordExternal,
     Triage,
 )
-from ..core.events import DirectorDecision, LogEntryKind, TriageDecision
+from ..core.events import ContactAnswer, ContactMethod, DirectorDecision, ExternalStatus, LogEntryKind, TriageDecision
 from .verbs import Verb
 
 VIA = "teams"
+E = TypeVar("E", bound=StrEnum)
 
 
 class InvalidTap(Exception):
@@ -100,7 +104,22 @@ def to_action(tap: Tap, *, now: datetime) -> Action:
             return AddLogEntry(kind=kind, text=tap.text("text"))
         case Verb.CLOSE:
             return Close(note=tap.text("note"))
+        case Verb.RECORD_CONTACT:
+            how = _choice(tap, "how", ContactMethod, "vælg telefon, personligt, mail eller sms")
+            answer = _choice(tap, "answer", ContactAnswer, "vælg kvitteret, kommer eller kommer ikke")
+            return RecordContact(tap.text("person", 64), how, answer, tap.text("eta", 200))
+        case Verb.RECORD_EXTERNAL:
+            status = _choice(tap, "status", ExternalStatus, "vælg kontaktet eller tilkaldt")
+            return RecordExternal(tap.text("external", 64), status, tap.text("note"))
     raise InvalidTap("knappen hører ikke til en krise")
+
+
+def _choice(tap: Tap, name: str, choices: type[E], reason: str) -> E:
+    """The input ``name`` as one of ``choices``; ``InvalidTap(reason)`` otherwise."""
+    try:
+        return choices(tap.text(name, 20))
+    except ValueError:
+        raise InvalidTap(reason) from None
 
 
 def meeting_time(text: str, now: datetime) -> datetime | None:

@@ -16,6 +16,7 @@ from botbuilder.schema import Activity, Attachment
 
 from ..clock import Clock
 from ..core.actions import Action, AddLogEntry, Close, Escalate
+from ..core.contact_commands import BadInput, parse_contact, parse_external
 from ..core.events import LogEntryKind, PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
 from ..core.permissions import Permission, may
@@ -133,6 +134,10 @@ class KrisebotHandler(ActivityHandler):
                 return await self._on_active(turn_context, argument, person, lang, Close, "closed")
             case CommandName.ESCALATE:
                 return await self._on_active(turn_context, argument, person, lang, lambda _: Escalate(), "escalated")
+            case CommandName.CONTACT:
+                return await self._record(turn_context, argument, person, lang, parse_contact, "contact")
+            case CommandName.EXTERNAL:
+                return await self._record(turn_context, argument, person, lang, parse_external, "external")
             case CommandName.EXPORT:
                 return await self._export(argument, lang)
             case CommandName.LOG_CHANNEL:
@@ -155,6 +160,20 @@ class KrisebotHandler(ActivityHandler):
         if state is None:
             return rest
         return await self._act(turn_context, state, person, lang, action(rest), done)
+
+    async def _record(
+        self, turn_context: TurnContext, argument: str, person: Person, lang: Lang,
+        read: Callable[[Plan, str], Action | BadInput], command: str,
+    ) -> str:
+        """``kontakt`` and ``ekstern``: the rest of the text read into an action on the crisis it names, or why not."""
+        state, rest = self._pick(argument, active_only=True, lang=lang)
+        if state is None:
+            return rest
+        action = read(self.plan, rest)
+        if isinstance(action, BadInput):
+            problem = say(lang, f"{command}.bad.{action.problem.value}", given=action.given, choices=", ".join(action.choices))
+            return literal(f"{problem} {say(lang, f'{command}.usage')}")
+        return await self._act(turn_context, state, person, lang, action, f"{command}.recorded")
 
     async def _act(
         self, turn_context: TurnContext, state: CrisisState, person: Person, lang: Lang, action: Action, done: str

@@ -22,4 +22,6 @@ class Verb(StrEnum):
     LEVEL_CHANGE = "level_change"                       # data: level (level id)
     ADD_LOG_ENTRY = "add_log_entry"                     # inputs: kind (handling/beslutning/undladelse), text
     CLOSE = "close"                                     # input: note
+    RECORD_CONTACT = "record_contact"                   # inputs: person (id), how, answer, eta (ContactRecorded's)
+    RECORD_EXTERNAL = "record_external"                 # inputs: external (id), status (kontaktet/tilkaldt), note
     REFRESH = "refresh"

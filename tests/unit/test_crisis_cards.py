@@ -341,14 +341,16 @@ def test_top_staff_notice_names_the_level_and_the_contact_role() -> None:
 
 # --- the situation card --------------------------------------------------------------------
 
+RECORDING = (Verb.RECORD_CONTACT, Verb.RECORD_EXTERNAL)
+
 
 @pytest.mark.parametrize(
     ("phase", "expected"),
     [
-        ("triage", {Verb.ADD_LOG_ENTRY, Verb.CLOSE}),
-        ("director", {Verb.ADD_LOG_ENTRY, Verb.CLOSE}),
-        ("activated", {Verb.ADD_LOG_ENTRY, Verb.LEVEL_CHANGE, Verb.CLOSE}),
-        ("raised", {Verb.ADD_LOG_ENTRY, Verb.CLOSE}),
+        ("triage", {Verb.ADD_LOG_ENTRY, Verb.CLOSE, *RECORDING}),
+        ("director", {Verb.ADD_LOG_ENTRY, Verb.CLOSE, *RECORDING}),
+        ("activated", {Verb.ADD_LOG_ENTRY, Verb.LEVEL_CHANGE, Verb.CLOSE, *RECORDING}),
+        ("raised", {Verb.ADD_LOG_ENTRY, Verb.CLOSE, *RECORDING}),
         ("dismissed", set()),
         ("closed", set()),
     ],

@@ -9,12 +9,16 @@ from bot.resources import default_plan_path
 PEOPLE = ("jesper", "emilbc", "cvo", "peter", "hjm", "lak", "marialouiserj")
 KRISELEDER = "Kriseleder (Jesper Thyrring Møller eller Emil B. Christensen)"
 IT = "Ansvarlig for IT og Digitalisering (Claus Vagn Ohrt eller Peter Knudsen)"
+SITUATION = "Ansvarlig for situationsbillede, log og dokumentation (Claus Vagn Ohrt eller Peter Knudsen)"
 TABLE = {
     Permission.TRIAGE: (["it"], ("cvo", "peter"), IT),
     Permission.ACTIVATE: (["kriseleder"], ("jesper", "emilbc"), KRISELEDER),
     Permission.LEVEL_CHANGE: (["kriseleder"], ("jesper", "emilbc"), KRISELEDER),
     Permission.MEETING_PLACE: (["kriseleder"], ("jesper", "emilbc"), KRISELEDER),
     Permission.CLOSE: (["kriseleder"], ("jesper", "emilbc"), KRISELEDER),
+    Permission.RECORD_CONTACT: (
+        ["kriseleder", "situationsbillede"], ("jesper", "emilbc", "cvo", "peter"), f"{KRISELEDER}; {SITUATION}"
+    ),
 }
 
 
@@ -51,3 +55,10 @@ def test_who_may_activate_reads_as_a_refusal_needs(plan: Plan) -> None:
 
     for part in ("Kriseleder", "Jesper Thyrring Møller", "Emil B. Christensen"):
         assert part in text
+
+
+def test_a_plan_that_names_no_record_contact_lets_the_activate_roles_record(plan: Plan) -> None:
+    permissions = plan.permissions.model_dump(exclude={"record_contact"})
+    unnamed = Plan.model_validate({**plan.model_dump(), "permissions": permissions})
+
+    assert allowed_roles(unnamed, Permission.RECORD_CONTACT) == ["kriseleder"]

@@ -19,6 +19,11 @@ import pytest
 from bot.core.escalation import Subject, Timer, requested_timers
 from bot.core.events import (
     Acknowledged,
+    ContactAnswer,
+    ContactMethod,
+    ContactRecorded,
+    ExternalContacted,
+    ExternalStatus,
     AlarmRaised,
     AlarmReported,
     AlarmStatus,
@@ -75,6 +80,8 @@ PAYLOADS = [
     Triaged(decision=TriageDecision.INFORM_DIRECTOR, assessment="Hele netværket er nede"),
     DirectorDecided(decision=DirectorDecision.ACTIVATE, members=["p-anne"], meeting_at=T0, note="Mød op"),
     SummonsAnswered(person="p-anne", coming=True, eta="15 min"),
+    ContactRecorded(person="p-bo", how=ContactMethod.TELEFON, answer=ContactAnswer.KOMMER, eta="20 min"),
+    ExternalContacted(external="politi", status=ExternalStatus.TILKALDT, note="Indsatsleder på vej"),
     MeetingPlaceChanged(place="it-undervisningslokale"),
     LevelChanged(level="kommune", contacts=["p-anne"]),
     CrisisClosed(note="Afsluttet"),

@@ -1,0 +1,104 @@
+"""The words of the ``kontakt`` and ``ekstern`` chat commands, read into actions. Pure.
+
+    kontakt <person> <telefon|personligt|mail|sms> <kvitteret|kommer [ankomst]|kommer ikke>
+    ekstern <id|navn> <kontaktet|tilkaldt> [bemærkning]
+
+A person is named by id, first name or full name, an external participant by id or name
+(case-insensitive). Words that name nothing come back as a ``BadInput`` with the choices,
+for the Teams layer to word.
+"""
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..plan.models import Plan
+from .actions import RecordContact, RecordExternal
+from .events import ContactAnswer, ContactMethod, ExternalStatus
+
+ANSWER_CHOICES = ("kvitteret", "kommer [ankomst]", "kommer ikke")
+
+
+class Problem(StrEnum):
+    """Which part of a command named nothing the plan or the command knows."""
+
+    PERSON = "person"
+    HOW = "how"
+    ANSWER = "answer"
+    EXTERNAL = "external"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class BadInput:
+    """``given`` (as typed; empty when missing) is not one of ``choices``."""
+
+    problem: Problem
+    given: str
+    choices: tuple[str, ...]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split()).lower())
+
+
+def _split(words: list[str], keywords: set[str]) -> int | None:
+    """The index of the first of ``words`` after the first one that is a keyword."""
+    return next((i for i, word in enumerate(words) if i > 0 and _fold(word) in keywords), None)
+
+
+def parse_contact(plan: Plan, text: str) -> RecordContact | BadInput:
+    """``hjm telefon kvitteret``, ``Henrik personligt kommer 20 min``, ``henrik jebjerg mogensen mail kommer ikke``."""
+    words = text.split()
+    at = _split(words, {m.value for m in ContactMethod})
+    if at is None:
+        if len(words) < 2:
+            return BadInput(Problem.PERSON, " ".join(words), _person_choices(plan))
+        return BadInput(Problem.HOW, words[1], tuple(ContactMethod))
+    person = _person(plan, " ".join(words[:at]))
+    if isinstance(person, BadInput):
+        return person
+    how = ContactMethod(_fold(words[at]))
+    rest = words[at + 1:]
+    folded = [_fold(word) for word in rest]
+    if folded == ["kvitteret"]:
+        return RecordContact(person, how, ContactAnswer.KVITTERET)
+    if folded == ["kommer", "ikke"]:
+        return RecordContact(person, how, ContactAnswer.KOMMER_IKKE)
+    if folded[:1] == ["kommer"]:
+        eta = rest[2:] if folded[1:2] == ["ankomst"] else rest[1:]
+        return RecordContact(person, how, ContactAnswer.KOMMER, " ".join(eta))
+    return BadInput(Problem.ANSWER, " ".join(rest), ANSWER_CHOICES)
+
+
+def parse_external(plan: Plan, text: str) -> RecordExternal | BadInput:
+    """``politi tilkaldt``, ``Indsatsleder fra beredskabet kontaktet ringer tilbage kl. 10``."""
+    words = text.split()
+    at = _split(words, {s.value for s in ExternalStatus})
+    if at is None:
+        if len(words) < 2:
+            return BadInput(Problem.EXTERNAL, " ".join(words), tuple(e.id for e in plan.external_participants))
+        return BadInput(Problem.STATUS, words[1], tuple(ExternalStatus))
+    named = _fold(" ".join(words[:at]))
+    found = [e.id for e in plan.external_participants if named in (_fold(e.id), _fold(e.name))]
+    if not found:
+        return BadInput(Problem.EXTERNAL, " ".join(words[:at]), tuple(e.id for e in plan.external_participants))
+    return RecordExternal(found[0], ExternalStatus(_fold(words[at])), " ".join(words[at + 1:]))
+
+
+def _person(plan: Plan, named: str) -> str | BadInput:
+    """The one person ``named`` names by id, full name or first name; else the choices (those who share the name)."""
+    key = _fold(named)
+    exact = [p.id for p in plan.people if key in (_fold(p.id), _fold(p.name))]
+    found = exact or [p.id for p in plan.people if _fold(p.name.split()[0]) == key]
+    if len(found) == 1:
+        return found[0]
+    return BadInput(Problem.PERSON, named, tuple(_choice(plan, p) for p in found) or _person_choices(plan))
+
+
+def _person_choices(plan: Plan) -> tuple[str, ...]:
+    return tuple(_choice(plan, p.id) for p in plan.people)
+
+
+def _choice(plan: Plan, person_id: str) -> str:
+    return f"{person_id} ({plan.person_by_id[person_id].name})"
