@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import LOCAL_TIME
+from ..core.coverage import assessing_role
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
@@ -20,7 +21,7 @@ from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .names import clip, level_name, person_name, place_text, role_names
-from .page_words import page_title
+from .page_words import page_title, uncovered_names
 from .plain import Markup
 from .texts import Lang, say
 
@@ -170,7 +171,7 @@ def notice_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose,
     roles: Sequence[str] | None = None,
 ) -> Card:
-    """A page for INFORM or TOP_STAFF: what happened, why the person gets it, and Kvittér."""
+    """A page for INFORM, TOP_STAFF, MONITORING or UNCOVERED: what happened, why the person gets it, and Kvittér."""
     page = state.page(person, purpose)
     acknowledged = page.acknowledged_at if page else None
     notice = _closed_notice(state, lang)
@@ -180,7 +181,7 @@ def notice_card(
     message = _say(
         lang, f"notice.{purpose.value}.why",
         name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
-        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)),
+        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)), uncovered=uncovered_names(plan, state),
     )
     return render(
         "notice",
@@ -284,6 +285,9 @@ def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, s
     sources = {s.id: s.name for s in plan.alarm_sources}
     deliveries = {d.id: d.name for d in plan.deliveries}
     status = _say(lang, f"phase.{state.phase.value}")
+    assessing = assessing_role(plan, state)
+    if state.phase is Phase.TRIAGE and assessing != plan.alarm_chain.triage_role:  # nobody in IT answered
+        status = _say(lang, "phase.triage_by", role=role_names(plan, [assessing]))
     if state.closed_at:
         status = _say(lang, "fact.status_at", phase=status, time=_time(state.closed_at))
     reporter = person_name(plan, state.reporter or state.raised_by)
