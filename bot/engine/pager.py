@@ -307,11 +307,12 @@ class Pager:
 
     async def _move_on(self, item: OutboxItem) -> None:
         """``item`` ended without reaching the person (a call without a key, a send failed for good): the
-        channel's next number is tried, and the fallbacks of its attempt go now once nothing else of it may
-        still reach the person (at once after a call: they waited for its outcome). With no item of the
-        attempt left that may reach the person, and none sent on a channel that confirms delivery (a card,
-        an SMS), the page counts as lost, which moves its roles' escalation on at once. A call that has not
-        ended counts as not reached once the fallbacks that waited for its outcome went."""
+        channel's next number is tried. A call that did not reach on its last number makes its attempt's
+        fallbacks go now and, unless a channel that confirms delivery (a card, an SMS) reached the person,
+        counts the page as lost at once, which moves its roles' escalation on at once. After any other
+        item, the attempt counts as lost once none of its items may still reach the person: a pending
+        fallback is hastened instead (unless it waits for a call still ringing), and a call still
+        ringing counts as not reached once the fallbacks that waited for its outcome went."""
         now = self._clock()
         policy = self._policy_of(item)
         if not policy.confirms:
@@ -320,9 +321,13 @@ class Pager:
         if person is not None and item.step + 1 < len(policy.numbers_of(person)):
             attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
             await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
+            self.poke()
+            return
         items = await self._store.attempt_items(item=item)
         if any(i.status == "sent" and i.channel in self._confirming for i in items):
             pass  # it reached the person
+        elif not policy.confirms:
+            await self._lost(item, items)
         elif any(i.status == "pending" and not i.fallback for i in items):
             pass  # another first contact may still reach them
         elif any(i.status == "pending" and i.fallback for i in items):

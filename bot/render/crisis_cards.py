@@ -67,9 +67,10 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # --- the pages -----------------------------------------------------------------------------
 
-# The pages the situation card lists; a moved meeting's notice and monitoring's resolved notice
-# add nothing to the picture (the log thread has them).
-_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING}
+# The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice and the
+# notice of a role nobody answers for add nothing to the picture (the log thread has them; the
+# uncovered roles are ``CrisisState.uncovered``).
+_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED}
 
 
 def page_card(

@@ -108,7 +108,7 @@ _WORDS: dict[PagePurpose, _Words] = {
         title="card.notice.uncovered.title",
         ask="Find en, der kan tage rollen, og tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
         sms="ingen har kvitteret for {uncovered}",
-        call="Ingen har kvitteret for {uncovered}. Alle i kæden er prøvet.",
+        call="Ingen har kvitteret for {uncovered}, selv om alle i kæden er prøvet.",
         call_roles=_GIVEN,
     ),
 }

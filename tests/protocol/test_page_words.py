@@ -14,10 +14,10 @@ from bot.channels.feed import FeedNotifier
 from bot.channels.mail import MailNotifier
 from bot.channels.sms.text import ReplyRoute, page_text
 from bot.core.actions import Decide, MoveMeeting, RaiseAlarm, Triage
-from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
+from bot.core.events import DirectorDecision, Event, PagePurpose, RoleUncovered, TriageDecision
 from bot.core.lifecycle import Accepted, step
 from bot.core.replies import keypad, reply_options
-from bot.core.state import CrisisState
+from bot.core.state import CrisisState, apply
 from bot.graph.client import open_graph
 from bot.plan import load_plan
 from bot.render.crisis_cards import page_card
@@ -151,3 +151,24 @@ async def test_a_moved_meeting_has_its_own_title_on_the_card_the_feed_and_the_ma
     assert graph.notifications()[0].model.topic.value == f"{CRISIS} Mødestedet er flyttet"
     assert graph.mails()[0].model.message.subject == f"[Krise {CRISIS}] Mødestedet er flyttet"
     assert "IT-undervisningslokale" in graph.mails()[0].model.message.body.content
+
+
+async def test_the_notice_of_a_role_nobody_answers_for_names_the_role_on_every_channel(
+    graph: FakeGraph, msgraph: GraphServiceClient
+) -> None:
+    purpose = PagePurpose.UNCOVERED
+    uncovered = RoleUncovered(role="okonomi", purpose=PagePurpose.SUMMONS)
+    state = apply(crisis(), Event(seq=100, at=T0, crisis_id=CRISIS, actor="system", payload=uncovered))
+    notice = PageRequest(state=state, person=CVO, roles=(), purpose=purpose, key=f"{CRISIS}:cvo:{purpose}")
+    card = page_card(PLAN, state, "da", person="cvo", purpose=purpose, now=T0)
+    sms = page_text(
+        PLAN, state, purpose=purpose, roles=(), code=3, replies=reply_options(PLAN, state, purpose, "cvo"),
+        route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+    call = " ".join(call_script(PLAN, state, purpose, (), keypad(PLAN, state, purpose, "cvo")))
+    await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(notice)
+
+    mail = html.unescape(graph.mails()[0].model.message.body.content)
+    for text in ("\n".join(visible(t) for t in shown_texts(card)), sms, call, mail):
+        assert "ngen har kvitteret for Ansvarlig for økonomi" in text, text
+    assert "3K" in sms and "Tryk 1 for at kvittere." in call
