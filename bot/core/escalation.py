@@ -8,9 +8,14 @@ purposes (triage, director, summons) the timer is per role and walks the role's 
     stage 2  everyone in the chain                     the next repeat+1 attempts
 
 with T the role's ``ack_timeout``; the first deputy is paged at exactly T × (repeat+1).
-For the other purposes (informing management, the top crisis staff) the timer is per person
-and only repeats. A timer stops at the first acknowledgement by any holder of its role, when
-its purpose is over (the decision was taken), or when the crisis ends.
+A holder who answered the summons «kommer ikke» is left out of its attempts. For the other
+purposes (informing management, the top crisis staff, a role nobody answers for) the timer is
+per person and only repeats. A timer stops at the first acknowledgement by any holder of its
+role, when its purpose is over (the decision was taken), or when the crisis ends.
+
+A role's chain is exhausted when its schedule ran out (T after its last attempt) or when every
+holder in it was reported unreachable or said «kommer ikke»: ``new_uncovered`` then records it
+once (``RoleUncovered``), and ``bot.core.coverage`` says who is told.
 """
 
 from collections.abc import Iterable
@@ -19,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ..plan.models import Plan
-from .events import Escalated, EventPayload, PagePurpose, PagesRequested
+from .events import Escalated, EventPayload, PagePurpose, PagesRequested, RoleUncovered
 from .state import CrisisState, Phase
 
 CHAIN_PURPOSES = frozenset({PagePurpose.TRIAGE, PagePurpose.DIRECTOR, PagePurpose.SUMMONS})
@@ -77,6 +82,7 @@ def purpose_open(state: CrisisState, purpose: PagePurpose) -> bool:
         PagePurpose.DIRECTOR: state.phase is Phase.DIRECTOR,
         PagePurpose.SUMMONS: state.phase is Phase.ACTIVATED,
         PagePurpose.MEETING_MOVED: state.phase is Phase.ACTIVATED,
+        PagePurpose.UNCOVERED: bool(state.uncovered),
     }.get(purpose, True)
 
 
@@ -123,6 +129,7 @@ class _Position:
     at: datetime
     next_at: datetime | None
     people: list[str]
+    interval: timedelta
 
 
 def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _Position | None:
@@ -131,7 +138,8 @@ def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _P
     Two things move a role's timer on before its time, each from the moment it happened: a
     hand escalation restarts it at its last stage (always, also after the schedule ran out: the
     crisis leader's ``eskalér`` pages the whole chain again), and a page of the role reported lost
-    (an undeliverable SMS, an unanswered call) at the stage after the one it had reached.
+    (an undeliverable SMS, an attempt that reached the person on no channel) or a holder's «kommer
+    ikke» at the stage after the one it had reached. Holders who said «kommer ikke» are left out.
     """
     schedule = _schedule(plan, timer)
     if schedule is None or now < timer.started_at or not _waiting(state, timer):
@@ -152,7 +160,8 @@ def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _P
     at = origin + (n - first) * interval
     next_at = at + interval if n < last else None
     stage = n // per_stage
-    return _Position(stage, at, next_at, chain_stages[stage])
+    people = [p for p in chain_stages[stage] if not (timer.purpose is PagePurpose.SUMMONS and state.declined(p))]
+    return _Position(stage, at, next_at, people, interval)
 
 
 def _jumps(state: CrisisState, timer: Timer) -> list[tuple[datetime, bool]]:
@@ -195,6 +204,9 @@ def next_attempt_at(plan: Plan, state: CrisisState, timers: list[Timer], now: da
         position = _position(plan, state, timer, now)
         if position is not None and position.next_at is not None:
             upcoming.append(position.next_at)
+        exhausted = _exhausted_at(plan, state, timer, now)
+        if exhausted is not None and exhausted > now:
+            upcoming.append(exhausted)
     return min(upcoming, default=None)
 
 
@@ -205,4 +217,39 @@ def new_escalations(plan: Plan, state: CrisisState, timers: list[Timer], now: da
         position = _position(plan, state, timer, now) if timer.subject is Subject.ROLE else None
         if position and position.stage and (timer.purpose, timer.id, position.stage) not in state.escalations:
             found.append(Escalated(role=timer.id, purpose=timer.purpose, stage=position.stage, people=position.people))
+    return found
+
+
+def _exhausted_at(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> datetime | None:
+    """When a waiting role timer's chain is (or will be) exhausted, unless already recorded: T after the
+    schedule's last attempt, or once every holder was reported unreachable or said «kommer ikke»."""
+    if timer.subject is not Subject.ROLE or timer.purpose not in CHAIN_PURPOSES or (timer.purpose, timer.id) in state.uncovered:
+        return None
+    position = _position(plan, state, timer, now)
+    role = plan.role_by_id.get(timer.id)
+    if position is None or role is None:
+        return None
+    found = [position.at + position.interval] if position.next_at is None else []
+    out = [_out_at(state, person, timer.purpose) for person in role.chain]
+    if all(moment is not None for moment in out):
+        found.append(max(moment for moment in out if moment is not None))
+    return min(found, default=None)
+
+
+def _out_at(state: CrisisState, person: str, purpose: PagePurpose) -> datetime | None:
+    """Since when the person counts as out of a role's chain for ``purpose``: said «kommer ikke», or
+    their latest attempt reached them on no channel; None while they may still answer."""
+    if purpose is PagePurpose.SUMMONS and state.declined(person):
+        return state.answers[person].at
+    page = state.page(person, purpose)
+    return page.lost_at if page is not None else None
+
+
+def new_uncovered(plan: Plan, state: CrisisState, timers: list[Timer], now: datetime) -> list[RoleUncovered]:
+    """The RoleUncovered events due by ``now``: role timers whose chain is exhausted, once per role and purpose."""
+    found = []
+    for timer in timers:
+        exhausted = _exhausted_at(plan, state, timer, now)
+        if exhausted is not None and exhausted <= now:
+            found.append(RoleUncovered(role=timer.id, purpose=timer.purpose))
     return found

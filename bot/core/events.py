@@ -50,6 +50,8 @@ class PagePurpose(StrEnum):
     TOP_STAFF = "top_staff"
     MEETING_MOVED = "meeting_moved"
     MONITORING = "monitoring"
+    UNCOVERED = "uncovered"
+    """A notice to the crisis leader and the situation role that nobody answered for a role."""
 
 
 class AlarmStatus(StrEnum):
@@ -238,13 +240,15 @@ class LogEntryAdded(_Payload):
 
 
 class DeliveryState(StrEnum):
-    """What a provider reported about a page it carried (SMS delivery reports), or that a call to
-    every number of the person ended without a key press (``unanswered``)."""
+    """What a provider reported about a page it carried (SMS delivery reports), or that an attempt
+    ended on every channel without reaching the person: a call was made but no key pressed
+    (``unanswered``), or nothing could be sent at all (``unreachable``)."""
 
     DELIVERED = "delivered"
     UNDELIVERABLE = "undeliverable"
     EXPIRED = "expired"
     UNANSWERED = "unanswered"
+    UNREACHABLE = "unreachable"
 
     @property
     def lost(self) -> bool:
@@ -262,6 +266,15 @@ class PageDeliveryReported(_Payload):
     provider_id: str
     status: DeliveryState
     detail: str = Field(default="", max_length=200)
+
+
+class RoleUncovered(_Payload):
+    """Every holder of ``role`` was tried for ``purpose`` and none answered (the schedule ran out, or
+    each was unreachable or said «kommer ikke»): the crisis leader and the situation role are told."""
+
+    type: Literal["role_uncovered"] = "role_uncovered"
+    role: str
+    purpose: PagePurpose
 
 
 class SmsReceived(_Payload):
@@ -346,6 +359,7 @@ EventPayload = Annotated[
     | LevelChanged
     | LogEntryAdded
     | PageDeliveryReported
+    | RoleUncovered
     | SmsReceived
     | CallReported
     | KeyPressed

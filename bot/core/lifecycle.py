@@ -8,7 +8,9 @@ events (idempotent taps and duplicate deliveries).
     alarm → TRIAGE ─ inform director → DIRECTOR ─ activate → ACTIVATED ─ close → CLOSED
               └ not critical → DISMISSED    └ no action → DISMISSED
 
-The kriseleder may also close a crisis before activation (from TRIAGE or DIRECTOR).
+The kriseleder may also close a crisis before activation (from TRIAGE or DIRECTOR), and
+triages once nobody in the triage role answered (``bot.core.coverage``). A summons answered
+«kommer ikke» is not an acknowledgement of the person's roles; «kommer» is.
 Monitoring (a machine actor) may report on an open crisis's alarm: a repeat is logged, a
 resolved alarm is logged and the IT head is told; neither changes the phase.
 """
@@ -39,6 +41,7 @@ from .actions import (
     Triage,
 )
 from .commands import Command, PostToLog, RefreshSituation, SendPage
+from .coverage import may_triage
 from .events import (
     Acknowledged,
     AlarmRaised,
@@ -240,7 +243,7 @@ def _ack_events(state: CrisisState, actor: str, via: str) -> list[EventPayload]:
 
 
 def _triage(plan: Plan, state: CrisisState, action: Triage, actor: str) -> _Draft | Refused:
-    if not may(plan, actor, Permission.TRIAGE):
+    if not may_triage(plan, state, actor):
         return Refused(Refusal.NOT_PERMITTED, Permission.TRIAGE)
     if state.phase is not Phase.TRIAGE:
         return _already(state, state.triage is not None and state.triage.value == action.decision.value)
@@ -289,6 +292,8 @@ def _answer(state: CrisisState, action: AnswerSummons, actor: str) -> _Draft | R
     if previous and (previous.coming, previous.eta) == (action.coming, action.eta.strip()):
         return _Draft()
     answered = SummonsAnswered(person=actor, coming=action.coming, eta=action.eta.strip())
+    if not action.coming:  # not an acknowledgement: the role's next holder is summoned (``bot.core.escalation``)
+        return _Draft([answered])
     return _Draft([*_ack_events(state, actor, action.via), answered])
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from ..plan.models import Plan
 from .actions import Acknowledge, Action, AnswerSummons, ChangeLevel, Close, Decide, Triage
 from .events import DirectorDecision, PagePurpose, TriageDecision
+from .coverage import may_triage
 from .lifecycle import current_level
 from .permissions import Permission, may
 from .state import CrisisState, Phase
@@ -149,7 +150,7 @@ def answers(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -
     if not state.phase.open:
         return []
     options = [Answer.ACKNOWLEDGE]
-    if purpose is PagePurpose.TRIAGE and state.phase is Phase.TRIAGE and may(plan, person, Permission.TRIAGE):
+    if purpose is PagePurpose.TRIAGE and state.phase is Phase.TRIAGE and may_triage(plan, state, person):
         options += [Answer.INFORM_DIRECTOR, Answer.NOT_CRITICAL]
     if state.phase is Phase.DIRECTOR and may(plan, person, Permission.ACTIVATE):
         options.append(Answer.ACTIVATE)
@@ -221,6 +222,7 @@ _KEYS: dict[PagePurpose, dict[str, Answer]] = {
     PagePurpose.TOP_STAFF: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.MEETING_MOVED: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.MONITORING: {"1": Answer.ACKNOWLEDGE},
+    PagePurpose.UNCOVERED: {"1": Answer.ACKNOWLEDGE},
 }
 KEY_LABELS = {
     Answer.ACKNOWLEDGE: "kvittér",

@@ -35,6 +35,7 @@ from .events import (
     PagePurpose,
     PageSent,
     PagesRequested,
+    RoleUncovered,
     SmsReceived,
     CallReported,
     KeyPressed,
@@ -71,6 +72,8 @@ class Page:
     acknowledged_at: datetime | None = None
     acknowledged_via: str | None = None
     acknowledged_roles: tuple[str, ...] = ()
+    lost_at: datetime | None = None
+    """When the person's latest attempt was reported lost (``PageDeliveryReported``); None again once a page goes."""
 
     @property
     def waiting(self) -> bool:
@@ -147,6 +150,11 @@ class CrisisState:
     escalations: tuple[tuple[PagePurpose, str, int], ...] = ()
     escalation_requested_at: datetime | None = None
     lost_pages: tuple[tuple[PagePurpose, str, datetime], ...] = ()
+    """(purpose, role, when) a page of the role was reported lost or its holder answered «kommer ikke»:
+    each moves the role's escalation on at once (``bot.core.escalation``)."""
+    uncovered: tuple[tuple[PagePurpose, str], ...] = ()
+    """(purpose, role) nobody answers for, oldest first: every holder was tried and the chain ran out
+    (``RoleUncovered``). A role leaves it when a holder acknowledges it (or answers «kommer»)."""
     closed_at: datetime | None = None
     fingerprint: str | None = None
     resolved_at: datetime | None = None
@@ -170,6 +178,11 @@ class CrisisState:
     def role_acknowledged(self, role: str, purpose: PagePurpose) -> bool:
         """Has any holder acknowledged a page for ``role`` sent for ``purpose``?"""
         return (purpose, role) in self.acknowledged
+
+    def declined(self, person: str) -> bool:
+        """Did the person answer the summons «kommer ikke» (and not «kommer» since)?"""
+        answer = self.answers.get(person)
+        return answer is not None and not answer.coming
 
 
 def _with_page(
@@ -228,6 +241,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 state, person, purpose, roles,
                 first_sent_at=page.first_sent_at if page and page.first_sent_at else event.at,
                 channels=tuple(dict.fromkeys([*(page.channels if page else ()), channel])),
+                lost_at=None,
             )
         case PageFailed(person=person, roles=roles, purpose=purpose, channel=channel, reason=reason):
             page = state.page(person, purpose)
@@ -244,7 +258,8 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 for p in state.pages
             )
             acknowledged = {(p.purpose, role) for p in acknowledging if p.person == person for role in p.acknowledged_roles}
-            return replace(state, pages=acknowledging, acknowledged=state.acknowledged | acknowledged)
+            uncovered = tuple(known for known in state.uncovered if known not in acknowledged)
+            return replace(state, pages=acknowledging, acknowledged=state.acknowledged | acknowledged, uncovered=uncovered)
         case Escalated(role=role, purpose=purpose, stage=stage, people=people):
             for person in people:  # their pages count from here, like the first ones
                 state = _with_page(state, person, purpose, [role])
@@ -256,7 +271,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 return state
             page = state.page(person, purpose)
             failures = (*(page.failures if page else ()), f"{channel}: {status.value}")
-            state = _with_page(state, person, purpose, roles, failures=failures)
+            state = _with_page(state, person, purpose, roles, failures=failures, lost_at=event.at)
             return replace(state, lost_pages=(*state.lost_pages, *((purpose, role, event.at) for role in roles)))
         case Triaged(decision=decision, assessment=text):
             phase = Phase.DIRECTOR if decision is TriageDecision.INFORM_DIRECTOR else Phase.DISMISSED
@@ -270,7 +285,14 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 return replace(state, phase=Phase.DISMISSED, director=director, closed_at=event.at)
             return replace(state, director=director, informed=tuple(dict.fromkeys([*state.informed, *members])))
         case SummonsAnswered(person=person, coming=coming, eta=eta):
-            return replace(state, answers={**state.answers, person: Answer(coming, eta, event.at)})
+            state = replace(state, answers={**state.answers, person: Answer(coming, eta, event.at)})
+            summons = state.page(person, PagePurpose.SUMMONS)
+            if coming or summons is None:
+                return state
+            declined = ((PagePurpose.SUMMONS, role, event.at) for role in summons.roles)  # the next holder now
+            return replace(state, lost_pages=(*state.lost_pages, *declined))
+        case RoleUncovered(role=role, purpose=purpose):
+            return replace(_unacknowledged(state, PagePurpose.UNCOVERED), uncovered=(*state.uncovered, (purpose, role)))
         case ExternalContacted(external=external, status=status, note=note):
             contact = ExternalContact(status, note, event.actor, event.at)
             return replace(state, externals={**state.externals, external: contact})

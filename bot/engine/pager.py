@@ -9,7 +9,10 @@ claimed before it goes out, stays in flight until its outcome is written, and is
 exactly once together with its PageSent or PageFailed event. Which channels a page uses, first and
 as the fallback, is the plan's contact order; how each channel is sent (how many at once, how fast,
 in which order, whether a send reaches the person) is its notifier's ``ChannelPolicy``: the pager
-names no channel. A call that ends unanswered moves on at once (``not_reached``). ``run`` ticks, then sleeps until the next
+names no channel. A call that ends unanswered moves on at once (``not_reached``), and so does an attempt that
+reached the person on no channel (every item failed for good, was given up, or was a call that ended
+without a key, with no card or SMS sent): it is recorded lost, which escalates its roles at once. A role
+whose chain is exhausted is recorded uncovered and told of (``bot.core.coverage``). ``run`` ticks, then sleeps until the next
 attempt or retry is due (or until poked), so nothing waits on a polling interval, and a
 restart sends whatever is overdue at once.
 """
@@ -27,15 +30,18 @@ from typing import TypedDict
 from ..channels.base import ChannelPolicy, Notifier, PageRequest, at_once
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
+from ..core.coverage import uncovered_pages
 from ..core.escalation import (
-    Attempt, Timer, current_attempts, new_escalations, next_attempt_at, still_waiting,
+    Attempt, Timer, current_attempts, new_escalations, new_uncovered, next_attempt_at, still_waiting,
 )
-from ..core.events import DeliveryState, PageDeliveryReported, PageFailed, PagePurpose, PageSent
+from ..core.events import (
+    DeliveryState, PageDeliveryReported, PageFailed, PagePurpose, PageSent, PagesRequested, RoleUncovered,
+)
 from ..core.state import CrisisState
 from ..errors import ChannelError, PermanentError, TransientError
 from ..plan.contact import Channel
 from ..plan.models import Plan
-from ..store import Finished, OutboxItem, Store
+from ..store import AttemptItem, Finished, OutboxItem, Store
 from .crises import Crises
 from .pacing import Pacer
 from .wakeup import tick_forever
@@ -52,7 +58,7 @@ OUTCOME_WAIT = timedelta(minutes=3)
 """How long the fallback waits for the outcome of a call at most (it goes at once when the call ends unanswered)."""
 URGENCY = {
     PagePurpose.TRIAGE: 0, PagePurpose.DIRECTOR: 0, PagePurpose.SUMMONS: 1, PagePurpose.MEETING_MOVED: 1,
-    PagePurpose.TOP_STAFF: 2, PagePurpose.INFORM: 2, PagePurpose.MONITORING: 3,
+    PagePurpose.TOP_STAFF: 2, PagePurpose.INFORM: 2, PagePurpose.MONITORING: 3, PagePurpose.UNCOVERED: 1,
 }
 """Which paced sends go first: the triage and the crisis leader's decision before a summons wave."""
 UNSERVED = ChannelPolicy(concurrency=1, order=99)
@@ -87,9 +93,9 @@ async def _turn(pacer: Pacer, limit: asyncio.Timeout, priority: int) -> None:
 
 def fallback_at_once(plan: Plan, state: CrisisState | None, attempt: Attempt, *, outage: bool) -> bool:
     """Does this attempt use its fallback channels at once, not only when the first ones do not reach?
-    While a Microsoft dependency is down, for an escalation to deputies, and for an alarm that says
-    Office 365 itself is affected."""
-    if outage or attempt.stage >= 1:
+    While a Microsoft dependency is down, for an escalation to deputies, for the notice of a role nobody
+    answers for, and for an alarm that says Office 365 itself is affected."""
+    if outage or attempt.stage >= 1 or attempt.purpose is PagePurpose.UNCOVERED:
         return True
     office365 = {delivery.id for delivery in plan.deliveries if delivery.office365}
     return state is not None and bool(office365.intersection(state.deliveries))
@@ -202,12 +208,22 @@ class Pager:
             escalations = new_escalations(self._plan, state, timers, now)
             if escalations:
                 await self._crises.record(crisis_id, escalations)
+            uncovered = new_uncovered(self._plan, state, timers, now)
+            if uncovered:
+                await self._tell_uncovered(crisis_id, uncovered, now)
             attempts = current_attempts(self._plan, state, timers, now)
             if attempts:
                 await self._enqueue(crisis_id, attempts, now)
             else:
                 self._enqueued.pop(crisis_id, None)  # nobody in it is waiting to be paged
         await self._send([item for item in await self._store.pending(due_by=now) if item.key not in self._in_flight])
+
+    async def _tell_uncovered(self, crisis_id: str, uncovered: list[RoleUncovered], now: datetime) -> None:
+        """Record the roles nobody answers for with the pages that tell of them, and put those in the outbox."""
+        pages = uncovered_pages(self._plan, uncovered)
+        recorded = await self._crises.record(crisis_id, [*uncovered, *([PagesRequested(pages=pages)] if pages else [])])
+        if pages and recorded:
+            await self._enqueue(crisis_id, [Attempt(p.person, tuple(p.roles), p.purpose, recorded[-1].at, 0) for p in pages], now)
 
     async def _next_wake(self, after: datetime, timers_by_crisis: dict[str, list[Timer]]) -> datetime | None:
         times = [await self._store.next_try_at(after=after)]  # those due by then are in flight
@@ -290,23 +306,53 @@ class Pager:
             await self._move_on(item)
 
     async def _move_on(self, item: OutboxItem) -> None:
-        """The next contact step after ``item`` did not reach: its attempt's fallbacks go now, and the
-        channel's next number is tried; with no number left and no channel that confirms delivery (a
-        card, an SMS) having reached the person either, the page counts as lost, which moves its roles'
-        escalation on at once."""
+        """``item`` ended without reaching the person (a call without a key, a send failed for good): the
+        channel's next number is tried. A call that did not reach on its last number makes its attempt's
+        fallbacks go now and, unless a channel that confirms delivery (a card, an SMS) reached the person,
+        counts the page as lost at once, which moves its roles' escalation on at once. After any other
+        item, the attempt counts as lost once none of its items may still reach the person: a pending
+        fallback is hastened instead (unless it waits for a call still ringing), and a call still
+        ringing counts as not reached once the fallbacks that waited for its outcome went."""
         now = self._clock()
-        await self._store.hasten_fallbacks(item=item, at=now)
+        policy = self._policy_of(item)
+        if not policy.confirms:
+            await self._store.hasten_fallbacks(item=item, at=now)
         person = self._plan.person_by_id.get(item.person)
-        if person is not None and item.step + 1 < len(self._policy_of(item).numbers_of(person)):
+        if person is not None and item.step + 1 < len(policy.numbers_of(person)):
             attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
             await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
-        elif not await self._store.sent_otherwise(item=item, channels=self._confirming):
-            lost = PageDeliveryReported(
-                person=item.person, roles=list(item.roles), purpose=PagePurpose(item.purpose), channel=item.channel,
-                provider_id="", status=DeliveryState.UNANSWERED,
-            )
-            await self._crises.record(item.crisis_id, [lost], request_key=f"unanswered:{item.key}")
+            self.poke()
+            return
+        items = await self._store.attempt_items(item=item)
+        if any(i.status == "sent" and i.channel in self._confirming for i in items):
+            pass  # it reached the person
+        elif not policy.confirms:
+            await self._lost(item, items)
+        elif any(i.status == "pending" and not i.fallback for i in items):
+            pass  # another first contact may still reach them
+        elif any(i.status == "pending" and i.fallback for i in items):
+            if not self._ringing(items):
+                await self._store.hasten_fallbacks(item=item, at=now)
+        elif not self._ringing(items) or any(i.fallback for i in items):
+            await self._lost(item, items)
         self.poke()
+
+    def _ringing(self, items: list[AttemptItem]) -> bool:
+        """Is a call of the attempt placed and not ended yet?"""
+        return any(i.status == "sent" and i.channel not in self._confirming and not i.unanswered for i in items)
+
+    async def _lost(self, item: OutboxItem, items: list[AttemptItem]) -> None:
+        """Record ``item``'s attempt lost (once), if its page still waits: ``unanswered`` if a call was placed."""
+        state, purpose = self._crises.get(item.crisis_id), PagePurpose(item.purpose)
+        if state is None or not still_waiting(state, purpose, roles=item.roles, person=item.person):
+            return
+        called = any(i.status == "sent" and i.channel not in self._confirming for i in items)
+        lost = PageDeliveryReported(
+            person=item.person, roles=list(item.roles), purpose=purpose, channel=item.channel, provider_id="",
+            status=DeliveryState.UNANSWERED if called else DeliveryState.UNREACHABLE,
+        )
+        attempt = f"{item.crisis_id}/{item.purpose}/{item.person}/{int(item.attempt_at.timestamp() * 1000)}"
+        await self._crises.record(item.crisis_id, [lost], request_key=f"lost:{attempt}")
 
     async def _send(self, due: list[OutboxItem]) -> asyncio.Future | None:
         """Claim the due items in one transaction, then send each one claimed from a task of its own (one
@@ -410,8 +456,6 @@ class Pager:
             return None
         reason = error.reason if isinstance(error, PermanentError) else f"{error.reason} (opgivet efter {MAX_TRIES} forsøg)"
         event = PageFailed(**facts, reason=reason)
-        if not self._policy_of(item).confirms:
-            await self._move_on(item)
         return Finished(item.key, item.crisis_id, "failed", self._clock(), error=error.reason, event=event)
 
     def _write(self, finished: Finished) -> None:
@@ -421,12 +465,17 @@ class Pager:
             self._writer = asyncio.create_task(self._write_outcomes())
 
     async def _finish(self) -> None:
-        """Mark the queued items done with their events, and fold the events into the crises."""
+        """Mark the queued items done with their events, and fold the events into the crises; then move on
+        from the items that failed for good (once written, so that the last of an attempt sees the others)."""
         batch, self._outcomes = self._outcomes, []
         try:
             events = await self._store.finish(items=batch)
             for crisis_id in dict.fromkeys(event.crisis_id for event in events if event.crisis_id is not None):
                 await self._crises.absorb(crisis_id, [event for event in events if event.crisis_id == crisis_id])
+            for finished in batch:
+                failed = await self._store.outbox_item(key=finished.key) if finished.status == "failed" else None
+                if failed is not None:
+                    await self._move_on(failed)
         except Exception:  # not written: the items stay pending and go again (at least once)
             log.exception("the outcome of %d pages could not be recorded", len(batch))
         finally:

@@ -23,7 +23,7 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
-Purpose = Literal["triage", "director", "summons", "inform", "top_staff", "meeting_moved", "monitoring"]
+Purpose = Literal["triage", "director", "summons", "inform", "top_staff", "meeting_moved", "monitoring", "uncovered"]
 """The page purposes a plan may give a contact order of its own (``bot.core.events.PagePurpose``'s values)."""
 
 

@@ -176,6 +176,10 @@ class AlarmChain(_Model):
 
     triage_role: Id
     director_role: Id
+    situation_role: Id | None = Field(
+        default=None,
+        description="The role that keeps the situation picture; told, with the director role, of a role nobody answers for",
+    )
     steps: list[Text] = Field(min_length=1)
     sms_source: Id | None = Field(
         default=None, description="The alarm source an alarm sent by SMS (ALARM …) counts as; default the first source"
@@ -255,6 +259,7 @@ class Plan(_Model):
             ("levels.top_staff_contacts", self.levels.top_staff_contacts),
             ("alarm_chain.triage_role", [self.alarm_chain.triage_role]),
             ("alarm_chain.director_role", [self.alarm_chain.director_role]),
+            ("alarm_chain.situation_role", [self.alarm_chain.situation_role] if self.alarm_chain.situation_role else []),
             *((f"permissions.{name}", ids) for name, ids in self.permissions),
         ]
         for field, ids in role_refs:

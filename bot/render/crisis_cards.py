@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import LOCAL_TIME
+from ..core import coverage
+from ..core.coverage import assessing_role
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
@@ -23,7 +25,7 @@ from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
 from .names import clip, level_name, person_name, place_text, role_names
-from .page_words import page_title, stand_in
+from .page_words import page_title, stand_in, uncovered_names
 from .plain import Markup
 from .texts import Lang, say
 
@@ -70,9 +72,10 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # --- the pages -----------------------------------------------------------------------------
 
-# The pages the situation card lists; a moved meeting's notice and monitoring's resolved notice
-# add nothing to the picture (the log thread has them).
-_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING}
+# The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice and the
+# notice of a role nobody answers for add nothing to the picture (the log thread has them; the
+# uncovered roles are ``CrisisState.uncovered``).
+_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED}
 
 
 def page_card(
@@ -178,7 +181,7 @@ def notice_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose,
     roles: Sequence[str] | None = None, deputy: str = "",
 ) -> Card:
-    """A page for INFORM or TOP_STAFF: what happened, why the person gets it, and Kvittér."""
+    """A page for INFORM, TOP_STAFF, MONITORING or UNCOVERED: what happened, why the person gets it, and Kvittér."""
     page = state.page(person, purpose)
     acknowledged = page.acknowledged_at if page else None
     notice = _closed_notice(state, lang)
@@ -188,7 +191,7 @@ def notice_card(
     message = _say(
         lang, f"notice.{purpose.value}.why",
         name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
-        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)),
+        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)), uncovered=uncovered_names(plan, state),
     )
     return render(
         "notice",
@@ -212,7 +215,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
     the roles nobody is coming for. The alarm, the contacts to the top crisis staff and the latest log
     lines follow; every page's delivery (channels, failures) is folded away behind «Vis leveringsdetaljer».
     """
-    overview = [_status_fact(state, lang), _fact(lang, "fact.level", level_name(plan, current_level(plan, state)))]
+    overview = [_status_fact(plan, state, lang), _fact(lang, "fact.level", level_name(plan, current_level(plan, state)))]
     if _activated(state):
         overview += _meeting_facts(plan, state, lang)
     next_level = _next_level(plan, state)
@@ -222,8 +225,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
         {
             **_crisis_data(plan, state, lang, _say(lang, "situation.title"), limit=SITUATION_CLIP, status=False),
             "overview": overview,
-            "uncovered": [_say(lang, "situation.uncovered", roles=role_names(plan, roles))]
-            if (roles := uncovered_roles(plan, state)) else [],
+            "uncovered": _uncovered_lines(plan, state, lang),
             "people": _people(plan, state, lang),
             "roles": _role_rows(plan, state, lang),
             "topStaff": _top_staff_rows(plan, state) or None,
@@ -250,8 +252,18 @@ def uncovered_roles(plan: Plan, state: CrisisState) -> list[str]:
     if not _activated(state):
         return []
     coming = {person for person, answer in state.answers.items() if answer.coming}
-    # Merge point for the state's roles whose chain ran out without an answer (``CrisisState.uncovered``).
     return [role.id for role in plan.roles if not coming.intersection(role.chain)]
+
+
+def _uncovered_lines(plan: Plan, state: CrisisState, lang: Lang) -> list[str]:
+    """The card's warnings, at its top: the roles whose chain ran out with nobody answering (``CrisisState.uncovered``,
+    in any phase), then the other roles nobody is coming for."""
+    ran_out = [role.id for role in plan.roles if role.id in set(coverage.uncovered_roles(state))]
+    missing = [role for role in uncovered_roles(plan, state) if role not in ran_out]
+    return [
+        *([_say(lang, "situation.ran_out", roles=role_names(plan, ran_out))] if ran_out else []),
+        *([_say(lang, "situation.uncovered", roles=role_names(plan, missing))] if missing else []),
+    ]
 
 
 def log_entry_form(plan: Plan, state: CrisisState, lang: Lang) -> Card:
@@ -299,7 +311,7 @@ def _crisis_data(
         "deputy": deputy or None,
         "notice": notice,
         "alarm": {
-            "facts": [*([_status_fact(state, lang)] if status else []), *_alarm_facts(plan, state, lang), *extra_facts],
+            "facts": [*([_status_fact(plan, state, lang)] if status else []), *_alarm_facts(plan, state, lang), *extra_facts],
             "description": clip(state.description, limit),
             "decisions": [
                 _decision(plan, state, lang, label, decision, limit)
@@ -310,8 +322,11 @@ def _crisis_data(
     }
 
 
-def _status_fact(state: CrisisState, lang: Lang) -> dict[str, str]:
+def _status_fact(plan: Plan, state: CrisisState, lang: Lang) -> dict[str, str]:
     status = _say(lang, f"phase.{state.phase.value}")
+    assessing = assessing_role(plan, state)
+    if state.phase is Phase.TRIAGE and assessing != plan.alarm_chain.triage_role:  # nobody in IT answered
+        status = _say(lang, "phase.triage_by", role=role_names(plan, [assessing]))
     if state.closed_at:
         status = _say(lang, "fact.status_at", phase=status, time=_time(state.closed_at))
     return _fact(lang, "fact.status", status)

@@ -33,6 +33,7 @@ from ..core.events import (
     LogEntryAdded,
     MeetingPlaceChanged,
     PageDeliveryReported,
+    RoleUncovered,
     PageFailed,
     PagePurpose,
     PageSent,
@@ -72,6 +73,7 @@ PURPOSES = {
     PagePurpose.TOP_STAFF: "kontakt til øverste krisestab",
     PagePurpose.MEETING_MOVED: "flyttet mødested",
     PagePurpose.MONITORING: "besked fra overvågningen",
+    PagePurpose.UNCOVERED: "ingen har kvitteret for en rolle",
 }
 NAMED_AT_MOST = 12  # a request for more people is logged as a count (each page's own event names them)
 DELIVERY_STATES = {
@@ -79,6 +81,7 @@ DELIVERY_STATES = {
     DeliveryState.UNDELIVERABLE: "kunne ikke leveres",
     DeliveryState.EXPIRED: "udløbet uden at blive leveret",
     DeliveryState.UNANSWERED: "opkaldene blev ikke besvaret med en tast på nogen af numrene",
+    DeliveryState.UNREACHABLE: "personen kunne ikke nås på nogen kanal",
 }
 CHANNEL_NAMES = {"voice": "telefon"}
 """A channel as the logbog names it, where its id is not already the word a reader uses."""
@@ -260,6 +263,11 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return (
                 f"Ingen har kvitteret for {role_names(plan, [role], ROLES_JOIN)} – {PURPOSES[purpose]}: "
                 f"eskaleret til {reach}: {_names(plan, people)}"
+            )
+        case RoleUncovered(role=role, purpose=purpose):
+            return (
+                f"Ingen har kvitteret for {role_names(plan, [role], ROLES_JOIN)} – {PURPOSES[purpose]}: "
+                "alle i kæden er prøvet"
             )
         case EscalationRequested():
             return "Eskaleret i hånden: alle i kæden kaldes for de roller, der ikke har kvitteret"

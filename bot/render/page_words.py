@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..clock import LOCAL_TIME
+from ..core.coverage import uncovered_roles
 from ..core.events import PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.replies import Answer, Key
@@ -35,9 +36,10 @@ class _Words:
     ask: str
     """The mail's line of what is asked; ``{teams}`` and the button labels of ``_LABELS`` are filled in."""
     sms: str
-    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing) and ``{level}`` are filled in."""
+    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{level}`` and ``{uncovered}`` (the
+    roles nobody answers for) are filled in."""
     call: str
-    """Why the call is made; ``{name}`` (the director) and ``{level}`` are filled in."""
+    """Why the call is made; ``{name}`` (the director), ``{level}`` and ``{uncovered}`` are filled in."""
     call_roles: str
     """The call's sentence naming the person's roles (``{roles}``)."""
     meeting: bool = False
@@ -45,7 +47,8 @@ class _Words:
     roles_on_card: bool = False
     """The card names the roles the page is for (the mail need not repeat them)."""
     to_roles: bool = True
-    """The page is for roles: a deputy is told whom they stand in for (not so a person informed by name)."""
+    """The page is for roles: a deputy is told whom they stand in for (not so a person informed by name, nor the
+    crisis leader told of a role nobody covers)."""
 
 
 _ACK = "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden."
@@ -105,6 +108,14 @@ _WORDS: dict[PagePurpose, _Words] = {
         sms="overvågningen melder alarmen afklaret - til dig{as_roles}",
         call="Overvågningen melder, at alarmen er afklaret, men krisen lukkes ikke af sig selv.",
         call_roles=_GIVEN,
+    ),
+    PagePurpose.UNCOVERED: _Words(
+        title="card.notice.uncovered.title",
+        ask="Find en, der kan tage rollen, og tryk «{ack}» {teams}, så vi ved, at du har fået beskeden.",
+        sms="ingen har kvitteret for {uncovered}",
+        call="Ingen har kvitteret for {uncovered}, selv om alle i kæden er prøvet.",
+        call_roles=_GIVEN,
+        to_roles=False,
     ),
 }
 _TEAMS = "i chatten med Krisebot i Teams"
@@ -170,7 +181,14 @@ def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, r
     deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held)})" for p, held in standing.items()]
     parts = ([role_names(plan, own)] if own else []) + deputy
     as_roles = f" som {' og '.join(parts)}" if parts else ""
-    return _WORDS[purpose].sms.format(as_roles=as_roles, level=level_name(plan, current_level(plan, state)))
+    return _WORDS[purpose].sms.format(
+        as_roles=as_roles, level=level_name(plan, current_level(plan, state)), uncovered=uncovered_names(plan, state)
+    )
+
+
+def uncovered_names(plan: Plan, state: CrisisState) -> str:
+    """The roles nobody answers for now, by name (``Ansvarlig for IT og Digitalisering``); «en rolle» if none is."""
+    return role_names(plan, uncovered_roles(state)) if state.uncovered else "en rolle"
 
 
 def sms_meeting(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
@@ -292,7 +310,8 @@ def _opening(plan: Plan, state: CrisisState) -> list[str]:
 def _why_called(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
     director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
     return _WORDS[purpose].call.format(
-        name=person_name(plan, director), level=level_name(plan, current_level(plan, state))
+        name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
+        uncovered=uncovered_names(plan, state),
     )
 
 

@@ -2,8 +2,8 @@
 
 from .call_records import CallRecord
 from .base import CrisisThread, Finished, OutboxItem, Store, TeamsUserLink
-from .sms_records import CodeRequest, SentPage, SmsCode
+from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 from .opening import open_store
 from .sqlite import SqliteStore
 
-__all__ = ["CallRecord", "CodeRequest", "CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]
+__all__ = ["AttemptItem", "CallRecord", "CodeRequest", "CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]

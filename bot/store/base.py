@@ -15,7 +15,7 @@ from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
 from .call_records import CallRecord
 from .intake_records import HeartbeatRecord
-from .sms_records import CodeRequest, SentPage, SmsCode
+from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +180,9 @@ class Store(Protocol):
 
     async def sent_otherwise(self, *, item: OutboxItem, channels: Sequence[str] | None = None) -> bool:
         """Was ``item``'s attempt sent under another key than ``item``'s (on one of ``channels``, if given)?"""
+
+    async def attempt_items(self, *, item: OutboxItem) -> list[AttemptItem]:
+        """Every outbox item of ``item``'s attempt (``item`` too), as it stands."""
 
     async def hasten_fallbacks(self, *, item: OutboxItem, at: datetime) -> int:
         """Make the pending fallbacks of ``item``'s attempt due at ``at`` (if later); how many were."""

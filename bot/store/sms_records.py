@@ -63,6 +63,18 @@ def _attempt_of(item: "OutboxItem") -> tuple[str, str, str, str]:
     return item.crisis_id, item.person, item.purpose, utc(item.attempt_at).isoformat()
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptItem:
+    """One outbox item of an attempt as it stands: ``status`` is pending, sent, failed or cancelled; ``unanswered``
+    says that a call it placed ended without a key acted on."""
+
+    key: str
+    channel: str
+    status: str
+    fallback: bool
+    unanswered: bool
+
+
 _SENT_PAGE = "SELECT key, crisis_id, person, roles, purpose, channel, status, provider_id FROM outbox"
 
 
@@ -140,6 +152,14 @@ class SmsRecords(Transactions):
             (*_attempt_of(item), item.key, *params),
         ) as cursor:
             return await cursor.fetchone() is not None
+
+    async def attempt_items(self, *, item: "OutboxItem") -> list[AttemptItem]:
+        """Every outbox item of ``item``'s attempt (``item`` too), as it stands."""
+        unanswered = "EXISTS (SELECT 1 FROM calls WHERE calls.outbox_key = outbox.key AND outcome IS NOT NULL AND digits IS NULL)"
+        rows = await fetch_rows(
+            self._db, f"key, channel, status, fallback, {unanswered}", f"FROM outbox WHERE {_SAME_ATTEMPT}", _attempt_of(item)
+        )
+        return [AttemptItem(key, channel, status, bool(fallback), bool(called)) for key, channel, status, fallback, called in rows]
 
     async def hasten_fallbacks(self, *, item: "OutboxItem", at: datetime) -> int:
         """Make the pending fallbacks of ``item``'s attempt due at ``at`` (if later); how many were."""

@@ -14,10 +14,10 @@ from bot.channels.feed import FeedNotifier
 from bot.channels.mail import MailNotifier
 from bot.channels.sms.text import ReplyRoute, page_text
 from bot.core.actions import Decide, MoveMeeting, RaiseAlarm, Triage
-from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
+from bot.core.events import DirectorDecision, Event, PagePurpose, RoleUncovered, TriageDecision
 from bot.core.lifecycle import Accepted, step
 from bot.core.replies import keypad, reply_options
-from bot.core.state import CrisisState
+from bot.core.state import CrisisState, apply
 from bot.graph.client import open_graph
 from bot.plan import load_plan
 from bot.render.crisis_cards import page_card
@@ -163,7 +163,7 @@ def deputy_page(purpose: PagePurpose) -> PageRequest:
     return PageRequest(state=crisis(), person=EMIL, roles=("okonomi",), purpose=purpose, key=f"{CRISIS}:emilbc:{purpose}")
 
 
-@pytest.mark.parametrize("purpose", [p for p in PURPOSES if p is not PagePurpose.INFORM])
+@pytest.mark.parametrize("purpose", [p for p in PURPOSES if p not in (PagePurpose.INFORM, PagePurpose.UNCOVERED)])
 async def test_a_deputy_is_told_on_every_channel_whom_they_stand_in_for(
     graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose
 ) -> None:
@@ -201,3 +201,24 @@ def test_a_person_paged_for_a_role_they_hold_first_or_informed_by_name_is_not_ca
     peter = call_script(PLAN, state, PagePurpose.SUMMONS, "peter", ROLES, keypad(PLAN, state, PagePurpose.SUMMONS, "peter"))
     assert "Du kaldes som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT og Digitalisering, " \
         "Ansvarlig for situationsbillede, log og dokumentation)." in peter
+
+
+async def test_the_notice_of_a_role_nobody_answers_for_names_the_role_on_every_channel(
+    graph: FakeGraph, msgraph: GraphServiceClient
+) -> None:
+    purpose = PagePurpose.UNCOVERED
+    uncovered = RoleUncovered(role="okonomi", purpose=PagePurpose.SUMMONS)
+    state = apply(crisis(), Event(seq=100, at=T0, crisis_id=CRISIS, actor="system", payload=uncovered))
+    notice = PageRequest(state=state, person=CVO, roles=(), purpose=purpose, key=f"{CRISIS}:cvo:{purpose}")
+    card = page_card(PLAN, state, "da", person="cvo", purpose=purpose, now=T0)
+    sms = page_text(
+        PLAN, state, purpose=purpose, person="cvo", roles=(), code=3, replies=reply_options(PLAN, state, purpose, "cvo"),
+        route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+    call = " ".join(call_script(PLAN, state, purpose, "cvo", (), keypad(PLAN, state, purpose, "cvo")))
+    await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(notice)
+
+    mail = html.unescape(graph.mails()[0].model.message.body.content)
+    for text in ("\n".join(visible(t) for t in shown_texts(card)), sms, call, mail):
+        assert "ngen har kvitteret for Ansvarlig for økonomi" in text, text
+    assert "3K" in sms and "Tryk 1 for at kvittere." in call

@@ -345,9 +345,9 @@ TRANSITIONS = [
         state={"answers": {"hjm": Answer(True, "10 min", NOW)}},
     ),
     Transition(
-        "answer summons: kommer ikke",
+        "answer summons: kommer ikke (no acknowledgement: the role's next holder is summoned)",
         activated, "lak", AnswerSummons(False, "sms"), Phase.ACTIVATED,
-        events=(Acknowledged(person="lak", roles=["kommunikation"], via="sms"), SummonsAnswered(person="lak", coming=False)),
+        events=(SummonsAnswered(person="lak", coming=False),),
         state={"answers": {"lak": Answer(False, "", NOW)}},
     ),
     Transition(

@@ -201,10 +201,12 @@ def test_the_activated_run_as_the_logbog_tells_it(plan: Plan) -> None:
     assert cvo.channels == ("teams",) and cvo.failures == ("sms: intet mobilnummer",)
     assert state.page("cvo", PagePurpose.MEETING_MOVED).channels == ("teams",)
     assert state.page("lak", PagePurpose.SUMMONS).channels == ("teams", "sms")
-    # Nobody acknowledged the top-staff page to cvo, nor the moved meeting: those stay open, to be repeated.
+    # Nobody acknowledged the top-staff page to cvo, nor the moved meeting: those stay open, to be repeated;
+    # «kommer ikke» acknowledged nothing either.
     still_open = {(p.person, p.purpose) for p in state.pages if p.acknowledged_at is None}
     assert ("cvo", PagePurpose.TOP_STAFF) in still_open
-    assert {purpose for _, purpose in still_open} == {PagePurpose.TOP_STAFF, PagePurpose.MEETING_MOVED}
+    assert {purpose for _, purpose in still_open} == {PagePurpose.TOP_STAFF, PagePurpose.MEETING_MOVED, PagePurpose.SUMMONS}
+    assert {person for person, purpose in still_open if purpose is PagePurpose.SUMMONS} == {"lak"}
 
 
 # ── apply and fold at the edges ──────────────────────────────────────────────────────

@@ -45,6 +45,7 @@ from bot.core.events import (
     PageSent,
     PagesRequested,
     RequestedPage,
+    RoleUncovered,
     SmsReceived,
     CallReported,
     CallStatus,
@@ -94,6 +95,7 @@ PAYLOADS = [
                  status=CallStatus.VOICEMAIL),
     KeyPressed(person="p-bo", number="+4596848142", digits="1", outcome="kvitteret pr. telefon (tast 1)"),
     BreakerChanged(dependency="connector", open=True, reason="3 fejl i træk"),
+    RoleUncovered(role="okonomi", purpose=PagePurpose.SUMMONS),
 ]
 
 
