@@ -24,7 +24,7 @@ from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
-from .names import clip, level_name, person_name, place_text, role_names
+from .names import clip, external_name, level_name, person_name, place_text, role_names
 from .page_words import page_title, stand_in, uncovered_names
 from .plain import Markup
 from .texts import Lang, say
@@ -226,7 +226,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
             **_crisis_data(plan, state, lang, _say(lang, "situation.title"), limit=SITUATION_CLIP, status=False),
             "overview": overview,
             "uncovered": _uncovered_lines(plan, state, lang),
-            "people": _people(plan, state, lang),
+            "people": [*_people(plan, state, lang), *_externals(plan, state, lang)],
             "roles": _role_rows(plan, state, lang),
             "topStaff": _top_staff_rows(plan, state) or None,
             "log": [_log_row(plan, line, lang) for line in log] or None,
@@ -455,6 +455,19 @@ def _people(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
             ("situation.acknowledged", "Good", acknowledged), ("situation.unacknowledged", "Warning", unacknowledged),
         ) if lines
     ]
+
+
+def _externals(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
+    """The external participants someone contacted or called in, as last recorded, with the note; none: no group."""
+    lines = [
+        Markup("**{}** – {}").format(
+            external_name(plan, external),
+            _say(lang, f"situation.external.{contact.status.value}", time=_time(contact.at))
+            + (f" – {clip(contact.note, REASON_CLIP)}" if contact.note else ""),
+        )
+        for external, contact in state.externals.items()
+    ]
+    return [_group(lang, "situation.externals", "Default", lines)] if lines else []
 
 
 def _group(lang: Lang, key: str, color: str, lines: list[Markup]) -> Card:

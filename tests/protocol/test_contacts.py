@@ -5,6 +5,7 @@ person of the plan, and the answer counts as that person's own; and that an exte
 participant (police, emergency services …) was contacted or called in.
 """
 
+import re
 from datetime import datetime
 
 import pytest
@@ -180,6 +181,10 @@ async def test_external_participants_are_recorded_from_the_chat_and_exported(cri
     assert list(state.externals) == ["politi"]
     assert (state.externals["politi"].status, state.externals["politi"].actor) == ("tilkaldt", "cvo")
     assert fold(await crisis.bot.store.events(crisis_id=crisis_id)).externals == state.externals
+    await crisis.says(JESPER, "status")
+    card = [visible(text) for text in shown_texts(crisis.latest_card(JESPER))]
+    called_in = card.index("Eksterne (1)")
+    assert re.fullmatch(r"Indsatsleder fra politiet – tilkaldt kl\. \d\d:\d\d", card[called_in + 1]), card[called_in + 1]
     await crisis.says(JESPER, f"eksport {crisis_id}")
     export = visible(last_reply(crisis, JESPER))
     assert "Eksterne deltagere" in export
