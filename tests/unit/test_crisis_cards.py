@@ -14,6 +14,8 @@ from bot.core.events import (
     DirectorDecision,
     Event,
     EventPayload,
+    ExternalContacted,
+    ExternalStatus,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -574,6 +576,10 @@ def test_a_situation_card_of_hostile_text_still_fits_in_a_teams_message() -> Non
         ("cvo", Triaged(decision=TriageDecision.INFORM_DIRECTOR, assessment=worst)),
         ("jesper", DirectorDecided(decision=DirectorDecision.ACTIVATE, meeting_at=T0, note=worst)),
         *(("cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text=worst)) for _ in range(10)),
+        *(
+            ("jesper", ExternalContacted(external=external.id, status=ExternalStatus.TILKALDT, note=worst))
+            for external in PLAN.external_participants
+        ),
     )
     card = situation_card(PLAN, state, "da")
 
