@@ -1,11 +1,12 @@
 """A crisis run by the people of the plan in Microsoft 365 Agents Playground: the IT head raises
-and triages an alarm, the director activates the crisis staff from his card, and the summons
-and the situation card show who is coming."""
+and triages an alarm, the director activates the crisis staff from his card, the summons and the
+situation card show who is coming, and the director records from the situation card that he
+reached the finance head by phone."""
 
 from tests.e2e.harness import CLAUS, JESPER, expect
 
 
-def test_an_alarm_runs_from_the_form_through_triage_and_activation_to_the_summons(chat_as):
+def test_an_alarm_runs_from_the_form_through_triage_and_activation_to_the_summons_and_a_recorded_contact(chat_as):
     jesper, claus = chat_as(JESPER), chat_as(CLAUS)
 
     form = claus.card(claus.ask("alarm"))
@@ -36,7 +37,22 @@ def test_an_alarm_runs_from_the_form_through_triage_and_activation_to_the_summon
 
     situation = jesper.card(jesper.ask("status"))
     expect(situation).to_contain_text("Kriseberedskab aktiveret")
-    expect(situation).to_contain_text("Kommer, ankomst 15 min")
+    expect(situation).to_contain_text("Kommer (1)")
+    expect(situation).to_contain_text("ankomst ca.")
+
+    jesper.click("Registrér kontakt", card=situation)
+    jesper.choose("Hvem blev kontaktet?", "Henrik Jebjerg Mogensen", card=situation)
+    jesper.choose("Hvordan?", "Telefon", card=situation)
+    jesper.choose("Svar", "Kommer", card=situation)
+    jesper.fill("Ankomst (hvis kommer)", "20 min", card=situation)
+    jesper.click("Registrér", card=situation)
+    expect(situation).to_contain_text("Kommer (2)")  # the tapped card is replaced by the situation as it is now
+
+    top = jesper.card(jesper.ask("status")).inner_text()
+    coming = top.index("Kommer (2)")
+    assert "Henrik Jebjerg Mogensen" in top[coming:top.index("Serverrummet er uden strøm")], top
+    assert coming < top.index("Serverrummet er uden strøm") < top.index("Vis leveringsdetaljer"), top
+    assert top.index("⚠ Ingen kommer for") < coming, "the missing roles lead"
 
 
 def test_markdown_in_an_alarm_shows_as_typed_and_links_nowhere(chat_as):
