@@ -1,11 +1,12 @@
 """A crisis as the people of the plan drive it from Teams, around one running Krisebot (test helpers)."""
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.app import CRISES, PAGER
 from tests.fakes.connector import FakeConnector
-from tests.protocol.teams import CLAUS, personal, tap
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, installed, personal, register, tap
 from tests.schemas import assert_valid_card
 
 
@@ -71,3 +72,27 @@ async def alarm(crisis: Crisis, user=CLAUS, **fields: Any) -> str:
     await crisis.taps(user, "raise_alarm", **data)
     await crisis.settled()
     return crisis.bot.client.app[CRISES].active()[-1].id
+
+
+async def activated(crisis: Crisis) -> str:
+    """An alarm the IT head passed on and the kriseleder activated: every role's primary is summoned; its id."""
+    crisis_id = await alarm(crisis)
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Lønnen går ikke ud")
+    await crisis.settled()
+    await crisis.taps(JESPER, "director_activate", crisis=crisis_id, meeting_time="09:30", note="")
+    await crisis.settled()
+    return crisis_id
+
+
+async def at(crisis: Crisis, clock: Any, moment: datetime) -> None:
+    """Move the test's ``clock`` to ``moment`` and wait until what fell due meanwhile has been done."""
+    clock.now = moment
+    await crisis.settled()
+
+
+async def installed_for(bot: Any, connector: FakeConnector, users: Any = EVERYONE) -> Crisis:
+    """A crisis room around ``bot`` in which ``users`` have installed the app (so their chats are known)."""
+    register(connector, *EVERYONE)
+    for user in users:
+        assert (await bot.post(installed(user, connector.url))).status == 201
+    return Crisis(bot, connector)

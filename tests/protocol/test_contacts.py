@@ -6,7 +6,6 @@ participant (police, emergency services …) was contacted or called in.
 """
 
 import re
-from datetime import datetime
 
 import pytest
 
@@ -17,8 +16,8 @@ from bot.resources import default_plan_path
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.markdown import shown_texts, visible
-from tests.protocol.crisis import Crisis, alarm, verbs
-from tests.protocol.teams import CLAUS, EVERYONE, HENRIK, JESPER, PETER, in_channel, installed, register
+from tests.protocol.crisis import Crisis, activated, at, installed_for, verbs
+from tests.protocol.teams import CLAUS, HENRIK, JESPER, PETER, in_channel
 
 PLAN = load_plan(default_plan_path())
 OKONOMI = PLAN.role_by_id["okonomi"]
@@ -33,27 +32,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, clock: Clock) -> Crisis:
-    bot = await start_bot(settings_for(), clock=clock)
-    register(connector, *EVERYONE)
-    for user in EVERYONE:
-        assert (await bot.post(installed(user, connector.url))).status == 201
-    assert (await bot.post(in_channel(CLAUS, connector.url, "logkanal"))).status == 201
-    return Crisis(bot, connector)
-
-
-async def activated(crisis: Crisis) -> str:
-    """An alarm the IT head passed on and the kriseleder activated: every role's primary is summoned."""
-    crisis_id = await alarm(crisis)
-    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Lønnen går ikke ud")
-    await crisis.settled()
-    await crisis.taps(JESPER, "director_activate", crisis=crisis_id, meeting_time="09:30", note="")
-    await crisis.settled()
-    return crisis_id
-
-
-async def at(crisis: Crisis, clock: Clock, moment: datetime) -> None:
-    clock.now = moment
-    await crisis.settled()
+    crisis = await installed_for(await start_bot(settings_for(), clock=clock), connector)
+    assert (await crisis.bot.post(in_channel(CLAUS, connector.url, "logkanal"))).status == 201
+    return crisis
 
 
 async def thread_lines(crisis: Crisis, crisis_id: str) -> list[str]:

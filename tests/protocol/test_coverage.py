@@ -2,7 +2,7 @@
 next holder, and a role nobody answers for is told to the crisis leader and the situation role (the
 triage goes to the crisis leader). The real app on the bundled plan as shipped, a clock moved by hand."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,8 +15,8 @@ from tests.markdown import shown_texts, visible
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.twilio_voice import FakeTwilioVoice
-from tests.protocol.crisis import Crisis, alarm, text_of, verbs
-from tests.protocol.teams import CLAUS, EMIL, EVERYONE, HENRIK, JESPER, LISBETH, MARIA, installed, register
+from tests.protocol.crisis import Crisis, activated, alarm, at, installed_for, text_of, verbs
+from tests.protocol.teams import CLAUS, EMIL, EVERYONE, HENRIK, JESPER, LISBETH, MARIA
 
 PLAN = load_plan(default_plan_path())
 TIMEOUT = PLAN.ack_timeout(PLAN.role_by_id["it"])
@@ -25,17 +25,10 @@ SCHEDULE = TIMEOUT * (PLAN.repeat(PLAN.role_by_id["it"]) + 1) * 2
 PUBLIC_URL = "https://krisebot.struer.dk"
 
 
-async def started(bot, connector: FakeConnector, users) -> Crisis:
-    register(connector, *EVERYONE)
-    for user in users:
-        assert (await bot.post(installed(user, connector.url))).status == 201
-    return Crisis(bot, connector)
-
-
 @pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, clock: Clock) -> Crisis:
     """Everyone has written to the bot; calls and SMS go to the console."""
-    return await started(await start_bot(settings_for(), clock=clock), connector, EVERYONE)
+    return await installed_for(await start_bot(settings_for(), clock=clock), connector, EVERYONE)
 
 
 @pytest.fixture
@@ -47,21 +40,7 @@ async def ringing(settings_for, start_bot, connector: FakeConnector, twilio: Fak
     )
     bot = await start_bot(settings, clock=clock)
     twilio.serve(PUBLIC_URL, at=str(bot.client.make_url("/")))
-    return await started(bot, connector, [user for user in EVERYONE if user is not HENRIK])
-
-
-async def at(crisis: Crisis, clock: Clock, moment: datetime) -> None:
-    clock.now = moment
-    await crisis.settled()
-
-
-async def activated(crisis: Crisis) -> str:
-    crisis_id = await alarm(crisis)
-    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Lønnen kommer ikke ud")
-    await crisis.settled()
-    await crisis.taps(JESPER, "director_activate", crisis=crisis_id, meeting_time="09:30", note="")
-    await crisis.settled()
-    return crisis_id
+    return await installed_for(bot, connector, [user for user in EVERYONE if user is not HENRIK])
 
 
 def summonses(crisis: Crisis, user) -> list[dict]:

@@ -3,7 +3,7 @@
 Driven by an injected clock: the test moves time, the pager does what is due by then.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -12,8 +12,8 @@ from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
-from tests.protocol.crisis import Crisis, alarm, text_of, verbs
-from tests.protocol.teams import CLAUS, EVERYONE, JESPER, PETER, installed, register
+from tests.protocol.crisis import Crisis, alarm, at, installed_for, text_of, verbs
+from tests.protocol.teams import CLAUS, JESPER, PETER
 
 PLAN = load_plan(default_plan_path())
 TIMEOUT = PLAN.ack_timeout(PLAN.role_by_id["it"])
@@ -27,11 +27,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, clock: Clock) -> Crisis:
-    bot = await start_bot(settings_for(), clock=clock)
-    register(connector, *EVERYONE)
-    for user in EVERYONE:
-        assert (await bot.post(installed(user, connector.url))).status == 201
-    return Crisis(bot, connector)
+    return await installed_for(await start_bot(settings_for(), clock=clock), connector)
 
 
 def triage_pages(crisis: Crisis, user) -> list[dict]:
@@ -42,11 +38,6 @@ def console_calls(crisis: Crisis) -> set[str]:
     """The ids of the calls the console voice provider placed (its call file)."""
     path = crisis.bot.client.app[SETTINGS].voice_console_path
     return {line.split("\t")[2] for line in path.read_text(encoding="utf-8").splitlines() if "\tringer op " in line}
-
-
-async def at(crisis: Crisis, clock: Clock, moment: datetime) -> None:
-    clock.now = moment
-    await crisis.settled()
 
 
 async def test_the_deputy_is_paged_at_exactly_ack_timeout_times_repeat_plus_one(crisis: Crisis, clock: Clock) -> None:
