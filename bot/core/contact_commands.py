@@ -8,13 +8,13 @@ A person is named by id, first name or full name, an external participant by id 
 for the Teams layer to word.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ..plan.models import Plan
 from .actions import RecordContact, RecordExternal
 from .events import ContactAnswer, ContactMethod, ExternalStatus
+from .text_commands import folded
 
 ANSWER_CHOICES = ("kvitteret", "kommer [ankomst]", "kommer ikke")
 
@@ -38,13 +38,9 @@ class BadInput:
     choices: tuple[str, ...]
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(text.split()).lower())
-
-
 def _split(words: list[str], keywords: set[str]) -> int | None:
     """The index of the first of ``words`` after the first one that is a keyword."""
-    return next((i for i, word in enumerate(words) if i > 0 and _fold(word) in keywords), None)
+    return next((i for i, word in enumerate(words) if i > 0 and folded(word) in keywords), None)
 
 
 def parse_contact(plan: Plan, text: str) -> RecordContact | BadInput:
@@ -58,15 +54,15 @@ def parse_contact(plan: Plan, text: str) -> RecordContact | BadInput:
     person = _person(plan, " ".join(words[:at]))
     if isinstance(person, BadInput):
         return person
-    how = ContactMethod(_fold(words[at]))
+    how = ContactMethod(folded(words[at]))
     rest = words[at + 1:]
-    folded = [_fold(word) for word in rest]
-    if folded == ["kvitteret"]:
+    answer = [folded(word) for word in rest]
+    if answer == ["kvitteret"]:
         return RecordContact(person, how, ContactAnswer.KVITTERET)
-    if folded == ["kommer", "ikke"]:
+    if answer == ["kommer", "ikke"]:
         return RecordContact(person, how, ContactAnswer.KOMMER_IKKE)
-    if folded[:1] == ["kommer"]:
-        eta = rest[2:] if folded[1:2] == ["ankomst"] else rest[1:]
+    if answer[:1] == ["kommer"]:
+        eta = rest[2:] if answer[1:2] == ["ankomst"] else rest[1:]
         return RecordContact(person, how, ContactAnswer.KOMMER, " ".join(eta))
     return BadInput(Problem.ANSWER, " ".join(rest), ANSWER_CHOICES)
 
@@ -79,18 +75,18 @@ def parse_external(plan: Plan, text: str) -> RecordExternal | BadInput:
         if len(words) < 2:
             return BadInput(Problem.EXTERNAL, " ".join(words), tuple(e.id for e in plan.external_participants))
         return BadInput(Problem.STATUS, words[1], tuple(ExternalStatus))
-    named = _fold(" ".join(words[:at]))
-    found = [e.id for e in plan.external_participants if named in (_fold(e.id), _fold(e.name))]
+    named = folded(" ".join(words[:at]))
+    found = [e.id for e in plan.external_participants if named in (folded(e.id), folded(e.name))]
     if not found:
         return BadInput(Problem.EXTERNAL, " ".join(words[:at]), tuple(e.id for e in plan.external_participants))
-    return RecordExternal(found[0], ExternalStatus(_fold(words[at])), " ".join(words[at + 1:]))
+    return RecordExternal(found[0], ExternalStatus(folded(words[at])), " ".join(words[at + 1:]))
 
 
 def _person(plan: Plan, named: str) -> str | BadInput:
     """The one person ``named`` names by id, full name or first name; else the choices (those who share the name)."""
-    key = _fold(named)
-    exact = [p.id for p in plan.people if key in (_fold(p.id), _fold(p.name))]
-    found = exact or [p.id for p in plan.people if _fold(p.name.split()[0]) == key]
+    key = folded(named)
+    exact = [p.id for p in plan.people if key in (folded(p.id), folded(p.name))]
+    found = exact or [p.id for p in plan.people if folded(p.name.split()[0]) == key]
     if len(found) == 1:
         return found[0]
     return BadInput(Problem.PERSON, named, tuple(_choice(plan, p) for p in found) or _person_choices(plan))

@@ -204,7 +204,7 @@ def next_attempt_at(plan: Plan, state: CrisisState, timers: list[Timer], now: da
         position = _position(plan, state, timer, now)
         if position is not None and position.next_at is not None:
             upcoming.append(position.next_at)
-        exhausted = _exhausted_at(plan, state, timer, now)
+        exhausted = _exhausted_at(plan, state, timer, position)
         if exhausted is not None and exhausted > now:
             upcoming.append(exhausted)
     return min(upcoming, default=None)
@@ -220,12 +220,11 @@ def new_escalations(plan: Plan, state: CrisisState, timers: list[Timer], now: da
     return found
 
 
-def _exhausted_at(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> datetime | None:
-    """When a waiting role timer's chain is (or will be) exhausted, unless already recorded: T after the
-    schedule's last attempt, or once every holder was reported unreachable or said «kommer ikke»."""
+def _exhausted_at(plan: Plan, state: CrisisState, timer: Timer, position: _Position | None) -> datetime | None:
+    """When a waiting role timer (now at ``position``) has its chain exhausted, unless already recorded: T after
+    the schedule's last attempt, or once every holder was reported unreachable or said «kommer ikke»."""
     if timer.subject is not Subject.ROLE or timer.purpose not in CHAIN_PURPOSES or (timer.purpose, timer.id) in state.uncovered:
         return None
-    position = _position(plan, state, timer, now)
     role = plan.role_by_id.get(timer.id)
     if position is None or role is None:
         return None
@@ -249,7 +248,7 @@ def new_uncovered(plan: Plan, state: CrisisState, timers: list[Timer], now: date
     """The RoleUncovered events due by ``now``: role timers whose chain is exhausted, once per role and purpose."""
     found = []
     for timer in timers:
-        exhausted = _exhausted_at(plan, state, timer, now)
+        exhausted = _exhausted_at(plan, state, timer, _position(plan, state, timer, now))
         if exhausted is not None and exhausted <= now:
             found.append(RoleUncovered(role=timer.id, purpose=timer.purpose))
     return found

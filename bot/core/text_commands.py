@@ -116,12 +116,12 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-def _fold(word: str) -> str:
-    """Lower-case and NFC-normalise, so ``Hjælp``, ``hjælp`` and ``HJÆLP`` match."""
-    return unicodedata.normalize("NFC", word.strip().lower())
+def folded(text: str) -> str:
+    """Lower-case, NFC-normalise and collapse white space, so ``Hjælp``, ``hjælp`` and ``HJÆLP`` match."""
+    return unicodedata.normalize("NFC", " ".join(text.split()).lower())
 
 
-_LOOKUP = {_fold(word): command for command in COMMANDS for word in (command.name.value, *command.aliases)}
+_LOOKUP = {folded(word): command for command in COMMANDS for word in (command.name.value, *command.aliases)}
 _SPACE = re.compile(r"\s+")
 
 
@@ -134,7 +134,7 @@ class ParsedCommand:
 def parse(text: str) -> ParsedCommand | None:
     """The command that ``text`` starts with and the rest of the text; None if it names no command."""
     words = _SPACE.split(text.strip(), maxsplit=1)
-    command = _LOOKUP.get(_fold(words[0])) if words[0] else None
+    command = _LOOKUP.get(folded(words[0])) if words[0] else None
     if command is None:
         return None
     return ParsedCommand(command, words[1].strip() if len(words) > 1 else "")

@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import LOCAL_TIME
-from ..core import coverage
-from ..core.coverage import assessing_role
+from ..core.coverage import assessing_role, uncovered_roles
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
@@ -247,7 +246,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
     return {**card, "actions": [*card.get("actions", []), *contact_actions(plan, state, lang)]}
 
 
-def uncovered_roles(plan: Plan, state: CrisisState) -> list[str]:
+def _nobody_coming(plan: Plan, state: CrisisState) -> list[str]:
     """The roles of an activated crisis none of whose holders has answered «kommer», in the plan's order."""
     if not _activated(state):
         return []
@@ -257,9 +256,10 @@ def uncovered_roles(plan: Plan, state: CrisisState) -> list[str]:
 
 def _uncovered_lines(plan: Plan, state: CrisisState, lang: Lang) -> list[str]:
     """The card's warnings, at its top: the roles whose chain ran out with nobody answering (``CrisisState.uncovered``,
-    in any phase), then the other roles nobody is coming for."""
-    ran_out = [role.id for role in plan.roles if role.id in set(coverage.uncovered_roles(state))]
-    missing = [role for role in uncovered_roles(plan, state) if role not in ran_out]
+    in any phase), then the other roles nobody is coming for; each in the plan's order."""
+    chain_ran_out = set(uncovered_roles(state))
+    ran_out = [role.id for role in plan.roles if role.id in chain_ran_out]
+    missing = [role for role in _nobody_coming(plan, state) if role not in chain_ran_out]
     return [
         *([_say(lang, "situation.ran_out", roles=role_names(plan, ran_out))] if ran_out else []),
         *([_say(lang, "situation.uncovered", roles=role_names(plan, missing))] if missing else []),

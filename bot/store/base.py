@@ -178,8 +178,8 @@ class Store(Protocol):
     async def sent_pages(self, *, crisis_id: str, channel: str) -> list[SentPage]:
         """The latest page sent on ``channel`` to each person for each purpose in the crisis."""
 
-    async def sent_otherwise(self, *, item: OutboxItem, channels: Sequence[str] | None = None) -> bool:
-        """Was ``item``'s attempt sent under another key than ``item``'s (on one of ``channels``, if given)?"""
+    async def sent_otherwise(self, *, item: OutboxItem) -> bool:
+        """Was ``item``'s attempt sent under another key than ``item``'s?"""
 
     async def attempt_items(self, *, item: OutboxItem) -> list[AttemptItem]:
         """Every outbox item of ``item``'s attempt (``item`` too), as it stands."""

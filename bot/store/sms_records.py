@@ -143,13 +143,11 @@ class SmsRecords(Transactions):
         latest = {(page.person, page.purpose): page for page in map(_sent_page, rows)}
         return list(latest.values())
 
-    async def sent_otherwise(self, *, item: "OutboxItem", channels: Sequence[str] | None = None) -> bool:
-        """Was ``item``'s attempt sent under another key than ``item``'s (on one of ``channels``, if given)?"""
-        only = "AND channel IN (SELECT value FROM json_each(?))" if channels is not None else ""
-        params = (json.dumps(list(channels)),) if channels is not None else ()
+    async def sent_otherwise(self, *, item: "OutboxItem") -> bool:
+        """Was ``item``'s attempt sent under another key than ``item``'s?"""
         async with self._db.execute(
-            f"SELECT 1 FROM outbox WHERE {_SAME_ATTEMPT} AND key != ? AND status = 'sent' {only} LIMIT 1",
-            (*_attempt_of(item), item.key, *params),
+            f"SELECT 1 FROM outbox WHERE {_SAME_ATTEMPT} AND key != ? AND status = 'sent' LIMIT 1",
+            (*_attempt_of(item), item.key),
         ) as cursor:
             return await cursor.fetchone() is not None
 
