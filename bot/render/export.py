@@ -122,7 +122,7 @@ DIRECTOR_DECISIONS = {
 EXTERNAL_COLUMNS = ("Deltager", "Status", "Registreret af", "Tidspunkt", "Bemærkning")
 EVENT_COLUMNS = ("Nr.", "Tidspunkt", "Aktør", "Kanal", "Hændelse")
 PAGE_COLUMNS = (
-    "Person", "Roller", "Formål", "Først sidet", "Kanaler", "Fejl", "Kvitteret", "Kvitteret via", "Tid til kvittering"
+    "Person", "Roller", "Formål", "Først alarmeret", "Kanaler", "Fejl", "Kvitteret", "Kvitteret via", "Tid til kvittering"
 )
 
 
@@ -190,7 +190,7 @@ def logbog_document(plan: Plan, events: list[Event]) -> Document:
     tables = (
         Table("Oversigt", ("Felt", "Værdi"), _overview(plan, state, len(events))),
         Table("Hændelser", EVENT_COLUMNS, tuple(_event_row(plan, event) for event in events)),
-        Table("Sidninger", PAGE_COLUMNS, tuple(_page_row(plan, page) for page in state.pages)),
+        Table("Alarmeringer", PAGE_COLUMNS, tuple(_page_row(plan, page) for page in state.pages)),
         Table("Svar på indkaldelse", ("Person", "Tidspunkt", "Svar"), _answer_rows(plan, state, events)),
         Table("Eksterne deltagere", EXTERNAL_COLUMNS, _external_rows(plan, state)),
     )
@@ -252,10 +252,10 @@ def event_sentence(plan: Plan, event: Event) -> str:
             return f"Alarmering bestilt – {_requested(plan, pages)}"
         case PageSent(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=provider_id):
             reference = f" (id {provider_id})" if provider_id else ""
-            return f"Sidet {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}"
+            return f"Alarmeret {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}"
         case PageFailed(person=person, roles=roles, purpose=purpose, channel=channel, reason=reason):
             who = _holder(plan, person, roles)
-            return f"Side til {who} kunne ikke sendes via {channel_name(channel)} – {PURPOSES[purpose]}: {reason}"
+            return f"Alarmering af {who} kunne ikke sendes via {channel_name(channel)} – {PURPOSES[purpose]}: {reason}"
         case Acknowledged(person=person, roles=roles, via=via):
             return f"Kvitteret af {person_name(plan, person)} for {role_names(plan, roles, ROLES_JOIN)} via {via}"
         case Escalated(role=role, purpose=purpose, stage=stage, people=people):
@@ -296,7 +296,7 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case PageDeliveryReported(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=pid, status=status):
             outcome = DELIVERY_STATES[status] + (" – eskaleres straks" if status.lost else "")
             reference = f" (id {pid})" if pid else ""
-            return f"Side til {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}: {outcome}"
+            return f"Alarmering af {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}: {outcome}"
         case SmsReceived(person=person, number=number, text=text, outcome=outcome):
             return f"Sms fra {person_name(plan, person)} ({number}): «{text}» – {outcome}"
         case CallReported(person=person, roles=roles, purpose=purpose, number=number, status=status, detail=detail):
@@ -307,7 +307,7 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case BreakerChanged(dependency=dependency, open=is_open, reason=reason):
             name = DEPENDENCIES.get(dependency, dependency)
             if is_open:
-                return f"{name} svarer ikke ({reason}): sider sendes nu også som sms"
+                return f"{name} svarer ikke ({reason}): alarmeringer sendes nu også som sms"
             return f"{name} svarer igen"
     raise ValueError(f"ukendt hændelse {event.payload.type}")
 

@@ -80,17 +80,17 @@ def later(seq: int, actor: str, payload: EventPayload) -> Event:
 
 EXPECTED = [  # the event column, in order
     "Alarm fra Brugere af kritiske systemer; berørte leverancer: O365, IT-infrastruktur; anmelder: Lisbeth Kusk – «Mailserveren svarer ikke»",
-    "Sidet Claus Vagn Ohrt (Ansvarlig for IT og Digitalisering) via teams (id 123) – vurdering af alarm",
+    "Alarmeret Claus Vagn Ohrt (Ansvarlig for IT og Digitalisering) via teams (id 123) – vurdering af alarm",
     "Kvitteret af Claus Vagn Ohrt for Ansvarlig for IT og Digitalisering via teams",
     "Vurdering: Underret kommunaldirektøren – «Hele O365 er nede»",
-    "Sidet Jesper Thyrring Møller (Kriseleder) via sms (id gw-9) – beslutning om kriseberedskab",
+    "Alarmeret Jesper Thyrring Møller (Kriseleder) via sms (id gw-9) – beslutning om kriseberedskab",
     "Kvitteret af Jesper Thyrring Møller for Kriseleder via sms",
     "Beslutning: Aktivér kriseberedskab, møde kl. 09:00 – «Alle møder op»",
-    "Sidet Jesper Thyrring Møller (Kriseleder) via sms – indkaldelse",
-    "Sidet Claus Vagn Ohrt (Ansvarlig for situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering) via teams – indkaldelse",
-    "Sidet Henrik Jebjerg Mogensen (Ansvarlig for økonomi) via teams – indkaldelse",
-    "Side til Lisbeth Kusk (Ansvarlig for kommunikation) kunne ikke sendes via teams – indkaldelse: ingen samtale",
-    "Sidet Lisbeth Kusk (Ansvarlig for kommunikation) via sms – indkaldelse",
+    "Alarmeret Jesper Thyrring Møller (Kriseleder) via sms – indkaldelse",
+    "Alarmeret Claus Vagn Ohrt (Ansvarlig for situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering) via teams – indkaldelse",
+    "Alarmeret Henrik Jebjerg Mogensen (Ansvarlig for økonomi) via teams – indkaldelse",
+    "Alarmering af Lisbeth Kusk (Ansvarlig for kommunikation) kunne ikke sendes via teams – indkaldelse: ingen samtale",
+    "Alarmeret Lisbeth Kusk (Ansvarlig for kommunikation) via sms – indkaldelse",
     "Kvitteret af Claus Vagn Ohrt for Ansvarlig for situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering via teams",
     "Svar på indkaldelse fra Claus Vagn Ohrt: Kommer, ankomst ca. kl. 08:25 (15 min)",
     "Kvitteret af Henrik Jebjerg Mogensen for Ansvarlig for økonomi via teams",
@@ -152,7 +152,7 @@ def test_the_overview_names_everything_from_the_plan() -> None:
 
 
 def test_the_summary_shows_who_was_paged_and_how_long_they_took_to_acknowledge() -> None:
-    pages = section(logbog_markdown(PLAN, crisis(WINTER)), "Sidninger")
+    pages = section(logbog_markdown(PLAN, crisis(WINTER)), "Alarmeringer")
 
     triage, director, *summons = pages
     assert triage == [
@@ -288,7 +288,7 @@ def test_ids_the_plan_no_longer_knows_are_printed_raw() -> None:
 
     rows = section(logbog_markdown(PLAN, events), "Hændelser")
 
-    assert rows[-3][2:] == ["gone", "mail", "Sidet gone (old-role) via mail – underretning"]
+    assert rows[-3][2:] == ["gone", "mail", "Alarmeret gone (old-role) via mail – underretning"]
     assert rows[-2][4] == "Mødested ændret til old-place"
     assert rows[-1][2] == "Claus Vagn Ohrt (Afdelingsleder for IT og Digitalisering)"
     assert "gone" in logbog_html(PLAN, events)
