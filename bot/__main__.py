@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     reply.add_argument("text", metavar="TEXT", help='sms-teksten, fx "1K"')
     keys = commands.add_parser("call-reply", help="tast på det seneste opkald til et nummer (konsol-udbyderen)")
     keys.add_argument("number", metavar="NUMBER", help="nummeret der blev ringet til, fx 29256511")
-    keys.add_argument("digits", metavar="DIGITS", help='tasten, fx 1 ("" som når tiden løber ud)')
+    keys.add_argument(
+        "digits", metavar="DIGITS", help='tasten, fx 1, eller et tal afsluttet med #, fx "20#" ("" som når tiden løber ud)'
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "sms-reply":
@@ -140,13 +142,19 @@ def _sms_reply(sender: str, text: str) -> int:
 
 
 def _call_reply(number: str, digits: str) -> int:
-    """Press a key on the latest console call to ``number`` and print what the call says next."""
+    """Press keys on the latest console call to ``number`` and print what the call says next."""
     settings = _settings()
     answer = asyncio.run(send_keys(service_url(settings.host, settings.port), number, digits))
-    print(f"Tast {digits} er trykket på opkaldet til {number}." if digits else f"Ingen tast på opkaldet til {number}.")
+    pressed = "Ingen tast" if not digits else f"Tast {digits}" if len(digits) == 1 else f"Tasterne {digits}"
+    print(f"{pressed} er trykket på opkaldet til {number}." if digits else f"{pressed} på opkaldet til {number}.")
     for sentence in answer.get("say", []):
         print(f"Opkaldet siger: «{sentence}»")
-    print("Opkaldet venter på en tast." if answer.get("gather") else "Opkaldet er lagt på.")
+    if not answer.get("gather"):
+        print("Opkaldet er lagt på.")
+    elif answer.get("ask") == "number":
+        print("Opkaldet venter på et tal afsluttet med #.")
+    else:
+        print("Opkaldet venter på en tast.")
     return 0
 
 

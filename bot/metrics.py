@@ -114,9 +114,9 @@ class Metrics:
                 if paged:
                     self._time_to_acknowledgement.observe((event.at - min(paged)).total_seconds())
             case KeyPressed():
-                self._calls.labels(outcome=KEY_PRESSED).inc()
                 placed = self._ringing.pop((crisis, payload.person), None)
-                if placed is not None:
+                if placed is not None:  # the call's first key: a call counts once, however many keys follow
+                    self._calls.labels(outcome=KEY_PRESSED).inc()
                     self._time_to_key_press.observe((event.at - placed).total_seconds())
             case CallReported(status=status) if status.final:
                 keyed = (crisis, payload.person) not in self._ringing

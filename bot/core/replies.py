@@ -5,8 +5,9 @@ as it is now (their roles' permissions, the crisis's phase); SMS and the keypad 
 part of it they have a letter or a key for. A page by SMS carries a code scoped to the
 recipient's number (``1``) and lists the letters the recipient may answer with (``1K``
 acknowledge, ``1D`` inform the director, …; on a summons ``1K 20`` coming in 20 minutes, ``1N`` not
-coming); a call lists its keys (``1`` acknowledge, ``9`` hear it again). An answer is checked again
-against the crisis as it is when it arrives.
+coming); a call lists its keys (``1`` acknowledge, ``9`` hear it again; on a summons ``1`` coming,
+after which the minutes until arrival are typed: ``20#``). An answer is checked again against the
+crisis as it is when it arrives.
 """
 
 import re
@@ -91,6 +92,10 @@ _CODED = re.compile(r"^\s*(\d{1,3})\s*([A-ZÆØÅ])\s*(.*?)\s*$", re.IGNORECASE 
 _MINUTES = re.compile(r"^(?:ca\.?\s*|om\s+)?(\d{1,3})\s*(?:m|min|min\.|minutter)?$", re.IGNORECASE)
 ETA_LIMIT = 200
 """An arrival written after the letter is kept up to this many characters (the card's field takes as many)."""
+KEYED_MINUTES = 600
+"""The most minutes until arrival the keypad takes (ten hours); more is taken for a slip of the finger."""
+KEYED_DIGITS = len(str(KEYED_MINUTES))
+"""The most digits of the minutes typed on the keypad."""
 
 
 def parse_reply(text: str) -> CodedReply | SmsAlarm | str | None:
@@ -116,10 +121,34 @@ def eta_minutes(eta: str) -> int | None:
     return int(minutes.group(1)) if minutes else None
 
 
+def minutes_eta(minutes: int) -> str:
+    """An arrival in minutes as every channel records it: ``20 min`` (``eta_minutes`` reads it back)."""
+    return f"{minutes} min"
+
+
 def sms_eta(rest: str) -> str:
     """The arrival a «kommer» by SMS gives: ``20`` (or ``ca. 20 min``) → ``20 min``; other words as written."""
     minutes = eta_minutes(rest)
-    return f"{minutes} min" if minutes is not None else rest.strip()[:ETA_LIMIT]
+    return minutes_eta(minutes) if minutes is not None else rest.strip()[:ETA_LIMIT]
+
+
+def keyed_eta(typed: str) -> str | None:
+    """The arrival typed on the keypad after «kommer», as the call's keys came (``bot.channels.voice``'s
+    ``KeyPress.digits``): ``20#`` (or ``20`` without the '#') → ``20 min``; ``#`` alone → ``""`` (coming, no time
+    given); None for no keys and for what is not 1 to ``KEYED_MINUTES`` minutes."""
+    number = typed.removesuffix("#")
+    if not number:
+        return "" if typed else None
+    if len(number) > KEYED_DIGITS or not (number.isascii() and number.isdigit()):
+        return None
+    if not 0 < int(number) <= KEYED_MINUTES:
+        return None
+    return minutes_eta(int(number))
+
+
+def keyed_arrival(eta: str) -> Action:
+    """The «kommer» with the arrival ``eta`` typed on the keypad (``keyed_eta``)."""
+    return AnswerSummons(coming=True, via=KEYPAD_VIA, eta=eta)
 
 
 def letter_answer(purpose: PagePurpose, reply: Reply) -> Answer:
@@ -245,8 +274,13 @@ def keypad(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) ->
     return [*keys, Key(REPEAT_KEY, None, REPEAT_LABEL)]
 
 
+def key_answer(purpose: PagePurpose, digit: str) -> Answer | None:
+    """What ``digit`` answers on a call for ``purpose``; None for ``REPEAT_KEY`` and a digit it has no key for."""
+    return _KEYS[purpose].get(digit)
+
+
 def key_action(plan: Plan, state: CrisisState, purpose: PagePurpose, digit: str) -> Action | None:
     """The lifecycle action ``digit`` asks for on a call for ``purpose``; None for ``REPEAT_KEY`` and a digit the
     purpose has no key for. Whether the person may press it now is ``keypad``'s to say (the lifecycle checks again)."""
-    answer = _KEYS[purpose].get(digit)
+    answer = key_answer(purpose, digit)
     return _action(plan, state, answer, f"Svar pr. telefon: tast {digit}", KEYPAD_VIA) if answer else None

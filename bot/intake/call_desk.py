@@ -8,17 +8,23 @@ word for word (``KeyPressed``) with what it did, in the same transaction. Only a
 acknowledges: a voicemail, a hang-up or an answered call without a key does not, and moves the
 page on at once (``Pager.not_reached``: the fallback now, the next number, else the deputy).
 
+«Kommer» on a summons is recorded as the key is pressed; the call then asks for the minutes
+until arrival (a number prompt, ``Ask.NUMBER``). Minutes count only in a call whose acted-on key
+(the call's stored ``digits``) was «kommer», while the crisis has the person coming, and once per
+call: they become the arrival of a new «kommer», as ``1K 20`` by SMS does; '#' alone keeps the
+«kommer» without a time. The minutes are recorded word for word too, whatever they did.
+
 Every status a provider reports is a ``CallReported`` event; retried or replayed reports are
 recognised by the provider's report id and change nothing.
 """
 
 import logging
 
-from ..channels.voice.base import CallAnswer, CallUpdate, KeyPress, Prompt
+from ..channels.voice.base import Ask, CallAnswer, CallUpdate, KeyPress, Prompt
 from ..clock import Clock
 from ..core.events import CallReported, CallStatus, KeyPressed, PagePurpose
-from ..core.lifecycle import Accepted
-from ..core.replies import REPEAT_KEY, Answer, key_action, keypad
+from ..core.lifecycle import Accepted, Refused
+from ..core.replies import KEYED_DIGITS, REPEAT_KEY, Answer, key_action, key_answer, keyed_arrival, keyed_eta, keypad
 from ..core.state import CrisisState
 from ..plan.models import Plan
 from ..render import page_words as words
@@ -58,14 +64,17 @@ class CallDesk:
         return self._message(call, state, round=1)
 
     async def pressed(self, keys: KeyPress) -> Prompt:
-        """A key, or none, at the end of prompt ``keys.round``: act on it and say what happened."""
+        """Keys, or none, at the end of prompt ``keys.round``: a key of the call's message, or the minutes asked
+        for after «kommer» (``Ask.NUMBER``); act on them and say what happened."""
         found = await self._call(keys.ref)
         if found is None:
             return Prompt(UNKNOWN_CALL)
         call, state = found
         if not state.phase.open:
             return Prompt(tuple(words.crisis_closed(self._plan, state)))
-        digit = keys.digits[:1]
+        if keys.ask is Ask.NUMBER:
+            return await self._arrival(call, state, keys.digits)
+        digit = keys.digits  # a one-key prompt's keys: more than one key is no key it offers
         if not digit:
             if keys.round < ROUNDS:
                 return self._message(call, state, round=keys.round + 1)
@@ -80,9 +89,12 @@ class CallDesk:
             return Prompt(tuple(words.key_unusable(digit, offered)), gather=True, round=keys.round)
         outcome = await self._crises.act(
             state.id, action, actor=call.person, request_key=f"voice:{call.ref}:{digit}",
-            preface=[KeyPressed(person=call.person, number=call.number, digits=digit, outcome=words.key_logged(key))],
+            preface=[self._keyed(call, digit, words.key_logged(key))],
         )
         await self._store.call_keyed(ref=call.ref, digits=digit)
+        if isinstance(outcome, Accepted) and key.answer is Answer.COMING:
+            asked = tuple(words.coming_ask_arrival(already=not outcome.events))
+            return Prompt(asked, gather=True, ask=Ask.NUMBER, digits=KEYED_DIGITS)
         if isinstance(outcome, Accepted) and outcome.events and outcome.state is not None:
             offered_now = keypad(self._plan, outcome.state, purpose, call.person)
             more = [k for k in offered_now if k.answer not in (None, Answer.ACKNOWLEDGE, key.answer)]
@@ -90,12 +102,46 @@ class CallDesk:
             return Prompt(said, gather=True, round=keys.round) if more else Prompt(said)
         if isinstance(outcome, Accepted):
             return Prompt(tuple(words.key_already_registered(key.answer)))
+        return await self._refused(call, state, outcome, digit, f"voice:{call.ref}:{digit}:afvist")
+
+    async def _arrival(self, call: CallRecord, state: CrisisState, typed: str) -> Prompt:
+        """The minutes typed after «kommer» in this call: the arrival of a new «kommer», or nothing changed."""
+        answer = state.answers.get(call.person)
+        keyed = key_answer(PagePurpose(call.purpose), call.digits) if call.digits else None
+        if keyed is not Answer.COMING or answer is None or not answer.coming:
+            return Prompt(tuple(words.key_refused("Du har ikke svaret, at du kommer, i dette opkald")))
+        request_key = f"voice:{call.ref}:ankomst"
+        eta = keyed_eta(typed)
+        if eta is None:  # no keys in time, or no minutes
+            if typed:
+                logged = self._keyed(call, typed, words.arrival_unusable_logged())
+                await self._crises.record(state.id, [logged], actor=call.person, request_key=request_key)
+            return Prompt(tuple(words.arrival_unusable(typed)))
+        if not eta:  # '#' alone: coming, no time given
+            logged = self._keyed(call, typed, words.arrival_logged(eta))
+            await self._crises.record(state.id, [logged], actor=call.person, request_key=request_key)
+            return Prompt(tuple(words.arrival_noted(eta, answer.at)))
+        outcome = await self._crises.act(
+            state.id, keyed_arrival(eta), actor=call.person, request_key=request_key,
+            preface=[self._keyed(call, typed, words.arrival_logged(eta))],
+        )
+        if isinstance(outcome, Accepted) and outcome.events and outcome.state is not None:
+            return Prompt(tuple(words.arrival_noted(eta, outcome.state.answers[call.person].at)))
+        if isinstance(outcome, Accepted):
+            return Prompt(tuple(words.key_already_registered(Answer.COMING)))
+        return await self._refused(call, state, outcome, typed, f"{request_key}:afvist")
+
+    async def _refused(self, call: CallRecord, state: CrisisState, outcome: Refused, typed: str, key: str) -> Prompt:
+        """Keys the crisis refused: recorded with the reason (once per ``key``), and the reason said."""
         reason = refusal_text(self._plan, outcome, "da")
         await self._crises.record(
-            state.id, [KeyPressed(person=call.person, number=call.number, digits=digit, outcome=f"afvist: {reason}")],
-            actor=call.person, request_key=f"voice:{call.ref}:{digit}:afvist",
+            state.id, [self._keyed(call, typed, f"afvist: {reason}")], actor=call.person, request_key=key
         )
         return Prompt(tuple(words.key_refused(reason)))
+
+    @staticmethod
+    def _keyed(call: CallRecord, typed: str, outcome: str) -> KeyPressed:
+        return KeyPressed(person=call.person, number=call.number, digits=typed[:20], outcome=outcome)
 
     async def progressed(self, update: CallUpdate) -> None:
         """Record a status once (its event's request key is the report's id); a final one in a call where no

@@ -12,12 +12,13 @@ the call desk turns them into its provider's markup. Keys and what they mean are
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from ..clock import LOCAL_TIME
 from ..core.coverage import uncovered_roles
 from ..core.events import PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
-from ..core.replies import Answer, Key
+from ..core.replies import KEYED_MINUTES, Answer, Key, eta_minutes
 from ..core.state import CrisisState
 from ..plan.models import MeetingPlaceKind, Plan
 from .names import clip, level_name, person_name, place_text, role_names
@@ -273,6 +274,48 @@ def key_refused(reason: str) -> list[str]:
 def key_unusable(digit: str, keys: Sequence[Key]) -> list[str]:
     """A key the call does not offer, then the keys that can be used."""
     return [f"Tasten {_KEY_NAMES.get(digit, digit)} kan ikke bruges.", *key_words(keys)]
+
+
+def coming_ask_arrival(*, already: bool) -> list[str]:
+    """After «kommer» was pressed (``already``: the crisis had it): it is recorded; how many minutes until arrival?"""
+    registered = (
+        [f"Det var allerede registreret: {_REGISTERED[Answer.COMING]}."] if already
+        else ["Tak.", f"Det er registreret: {_REGISTERED[Answer.COMING]}."]
+    )
+    return [
+        *registered, "Hvor mange minutter går der, før du er fremme?", "Tast tallet, og afslut med firkant.",
+        "Tast blot firkant, hvis du ikke ved det.",
+    ]
+
+
+def arrival_noted(eta: str, answered_at: datetime) -> list[str]:
+    """After the minutes were typed: ``Tak. Du er noteret til at være fremme om cirka 20 minutter, klokken 14:35.``
+    (the time counted from ``answered_at``); after '#' alone, that the person is noted as coming."""
+    minutes = eta_minutes(eta) if eta else None
+    if minutes is None:
+        return ["Tak.", "Du er noteret til at komme.", _BYE]
+    unit = "minut" if minutes == 1 else "minutter"
+    at = (answered_at + timedelta(minutes=minutes)).astimezone(LOCAL_TIME)
+    return ["Tak.", f"Du er noteret til at være fremme om cirka {minutes} {unit}, klokken {at:%H:%M}.", _BYE]
+
+
+def arrival_unusable(typed: str) -> list[str]:
+    """Minutes that could not be used (``typed``; empty when none came in time): the person stays noted as coming."""
+    said = "Der blev ikke tastet nogen minutter." if not typed else (
+        f"Det er ikke et antal minutter mellem 1 og {KEYED_MINUTES}."
+    )
+    return [said, "Du er noteret til at komme, men uden et tidspunkt.", _BYE]
+
+
+def arrival_logged(eta: str) -> str:
+    """What the logbog says the minutes typed did: ``ankomst om 20 min pr. telefon``, or for '#' alone that no
+    arrival was given."""
+    return f"ankomst om {eta} pr. telefon" if eta else "kommer, uden ankomsttid"
+
+
+def arrival_unusable_logged() -> str:
+    """What the logbog says about minutes that could not be used."""
+    return f"ikke et antal minutter mellem 1 og {KEYED_MINUTES}; intet ændret"
 
 
 def no_key() -> list[str]:

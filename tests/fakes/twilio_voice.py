@@ -10,8 +10,11 @@ without the right credentials, 400 (21201/21213/21205) without ``To``, ``From`` 
 The test then drives a call as Twilio would, each request signed as Twilio signs
 (``X-Twilio-Signature`` over the URL and the form): ``answer`` fetches ``Url`` with
 ``AnsweredBy`` (``human`` or ``machine_start``), parses the TwiML answer (XML) and records what
-the call says (``FakeCall.heard``) and the ``<Gather>`` it waits in; ``press`` and ``no_key``
-post ``Digits`` to that gather's action, as Twilio does with ``actionOnEmptyResult``; ``status``
+the call says (``FakeCall.heard``) and the ``<Gather>`` it waits in; ``press`` takes the keys as a
+caller presses them and posts what Twilio would to that gather's action: the gather ends at its
+``finishOnKey`` (default ``#``, left out of ``Digits`` and posted as ``FinishedOnKey``) or at its
+``numDigits``, and keys after that are lost; ``no_key`` posts the empty ``Digits`` that
+``actionOnEmptyResult`` asks for; ``status``
 posts a status callback with the next ``SequenceNumber``; ``ring_out`` ends every call nobody
 has picked up as Twilio does when it rang ``Timeout`` seconds (``no-answer``). ``signature=`` sends
 a given (wrong) signature, ``signed=False`` none; ``repost`` sends a request again as it was (a replay).
@@ -48,6 +51,20 @@ class Gather:
     timeout: str | None
     input: str | None
     action_on_empty_result: str | None
+    finish_on_key: str | None = None
+
+    def ended(self, keys: str) -> tuple[str, str]:
+        """``(Digits, FinishedOnKey)`` as Twilio posts them for ``keys`` pressed in this gather."""
+        finish = "#" if self.finish_on_key is None else self.finish_on_key
+        most = int(self.num_digits) if self.num_digits else None
+        digits = ""
+        for key in keys:
+            if finish and key == finish:
+                return digits, key
+            digits += key
+            if most is not None and len(digits) == most:
+                break
+        return digits, ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +191,7 @@ class FakeTwilioVoice(FakeTwilio):
                 call.gather = Gather(
                     action=verb.attrib["action"], num_digits=verb.get("numDigits"), timeout=verb.get("timeout"),
                     input=verb.get("input"), action_on_empty_result=verb.get("actionOnEmptyResult"),
+                    finish_on_key=verb.get("finishOnKey"),
                 )
                 return  # Twilio waits here for the keys
             elif verb.tag == "Hangup":
@@ -190,17 +208,20 @@ class FakeTwilioVoice(FakeTwilio):
         self._follow(call, answer)
         return answer
 
-    async def press(self, call: FakeCall, digits: str, **options: Any) -> WebhookAnswer:
-        """Keys pressed in the gather the call waits in: post ``Digits`` to its action and follow the TwiML."""
+    async def press(self, call: FakeCall, keys: str, **options: Any) -> WebhookAnswer:
+        """``keys`` pressed in the gather the call waits in (``""``: none before its timeout): post ``Digits`` and
+        ``FinishedOnKey`` to its action and follow the TwiML."""
         assert call.gather is not None, "the call waits for no key"
-        params = self._params(call, CallStatus="in-progress", Digits=digits, FinishedOnKey="")
+        digits, finished = call.gather.ended(keys)
+        if not digits:
+            assert call.gather.action_on_empty_result == "true", "without actionOnEmptyResult Twilio would not post"
+        params = self._params(call, CallStatus="in-progress", Digits=digits, FinishedOnKey=finished)
         answer = await self._post(call.gather.action, params, **options)
         self._follow(call, answer)
         return answer
 
     async def no_key(self, call: FakeCall, **options: Any) -> WebhookAnswer:
         """The gather timed out: with ``actionOnEmptyResult`` Twilio posts an empty ``Digits``."""
-        assert call.gather is not None and call.gather.action_on_empty_result == "true", "Twilio would not post"
         return await self.press(call, "", **options)
 
     async def status(self, call: FakeCall, status: str, *, answered_by: str | None = None, **options: Any) -> WebhookAnswer:

@@ -13,7 +13,10 @@ Webhooks go out as Vonage sends them with signed callbacks on: POST, JSON, ``Aut
 Bearer`` a JWT (HS256, the signature secret) with ``iat``, ``jti``, ``iss``, ``api_key``,
 ``application_id`` and ``payload_hash`` (SHA-256 of the body, hex). ``answer`` posts to the
 call's ``answer_url``, parses the NCCO answer and records what is said (``FakeCall.heard``) and
-the ``input`` it waits in; ``press`` and ``no_key`` post an input event to its ``eventUrl``;
+the ``input`` it waits in; ``press`` takes the keys as a caller presses them and posts the input
+event Vonage would to its ``eventUrl`` (the input ends at ``maxDigits``, or with ``submitOnHash`` at
+a '#', which the fake leaves out of ``dtmf.digits``; keys after that are lost), ``no_key`` one that
+timed out;
 ``event`` posts a call status to ``event_url``. ``secret=`` signs with another secret,
 ``signed=False`` sends no token, ``age=`` backdates ``iat``, ``token=`` sends a given token
 (a replay: ``FakeCall``'s webhooks are kept in ``posted``).
@@ -49,6 +52,18 @@ class Input:
     types: list[str]
     max_digits: int | None
     time_out: int | None
+    submit_on_hash: bool = False
+
+    def ended(self, keys: str) -> tuple[str, bool]:
+        """``(dtmf.digits, dtmf.timed_out)`` for ``keys`` pressed in this input (``maxDigits`` is 4 by default)."""
+        digits = ""
+        for key in keys:
+            if key == "#" and self.submit_on_hash:
+                return digits, False
+            digits += key
+            if len(digits) == (self.max_digits or 4):
+                return digits, False
+        return digits, True
 
 
 @dataclass(frozen=True)
@@ -175,7 +190,7 @@ class FakeVonage(FakeGateway):
                 dtmf = action.get("dtmf", {})
                 call.waiting = Input(
                     event_url=action["eventUrl"][0], types=action["type"], max_digits=dtmf.get("maxDigits"),
-                    time_out=dtmf.get("timeOut"),
+                    time_out=dtmf.get("timeOut"), submit_on_hash=dtmf.get("submitOnHash") is True,
                 )
                 return
             else:
@@ -192,9 +207,11 @@ class FakeVonage(FakeGateway):
         self._follow(call, answer)
         return answer
 
-    async def press(self, call: FakeCall, digits: str, *, timed_out: bool = False, **options: Any) -> WebhookAnswer:
-        """The input ended (``digits`` pressed, or ``timed_out``): post the input event to its ``eventUrl``."""
+    async def press(self, call: FakeCall, keys: str, **options: Any) -> WebhookAnswer:
+        """``keys`` pressed in the input the call waits in (``""``: none before its timeout): post the input event
+        to its ``eventUrl``."""
         assert call.waiting is not None, "the call waits for no input"
+        digits, timed_out = call.waiting.ended(keys)
         data = {**self._base(call), "dtmf": {"digits": digits, "timed_out": timed_out}, "speech": {},
                 "timestamp": "2026-11-28T09:30:05.000Z"}
         answer = await self._post(call.waiting.event_url, data, **options)
@@ -202,7 +219,7 @@ class FakeVonage(FakeGateway):
         return answer
 
     async def no_key(self, call: FakeCall, **options: Any) -> WebhookAnswer:
-        return await self.press(call, "", timed_out=True, **options)
+        return await self.press(call, "", **options)
 
     async def event(self, call: FakeCall, status: str, *, timestamp: str = "2026-11-28T09:30:00.000Z", **options: Any) -> WebhookAnswer:
         """A call event (``status`` ``started``, ``ringing``, ``answered``, ``machine``, ``completed``, …) to ``event_url``."""

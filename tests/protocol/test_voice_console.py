@@ -12,12 +12,12 @@ import aiohttp
 import pytest
 
 from bot.channels.console import ConsoleRequestError
-from bot.channels.voice.base import CallStatus, OutgoingCall
+from bot.channels.voice.base import Ask, CallStatus, KeyPress, OutgoingCall
 from bot.channels.voice.console import ConsoleVoice, Exchange, send_keys
 from bot.channels.voice.providers import voice_provider
 from bot.clock import system_clock
 from bot.settings import load_settings
-from tests.protocol.voice import ASK, INTRO, RecordingDesk, no_outside_settings, start  # noqa: F401 (fixtures)
+from tests.protocol.voice import ASK, INTRO, MINUTES, RecordingDesk, no_outside_settings, start  # noqa: F401 (fixtures)
 
 CALL = OutgoingCall(to="+4520304050", caller_id="+4578787878", ref="K-2026-001/summons/cvo/voice")
 
@@ -64,9 +64,9 @@ async def test_keys_from_the_command_line_reach_the_desk_and_the_call_says_what_
     await console.exchange.aclose()
 
     again = await send_keys(service.url, "20 30 40 50", "9")
-    assert again == {"say": ["Det forstod jeg ikke.", ASK], "gather": True, "round": 2}
+    assert again == {"say": ["Det forstod jeg ikke.", ASK], "gather": True, "round": 2, "ask": "key"}
     done = await send_keys(service.url, "20304050", "1")
-    assert done == {"say": ["Tak. Du er registreret som på vej."], "gather": False, "round": 1}
+    assert done == {"say": ["Tak. Du er registreret som på vej."], "gather": False, "round": 1, "ask": "key"}
 
     assert [(k.call_id, k.ref, k.digits, k.round) for k in service.desk.presses] == [
         (call_id, CALL.ref, "9", 1), (call_id, CALL.ref, "1", 2)
@@ -87,17 +87,44 @@ async def test_no_key_is_an_empty_press(tmp_path: Path, start: Callable[..., Any
     assert [(k.digits, k.round) for k in service.desk.presses] == [("", 1)]
 
 
+async def test_a_number_prompt_takes_its_digits_and_the_hash_from_the_command_line(
+    tmp_path: Path, start: Callable[..., Any]
+) -> None:
+    settings = load_settings(_env_file=None, database=tmp_path / "k.db")
+    service = await start(lambda _: settings)
+    console = ConsoleVoice(settings.voice_console_path, service.desk, clock=system_clock)
+    call_id = await console.place(CALL)
+    await console.exchange.aclose()
+
+    asked = await send_keys(service.url, "20304050", "3")
+    assert asked == {"say": [MINUTES], "gather": True, "round": 1, "ask": "number"}
+    assert lines(settings.voice_console_path)[-1] == 'venter på op til 3 tal og #: krisebot call-reply +4520304050 "TAL#"'
+    with pytest.raises(ConsoleRequestError, match="tast højst 3 tal og afslut med #"):
+        await send_keys(service.url, "20304050", "1234#")
+    done = await send_keys(service.url, "20304050", "20#")
+    assert done["say"] == ["Tak. Du tastede 20#."] and not done["gather"]
+    assert service.desk.presses[-1] == KeyPress(
+        provider="console", call_id=call_id, ref=CALL.ref, digits="20#", round=1, ask=Ask.NUMBER
+    )
+    assert lines(settings.voice_console_path)[-3:] == ["tast 20#", "siger: «Tak. Du tastede 20#.»", "lægger på"]
+
+
 @pytest.mark.parametrize(
     ("number", "digits", "reason"),
-    [("hej", "1", "ikke et telefonnummer"), ("20304050", "12", "tast én tast"), ("20304050", "A", "tast én tast")],
+    [("hej", "1", "ikke et telefonnummer"), ("20304050", "12", "tast én tast"),
+     ("20304050", "A", "tast kun 0-9, \\* og #"), ("20304050", "1" * 21, "tast kun 0-9, \\* og #")],
 )
 async def test_bad_keys_are_refused_in_danish(
     tmp_path: Path, start: Callable[..., Any], number: str, digits: str, reason: str
 ) -> None:
-    service = await start(lambda _: load_settings(_env_file=None, database=tmp_path / "k.db"))
+    settings = load_settings(_env_file=None, database=tmp_path / "k.db")
+    service = await start(lambda _: settings)
+    console = ConsoleVoice(settings.voice_console_path, service.desk, clock=system_clock)
+    await console.place(CALL)
+    await console.exchange.aclose()
     with pytest.raises(ConsoleRequestError, match=reason):
         await send_keys(service.url, number, digits)
-    assert not service.desk.called()
+    assert not service.desk.presses
 
 
 async def test_keys_need_a_running_service_with_the_console_provider(tmp_path: Path, start: Callable[..., Any]) -> None:

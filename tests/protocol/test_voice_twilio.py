@@ -11,14 +11,14 @@ import aiohttp
 import pytest
 
 from bot.errors import PermanentError, TransientError
-from bot.channels.voice.base import CallStatus, KeyPress, OutgoingCall
+from bot.channels.voice.base import Ask, CallStatus, KeyPress, OutgoingCall
 from bot.channels.voice.providers import voice_provider
 from bot.channels.voice.twilio import TwilioVoice
 from bot.settings import Settings, load_settings
 from tests.fakes.gateway import post_webhook
 from tests.fakes.twilio import ACCOUNT_SID
 from tests.fakes.twilio_voice import FakeCall, FakeTwilioVoice
-from tests.protocol.voice import ASK, INTRO, Service, no_outside_settings, start  # noqa: F401 (fixtures)
+from tests.protocol.voice import ASK, INTRO, MINUTES, Service, no_outside_settings, start  # noqa: F401 (fixtures)
 
 CALLER_ID = "+4578787878"
 CALL = OutgoingCall(to="+4520304050", caller_id=CALLER_ID, ref="K-2026-001/summons/cvo/voice")
@@ -96,6 +96,46 @@ async def test_a_key_reaches_the_desk_with_its_round_and_the_call_says_what_happ
         KeyPress(provider="twilio", call_id=sid, ref=CALL.ref, digits="1", round=2),
     ]
     assert call.words()[-1] == "Tak. Du er registreret som på vej." and call.hung_up and call.gather is None
+
+
+@pytest.mark.parametrize(("keys", "digits"), [("20#", "20#"), ("#", "#"), ("125", "125"), ("45", "45"), ("", "")])
+async def test_a_number_is_gathered_until_the_hash_and_reaches_the_desk_as_pressed(
+    twilio: FakeTwilioVoice, start: Callable[..., Any], keys: str, digits: str
+) -> None:
+    service, call, sid = await placed(twilio, start)
+    await twilio.answer(call)
+    await twilio.press(call, "3")
+    assert call.words()[-1] == MINUTES and call.gather is not None
+    assert (call.gather.num_digits, call.gather.finish_on_key, call.gather.action_on_empty_result) == ("3", "#", "true")
+    assert call.gather.action == f"{service.url}/api/voice/twilio/keys?ref=K-2026-001%2Fsummons%2Fcvo%2Fvoice&round=1&ask=number"
+
+    await twilio.press(call, keys)
+    assert twilio.posted[-1].params["FinishedOnKey"] == ("#" if keys.endswith("#") else ""), "Twilio keeps '#' apart"
+    assert service.desk.presses[-1] == KeyPress(
+        provider="twilio", call_id=sid, ref=CALL.ref, digits=digits, round=1, ask=Ask.NUMBER
+    )
+    assert call.words()[-1] == f"Tak. Du tastede {digits}." and call.hung_up
+
+
+@pytest.mark.parametrize(
+    ("query", "form", "reason"),
+    [("&ask=minutter", {}, "ask i adressen"), ("", {"FinishedOnKey": "##"}, "FinishedOnKey"),
+     ("", {"FinishedOnKey": "x"}, "FinishedOnKey")],
+)
+async def test_keys_with_an_unknown_ask_or_finishing_key_get_400(
+    twilio: FakeTwilioVoice, start: Callable[..., Any], query: str, form: dict[str, str], reason: str
+) -> None:
+    service, call, _ = await placed(twilio, start)
+    await twilio.answer(call)
+    assert call.gather is not None
+    params = {"CallSid": call.sid, "Digits": "1", "FinishedOnKey": "", **form}
+    url = call.gather.action + query
+    answer = await post_webhook(
+        url, headers={"X-Twilio-Signature": twilio.signature(url, params)}, data=urlencode(params).encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert answer.status == 400 and reason in answer.reason
+    assert not service.desk.presses
 
 
 async def test_no_key_in_time_is_an_empty_key_press(twilio: FakeTwilioVoice, start: Callable[..., Any]) -> None:

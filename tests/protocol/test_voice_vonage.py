@@ -9,13 +9,13 @@ import aiohttp
 import pytest
 
 from bot.errors import PermanentError, TransientError
-from bot.channels.voice.base import CallStatus, KeyPress, OutgoingCall
+from bot.channels.voice.base import Ask, CallStatus, KeyPress, OutgoingCall
 from bot.channels.voice.providers import voice_provider
 from bot.channels.voice.vonage import VonageVoice
 from bot.settings import Settings, load_settings
 from tests.fakes.gateway import post_webhook
 from tests.fakes.vonage import FakeCall, FakeVonage
-from tests.protocol.voice import ASK, INTRO, Service, no_outside_settings, start  # noqa: F401 (fixtures)
+from tests.protocol.voice import ASK, INTRO, MINUTES, Service, no_outside_settings, start  # noqa: F401 (fixtures)
 
 CALLER_ID = "+4578787878"
 CALL = OutgoingCall(to="+4520304050", caller_id=CALLER_ID, ref="K-2026-001/summons/cvo/voice")
@@ -76,6 +76,25 @@ async def test_a_picked_up_call_says_the_prompt_in_danish_and_waits_for_one_digi
     assert call.waiting is not None and not call.ended
     assert (call.waiting.types, call.waiting.max_digits, call.waiting.time_out) == (["dtmf"], 1, 8)
     assert call.waiting.event_url == f"{service.url}/api/voice/vonage/keys?{REF}&round=1"
+
+
+@pytest.mark.parametrize(("keys", "digits"), [("20#", "20"), ("#", "#"), ("125", "125"), ("45", "45"), ("", "")])
+async def test_a_number_is_sent_on_the_hash_and_reaches_the_desk(
+    vonage: FakeVonage, key_file: Path, start: Callable[..., Any], keys: str, digits: str
+) -> None:
+    """Vonage leaves the '#' out of ``dtmf.digits``; a number's input that ended without digits and in time ended on it."""
+    service, call, call_id = await placed(vonage, key_file, start)
+    await vonage.answer(call)
+    await vonage.press(call, "3")
+    assert call.words()[-1] == MINUTES and call.waiting is not None
+    assert (call.waiting.max_digits, call.waiting.submit_on_hash, call.waiting.time_out) == (3, True, 8)
+    assert call.waiting.event_url == f"{service.url}/api/voice/vonage/keys?{REF}&round=1&ask=number"
+
+    await vonage.press(call, keys)
+    assert service.desk.presses[-1] == KeyPress(
+        provider="vonage", call_id=call_id, ref=CALL.ref, digits=digits, round=1, ask=Ask.NUMBER
+    )
+    assert call.words()[-1] == f"Tak. Du tastede {digits}." and call.ended
 
 
 async def test_keys_reach_the_desk_with_their_round(vonage: FakeVonage, key_file: Path, start: Callable[..., Any]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.channels.voice.base import CallAnswer, CallUpdate, KeyPress, Prompt
+from bot.channels.voice.base import Ask, CallAnswer, CallUpdate, KeyPress, Prompt
 from bot.channels.voice.providers import voice_routes
 from bot.clock import Clock, system_clock
 from bot.metrics import METRICS, Metrics
@@ -18,11 +18,13 @@ from tests.serve import free_port
 
 INTRO = "Krise K-2026-001: <test> & øvelse. Mød op i krisestaben."
 ASK = "Tryk 1 for at kvittere, 2 hvis du ikke kan komme."
+MINUTES = "Tast minutter, og afslut med firkant."
 
 
 @dataclass
 class RecordingDesk:
-    """A CallDesk: a person is asked for 1 or 2; any other key asks again (the next round); a machine hears one line."""
+    """A CallDesk: a person is asked for 1 or 2; 3 asks for a number of up to 3 digits, which ends the call; any other
+    key asks again (the next round); a machine hears one line."""
 
     answers: list[CallAnswer] = field(default_factory=list)
     presses: list[KeyPress] = field(default_factory=list)
@@ -42,6 +44,10 @@ class RecordingDesk:
 
     async def pressed(self, keys: KeyPress) -> Prompt:
         self.presses.append(keys)
+        if keys.ask is Ask.NUMBER:
+            return Prompt(say=(f"Tak. Du tastede {keys.digits}.",))
+        if keys.digits == "3":
+            return Prompt(say=(MINUTES,), gather=True, ask=Ask.NUMBER, digits=3)
         if keys.digits == "1":
             return Prompt(say=("Tak. Du er registreret som på vej.",))
         if keys.digits == "2":

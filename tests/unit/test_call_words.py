@@ -1,13 +1,20 @@
 """A call's keypad and words: which keys each person is offered in each phase, what a key does, what the call says."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.core.actions import Acknowledge, AnswerSummons, Close, Decide, MoveMeeting, Triage
 from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
-from bot.core.replies import Answer, Key, key_action, keypad
+from bot.core.replies import Answer, Key, key_action, keyed_arrival, keyed_eta, keypad, sms_eta
 from bot.plan import Plan, load_plan
 from bot.render.page_words import (
+    arrival_logged,
+    arrival_noted,
+    arrival_unusable,
+    arrival_unusable_logged,
     call_script,
+    coming_ask_arrival,
     crisis_closed,
     key_accepted,
     key_already_registered,
@@ -110,6 +117,55 @@ def test_a_key_the_keypad_offers_is_accepted_by_the_lifecycle(plan: Plan) -> Non
     [coming, *_] = keypad(plan, state, PagePurpose.SUMMONS, "hjm")
     after = run(plan, state, key_action(plan, state, PagePurpose.SUMMONS, coming.digit), "hjm")
     assert after.answers["hjm"].coming and coming.answer is Answer.COMING
+
+
+# --- the minutes after «kommer» ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "eta"),
+    [("20#", "20 min"), ("20", "20 min"), ("007#", "7 min"), ("600#", "600 min"), ("1", "1 min"), ("#", ""),
+     ("", None), ("0#", None), ("601#", None), ("999", None), ("1000#", None), ("*#", None), ("2*#", None),
+     ("²#", None), ("20##", None)],
+)
+def test_the_minutes_typed_after_kommer_are_the_arrival_an_sms_would_give(typed: str, eta: str | None) -> None:
+    assert keyed_eta(typed) == eta
+    if eta:
+        assert sms_eta(typed.rstrip("#")) == eta, "the same arrival as «1K 20» by SMS"
+
+
+def test_the_minutes_give_kommer_a_new_arrival(plan: Plan) -> None:
+    state = activated(plan, MEETING)
+    coming = run(plan, state, key_action(plan, state, PagePurpose.SUMMONS, "1"), "hjm")
+    assert keyed_arrival("20 min") == AnswerSummons(coming=True, via="telefon", eta="20 min")
+    arriving = run(plan, coming, keyed_arrival("20 min"), "hjm")
+    assert (arriving.answers["hjm"].coming, arriving.answers["hjm"].eta) == (True, "20 min")
+
+
+def test_the_call_asks_for_the_minutes_and_says_when_the_person_is_noted_to_arrive() -> None:
+    answered = datetime(2026, 11, 28, 13, 15, tzinfo=UTC)  # 14:15 in Struer
+    asked = coming_ask_arrival(already=False)
+    assert asked == [
+        "Tak.", "Det er registreret: du kommer.", "Hvor mange minutter går der, før du er fremme?",
+        "Tast tallet, og afslut med firkant.", "Tast blot firkant, hvis du ikke ved det.",
+    ]
+    assert coming_ask_arrival(already=True)[:2] == ["Det var allerede registreret: du kommer.", asked[2]]
+    assert arrival_noted("20 min", answered) == [
+        "Tak.", "Du er noteret til at være fremme om cirka 20 minutter, klokken 14:35.", "Farvel.",
+    ]
+    assert arrival_noted("1 min", answered)[1] == "Du er noteret til at være fremme om cirka 1 minut, klokken 14:16."
+    assert arrival_noted("", answered) == ["Tak.", "Du er noteret til at komme.", "Farvel."]
+    assert arrival_unusable("700") == [
+        "Det er ikke et antal minutter mellem 1 og 600.", "Du er noteret til at komme, men uden et tidspunkt.", "Farvel.",
+    ]
+    assert arrival_unusable("")[0] == "Der blev ikke tastet nogen minutter."
+    said = [*asked, *arrival_noted("20 min", answered), *arrival_noted("", answered), *arrival_unusable("700")]
+    for line in said:
+        assert line.endswith((".", "?")) and line.count(". ") == 0, f"one sentence a line: {line}"
+        assert not any(mark in line for mark in ("#", "kl.", "min.", "ca.")), f"said as it is read aloud: {line}"
+    assert arrival_logged("20 min") == "ankomst om 20 min pr. telefon"
+    assert arrival_logged("") == "kommer, uden ankomsttid"
+    assert arrival_unusable_logged() == "ikke et antal minutter mellem 1 og 600; intet ændret"
 
 
 # --- what the call says --------------------------------------------------------------------

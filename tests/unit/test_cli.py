@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.console import ConsoleRequestError
+from bot.channels.sms.console import send_reply
+from bot.channels.voice.console import send_keys
 from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind
 from bot.store import open_store
 from bot.resources import default_plan_path
@@ -334,6 +337,44 @@ def test_an_sms_reply_without_a_running_service_says_so(tmp_path: Path) -> None:
     result = krisebot(tmp_path, "sms-reply", "29256511", "1K", KRISEBOT_PORT=str(free_port()))
     assert result.returncode == 2
     assert "kører krisebot serve?" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_minutes_after_kommer_are_pressed_from_the_command_line(tmp_path: Path) -> None:
+    """The README's crisis by phone, on to the summons (pressed in-process up to «kommer»): the communications lead
+    types the minutes with ``krisebot call-reply 40408007 20#``."""
+    port = free_port()
+    env = {"KRISEBOT_PORT": str(port), "KRISEBOT_DATABASE": str(tmp_path / "k.db"), "KRISEBOT_VOICE_CALLS_PER_SECOND": "50"}
+    environment = {n: v for n, v in os.environ.items() if not n.upper().startswith("KRISEBOT_")} | env
+    service = subprocess.Popen([str(KRISEBOT), "serve"], cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True)
+    base, calls = f"http://127.0.0.1:{port}", tmp_path / "krisebot-calls.log"
+
+    def waits(number: str) -> None:
+        for _ in range(200):  # until the call to the number waits for keys
+            if calls.exists() and f"krisebot call-reply +45{number} " in calls.read_text(encoding="utf-8"):
+                return
+            asyncio.run(asyncio.sleep(0.05))
+
+    try:
+        for _ in range(200):
+            try:
+                asyncio.run(send_reply(base, "29256511", "ALARM Netværket er nede på rådhuset"))
+                break
+            except ConsoleRequestError:
+                asyncio.run(asyncio.sleep(0.05))
+        for number in ("96848143", "29256511"):  # the IT head informs the director, who activates the crisis staff
+            waits(number)
+            assert "Tak." in asyncio.run(send_keys(base, number, "2"))["say"]
+        waits("40408007")
+        assert asyncio.run(send_keys(base, "40408007", "1"))["ask"] == "number"
+
+        arriving = krisebot(tmp_path, "call-reply", "40408007", "20#", **env)
+        assert arriving.returncode == 0, arriving.stderr
+        assert "Tasterne 20# er trykket på opkaldet til 40408007." in arriving.stdout
+        assert "Du er noteret til at være fremme om cirka 20 minutter, klokken " in arriving.stdout
+        assert "Opkaldet er lagt på." in arriving.stdout
+    finally:
+        service.terminate()
+        service.wait(timeout=10)
 
 
 def test_a_call_reply_without_a_running_service_says_so(tmp_path: Path) -> None:

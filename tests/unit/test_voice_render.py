@@ -1,10 +1,10 @@
-"""What a call says, as TwiML and as NCCO: every sentence in the configured language, one key gathered or a hang-up,
-and text that would break the markup ('<', '&') said as written."""
+"""What a call says, as TwiML and as NCCO: every sentence in the configured language, one key or a number ended by '#'
+gathered, or a hang-up, and text that would break the markup ('<', '&') said as written."""
 
 import json
 import xml.etree.ElementTree as ET
 
-from bot.channels.voice.base import Prompt
+from bot.channels.voice.base import Ask, Prompt
 from bot.channels.voice.twilio import TwimlRender, twiml
 from bot.channels.voice.vonage import NccoRender, ncco
 
@@ -60,3 +60,35 @@ def test_the_ncco_answer_is_json_with_the_calls_keys_url() -> None:
     response = NccoRender("https://krise.example.dk", language="da-DK")(Prompt(say=("x",), gather=True), "r/1")
     assert response.content_type == "application/json"
     assert json.loads(response.text or "")[-1]["eventUrl"] == ["https://krise.example.dk/api/voice/vonage/keys?ref=r%2F1&round=1"]
+
+
+MINUTES = Prompt(say=("Tast tallet, og afslut med firkant.",), gather=True, ask=Ask.NUMBER, digits=3)
+
+
+def test_twiml_gathers_a_number_of_at_most_its_digits_ended_by_the_hash_key() -> None:
+    """Twilio's <Gather>: ``numDigits`` ends it at the last digit the number may have, ``finishOnKey`` sooner."""
+    (gather,) = ET.fromstring(twiml(MINUTES, KEYS, language="da-DK", voice="Polly.Naja"))
+    assert gather.tag == "Gather" and gather.attrib == {
+        "input": "dtmf", "numDigits": "3", "finishOnKey": "#", "timeout": "8", "actionOnEmptyResult": "true",
+        "action": KEYS, "method": "POST",
+    }
+    assert [say.text for say in gather] == ["Tast tallet, og afslut med firkant."]
+
+
+def test_ncco_waits_for_a_number_sent_on_the_hash_key() -> None:
+    """Vonage's input: ``maxDigits`` (1-20) ends it at the last digit, ``submitOnHash`` at '#', ``timeOut`` (0-10 s)
+    after the last key."""
+    assert ncco(MINUTES, KEYS, language="da-DK")[-1] == {
+        "action": "input", "type": ["dtmf"], "dtmf": {"maxDigits": 3, "submitOnHash": True, "timeOut": 8},
+        "eventUrl": [KEYS], "eventMethod": "POST",
+    }
+
+
+def test_a_number_prompts_keys_url_says_it_awaits_a_number() -> None:
+    twilio = TwimlRender("https://krise.example.dk", language="da-DK", voice="")(MINUTES, "r/1")
+    (gather,) = ET.fromstring(twilio.text or "")
+    assert gather.attrib["action"] == "https://krise.example.dk/api/voice/twilio/keys?ref=r%2F1&round=1&ask=number"
+    vonage = NccoRender("https://krise.example.dk", language="da-DK")(MINUTES, "r/1")
+    assert json.loads(vonage.text or "")[-1]["eventUrl"] == [
+        "https://krise.example.dk/api/voice/vonage/keys?ref=r%2F1&round=1&ask=number"
+    ]

@@ -9,7 +9,8 @@ renders into its own markup (TwiML, NCCO). Numbers are E.164 on this side.
 
 Every call carries ``ref``, Krisebot's own id for it (random, stored before the call is
 placed); providers put it in the query of every callback URL they give their service, so
-each webhook names its call. A provider never decides who is called or what a key means.
+each webhook names its call, and a prompt's ``round`` and ``ask`` in its keys URL, so each
+``KeyPress`` says which prompt it ends. A provider never decides who is called or what a key means.
 
 ``place`` raises ``TransientError`` (try again, possibly with the backup provider) or
 ``PermanentError`` (this number cannot be called) from ``bot.errors``.
@@ -17,6 +18,7 @@ each webhook names its call. A provider never decides who is called or what a ke
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from ...core.events import CallStatus
@@ -41,15 +43,24 @@ class CallAnswer:
     machine: bool = False
 
 
+class Ask(StrEnum):
+    """What a prompt awaits: one key (``KEY``), or a number of several digits that ends on '#' (``NUMBER``)."""
+
+    KEY = "key"
+    NUMBER = "number"
+
+
 @dataclass(frozen=True, slots=True)
 class KeyPress:
-    """The end of prompt ``round`` of call ``ref``: ``digits`` pressed, or ``""`` when no key came in time."""
+    """The end of prompt ``round`` of call ``ref``, which awaited ``ask``: the keys pressed as the caller pressed
+    them (a number with the '#' that ended it: ``20#``, or ``#`` alone), or ``""`` when none came in time."""
 
     provider: str
     call_id: str
     ref: str
     digits: str
     round: int
+    ask: Ask = Ask.KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +78,16 @@ class CallUpdate:
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
-    """What the call says next. With ``gather``, one key is awaited after ``say`` (prompt ``round``,
-    which the provider hands back in the ``KeyPress``); without it, the call hangs up after ``say``."""
+    """What the call says next. With ``gather``, keys are awaited after ``say`` (prompt ``round``, which the
+    provider hands back in the ``KeyPress`` with ``ask``): one key, or with ``Ask.NUMBER`` a number of up to
+    ``digits`` digits that the caller ends with '#' (it ends by itself at the last one, or at the timeout).
+    Without ``gather`` the call hangs up after ``say``."""
 
     say: tuple[str, ...]
     gather: bool = False
     round: int = 1
+    ask: Ask = Ask.KEY
+    digits: int = 1
 
 
 class CallDesk(Protocol):

@@ -2,13 +2,15 @@
 
 ``ConsoleVoice.place`` writes the call to the log (INFO) and to a file a newcomer can ``tail
 -f`` (``krisebot-calls.log``), and then, like a phone picked up by a person, reports it
-answered to the desk and writes every sentence the call says. A prompt that awaits a key waits
-until ``krisebot call-reply NUMBER DIGITS`` presses one: ``send_keys`` posts it to the running
+answered to the desk and writes every sentence the call says. A prompt that awaits keys waits
+until ``krisebot call-reply NUMBER DIGITS`` presses them: ``send_keys`` posts them to the running
 service's ``POST /api/voice/console`` (served only with this provider, only to direct requests
-from this machine and never with a public URL), which presses it on the latest call to that
-number and writes and answers what the call says next. An empty ``DIGITS`` is a prompt that
-timed out; a prompt nobody answers times out by itself after ``KEY_WAIT`` seconds, as on a real
-phone, so an unanswered console call ends and the page moves on. A prompt without a key ends the call.
+from this machine and never with a public URL), which presses them on the latest call to that
+number and writes and answers what the call says next. ``DIGITS`` is one key, or for a prompt
+that awaits a number, up to its most digits and the '#' that ends them as on a phone (``20#``,
+``#``). An empty ``DIGITS`` is a prompt that timed out; a prompt nobody answers times out by
+itself after ``KEY_WAIT`` seconds, as on a real phone, so an unanswered console call ends and
+the page moves on. A prompt without keys ends the call.
 
 The calls waiting for a key are kept in memory, in one ``Exchange`` per call file, which the
 provider and the route share; a restart forgets them.
@@ -17,6 +19,7 @@ provider and the route share; a restart forgets them.
 import asyncio
 import json
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,17 +33,33 @@ from ...http_errors import read_limited, refuse
 from ...plan.phones import to_e164
 from ..console import append_private, post_to_service
 from ..webhooks import Handler
-from .base import CallAnswer, CallDesk, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
+from .base import Ask, CallAnswer, CallDesk, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
 
 NAME = "console"
 PATH = "/api/voice/console"
 NO_ROUTE = "ingen console-udbyder: KRISEBOT_VOICE_PROVIDER er ikke console"
 MAX_BODY = 1024
 KEYS = frozenset("0123456789*#")
+MOST_KEYS = 20
+"""More keys than any prompt takes: refused before a call is looked up."""
 KEY_WAIT = 20.0
 """Seconds a console prompt waits for ``krisebot call-reply`` before it times out (a message read aloud, then a pause)."""
 
 log = logging.getLogger("krisebot.voice")
+
+
+class KeysRefused(Exception):
+    """Keys the prompt waiting in the call cannot take; the message says which it can, in Danish."""
+
+
+def unfit(prompt: Prompt, digits: str) -> str | None:
+    """Why a phone could not send ``digits`` to ``prompt`` (in Danish), or None when it could: one key, or a number
+    of at most ``prompt.digits`` digits ended by '#' (or not, as when the time runs out); ``""`` always fits."""
+    if prompt.ask is Ask.NUMBER:
+        if re.fullmatch(rf"[0-9*]{{0,{prompt.digits}}}#?", digits):
+            return None
+        return f"tast højst {prompt.digits} tal og afslut med # (eller ingen, som når tiden løber ud)"
+    return None if len(digits) <= 1 else "tast én tast: 0-9, * eller # (eller ingen, som når tiden løber ud)"
 
 
 @dataclass
@@ -48,8 +67,8 @@ class _Call:
     number: str
     call_id: str
     ref: str
-    round: int | None = None
-    """The round of the prompt awaiting a key; None while none does."""
+    waiting: Prompt | None = None
+    """The prompt awaiting keys; None while none does."""
     timeout: asyncio.Task[None] | None = None
 
 
@@ -90,14 +109,20 @@ class Exchange:
             await self._write(call, ["opkaldet fejlede: se tjenestens log"])
 
     async def press(self, number: str, digits: str, desk: CallDesk) -> Prompt | None:
-        """Press ``digits`` on the latest call to ``number``; what it says next, or None when no call there awaits a key."""
+        """Press ``digits`` on the latest call to ``number``; what it says next, or None when no call there awaits
+        keys. Raises ``KeysRefused`` for keys its prompt cannot take (``unfit``)."""
         call = self._calls.get(number)
-        if call is None or call.round is None:
+        if call is None or call.waiting is None:
             return None
+        waiting = call.waiting
+        if (reason := unfit(waiting, digits)) is not None:
+            raise KeysRefused(reason)
         if call.timeout is not None and call.timeout is not asyncio.current_task():
             call.timeout.cancel()
         call.timeout = None
-        keys = KeyPress(provider=NAME, call_id=call.call_id, ref=call.ref, digits=digits, round=call.round)
+        keys = KeyPress(
+            provider=NAME, call_id=call.call_id, ref=call.ref, digits=digits, round=waiting.round, ask=waiting.ask
+        )
         await self._write(call, [f"tast {digits}" if digits else "ingen tast"])
         prompt = await desk.pressed(keys)
         await self._speak(call, desk, prompt)
@@ -106,11 +131,15 @@ class Exchange:
     async def _speak(self, call: _Call, desk: CallDesk, prompt: Prompt) -> None:
         said = [f"siger: «{sentence}»" for sentence in prompt.say]
         if prompt.gather:
-            call.round = prompt.round
-            await self._write(call, [*said, f"venter på en tast: krisebot call-reply {call.number} TAST"])
+            call.waiting = prompt
+            awaited = (
+                f'op til {prompt.digits} tal og #: krisebot call-reply {call.number} "TAL#"' if prompt.ask is Ask.NUMBER
+                else f"en tast: krisebot call-reply {call.number} TAST"
+            )
+            await self._write(call, [*said, f"venter på {awaited}"])
             call.timeout = asyncio.create_task(self._time_out(call, desk))
             return
-        call.round = None
+        call.waiting = None
         if self._calls.get(call.number) is call:
             del self._calls[call.number]
         await self._write(call, [*said, "lægger på"])
@@ -161,9 +190,10 @@ class ConsoleVoice:
 
 
 def console_keys(path: Path, desk: CallDesk, *, clock: Clock) -> Handler:
-    """The handler of ``POST /api/voice/console``: ``{"number": ..., "digits": ...}`` (digits: one key or ``""``,
-    the number parsed with region DK); answers ``{"say": [...], "gather": bool, "round": int}``, 409 when no call
-    to the number awaits a key."""
+    """The handler of ``POST /api/voice/console``: ``{"number": ..., "digits": ...}`` (digits: what the waiting
+    prompt takes, see ``unfit``, or ``""``; the number parsed with region DK); answers ``{"say": [...], "gather":
+    bool, "round": int, "ask": "key" | "number"}``, 409 when no call to the number awaits keys, 400 for keys its
+    prompt cannot take."""
     line = exchange(path, clock=clock)
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -177,20 +207,24 @@ def console_keys(path: Path, desk: CallDesk, *, clock: Clock) -> Handler:
             return refuse(request, 400, 'kroppen skal være JSON med "number" og "digits"')
         if not isinstance(number, str) or not isinstance(digits, str):
             return refuse(request, 400, '"number" og "digits" skal være tekst')
-        if len(digits) > 1 or not set(digits) <= KEYS:
-            return refuse(request, 400, "tast én tast: 0-9, * eller # (eller ingen, som når tiden løber ud)")
+        if len(digits) > MOST_KEYS or not set(digits) <= KEYS:
+            return refuse(request, 400, "tast kun 0-9, * og # (eller ingen, som når tiden løber ud)")
         try:
             number = to_e164(number)
         except ValueError as exc:
             return refuse(request, 400, str(exc))
         try:
             prompt = await line.press(number, digits, desk)
+        except KeysRefused as refused:
+            return refuse(request, 400, str(refused))
         except Exception:
             log.exception("%s: tasten kunne ikke behandles", PATH)
             return web.json_response({"error": "midlertidig fejl, prøv igen"}, status=503)
         if prompt is None:
             return refuse(request, 409, f"intet opkald til {number} venter på en tast")
-        return web.json_response({"say": list(prompt.say), "gather": prompt.gather, "round": prompt.round})
+        return web.json_response(
+            {"say": list(prompt.say), "gather": prompt.gather, "round": prompt.round, "ask": prompt.ask.value}
+        )
 
     return handle
 

@@ -10,15 +10,16 @@ and ``Timeout`` (seconds it rings). Every callback URL carries our ``ref``. Fail
 Webhooks (POST forms, signed as ``bot.channels.twilio`` checks):
 
 - ``answer``: ``AnsweredBy`` ``machine_*`` or ``fax`` → ``CallAnswer(machine=True)``;
-- ``keys``: the ``<Gather>`` action: ``Digits`` (empty when no key came: ``actionOnEmptyResult``),
-  the prompt's ``round`` from our own query;
+- ``keys``: the ``<Gather>`` action: ``Digits`` followed by ``FinishedOnKey`` (the '#' that ended a
+  number, which Twilio leaves out of ``Digits``), so ``20#``, ``#`` alone, or empty when no key came
+  (``actionOnEmptyResult``); the prompt's ``round`` and ``ask`` from our own query;
 - ``status``: ``CallStatus`` as a ``CallUpdate``, identified by ``CallSid`` and
   ``SequenceNumber`` (the status without one). A signature does not expire, so a replayed
   callback verifies and reaches the desk with the same ``event_id``: the desk deduplicates.
 
 Answers to ``answer`` and ``keys`` are TwiML: each sentence a ``<Say>`` in the configured
-language and voice, inside a one-digit ``<Gather>`` when the prompt awaits a key, else followed
-by ``<Hangup/>``.
+language and voice, inside a ``<Gather>`` when the prompt awaits keys (one digit; for a number
+``numDigits`` its most digits and ``finishOnKey="#"``), else followed by ``<Hangup/>``.
 """
 
 import xml.etree.ElementTree as ET
@@ -34,8 +35,8 @@ from ...errors import ChannelError
 from ..http import post
 from ..twilio import GATEWAY, auth_headers, created, verified_form
 from ..webhooks import WebhookRejected
-from .base import CallAnswer, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
-from .webhooks import callback_url, query_ref, query_round
+from .base import Ask, CallAnswer, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
+from .webhooks import callback_url, keys_url, query_ask, query_ref, query_round
 
 NAME = "twilio"
 RING_SECONDS = 30
@@ -116,10 +117,15 @@ class TwilioVoiceWebhooks:
 
     def keys(self, url: str, headers: Mapping[str, str], body: bytes) -> KeyPress:
         fields = self._form(url, headers, body)
-        digits = fields.get("Digits", "")
+        digits, finished = fields.get("Digits", ""), fields.get("FinishedOnKey", "")
         if not set(digits) <= DIGITS:
             raise WebhookRejected(400, "Digits må kun være 0-9, * og #")
-        return KeyPress(provider=NAME, call_id=fields["CallSid"], ref=query_ref(url), digits=digits, round=query_round(url))
+        if len(finished) > 1 or not set(finished) <= DIGITS:
+            raise WebhookRejected(400, "FinishedOnKey må kun være én af 0-9, * og #")
+        return KeyPress(
+            provider=NAME, call_id=fields["CallSid"], ref=query_ref(url), digits=digits + finished,
+            round=query_round(url), ask=query_ask(url),
+        )
 
     def status(self, url: str, headers: Mapping[str, str], body: bytes) -> CallUpdate | None:
         fields = self._form(url, headers, body)
@@ -146,11 +152,13 @@ class TwilioVoiceWebhooks:
 
 
 def twiml(prompt: Prompt, keys_url: str, *, language: str, voice: str) -> str:
-    """``prompt`` as TwiML: ``<Say>`` per sentence, in a one-digit ``<Gather>`` posting to ``keys_url`` or before ``<Hangup/>``."""
+    """``prompt`` as TwiML: ``<Say>`` per sentence, in a ``<Gather>`` posting to ``keys_url`` (one digit, or a
+    number ended by '#') or before ``<Hangup/>``."""
     response = ET.Element("Response")
     if prompt.gather:
+        most = {"numDigits": str(prompt.digits), "finishOnKey": "#"} if prompt.ask is Ask.NUMBER else {"numDigits": "1"}
         speaker = ET.SubElement(response, "Gather", {
-            "input": "dtmf", "numDigits": "1", "timeout": str(KEY_SECONDS), "actionOnEmptyResult": "true",
+            "input": "dtmf", **most, "timeout": str(KEY_SECONDS), "actionOnEmptyResult": "true",
             "action": keys_url, "method": "POST",
         })
     else:
@@ -172,7 +180,7 @@ class TwimlRender:
         self._voice = voice
 
     def __call__(self, prompt: Prompt, ref: str) -> web.Response:
-        keys = callback_url(self._public_url, NAME, "keys", ref=ref, round=prompt.round)
+        keys = keys_url(self._public_url, NAME, prompt, ref)
         return web.Response(
             text=twiml(prompt, keys, language=self._language, voice=self._voice), content_type="text/xml", charset="utf-8"
         )

@@ -10,18 +10,20 @@ name ``to`` is permanent, any other answer transient.
 
 Webhooks (POST, JSON) carry ``Authorization: Bearer`` a JWT signed HS256 with the account's
 signature secret, whose ``payload_hash`` is the SHA-256 (hex) of the body. The JWT does not
-cover the URL (our ``ref`` and ``round`` are trusted as https delivers them) and has no expiry:
+cover the URL (our ``ref``, ``round`` and ``ask`` are trusted as https delivers them) and has no expiry:
 ``VonageSignature`` refuses one whose ``iat`` is more than ``FRESH`` seconds from now and one
 whose ``jti`` it has already accepted, so a replayed webhook is refused.
 
 - ``answer``: the call was picked up (Vonage tells a machine apart only as a later event);
-- ``keys``: the ``input`` action's ``eventUrl``: ``dtmf.digits`` (empty when ``dtmf.timed_out``),
-  the prompt's ``round`` from our own query;
+- ``keys``: the ``input`` action's ``eventUrl``: ``dtmf.digits`` as Vonage reports them (those typed
+  before ``dtmf.timed_out`` too; a number's input that ended without digits and before its time
+  ended on '#', and is ``#``), the prompt's ``round`` and ``ask`` from our own query;
 - ``event``: ``status`` as a ``CallUpdate``, identified by the call, the status and its ``timestamp``.
 
 Answers to ``answer`` and ``keys`` are NCCO: a ``talk`` per sentence in the configured language,
-then, when the prompt awaits a key, an ``input`` of one DTMF digit (the last ``talk`` can be
-interrupted by it); without one the call ends after the last word.
+then, when the prompt awaits keys, a DTMF ``input`` (the last ``talk`` can be interrupted by it):
+one digit, or for a number ``maxDigits`` its most digits and ``submitOnHash``; without one the
+call ends after the last word.
 """
 
 import hashlib
@@ -41,8 +43,8 @@ from ...clock import Clock
 from ...errors import PermanentError, TransientError
 from ..http import post
 from ..webhooks import WebhookRejected
-from .base import CallAnswer, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
-from .webhooks import callback_url, query_ref, query_round
+from .base import Ask, CallAnswer, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
+from .webhooks import callback_url, keys_url, query_ask, query_ref, query_round
 
 NAME = "vonage"
 GATEWAY = "Vonage"
@@ -190,9 +192,12 @@ class VonageVoiceWebhooks:
         digits = dtmf.get("digits") if isinstance(dtmf, dict) else None
         if not isinstance(dtmf, dict) or not isinstance(digits, str) or not set(digits) <= DIGITS:
             raise WebhookRejected(400, "dtmf.digits mangler eller er ikke 0-9, * og #")
-        if dtmf.get("timed_out") is True:
-            digits = ""
-        return KeyPress(provider=NAME, call_id=_call_id(data), ref=query_ref(url), digits=digits, round=query_round(url))
+        ask = query_ask(url)
+        if ask is Ask.NUMBER and not digits and dtmf.get("timed_out") is False:
+            digits = "#"  # without a digit, only the '#' ends a number's input before its time (``submitOnHash``)
+        return KeyPress(
+            provider=NAME, call_id=_call_id(data), ref=query_ref(url), digits=digits, round=query_round(url), ask=ask,
+        )
 
     def event(self, url: str, headers: Mapping[str, str], body: bytes) -> CallUpdate | None:
         self._verify(headers, body)
@@ -217,13 +222,15 @@ class VonageVoiceWebhooks:
 
 
 def ncco(prompt: Prompt, keys_url: str, *, language: str) -> list[dict[str, Any]]:
-    """``prompt`` as an NCCO: a ``talk`` per sentence, then a one-digit ``input`` posting to ``keys_url`` when it awaits a key."""
+    """``prompt`` as an NCCO: a ``talk`` per sentence, then, when it awaits keys, an ``input`` posting to
+    ``keys_url`` (one digit, or a number sent on '#')."""
     actions: list[dict[str, Any]] = [{"action": "talk", "text": sentence, "language": language} for sentence in prompt.say]
     if prompt.gather:
         if actions:
             actions[-1]["bargeIn"] = True
+        dtmf = {"maxDigits": prompt.digits, "submitOnHash": True} if prompt.ask is Ask.NUMBER else {"maxDigits": 1}
         actions.append({
-            "action": "input", "type": ["dtmf"], "dtmf": {"maxDigits": 1, "timeOut": KEY_SECONDS},
+            "action": "input", "type": ["dtmf"], "dtmf": {**dtmf, "timeOut": KEY_SECONDS},
             "eventUrl": [keys_url], "eventMethod": "POST",
         })
     return actions
@@ -237,5 +244,4 @@ class NccoRender:
         self._language = language
 
     def __call__(self, prompt: Prompt, ref: str) -> web.Response:
-        keys = callback_url(self._public_url, NAME, "keys", ref=ref, round=prompt.round)
-        return web.json_response(ncco(prompt, keys, language=self._language))
+        return web.json_response(ncco(prompt, keys_url(self._public_url, NAME, prompt, ref), language=self._language))

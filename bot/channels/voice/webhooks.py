@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from aiohttp import web
 
 from ..webhooks import Handler, WebhookRejected, webhook
-from .base import CallAnswer, CallDesk, CallUpdate, KeyPress, Prompt
+from .base import Ask, CallAnswer, CallDesk, CallUpdate, KeyPress, Prompt
 
 log = logging.getLogger("krisebot.voice")
 
@@ -33,8 +33,15 @@ Render = Callable[[Prompt, str], web.Response]
 
 
 def callback_url(public_url: str, provider: str, hook: str, **query: str | int) -> str:
-    """The absolute URL of ``provider``'s ``hook`` webhook, with ``query`` (``ref``, ``round``) in it."""
+    """The absolute URL of ``provider``'s ``hook`` webhook, with ``query`` (``ref``, ``round``, ``ask``) in it."""
     return f"{public_url.rstrip('/')}{PREFIX}{provider}/{hook}?{urlencode(query)}"
+
+
+def keys_url(public_url: str, provider: str, prompt: Prompt, ref: str) -> str:
+    """Where ``provider`` posts the keys of ``prompt`` in call ``ref``: its ``keys`` webhook with the prompt's
+    ``round``, and its ``ask`` unless it awaits one key."""
+    ask = {"ask": prompt.ask.value} if prompt.ask is not Ask.KEY else {}
+    return callback_url(public_url, provider, "keys", ref=ref, round=prompt.round, **ask)
 
 
 def query_ref(url: str) -> str:
@@ -51,6 +58,16 @@ def query_round(url: str) -> int:
     if not rounds[0].isascii() or not rounds[0].isdigit() or len(rounds[0]) > 6:
         raise WebhookRejected(400, "round mangler i adressen eller er ikke et tal")
     return int(rounds[0])
+
+
+def query_ask(url: str) -> Ask:
+    """What the prompt whose keys ``url`` receives awaited (``ask`` in its query; one key without it); 400 for
+    another value."""
+    asks = parse_qs(urlsplit(url).query).get("ask", [Ask.KEY.value])
+    try:
+        return Ask(asks[0])
+    except ValueError:
+        raise WebhookRejected(400, "ask i adressen er hverken key eller number") from None
 
 
 def voice_webhook(parse: Parse, desk: CallDesk, *, endpoint: str, public_url: str, render: Render) -> Handler:
