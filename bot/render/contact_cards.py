@@ -37,8 +37,9 @@ def _outstanding(plan: Plan, state: CrisisState) -> list[dict[str, str]]:
     (A recorded answer is corrected with the ``kontakt`` command; the card stays small.)"""
     summoned = state.phase is Phase.ACTIVATED
     people = dict.fromkeys(
-        page.person for page in state.pages
-        if page.waiting or (summoned and page.purpose is PagePurpose.SUMMONS and page.person not in state.answers)
+        page.person for page in state.pages if page.purpose is not PagePurpose.EXTERNAL and (
+            page.waiting or (summoned and page.purpose is PagePurpose.SUMMONS and page.person not in state.answers)
+        )
     )
     return [{"title": person_name(plan, p), "value": p} for p in people]
 

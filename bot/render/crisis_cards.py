@@ -73,8 +73,10 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice and the
 # notice of a role nobody answers for add nothing to the picture (the log thread has them; the
-# uncovered roles are ``CrisisState.uncovered``).
-_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED}
+# uncovered roles are ``CrisisState.uncovered``); an external participant's summons is its line under «Eksterne».
+_SHOWN = frozenset(PagePurpose) - {
+    PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED, PagePurpose.EXTERNAL,
+}
 
 
 def page_card(
