@@ -178,4 +178,4 @@ async def test_help_lists_the_recording_commands(crisis: Crisis) -> None:
 
     help_text = "\n".join(visible(text) for text in shown_texts(crisis.latest_card(JESPER)))
     assert "kontakt [K-ÅÅÅÅ-NNN] <person> <telefon|personligt|mail|sms>" in help_text
-    assert "ekstern [K-ÅÅÅÅ-NNN] <id|navn> <kontaktet|tilkaldt>" in help_text
+    assert "ekstern [K-ÅÅÅÅ-NNN] <id|navn> <kontaktet|tilkaldt|indkald>" in help_text
