@@ -2,7 +2,8 @@
 
 ``assess`` is pure: it reads the plan, the settings and which people are linked to Teams,
 and lists findings. An error means the service must not run like this; a warning means some
-paging would fail; notes are what is configured.
+paging would fail; notes are what is configured (among them, per external participant, whether
+Krisebot can summon it or it is called by hand).
 """
 
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from .channels.sms.notifier import SmsNotifier
 from .channels.voice.policy import voice_policy
 from .plan.contact import Channel
 from .plan.durations import format_duration
-from .plan.models import Person, Plan, Role
+from .plan.models import ExternalParticipant, Person, Plan, Recipient, Role
 from .render.texts import say
 from .settings import Settings, SmsProvider, VoiceProvider
 
@@ -71,7 +72,17 @@ def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra
                 f"{person.name} er endnu ikke koblet til en Teams-bruger (skriv til botten i Teams, "
                 "eller sæt entra_object_id i planen)"
             )
+    report.notes += [_summons(external, calls) for external in plan.external_participants]
     return report
+
+
+def _summons(external: ExternalParticipant, calls: ChannelPolicy | None) -> str:
+    """Can Krisebot summon the external participant, and how; else why it is called by hand."""
+    if external.summon and external.mobile is not None:
+        ways = f"sms og opkald ({_phones(external, calls)})" if calls else "sms (planen ringer ikke op)"
+        return f"Ekstern deltager {external.name}: Krisebot kan indkalde på {ways}, mobil {external.mobile.display()}"
+    why = "planen siger ikke summon = true" if external.mobile else "planen har intet mobilnummer og siger ikke summon = true"
+    return f"Ekstern deltager {external.name}: ringes op i hånden, Krisebot kan ikke indkalde ({why})"
 
 
 def _channels(settings: Settings, report: Report) -> None:
@@ -167,7 +178,7 @@ def _reaches(channel: Channel, person: Person, settings: Settings, linked: set[s
             return calls is not None and calls.reaches(person)
 
 
-def _phones(person: Person, calls: ChannelPolicy) -> str:
+def _phones(person: Recipient, calls: ChannelPolicy) -> str:
     """``mobil``, ``fastnet``, ``mobil og fastnet``: what a call to ``person`` rings, in the order it tries."""
     kinds = dict.fromkeys(say("da", f"phone.{phone.kind.value}") for phone in calls.phones_of(person))
     return " og ".join(kinds)

@@ -1,6 +1,11 @@
-"""Small plan files for tests: a minimal valid plan, and one in which everyone can be reached."""
+"""Small plan files for tests: a minimal valid plan, one in which everyone can be reached, and the bundled plan with an
+external participant Krisebot may summon."""
 
+import tomllib
 from pathlib import Path
+
+from bot.plan import Plan
+from bot.resources import default_plan_path
 
 MINIMAL_PLAN = """
 [organisation]
@@ -100,3 +105,24 @@ def write_plan(folder: Path, text: str, name: str = "plan.toml") -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+SUMMONED_EXTERNAL = """
+[[external_participants]]
+id = "vagtchef"
+name = "Vagtchef hos politiet"
+phones = [{ number = "20 11 22 66", kind = "mobile" }]
+summon = true
+"""
+"""An external participant Krisebot may summon: the bundled plan has none (the plan text gives its external
+participants no mobile number), so tests that summon add this one."""
+
+
+def with_summoned_external(text: str) -> str:
+    """A plan's text with ``SUMMONED_EXTERNAL`` as its last external participant."""
+    return text + SUMMONED_EXTERNAL
+
+
+def summoning_plan() -> Plan:
+    """The bundled plan with ``SUMMONED_EXTERNAL``."""
+    return Plan.model_validate(tomllib.loads(with_summoned_external(default_plan_path().read_text(encoding="utf-8"))))

@@ -14,8 +14,9 @@ from typing import Protocol
 
 from ..core.events import PagePurpose
 from ..core.state import CrisisState
+from ..errors import PermanentError
 from ..plan.contact import Channel
-from ..plan.models import Person
+from ..plan.models import Person, Recipient
 from ..plan.phones import Phone, PhoneKind
 
 
@@ -41,15 +42,15 @@ class ChannelPolicy:
     confirms: bool = True
     numbers: tuple[PhoneKind, ...] = ()
 
-    def phones_of(self, person: Person) -> list[Phone]:
+    def phones_of(self, person: Recipient) -> list[Phone]:
         """The person's phones this channel uses, in the order it tries them."""
         return [phone for kind in self.numbers for phone in person.phones if phone.kind is kind]
 
-    def numbers_of(self, person: Person) -> list[str]:
+    def numbers_of(self, person: Recipient) -> list[str]:
         """The person's numbers this channel uses, in the order it tries them."""
         return [phone.number for phone in self.phones_of(person)]
 
-    def reaches(self, person: Person) -> bool:
+    def reaches(self, person: Recipient) -> bool:
         """Can this channel try to reach the person at all (a number of a kind it uses, if it needs one)?"""
         return not self.numbers or bool(self.numbers_of(person))
 
@@ -60,7 +61,8 @@ async def at_once() -> None:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """One page to deliver: the crisis as it is now, the person, the roles they are paged for, why;
+    """One page to deliver: the crisis as it is now, the person (an external participant for its summons), the roles
+    they are paged for, why;
     ``attempt`` counts earlier tries of this page, ``step`` which of the channel's numbers to use (a
     call moves on to the next number), ``after_call`` whether it is the fallback of a call that was not
     answered with a key, and ``key`` is its outbox idempotency key. A paced channel's notifier awaits
@@ -68,7 +70,7 @@ class PageRequest:
     varies), and not at all when it sends nothing; it returns at the channel's next turn."""
 
     state: CrisisState
-    person: Person
+    person: Recipient
     roles: tuple[str, ...]
     purpose: PagePurpose
     attempt: int = 0
@@ -76,6 +78,14 @@ class PageRequest:
     after_call: bool = False
     key: str = ""
     turn: Callable[[], Awaitable[None]] = at_once
+
+
+def plan_person(page: PageRequest) -> Person:
+    """The page's person, for a channel that reaches only the plan's people (Teams, the activity feed, mail);
+    PermanentError for an external participant, whose summons goes by SMS and call."""
+    if not isinstance(page.person, Person):
+        raise PermanentError("kanalen når kun kriseplanens personer")
+    return page.person
 
 
 class Notifier(Protocol):

@@ -21,7 +21,7 @@ from ..graph.errors import DEFAULT_TIMEOUT, graph_call
 from ..graph.throttle import RateLimiter
 from ..plan.models import Plan
 from ..render.page_words import feed_preview, page_title
-from .base import Channel, ChannelPolicy, PageRequest
+from .base import Channel, ChannelPolicy, PageRequest, plan_person
 
 ACTIVITY_TYPE = "crisisPage"
 MANIFEST_ACTIVITY_TYPE = {
@@ -57,18 +57,19 @@ class FeedNotifier:
 
     async def send(self, page: PageRequest) -> str | None:
         """Post the notification; TransientError or PermanentError (with a Danish reason) on failure."""
+        person = plan_person(page)
         state, title = page.state, page_title(page.purpose)
         body = SendActivityNotificationPostRequestBody(
             topic=TeamworkActivityTopic(
                 source=TeamworkActivityTopicSource.Text, value=f"{state.id} {title}", web_url=self._chat_url
             ),
             activity_type=ACTIVITY_TYPE,
-            preview_text=ItemBody(content=feed_preview(self._plan, state, page.purpose, page.person.id, page.roles)),
+            preview_text=ItemBody(content=feed_preview(self._plan, state, page.purpose, person.id, page.roles)),
             template_parameters=[KeyValuePair(name="purpose", value=title), KeyValuePair(name="crisis", value=state.id)],
             teams_app_id=self._teams_app_id,
         )
         request_id, config = tagged_request()
-        recipient = page.person.entra_object_id or page.person.email
+        recipient = person.entra_object_id or person.email
         await self._limiter.acquire()
         await graph_call(
             self._client.users.by_user_id(recipient).teamwork.send_activity_notification.post(body, request_configuration=config),

@@ -27,7 +27,7 @@ from ..plan.models import Plan
 from ..render.crisis_cards import page_card
 from ..render.page_words import mail_ask, page_title, roles_on_card
 from ..render.plain import shown
-from .base import Channel, ChannelPolicy, PageRequest
+from .base import Channel, ChannelPolicy, PageRequest, plan_person
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -57,7 +57,7 @@ class MailNotifier:
 
     async def send(self, page: PageRequest) -> str | None:
         """Send the mail; TransientError or PermanentError (with a Danish reason) on failure."""
-        person = page.person
+        person = plan_person(page)
         message = Message(
             subject=f"[Krise {page.state.id}] {page_title(page.purpose)}",
             importance=Importance.High,

@@ -59,6 +59,9 @@ class Decide:
 
 @dataclass(frozen=True, slots=True)
 class AnswerSummons:
+    """Kommer / Kommer ikke, by a summoned role holder or an external participant Krisebot summoned (its id the
+    actor)."""
+
     coming: bool
     via: str
     eta: str = ""
@@ -81,6 +84,15 @@ class RecordExternal:
 
     external: str
     status: ExternalStatus
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SummonExternal:
+    """The actor has Krisebot summon the plan's external participant ``external`` by SMS and call (the plan must allow
+    it); ``note`` goes in the logbog."""
+
+    external: str
     note: str = ""
 
 
@@ -112,5 +124,5 @@ class Close:
 
 Action = (
     RaiseAlarm | ReportAlarm | Acknowledge | Triage | Decide | AnswerSummons | RecordContact | RecordExternal
-    | MoveMeeting | ChangeLevel | AddLogEntry | Escalate | Close
+    | SummonExternal | MoveMeeting | ChangeLevel | AddLogEntry | Escalate | Close
 )

@@ -7,7 +7,8 @@ from .events import EventPayload, PagePurpose
 
 @dataclass(frozen=True, slots=True)
 class SendPage:
-    """Page ``person`` for ``roles`` with the card (or text) for ``purpose``."""
+    """Page ``person`` for ``roles`` with the card (or text) for ``purpose``; for ``EXTERNAL``, ``person`` is an external
+    participant's id (and ``roles`` empty)."""
 
     person: str
     roles: tuple[str, ...]

@@ -1,7 +1,9 @@
 """The words of the ``kontakt`` and ``ekstern`` chat commands, read into actions. Pure.
 
     kontakt <person> <telefon|personligt|mail|sms> <kvitteret|kommer [ankomst]|kommer ikke>
-    ekstern <id|navn> <kontaktet|tilkaldt> [bemærkning]
+    ekstern <id|navn> <kontaktet|tilkaldt|indkald> [bemærkning]
+
+``indkald`` has Krisebot summon the participant by SMS and call (``SUMMON``, also the situation card's choice).
 
 A person is named by id, first name or full name, an external participant by id or name
 (case-insensitive). Words that name nothing come back as a ``BadInput`` with the choices,
@@ -12,11 +14,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..plan.models import Plan
-from .actions import RecordContact, RecordExternal
+from .actions import RecordContact, RecordExternal, SummonExternal
 from .events import ContactAnswer, ContactMethod, ExternalStatus
 from .text_commands import folded
 
 ANSWER_CHOICES = ("kvitteret", "kommer [ankomst]", "kommer ikke")
+SUMMON = "indkald"
+"""The word (and the external form's status value) that has Krisebot summon an external participant."""
 
 
 class Problem(StrEnum):
@@ -67,19 +71,23 @@ def parse_contact(plan: Plan, text: str) -> RecordContact | BadInput:
     return BadInput(Problem.ANSWER, " ".join(rest), ANSWER_CHOICES)
 
 
-def parse_external(plan: Plan, text: str) -> RecordExternal | BadInput:
-    """``politi tilkaldt``, ``Indsatsleder fra beredskabet kontaktet ringer tilbage kl. 10``."""
+def parse_external(plan: Plan, text: str) -> RecordExternal | SummonExternal | BadInput:
+    """``politi tilkaldt``, ``Indsatsleder fra beredskabet kontaktet ringer tilbage kl. 10``, ``politi indkald``."""
     words = text.split()
-    at = _split(words, {s.value for s in ExternalStatus})
+    statuses = (*(s.value for s in ExternalStatus), SUMMON)
+    at = _split(words, set(statuses))
     if at is None:
         if len(words) < 2:
             return BadInput(Problem.EXTERNAL, " ".join(words), tuple(e.id for e in plan.external_participants))
-        return BadInput(Problem.STATUS, words[1], tuple(ExternalStatus))
+        return BadInput(Problem.STATUS, words[1], statuses)
     named = folded(" ".join(words[:at]))
     found = [e.id for e in plan.external_participants if named in (folded(e.id), folded(e.name))]
     if not found:
         return BadInput(Problem.EXTERNAL, " ".join(words[:at]), tuple(e.id for e in plan.external_participants))
-    return RecordExternal(found[0], ExternalStatus(folded(words[at])), " ".join(words[at + 1:]))
+    note = " ".join(words[at + 1:])
+    if folded(words[at]) == SUMMON:
+        return SummonExternal(found[0], note)
+    return RecordExternal(found[0], ExternalStatus(folded(words[at])), note)
 
 
 def _person(plan: Plan, named: str) -> str | BadInput:

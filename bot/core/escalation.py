@@ -10,8 +10,9 @@ purposes (triage, director, summons) the timer is per role and walks the role's 
 with T the role's ``ack_timeout``; the first deputy is paged at exactly T × (repeat+1).
 A holder who answered the summons «kommer ikke» is left out of its attempts. For the other
 purposes (informing management, the top crisis staff, a role nobody answers for) the timer is
-per person and only repeats. A timer stops at the first acknowledgement by any holder of its
-role, when its purpose is over (the decision was taken), or when the crisis ends.
+per person and only repeats; an external participant's summons (``ONCE``) is not even repeated.
+A timer stops at the first acknowledgement by any holder of its role, when its purpose is over
+(the decision was taken), or when the crisis ends.
 
 A role's chain is exhausted when its schedule ran out (T after its last attempt) or when every
 holder in it was reported unreachable or said «kommer ikke»: ``new_uncovered`` then records it
@@ -28,6 +29,8 @@ from .events import Escalated, EventPayload, PagePurpose, PagesRequested, RoleUn
 from .state import CrisisState, Phase
 
 CHAIN_PURPOSES = frozenset({PagePurpose.TRIAGE, PagePurpose.DIRECTOR, PagePurpose.SUMMONS})
+ONCE = frozenset({PagePurpose.EXTERNAL})
+"""Purposes whose page has one attempt: an external participant is summoned again by hand, not by a timer."""
 
 
 class Subject(StrEnum):
@@ -99,7 +102,8 @@ def stages(chain: list[str]) -> list[list[str]]:
 def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]] | None:
     """(interval, attempts per stage, stages) of a timer; None if its role left the plan."""
     if timer.subject is Subject.PERSON:
-        return plan.escalation.ack_timeout, plan.escalation.repeat + 1, [[timer.id]]
+        attempts = 1 if timer.purpose in ONCE else plan.escalation.repeat + 1
+        return plan.escalation.ack_timeout, attempts, [[timer.id]]
     role = plan.role_by_id.get(timer.id)
     if role is None:
         return None

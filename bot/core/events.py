@@ -52,6 +52,8 @@ class PagePurpose(StrEnum):
     MONITORING = "monitoring"
     UNCOVERED = "uncovered"
     """A notice to the crisis leader and the situation role that nobody answered for a role."""
+    EXTERNAL = "external"
+    """The summons of an external participant Krisebot may summon: its page's ``person`` is the participant's id."""
 
 
 class AlarmStatus(StrEnum):
@@ -218,6 +220,25 @@ class ExternalContacted(_Payload):
     note: str = Field(default="", max_length=4000)
 
 
+class ExternalSummoned(_Payload):
+    """The actor had Krisebot summon the plan's external participant ``external`` by SMS (and call): one page for
+    ``EXTERNAL``, sent once and never escalated; summoning again sends it again."""
+
+    type: Literal["external_summoned"] = "external_summoned"
+    external: str
+    note: str = Field(default="", max_length=4000)
+
+
+class ExternalAnswered(_Payload):
+    """The external participant ``external`` answered Krisebot's summons itself (SMS code or key), its id the actor."""
+
+    type: Literal["external_answered"] = "external_answered"
+    external: str
+    coming: bool
+    eta: str = Field(default="", max_length=200)
+    via: str
+
+
 class MeetingPlaceChanged(_Payload):
     type: Literal["meeting_place_changed"] = "meeting_place_changed"
     place: str
@@ -278,7 +299,8 @@ class RoleUncovered(_Payload):
 
 
 class SmsReceived(_Payload):
-    """An SMS reply from a plan person, word for word, with what it did (``outcome``, for the logbog)."""
+    """An SMS reply from a plan person (or an external participant Krisebot summoned), word for word, with what it
+    did (``outcome``, for the logbog)."""
 
     type: Literal["sms_received"] = "sms_received"
     person: str
@@ -318,7 +340,8 @@ class CallReported(_Payload):
 
 
 class KeyPressed(_Payload):
-    """A key pressed in a call by a plan person, with what it did (``outcome``, for the logbog)."""
+    """A key pressed in a call by a plan person (or an external participant Krisebot summoned), with what it did
+    (``outcome``, for the logbog)."""
 
     type: Literal["key_pressed"] = "key_pressed"
     person: str
@@ -355,6 +378,8 @@ EventPayload = Annotated[
     | SummonsAnswered
     | ContactRecorded
     | ExternalContacted
+    | ExternalSummoned
+    | ExternalAnswered
     | MeetingPlaceChanged
     | LevelChanged
     | LogEntryAdded

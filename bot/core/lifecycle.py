@@ -12,7 +12,9 @@ The kriseleder may also close a crisis before activation (from TRIAGE or DIRECTO
 triages once nobody in the triage role answered (``bot.core.coverage``). A summons answered
 «kommer ikke» is not an acknowledgement of the person's roles; «kommer» is.
 Monitoring (a machine actor) may report on an open crisis's alarm: a repeat is logged, a
-resolved alarm is logged and the IT head is told; neither changes the phase.
+resolved alarm is logged and the IT head is told; neither changes the phase. Once the crisis
+staff is activated, the crisis room may have Krisebot summon an external participant the plan
+allows it to (one page, never escalated); the participant, its id the actor, answers it.
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ from .actions import (
     RecordContact,
     RecordExternal,
     ReportAlarm,
+    SummonExternal,
     Triage,
 )
 from .commands import Command, PostToLog, RefreshSituation, SendPage
@@ -56,7 +59,9 @@ from .events import (
     EscalationRequested,
     Event,
     EventPayload,
+    ExternalAnswered,
     ExternalContacted,
+    ExternalSummoned,
     LevelChanged,
     LogEntryAdded,
     MeetingPlaceChanged,
@@ -93,6 +98,8 @@ class Refusal(StrEnum):
     """NOT_PAGED of a person whose answer someone else records (``detail``: the person's name)."""
     PERSON_NOT_SUMMONED = "person_not_summoned"
     """NOT_SUMMONED of a person whose answer someone else records (``detail``: the person's name)."""
+    NOT_SUMMONABLE = "not_summonable"
+    """The plan does not let Krisebot summon the external participant (``detail``: its name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +136,7 @@ def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, n
     else:
         if state is None:
             raise ValueError("handlingen kræver en krise")
-        if actor not in plan.person_by_id and not isinstance(action, ReportAlarm):
+        if not _acts(plan, action, actor):
             return Refused(Refusal.NOT_IN_PLAN)
         if not state.phase.open:
             return Refused(Refusal.CLOSED)
@@ -139,6 +146,14 @@ def step(plan: Plan, state: CrisisState | None, action: Action, *, actor: str, n
     except ValidationError:  # an event refused its text: too long for the logbog
         return Refused(Refusal.TOO_LONG)
     return outcome if isinstance(outcome, Refused) else _finish(state, outcome, crisis_id, actor, now)
+
+
+def _acts(plan: Plan, action: Action, actor: str) -> bool:
+    """May ``actor`` act in a crisis at all? Plan people may; monitoring reports on its alarm; an external participant
+    Krisebot may summon answers its summons."""
+    if actor in plan.person_by_id or isinstance(action, ReportAlarm):
+        return True
+    return isinstance(action, AnswerSummons) and plan.recipient(actor) is not None
 
 
 def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str, now: datetime) -> Accepted:
@@ -189,12 +204,16 @@ def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draf
             return _triage(plan, state, action, actor)
         case Decide():
             return _director(plan, state, action, actor)
+        case AnswerSummons() if actor not in plan.person_by_id:
+            return _external_answer(state, action, actor)
         case AnswerSummons():
             return _answer(state, action, actor)
         case RecordContact():
             return _record_contact(plan, state, action, actor)
         case RecordExternal():
             return _record_external(plan, state, action, actor)
+        case SummonExternal():
+            return _summon_external(plan, state, action, actor)
         case MoveMeeting(place=place):
             return _move(plan, state, place, actor)
         case ChangeLevel(level=level):
@@ -339,6 +358,35 @@ def _record_external(plan: Plan, state: CrisisState, action: RecordExternal, act
     if current and (current.status, current.note) == (action.status, note):
         return _Draft()
     return _Draft([ExternalContacted(external=action.external, status=action.status, note=note)])
+
+
+def _summon_external(plan: Plan, state: CrisisState, action: SummonExternal, actor: str) -> _Draft | Refused:
+    """An ``ExternalSummoned`` and its page, by whoever may record externals, once the crisis staff is activated (the
+    summons says where and when to meet); again each time it is asked for."""
+    if not may(plan, actor, Permission.RECORD_CONTACT):
+        return Refused(Refusal.NOT_PERMITTED, Permission.RECORD_CONTACT)
+    external = plan.external_by_id.get(action.external)
+    if external is None:
+        return Refused(Refusal.UNKNOWN_EXTERNAL, detail=", ".join(plan.external_by_id))
+    if not external.summon:
+        return Refused(Refusal.NOT_SUMMONABLE, detail=external.name)
+    if state.phase is not Phase.ACTIVATED:
+        return Refused(Refusal.WRONG_PHASE)
+    draft = _Draft([ExternalSummoned(external=external.id, note=action.note.strip())])
+    draft.commands.append(SendPage(external.id, (), PagePurpose.EXTERNAL))
+    return draft
+
+
+def _external_answer(state: CrisisState, action: AnswerSummons, external: str) -> _Draft | Refused:
+    """The answer of an external participant to its summons (any answer ends the summons); a repeat changes nothing."""
+    if state.page(external, PagePurpose.EXTERNAL) is None:
+        return Refused(Refusal.NOT_SUMMONED)
+    current = state.externals.get(external)
+    answer = current.answer if current else None
+    eta = action.eta.strip() if action.coming else ""
+    if answer and (answer.coming, answer.eta) == (action.coming, eta):
+        return _Draft()
+    return _Draft([ExternalAnswered(external=external, coming=action.coming, eta=eta, via=action.via)])
 
 
 def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Refused:

@@ -57,6 +57,8 @@ class Reply(StrEnum):
 _LETTERS: dict[Reply, Answer] = {reply: Answer[reply.name] for reply in Reply}
 _SUMMONS_LETTERS = {**_LETTERS, Reply.ACKNOWLEDGE: Answer.COMING}
 """On a summons ``K`` (kvittér) is «kommer»: the answer the summons asks for (the keypad's ``1`` likewise)."""
+SUMMONING = frozenset({PagePurpose.SUMMONS, PagePurpose.EXTERNAL})
+"""The purposes whose page asks «kommer» or «kommer ikke»: a role holder's summons and an external participant's."""
 
 LABELS = {
     Answer.ACKNOWLEDGE: "kvittér",
@@ -153,7 +155,7 @@ def keyed_arrival(eta: str) -> Action:
 
 def letter_answer(purpose: PagePurpose, reply: Reply) -> Answer:
     """What ``reply`` answers on a page for ``purpose``."""
-    return (_SUMMONS_LETTERS if purpose is PagePurpose.SUMMONS else _LETTERS)[reply]
+    return (_SUMMONS_LETTERS if purpose in SUMMONING else _LETTERS)[reply]
 
 
 def deliveries_named(plan: Plan, text: str) -> tuple[str, ...]:
@@ -175,9 +177,12 @@ def next_level(plan: Plan, state: CrisisState) -> str | None:
 
 
 def answers(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Answer]:
-    """Every answer a page for ``purpose`` lets ``person`` give in the crisis as it is now, in this order."""
+    """Every answer a page for ``purpose`` lets ``person`` give in the crisis as it is now, in this order; an external
+    participant only answers its summons."""
     if not state.phase.open:
         return []
+    if purpose is PagePurpose.EXTERNAL:
+        return [Answer.COMING, Answer.NOT_COMING] if state.page(person, purpose) is not None else []
     options = [Answer.ACKNOWLEDGE]
     if purpose is PagePurpose.TRIAGE and state.phase is Phase.TRIAGE and may_triage(plan, state, person):
         options += [Answer.INFORM_DIRECTOR, Answer.NOT_CRITICAL]
@@ -252,6 +257,7 @@ _KEYS: dict[PagePurpose, dict[str, Answer]] = {
     PagePurpose.MEETING_MOVED: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.MONITORING: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.UNCOVERED: {"1": Answer.ACKNOWLEDGE},
+    PagePurpose.EXTERNAL: {"1": Answer.COMING, "2": Answer.NOT_COMING},
 }
 KEY_LABELS = {
     Answer.ACKNOWLEDGE: "kvittér",

@@ -24,8 +24,10 @@ from .events import (
     Escalated,
     EscalationRequested,
     Event,
+    ExternalAnswered,
     ExternalContacted,
     ExternalStatus,
+    ExternalSummoned,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -95,12 +97,17 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class ExternalContact:
-    """The latest record of an external participant: contacted or called in, the note, who recorded it and when."""
+    """The latest record of an external participant: contacted or called in, the note, who recorded it and when.
+
+    ``summoned``: the record is Krisebot's summons (``ExternalSummoned``, ``status`` TILKALDT), which ``actor`` asked
+    for; ``answer`` is the participant's own answer to Krisebot's summons (SMS code or key) given since the record."""
 
     status: ExternalStatus
     note: str
     actor: str
     at: datetime
+    summoned: bool = False
+    answer: Answer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +152,8 @@ class CrisisState:
     answers: dict[str, Answer] = field(default_factory=dict)
     externals: dict[str, ExternalContact] = field(default_factory=dict)
     """The plan's external participants (``Plan.external_participants`` ids) someone recorded as contacted or
-    called in, each with its latest record, in the order they were first recorded; the others are not in it."""
+    called in or had Krisebot summon, each with its latest record, in the order they were first recorded; the
+    others are not in it. A summons is also a page (``PagePurpose.EXTERNAL``) of the participant's id."""
     log: tuple[LogLine, ...] = ()
     escalations: tuple[tuple[PagePurpose, str, int], ...] = ()
     escalation_requested_at: datetime | None = None
@@ -296,6 +304,21 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
         case ExternalContacted(external=external, status=status, note=note):
             contact = ExternalContact(status, note, event.actor, event.at)
             return replace(state, externals={**state.externals, external: contact})
+        case ExternalSummoned(external=external, note=note):
+            contact = ExternalContact(ExternalStatus.TILKALDT, note, event.actor, event.at, summoned=True)
+            state = _with_page(
+                state, external, PagePurpose.EXTERNAL, (), acknowledged_at=None, acknowledged_via=None, lost_at=None
+            )
+            return replace(state, externals={**state.externals, external: contact})
+        case ExternalAnswered(external=external, coming=coming, eta=eta, via=via):
+            page = state.page(external, PagePurpose.EXTERNAL)
+            answered_at = page.acknowledged_at if page and page.acknowledged_at else event.at
+            state = _with_page(state, external, PagePurpose.EXTERNAL, (), acknowledged_at=answered_at, acknowledged_via=via)
+            current = state.externals.get(external)
+            if current is None:
+                return state
+            answered = replace(current, answer=Answer(coming, eta, event.at))
+            return replace(state, externals={**state.externals, external: answered})
         case MeetingPlaceChanged(place=place):
             return replace(_unacknowledged(state, PagePurpose.MEETING_MOVED), meeting_place=place)
         case LevelChanged(level=level, contacts=contacts):

@@ -94,10 +94,12 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         CommandName.EXTERNAL, ("external",),
         {
-            "da": "Registrér at en ekstern deltager (politi, beredskab …) er kontaktet eller tilkaldt: "
-            "ekstern [K-ÅÅÅÅ-NNN] <id|navn> <kontaktet|tilkaldt> [bemærkning]",
-            "en": "Record that an external participant (police, emergency services …) was contacted or called in: "
-            "external [K-YYYY-NNN] <id|name> <kontaktet|tilkaldt> [note]",
+            "da": "Registrér at en ekstern deltager (politi, beredskab …) er kontaktet eller tilkaldt, eller lad "
+            "Krisebot indkalde den, hvis planen tillader det: "
+            "ekstern [K-ÅÅÅÅ-NNN] <id|navn> <kontaktet|tilkaldt|indkald> [bemærkning]",
+            "en": "Record that an external participant (police, emergency services …) was contacted or called in, or "
+            "have Krisebot summon it where the plan allows: "
+            "external [K-YYYY-NNN] <id|name> <kontaktet|tilkaldt|indkald> [note]",
         },
         members_only=True,
         menu=False,

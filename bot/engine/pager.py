@@ -9,7 +9,8 @@ claimed before it goes out, stays in flight until its outcome is written, and is
 exactly once together with its PageSent or PageFailed event. Which channels a page uses, first and
 as the fallback, is the plan's contact order; how each channel is sent (how many at once, how fast,
 in which order, whether a send reaches the person) is its notifier's ``ChannelPolicy``: the pager
-names no channel. A call that ends unanswered moves on at once (``not_reached``), and so does an attempt that
+names no channel. An external participant's summons is a page like any other (``Plan.recipient`` finds it), with
+one attempt and no deputies. A call that ends unanswered moves on at once (``not_reached``), and so does an attempt that
 reached the person on no channel (every item failed for good, was given up, or was a call that ended
 without a key, with no card or SMS sent): it is recorded lost, which escalates its roles at once. A role
 whose chain is exhausted is recorded uncovered and told of (``bot.core.coverage``). ``run`` ticks, then sleeps until the next
@@ -59,6 +60,7 @@ OUTCOME_WAIT = timedelta(minutes=3)
 URGENCY = {
     PagePurpose.TRIAGE: 0, PagePurpose.DIRECTOR: 0, PagePurpose.SUMMONS: 1, PagePurpose.MEETING_MOVED: 1,
     PagePurpose.TOP_STAFF: 2, PagePurpose.INFORM: 2, PagePurpose.MONITORING: 3, PagePurpose.UNCOVERED: 1,
+    PagePurpose.EXTERNAL: 1,
 }
 """Which paced sends go first: the triage and the crisis leader's decision before a summons wave."""
 UNSERVED = ChannelPolicy(concurrency=1, order=99)
@@ -276,7 +278,7 @@ class Pager:
 
     def _awaits_outcome(self, purpose: PagePurpose | str, person_id: str) -> bool:
         """Does a page's fallback wait for the outcome of a first contact that only an answer confirms (a call)?"""
-        person = self._plan.person_by_id.get(person_id)
+        person = self._plan.recipient(person_id)
         first = self._plan.contact_procedure.channels.for_purpose(purpose).first
         return person is not None and any(
             not n.policy.confirms and n.policy.reaches(person) for c in first if (n := self._notifiers.get(c))
@@ -317,7 +319,7 @@ class Pager:
         policy = self._policy_of(item)
         if not policy.confirms:
             await self._store.hasten_fallbacks(item=item, at=now)
-        person = self._plan.person_by_id.get(item.person)
+        person = self._plan.recipient(item.person)
         if person is not None and item.step + 1 < len(policy.numbers_of(person)):
             attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
             await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
@@ -420,7 +422,7 @@ class Pager:
         async with self._limits.get(channel) or contextlib.nullcontext():
             state = self._crises.get(item.crisis_id)
             notifier = self._notifier_of(item)
-            person = self._plan.person_by_id.get(item.person)
+            person = self._plan.recipient(item.person)
             purpose = PagePurpose(item.purpose)
             needed = state is not None and still_waiting(state, purpose, roles=item.roles, person=item.person)
             if notifier is None or person is None or state is None or not needed or await self._reached_otherwise(item):

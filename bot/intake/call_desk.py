@@ -1,6 +1,7 @@
 """What the webhooks of a call mean: the call picked up, a key pressed, how the call ended.
 
-The desk is the voice channel's reply inbox. A key counts only in a call Krisebot placed
+The desk is the voice channel's reply inbox (a plan person's calls and an external participant's summons alike).
+A key counts only in a call Krisebot placed
 (``ref`` is random and stored before the call went out), only as one of the keys the person
 may press in the crisis as it is now (``bot.core.replies.keypad``, the same answers as the
 SMS codes and the card buttons), and then runs through the lifecycle like a card tap, recorded
@@ -57,9 +58,9 @@ class CallDesk:
         purpose = PagePurpose(call.purpose)
         if answer.machine:
             await self._ended(call, CallStatus.VOICEMAIL, answer.call_id, f"{answer.provider}:{answer.call_id}:machine")
-            person = self._plan.person_by_id.get(call.person)
-            sms = person is not None and person.mobile is not None
-            return Prompt(tuple(words.voicemail(self._plan, state, purpose, sms=sms)))
+            recipient = self._plan.recipient(call.person)
+            sms = recipient is not None and recipient.mobile is not None
+            return Prompt(tuple(words.voicemail(self._plan, state, purpose, call.person, sms=sms)))
         await self._report(call, CallStatus.ANSWERED, answer.call_id, f"{answer.provider}:{answer.call_id}:answered")
         return self._message(call, state, round=1)
 
@@ -78,7 +79,7 @@ class CallDesk:
         if not digit:
             if keys.round < ROUNDS:
                 return self._message(call, state, round=keys.round + 1)
-            return Prompt(tuple(words.no_key()))
+            return Prompt(tuple(words.no_key(PagePurpose(call.purpose))))
         if digit == REPEAT_KEY:
             return self._message(call, state, round=keys.round)
         purpose = PagePurpose(call.purpose)

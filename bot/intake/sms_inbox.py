@@ -3,8 +3,9 @@
 A plan person may raise an alarm by texting ``ALARM <what is wrong>``; the deliveries it
 names are picked out of the text.
 
-A reply counts only if its sender is a plan person's number, its code was given to that
-number, and the person may use the letter in the crisis as it is now (GoAlert's model).
+A reply counts only if its sender is a plan person's number (or that of an external participant
+Krisebot may summon, which may only answer its summons), its code was given to that number, and
+the sender may use the letter in the crisis as it is now (GoAlert's model).
 Then it runs through the lifecycle like a card tap, and the SMS is recorded word for word
 with what it did, in the same transaction. Unknown numbers get no answer at all; known
 numbers get a short answer, and at most ``HELP_LIMIT`` help answers an hour. Provider
@@ -30,7 +31,7 @@ from ..core.replies import (
 )
 from ..engine.crises import Crises
 from ..engine.pager import Pager
-from ..plan.models import Person, Plan
+from ..plan.models import Person, Plan, Recipient
 from ..render.refusals import refusal_text
 from ..store import Store
 
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 HELP_LIMIT = 5
 HELP_WINDOW = timedelta(hours=1)
 HELP = 'Koden kendes ikke. Svar med koden og bogstavet fra sms\'en, fx "1K". STATUS giver overblik, ALARM og en tekst rejser en alarm.'
+EXTERNAL_HELP = (
+    'Svar med koden og bogstavet fra sms\'en fra Krisebot, fx "1K 20" (kommer om 20 minutter) eller "1N" (kommer ikke).'
+)
+"""The help an external participant gets: it may only answer its summons."""
 _LOST = {DeliveryStatus.UNDELIVERABLE: DeliveryState.UNDELIVERABLE, DeliveryStatus.EXPIRED: DeliveryState.EXPIRED}
 
 
@@ -52,25 +57,26 @@ class SmsInbox:
         self._crises = crises
         self._pager = pager
         self._batcher = batcher
-        self._people = {phone.number: person for person in plan.people for phone in person.phones if phone.takes_sms}
+        senders: list[Recipient] = [*plan.people, *(external for external in plan.external_participants if external.summon)]
+        self._senders = {phone.number: sender for sender in senders for phone in sender.phones if phone.takes_sms}
         self._answers: set[asyncio.Task] = set()
 
     async def reply(self, sms: InboundSms) -> None:
-        person = self._people.get(sms.sender)
-        if person is None:
+        sender = self._senders.get(sms.sender)
+        if sender is None:
             log.warning("sms fra et nummer, der ikke er i planen, er ignoreret (slutter på %s)", sms.sender[-2:])
             return
         key = f"sms:{sms.provider}:{sms.id}"
         parsed = parse_reply(sms.text)
         if isinstance(parsed, CodedReply):
-            await self._coded(person, sms, parsed, key)
-        elif isinstance(parsed, SmsAlarm):
-            await self._alarm(person, sms, parsed, key)
+            await self._coded(sender, sms, parsed, key)
+        elif isinstance(parsed, SmsAlarm) and isinstance(sender, Person):
+            await self._alarm(sender, sms, parsed, key)
         elif await self._store.first_time(key=key, at=self._clock()):
-            if parsed == STATUS:
-                self._answer(person, status_text(self._plan, self._crises.active()))
+            if parsed == STATUS and isinstance(sender, Person):
+                self._answer(sender, status_text(self._plan, self._crises.active()))
             else:
-                await self._help(person)
+                await self._help(sender)
 
     async def report(self, report: DeliveryReport) -> None:
         state = _LOST.get(report.status) or (DeliveryState.DELIVERED if report.status is DeliveryStatus.DELIVERED else None)
@@ -91,7 +97,7 @@ class SmsInbox:
         if recorded and state.lost:
             self._pager.poke()
 
-    async def _coded(self, person: Person, sms: InboundSms, parsed: CodedReply, key: str) -> None:
+    async def _coded(self, person: Recipient, sms: InboundSms, parsed: CodedReply, key: str) -> None:
         coded = await self._store.sms_code_page(number=sms.sender, code=parsed.code)
         state = self._crises.get(coded.crisis_id) if coded and coded.person == person.id else None
         if coded is None or state is None:
@@ -139,13 +145,13 @@ class SmsInbox:
         elif not isinstance(outcome, Accepted):
             self._answer(person, f"Alarmen blev ikke modtaget: {refusal_text(self._plan, outcome, 'da')}.")
 
-    async def _help(self, person: Person) -> None:
+    async def _help(self, person: Recipient) -> None:
         number = person.mobile.number if person.mobile else ""
         now = self._clock()
         if await self._store.help_replies_allowed(number=number, at=now, since=now - HELP_WINDOW, limit=HELP_LIMIT):
-            self._answer(person, HELP)
+            self._answer(person, HELP if isinstance(person, Person) else EXTERNAL_HELP)
 
-    def _answer(self, person: Person, message: str) -> None:
+    def _answer(self, person: Recipient, message: str) -> None:
         """Answer the person by SMS in the background (the webhook must be answered at once)."""
         if person.mobile is None:
             return

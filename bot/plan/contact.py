@@ -5,6 +5,9 @@ fallback: they go when the first ones did not reach the person (a call that ende
 key press, or nothing delivered within the grace period), and at once while Microsoft 365
 counts as down, for an escalation to deputies, and for an alarm about Office 365 itself.
 A plan without a contact order keeps the Teams card first and SMS as the fallback.
+
+An external participant's summons (``EXTERNAL``) is no plan's to order: it goes by SMS, and by a call
+as well when the plan calls people, both at once (an external participant has no Teams).
 """
 
 from enum import StrEnum
@@ -24,7 +27,10 @@ class Channel(StrEnum):
 
 
 Purpose = Literal["triage", "director", "summons", "inform", "top_staff", "meeting_moved", "monitoring", "uncovered"]
-"""The page purposes a plan may give a contact order of its own (``bot.core.events.PagePurpose``'s values)."""
+"""The page purposes a plan may give a contact order of its own (``bot.core.events.PagePurpose``'s values but
+``EXTERNAL``)."""
+EXTERNAL = "external"
+"""The purpose of an external participant's summons (``bot.core.events.PagePurpose.EXTERNAL``)."""
 
 
 class ContactOrder(BaseModel):
@@ -56,6 +62,8 @@ class Contacts(BaseModel):
 
     def for_purpose(self, purpose: str) -> ContactOrder:
         """The contact order of a page for ``purpose``."""
+        if purpose == EXTERNAL:
+            return ContactOrder(first=(Channel.SMS, Channel.VOICE) if self.uses(Channel.VOICE) else (Channel.SMS,))
         return self.purposes.get(purpose, self.order)  # type: ignore[call-overload]
 
     def uses(self, channel: Channel) -> bool:

@@ -82,12 +82,31 @@ class Role(_Model):
 
 
 class ExternalParticipant(_Model):
-    """A possible member of the crisis management outside the organisation: listed and called, not paged."""
+    """A possible member of the crisis management outside the organisation: listed and called, not paged through Teams.
+
+    ``summon`` lets Krisebot summon it (by SMS and call, once, repeated by hand); it needs a mobile number.
+    """
 
     id: Id
     name: Text
     phones: list[Phone] = []
     note: Text | None = None
+    summon: bool = False
+
+    @model_validator(mode="after")
+    def _summon_needs_a_mobile(self) -> "ExternalParticipant":
+        if self.summon and self.mobile is None:
+            raise ValueError('summon = true kræver et mobilnummer (kind = "mobile") i phones')
+        return self
+
+    @property
+    def mobile(self) -> Phone | None:
+        """The first number that takes SMS, if any."""
+        return next((phone for phone in self.phones if phone.takes_sms), None)
+
+
+Recipient = Person | ExternalParticipant
+"""Someone Krisebot sends a page to: a plan person, or an external participant it may summon."""
 
 
 class Delivery(_Model):
@@ -246,6 +265,7 @@ class Plan(_Model):
                     problems.append((f"{section}.{index}.id", f"id {item.id!r} findes flere gange"))
                 seen.add(item.id)
         problems += self._shared_contacts()
+        problems += self._summonable_ids()
         for index, role in enumerate(self.roles):
             for place, person in [("primary", role.primary)] + [
                 (f"deputies.{n}", deputy) for n, deputy in enumerate(role.deputies)
@@ -279,23 +299,36 @@ class Plan(_Model):
         return self
 
     def _shared_contacts(self) -> list[tuple[str, str]]:
-        """Mobile numbers, emails and Entra object ids that two people share: an SMS, a mail or a Teams
-        user could only be taken for one of them. Landlines and short numbers may be shared (a switchboard)."""
+        """Mobile numbers, emails and Entra object ids that two people (or a person and an external participant
+        Krisebot may summon) share: an SMS, a mail or a Teams user could only be taken for one of them. Landlines
+        and short numbers may be shared (a switchboard)."""
         problems: list[tuple[str, str]] = []
         owners: dict[tuple[str, str], str] = {}
-        for index, person in enumerate(self.people):
-            contacts = [(f"people.{index}.email", "e-mailadressen", person.email)]
-            contacts += [
-                (f"people.{index}.phones.{n}.number", "mobilnummeret", phone.number)
-                for n, phone in enumerate(person.phones) if phone.takes_sms
+        holders: list[tuple[str, Recipient]] = [*((f"people.{i}", p) for i, p in enumerate(self.people))]
+        holders += [(f"external_participants.{i}", e) for i, e in enumerate(self.external_participants) if e.summon]
+        for where, holder in holders:
+            contacts = [
+                (f"{where}.phones.{n}.number", "mobilnummeret", phone.number)
+                for n, phone in enumerate(holder.phones) if phone.takes_sms
             ]
-            if person.entra_object_id:
-                contacts.append((f"people.{index}.entra_object_id", "Entra-id'et", person.entra_object_id.lower()))
+            if isinstance(holder, Person):
+                contacts.insert(0, (f"{where}.email", "e-mailadressen", holder.email))
+                if holder.entra_object_id:
+                    contacts.append((f"{where}.entra_object_id", "Entra-id'et", holder.entra_object_id.lower()))
             for field, what, value in contacts:
-                owner = owners.setdefault((what, value), person.id)
-                if owner != person.id:
-                    problems.append((field, f"{what} {value} har både {owner!r} og {person.id!r}: det skal være én persons"))
+                owner = owners.setdefault((what, value), holder.id)
+                if owner != holder.id:
+                    problems.append((field, f"{what} {value} har både {owner!r} og {holder.id!r}: det skal være én persons"))
         return problems
+
+    def _summonable_ids(self) -> list[tuple[str, str]]:
+        """An external participant Krisebot may summon answers under its id in the logbog: no person may have it."""
+        return [
+            (f"external_participants.{index}.id", f"id {external.id!r} har også en person: en deltager, Krisebot "
+             "indkalder, skal have sit eget id")
+            for index, external in enumerate(self.external_participants)
+            if external.summon and external.id in self.person_by_id
+        ]
 
     def _intake_problems(self) -> list[tuple[str, str]]:
         """Unknown deliveries and sources in ``[alarm_intake]``, ``[[alarm_rules]]`` and ``[[heartbeats]]``."""
@@ -327,6 +360,15 @@ class Plan(_Model):
     @cached_property
     def role_by_id(self) -> dict[str, Role]:
         return {role.id: role for role in self.roles}
+
+    @cached_property
+    def external_by_id(self) -> dict[str, ExternalParticipant]:
+        return {external.id: external for external in self.external_participants}
+
+    def recipient(self, recipient_id: str) -> Recipient | None:
+        """The plan person with this id, else the external participant Krisebot may summon (their ids differ)."""
+        external = self.external_by_id.get(recipient_id)
+        return self.person_by_id.get(recipient_id) or (external if external and external.summon else None)
 
     @cached_property
     def place_by_id(self) -> dict[str, MeetingPlace]:

@@ -3,14 +3,17 @@
 ``contact_actions`` gives the card's ``Action.ShowCard`` buttons, ready for its ``actions``
 list: «Registrér kontakt» (a person whose answer is outstanding, reached by phone, in person, by mail or SMS, and
 their answer: verb ``record_contact``) and «Eksterne deltagere» (an external participant
-contacted or called in: verb ``record_external``). An open crisis offers them; the lifecycle
-decides who may use them.
+contacted or called in: verb ``record_external``; once the crisis staff is activated, and when the plan
+lets Krisebot summon one of them, also «Indkald via sms og opkald»). An open crisis offers them; the
+lifecycle decides who may use them (and whom Krisebot may summon).
 """
 
 from typing import Any
 
+from ..core.contact_commands import SUMMON
 from ..core.events import ContactAnswer, ContactMethod, ExternalStatus, PagePurpose
 from ..core.state import CrisisState, Phase
+from ..plan.contact import Channel
 from ..plan.models import Plan
 from .cards import render
 from .names import person_name
@@ -37,8 +40,9 @@ def _outstanding(plan: Plan, state: CrisisState) -> list[dict[str, str]]:
     (A recorded answer is corrected with the ``kontakt`` command; the card stays small.)"""
     summoned = state.phase is Phase.ACTIVATED
     people = dict.fromkeys(
-        page.person for page in state.pages
-        if page.waiting or (summoned and page.purpose is PagePurpose.SUMMONS and page.person not in state.answers)
+        page.person for page in state.pages if page.purpose is not PagePurpose.EXTERNAL and (
+            page.waiting or (summoned and page.purpose is PagePurpose.SUMMONS and page.person not in state.answers)
+        )
     )
     return [{"title": person_name(plan, p), "value": p} for p in people]
 
@@ -60,10 +64,15 @@ def _contact_data(state: CrisisState, lang: Lang, people: list[dict[str, str]]) 
 
 
 def _external_data(plan: Plan, state: CrisisState, lang: Lang) -> Card:
+    statuses = [{"title": _say(lang, f"external.status.{s.value}"), "value": s.value} for s in ExternalStatus]
+    if state.phase is Phase.ACTIVATED and any(e.summon for e in plan.external_participants):
+        calls = Channel.VOICE in plan.contact_procedure.channels.for_purpose(PagePurpose.EXTERNAL).first
+        title = _say(lang, "external.status.summon" if calls else "external.status.summon_sms")
+        statuses.append({"title": title, "value": SUMMON})
     return {
         "crisis": state.id,
         "externals": [{"title": e.name, "value": e.id} for e in plan.external_participants],
-        "statuses": [{"title": _say(lang, f"external.status.{s.value}"), "value": s.value} for s in ExternalStatus],
+        "statuses": statuses,
         "labels": _labels(lang, external="external.external", status="external.status", note="external.note", save="external.save"),
     }
 

@@ -19,7 +19,7 @@ from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
 from ..core.replies import eta_minutes
-from ..core.state import Answer, CrisisState, Decision, LogLine, Page, Phase
+from ..core.state import Answer, CrisisState, Decision, ExternalContact, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
@@ -73,8 +73,10 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice and the
 # notice of a role nobody answers for add nothing to the picture (the log thread has them; the
-# uncovered roles are ``CrisisState.uncovered``).
-_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED}
+# uncovered roles are ``CrisisState.uncovered``); an external participant's summons is its line under «Eksterne».
+_SHOWN = frozenset(PagePurpose) - {
+    PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED, PagePurpose.EXTERNAL,
+}
 
 
 def page_card(
@@ -458,16 +460,36 @@ def _people(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
 
 
 def _externals(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
-    """The external participants someone contacted or called in, as last recorded, with the note; none: no group."""
+    """The external participants someone contacted, called in or had Krisebot summon, as last recorded, with the
+    participant's own answer (or that the summons reached it on no channel) and the note; none: no group."""
     lines = [
         Markup("**{}** – {}").format(
             external_name(plan, external),
-            _say(lang, f"situation.external.{contact.status.value}", time=_time(contact.at))
+            " · ".join([_external_record(contact, lang), *_external_answer(state, external, contact, lang)])
             + (f" – {clip(contact.note, REASON_CLIP)}" if contact.note else ""),
         )
         for external, contact in state.externals.items()
     ]
     return [_group(lang, "situation.externals", "Default", lines)] if lines else []
+
+
+def _external_record(contact: ExternalContact, lang: Lang) -> str:
+    """``tilkaldt kl. 14:05``, or ``indkaldt kl. 14:05`` for Krisebot's summons."""
+    status = "indkaldt" if contact.summoned else contact.status.value
+    return _say(lang, f"situation.external.{status}", time=_time(contact.at))
+
+
+def _external_answer(state: CrisisState, external: str, contact: ExternalContact, lang: Lang) -> list[str]:
+    """``kommer, ankomst ca. 14:30``, ``kommer ikke``, or ``ikke nået`` for a summons lost on every channel."""
+    answer = contact.answer
+    if answer is None:
+        page = state.page(external, PagePurpose.EXTERNAL)
+        lost = contact.summoned and page is not None and page.lost_at is not None
+        return [_say(lang, "situation.external.unreached")] if lost else []
+    if not answer.coming:
+        return [_say(lang, "situation.external.not_coming")]
+    coming = _say(lang, "situation.external.coming")
+    return [f"{coming}, {_arrival(answer, lang)}" if answer.eta else coming]
 
 
 def _group(lang: Lang, key: str, color: str, lines: list[Markup]) -> Card:
@@ -483,13 +505,16 @@ def _coming_line(plan: Plan, person: str, answer: Answer, lang: Lang) -> Markup:
     """``**Name** – ankomst ca. 14:33 (svar kl. 14:13)``; without an arrival, when they answered."""
     if not answer.eta:
         return _answered_line(plan, person, answer.at, lang)
-    minutes = eta_minutes(answer.eta)
-    arrival = (
-        _say(lang, "situation.arrival_at", time=_time(answer.at + timedelta(minutes=minutes)))
-        if minutes is not None else _say(lang, "situation.arrival", eta=answer.eta)
-    )
     answered = _say(lang, "situation.answered_at", time=_time(answer.at))
-    return Markup("{} – {} ({})").format(_bold(plan, person), arrival, answered)
+    return Markup("{} – {} ({})").format(_bold(plan, person), _arrival(answer, lang), answered)
+
+
+def _arrival(answer: Answer, lang: Lang) -> str:
+    """``ankomst ca. 14:33`` for an arrival in minutes after the answer, else ``ankomst <as written>``."""
+    minutes = eta_minutes(answer.eta)
+    if minutes is None:
+        return _say(lang, "situation.arrival", eta=answer.eta)
+    return _say(lang, "situation.arrival_at", time=_time(answer.at + timedelta(minutes=minutes)))
 
 
 def _answered_line(plan: Plan, person: str, at: datetime, lang: Lang) -> Markup:

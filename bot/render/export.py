@@ -27,8 +27,10 @@ from ..core.events import (
     Escalated,
     EscalationRequested,
     Event,
+    ExternalAnswered,
     ExternalContacted,
     ExternalStatus,
+    ExternalSummoned,
     LevelChanged,
     LogEntryAdded,
     MeetingPlaceChanged,
@@ -49,8 +51,8 @@ from ..core.events import (
 )
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.replies import eta_minutes
-from ..core.state import CrisisState, Page, Phase, fold
-from ..plan.models import Plan
+from ..core.state import CrisisState, ExternalContact, Page, Phase, fold
+from ..plan.models import Person, Plan
 from .names import delivery_names, external_name, level_name, person_name, place_text, role_names
 from .plain import literal
 
@@ -74,6 +76,7 @@ PURPOSES = {
     PagePurpose.MEETING_MOVED: "flyttet mødested",
     PagePurpose.MONITORING: "besked fra overvågningen",
     PagePurpose.UNCOVERED: "ingen har kvitteret for en rolle",
+    PagePurpose.EXTERNAL: "indkaldelse af ekstern deltager",
 }
 NAMED_AT_MOST = 12  # a request for more people is logged as a count (each page's own event names them)
 DELIVERY_STATES = {
@@ -119,7 +122,7 @@ DIRECTOR_DECISIONS = {
     DirectorDecision.NO_ACTION: "Ingen handling",
 }
 
-EXTERNAL_COLUMNS = ("Deltager", "Status", "Registreret af", "Tidspunkt", "Bemærkning")
+EXTERNAL_COLUMNS = ("Deltager", "Status", "Registreret af", "Tidspunkt", "Bemærkning", "Deltagerens svar")
 EVENT_COLUMNS = ("Nr.", "Tidspunkt", "Aktør", "Kanal", "Hændelse")
 PAGE_COLUMNS = (
     "Person", "Roller", "Formål", "Først alarmeret", "Kanaler", "Fejl", "Kvitteret", "Kvitteret via", "Tid til kvittering"
@@ -236,6 +239,8 @@ def _channel(event: Event) -> str:
             return via
         case ContactRecorded(how=how):
             return how.value
+        case ExternalAnswered(via=via):
+            return via
     return NONE
 
 
@@ -284,6 +289,10 @@ def event_sentence(plan: Plan, event: Event) -> str:
             )
         case ExternalContacted(external=external, status=status, note=note):
             return f"{external_name(plan, external)} {EXTERNAL_STATES[status]}" + _quoted(note)
+        case ExternalSummoned(external=external, note=note):
+            return f"{external_name(plan, external)} indkaldes af Krisebot" + _quoted(note)
+        case ExternalAnswered(external=external, coming=coming, eta=eta, via=via):
+            return f"Svar på indkaldelse fra {external_name(plan, external)} via {via}: {_answer(coming, eta, event.at)}"
         case MeetingPlaceChanged(place=place):
             return f"Mødested ændret til {place_text(plan, place)}"
         case LevelChanged(level=level, contacts=contacts):
@@ -294,7 +303,7 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case CrisisClosed(note=note):
             return "Krisen afsluttet" + _quoted(note)
         case PageDeliveryReported(person=person, roles=roles, purpose=purpose, channel=channel, provider_id=pid, status=status):
-            outcome = DELIVERY_STATES[status] + (" – eskaleres straks" if status.lost else "")
+            outcome = DELIVERY_STATES[status] + (" – eskaleres straks" if status.lost and roles else "")
             reference = f" (id {pid})" if pid else ""
             return f"Alarmering af {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}: {outcome}"
         case SmsReceived(person=person, number=number, text=text, outcome=outcome):
@@ -362,11 +371,24 @@ def _contact_answer(answer: ContactAnswer, eta: str) -> str:
 
 
 def _external_rows(plan: Plan, state: CrisisState) -> tuple[tuple[str, ...], ...]:
-    """Each external participant someone contacted or called in, as last recorded."""
+    """Each external participant someone contacted, called in or had Krisebot summon, as last recorded, with its own
+    answer to the summons."""
     return tuple(
-        (external_name(plan, external), EXTERNAL_STATES[c.status], actor_name(plan, c.actor), _time(c.at), c.note or NONE)
+        (
+            external_name(plan, external), _external_status(state, external, c), actor_name(plan, c.actor), _time(c.at),
+            c.note or NONE, _answer(c.answer.coming, c.answer.eta, c.answer.at) if c.answer else NONE,
+        )
         for external, c in state.externals.items()
     )
+
+
+def _external_status(state: CrisisState, external: str, contact: ExternalContact) -> str:
+    """``tilkaldt``, or for Krisebot's summons ``indkaldt via sms, telefon`` (the channels it went on)."""
+    if not contact.summoned:
+        return EXTERNAL_STATES[contact.status]
+    page = state.page(external, PagePurpose.EXTERNAL)
+    channels = ", ".join(channel_name(c) for c in page.channels) if page and page.channels else "ikke sendt endnu"
+    return f"indkaldt via {channels}"
 
 
 def _page_row(plan: Plan, page: Page) -> tuple[str, ...]:
@@ -419,9 +441,12 @@ def _names(plan: Plan, person_ids: list[str]) -> str:
 
 
 def actor_name(plan: Plan, actor: str) -> str:
-    """``Name (Title)`` for a plan person (``cvo`` or ``person:cvo``), else the raw actor."""
-    person = plan.person_by_id.get(actor.removeprefix("person:"))
-    return f"{person.name} ({person.title})" if person else actor
+    """``Name (Title)`` for a plan person (``cvo`` or ``person:cvo``), ``Name (ekstern deltager)`` for an external
+    participant answering its summons, else the raw actor."""
+    recipient = plan.recipient(actor.removeprefix("person:"))
+    if recipient is None:
+        return actor
+    return f"{recipient.name} ({recipient.title if isinstance(recipient, Person) else 'ekstern deltager'})"
 
 
 def _holder(plan: Plan, person_id: str, role_ids: list[str]) -> str:

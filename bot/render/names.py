@@ -10,9 +10,10 @@ from ..plan.models import Plan
 
 
 def person_name(plan: Plan, actor: str) -> str:
-    """A person's name from a plan person id (or ``person:<id>``); any other actor as recorded."""
-    person = plan.person_by_id.get(actor.removeprefix("person:"))
-    return person.name if person else actor
+    """A person's name from a plan person id (or ``person:<id>``), or an external participant's from the id it is paged
+    and answers under (``Plan.recipient``); any other actor as recorded."""
+    recipient = plan.recipient(actor.removeprefix("person:"))
+    return recipient.name if recipient else actor
 
 
 def role_names(plan: Plan, role_ids: Iterable[str], separator: str = ", ") -> str:

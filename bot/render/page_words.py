@@ -3,7 +3,9 @@
 For each ``PagePurpose``: the title (the card's, the activity feed's, the mail's subject), what
 the mail asks, why the SMS is sent and where it says to meet, and what a call says; and the
 activity feed's preview (what happened: the title says why). A page to a deputy says on every
-channel whom they stand in for (``stand_in``). A call's words
+channel whom they stand in for (``stand_in``). An external participant's summons goes by SMS and call
+only, says who summons it and where and when to meet, and keeps the alarm to the crisis room
+(``to_outsider``). A call's words
 are sentences a text-to-speech voice reads in Danish: short, no abbreviations, no Markdown;
 the call desk turns them into its provider's markup. Keys and what they mean are
 ``bot.core.replies``'s; this module only says them.
@@ -37,10 +39,10 @@ class _Words:
     ask: str
     """The mail's line of what is asked; ``{teams}`` and the button labels of ``_LABELS`` are filled in."""
     sms: str
-    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{level}`` and ``{uncovered}`` (the
-    roles nobody answers for) are filled in."""
+    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{level}``, ``{uncovered}`` (the
+    roles nobody answers for) and ``{summoner}`` (who had Krisebot summon an external participant) are filled in."""
     call: str
-    """Why the call is made; ``{name}`` (the director), ``{level}`` and ``{uncovered}`` are filled in."""
+    """Why the call is made; ``{name}`` (the director), ``{level}``, ``{uncovered}`` and ``{summoner}`` are filled in."""
     call_roles: str
     """The call's sentence naming the person's roles (``{roles}``)."""
     meeting: bool = False
@@ -50,6 +52,9 @@ class _Words:
     to_roles: bool = True
     """The page is for roles: a deputy is told whom they stand in for (not so a person informed by name, nor the
     crisis leader told of a role nobody covers)."""
+    outsider: bool = False
+    """The page goes to someone outside the organisation: it does not tell what the alarm says, and offers neither
+    STATUS nor Teams."""
 
 
 _ACK = "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden."
@@ -118,6 +123,16 @@ _WORDS: dict[PagePurpose, _Words] = {
         call_roles=_GIVEN,
         to_roles=False,
     ),
+    PagePurpose.EXTERNAL: _Words(  # by SMS and call only: the title and the mail's line are never shown
+        title="card.summons.title",
+        ask="",
+        sms="{summoner} indkalder dig til krisestaben",
+        call="{summoner} indkalder dig til krisestaben.",
+        call_roles=_GIVEN,
+        meeting=True,
+        to_roles=False,
+        outsider=True,
+    ),
 }
 _TEAMS = "i chatten med Krisebot i Teams"
 _LABELS = {
@@ -174,6 +189,11 @@ def roles_on_card(purpose: PagePurpose) -> bool:
     return _WORDS[purpose].roles_on_card
 
 
+def to_outsider(purpose: PagePurpose) -> bool:
+    """A page for ``purpose`` goes to someone outside the organisation: no alarm text, no STATUS, no Teams."""
+    return _WORDS[purpose].outsider
+
+
 def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
     """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som Ansvarlig for IT``; to a deputy
     ``… som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT)``)."""
@@ -183,8 +203,21 @@ def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, r
     parts = ([role_names(plan, own)] if own else []) + deputy
     as_roles = f" som {' og '.join(parts)}" if parts else ""
     return _WORDS[purpose].sms.format(
-        as_roles=as_roles, level=level_name(plan, current_level(plan, state)), uncovered=uncovered_names(plan, state)
+        as_roles=as_roles, level=level_name(plan, current_level(plan, state)), uncovered=uncovered_names(plan, state),
+        summoner=_summoner(plan, state, person, spoken=False),
     )
+
+
+def _summoner(plan: Plan, state: CrisisState, external: str, *, spoken: bool) -> str:
+    """Who had Krisebot summon ``external``, as someone outside the organisation reads it (``Jesper Thyrring Møller
+    (Kommunaldirektør, Struer Kommune)``) or hears it (``…, Kommunaldirektør i Struer Kommune,``); the organisation
+    when its latest record is not the summons."""
+    contact = state.externals.get(external)
+    person = plan.person_by_id.get(contact.actor) if contact and contact.summoned else None
+    organisation = plan.organisation.name
+    if person is None:
+        return organisation
+    return f"{person.name}, {person.title} i {organisation}," if spoken else f"{person.name} ({person.title}, {organisation})"
 
 
 def uncovered_names(plan: Plan, state: CrisisState) -> str:
@@ -234,7 +267,9 @@ def call_script(
     crisis, why, what happened, the person's ``roles`` and whom they stand in for, where and when to meet (if the
     page says so) and the ``keys`` offered (``bot.core.replies.keypad``)."""
     words = _WORDS[purpose]
-    lines = [*_opening(plan, state), _why_called(plan, state, purpose), f"Alarmen lyder: {_sentence(_description(state))}"]
+    lines = [*_opening(plan, state), _why_called(plan, state, purpose, person)]
+    if not words.outsider:
+        lines.append(f"Alarmen lyder: {_sentence(_description(state))}")
     if roles:
         lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r]) for r in roles])))
     if deputy := stand_in(plan, purpose, person, roles):
@@ -318,9 +353,11 @@ def arrival_unusable_logged() -> str:
     return f"ikke et antal minutter mellem 1 og {KEYED_MINUTES}; intet ændret"
 
 
-def no_key() -> list[str]:
-    """No key was pressed, not even after the message was played again; the page goes on by other means."""
-    return ["Der blev ikke trykket på nogen tast.", "Krisebot prøver igen på anden måde.", _BYE]
+def no_key(purpose: PagePurpose) -> list[str]:
+    """No key was pressed, not even after the message was played again; the page goes on by other means (someone
+    outside the organisation has its SMS already)."""
+    goes_on = "Svar på sms'en fra Krisebot." if to_outsider(purpose) else "Krisebot prøver igen på anden måde."
+    return ["Der blev ikke trykket på nogen tast.", goes_on, _BYE]
 
 
 def crisis_closed(plan: Plan, state: CrisisState) -> list[str]:
@@ -328,11 +365,14 @@ def crisis_closed(plan: Plan, state: CrisisState) -> list[str]:
     return [_greeting(plan), f"Krise {spoken_id(state.id)} er afsluttet.", "Du behøver ikke at gøre mere.", _BYE]
 
 
-def voicemail(plan: Plan, state: CrisisState, purpose: PagePurpose, *, sms: bool) -> list[str]:
-    """The message left on a voicemail or answering machine: who called and why, that nothing was acknowledged,
-    and where to answer (the SMS only when the person gets one)."""
-    answer = "Svar på sms'en fra Krisebot, eller svar i Teams." if sms else "Svar i Teams."
-    return [*_opening(plan, state), _why_called(plan, state, purpose), "Beskeden er ikke kvitteret.", answer, _BYE]
+def voicemail(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, *, sms: bool) -> list[str]:
+    """The message left on ``person``'s voicemail or answering machine: who called and why, that nothing was
+    acknowledged, and where to answer (the SMS only when the person gets one; Teams only inside the organisation)."""
+    if to_outsider(purpose):
+        answer = "Svar på sms'en fra Krisebot."
+    else:
+        answer = "Svar på sms'en fra Krisebot, eller svar i Teams." if sms else "Svar i Teams."
+    return [*_opening(plan, state), _why_called(plan, state, purpose, person), "Beskeden er ikke kvitteret.", answer, _BYE]
 
 
 def spoken_id(crisis_id: str) -> str:
@@ -350,11 +390,11 @@ def _opening(plan: Plan, state: CrisisState) -> list[str]:
     return [_greeting(plan), f"Det gælder krise {spoken_id(state.id)}."]
 
 
-def _why_called(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
+def _why_called(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> str:
     director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
     return _WORDS[purpose].call.format(
         name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
-        uncovered=uncovered_names(plan, state),
+        uncovered=uncovered_names(plan, state), summoner=_summoner(plan, state, person, spoken=True),
     )
 
 

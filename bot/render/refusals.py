@@ -28,6 +28,10 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
         Refusal.UNKNOWN_EXTERNAL: "Ukendt ekstern deltager; vælg en af: {detail}.",
         Refusal.PERSON_NOT_PAGED: "{detail} er ikke blevet kaldt i denne krise, så der er intet at kvittere for.",
         Refusal.PERSON_NOT_SUMMONED: "{detail} er ikke indkaldt i denne krise.",
+        Refusal.NOT_SUMMONABLE: (
+            "Krisebot kan ikke indkalde {detail}: kriseplanen giver ikke deltageren et mobilnummer og lov til det "
+            "(summon = true). Ring selv, og registrér deltageren som tilkaldt."
+        ),
     },
     "en": {
         Refusal.NOT_IN_PLAN: "You are not in the crisis plan, so you cannot act in the crisis.",
@@ -47,6 +51,10 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
         Refusal.UNKNOWN_EXTERNAL: "Unknown external participant; choose one of: {detail}.",
         Refusal.PERSON_NOT_PAGED: "{detail} was not paged in this crisis, so there is nothing to acknowledge.",
         Refusal.PERSON_NOT_SUMMONED: "{detail} is not summoned in this crisis.",
+        Refusal.NOT_SUMMONABLE: (
+            "Krisebot cannot summon {detail}: the crisis plan does not give the participant a mobile number and "
+            "permission (summon = true). Call yourself, and record the participant as called in."
+        ),
     },
 }
 

@@ -22,8 +22,10 @@ from ..core.actions import (
     MoveMeeting,
     RecordContact,
     RecordExternal,
+    SummonExternal,
     Triage,
 )
+from ..core.contact_commands import SUMMON
 from ..core.events import ContactAnswer, ContactMethod, DirectorDecision, ExternalStatus, LogEntryKind, TriageDecision
 from .verbs import Verb
 
@@ -108,8 +110,10 @@ def to_action(tap: Tap, *, now: datetime) -> Action:
             how = _choice(tap, "how", ContactMethod, "vælg telefon, personligt, mail eller sms")
             answer = _choice(tap, "answer", ContactAnswer, "vælg kvitteret, kommer eller kommer ikke")
             return RecordContact(tap.text("person", 64), how, answer, tap.text("eta", 200))
+        case Verb.RECORD_EXTERNAL if tap.text("status", 20) == SUMMON:
+            return SummonExternal(tap.text("external", 64), tap.text("note"))
         case Verb.RECORD_EXTERNAL:
-            status = _choice(tap, "status", ExternalStatus, "vælg kontaktet eller tilkaldt")
+            status = _choice(tap, "status", ExternalStatus, "vælg kontaktet, tilkaldt eller indkald")
             return RecordExternal(tap.text("external", 64), status, tap.text("note"))
     raise InvalidTap("knappen hører ikke til en krise")
 

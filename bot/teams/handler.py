@@ -15,7 +15,7 @@ from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, Tur
 from botbuilder.schema import Activity, Attachment
 
 from ..clock import Clock
-from ..core.actions import Action, AddLogEntry, Close, Escalate
+from ..core.actions import Action, AddLogEntry, Close, Escalate, SummonExternal
 from ..core.contact_commands import BadInput, parse_contact, parse_external
 from ..core.events import LogEntryKind, PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
@@ -165,7 +165,8 @@ class KrisebotHandler(ActivityHandler):
         self, turn_context: TurnContext, argument: str, person: Person, lang: Lang,
         read: Callable[[Plan, str], Action | BadInput], command: str,
     ) -> str:
-        """``kontakt`` and ``ekstern``: the rest of the text read into an action on the crisis it names, or why not."""
+        """``kontakt`` and ``ekstern``: the rest of the text read into an action on the crisis it names (``ekstern … indkald``
+        has Krisebot summon the participant), or why not."""
         state, rest = self._pick(argument, active_only=True, lang=lang)
         if state is None:
             return rest
@@ -173,7 +174,8 @@ class KrisebotHandler(ActivityHandler):
         if isinstance(action, BadInput):
             problem = say(lang, f"{command}.bad.{action.problem.value}", given=action.given, choices=", ".join(action.choices))
             return literal(f"{problem} {say(lang, f'{command}.usage')}")
-        return await self._act(turn_context, state, person, lang, action, f"{command}.recorded")
+        done = "external.summoned" if isinstance(action, SummonExternal) else f"{command}.recorded"
+        return await self._act(turn_context, state, person, lang, action, done)
 
     async def _act(
         self, turn_context: TurnContext, state: CrisisState, person: Person, lang: Lang, action: Action, done: str

@@ -7,7 +7,7 @@ straight to the Connector (``ConnectorPoster``), which sorts refusals into trans
 (throttled, unavailable: try again) and permanent ones.
 """
 
-from ..channels.base import Channel, ChannelPolicy, PageRequest
+from ..channels.base import Channel, ChannelPolicy, PageRequest, plan_person
 from ..clock import Clock
 from ..errors import PermanentError
 from ..plan.models import Plan
@@ -35,9 +35,10 @@ class TeamsNotifier:
         self._chats = PersonalChats(store)
 
     async def send(self, page: PageRequest) -> str | None:
-        reference = await self._chats.reference(page.person.id)
+        person = plan_person(page)
+        reference = await self._chats.reference(person.id)
         if reference is None and self._installer is not None:
-            reference = await self._installer.reference(page.person)
+            reference = await self._installer.reference(person)
         if reference is None:
             raise PermanentError("personen har endnu ikke skrevet til botten i Teams")
         card = page_card(

@@ -23,5 +23,5 @@ class Verb(StrEnum):
     ADD_LOG_ENTRY = "add_log_entry"                     # inputs: kind (handling/beslutning/undladelse), text
     CLOSE = "close"                                     # input: note
     RECORD_CONTACT = "record_contact"                   # inputs: person (id), how, answer, eta (ContactRecorded's)
-    RECORD_EXTERNAL = "record_external"                 # inputs: external (id), status (kontaktet/tilkaldt), note
+    RECORD_EXTERNAL = "record_external"                 # inputs: external (id), status (kontaktet/tilkaldt/indkald), note
     REFRESH = "refresh"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import CRISES, SMS_INBOX
-from bot.plan import load_plan
+from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
+from bot.settings import Settings
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi, SentSms
@@ -27,8 +28,9 @@ MOBILES = {"cvo": "20112233", "peter": "20112244", "hjm": "20112255"}
 """The plan gives these people landlines only; the scenario needs them reachable by SMS."""
 
 
-def reachable_plan(folder: Path):
-    text = default_plan_path().read_text(encoding="utf-8")
+def reachable_plan(folder: Path, more: str = ""):
+    """The bundled plan with ``MOBILES``, and ``more`` plan text after it."""
+    text = default_plan_path().read_text(encoding="utf-8") + more
     for person, mobile in MOBILES.items():
         text, found = re.subn(
             rf'(id = "{person}"\n(?:.*\n)*?phones = \[)', rf'\1{{ number = "{mobile}", kind = "mobile" }}, ', text, count=1
@@ -74,15 +76,26 @@ def more_settings() -> dict:
 @pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi,
                  voice: FakeTwilioVoice, clock: Clock, tmp_path: Path, more_settings: dict) -> Crisis:
-    settings = settings_for(
+    settings = phone_settings(settings_for, graph, gateway, voice, **more_settings)
+    return await start_crisis(start_bot, settings, reachable_plan(tmp_path), connector, voice, clock)
+
+
+def phone_settings(settings_for, graph: FakeGraph, gateway: FakeGatewayApi, voice: FakeTwilioVoice, **more) -> Settings:
+    """Teams, Graph, SMS on the fake GatewayAPI (replies with ``KRISE`` to 1204) and calls on the fake Twilio."""
+    return settings_for(
         graph_tenant_id="5d6a8f1e-0000-4000-8000-5712ae5c0000", graph_client_id="graph-app",
         graph_client_secret="not-a-real-secret", graph_base_url=graph.url, graph_mail_sender=SENDER,
         sms_provider="gatewayapi", gatewayapi_base_url=gateway.url.rstrip("/"), gatewayapi_token=gateway.token,
         gatewayapi_webhook_secret=gateway.webhook_secret, sms_reply_keyword="KRISE", sms_reply_number="1204",
         voice_provider="twilio", voice_caller_id=CALLER_ID, twilio_base_url=voice.url, twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=voice.auth_token, public_url=PUBLIC_URL, **more_settings,
+        twilio_auth_token=voice.auth_token, public_url=PUBLIC_URL, **more,
     )
-    bot = await start_bot(settings, reachable_plan(tmp_path), clock=clock, graph_credential=FakeCredential())
+
+
+async def start_crisis(start_bot, settings: Settings, plan: Plan, connector: FakeConnector, voice: FakeTwilioVoice,
+                       clock: Clock) -> Crisis:
+    """Krisebot on ``settings`` and ``plan``, everyone's app installed and the log channel chosen."""
+    bot = await start_bot(settings, plan, clock=clock, graph_credential=FakeCredential())
     voice.serve(PUBLIC_URL, at=str(bot.client.make_url("/")))
     register(connector, *EVERYONE)
     for user in EVERYONE:

@@ -16,7 +16,7 @@ from bot.resources import default_plan_path
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.markdown import shown_texts, visible
-from tests.protocol.crisis import Crisis, activated, at, installed_for, verbs
+from tests.protocol.crisis import Crisis, activated, at, installed_for, text_of, verbs
 from tests.protocol.teams import CLAUS, HENRIK, JESPER, PETER, in_channel
 
 PLAN = load_plan(default_plan_path())
@@ -178,4 +178,24 @@ async def test_help_lists_the_recording_commands(crisis: Crisis) -> None:
 
     help_text = "\n".join(visible(text) for text in shown_texts(crisis.latest_card(JESPER)))
     assert "kontakt [K-ÅÅÅÅ-NNN] <person> <telefon|personligt|mail|sms>" in help_text
-    assert "ekstern [K-ÅÅÅÅ-NNN] <id|navn> <kontaktet|tilkaldt>" in help_text
+    assert "ekstern [K-ÅÅÅÅ-NNN] <id|navn> <kontaktet|tilkaldt|indkald>" in help_text
+
+
+async def test_the_bundled_plans_external_participants_are_not_summoned_by_krisebot(crisis: Crisis) -> None:
+    """The plan text gives them no mobile number: they are called by hand, and recorded."""
+    crisis_id = await activated(crisis)
+    await crisis.says(JESPER, "status")
+    card = crisis.latest_card(JESPER)
+    [form] = [action["card"] for action in card["actions"] if action.get("title") == "Eksterne deltagere"]
+
+    await crisis.says(JESPER, "ekstern politi indkald")
+    await crisis.settled()
+
+    assert "indkald" not in text_of(form) and "Indkald" not in text_of(form), "the form offers no summons"
+    assert last_reply(crisis, JESPER) == (
+        "Krisebot kan ikke indkalde Indsatsleder fra politiet: kriseplanen giver ikke deltageren et mobilnummer og "
+        "lov til det (summon = true). Ring selv, og registrér deltageren som tilkaldt."
+    )
+    events = await crisis.bot.store.events(crisis_id=crisis_id)
+    assert not any(e.payload.type in ("external_summoned", "external_contacted") for e in events)
+    assert not any(getattr(e.payload, "person", "") == "politi" for e in events), "nothing was sent"

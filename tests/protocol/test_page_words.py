@@ -13,11 +13,12 @@ from bot.channels.base import PageRequest
 from bot.channels.feed import FeedNotifier
 from bot.channels.mail import MailNotifier
 from bot.channels.sms.text import ReplyRoute, page_text
-from bot.core.actions import Decide, MoveMeeting, RaiseAlarm, Triage
+from bot.core.actions import Decide, MoveMeeting, RaiseAlarm, SummonExternal, Triage
 from bot.core.events import DirectorDecision, Event, PagePurpose, RoleUncovered, TriageDecision
 from bot.core.lifecycle import Accepted, step
 from bot.core.replies import keypad, reply_options
 from bot.core.state import CrisisState, apply
+from bot.errors import PermanentError
 from bot.graph.client import open_graph
 from bot.plan import load_plan
 from bot.render.crisis_cards import page_card
@@ -27,6 +28,7 @@ from bot.resources import default_plan_path
 from bot.settings import load_settings
 from tests.fakes.graph import RETRY_WAIT_SCALE, FakeCredential, FakeGraph
 from tests.markdown import shown_texts, visible
+from tests.plans import summoning_plan
 
 PLAN = load_plan(default_plan_path())
 CVO = PLAN.person_by_id["cvo"]
@@ -36,6 +38,8 @@ ROLES = ("it", "situationsbillede")
 CRISIS = "K-2026-001"
 T0 = datetime(2026, 3, 12, 13, 0, tzinfo=timezone.utc)
 PURPOSES = list(PagePurpose)
+IN_TEAMS = [purpose for purpose in PURPOSES if purpose is not PagePurpose.EXTERNAL]
+"""Every purpose but an external participant's summons, which goes by SMS and call only."""
 DESCRIPTION = "Exchange Online: 503 Service Unavailable"
 """No Danish word in it: the Danish a channel shows is its own."""
 
@@ -95,14 +99,14 @@ async def msgraph(graph: FakeGraph) -> AsyncIterator[GraphServiceClient]:
         yield client
 
 
-@pytest.mark.parametrize("purpose", PURPOSES)
+@pytest.mark.parametrize("purpose", IN_TEAMS)
 def test_the_teams_card(purpose: PagePurpose) -> None:
     card = page_card(PLAN, crisis(), "da", person="cvo", purpose=purpose, now=T0, roles=ROLES)
 
     assert_danish_naming_the_crisis("\n".join(visible(t) for t in shown_texts(card)), purpose)
 
 
-@pytest.mark.parametrize("purpose", PURPOSES)
+@pytest.mark.parametrize("purpose", IN_TEAMS)
 async def test_the_activity_feed(graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose) -> None:
     await FeedNotifier(msgraph, PLAN, chat_url="https://teams.example/chat").send(page(purpose))
 
@@ -112,7 +116,7 @@ async def test_the_activity_feed(graph: FakeGraph, msgraph: GraphServiceClient, 
     assert body.preview_text.content
 
 
-@pytest.mark.parametrize("purpose", PURPOSES)
+@pytest.mark.parametrize("purpose", IN_TEAMS)
 async def test_the_mail(graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose) -> None:
     await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(page(purpose))
 
@@ -163,7 +167,7 @@ def deputy_page(purpose: PagePurpose) -> PageRequest:
     return PageRequest(state=crisis(), person=EMIL, roles=("okonomi",), purpose=purpose, key=f"{CRISIS}:emilbc:{purpose}")
 
 
-@pytest.mark.parametrize("purpose", [p for p in PURPOSES if p not in (PagePurpose.INFORM, PagePurpose.UNCOVERED)])
+@pytest.mark.parametrize("purpose", [p for p in IN_TEAMS if p not in (PagePurpose.INFORM, PagePurpose.UNCOVERED)])
 async def test_a_deputy_is_told_on_every_channel_whom_they_stand_in_for(
     graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose
 ) -> None:
@@ -222,3 +226,52 @@ async def test_the_notice_of_a_role_nobody_answers_for_names_the_role_on_every_c
     for text in ("\n".join(visible(t) for t in shown_texts(card)), sms, call, mail):
         assert "ngen har kvitteret for Ansvarlig for økonomi" in text, text
     assert "3K" in sms and "Tryk 1 for at kvittere." in call
+
+
+SUMMONING = summoning_plan()
+
+
+def summoned() -> CrisisState:
+    """``crisis()`` on a plan with an external participant Krisebot may summon, whom the crisis leader had summoned."""
+    state = None
+    for action, actor in [
+        (RaiseAlarm(CRISIS, "brugere", ("o365",), DESCRIPTION), "lak"),
+        (Triage(TriageDecision.INFORM_DIRECTOR, "Hele kommunen er ramt.", via="teams"), "cvo"),
+        (Decide(DirectorDecision.ACTIVATE, via="teams", meeting_at=T0), "jesper"),
+        (SummonExternal("vagtchef"), "jesper"),
+    ]:
+        outcome = step(SUMMONING, state, action, actor=actor, now=T0)
+        assert isinstance(outcome, Accepted), outcome
+        state = outcome.state
+    assert state is not None
+    return state
+
+
+async def test_an_external_participants_summons_says_who_summons_it_where_and_when_and_not_what_the_alarm_says(
+    graph: FakeGraph, msgraph: GraphServiceClient
+) -> None:
+    state, purpose = summoned(), PagePurpose.EXTERNAL
+    sms = page_text(
+        SUMMONING, state, purpose=purpose, person="vagtchef", roles=(), code=2,
+        replies=reply_options(SUMMONING, state, purpose, "vagtchef"), route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+    call = call_script(SUMMONING, state, purpose, "vagtchef", (), keypad(SUMMONING, state, purpose, "vagtchef"))
+
+    assert sms == (
+        f"Krise {CRISIS}: Jesper Thyrring Møller (Kommunaldirektør, Struer Kommune) indkalder dig til krisestaben. "
+        'Mød: Byrådssalen, Struer Rådhus kl. 14:00. Svar til 1204: "KRISE 2K" kommer (+ minutter), "KRISE 2N" kommer ikke.'
+    )
+    assert call == [
+        "Dette er Krisebot for Struer Kommune.", "Det gælder krise K, 2026, 0 0 1.",
+        "Jesper Thyrring Møller, Kommunaldirektør i Struer Kommune, indkalder dig til krisestaben.",
+        "Mødested: Byrådssalen, Struer Rådhus.", "Mødetid: klokken 14:00.",
+        "Tryk 1, hvis du kommer.", "Tryk 2, hvis du ikke kommer.", "Tryk 9 for at høre beskeden igen.",
+    ]
+    external = PageRequest(state=state, person=SUMMONING.external_by_id["vagtchef"], roles=(), purpose=purpose, key="k")
+    for notifier in (
+        FeedNotifier(msgraph, SUMMONING, chat_url="https://teams.example/chat"),
+        MailNotifier(msgraph, SUMMONING, sender="krise@struer.dk", chat_url="https://teams.example/chat"),
+    ):
+        with pytest.raises(PermanentError, match="kun kriseplanens personer"):
+            await notifier.send(external)
+    assert not graph.notifications() and not graph.mails()

@@ -252,14 +252,14 @@ def test_the_call_desk_sentences(plan: Plan) -> None:
         "Tryk 9 for at høre beskeden igen.",
     ]
     assert key_unusable("#", keys)[0] == "Tasten firkant kan ikke bruges."
-    assert no_key() == ["Der blev ikke trykket på nogen tast.", "Krisebot prøver igen på anden måde.", "Farvel."]
+    assert no_key(PagePurpose.SUMMONS) == ["Der blev ikke trykket på nogen tast.", "Krisebot prøver igen på anden måde.", "Farvel."]
     assert crisis_closed(plan, state) == [
         "Dette er Krisebot for Struer Kommune.", "Krise K, 2026, 0 0 1 er afsluttet.", "Du behøver ikke at gøre mere.", "Farvel.",
     ]
 
 
 def test_a_voicemail_says_nothing_was_acknowledged_and_where_to_answer(plan: Plan) -> None:
-    message = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS, sms=True)
+    message = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS, "hjm", sms=True)
 
     assert message == [
         "Dette er Krisebot for Struer Kommune.",
@@ -269,5 +269,5 @@ def test_a_voicemail_says_nothing_was_acknowledged_and_where_to_answer(plan: Pla
         "Svar på sms'en fra Krisebot, eller svar i Teams.",
         "Farvel.",
     ]
-    without_mobile = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS, sms=False)
+    without_mobile = voicemail(plan, activated(plan, MEETING), PagePurpose.SUMMONS, "hjm", sms=False)
     assert without_mobile[-2:] == ["Svar i Teams.", "Farvel."], "no SMS is promised to someone without a mobile"

@@ -18,7 +18,7 @@ from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind
 from bot.store import open_store
 from bot.resources import default_plan_path
 from tests.fakes.vonage import FakeVonage
-from tests.plans import READY_PLAN, write_plan
+from tests.plans import READY_PLAN, with_summoned_external, write_plan
 from tests.serve import free_port
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
@@ -129,6 +129,27 @@ def test_check_says_which_channels_reach_each_role_of_the_bundled_plan(tmp_path:
     assert claus.endswith("har intet mobilnummer og kan ikke nås på sms, men kan ringes op på fastnet")
     [voice] = [line for line in warnings if line.startswith("Opkald:")]
     assert "console" in voice and "krisebot-calls.log" in voice and "KRISEBOT_VOICE_PROVIDER" in voice
+
+
+def test_check_says_the_bundled_plans_external_participants_are_called_by_hand(tmp_path: Path) -> None:
+    result = krisebot(tmp_path, "check")
+
+    notes = _marks(result, "✓")
+    by_hand = "ringes op i hånden, Krisebot kan ikke indkalde (planen har intet mobilnummer og siger ikke summon = true)"
+    for name in ("Indsatsleder fra politiet", "Indsatsleder fra beredskabet", "Ekstern kriseleder fra Forsyning", "Andre myndigheder"):
+        assert f"Ekstern deltager {name}: {by_hand}" in notes
+    assert not any("Ekstern deltager" in line for line in _marks(result, "!") + _marks(result, "✗")), "information, not a fault"
+
+
+def test_check_says_whom_krisebot_can_summon_and_how(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path, with_summoned_external(default_plan_path().read_text(encoding="utf-8")).replace(
+        'note = "Nabokommune, styrelser o.l."', 'note = "Nabokommune, styrelser o.l."\nphones = [{ number = "20 11 22 77", kind = "mobile" }]'
+    ))
+
+    notes = _marks(krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan)), "✓")
+
+    assert "Ekstern deltager Vagtchef hos politiet: Krisebot kan indkalde på sms og opkald (mobil), mobil 20 11 22 66" in notes
+    assert "Ekstern deltager Andre myndigheder: ringes op i hånden, Krisebot kan ikke indkalde (planen siger ikke summon = true)" in notes
 
 
 def test_check_names_the_holders_teams_reaches_once_they_wrote_to_the_bot(tmp_path: Path) -> None:

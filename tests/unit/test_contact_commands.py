@@ -43,4 +43,4 @@ def test_external_participants_by_id_or_name_with_a_note() -> None:
     assert parse_external(PLAN, "brandvæsen tilkaldt") == BadInput(
         Problem.EXTERNAL, "brandvæsen", ("politi", "beredskab", "forsyning", "myndigheder")
     )
-    assert parse_external(PLAN, "politi ringet") == BadInput(Problem.STATUS, "ringet", tuple(ExternalStatus))
+    assert parse_external(PLAN, "politi ringet") == BadInput(Problem.STATUS, "ringet", (*ExternalStatus, "indkald"))

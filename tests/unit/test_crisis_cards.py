@@ -14,8 +14,10 @@ from bot.core.events import (
     DirectorDecision,
     Event,
     EventPayload,
+    ExternalAnswered,
     ExternalContacted,
     ExternalStatus,
+    ExternalSummoned,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -28,7 +30,7 @@ from bot.core.events import (
     TriageDecision,
 )
 from bot.core.state import CrisisState, fold
-from bot.plan import load_plan
+from bot.plan import Plan, load_plan
 from bot.render.cards import template
 from bot.render.crisis_cards import (
     alarm_form,
@@ -45,9 +47,12 @@ from bot.render.crisis_cards import (
 from bot.resources import default_plan_path
 from bot.teams.verbs import Verb
 from tests.markdown import EVIL, EVIL_LINE, links, shown_texts, visible, walk
+from tests.plans import summoning_plan
 from tests.schemas import MAX_CARD_BYTES, assert_valid_card
 
 PLAN = load_plan(default_plan_path())
+SUMMONING = summoning_plan()
+"""The bundled plan with an external participant Krisebot may summon: its situation card offers the summons."""
 CRISIS = "K-2026-003"
 T0 = datetime(2026, 3, 12, 13, 0, tzinfo=timezone.utc)
 """14:00 in Copenhagen; each step of a crisis below is one minute later."""
@@ -499,8 +504,9 @@ def test_log_entry_form_offers_the_three_kinds() -> None:
     assert verbs(card) == {Verb.ADD_LOG_ENTRY}
 
 
+@pytest.mark.parametrize("plan", [PLAN, SUMMONING], ids=["bundled", "summoning"])
 @pytest.mark.parametrize("lang", LANGS)
-def test_situation_card_of_a_long_crisis_fits_in_a_teams_message(lang: str) -> None:
+def test_situation_card_of_a_long_crisis_fits_in_a_teams_message(lang: str, plan: Plan) -> None:
     long = "x" * 4000
     failures = [
         ("system", PageFailed(person=person, roles=[role.id], purpose=purpose, channel="sms", reason="timeout " + "y" * 500))
@@ -521,7 +527,7 @@ def test_situation_card_of_a_long_crisis_fits_in_a_teams_message(lang: str) -> N
         ("jesper", LevelChanged(level="kommune", contacts=["jesper", "cvo"])),
         *(("cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text=long)) for _ in range(50)),
     )
-    card = situation_card(PLAN, state, lang)
+    card = situation_card(plan, state, lang)
 
     assert_valid_card(card)
     assert len(json.dumps(card, ensure_ascii=False).encode()) < MAX_CARD_BYTES
@@ -569,7 +575,10 @@ def test_the_bots_own_markdown_still_formats() -> None:
     assert visible("**IT's vurdering:** x") == "IT's vurdering: x"
 
 
-def test_a_situation_card_of_hostile_text_still_fits_in_a_teams_message() -> None:
+@pytest.mark.parametrize("plan", [PLAN, SUMMONING], ids=["bundled", "summoning"])
+def test_a_situation_card_of_hostile_text_still_fits_in_a_teams_message(plan: Plan) -> None:
+    """Every external participant called in with a long note; one Krisebot may summon summoned, answering with a long
+    arrival (its line is the longest an external participant can have)."""
     worst = "*" * 4000
     state = crisis(
         ("lak", AlarmRaised(source="cfcs", deliveries=["o365"], description=worst, reporter_phone="<" * 40)),
@@ -578,10 +587,15 @@ def test_a_situation_card_of_hostile_text_still_fits_in_a_teams_message() -> Non
         *(("cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text=worst)) for _ in range(10)),
         *(
             ("jesper", ExternalContacted(external=external.id, status=ExternalStatus.TILKALDT, note=worst))
-            for external in PLAN.external_participants
+            if not external.summon else ("jesper", ExternalSummoned(external=external.id, note=worst))
+            for external in plan.external_participants
+        ),
+        *(
+            (external.id, ExternalAnswered(external=external.id, coming=True, eta="*" * 200, via="sms"))
+            for external in plan.external_participants if external.summon
         ),
     )
-    card = situation_card(PLAN, state, "da")
+    card = situation_card(plan, state, "da")
 
     assert_valid_card(card)
     assert len(json.dumps(card, ensure_ascii=False).encode()) < MAX_CARD_BYTES

@@ -186,3 +186,53 @@ def test_a_deeply_nested_plan_names_the_file_instead_of_a_traceback(tmp_path: Pa
         load_plan(path)
     assert caught.value.problems == [("", "ugyldig TOML: lister eller tabeller er indlejret for dybt")]
     assert str(path) in str(caught.value)
+
+
+def _with_external(fields: str) -> str:
+    return MINIMAL_PLAN + f'\n[[external_participants]]\nid = "politi"\nname = "Indsatsleder fra politiet"\n{fields}\n'
+
+
+def test_an_external_participant_with_a_mobile_and_summon_may_be_summoned_by_krisebot(tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path, _with_external('phones = [{ number = "20 11 22 66", kind = "mobile" }]\nsummon = true')))
+    politi = plan.external_by_id["politi"]
+    assert politi.summon and politi.mobile is not None and politi.mobile.number == "+4520112266"
+    assert plan.recipient("politi") is politi
+    assert plan.recipient("anna") is plan.person_by_id["anna"]
+
+
+def test_an_external_participant_without_summon_stays_one_to_call_by_hand(tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path, _with_external('phones = [{ number = "20 11 22 66", kind = "mobile" }]')))
+    assert not plan.external_by_id["politi"].summon
+    assert plan.recipient("politi") is None, "Krisebot sends it nothing"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            'phones = [{ number = "96 10 14 48", kind = "landline" }]\nsummon = true',
+            "external_participants.0", 'summon = true kræver et mobilnummer (kind = "mobile")',
+        ),
+        (
+            'phones = [{ number = "20 12 34 56", kind = "mobile" }]\nsummon = true',
+            "external_participants.0.phones.0.number", "mobilnummeret +4520123456 har både 'anna' og 'politi'",
+        ),
+        ('summon = "ja"', "external_participants.0.summon", "skal være true eller false"),
+    ],
+    ids=["summon-without-a-mobile", "a-persons-mobile", "not-a-bool"],
+)
+def test_a_summons_krisebot_could_not_send_or_whose_answer_could_be_mistaken_is_refused(
+    tmp_path: Path, fields: str, field: str, message: str
+) -> None:
+    with pytest.raises(PlanError) as caught:
+        load_plan(write_plan(tmp_path, _with_external(fields)))
+    assert [(f, m) for f, m in caught.value.problems if f == field and message in m], caught.value.problems
+
+
+def test_an_external_participant_krisebot_summons_may_not_share_an_id_with_a_person(tmp_path: Path) -> None:
+    text = _with_external('phones = [{ number = "20 11 22 66", kind = "mobile" }]\nsummon = true').replace('id = "politi"', 'id = "bo"')
+    with pytest.raises(PlanError) as caught:
+        load_plan(write_plan(tmp_path, text))
+    assert caught.value.problems == [
+        ("external_participants.0.id", "id 'bo' har også en person: en deltager, Krisebot indkalder, skal have sit eget id")
+    ]

@@ -5,7 +5,11 @@
 
 The crisis id, why the person is paged, where to meet and the reply instructions always
 fit; the alarm's description is shortened to make room. Why a page is sent and where to meet are
-``bot.render.page_words``' words for its purpose.
+``bot.render.page_words``' words for its purpose. An external participant's summons leaves out the
+description and STATUS (``to_outsider``):
+
+    Krise K-2026-001: Jesper Thyrring Møller (Kommunaldirektør, Struer Kommune) indkalder dig til
+    krisestaben. Mød: Byrådssalen, Struer Rådhus kl. 09:30. Svar til 1204: "KRISE 2K" kommer (+ minutter), …
 """
 
 from dataclasses import dataclass
@@ -16,7 +20,7 @@ from ...core.replies import LABELS, Answer, Reply, letter_answer
 from ...core.state import CrisisState, Phase
 from ...plan.models import Plan
 from ...render.names import delivery_names, level_name
-from ...render.page_words import sms_meeting, sms_why
+from ...render.page_words import sms_meeting, sms_why, to_outsider
 from .gsm import TWO_SEGMENTS, fit, gsm7, septets
 
 
@@ -48,7 +52,7 @@ def page_text(
         room = TWO_SEGMENTS - septets(gsm7(" ".join(part for part in (head, meet, answer) if part))) - 1
         if room >= 0:
             break
-    what = fit(_what(plan, state), room) if room > 8 else ""
+    what = fit(_what(plan, state), room) if room > 8 and not to_outsider(purpose) else ""
     return fit(" ".join(part for part in (head, what, meet, answer) if part))
 
 
@@ -99,4 +103,4 @@ def _answers(code: int, purpose: PagePurpose, replies: list[Reply], route: Reply
         f"{route.code(f'{code}{reply.value}')} {LABELS[answer]}{_MORE.get(answer, '')}"
         for reply in replies for answer in [letter_answer(purpose, reply)]
     )
-    return f"{route.lead()} {choices}. STATUS giver overblik."
+    return f"{route.lead()} {choices}." + ("" if to_outsider(purpose) else " STATUS giver overblik.")
