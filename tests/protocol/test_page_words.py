@@ -13,14 +13,14 @@ from bot.channels.base import PageRequest
 from bot.channels.feed import FeedNotifier
 from bot.channels.mail import MailNotifier
 from bot.channels.sms.text import ReplyRoute, page_text
-from bot.core.actions import Decide, MoveMeeting, RaiseAlarm, SummonExternal, Triage
+from bot.core.actions import Action, Decide, MoveMeeting, RaiseAlarm, SummonExternal, Triage
 from bot.core.events import DirectorDecision, Event, PagePurpose, RoleUncovered, TriageDecision
 from bot.core.lifecycle import Accepted, step
 from bot.core.replies import keypad, reply_options
 from bot.core.state import CrisisState, apply
 from bot.errors import PermanentError
 from bot.graph.client import open_graph
-from bot.plan import load_plan
+from bot.plan import Plan, load_plan
 from bot.render.crisis_cards import page_card
 from bot.render.page_words import call_script, page_title, spoken_id
 from bot.render.texts import TEXTS
@@ -54,20 +54,25 @@ DANISH = _DA - _EN
 ENGLISH = {"the", "and", "you", "your", "has", "been", "was", "will", "with", "this", "that", "press", "meeting"}
 
 
-def crisis() -> CrisisState:
-    """An activated crisis whose meeting moved to the alternative place: every purpose has something to say."""
+def activated_and(plan: Plan, last: Action) -> CrisisState:
+    """A crisis on ``plan`` raised by lak, sent on by cvo and activated by jesper, who then did ``last``."""
     state = None
     for action, actor in [
         (RaiseAlarm(CRISIS, "brugere", ("o365",), DESCRIPTION), "lak"),
         (Triage(TriageDecision.INFORM_DIRECTOR, "Hele kommunen er ramt.", via="teams"), "cvo"),
         (Decide(DirectorDecision.ACTIVATE, via="teams", meeting_at=T0), "jesper"),
-        (MoveMeeting("it-undervisningslokale"), "jesper"),
+        (last, "jesper"),
     ]:
-        outcome = step(PLAN, state, action, actor=actor, now=T0)
+        outcome = step(plan, state, action, actor=actor, now=T0)
         assert isinstance(outcome, Accepted), outcome
         state = outcome.state
     assert state is not None
     return state
+
+
+def crisis() -> CrisisState:
+    """An activated crisis whose meeting moved to the alternative place: every purpose has something to say."""
+    return activated_and(PLAN, MoveMeeting("it-undervisningslokale"))
 
 
 def page(purpose: PagePurpose) -> PageRequest:
@@ -232,19 +237,9 @@ SUMMONING = summoning_plan()
 
 
 def summoned() -> CrisisState:
-    """``crisis()`` on a plan with an external participant Krisebot may summon, whom the crisis leader had summoned."""
-    state = None
-    for action, actor in [
-        (RaiseAlarm(CRISIS, "brugere", ("o365",), DESCRIPTION), "lak"),
-        (Triage(TriageDecision.INFORM_DIRECTOR, "Hele kommunen er ramt.", via="teams"), "cvo"),
-        (Decide(DirectorDecision.ACTIVATE, via="teams", meeting_at=T0), "jesper"),
-        (SummonExternal("vagtchef"), "jesper"),
-    ]:
-        outcome = step(SUMMONING, state, action, actor=actor, now=T0)
-        assert isinstance(outcome, Accepted), outcome
-        state = outcome.state
-    assert state is not None
-    return state
+    """An activated crisis on a plan with an external participant Krisebot may summon, whom the crisis leader had
+    summoned."""
+    return activated_and(SUMMONING, SummonExternal("vagtchef"))
 
 
 async def test_an_external_participants_summons_says_who_summons_it_where_and_when_and_not_what_the_alarm_says(
