@@ -148,11 +148,12 @@ class EscalationRequested(_Payload):
 
 
 class Triaged(_Payload):
-    """The IT head (or deputy) assessed the alarm."""
+    """The IT head (or deputy) assessed the alarm; ``assessment`` is empty when the answer came without one
+    (a key, an SMS code alone)."""
 
     type: Literal["triaged"] = "triaged"
     decision: TriageDecision
-    assessment: str = Field(min_length=1, max_length=4000)
+    assessment: str = Field(default="", max_length=4000)
 
 
 class DirectorDecided(_Payload):

@@ -247,9 +247,10 @@ def _triage(plan: Plan, state: CrisisState, action: Triage, actor: str) -> _Draf
         return Refused(Refusal.NOT_PERMITTED, Permission.TRIAGE)
     if state.phase is not Phase.TRIAGE:
         return _already(state, state.triage is not None and state.triage.value == action.decision.value)
-    if not action.assessment.strip():
+    assessment = "" if action.assessment is None else action.assessment.strip()
+    if action.assessment is not None and not assessment:
         return Refused(Refusal.MISSING_TEXT)
-    draft = _Draft([*_ack_events(state, actor, action.via), Triaged(decision=action.decision, assessment=action.assessment.strip())])
+    draft = _Draft([*_ack_events(state, actor, action.via), Triaged(decision=action.decision, assessment=assessment)])
     if action.decision is TriageDecision.INFORM_DIRECTOR:
         _page_primaries(plan, draft, [plan.alarm_chain.director_role], PagePurpose.DIRECTOR)
     return draft

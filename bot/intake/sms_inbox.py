@@ -31,6 +31,7 @@ from ..core.replies import (
 from ..engine.crises import Crises
 from ..engine.pager import Pager
 from ..plan.models import Person, Plan
+from ..render.page_words import registered, sentence
 from ..render.refusals import refusal_text
 from ..store import Store
 
@@ -108,26 +109,27 @@ class SmsInbox:
                 self._answer(person, f"Krise {state.id} er allerede afsluttet.")
             return
         purpose = PagePurpose(coded.purpose)
-        action = reply_action(self._plan, state, purpose, parsed, raw)
+        action = reply_action(self._plan, state, purpose, parsed)
         if action is None or parsed.reply not in reply_options(self._plan, state, purpose, person.id):
             allowed = ", ".join(f"{parsed.code}{r.value}" for r in reply_options(self._plan, state, purpose, person.id))
             refusal = f"{parsed.code}{parsed.reply.value} kan ikke bruges her" + (f"; du kan svare {allowed}" if allowed else "")
             if await self._crises.record(state.id, [received(f"afvist: {refusal}")], actor=person.id, request_key=key):
                 self._answer(person, f"{state.id}: {refusal}.")
             return
-        label = LABELS[letter_answer(purpose, parsed.reply)]
+        answer = letter_answer(purpose, parsed.reply)
+        label = LABELS[answer]
         outcome = await self._crises.act(
             state.id, action, actor=person.id, request_key=key, preface=[received(f"udført: {label}")]
         )
         if isinstance(outcome, Accepted) and outcome.events:
-            self._answer(person, f"{state.id}: modtaget - {label}.")
+            self._answer(person, f"{state.id}: modtaget - {registered(answer)}.")
             return
         if isinstance(outcome, Accepted):
             said = "allerede registreret"
         else:
             said = f"afvist: {refusal_text(self._plan, outcome, 'da')}"
         if await self._crises.record(state.id, [received(said)], actor=person.id, request_key=key):
-            self._answer(person, f"{state.id}: {label} - {said}.")
+            self._answer(person, sentence(f"{state.id}: {label} - {said}"))
 
     async def _alarm(self, person: Person, sms: InboundSms, alarm: SmsAlarm, key: str) -> None:
         outcome = await self._crises.raise_alarm(
@@ -137,7 +139,7 @@ class SmsInbox:
         if isinstance(outcome, Accepted) and outcome.events and outcome.state is not None:
             self._answer(person, f"Alarm {outcome.state.id} er modtaget og sendt til vurdering.")
         elif not isinstance(outcome, Accepted):
-            self._answer(person, f"Alarmen blev ikke modtaget: {refusal_text(self._plan, outcome, 'da')}.")
+            self._answer(person, sentence(f"Alarmen blev ikke modtaget: {refusal_text(self._plan, outcome, 'da')}"))
 
     async def _help(self, person: Person) -> None:
         number = person.mobile.number if person.mobile else ""

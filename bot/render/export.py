@@ -272,7 +272,7 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case EscalationRequested():
             return "Eskaleret i hånden: alle i kæden kaldes for de roller, der ikke har kvitteret"
         case Triaged(decision=decision, assessment=assessment):
-            return f"Vurdering: {TRIAGE_DECISIONS[decision]} – «{assessment}»"
+            return f"Vurdering: {TRIAGE_DECISIONS[decision]}" + _quoted(assessment)
         case DirectorDecided() as decided:
             return _decision_sentence(plan, decided, event.at)
         case SummonsAnswered(person=person, coming=coming, eta=eta):

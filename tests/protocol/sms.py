@@ -1,4 +1,4 @@
-"""SMS around one running Krisebot (test helpers): a plan in which the IT head can get SMS, the
+"""SMS around one running Krisebot (test helpers): a plan in which the IT head can get SMS (or the plan as shipped), the
 people's phones on a fake GatewayAPI, their calls on a fake Twilio (ringing until a test answers
 them or lets them ring out), and a clock moved by hand."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import CRISES, SMS_INBOX
-from bot.plan import load_plan
+from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
@@ -72,8 +72,20 @@ def more_settings() -> dict:
 
 
 @pytest.fixture
+def sms_plan(tmp_path: Path) -> Plan:
+    """The plan the crisis runs on: the bundled one with ``MOBILES`` added (a test module may override the fixture,
+    e.g. with ``shipped_plan``)."""
+    return reachable_plan(tmp_path)
+
+
+def shipped_plan() -> Plan:
+    """The bundled plan as it ships: mobiles for jesper, emilbc, lak and marialouiserj only."""
+    return load_plan(default_plan_path())
+
+
+@pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi,
-                 voice: FakeTwilioVoice, clock: Clock, tmp_path: Path, more_settings: dict) -> Crisis:
+                 voice: FakeTwilioVoice, clock: Clock, more_settings: dict, sms_plan: Plan) -> Crisis:
     settings = settings_for(
         graph_tenant_id="5d6a8f1e-0000-4000-8000-5712ae5c0000", graph_client_id="graph-app",
         graph_client_secret="not-a-real-secret", graph_base_url=graph.url, graph_mail_sender=SENDER,
@@ -82,7 +94,7 @@ async def crisis(settings_for, start_bot, connector: FakeConnector, graph: FakeG
         voice_provider="twilio", voice_caller_id=CALLER_ID, twilio_base_url=voice.url, twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=voice.auth_token, public_url=PUBLIC_URL, **more_settings,
     )
-    bot = await start_bot(settings, reachable_plan(tmp_path), clock=clock, graph_credential=FakeCredential())
+    bot = await start_bot(settings, sms_plan, clock=clock, graph_credential=FakeCredential())
     voice.serve(PUBLIC_URL, at=str(bot.client.make_url("/")))
     register(connector, *EVERYONE)
     for user in EVERYONE:

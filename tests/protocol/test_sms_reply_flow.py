@@ -12,7 +12,7 @@ from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
 from tests.fakes.twilio_voice import FakeTwilioVoice
 from tests.protocol.crisis import Crisis, alarm, text_of
-from tests.protocol.sms import CALLER_ID, Clock, Phones, clock, crisis, gateway, graph, later, more_settings, voice  # noqa: F401 (fixtures)
+from tests.protocol.sms import CALLER_ID, Clock, Phones, clock, crisis, gateway, graph, later, more_settings, sms_plan, voice  # noqa: F401 (fixtures)
 from tests.protocol.teams import CLAUS, JESPER
 
 
@@ -50,7 +50,7 @@ async def test_the_it_heads_reply_triages_and_is_logged_word_for_word(
     assert state.phase.value == "director" and state.triage.actor == "cvo"
     [received] = await events(crisis, crisis_id, "sms_received")
     assert (received.person, received.text, received.outcome) == ("cvo", "krise 1d", "udført: underret direktøren")
-    assert "modtaget - underret direktøren" in phones.of("cvo")[-1].message
+    assert phones.of("cvo")[-1].message == f"Krisebot: {crisis_id}: modtaget - kommunaldirektøren bliver underrettet."
     assert [a.via for a in await events(crisis, crisis_id, "acknowledged")] == ["sms"]
 
 
@@ -94,7 +94,7 @@ async def test_a_replayed_reply_acts_once_and_is_answered_once(
 
     assert len(await events(crisis, crisis_id, "sms_received")) == 1
     assert len(await events(crisis, crisis_id, "acknowledged")) == 1
-    assert sum("modtaget - kvittér" in sms.message for sms in phones.of("cvo")) == 1
+    assert sum("modtaget - kvitteret" in sms.message for sms in phones.of("cvo")) == 1
 
 
 async def test_a_badly_signed_reply_is_refused_and_changes_nothing(
@@ -232,7 +232,7 @@ async def test_summons_answers_by_sms_show_on_the_situation_card_and_in_the_expo
     await phones.text("lak", phones.code("lak", "N"))
     await later(crisis, clock, 1)
 
-    assert "modtaget - kommer." in phones.of("hjm")[-1].message
+    assert "modtaget - du kommer." in phones.of("hjm")[-1].message
     state = crisis.bot.client.app[CRISES].get(crisis_id)
     assert state.answers["hjm"].coming and state.answers["hjm"].eta == "20 min" and not state.answers["lak"].coming
     thread = await crisis.bot.store.thread(crisis_id=crisis_id)

@@ -285,6 +285,16 @@ TRANSITIONS = [
         state={"triage": Decision("inform_director", "Mail er nede for alle", "cvo", NOW), "closed_at": None},
     ),
     Transition(
+        "triage by a key or a bare SMS code carries no assessment",
+        alarmed, "cvo", Triage(TriageDecision.INFORM_DIRECTOR, None, "telefon"), Phase.DIRECTOR,
+        events=(
+            Acknowledged(person="cvo", roles=["it"], via="telefon"),
+            Triaged(decision=TriageDecision.INFORM_DIRECTOR, assessment=""),
+        ),
+        pages=(SendPage("jesper", ("kriseleder",), DIRECTOR),),
+        state={"triage": Decision("inform_director", "", "cvo", NOW)},
+    ),
+    Transition(
         "triage not critical → DISMISSED",
         alarmed, "cvo", Triage(TriageDecision.NOT_CRITICAL, "Kun én bruger ramt", VIA), Phase.DISMISSED,
         events=(
