@@ -1,4 +1,5 @@
-"""The exported logbog of one crisis, as Markdown and as a self-contained HTML file.
+"""The exported logbog of one crisis, as Markdown and as a self-contained HTML file; and likewise the SMS kept
+outside any crisis (``sms_record_document``).
 
 Pure: the export reads only the crisis's events (and the plan, for names), never a clock,
 so the same events always give byte-identical output. Both formats render the same
@@ -146,16 +147,24 @@ class Document:
 
 def logbog_markdown(plan: Plan, events: list[Event]) -> str:
     """The logbog of one crisis as GitHub-flavoured Markdown."""
-    doc = logbog_document(plan, events)
+    return markdown(logbog_document(plan, events))
+
+
+def logbog_html(plan: Plan, events: list[Event]) -> str:
+    """The logbog of one crisis as one printable HTML file."""
+    return html_file(logbog_document(plan, events))
+
+
+def markdown(doc: Document) -> str:
+    """``doc`` as GitHub-flavoured Markdown."""
     parts = [f"# {_md(doc.title)}", _md(doc.subtitle)]
     for table in doc.tables:
         parts += [f"## {_md(table.heading)}", _md_table(table)]
     return "\n\n".join(parts) + "\n"
 
 
-def logbog_html(plan: Plan, events: list[Event]) -> str:
-    """The logbog of one crisis as one printable HTML file: inline CSS, no scripts, no external resources."""
-    doc = logbog_document(plan, events)
+def html_file(doc: Document) -> str:
+    """``doc`` as one printable HTML file: inline CSS, no scripts, no external resources."""
     body = [f"<h1>{_h(doc.title)}</h1>", f"<p>{_h(doc.subtitle)}</p>"]
     for table in doc.tables:
         body += [f"<h2>{_h(table.heading)}</h2>", _html_table(table)]
@@ -195,6 +204,12 @@ def logbog_document(plan: Plan, events: list[Event]) -> Document:
         Table("Eksterne deltagere", EXTERNAL_COLUMNS, _external_rows(plan, state)),
     )
     return Document(f"Logbog for krise {state.id}", plan.organisation.title, tuple(t for t in tables if t.rows))
+
+
+def sms_record_document(plan: Plan, events: list[Event]) -> Document:
+    """The SMS kept outside any crisis (``Store.events_outside_crises``), each word for word with what it did."""
+    rows = tuple(_event_row(plan, event) for event in sorted(events, key=lambda event: event.seq))
+    return Document("Sms uden for en krise", plan.organisation.title, (Table("Hændelser", EVENT_COLUMNS, rows),))
 
 
 # ── content ─────────────────────────────────────────────────────────────────────────

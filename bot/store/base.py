@@ -133,6 +133,9 @@ class Store(Protocol):
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         """Events with ``seq > after`` in order; only ``crisis_id``'s when given."""
 
+    async def events_outside_crises(self) -> list[Event]:
+        """The events recorded outside any crisis (``crisis_id`` None: SMS that belong to none), in order."""
+
     async def save_conversation_reference(self, *, key: str, reference: dict[str, Any], at: datetime) -> None:
         """Store (or replace) the conversation reference under ``key``."""
 
