@@ -26,6 +26,7 @@ class RaiseAlarm:
     description: str
     reporter_phone: str | None = None
     fingerprint: str | None = None
+    unverified_sender: bool = False
 
 
 @dataclass(frozen=True, slots=True)

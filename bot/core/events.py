@@ -62,7 +62,8 @@ class AlarmStatus(StrEnum):
 
 
 class AlarmRaised(_Payload):
-    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known."""
+    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known; ``unverified_sender``:
+    texted from a number the plan does not name (``reporter_phone``), so anyone may have sent it."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
@@ -70,6 +71,7 @@ class AlarmRaised(_Payload):
     description: str = Field(min_length=1, max_length=4000)
     reporter: str | None = None
     reporter_phone: str | None = None
+    unverified_sender: bool = False
     fingerprint: str | None = Field(default=None, max_length=300)
     """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
 

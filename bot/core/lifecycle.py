@@ -172,6 +172,7 @@ def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
             description=action.description.strip(),
             reporter=actor if actor in plan.person_by_id else None,
             reporter_phone=action.reporter_phone,
+            unverified_sender=action.unverified_sender,
             fingerprint=action.fingerprint,
         )
     )

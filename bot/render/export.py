@@ -56,6 +56,8 @@ from .names import delivery_names, external_name, level_name, person_name, place
 from .plain import literal
 
 NONE = "–"
+UNVERIFIED = "ubekræftet afsender"
+"""Who texted from a number the plan does not name."""
 
 PHASES = {
     Phase.TRIAGE: "Vurdering af alarm",
@@ -333,6 +335,8 @@ def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
         parts.append(f"berørte leverancer: {delivery_names(plan, alarm.deliveries)}")
     if alarm.reporter:
         parts.append(f"anmelder: {person_name(plan, alarm.reporter)}")
+    if alarm.unverified_sender:
+        parts.append(f"{UNVERIFIED} – nummeret er ikke i planen")
     if alarm.reporter_phone:
         parts.append(f"tlf. {alarm.reporter_phone}")
     return "; ".join(parts) + f" – «{alarm.description}»"

@@ -212,6 +212,7 @@ _KEY_SAYS = {
     Answer.NOT_COMING: "Tryk {digit}, hvis du ikke kommer.",
 }
 _REPEAT_SAYS = "Tryk {digit} for at høre beskeden igen."
+_UNVERIFIED_SAYS = "Afsenderen er ubekræftet: alarmen kom pr. sms fra et nummer, der ikke er i planen."
 _REGISTERED = {
     Answer.ACKNOWLEDGE: "kvitteret",
     Answer.INFORM_DIRECTOR: "kommunaldirektøren bliver underrettet",
@@ -235,10 +236,13 @@ def call_script(
     plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str], keys: Sequence[Key]
 ) -> list[str]:
     """What a call for ``purpose`` says to ``person`` when it is picked up, sentence by sentence: who calls, the
-    crisis, why, what happened, the person's ``roles`` and whom they stand in for, where and when to meet (if the
-    page says so) and the ``keys`` offered (``bot.core.replies.keypad``)."""
+    crisis, why, what happened (and that the sender is unverified, when the plan does not name the number it was
+    texted from), the person's ``roles`` and whom they stand in for, where and when to meet (if the page says so)
+    and the ``keys`` offered (``bot.core.replies.keypad``)."""
     words = _WORDS[purpose]
     lines = [*_opening(plan, state), _why_called(plan, state, purpose), f"Alarmen lyder: {sentence(_description(state))}"]
+    if state.unverified_sender:
+        lines.append(_UNVERIFIED_SAYS)
     if roles:
         lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r]) for r in roles])))
     if deputy := stand_in(plan, purpose, person, roles):

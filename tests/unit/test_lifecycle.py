@@ -275,6 +275,16 @@ TRANSITIONS = [
         state={"raised_by": "lak", "reporter": "lak", "description": "Siden er nede"},
     ),
     Transition(
+        "raise alarm texted from a number outside the plan is marked unverified and goes to triage",
+        new, "ubekræftet afsender (+4520998877)",
+        RaiseAlarm(CRISIS, "brugere", (), "Netværket er nede", "+4520998877", unverified_sender=True), Phase.TRIAGE,
+        events=(AlarmRaised(
+            source="brugere", description="Netværket er nede", reporter_phone="+4520998877", unverified_sender=True
+        ),),
+        pages=(SendPage("cvo", ("it",), TRIAGE),),
+        state={"reporter": None, "reporter_phone": "+4520998877", "unverified_sender": True},
+    ),
+    Transition(
         "triage inform director → DIRECTOR, pages the kriseleder",
         alarmed, "cvo", Triage(TriageDecision.INFORM_DIRECTOR, "  Mail er nede for alle ", VIA), Phase.DIRECTOR,
         events=(

@@ -82,9 +82,12 @@ _PHASES = {
 
 
 def _what(plan: Plan, state: CrisisState) -> str:
-    """What happened, and the IT head's assessment once one was written, each a sentence."""
+    """What happened (first who texted it, when the plan does not name the number), and the IT head's assessment
+    once one was written, each a sentence."""
     deliveries = delivery_names(plan, state.deliveries)
     what = sentence(f"{deliveries}: {state.description}" if deliveries else state.description)
+    if state.unverified_sender:
+        what = f"Ubekræftet afsender {state.reporter_phone}: {what}"
     return f"{what} Vurdering: {sentence(state.triage.text)}" if state.triage and state.triage.text else what
 
 
