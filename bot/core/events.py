@@ -281,10 +281,12 @@ class RoleUncovered(_Payload):
 
 
 class SmsReceived(_Payload):
-    """An SMS reply from a plan person, word for word, with what it did (``outcome``, for the logbog)."""
+    """An SMS to Krisebot, word for word, with what it did (``outcome``, for the logbog); ``person`` is the plan
+    person whose number sent it, None for a number the plan does not name. Recorded in the crisis it belongs to, or
+    outside any crisis (``crisis_id`` None) when there is none (``bot.core.sms_home``)."""
 
     type: Literal["sms_received"] = "sms_received"
-    person: str
+    person: str | None
     number: str
     text: str = Field(max_length=1600)
     outcome: str = Field(max_length=400)

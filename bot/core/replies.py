@@ -72,7 +72,7 @@ LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class SmsAlarm:
-    """``ALARM <what is wrong>``: a new alarm from a person in the plan."""
+    """``ALARM <what is wrong>``: a new alarm (a bare ``ALARM`` has no description, which the lifecycle refuses)."""
 
     description: str
 
@@ -100,7 +100,7 @@ def parse_reply(text: str) -> CodedReply | SmsAlarm | str | None:
         return STATUS
     alarm = _ALARM.match(text)
     if alarm is not None:
-        return SmsAlarm(alarm.group(1).strip()) if alarm.group(1).strip() else None
+        return SmsAlarm(alarm.group(1).strip())
     match = _CODED.match(text)
     if match is None:
         return None

@@ -315,7 +315,8 @@ def event_sentence(plan: Plan, event: Event) -> str:
             reference = f" (id {pid})" if pid else ""
             return f"Side til {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}: {outcome}"
         case SmsReceived(person=person, number=number, text=text, outcome=outcome):
-            return f"Sms fra {person_name(plan, person)} ({number}): «{text}» – {outcome}"
+            sender = person_name(plan, person) if person else UNVERIFIED
+            return f"Sms fra {sender} ({number}): «{text}» – {outcome}"
         case CallReported(person=person, roles=roles, purpose=purpose, number=number, status=status, detail=detail):
             said = f" ({detail})" if detail else ""
             return f"Opkald til {_holder(plan, person, roles)} på {number} – {PURPOSES[purpose]}: {CALL_STATES[status]}{said}"

@@ -211,9 +211,6 @@ class Store(Protocol):
     async def call_ended(self, *, ref: str, outcome: str, at: datetime) -> bool:
         """Record the call's final status; False if it already had one (the first report wins)."""
 
-    async def first_time(self, *, key: str, at: datetime) -> bool:
-        """Remember ``key`` (a provider's message or report id); False if it was seen before."""
-
     async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
         """Count a help reply to ``number`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
 

@@ -6,7 +6,7 @@ from bot.channels.sms.gsm import gsm7, segments, septets
 from bot.channels.sms.text import ReplyRoute, page_text, status_text
 from bot.core.actions import Acknowledge, AnswerSummons, ChangeLevel, Close, Decide, RaiseAlarm, Triage
 from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
-from bot.core.replies import STATUS, CodedReply, Reply, parse_reply, reply_action, reply_options
+from bot.core.replies import STATUS, CodedReply, Reply, SmsAlarm, parse_reply, reply_action, reply_options
 from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from tests.stories import T0, activated, at_director, raised, run
@@ -36,6 +36,8 @@ def plan() -> Plan:
         ("2 n ", CodedReply(2, Reply.NOT_COMING)),
         ("status", STATUS),
         ("Status.", STATUS),
+        ("ALARM O365 er nede", SmsAlarm("O365 er nede")),
+        ("alarm", SmsAlarm("")),
         ("1X", None),
         ("ok", None),
         ("", None),
