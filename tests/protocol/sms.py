@@ -1,6 +1,6 @@
-"""SMS around one running Krisebot (test helpers): a plan in which the IT head can get SMS (or the plan as shipped), the
-people's phones on a fake GatewayAPI, their calls on a fake Twilio (ringing until a test answers
-them or lets them ring out), and a clock moved by hand."""
+"""SMS around one running Krisebot (test helpers): a plan in which the IT head can get SMS (or, with ``sms_plan``
+overridden, the plan as shipped), the people's phones on a fake GatewayAPI, their calls on a fake Twilio
+(ringing until a test answers them or lets them ring out), and a clock moved by hand."""
 
 import re
 from datetime import timedelta
