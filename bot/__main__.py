@@ -1,5 +1,6 @@
 """Command line: ``krisebot serve`` runs the service, ``krisebot check`` prints the readiness report,
-``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML, ``krisebot manifest``
+``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML (``krisebot export sms``: the SMS
+kept outside any crisis), ``krisebot manifest``
 writes the Teams app package; ``krisebot sms-reply`` and ``krisebot call-reply`` answer the console
 providers' SMS and calls.
 
@@ -14,6 +15,7 @@ import errno
 import logging
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from signal import SIGINT, SIGTERM
 
@@ -30,11 +32,14 @@ from .manifest import app_package, write_app_package
 from .plan import load_plan
 from .private_files import open_private
 from .readiness import assess
-from .render.export import logbog_html, logbog_markdown
+from .render.export import Document, html_file, logbog_document, markdown, sms_record_document
 from .settings import Settings, env_name, load_settings, refuse_unknown_names
-from .store import open_store
+from .store import Store, open_store
 
 APP_PACKAGE = "krisebot-teams-app.zip"
+SMS_RECORD = "SMS"
+"""``krisebot export sms``: the SMS kept outside any crisis, written as ``SMS_RECORD_FILE``.md and .html."""
+SMS_RECORD_FILE = "sms-uden-krise"
 
 log = logging.getLogger("krisebot")
 
@@ -45,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="start tjenesten")
     commands.add_parser("check", help="kontrollér indstillinger og plan, og vis om alle kan nås")
     export = commands.add_parser("export", help="skriv logbogen for en krise som Markdown og HTML")
-    export.add_argument("crisis", metavar="CRISIS", help="kriseid, fx K-2026-001")
+    export.add_argument("crisis", metavar="CRISIS", help="kriseid, fx K-2026-001; sms: de sms'er, der ikke hører til en krise")
     export.add_argument("--out", type=Path, default=Path("."), help="mappen filerne skrives i (standard: denne)")
     manifest = commands.add_parser("manifest", help="byg Teams-appens pakke (zip) til upload i Teams")
     manifest.add_argument("--out", type=Path, default=Path(APP_PACKAGE), help=f"zip-filen (standard: {APP_PACKAGE})")
@@ -179,19 +184,31 @@ def _manifest(out: Path) -> int:
     return 0
 
 
-def _export(crisis_id: str, folder: Path) -> int:
+def _export(name: str, folder: Path) -> int:
+    """Write the logbog of the crisis ``name``, or (``SMS_RECORD``) the SMS kept outside any crisis."""
     settings = _settings()
     plan = load_plan(settings.plan)
-    events = asyncio.run(_crisis_events(settings.database, crisis_id))
+    if name == SMS_RECORD:
+        events = asyncio.run(_events(settings.database, lambda store: store.events_outside_crises()))
+        if not events:
+            print(f"Ingen sms uden for en krise i {settings.database}.")
+            return 0
+        return _write(folder, SMS_RECORD_FILE, sms_record_document(plan, events))
+    events = asyncio.run(_events(settings.database, lambda store: store.events(crisis_id=name)))
     if not events:
-        print(f"krisebot: krisen {crisis_id} findes ikke i {settings.database}", file=sys.stderr)
+        print(f"krisebot: krisen {name} findes ikke i {settings.database}", file=sys.stderr)
         return 2
+    return _write(folder, name, logbog_document(plan, events))
+
+
+def _write(folder: Path, stem: str, document: Document) -> int:
+    """``document`` as ``stem``.md and ``stem``.html in ``folder``; their paths printed."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix, render in ((".md", logbog_markdown), (".html", logbog_html)):
-            path = folder / f"{crisis_id}{suffix}"
+        for suffix, render in ((".md", markdown), (".html", html_file)):
+            path = folder / f"{stem}{suffix}"
             with open_private(path) as file:  # a logbog names people and their numbers: 0600 whatever the umask
-                file.write(render(plan, events))
+                file.write(render(document))
             print(path)
     except OSError as exc:
         print(f"krisebot: {exc.filename}: kan ikke skrives: {exc.strerror}", file=sys.stderr)
@@ -199,10 +216,10 @@ def _export(crisis_id: str, folder: Path) -> int:
     return 0
 
 
-async def _crisis_events(database: Path, crisis_id: str) -> list[Event]:
+async def _events(database: Path, read: Callable[[Store], Awaitable[list[Event]]]) -> list[Event]:
     store = await open_store(database, read_only=True)
     try:
-        return await store.events(crisis_id=crisis_id)
+        return await read(store)
     finally:
         await store.close()
 

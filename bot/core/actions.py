@@ -26,6 +26,7 @@ class RaiseAlarm:
     description: str
     reporter_phone: str | None = None
     fingerprint: str | None = None
+    unverified_sender: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +44,11 @@ class Acknowledge:
 
 @dataclass(frozen=True, slots=True)
 class Triage:
+    """``assessment`` is None when the answer came without one (a key, an SMS code with no words after it); an
+    empty text is refused (the card asks for one)."""
+
     decision: TriageDecision
-    assessment: str
+    assessment: str | None
     via: str
 
 

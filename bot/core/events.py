@@ -64,7 +64,8 @@ class AlarmStatus(StrEnum):
 
 
 class AlarmRaised(_Payload):
-    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known."""
+    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known; ``unverified_sender``:
+    texted from a number the plan does not name (``reporter_phone``), so anyone may have sent it."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
@@ -72,6 +73,7 @@ class AlarmRaised(_Payload):
     description: str = Field(min_length=1, max_length=4000)
     reporter: str | None = None
     reporter_phone: str | None = None
+    unverified_sender: bool = False
     fingerprint: str | None = Field(default=None, max_length=300)
     """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
 
@@ -150,11 +152,12 @@ class EscalationRequested(_Payload):
 
 
 class Triaged(_Payload):
-    """The IT head (or deputy) assessed the alarm."""
+    """The IT head (or deputy) assessed the alarm; ``assessment`` is empty when the answer came without one
+    (a key, an SMS code alone)."""
 
     type: Literal["triaged"] = "triaged"
     decision: TriageDecision
-    assessment: str = Field(min_length=1, max_length=4000)
+    assessment: str = Field(default="", max_length=4000)
 
 
 class DirectorDecided(_Payload):
@@ -299,11 +302,13 @@ class RoleUncovered(_Payload):
 
 
 class SmsReceived(_Payload):
-    """An SMS reply from a plan person (or an external participant Krisebot summoned), word for word, with what it
-    did (``outcome``, for the logbog)."""
+    """An SMS to Krisebot, word for word, with what it did (``outcome``, for the logbog); ``person`` is the plan
+    person (or the external participant Krisebot summoned) whose number sent it, None for a number the plan does
+    not name. Recorded in the crisis it belongs to, or outside any crisis (``crisis_id`` None) when there is none
+    (``bot.core.sms_home``)."""
 
     type: Literal["sms_received"] = "sms_received"
-    person: str
+    person: str | None
     number: str
     text: str = Field(max_length=1600)
     outcome: str = Field(max_length=400)

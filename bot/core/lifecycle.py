@@ -187,6 +187,7 @@ def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
             description=action.description.strip(),
             reporter=actor if actor in plan.person_by_id else None,
             reporter_phone=action.reporter_phone,
+            unverified_sender=action.unverified_sender,
             fingerprint=action.fingerprint,
         )
     )
@@ -266,9 +267,10 @@ def _triage(plan: Plan, state: CrisisState, action: Triage, actor: str) -> _Draf
         return Refused(Refusal.NOT_PERMITTED, Permission.TRIAGE)
     if state.phase is not Phase.TRIAGE:
         return _already(state, state.triage is not None and state.triage.value == action.decision.value)
-    if not action.assessment.strip():
+    assessment = "" if action.assessment is None else action.assessment.strip()
+    if action.assessment is not None and not assessment:
         return Refused(Refusal.MISSING_TEXT)
-    draft = _Draft([*_ack_events(state, actor, action.via), Triaged(decision=action.decision, assessment=action.assessment.strip())])
+    draft = _Draft([*_ack_events(state, actor, action.via), Triaged(decision=action.decision, assessment=assessment)])
     if action.decision is TriageDecision.INFORM_DIRECTOR:
         _page_primaries(plan, draft, [plan.alarm_chain.director_role], PagePurpose.DIRECTOR)
     return draft

@@ -75,7 +75,7 @@ LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class SmsAlarm:
-    """``ALARM <what is wrong>``: a new alarm from a person in the plan."""
+    """``ALARM <what is wrong>``: a new alarm (a bare ``ALARM`` has no description, which the lifecycle refuses)."""
 
     description: str
 
@@ -107,7 +107,7 @@ def parse_reply(text: str) -> CodedReply | SmsAlarm | str | None:
         return STATUS
     alarm = _ALARM.match(text)
     if alarm is not None:
-        return SmsAlarm(alarm.group(1).strip()) if alarm.group(1).strip() else None
+        return SmsAlarm(alarm.group(1).strip())
     match = _CODED.match(text)
     if match is None:
         return None
@@ -203,29 +203,28 @@ def reply_options(plan: Plan, state: CrisisState, purpose: PagePurpose, person: 
     return [letters[a] for a in answers(plan, state, purpose, person) if a in letters]
 
 
-def reply_action(
-    plan: Plan, state: CrisisState, purpose: PagePurpose, reply: CodedReply, raw: str
-) -> Action | None:
+def reply_action(plan: Plan, state: CrisisState, purpose: PagePurpose, reply: CodedReply) -> Action | None:
     """The lifecycle action ``reply`` to a page for ``purpose`` asks for; None for a level raise when there is no
     higher level.
 
-    ``raw`` is the SMS word for word; it becomes the assessment or note where the action has one. A «kommer»
-    takes its arrival from what follows the letter (``sms_eta``).
+    What follows the letter is the person's own words: the assessment or note where the action has one
+    (``1D Hele O365 er nede``; a bare ``1D`` has none), or a «kommer»'s arrival (``sms_eta``). The SMS itself
+    is kept word for word beside the action (``SmsReceived``), never as its assessment.
     """
     answer = letter_answer(purpose, reply.reply)
-    return _action(plan, state, answer, f"Svar pr. sms: «{raw.strip()}»", VIA, eta=sms_eta(reply.rest))
+    return _action(plan, state, answer, reply.rest.strip(), VIA, eta=sms_eta(reply.rest))
 
 
 def _action(plan: Plan, state: CrisisState, answer: Answer, note: str, via: str, eta: str = "") -> Action | None:
-    """The action ``answer`` asks for, with ``note`` as its assessment or note and ``eta`` as a «kommer»'s arrival;
-    None for a level raise at the top."""
+    """The action ``answer`` asks for, with ``note`` (the person's own words, or nothing) as its assessment or note
+    and ``eta`` as a «kommer»'s arrival; None for a level raise at the top."""
     match answer:
         case Answer.ACKNOWLEDGE:
             return Acknowledge(via=via)
         case Answer.INFORM_DIRECTOR:
-            return Triage(TriageDecision.INFORM_DIRECTOR, note, via=via)
+            return Triage(TriageDecision.INFORM_DIRECTOR, note or None, via=via)
         case Answer.NOT_CRITICAL:
-            return Triage(TriageDecision.NOT_CRITICAL, note, via=via)
+            return Triage(TriageDecision.NOT_CRITICAL, note or None, via=via)
         case Answer.ACTIVATE:
             return Decide(DirectorDecision.ACTIVATE, via=via, note=note)
         case Answer.RAISE_LEVEL:
@@ -289,4 +288,4 @@ def key_action(plan: Plan, state: CrisisState, purpose: PagePurpose, digit: str)
     """The lifecycle action ``digit`` asks for on a call for ``purpose``; None for ``REPEAT_KEY`` and a digit the
     purpose has no key for. Whether the person may press it now is ``keypad``'s to say (the lifecycle checks again)."""
     answer = key_answer(purpose, digit)
-    return _action(plan, state, answer, f"Svar pr. telefon: tast {digit}", KEYPAD_VIA) if answer else None
+    return _action(plan, state, answer, "", KEYPAD_VIA) if answer else None

@@ -141,6 +141,8 @@ class CrisisState:
     description: str
     reporter: str | None
     reporter_phone: str | None
+    unverified_sender: bool = False
+    """The alarm was texted from a number the plan does not name (``reporter_phone``)."""
     level: str | None = None
     meeting_place: str | None = None
     meeting_at: datetime | None = None
@@ -234,6 +236,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             description=payload.description,
             reporter=payload.reporter,
             reporter_phone=payload.reporter_phone,
+            unverified_sender=payload.unverified_sender,
             fingerprint=payload.fingerprint,
             seq=event.seq,
         )

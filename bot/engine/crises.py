@@ -81,16 +81,22 @@ class Crises:
 
     async def raise_alarm(
         self, *, source: str, deliveries: Iterable[str], description: str, reporter_phone: str | None,
-        actor: str, request_key: str | None = None, fingerprint: str | None = None,
+        actor: str, request_key: str | None = None, fingerprint: str | None = None, unverified_sender: bool = False,
+        postscript: Sequence[EventPayload] = (),
     ) -> Outcome:
-        """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe)."""
+        """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe).
+
+        ``postscript`` (the SMS that raised it) is recorded just after the alarm's events, in the same transaction.
+        """
         async with self._new_id:
             action = RaiseAlarm(
                 crisis_id=next_crisis_id(list(self._states), self._clock()),
                 source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
-                fingerprint=fingerprint,
+                fingerprint=fingerprint, unverified_sender=unverified_sender,
             )
-            return await self._run(None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key)
+            return await self._run(
+                None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key, postscript=postscript
+            )
 
     async def act(
         self, crisis_id: str, action: Action, *, actor: str, request_key: str | None = None,
@@ -145,12 +151,13 @@ class Crises:
 
     async def _run(
         self, state: CrisisState | None, action: Action, *, actor: str, crisis_id: str, request_key: str | None,
-        preface: Sequence[EventPayload] = (),
+        preface: Sequence[EventPayload] = (), postscript: Sequence[EventPayload] = (),
     ) -> Outcome:
         outcome = step(self.plan, state, action, actor=actor, now=self._clock())
         if not isinstance(outcome, Accepted) or not outcome.events:
             return outcome
-        events = await self._append(crisis_id, [*preface, *outcome.events], actor=actor, request_key=request_key)
+        payloads = [*preface, *outcome.events, *postscript]
+        events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key)
         if not events:  # a redelivered request: its events were recorded the first time
             return Accepted(state)
         self._fold_in(crisis_id, events)

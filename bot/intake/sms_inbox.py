@@ -1,15 +1,17 @@
 """What verified SMS webhooks mean: alarms and replies that act on a crisis, and delivery reports.
 
-A plan person may raise an alarm by texting ``ALARM <what is wrong>``; the deliveries it
-names are picked out of the text.
+Anyone may raise an alarm by texting ``ALARM <what is wrong>``; the deliveries it names are picked
+out of the text. From a number the plan does not name it goes to triage marked «ubekræftet afsender»
+with the number, at most ``STRANGER_ALARMS`` an hour from one number and ``STRANGER_ALARMS_TOTAL`` an
+hour from all of them; such a number can do nothing else and gets no answer.
 
 A reply counts only if its sender is a plan person's number (or that of an external participant
 Krisebot may summon, which may only answer its summons), its code was given to that number, and
-the sender may use the letter in the crisis as it is now (GoAlert's model).
-Then it runs through the lifecycle like a card tap, and the SMS is recorded word for word
-with what it did, in the same transaction. Unknown numbers get no answer at all; known
-numbers get a short answer, and at most ``HELP_LIMIT`` help answers an hour. Provider
-retries and replays are recognised by the provider's message id and change nothing.
+the sender may use the letter in the crisis as it is now (GoAlert's model). Then it runs through the
+lifecycle like a card tap, and the SMS is recorded word for word with what it did, in the same
+transaction. Every other SMS is kept word for word too (``SmsRecord``): free text, a wrong code, a bare
+``ALARM``, ``STATUS``. Known numbers get a short answer, and at most ``HELP_LIMIT`` help answers an hour.
+Provider retries and replays are recognised by the provider's message id and change nothing.
 
 A delivery report becomes a ``PageDeliveryReported`` event of the page's crisis; a lost
 page (undeliverable, expired) moves its roles' escalation on at once.
@@ -23,8 +25,8 @@ from ..channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, Outg
 from ..channels.sms.batcher import Batcher
 from ..channels.sms.text import notice_text, status_text
 from ..clock import Clock
-from ..core.events import DeliveryState, PageDeliveryReported, PagePurpose, SmsReceived
-from ..core.lifecycle import Accepted
+from ..core.events import DeliveryState, PageDeliveryReported, PagePurpose
+from ..core.lifecycle import Accepted, Outcome
 from ..core.replies import (
     LABELS, STATUS, CodedReply, SmsAlarm, deliveries_named, letter_answer, parse_reply, reply_action, reply_options,
     sms_alarm_source,
@@ -32,8 +34,11 @@ from ..core.replies import (
 from ..engine.crises import Crises
 from ..engine.pager import Pager
 from ..plan.models import Person, Plan, Recipient
+from ..render.page_words import registered, sentence
 from ..render.refusals import refusal_text
 from ..store import Store
+from .limits import RateLimiter
+from .sms_record import SmsRecord, received, sender
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,11 @@ EXTERNAL_HELP = (
     'Svar med koden og bogstavet fra sms\'en fra Krisebot, fx "1K 20" (kommer om 20 minutter) eller "1N" (kommer ikke).'
 )
 """The help an external participant gets: it may only answer its summons."""
+STRANGER_ALARMS = 3
+"""Alarms an hour that one number outside the plan may raise."""
+STRANGER_ALARMS_TOTAL = 10
+"""Alarms an hour that all numbers outside the plan together may raise."""
+RAISED = "alarm rejst og sendt til vurdering"
 _LOST = {DeliveryStatus.UNDELIVERABLE: DeliveryState.UNDELIVERABLE, DeliveryStatus.EXPIRED: DeliveryState.EXPIRED}
 
 
@@ -57,26 +67,30 @@ class SmsInbox:
         self._crises = crises
         self._pager = pager
         self._batcher = batcher
+        self._record = SmsRecord(store=store, clock=clock, crises=crises)
+        self._strangers = RateLimiter(
+            rate=STRANGER_ALARMS, total=STRANGER_ALARMS_TOTAL, period=timedelta(hours=1), clock=clock,
+            shown=lambda number: f"nummeret, der slutter på {number[-2:]}",
+        )
         senders: list[Recipient] = [*plan.people, *(external for external in plan.external_participants if external.summon)]
         self._senders = {phone.number: sender for sender in senders for phone in sender.phones if phone.takes_sms}
         self._answers: set[asyncio.Task] = set()
 
     async def reply(self, sms: InboundSms) -> None:
-        sender = self._senders.get(sms.sender)
-        if sender is None:
-            log.warning("sms fra et nummer, der ikke er i planen, er ignoreret (slutter på %s)", sms.sender[-2:])
-            return
         key = f"sms:{sms.provider}:{sms.id}"
         parsed = parse_reply(sms.text)
-        if isinstance(parsed, CodedReply):
-            await self._coded(sender, sms, parsed, key)
-        elif isinstance(parsed, SmsAlarm) and isinstance(sender, Person):
-            await self._alarm(sender, sms, parsed, key)
-        elif await self._store.first_time(key=key, at=self._clock()):
-            if parsed == STATUS and isinstance(sender, Person):
-                self._answer(sender, status_text(self._plan, self._crises.active()))
-            else:
-                await self._help(sender)
+        known = self._senders.get(sms.sender)
+        if known is None:
+            await self._stranger(sms, parsed, key)
+        elif isinstance(parsed, CodedReply):
+            await self._coded(known, sms, parsed, key)
+        elif isinstance(parsed, SmsAlarm) and isinstance(known, Person):
+            await self._alarm(known, sms, parsed, key)
+        elif parsed == STATUS and isinstance(known, Person):
+            if await self._record.keep(sms, known, "overblik sendt", key=key):
+                self._answer(known, status_text(self._plan, self._crises.active()))
+        elif await self._record.keep(sms, known, "ikke forstået: intet udført", key=key):
+            await self._help(known)
 
     async def report(self, report: DeliveryReport) -> None:
         state = _LOST.get(report.status) or (DeliveryState.DELIVERED if report.status is DeliveryStatus.DELIVERED else None)
@@ -101,49 +115,75 @@ class SmsInbox:
         coded = await self._store.sms_code_page(number=sms.sender, code=parsed.code)
         state = self._crises.get(coded.crisis_id) if coded and coded.person == person.id else None
         if coded is None or state is None:
-            if await self._store.first_time(key=key, at=self._clock()):
+            unknown = f"koden {parsed.code} kendes ikke på nummeret: intet udført"
+            if await self._record.keep(sms, person, unknown, key=key):
                 await self._help(person)
             return
-        raw = sms.raw.strip()[:1600]
-
-        def received(outcome: str) -> SmsReceived:
-            return SmsReceived(person=person.id, number=sms.sender, text=raw, outcome=outcome)
-
         if not state.phase.open:
-            if await self._crises.record(state.id, [received("koden er lukket")], actor=person.id, request_key=key):
+            closed = [received(sms, person, "koden er lukket")]
+            if await self._crises.record(state.id, closed, actor=person.id, request_key=key):
                 self._answer(person, f"Krise {state.id} er allerede afsluttet.")
             return
         purpose = PagePurpose(coded.purpose)
-        action = reply_action(self._plan, state, purpose, parsed, raw)
+        action = reply_action(self._plan, state, purpose, parsed)
         if action is None or parsed.reply not in reply_options(self._plan, state, purpose, person.id):
             allowed = ", ".join(f"{parsed.code}{r.value}" for r in reply_options(self._plan, state, purpose, person.id))
             refusal = f"{parsed.code}{parsed.reply.value} kan ikke bruges her" + (f"; du kan svare {allowed}" if allowed else "")
-            if await self._crises.record(state.id, [received(f"afvist: {refusal}")], actor=person.id, request_key=key):
+            refused = [received(sms, person, f"afvist: {refusal}")]
+            if await self._crises.record(state.id, refused, actor=person.id, request_key=key):
                 self._answer(person, f"{state.id}: {refusal}.")
             return
-        label = LABELS[letter_answer(purpose, parsed.reply)]
+        answer = letter_answer(purpose, parsed.reply)
+        label = LABELS[answer]
         outcome = await self._crises.act(
-            state.id, action, actor=person.id, request_key=key, preface=[received(f"udført: {label}")]
+            state.id, action, actor=person.id, request_key=key, preface=[received(sms, person, f"udført: {label}")]
         )
         if isinstance(outcome, Accepted) and outcome.events:
-            self._answer(person, f"{state.id}: modtaget - {label}.")
+            self._answer(person, f"{state.id}: modtaget - {registered(answer)}.")
             return
         if isinstance(outcome, Accepted):
             said = "allerede registreret"
         else:
             said = f"afvist: {refusal_text(self._plan, outcome, 'da')}"
-        if await self._crises.record(state.id, [received(said)], actor=person.id, request_key=key):
-            self._answer(person, f"{state.id}: {label} - {said}.")
+        if await self._crises.record(state.id, [received(sms, person, said)], actor=person.id, request_key=key):
+            self._answer(person, sentence(f"{state.id}: {label} - {said}"))
 
     async def _alarm(self, person: Person, sms: InboundSms, alarm: SmsAlarm, key: str) -> None:
-        outcome = await self._crises.raise_alarm(
-            source=sms_alarm_source(self._plan), deliveries=deliveries_named(self._plan, alarm.description),
-            description=alarm.description[:4000], reporter_phone=sms.sender, actor=person.id, request_key=key,
-        )
+        outcome = await self._raise(sms, person, alarm, key)
         if isinstance(outcome, Accepted) and outcome.events and outcome.state is not None:
             self._answer(person, f"Alarm {outcome.state.id} er modtaget og sendt til vurdering.")
         elif not isinstance(outcome, Accepted):
-            self._answer(person, f"Alarmen blev ikke modtaget: {refusal_text(self._plan, outcome, 'da')}.")
+            reason = refusal_text(self._plan, outcome, "da")
+            if await self._record.keep(sms, person, f"ingen alarm: {reason}", key=key):
+                self._answer(person, sentence(f"Alarmen blev ikke modtaget: {reason}"))
+
+    async def _stranger(self, sms: InboundSms, parsed: CodedReply | SmsAlarm | str | None, key: str) -> None:
+        """A number the plan does not name: its ``ALARM`` goes to triage within the limits; anything else is kept
+        and does nothing. It gets no answer."""
+        log.warning("sms fra et nummer, der ikke er i planen (slutter på %s)", sms.sender[-2:])
+        outcome = "intet udført: nummeret er ikke i planen"
+        if isinstance(parsed, SmsAlarm):
+            if not self._strangers.take(sms.sender):
+                outcome = (
+                    f"ingen alarm: over {STRANGER_ALARMS} i timen fra nummeret eller {STRANGER_ALARMS_TOTAL} i timen "
+                    "fra numre uden for planen"
+                )
+            elif not isinstance(raised := await self._raise(sms, None, parsed, key), Accepted):
+                outcome = f"ingen alarm: {refusal_text(self._plan, raised, 'da')}"
+            else:
+                return
+        await self._record.keep(sms, None, outcome, key=key)
+
+    async def _raise(self, sms: InboundSms, person: Person | None, alarm: SmsAlarm, key: str) -> Outcome:
+        """Raise the alarm ``sms`` asks for (from a number the plan does not name when ``person`` is None), the SMS
+        kept with it."""
+        unverified = person is None
+        return await self._crises.raise_alarm(
+            source=sms_alarm_source(self._plan), deliveries=deliveries_named(self._plan, alarm.description),
+            description=alarm.description[:4000], reporter_phone=sms.sender, actor=sender(sms, person),
+            request_key=key, unverified_sender=unverified,
+            postscript=[received(sms, person, f"{RAISED} (ubekræftet afsender)" if unverified else RAISED)],
+        )
 
     async def _help(self, person: Recipient) -> None:
         number = person.mobile.number if person.mobile else ""

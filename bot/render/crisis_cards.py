@@ -338,7 +338,9 @@ def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, s
     sources = {s.id: s.name for s in plan.alarm_sources}
     deliveries = {d.id: d.name for d in plan.deliveries}
     reporter = person_name(plan, state.reporter or state.raised_by)
-    if state.reporter_phone:
+    if state.unverified_sender:
+        reporter = _say(lang, "fact.unverified_sender", phone=state.reporter_phone)
+    elif state.reporter_phone:
         reporter = _say(lang, "fact.reporter_phone", name=reporter, phone=state.reporter_phone)
     local = state.opened_at.astimezone(LOCAL_TIME)
     return [

@@ -1,4 +1,5 @@
-"""The exported logbog of one crisis, as Markdown and as a self-contained HTML file.
+"""The exported logbog of one crisis, as Markdown and as a self-contained HTML file; and likewise the SMS kept
+outside any crisis (``sms_record_document``).
 
 Pure: the export reads only the crisis's events (and the plan, for names), never a clock,
 so the same events always give byte-identical output. Both formats render the same
@@ -57,6 +58,8 @@ from .names import delivery_names, external_name, level_name, person_name, place
 from .plain import literal
 
 NONE = "–"
+UNVERIFIED = "ubekræftet afsender"
+"""Who texted from a number the plan does not name."""
 
 PHASES = {
     Phase.TRIAGE: "Vurdering af alarm",
@@ -149,16 +152,24 @@ class Document:
 
 def logbog_markdown(plan: Plan, events: list[Event]) -> str:
     """The logbog of one crisis as GitHub-flavoured Markdown."""
-    doc = logbog_document(plan, events)
+    return markdown(logbog_document(plan, events))
+
+
+def logbog_html(plan: Plan, events: list[Event]) -> str:
+    """The logbog of one crisis as one printable HTML file."""
+    return html_file(logbog_document(plan, events))
+
+
+def markdown(doc: Document) -> str:
+    """``doc`` as GitHub-flavoured Markdown."""
     parts = [f"# {_md(doc.title)}", _md(doc.subtitle)]
     for table in doc.tables:
         parts += [f"## {_md(table.heading)}", _md_table(table)]
     return "\n\n".join(parts) + "\n"
 
 
-def logbog_html(plan: Plan, events: list[Event]) -> str:
-    """The logbog of one crisis as one printable HTML file: inline CSS, no scripts, no external resources."""
-    doc = logbog_document(plan, events)
+def html_file(doc: Document) -> str:
+    """``doc`` as one printable HTML file: inline CSS, no scripts, no external resources."""
     body = [f"<h1>{_h(doc.title)}</h1>", f"<p>{_h(doc.subtitle)}</p>"]
     for table in doc.tables:
         body += [f"<h2>{_h(table.heading)}</h2>", _html_table(table)]
@@ -198,6 +209,12 @@ def logbog_document(plan: Plan, events: list[Event]) -> Document:
         Table("Eksterne deltagere", EXTERNAL_COLUMNS, _external_rows(plan, state)),
     )
     return Document(f"Logbog for krise {state.id}", plan.organisation.title, tuple(t for t in tables if t.rows))
+
+
+def sms_record_document(plan: Plan, events: list[Event]) -> Document:
+    """The SMS kept outside any crisis (``Store.events_outside_crises``), each word for word with what it did."""
+    rows = tuple(_event_row(plan, event) for event in sorted(events, key=lambda event: event.seq))
+    return Document("Sms uden for en krise", plan.organisation.title, (Table("Hændelser", EVENT_COLUMNS, rows),))
 
 
 # ── content ─────────────────────────────────────────────────────────────────────────
@@ -277,7 +294,7 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case EscalationRequested():
             return "Eskaleret i hånden: alle i kæden kaldes for de roller, der ikke har kvitteret"
         case Triaged(decision=decision, assessment=assessment):
-            return f"Vurdering: {TRIAGE_DECISIONS[decision]} – «{assessment}»"
+            return f"Vurdering: {TRIAGE_DECISIONS[decision]}" + _quoted(assessment)
         case DirectorDecided() as decided:
             return _decision_sentence(plan, decided, event.at)
         case SummonsAnswered(person=person, coming=coming, eta=eta):
@@ -307,7 +324,8 @@ def event_sentence(plan: Plan, event: Event) -> str:
             reference = f" (id {pid})" if pid else ""
             return f"Alarmering af {_holder(plan, person, roles)} via {channel_name(channel)}{reference} – {PURPOSES[purpose]}: {outcome}"
         case SmsReceived(person=person, number=number, text=text, outcome=outcome):
-            return f"Sms fra {person_name(plan, person)} ({number}): «{text}» – {outcome}"
+            sender = person_name(plan, person) if person else UNVERIFIED
+            return f"Sms fra {sender} ({number}): «{text}» – {outcome}"
         case CallReported(person=person, roles=roles, purpose=purpose, number=number, status=status, detail=detail):
             said = f" ({detail})" if detail else ""
             return f"Opkald til {_holder(plan, person, roles)} på {number} – {PURPOSES[purpose]}: {CALL_STATES[status]}{said}"
@@ -327,6 +345,8 @@ def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
         parts.append(f"berørte leverancer: {delivery_names(plan, alarm.deliveries)}")
     if alarm.reporter:
         parts.append(f"anmelder: {person_name(plan, alarm.reporter)}")
+    if alarm.unverified_sender:
+        parts.append(f"{UNVERIFIED} – nummeret er ikke i planen")
     if alarm.reporter_phone:
         parts.append(f"tlf. {alarm.reporter_phone}")
     return "; ".join(parts) + f" – «{alarm.description}»"

@@ -246,6 +246,7 @@ _KEY_SAYS = {
     Answer.NOT_COMING: "Tryk {digit}, hvis du ikke kommer.",
 }
 _REPEAT_SAYS = "Tryk {digit} for at høre beskeden igen."
+_UNVERIFIED_SAYS = "Afsenderen er ubekræftet: alarmen kom pr. sms fra et nummer, der ikke er i planen."
 _REGISTERED = {
     Answer.ACKNOWLEDGE: "kvitteret",
     Answer.INFORM_DIRECTOR: "kommunaldirektøren bliver underrettet",
@@ -260,16 +261,24 @@ _KEY_NAMES = {"*": "stjerne", "#": "firkant"}
 _BYE = "Farvel."
 
 
+def registered(answer: Answer) -> str:
+    """What an answer did, as a call says it and an SMS confirms it: ``kvitteret``, ``du kommer``."""
+    return _REGISTERED[answer]
+
+
 def call_script(
     plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str], keys: Sequence[Key]
 ) -> list[str]:
     """What a call for ``purpose`` says to ``person`` when it is picked up, sentence by sentence: who calls, the
-    crisis, why, what happened, the person's ``roles`` and whom they stand in for, where and when to meet (if the
-    page says so) and the ``keys`` offered (``bot.core.replies.keypad``)."""
+    crisis, why, what happened (and that the sender is unverified, when the plan does not name the number it was
+    texted from), the person's ``roles`` and whom they stand in for, where and when to meet (if the page says so)
+    and the ``keys`` offered (``bot.core.replies.keypad``)."""
     words = _WORDS[purpose]
     lines = [*_opening(plan, state), _why_called(plan, state, purpose, person)]
     if not words.outsider:
-        lines.append(f"Alarmen lyder: {_sentence(_description(state))}")
+        lines.append(f"Alarmen lyder: {sentence(_description(state))}")
+        if state.unverified_sender:
+            lines.append(_UNVERIFIED_SAYS)
     if roles:
         lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r]) for r in roles])))
     if deputy := stand_in(plan, purpose, person, roles):
@@ -293,17 +302,17 @@ def key_logged(key: Key) -> str:
 def key_accepted(answer: Answer, more: Sequence[Key] = ()) -> list[str]:
     """After a key was accepted and recorded: ``Tak. Det er registreret: kvitteret. Farvel.``; with ``more`` keys
     still to press (the triage's decision after its acknowledgement), those instead of the goodbye."""
-    return ["Tak.", f"Det er registreret: {_REGISTERED[answer]}.", *(key_words(more) if more else [_BYE])]
+    return ["Tak.", f"Det er registreret: {registered(answer)}.", *(key_words(more) if more else [_BYE])]
 
 
 def key_already_registered(answer: Answer) -> list[str]:
     """After a key whose answer the crisis already has: nothing new was recorded."""
-    return [f"Det var allerede registreret: {_REGISTERED[answer]}.", _BYE]
+    return [f"Det var allerede registreret: {registered(answer)}.", _BYE]
 
 
 def key_refused(reason: str) -> list[str]:
     """After a key the crisis refused (``reason`` is ``bot.render.refusals.refusal_text``, plain Danish)."""
-    return ["Det blev ikke registreret.", _sentence(reason), _BYE]
+    return ["Det blev ikke registreret.", sentence(reason), _BYE]
 
 
 def key_unusable(digit: str, keys: Sequence[Key]) -> list[str]:
@@ -419,8 +428,8 @@ def _spoken_list(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} og {items[-1]}"
 
 
-def _sentence(text: str) -> str:
-    """``text`` ending as a sentence."""
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added unless it already ends in one (or ``!``, ``?``, ``…``)."""
     return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 

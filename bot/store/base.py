@@ -133,6 +133,9 @@ class Store(Protocol):
     async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
         """Events with ``seq > after`` in order; only ``crisis_id``'s when given."""
 
+    async def events_outside_crises(self) -> list[Event]:
+        """The events recorded outside any crisis (``crisis_id`` None: SMS that belong to none), in order."""
+
     async def save_conversation_reference(self, *, key: str, reference: dict[str, Any], at: datetime) -> None:
         """Store (or replace) the conversation reference under ``key``."""
 
@@ -207,9 +210,6 @@ class Store(Protocol):
 
     async def call_ended(self, *, ref: str, outcome: str, at: datetime) -> bool:
         """Record the call's final status; False if it already had one (the first report wins)."""
-
-    async def first_time(self, *, key: str, at: datetime) -> bool:
-        """Remember ``key`` (a provider's message or report id); False if it was seen before."""
 
     async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
         """Count a help reply to ``number`` if fewer than ``limit`` went out since ``since``; say whether it may go."""

@@ -1,4 +1,4 @@
-"""SQLite tables of the SMS fallback: reply codes per number, handled provider messages, help replies.
+"""SQLite tables of the SMS fallback: reply codes per number, pages as sent, help replies.
 
 A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are
 part of the Store protocol.
@@ -171,16 +171,6 @@ class SmsRecords(Transactions):
             )
             changed = self._db.total_changes - before
         return changed
-
-    async def first_time(self, *, key: str, at: datetime) -> bool:
-        """Remember ``key`` (a provider's message or report id); False if it was seen before."""
-        async with self._transaction("kunne ikke skrive til databasen"):
-            async with self._db.execute(
-                "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
-                (key, utc(at).isoformat()),
-            ) as cursor:
-                new = await cursor.fetchone() is not None
-        return new
 
     async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
         """Count a help reply to ``number`` at ``at`` if fewer than ``limit`` went out since ``since``; say whether it may go."""

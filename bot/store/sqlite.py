@@ -248,6 +248,12 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
         source, params = "FROM events WHERE seq > ?", (after,)
         if crisis_id is not None:
             source, params = source + " AND crisis_id = ?", (after, crisis_id)
+        return await self._events(source, params)
+
+    async def events_outside_crises(self) -> list[Event]:
+        return await self._events("FROM events WHERE crisis_id IS NULL", ())
+
+    async def _events(self, source: str, params: tuple[Any, ...]) -> list[Event]:
         rows = sorted(await fetch_rows(self._db, "seq, at, crisis_id, actor, type, payload", source, params))
         return [
             Event(seq=seq, at=datetime.fromisoformat(at), crisis_id=crisis, actor=actor, payload=self._decode(seq, kind, payload))

@@ -1,6 +1,6 @@
-"""SMS around one running Krisebot (test helpers): a plan in which the IT head can get SMS, the
-people's phones on a fake GatewayAPI, their calls on a fake Twilio (ringing until a test answers
-them or lets them ring out), and a clock moved by hand."""
+"""SMS around one running Krisebot (test helpers): a plan in which the IT head can get SMS (or, with ``sms_plan``
+overridden, the plan as shipped), the people's phones on a fake GatewayAPI, their calls on a fake Twilio
+(ringing until a test answers them or lets them ring out), and a clock moved by hand."""
 
 import re
 from datetime import timedelta
@@ -74,10 +74,22 @@ def more_settings() -> dict:
 
 
 @pytest.fixture
+def sms_plan(tmp_path: Path) -> Plan:
+    """The plan the crisis runs on: the bundled one with ``MOBILES`` added (a test module may override the fixture,
+    e.g. with ``shipped_plan``)."""
+    return reachable_plan(tmp_path)
+
+
+def shipped_plan() -> Plan:
+    """The bundled plan as it ships: mobiles for jesper, emilbc, lak and marialouiserj only."""
+    return load_plan(default_plan_path())
+
+
+@pytest.fixture
 async def crisis(settings_for, start_bot, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi,
-                 voice: FakeTwilioVoice, clock: Clock, tmp_path: Path, more_settings: dict) -> Crisis:
+                 voice: FakeTwilioVoice, clock: Clock, more_settings: dict, sms_plan: Plan) -> Crisis:
     settings = phone_settings(settings_for, graph, gateway, voice, **more_settings)
-    return await start_crisis(start_bot, settings, reachable_plan(tmp_path), connector, voice, clock)
+    return await start_crisis(start_bot, settings, sms_plan, connector, voice, clock)
 
 
 def phone_settings(settings_for, graph: FakeGraph, gateway: FakeGatewayApi, voice: FakeTwilioVoice, **more) -> Settings:

@@ -5,7 +5,7 @@ from bot.app import CRISES
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.twilio_voice import FakeTwilioVoice
 from tests.protocol.crisis import Crisis
-from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings, voice  # noqa: F401 (fixtures)
+from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings, sms_plan, voice  # noqa: F401 (fixtures)
 
 
 async def test_every_status_of_a_call_is_in_the_logbog_once(

@@ -11,7 +11,7 @@ from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
 from tests.protocol.crisis import Crisis
-from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, voice  # noqa: F401 (fixtures)
+from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, sms_plan, voice  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

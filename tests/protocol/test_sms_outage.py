@@ -9,7 +9,7 @@ from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
 from tests.protocol.crisis import Crisis
-from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings, voice  # noqa: F401 (fixtures)
+from tests.protocol.sms import Clock, Phones, clock, crisis, gateway, graph, later, more_settings, sms_plan, voice  # noqa: F401 (fixtures)
 
 async def test_a_whole_crisis_by_sms_while_office_365_is_down_then_teams_catches_up(
     crisis: Crisis, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi, clock: Clock

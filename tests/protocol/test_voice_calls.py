@@ -134,7 +134,8 @@ async def test_key_2_informs_the_director_who_is_called_on_his_mobile(crisis: Cr
     await twilio.answer(director)
     assert "Tryk 2 for at aktivere kriseberedskabet" in " ".join(director.words())
     [triaged] = await events(crisis, "triaged")
-    assert triaged.assessment == "Svar pr. telefon: tast 2"
+    assert triaged.assessment == "", "a key is no assessment: the logbog has it as the key pressed"
+    assert [pressed.digits for pressed in await events(crisis, "key_pressed")] == ["2"]
 
 
 async def test_a_voicemail_is_no_acknowledgement_and_the_next_step_follows_at_once(

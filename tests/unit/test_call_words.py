@@ -94,13 +94,13 @@ def test_a_closed_crisis_offers_no_key(plan: Plan) -> None:
 def test_each_key_asks_for_its_lifecycle_action_by_telephone(plan: Plan) -> None:
     assert key_action(plan, raised(plan), PagePurpose.TRIAGE, "1") == Acknowledge(via="telefon")
     assert key_action(plan, raised(plan), PagePurpose.TRIAGE, "2") == Triage(
-        TriageDecision.INFORM_DIRECTOR, "Svar pr. telefon: tast 2", via="telefon"
+        TriageDecision.INFORM_DIRECTOR, None, via="telefon"
     )
     assert key_action(plan, raised(plan), PagePurpose.TRIAGE, "3") == Triage(
-        TriageDecision.NOT_CRITICAL, "Svar pr. telefon: tast 3", via="telefon"
+        TriageDecision.NOT_CRITICAL, None, via="telefon"
     )
     assert key_action(plan, at_director(plan), PagePurpose.DIRECTOR, "2") == Decide(
-        DirectorDecision.ACTIVATE, via="telefon", note="Svar pr. telefon: tast 2"
+        DirectorDecision.ACTIVATE, via="telefon"
     )
     assert key_action(plan, activated(plan, MEETING), PagePurpose.SUMMONS, "1") == AnswerSummons(coming=True, via="telefon")
     assert key_action(plan, activated(plan, MEETING), PagePurpose.SUMMONS, "2") == AnswerSummons(coming=False, via="telefon")

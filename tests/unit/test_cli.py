@@ -14,7 +14,7 @@ import pytest
 from bot.channels.console import ConsoleRequestError
 from bot.channels.sms.console import send_reply
 from bot.channels.voice.console import send_keys
-from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind
+from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind, SmsReceived
 from bot.store import open_store
 from bot.resources import default_plan_path
 from tests.fakes.vonage import FakeVonage
@@ -295,6 +295,31 @@ def test_exported_logbogs_are_private_whatever_the_umask(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.glob("K-2026-001.*")} == {
         "K-2026-001.md": 0o600, "K-2026-001.html": 0o600,
+    }
+
+
+def test_export_sms_writes_the_sms_kept_outside_any_crisis(tmp_path: Path) -> None:
+    _logbog_with_one_crisis(tmp_path / "krisebot.db")
+    assert krisebot(tmp_path, "export", "sms").stdout == "Ingen sms uden for en krise i krisebot.db.\n"
+
+    async def write() -> None:
+        store = await open_store(tmp_path / "krisebot.db")
+        at = datetime(2026, 3, 2, 7, 5, tzinfo=timezone.utc)
+        kept = SmsReceived(person="jesper", number="+4529256511", text="KRISE STATUS", outcome="overblik sendt")
+        await store.append(at=at, actor="jesper", payload=kept)
+        await store.close()
+
+    asyncio.run(write())
+    result = krisebot(tmp_path, "export", "sms", umask=0)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["sms-uden-krise.md", "sms-uden-krise.html"]
+    markdown = (tmp_path / "sms-uden-krise.md").read_text(encoding="utf-8")
+    assert "# Sms uden for en krise" in markdown and "Lønfil lækket" not in markdown
+    assert "2026-03-02 08:05:00 +01:00" in markdown
+    assert "Sms fra Jesper Thyrring Møller (+4529256511): «KRISE STATUS» – overblik sendt" in markdown
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.glob("sms-uden-krise.*")} == {
+        "sms-uden-krise.md": 0o600, "sms-uden-krise.html": 0o600,
     }
 
 

@@ -92,6 +92,20 @@ def test_the_overall_limit_is_five_sources_worth_by_default_and_a_source_keeps_i
     assert [limiter.take(f"kilde-{n}") for n in range(9)] == [True] * 8 + [False]
 
 
+def test_an_hourly_limit_gives_one_more_alarm_each_share_of_the_hour_and_names_the_source_as_told(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=3, total=10, period=timedelta(hours=1), clock=clock, shown=lambda n: f"…{n[-2:]}")
+    assert [limiter.take("+4520998877") for _ in range(4)] == [True, True, True, False]
+    assert limiter.retry_after("+4520998877") == 20 * 60
+    assert "alarmer fra …77 begrænses: over 3 i timen" in caplog.text and "20998877" not in caplog.text
+    clock.now += timedelta(minutes=20)
+    assert limiter.take("+4520998877") and not limiter.take("+4520998877")
+    assert [limiter.take(f"+45209988{n:02d}") for n in range(10)] == [True] * 9 + [False]
+    assert limiter.reason("+4520998800") == "for mange alarmer i alt (over 10 i timen): send igen senere"
+
+
 def test_a_source_name_with_control_characters_is_logged_escaped(caplog: pytest.LogCaptureFixture) -> None:
     limiter = RateLimiter(rate=1, clock=Clock())
     source = "ond\n2026-11-28 INFO krisebot: alt er fint\x1b[2J"

@@ -275,6 +275,16 @@ TRANSITIONS = [
         state={"raised_by": "lak", "reporter": "lak", "description": "Siden er nede"},
     ),
     Transition(
+        "raise alarm texted from a number outside the plan is marked unverified and goes to triage",
+        new, "ubekræftet afsender (+4520998877)",
+        RaiseAlarm(CRISIS, "brugere", (), "Netværket er nede", "+4520998877", unverified_sender=True), Phase.TRIAGE,
+        events=(AlarmRaised(
+            source="brugere", description="Netværket er nede", reporter_phone="+4520998877", unverified_sender=True
+        ),),
+        pages=(SendPage("cvo", ("it",), TRIAGE),),
+        state={"reporter": None, "reporter_phone": "+4520998877", "unverified_sender": True},
+    ),
+    Transition(
         "triage inform director → DIRECTOR, pages the kriseleder",
         alarmed, "cvo", Triage(TriageDecision.INFORM_DIRECTOR, "  Mail er nede for alle ", VIA), Phase.DIRECTOR,
         events=(
@@ -283,6 +293,16 @@ TRANSITIONS = [
         ),
         pages=(SendPage("jesper", ("kriseleder",), DIRECTOR),),
         state={"triage": Decision("inform_director", "Mail er nede for alle", "cvo", NOW), "closed_at": None},
+    ),
+    Transition(
+        "triage by a key or a bare SMS code carries no assessment",
+        alarmed, "cvo", Triage(TriageDecision.INFORM_DIRECTOR, None, "telefon"), Phase.DIRECTOR,
+        events=(
+            Acknowledged(person="cvo", roles=["it"], via="telefon"),
+            Triaged(decision=TriageDecision.INFORM_DIRECTOR, assessment=""),
+        ),
+        pages=(SendPage("jesper", ("kriseleder",), DIRECTOR),),
+        state={"triage": Decision("inform_director", "", "cvo", NOW)},
     ),
     Transition(
         "triage not critical → DISMISSED",

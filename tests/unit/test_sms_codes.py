@@ -60,11 +60,6 @@ async def test_help_replies_are_limited_per_number(store: SqliteStore) -> None:
     assert await store.help_replies_allowed(number=BO, at=T0, since=T0.replace(hour=7), limit=5)
 
 
-async def test_a_provider_message_id_is_handled_once(store: SqliteStore) -> None:
-    assert await store.first_time(key="sms:gatewayapi:17", at=T0)
-    assert not await store.first_time(key="sms:gatewayapi:17", at=T0)
-
-
 class Provider:
     """Records each hand-over; answers with ids or with the error it is given."""
 

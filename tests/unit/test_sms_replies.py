@@ -6,7 +6,7 @@ from bot.channels.sms.gsm import gsm7, segments, septets
 from bot.channels.sms.text import ReplyRoute, page_text, status_text
 from bot.core.actions import Acknowledge, AnswerSummons, ChangeLevel, Close, Decide, RaiseAlarm, Triage
 from bot.core.events import DirectorDecision, PagePurpose, TriageDecision
-from bot.core.replies import STATUS, CodedReply, Reply, parse_reply, reply_action, reply_options
+from bot.core.replies import STATUS, CodedReply, Reply, SmsAlarm, parse_reply, reply_action, reply_options
 from bot.plan import Plan, load_plan
 from bot.resources import default_plan_path
 from tests.stories import T0, activated, at_director, raised, run
@@ -36,6 +36,8 @@ def plan() -> Plan:
         ("2 n ", CodedReply(2, Reply.NOT_COMING)),
         ("status", STATUS),
         ("Status.", STATUS),
+        ("ALARM O365 er nede", SmsAlarm("O365 er nede")),
+        ("alarm", SmsAlarm("")),
         ("1X", None),
         ("ok", None),
         ("", None),
@@ -66,20 +68,20 @@ def act(plan: Plan, state, purpose: PagePurpose, raw: str):
     """The action an SMS ``raw`` (``KRISE 1K``) to a page for ``purpose`` asks for."""
     parsed = parse_reply(raw.removeprefix("KRISE"))
     assert isinstance(parsed, CodedReply)
-    return reply_action(plan, state, purpose, parsed, raw)
+    return reply_action(plan, state, purpose, parsed)
 
 
-def test_each_reply_asks_for_its_lifecycle_action_with_the_sms_word_for_word(plan: Plan) -> None:
+def test_each_reply_asks_for_its_lifecycle_action_with_the_words_after_the_letter_as_its_note(plan: Plan) -> None:
     state = activated(plan)
     assert act(plan, state, PagePurpose.TOP_STAFF, "1K") == Acknowledge(via="sms")
     assert act(plan, state, PagePurpose.SUMMONS, "1E") == ChangeLevel("kommune")
-    assert act(plan, state, PagePurpose.SUMMONS, "1L ") == Close(note="Svar pr. sms: «1L»")
-    assert act(plan, raised(plan), PagePurpose.TRIAGE, "2I") == Triage(
-        TriageDecision.NOT_CRITICAL, "Svar pr. sms: «2I»", via="sms"
+    assert act(plan, state, PagePurpose.SUMMONS, "1L ") == Close()
+    assert act(plan, state, PagePurpose.SUMMONS, "1L Alt kører igen") == Close(note="Alt kører igen")
+    assert act(plan, raised(plan), PagePurpose.TRIAGE, "2I") == Triage(TriageDecision.NOT_CRITICAL, None, via="sms")
+    assert act(plan, raised(plan), PagePurpose.TRIAGE, "2D Hele O365 er nede") == Triage(
+        TriageDecision.INFORM_DIRECTOR, "Hele O365 er nede", via="sms"
     )
-    assert act(plan, at_director(plan), PagePurpose.DIRECTOR, "KRISE 1A") == Decide(
-        DirectorDecision.ACTIVATE, via="sms", note="Svar pr. sms: «KRISE 1A»"
-    )
+    assert act(plan, at_director(plan), PagePurpose.DIRECTOR, "KRISE 1A") == Decide(DirectorDecision.ACTIVATE, via="sms")
 
 
 @pytest.mark.parametrize(
@@ -145,8 +147,28 @@ def test_an_sms_after_an_unanswered_call_names_the_number_the_call_came_from(pla
     assert segments(text) <= 2
 
 
+def director_sms(plan: Plan, reply: str, description: str = "Exchange svarer ikke. Brug mail.") -> str:
+    """The director's SMS after the IT head triaged by the SMS ``reply``."""
+    state = run(plan, raised(plan, description), act(plan, raised(plan, description), PagePurpose.TRIAGE, reply), "cvo")
+    return page_text(
+        plan, state, purpose=PagePurpose.DIRECTOR, person="jesper", roles=("kriseleder",), code=1,
+        replies=[Reply.ACTIVATE], route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+
+
+def test_a_bare_code_is_no_assessment_and_every_sentence_ends_once(plan: Plan) -> None:
+    text = director_sms(plan, "KRISE 1D")
+    assert "O365: Exchange svarer ikke. Brug mail. Svar til 1204:" in text
+    assert "Vurdering" not in text and "1D" not in text and ".." not in text
+
+
+def test_words_after_the_code_are_the_assessment_the_director_reads(plan: Plan) -> None:
+    text = director_sms(plan, "KRISE 1D Alle er ramt", description="Exchange svarer ikke")
+    assert "O365: Exchange svarer ikke. Vurdering: Alle er ramt. Svar til 1204:" in text
+
+
 def test_status_lists_the_open_crises(plan: Plan) -> None:
-    assert status_text(plan, []) == "Krisebot: ingen aktiv krise."
+    assert status_text(plan, []) == "ingen aktiv krise."
     text = status_text(plan, [activated(plan)])
     assert "K-2026-001" in text and "kriseberedskab aktiveret" in text
 

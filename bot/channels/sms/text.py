@@ -20,7 +20,7 @@ from ...core.replies import LABELS, Answer, Reply, letter_answer
 from ...core.state import CrisisState, Phase
 from ...plan.models import Plan
 from ...render.names import delivery_names, level_name
-from ...render.page_words import sms_meeting, sms_why, to_outsider
+from ...render.page_words import sentence, sms_meeting, sms_why, to_outsider
 from .gsm import TWO_SEGMENTS, fit, gsm7, septets
 
 
@@ -61,19 +61,18 @@ def _called(number: str) -> str:
 
 
 def status_text(plan: Plan, states: list[CrisisState]) -> str:
-    """The answer to ``STATUS``: each open crisis in a line, newest first."""
+    """What ``STATUS`` is answered with (as a ``notice_text``): each open crisis in a line, newest first."""
     if not states:
-        return fit("Krisebot: ingen aktiv krise.")
-    lines = [
+        return "ingen aktiv krise."
+    return "; ".join(
         f"{s.id} {_PHASES[s.phase]}, {level_name(plan, current_level(plan, s))}, "
         f"{sum(1 for a in s.answers.values() if a.coming)} kommer"
         for s in sorted(states, key=lambda s: s.opened_at, reverse=True)
-    ]
-    return fit("Krisebot: " + "; ".join(lines))
+    )
 
 
 def notice_text(message: str) -> str:
-    """A short answer to a reply (confirmation or refusal)."""
+    """Every short answer to an SMS (a confirmation, a refusal, the overview): ``Krisebot: <message>``."""
     return fit(f"Krisebot: {message}")
 
 
@@ -87,9 +86,13 @@ _PHASES = {
 
 
 def _what(plan: Plan, state: CrisisState) -> str:
+    """What happened (first who texted it, when the plan does not name the number), and the IT head's assessment
+    once one was written, each a sentence."""
     deliveries = delivery_names(plan, state.deliveries)
-    assessment = f" Vurdering: {state.triage.text}" if state.triage and state.triage.text else ""
-    return f"{deliveries}: {state.description}.{assessment}" if deliveries else f"{state.description}.{assessment}"
+    what = sentence(f"{deliveries}: {state.description}" if deliveries else state.description)
+    if state.unverified_sender:
+        what = f"Ubekræftet afsender {state.reporter_phone}: {what}"
+    return f"{what} Vurdering: {sentence(state.triage.text)}" if state.triage and state.triage.text else what
 
 
 _MORE = {Answer.COMING: " (+ minutter)"}
