@@ -89,7 +89,7 @@ async def test_the_crisis_leader_summons_it_from_the_chat_and_its_sms_answer_sho
     assert await externals_on_the_card(crisis) == [
         f"{NAME} – indkaldt kl. 08:00 · kommer, ankomst ca. 08:20 – Mød ved hovedindgangen"
     ]
-    assert texts_to_it(gateway)[-1].message == f"Krisebot: {crisis_id}: modtaget - kommer."
+    assert texts_to_it(gateway)[-1].message == f"Krisebot: {crisis_id}: modtaget - du kommer."
     lines = await thread_lines(crisis, crisis_id)
     assert any(
         line.endswith(f"Jesper Thyrring Møller (Kommunaldirektør): {NAME} indkaldes af Krisebot – «Mød ved hovedindgangen»")
