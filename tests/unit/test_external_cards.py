@@ -126,7 +126,7 @@ def test_the_export_says_who_summoned_on_which_channels_and_what_it_answered() -
     ))
 
     assert "Jesper Thyrring Møller (Kommunaldirektør) | – | Vagtchef hos politiet indkaldes af Krisebot – «Mød i byrådssalen»" in logbog
-    assert "| sms | Sidet Vagtchef hos politiet via sms (id m1) – indkaldelse af ekstern deltager |" in logbog
+    assert "| sms | Alarmeret Vagtchef hos politiet via sms (id m1) – indkaldelse af ekstern deltager |" in logbog
     assert (
         "Vagtchef hos politiet (ekstern deltager) | sms | Svar på indkaldelse fra Vagtchef hos politiet via sms: "
         "Kommer, ankomst ca. kl. 14:27 (20 min)"
