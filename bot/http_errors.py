@@ -5,7 +5,9 @@ and counted in the app's metrics by route and status.
 (``http_guard``) answers it with ``refuse``. ``read_limited`` reads a body up to a size, within
 the app's body deadline (``BODY_DEADLINE``): a client that sends slower than that is refused
 with 408 and the connection is closed; a body cut off or garbled on the way (a lost connection,
-bad chunked encoding) with 400.
+bad chunked encoding) with 400. A refusal sent before the whole body was read closes the
+connection: the rest of the body is never read (the server would otherwise drain it, up to a
+gigabyte for a Content-Length that says so).
 """
 
 import asyncio
@@ -40,7 +42,10 @@ def refuse(request: web.Request, status: int, reason: str) -> web.Response:
     if (metrics := request.app.get(METRICS)) is not None:
         resource = request.match_info.route.resource
         metrics.webhook_rejected(resource.canonical if resource else UNROUTED, status)
-    return web.json_response({"error": reason}, status=status)
+    response = web.json_response({"error": reason}, status=status)
+    if not request.content.at_eof():
+        response.force_close()
+    return response
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes | None:

@@ -113,15 +113,11 @@ class CallDesk:
             return Prompt(tuple(words.key_refused("Du har ikke svaret, at du kommer, i dette opkald")))
         request_key = f"voice:{call.ref}:ankomst"
         eta = keyed_eta(typed)
-        if eta is None:  # no keys in time, or no minutes
+        if not eta:  # None: no keys in time, or no minutes; "": '#' alone, coming without a time
             if typed:
-                logged = self._keyed(call, typed, words.arrival_unusable_logged())
-                await self._crises.record(state.id, [logged], actor=call.person, request_key=request_key)
-            return Prompt(tuple(words.arrival_unusable(typed)))
-        if not eta:  # '#' alone: coming, no time given
-            logged = self._keyed(call, typed, words.arrival_logged(eta))
-            await self._crises.record(state.id, [logged], actor=call.person, request_key=request_key)
-            return Prompt(tuple(words.arrival_noted(eta, answer.at)))
+                said = words.arrival_unusable_logged() if eta is None else words.arrival_logged(eta)
+                await self._crises.record(state.id, [self._keyed(call, typed, said)], actor=call.person, request_key=request_key)
+            return Prompt(tuple(words.arrival_unusable(typed) if eta is None else words.arrival_noted(eta, answer.at)))
         outcome = await self._crises.act(
             state.id, keyed_arrival(eta), actor=call.person, request_key=request_key,
             preface=[self._keyed(call, typed, words.arrival_logged(eta))],

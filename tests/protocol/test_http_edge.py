@@ -57,6 +57,23 @@ async def test_a_compressed_body_is_refused_before_it_arrives(bot) -> None:
     assert await nothing_recorded(bot)
 
 
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({"Content-Encoding": "gzip", **AUTH}, 415), (AUTH, 413), ({}, 401)],
+    ids=["compressed", "too-large", "no-token"],
+)
+async def test_a_refused_body_is_not_read_on_and_the_connection_closes(bot, headers: dict[str, str], status: int) -> None:
+    """Whatever of a refused body has not arrived is never read (a declared gigabyte costs nothing): the
+    answer says ``Connection: close`` and the server closes at once instead of draining the rest."""
+    request = request_bytes("POST", "/api/alarms", headers, b"[" * 100, length=2**30, close=False)
+
+    answer = await send_raw(base(bot), request, until_closed=True)
+
+    assert answer.status == status
+    assert answer.headers["connection"] == "close"
+    assert await nothing_recorded(bot)
+
+
 async def test_an_identity_encoding_is_no_compression(bot) -> None:
     answer = await bot.client.post("/api/alarms", data=ALARM, headers={"Content-Encoding": "identity", **AUTH})
     assert answer.status == 202
