@@ -20,12 +20,15 @@ from .events import (
 
 @dataclass(frozen=True, slots=True)
 class RaiseAlarm:
+    """A new alarm; ``via`` is the channel a person raised it by (``teams``, ``sms``), None for a machine."""
+
     crisis_id: str
     source: str
     deliveries: tuple[str, ...]
     description: str
     reporter_phone: str | None = None
     fingerprint: str | None = None
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

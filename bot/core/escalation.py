@@ -11,7 +11,8 @@ with T the role's ``ack_timeout``; the first deputy is paged at exactly T × (re
 A holder who answered the summons «kommer ikke» is left out of its attempts. For the other
 purposes (informing management, the top crisis staff, a role nobody answers for) the timer is
 per person and only repeats. A timer stops at the first acknowledgement by any holder of its
-role, when its purpose is over (the decision was taken), or when the crisis ends.
+role, when its purpose is over (the decision was taken), or when the crisis ends; a notice of the
+crisis's end (``bot.core.end_notices``) goes once.
 
 A role's chain is exhausted when its schedule ran out (T after its last attempt) or when every
 holder in it was reported unreachable or said «kommer ikke»: ``new_uncovered`` then records it
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ..plan.models import Plan
+from .end_notices import END_NOTICES
 from .events import Escalated, EventPayload, PagePurpose, PagesRequested, RoleUncovered
 from .state import CrisisState, Phase
 
@@ -74,7 +76,9 @@ def requested_timers(payloads: Iterable[EventPayload], at: datetime) -> list[Tim
 
 
 def purpose_open(state: CrisisState, purpose: PagePurpose) -> bool:
-    """Is the crisis still waiting for what this purpose asks?"""
+    """Is the crisis still waiting for what this purpose asks? A notice of its end goes although it is over."""
+    if purpose in END_NOTICES:
+        return True
     if not state.phase.open:
         return False
     return {
@@ -97,9 +101,11 @@ def stages(chain: list[str]) -> list[list[str]]:
 
 
 def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]] | None:
-    """(interval, attempts per stage, stages) of a timer; None if its role left the plan."""
+    """(interval, attempts per stage, stages) of a timer; None if its role left the plan. A notice that asks for
+    no answer goes once."""
     if timer.subject is Subject.PERSON:
-        return plan.escalation.ack_timeout, plan.escalation.repeat + 1, [[timer.id]]
+        attempts = 1 if timer.purpose in END_NOTICES else plan.escalation.repeat + 1
+        return plan.escalation.ack_timeout, attempts, [[timer.id]]
     role = plan.role_by_id.get(timer.id)
     if role is None:
         return None

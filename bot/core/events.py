@@ -52,6 +52,10 @@ class PagePurpose(StrEnum):
     MONITORING = "monitoring"
     UNCOVERED = "uncovered"
     """A notice to the crisis leader and the situation role that nobody answered for a role."""
+    NOT_CRITICAL = "not_critical"
+    """A notice to the person who raised the alarm that it was assessed not critical."""
+    STAND_DOWN = "stand_down"
+    """A notice to everyone a page reached that the crisis is closed: nobody is to come."""
 
 
 class AlarmStatus(StrEnum):
@@ -62,7 +66,8 @@ class AlarmStatus(StrEnum):
 
 
 class AlarmRaised(_Payload):
-    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known."""
+    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known; ``via`` the channel a
+    person raised it by (``teams``, ``sms``), None for a machine's alarm."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
@@ -70,6 +75,7 @@ class AlarmRaised(_Payload):
     description: str = Field(min_length=1, max_length=4000)
     reporter: str | None = None
     reporter_phone: str | None = None
+    via: str | None = Field(default=None, max_length=20)
     fingerprint: str | None = Field(default=None, max_length=300)
     """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
 

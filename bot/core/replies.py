@@ -223,6 +223,8 @@ _KEYS: dict[PagePurpose, dict[str, Answer]] = {
     PagePurpose.MEETING_MOVED: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.MONITORING: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.UNCOVERED: {"1": Answer.ACKNOWLEDGE},
+    PagePurpose.NOT_CRITICAL: {},
+    PagePurpose.STAND_DOWN: {},
 }
 KEY_LABELS = {
     Answer.ACKNOWLEDGE: "kvittér",

@@ -134,11 +134,15 @@ class CrisisState:
     description: str
     reporter: str | None
     reporter_phone: str | None
+    reported_via: str | None = None
+    """The channel a person raised the alarm by (``AlarmRaised.via``)."""
     level: str | None = None
     meeting_place: str | None = None
     meeting_at: datetime | None = None
     triage: Decision | None = None
     director: Decision | None = None
+    closing: Decision | None = None
+    """Who closed the crisis, when, and their note (value ``closed``)."""
     informed: tuple[str, ...] = ()
     top_staff_contacts: tuple[str, ...] = ()
     pages: tuple[Page, ...] = ()
@@ -226,6 +230,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             description=payload.description,
             reporter=payload.reporter,
             reporter_phone=payload.reporter_phone,
+            reported_via=payload.via,
             fingerprint=payload.fingerprint,
             seq=event.seq,
         )
@@ -306,8 +311,9 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(_unacknowledged(state, PagePurpose.MONITORING), resolved_at=event.at)
         case AlarmReported():
             return replace(state, resolved_at=None)
-        case CrisisClosed():
-            return replace(state, phase=Phase.CLOSED, closed_at=event.at)
+        case CrisisClosed(note=note):
+            closing = Decision(Phase.CLOSED.value, note, event.actor, event.at)
+            return replace(state, phase=Phase.CLOSED, closed_at=event.at, closing=closing)
         case SmsReceived() | CallReported() | KeyPressed() | BreakerChanged() | ContactRecorded():
             return state
     raise ValueError(f"hændelsen {payload.type} hører ikke til en krise")

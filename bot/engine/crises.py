@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
-from ..core.commands import Command, RefreshSituation, SendPage
+from ..core.commands import Command, RefreshPages, RefreshSituation, SendPage
 from ..core.escalation import requested_timers
 from ..core.events import Event, EventPayload
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
@@ -81,14 +81,15 @@ class Crises:
 
     async def raise_alarm(
         self, *, source: str, deliveries: Iterable[str], description: str, reporter_phone: str | None,
-        actor: str, request_key: str | None = None, fingerprint: str | None = None,
+        actor: str, request_key: str | None = None, fingerprint: str | None = None, via: str | None = None,
     ) -> Outcome:
-        """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe)."""
+        """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe; ``via``:
+        the channel a person raised it by)."""
         async with self._new_id:
             action = RaiseAlarm(
                 crisis_id=next_crisis_id(list(self._states), self._clock()),
                 source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
-                fingerprint=fingerprint,
+                fingerprint=fingerprint, via=via,
             )
             return await self._run(None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key)
 
@@ -182,13 +183,16 @@ class Crises:
         task.add_done_callback(self._background.discard)
 
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
-        """Start paging at once; then mirror the events and refresh the situation card."""
+        """Start paging at once; then mirror the events, refresh the situation card and the page cards asked for."""
         pages = [command for command in commands if isinstance(command, SendPage)]
         if pages:
             await self._safely("start paging", self._paging().start(crisis_id, pages, events[-1].at), crisis_id)
         else:
             self._paging().poke()
         await self._mirror(crisis_id, refresh=any(isinstance(command, RefreshSituation) for command in commands))
+        for refresh in (command for command in commands if isinstance(command, RefreshPages)):
+            work = self._outlet.refresh_pages(self._states[crisis_id], refresh.purposes)
+            await self._safely("refresh pages", work, crisis_id)
 
     def _mirror_later(self, crisis_id: str, events: list[Event]) -> None:
         if events:

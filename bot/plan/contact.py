@@ -23,8 +23,13 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
-Purpose = Literal["triage", "director", "summons", "inform", "top_staff", "meeting_moved", "monitoring", "uncovered"]
-"""The page purposes a plan may give a contact order of its own (``bot.core.events.PagePurpose``'s values)."""
+Purpose = Literal[
+    "triage", "director", "summons", "inform", "top_staff", "meeting_moved", "monitoring", "uncovered", "not_critical",
+    "stand_down",
+]
+"""The page purposes a plan may give a contact order of its own (``bot.core.events.PagePurpose``'s values); a
+stand-down goes on the channels that reached the person, the notice that an alarm is not critical on the one it
+was raised by (``bot.core.end_notices``), each with the order's fallback channels."""
 
 
 class ContactOrder(BaseModel):

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..clock import LOCAL_TIME
 from ..core.coverage import assessing_role, uncovered_roles
+from ..core.end_notices import END_NOTICES
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
@@ -24,7 +25,7 @@ from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
 from .names import clip, external_name, level_name, person_name, place_text, role_names
-from .page_words import page_title, stand_in, uncovered_names
+from .page_words import notice_values, page_title, stand_in
 from .plain import Markup
 from .texts import Lang, say
 
@@ -71,10 +72,10 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # --- the pages -----------------------------------------------------------------------------
 
-# The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice and the
-# notice of a role nobody answers for add nothing to the picture (the log thread has them; the
-# uncovered roles are ``CrisisState.uncovered``).
-_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED}
+# The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice, the
+# notice of a role nobody answers for and the notices of the crisis's end add nothing to the picture (the
+# log thread has them; the uncovered roles are ``CrisisState.uncovered``).
+_SHOWN = frozenset(PagePurpose) - {PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED} - END_NOTICES
 
 
 def page_card(
@@ -106,7 +107,7 @@ def triage_card(plan: Plan, state: CrisisState, lang: Lang, *, deputy: str = "")
     return render(
         "triage",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.TRIAGE, lang), notice=notice, deputy=deputy),
+            **_crisis_data(plan, state, lang, page_title(plan, state, PagePurpose.TRIAGE, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "labels": _labels(
@@ -126,7 +127,7 @@ def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime, 
     return render(
         "director",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.DIRECTOR, lang), notice=notice, deputy=deputy),
+            **_crisis_data(plan, state, lang, page_title(plan, state, PagePurpose.DIRECTOR, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "activateText": _say(lang, "director.activate_text", place=place_text(plan, current_meeting_place(plan, state))),
@@ -160,7 +161,7 @@ def summons_card(
         "summons",
         {
             **_crisis_data(
-                plan, state, lang, page_title(purpose, lang), notice=notice,
+                plan, state, lang, page_title(plan, state, purpose, lang), notice=notice,
                 extra_facts=_meeting_facts(plan, state, lang), deputy=deputy,
             ),
             "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
@@ -180,24 +181,24 @@ def notice_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose,
     roles: Sequence[str] | None = None, deputy: str = "",
 ) -> Card:
-    """A page for INFORM, TOP_STAFF, MONITORING or UNCOVERED: what happened, why the person gets it, and Kvittér."""
+    """A page for INFORM, TOP_STAFF, MONITORING or UNCOVERED: what happened, why the person gets it, and Kvittér;
+    for a notice of the crisis's end (``END_NOTICES``), what happened and nothing to answer."""
     page = state.page(person, purpose)
     acknowledged = page.acknowledged_at if page else None
-    notice = _closed_notice(state, lang)
+    ended = purpose in END_NOTICES
+    notice = None if ended else _closed_notice(state, lang)  # the message says it is over
     if notice is None and acknowledged:
         notice = _notice(_say(lang, "acknowledged", time=_time(acknowledged)))
-    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
     message = _say(
-        lang, f"notice.{purpose.value}.why",
-        name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
-        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)), uncovered=uncovered_names(plan, state),
+        lang, f"notice.{purpose.value}.why", roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)),
+        **notice_values(plan, state),
     )
     return render(
         "notice",
         {
-            **_crisis_data(plan, state, lang, page_title(purpose, lang), notice=notice, deputy=deputy),
+            **_crisis_data(plan, state, lang, page_title(plan, state, purpose, lang), notice=notice, deputy=deputy),
             "message": message,
-            "acknowledge": notice is None,
+            "acknowledge": notice is None and not ended,
             "labels": _labels(lang, acknowledge="acknowledge"),
         },
     )
@@ -315,7 +316,10 @@ def _crisis_data(
             "description": clip(state.description, limit),
             "decisions": [
                 _decision(plan, state, lang, label, decision, limit)
-                for label, decision in (("decision.triage", state.triage), ("decision.director", state.director))
+                for label, decision in (
+                    ("decision.triage", state.triage), ("decision.director", state.director),
+                    ("decision.closing", state.closing),
+                )
                 if decision
             ],
         },

@@ -74,6 +74,8 @@ PURPOSES = {
     PagePurpose.MEETING_MOVED: "flyttet mødested",
     PagePurpose.MONITORING: "besked fra overvågningen",
     PagePurpose.UNCOVERED: "ingen har kvitteret for en rolle",
+    PagePurpose.NOT_CRITICAL: "besked om, at alarmen ikke er kritisk",
+    PagePurpose.STAND_DOWN: "besked om, at krisen er afsluttet",
 }
 NAMED_AT_MOST = 12  # a request for more people is logged as a count (each page's own event names them)
 DELIVERY_STATES = {

@@ -36,10 +36,9 @@ class _Words:
     ask: str
     """The mail's line of what is asked; ``{teams}`` and the button labels of ``_LABELS`` are filled in."""
     sms: str
-    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{level}`` and ``{uncovered}`` (the
-    roles nobody answers for) are filled in."""
+    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing) and the ``notice_values`` are filled in."""
     call: str
-    """Why the call is made; ``{name}`` (the director), ``{level}`` and ``{uncovered}`` are filled in."""
+    """Why the call is made; the ``notice_values`` are filled in."""
     call_roles: str
     """The call's sentence naming the person's roles (``{roles}``)."""
     meeting: bool = False
@@ -48,10 +47,11 @@ class _Words:
     """The card names the roles the page is for (the mail need not repeat them)."""
     to_roles: bool = True
     """The page is for roles: a deputy is told whom they stand in for (not so a person informed by name, nor the
-    crisis leader told of a role nobody covers)."""
+    crisis leader told of a role nobody covers, nor anyone told the crisis is over)."""
 
 
 _ACK = "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden."
+_NO_ANSWER = "Du skal ikke svare på beskeden."
 _GIVEN = "Du får beskeden som {roles}."
 _WORDS: dict[PagePurpose, _Words] = {
     PagePurpose.TRIAGE: _Words(
@@ -117,6 +117,22 @@ _WORDS: dict[PagePurpose, _Words] = {
         call_roles=_GIVEN,
         to_roles=False,
     ),
+    PagePurpose.NOT_CRITICAL: _Words(
+        title="card.notice.not_critical.title",
+        ask=_NO_ANSWER,
+        sms="din alarm er vurderet ikke kritisk af {assessor}",
+        call="{assessor} har vurderet din alarm som ikke kritisk.",
+        call_roles=_GIVEN,
+        to_roles=False,
+    ),
+    PagePurpose.STAND_DOWN: _Words(
+        title="card.notice.stand_down.title",
+        ask=_NO_ANSWER,
+        sms="krisen er afsluttet - {stand_down}",
+        call="Krisen er afsluttet, og {stand_down}.",
+        call_roles=_GIVEN,
+        to_roles=False,
+    ),
 }
 _TEAMS = "i chatten med Krisebot i Teams"
 _LABELS = {
@@ -129,9 +145,10 @@ _LABELS = {
 # --- card, feed, mail and SMS ------------------------------------------------------------------
 
 
-def page_title(purpose: PagePurpose, lang: Lang = "da") -> str:
-    """The title of the card a page for ``purpose`` carries: also the feed's title and the mail's subject."""
-    return say(lang, _WORDS[purpose].title)
+def page_title(plan: Plan, state: CrisisState, purpose: PagePurpose, lang: Lang = "da") -> str:
+    """The title of the card a page for ``purpose`` carries: also the feed's title and the mail's subject. A moved
+    meeting's names the place it moved to."""
+    return say(lang, _WORDS[purpose].title, place=place_text(plan, current_meeting_place(plan, state)))
 
 
 def feed_preview(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
@@ -181,14 +198,24 @@ def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, r
     deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held)})" for p, held in standing.items()]
     parts = ([role_names(plan, own)] if own else []) + deputy
     as_roles = f" som {' og '.join(parts)}" if parts else ""
-    return _WORDS[purpose].sms.format(
-        as_roles=as_roles, level=level_name(plan, current_level(plan, state)), uncovered=uncovered_names(plan, state)
-    )
+    return _WORDS[purpose].sms.format(as_roles=as_roles, **notice_values(plan, state))
 
 
-def uncovered_names(plan: Plan, state: CrisisState) -> str:
-    """The roles nobody answers for now, by name (``Ansvarlig for IT og Digitalisering``); «en rolle» if none is."""
-    return role_names(plan, uncovered_roles(state)) if state.uncovered else "en rolle"
+def notice_values(plan: Plan, state: CrisisState) -> dict[str, str]:
+    """What the words of a page may name: ``{id}``; ``{name}``, the director who decided (else the director role's
+    primary); ``{assessor}``, who assessed the alarm; ``{level}``; ``{uncovered}``, the roles nobody answers for
+    («en rolle» if none is); ``{stand_down}``, what a closed crisis means to those paged in it."""
+    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
+    assessor = state.triage.actor if state.triage else plan.role_by_id[plan.alarm_chain.triage_role].primary
+    summoned = bool(state.pages_for(PagePurpose.SUMMONS))
+    return {
+        "id": state.id,
+        "name": person_name(plan, director),
+        "assessor": person_name(plan, assessor),
+        "level": level_name(plan, current_level(plan, state)),
+        "uncovered": role_names(plan, uncovered_roles(state)) if state.uncovered else "en rolle",
+        "stand_down": "I skal ikke møde op" if summoned else "du skal ikke gøre mere",
+    }
 
 
 def sms_meeting(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
@@ -281,13 +308,16 @@ def no_key() -> list[str]:
 
 
 def crisis_closed(plan: Plan, state: CrisisState) -> list[str]:
-    """The crisis is over: there is nothing to answer."""
-    return [_greeting(plan), f"Krise {spoken_id(state.id)} er afsluttet.", "Du behøver ikke at gøre mere.", _BYE]
+    """The crisis is over: there is nothing to answer (and nobody summoned is to come). Also a stand-down's call."""
+    done = "Du skal ikke møde op." if state.pages_for(PagePurpose.SUMMONS) else "Du behøver ikke at gøre mere."
+    return [_greeting(plan), f"Krise {spoken_id(state.id)} er afsluttet.", done, _BYE]
 
 
 def voicemail(plan: Plan, state: CrisisState, purpose: PagePurpose, *, sms: bool) -> list[str]:
     """The message left on a voicemail or answering machine: who called and why, that nothing was acknowledged,
-    and where to answer (the SMS only when the person gets one)."""
+    and where to answer (the SMS only when the person gets one); once the crisis is over, that it is."""
+    if not state.phase.open:
+        return crisis_closed(plan, state)
     answer = "Svar på sms'en fra Krisebot, eller svar i Teams." if sms else "Svar i Teams."
     return [*_opening(plan, state), _why_called(plan, state, purpose), "Beskeden er ikke kvitteret.", answer, _BYE]
 
@@ -308,11 +338,7 @@ def _opening(plan: Plan, state: CrisisState) -> list[str]:
 
 
 def _why_called(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
-    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
-    return _WORDS[purpose].call.format(
-        name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
-        uncovered=uncovered_names(plan, state),
-    )
+    return _WORDS[purpose].call.format(**notice_values(plan, state))
 
 
 def _description(state: CrisisState) -> str:

@@ -34,7 +34,7 @@ from ..render.situation_cards import SituationCards
 from ..render.status import status
 from ..render.texts import Lang, language, say
 from ..store import Store
-from .card_actions import InvalidTap, Tap, parse_tap, to_action
+from .card_actions import VIA, InvalidTap, Tap, parse_tap, to_action
 from .identity import resolve_person
 from .references import LOG_CHANNEL_KEY, personal_chat_key
 from .verbs import Verb
@@ -243,7 +243,7 @@ class KrisebotHandler(ActivityHandler):
         try:
             outcome = await self.crises.raise_alarm(
                 source=tap.text("source", 64), deliveries=tap.ids("deliveries"), description=tap.text("description"),
-                reporter_phone=tap.text("phone", 40) or None, actor=person.id, request_key=request_key,
+                reporter_phone=tap.text("phone", 40) or None, actor=person.id, request_key=request_key, via=VIA,
             )
         except InvalidTap as exc:
             return refused_card(lang, say(lang, "tap.invalid", reason=exc.reason))
