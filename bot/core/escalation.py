@@ -104,12 +104,18 @@ def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]
     """(interval, attempts per stage, stages) of a timer; None if its role left the plan. A notice that asks for
     no answer goes once."""
     if timer.subject is Subject.PERSON:
-        attempts = 1 if timer.purpose in END_NOTICES else plan.escalation.repeat + 1
+        attempts = 1 if _goes_once(timer) else plan.escalation.repeat + 1
         return plan.escalation.ack_timeout, attempts, [[timer.id]]
     role = plan.role_by_id.get(timer.id)
     if role is None:
         return None
     return plan.ack_timeout(role), plan.repeat(role) + 1, stages(role.chain)
+
+
+def _goes_once(timer: Timer) -> bool:
+    """Is the timer's page a notice that asks for no answer: one attempt, current for one interval? After that
+    its sends are the outbox's to finish, and nothing is due again (not even after an outage or a restart)."""
+    return timer.subject is Subject.PERSON and timer.purpose in END_NOTICES
 
 
 def still_waiting(state: CrisisState, purpose: PagePurpose, *, roles: tuple[str, ...], person: str) -> bool:
@@ -151,6 +157,8 @@ def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _P
     if schedule is None or now < timer.started_at or not _waiting(state, timer):
         return None
     interval, per_stage, chain_stages = schedule
+    if _goes_once(timer) and now >= timer.started_at + interval:
+        return None
     last_stage = len(chain_stages) - 1
     origin, first, last = timer.started_at, 0, per_stage * len(chain_stages) - 1
 
