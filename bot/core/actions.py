@@ -13,6 +13,7 @@ from .events import (
     ContactMethod,
     DirectorDecision,
     ExternalStatus,
+    Guest,
     LogEntryKind,
     TriageDecision,
 )
@@ -53,11 +54,15 @@ class Triage:
 
 @dataclass(frozen=True, slots=True)
 class Decide:
+    """The director's decision; ``members`` (plan person ids) and ``guests`` (people outside the plan) are the
+    managers to inform."""
+
     decision: DirectorDecision
     via: str
     members: tuple[str, ...] = ()
     meeting_at: datetime | None = None
     note: str = ""
+    guests: tuple[Guest, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,8 @@ def notice_order(
     plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, *,
     confirms: Callable[[Channel], bool], reaches: Callable[[Channel], bool],
 ) -> ContactOrder:
-    """The contact order of a page for ``purpose`` to ``person``: the plan's, except for the notices of a crisis
-    that is over. ``confirms`` says whether a sent page on a channel has reached the person (a call has not);
+    """The contact order of a notice of the end (``purpose`` in ``END_NOTICES``) to ``person``; the plan's for any
+    other purpose. ``confirms`` says whether a sent page on a channel has reached the person (a call has not);
     ``reaches`` whether the channel can try to reach this person at all."""
     order = plan.contact_procedure.channels.for_purpose(purpose)
     if purpose is PagePurpose.STAND_DOWN:

@@ -12,7 +12,7 @@ A holder who answered the summons «kommer ikke» is left out of its attempts. F
 purposes (informing management, the top crisis staff, a role nobody answers for) the timer is
 per person and only repeats. A timer stops at the first acknowledgement by any holder of its
 role, when its purpose is over (the decision was taken), or when the crisis ends; a notice of the
-crisis's end (``bot.core.end_notices``) goes once.
+crisis's end (``bot.core.end_notices``), or to someone outside the plan (``bot.core.guests``), goes once.
 
 A role's chain is exhausted when its schedule ran out (T after its last attempt) or when every
 holder in it was reported unreachable or said «kommer ikke»: ``new_uncovered`` then records it
@@ -104,7 +104,7 @@ def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]
     """(interval, attempts per stage, stages) of a timer; None if its role left the plan. A notice that asks for
     no answer goes once."""
     if timer.subject is Subject.PERSON:
-        attempts = 1 if _goes_once(timer) else plan.escalation.repeat + 1
+        attempts = 1 if _goes_once(plan, timer) else plan.escalation.repeat + 1
         return plan.escalation.ack_timeout, attempts, [[timer.id]]
     role = plan.role_by_id.get(timer.id)
     if role is None:
@@ -112,10 +112,11 @@ def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]
     return plan.ack_timeout(role), plan.repeat(role) + 1, stages(role.chain)
 
 
-def _goes_once(timer: Timer) -> bool:
-    """Is the timer's page a notice that asks for no answer: one attempt, current for one interval? After that
-    its sends are the outbox's to finish, and nothing is due again (not even after an outage or a restart)."""
-    return timer.subject is Subject.PERSON and timer.purpose in END_NOTICES
+def _goes_once(plan: Plan, timer: Timer) -> bool:
+    """Is the timer's page a notice that asks for no answer (of a crisis's end, or to someone outside the plan,
+    who cannot give one): one attempt, current for one interval? After that its sends are the outbox's to
+    finish, and nothing is due again (not even after an outage or a restart)."""
+    return timer.subject is Subject.PERSON and (timer.purpose in END_NOTICES or timer.id not in plan.person_by_id)
 
 
 def still_waiting(state: CrisisState, purpose: PagePurpose, *, roles: tuple[str, ...], person: str) -> bool:
@@ -157,7 +158,7 @@ def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _P
     if schedule is None or now < timer.started_at or not _waiting(state, timer):
         return None
     interval, per_stage, chain_stages = schedule
-    if _goes_once(timer) and now >= timer.started_at + interval:
+    if _goes_once(plan, timer) and now >= timer.started_at + interval:
         return None
     last_stage = len(chain_stages) - 1
     origin, first, last = timer.started_at, 0, per_stage * len(chain_stages) - 1

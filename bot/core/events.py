@@ -161,12 +161,24 @@ class Triaged(_Payload):
     assessment: str = Field(min_length=1, max_length=4000)
 
 
+class Guest(_Payload):
+    """Someone outside the plan the director informs: a user Entra found by the address given, which is their id
+    in the crisis (``members``, pages)."""
+
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    name: str = Field(min_length=1, max_length=256)
+    title: str = Field(default="", max_length=256)
+    entra_object_id: str | None = Field(default=None, max_length=64)
+
+
 class DirectorDecided(_Payload):
-    """The director (or deputy) decided; ``members`` are the managers to inform."""
+    """The director (or deputy) decided; ``members`` are the managers to inform: plan person ids, and the
+    addresses of ``guests``, who are not in the plan."""
 
     type: Literal["director_decided"] = "director_decided"
     decision: DirectorDecision
     members: list[str] = []
+    guests: list[Guest] = []
     meeting_at: AwareDatetime | None = None
     note: str = Field(default="", max_length=4000)
 

@@ -269,10 +269,11 @@ def _director(plan: Plan, state: CrisisState, action: Decide, actor: str) -> _Dr
         return Refused(Refusal.NOT_PERMITTED, Permission.ACTIVATE)
     if state.phase is not Phase.DIRECTOR:
         return _already(state, state.director is not None and state.director.value == action.decision.value)
-    unknown = [m for m in action.members if m not in plan.person_by_id]
+    guests = {guest.email: guest for guest in action.guests}
+    members = list(dict.fromkeys([*action.members, *guests]))
+    unknown = [m for m in members if m not in plan.person_by_id and m not in guests and m not in state.guests]
     if unknown:
         return Refused(Refusal.UNKNOWN_MEMBER, detail=", ".join(unknown))
-    members = list(dict.fromkeys(action.members))
     if action.decision is DirectorDecision.INFORM_MANAGEMENT:
         if not members:
             return Refused(Refusal.UNKNOWN_MEMBER, detail="ingen valgt")
@@ -280,7 +281,8 @@ def _director(plan: Plan, state: CrisisState, action: Decide, actor: str) -> _Dr
         if not members:
             return _Draft()  # all of them were informed already: a repeated tap
     decided = DirectorDecided(
-        decision=action.decision, members=members, meeting_at=action.meeting_at, note=action.note.strip()
+        decision=action.decision, members=members, guests=[guests[m] for m in members if m in guests],
+        meeting_at=action.meeting_at, note=action.note.strip(),
     )
     draft = _Draft([*_ack_events(state, actor, action.via), decided])
     if action.decision is DirectorDecision.ACTIVATE:

@@ -146,8 +146,9 @@ def next_level(plan: Plan, state: CrisisState) -> str | None:
 
 
 def answers(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Answer]:
-    """Every answer a page for ``purpose`` lets ``person`` give in the crisis as it is now, in this order."""
-    if not state.phase.open:
+    """Every answer a page for ``purpose`` lets ``person`` give in the crisis as it is now, in this order; none to
+    someone outside the plan."""
+    if not state.phase.open or person not in plan.person_by_id:
         return []
     options = [Answer.ACKNOWLEDGE]
     if purpose is PagePurpose.TRIAGE and state.phase is Phase.TRIAGE and may_triage(plan, state, person):

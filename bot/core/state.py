@@ -26,6 +26,7 @@ from .events import (
     Event,
     ExternalContacted,
     ExternalStatus,
+    Guest,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -144,6 +145,8 @@ class CrisisState:
     closing: Decision | None = None
     """Who closed the crisis, when, and their note (value ``closed``)."""
     informed: tuple[str, ...] = ()
+    guests: dict[str, Guest] = field(default_factory=dict)
+    """The people outside the plan the director informed, by address (``bot.core.guests``)."""
     top_staff_contacts: tuple[str, ...] = ()
     pages: tuple[Page, ...] = ()
     answers: dict[str, Answer] = field(default_factory=dict)
@@ -282,13 +285,14 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             phase = Phase.DIRECTOR if decision is TriageDecision.INFORM_DIRECTOR else Phase.DISMISSED
             closed_at = event.at if phase is Phase.DISMISSED else None
             return replace(state, phase=phase, triage=Decision(decision.value, text, event.actor, event.at), closed_at=closed_at)
-        case DirectorDecided(decision=decision, members=members, meeting_at=meeting_at, note=note):
+        case DirectorDecided(decision=decision, members=members, guests=guests, meeting_at=meeting_at, note=note):
             director = Decision(decision.value, note, event.actor, event.at)
             if decision is DirectorDecision.ACTIVATE:
                 return replace(state, phase=Phase.ACTIVATED, director=director, meeting_at=meeting_at)
             if decision is DirectorDecision.NO_ACTION:
                 return replace(state, phase=Phase.DISMISSED, director=director, closed_at=event.at)
-            return replace(state, director=director, informed=tuple(dict.fromkeys([*state.informed, *members])))
+            known = {**state.guests, **{guest.email: guest for guest in guests}}
+            return replace(state, director=director, informed=tuple(dict.fromkeys([*state.informed, *members])), guests=known)
         case SummonsAnswered(person=person, coming=coming, eta=eta):
             state = replace(state, answers={**state.answers, person: Answer(coming, eta, event.at)})
             summons = state.page(person, PagePurpose.SUMMONS)

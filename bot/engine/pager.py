@@ -31,7 +31,8 @@ from ..channels.base import ChannelPolicy, Notifier, PageRequest, at_once
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.coverage import uncovered_pages
-from ..core.end_notices import notice_order
+from ..core.contact_order import page_order
+from ..core.guests import person_of
 from ..core.escalation import (
     Attempt, Timer, current_attempts, new_escalations, new_uncovered, next_attempt_at, still_waiting,
 )
@@ -277,9 +278,9 @@ class Pager:
         return items
 
     def _order(self, state: CrisisState | None, purpose: PagePurpose | str, person_id: str) -> ContactOrder:
-        """The channels a page uses first and as the fallback: the plan's contact order, but for the notices of
-        a crisis that is over (``bot.core.end_notices``), which the channels' policies help decide."""
-        purpose, person = PagePurpose(purpose), self._plan.person_by_id.get(person_id)
+        """The channels a page uses first and as the fallback (``bot.core.contact_order``), which the channels'
+        policies help decide."""
+        purpose, person = PagePurpose(purpose), person_of(self._plan, state, person_id)
         if state is None or person is None:
             return self._plan.contact_procedure.channels.for_purpose(purpose)
 
@@ -289,11 +290,11 @@ class Pager:
         def reaches(channel: Channel) -> bool:
             return (notifier := self._notifiers.get(channel)) is not None and notifier.policy.reaches(person)
 
-        return notice_order(self._plan, state, purpose, person_id, confirms=confirms, reaches=reaches)
+        return page_order(self._plan, state, purpose, person_id, confirms=confirms, reaches=reaches)
 
     def _awaits_outcome(self, state: CrisisState | None, purpose: PagePurpose | str, person_id: str) -> bool:
         """Does a page's fallback wait for the outcome of a first contact that only an answer confirms (a call)?"""
-        person = self._plan.person_by_id.get(person_id)
+        person = person_of(self._plan, state, person_id)
         first = self._order(state, purpose, person_id).first
         return person is not None and any(
             not n.policy.confirms and n.policy.reaches(person) for c in first if (n := self._notifiers.get(c))
@@ -334,7 +335,7 @@ class Pager:
         policy = self._policy_of(item)
         if not policy.confirms:
             await self._store.hasten_fallbacks(item=item, at=now)
-        person = self._plan.person_by_id.get(item.person)
+        person = person_of(self._plan, self._crises.get(item.crisis_id), item.person)
         if person is not None and item.step + 1 < len(policy.numbers_of(person)):
             attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
             await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
@@ -437,7 +438,7 @@ class Pager:
         async with self._limits.get(channel) or contextlib.nullcontext():
             state = self._crises.get(item.crisis_id)
             notifier = self._notifier_of(item)
-            person = self._plan.person_by_id.get(item.person)
+            person = person_of(self._plan, state, item.person)
             purpose = PagePurpose(item.purpose)
             needed = state is not None and still_waiting(state, purpose, roles=item.roles, person=item.person)
             if notifier is None or person is None or state is None or not needed or await self._reached_otherwise(item):

@@ -52,7 +52,7 @@ class SmsInbox:
         self._crises = crises
         self._pager = pager
         self._batcher = batcher
-        self._people = {phone.number: person for person in plan.people for phone in person.phones if phone.takes_sms}
+        self._people = {phone.number: person for person in plan.everyone for phone in person.phones if phone.takes_sms}
         self._answers: set[asyncio.Task] = set()
 
     async def reply(self, sms: InboundSms) -> None:

@@ -1,7 +1,7 @@
 """The crisis plan as data: pydantic models of a TOML plan file.
 
-Nothing about a particular municipality lives in code; a plan file names the people, the
-roles and their deputies, the escalation policy, the critical deliveries, the alarm sources,
+Nothing about a particular municipality lives in code; a plan file names the people, the rest
+of the management (who hold no role but may be informed), the roles and their deputies, the escalation policy, the critical deliveries, the alarm sources,
 the meeting places, the levels and who may do what. Cross-references (a role's primary, a
 permission's roles) are checked when the plan is built, so a loaded ``Plan`` is consistent.
 """
@@ -221,6 +221,10 @@ class Plan(_Model):
     organisation: Organisation
     escalation: Escalation = Escalation()
     people: list[Person] = Field(min_length=1)
+    management: list[Person] = Field(
+        default=[],
+        description="«Den øvrige ledelse»: managers outside the crisis organisation, whom the director may inform",
+    )
     roles: list[Role] = Field(min_length=1)
     external_participants: list[ExternalParticipant] = []
     deliveries: list[Delivery] = Field(min_length=1)
@@ -238,13 +242,17 @@ class Plan(_Model):
     def _check_references(self) -> "Plan":
         """Raise PlanError (not a ValueError, so pydantic passes it through) listing every bad reference."""
         problems: list[tuple[str, str]] = []
-        sections = ("people", "roles", "external_participants", "deliveries", "alarm_sources", "meeting_places", "heartbeats")
-        for section in sections:
+        sections = (
+            ("people", "management"), ("roles",), ("external_participants",), ("deliveries",), ("alarm_sources",),
+            ("meeting_places",), ("heartbeats",),
+        )
+        for shared in sections:  # people and the management share their ids
             seen: set[str] = set()
-            for index, item in enumerate(getattr(self, section)):
-                if item.id in seen:
-                    problems.append((f"{section}.{index}.id", f"id {item.id!r} findes flere gange"))
-                seen.add(item.id)
+            for section in shared:
+                for index, item in enumerate(getattr(self, section)):
+                    if item.id in seen:
+                        problems.append((f"{section}.{index}.id", f"id {item.id!r} findes flere gange"))
+                    seen.add(item.id)
         problems += self._shared_contacts()
         for index, role in enumerate(self.roles):
             for place, person in [("primary", role.primary)] + [
@@ -283,14 +291,16 @@ class Plan(_Model):
         user could only be taken for one of them. Landlines and short numbers may be shared (a switchboard)."""
         problems: list[tuple[str, str]] = []
         owners: dict[tuple[str, str], str] = {}
-        for index, person in enumerate(self.people):
-            contacts = [(f"people.{index}.email", "e-mailadressen", person.email)]
+        listed = [(f"{section}.{index}", person) for section in ("people", "management")
+                  for index, person in enumerate(getattr(self, section))]
+        for at, person in listed:
+            contacts = [(f"{at}.email", "e-mailadressen", person.email)]
             contacts += [
-                (f"people.{index}.phones.{n}.number", "mobilnummeret", phone.number)
+                (f"{at}.phones.{n}.number", "mobilnummeret", phone.number)
                 for n, phone in enumerate(person.phones) if phone.takes_sms
             ]
             if person.entra_object_id:
-                contacts.append((f"people.{index}.entra_object_id", "Entra-id'et", person.entra_object_id.lower()))
+                contacts.append((f"{at}.entra_object_id", "Entra-id'et", person.entra_object_id.lower()))
             for field, what, value in contacts:
                 owner = owners.setdefault((what, value), person.id)
                 if owner != person.id:
@@ -321,8 +331,13 @@ class Plan(_Model):
         return problems
 
     @cached_property
+    def everyone(self) -> list[Person]:
+        """The people of the crisis organisation, then the rest of the management: everyone who may be paged."""
+        return [*self.people, *self.management]
+
+    @cached_property
     def person_by_id(self) -> dict[str, Person]:
-        return {person.id: person for person in self.people}
+        return {person.id: person for person in self.everyone}
 
     @cached_property
     def role_by_id(self) -> dict[str, Role]:
@@ -352,7 +367,7 @@ class Plan(_Model):
 
     def person_by_email(self, email: str) -> Person | None:
         wanted = email.strip().lower()
-        return next((person for person in self.people if person.email == wanted), None)
+        return next((person for person in self.everyone if person.email == wanted), None)
 
     def person_by_object_id(self, object_id: str) -> Person | None:
-        return next((p for p in self.people if p.entra_object_id and p.entra_object_id == object_id), None)
+        return next((p for p in self.everyone if p.entra_object_id and p.entra_object_id == object_id), None)

@@ -93,7 +93,7 @@ def page_card(
         case PagePurpose.TRIAGE:
             return triage_card(plan, state, lang, deputy=deputy)
         case PagePurpose.DIRECTOR:
-            return director_card(plan, state, lang, now=now, deputy=deputy)
+            return director_card(plan, state, lang, person=person, now=now, deputy=deputy)
         case PagePurpose.SUMMONS | PagePurpose.MEETING_MOVED:
             return summons_card(plan, state, lang, person=person, roles=roles, purpose=purpose, deputy=deputy)
         case _:
@@ -120,10 +120,11 @@ def triage_card(plan: Plan, state: CrisisState, lang: Lang, *, deputy: str = "")
     )
 
 
-def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime, deputy: str = "") -> Card:
-    """The kriseleder's page: the alarm and IT's assessment; activate, inform management or no action."""
+def director_card(plan: Plan, state: CrisisState, lang: Lang, *, person: str, now: datetime, deputy: str = "") -> Card:
+    """The kriseleder's page to ``person``: the alarm and IT's assessment; activate, inform management or no action.
+    Management to inform: anyone in the plan or its rest of the management but ``person``, and anyone else by
+    address."""
     deciding, notice = _standing(plan, state, lang, PagePurpose.DIRECTOR, Phase.DIRECTOR)
-    directors = plan.role_by_id[plan.alarm_chain.director_role].chain
     return render(
         "director",
         {
@@ -132,13 +133,13 @@ def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime, 
             "acknowledge": deciding and notice is None,
             "activateText": _say(lang, "director.activate_text", place=place_text(plan, current_meeting_place(plan, state))),
             "meetingTime": _default_meeting_time(now),
-            "members": [{"title": f"{p.name} ({p.title})", "value": p.id} for p in plan.people if p.id not in directors],
+            "members": [{"title": f"{p.name} ({p.title})", "value": p.id} for p in plan.everyone if p.id != person],
             "labels": _labels(
                 lang,
                 acknowledge="acknowledge", note="director.note", activate="director.activate",
                 meetingTime="director.meeting_time", meetingTimeError="director.meeting_time_error",
                 activateConfirm="director.activate_confirm", inform="director.inform", members="director.members",
-                membersError="director.members_error", informConfirm="director.inform_confirm",
+                emails="director.emails", emailsPlaceholder="director.emails_placeholder", informConfirm="director.inform_confirm",
                 noAction="director.no_action",
             ),
         },
@@ -198,7 +199,7 @@ def notice_card(
         {
             **_crisis_data(plan, state, lang, page_title(plan, state, purpose, lang), notice=notice, deputy=deputy),
             "message": message,
-            "acknowledge": notice is None and not ended,
+            "acknowledge": notice is None and not ended and person in plan.person_by_id,  # a guest cannot answer
             "labels": _labels(lang, acknowledge="acknowledge"),
         },
     )
@@ -353,7 +354,7 @@ def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, s
 
 def _decision(plan: Plan, state: CrisisState, lang: Lang, label: str, decision: Decision, limit: int | None) -> Card:
     """``IT's vurdering: Ikke kritisk – Claus Vagn Ohrt kl. 14:05`` and the assessment or note."""
-    what = _say(lang, f"decision.{decision.value}", names=", ".join(person_name(plan, p) for p in state.informed))
+    what = _say(lang, f"decision.{decision.value}", names=", ".join(person_name(plan, p, state.guests) for p in state.informed))
     return {
         "label": _say(lang, label),
         "line": _say(lang, "decision.by", what=what, name=person_name(plan, decision.actor), time=_time(decision.at)),
@@ -402,27 +403,29 @@ def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
         {
             "name": role.name,
             "holder": _say(lang, "situation.primary", name=person_name(plan, role.primary)),
-            "pages": [_page_line(plan, p, lang) for p in state.pages if role.id in p.roles and p.purpose in _SHOWN]
+            "pages": [_page_line(plan, state, p, lang) for p in state.pages if role.id in p.roles and p.purpose in _SHOWN]
             or [_say(lang, "situation.not_paged")],
         }
         for role in plan.roles
     ]
-    others = [_page_line(plan, p, lang) for p in state.pages if not p.roles and p.purpose in _SHOWN]
+    others = [_page_line(plan, state, p, lang) for p in state.pages if not p.roles and p.purpose in _SHOWN]
     if others:
         rows.append({"name": _say(lang, "situation.others"), "holder": None, "pages": others})
     return rows
 
 
-def _page_line(plan: Plan, page: Page, lang: Lang) -> Markup:
-    """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``"""
-    parts = [Markup("**{}**").format(person_name(plan, page.person)), _say(lang, f"purpose.{page.purpose.value}")]
+def _page_line(plan: Plan, state: CrisisState, page: Page, lang: Lang) -> Markup:
+    """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``;
+    someone outside the plan, who cannot answer, is not waited for."""
+    name = person_name(plan, page.person, state.guests)
+    parts = [Markup("**{}**").format(name), _say(lang, f"purpose.{page.purpose.value}")]
     if page.first_sent_at:
         parts.append(_say(lang, "page.sent", time=_time(page.first_sent_at), channels=", ".join(page.channels)))
     else:
         parts.append(_say(lang, "page.unsent"))
     if page.acknowledged_at:
         parts.append(_say(lang, "page.acknowledged", time=_time(page.acknowledged_at), via=page.acknowledged_via))
-    else:
+    elif page.person in plan.person_by_id:
         parts.append(_say(lang, "page.waiting"))
     if page.failures:
         parts.append(_say(lang, "page.failures", count=len(page.failures), last=clip(page.failures[-1], REASON_CLIP)))

@@ -328,7 +328,8 @@ def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
 def _decision_sentence(plan: Plan, decided: DirectorDecided, at: datetime) -> str:
     text = f"Beslutning: {DIRECTOR_DECISIONS[decided.decision]}"
     if decided.members:
-        text += f": {_names(plan, decided.members)}"
+        guests = {guest.email: guest for guest in decided.guests}
+        text += ": " + ", ".join(person_name(plan, member, guests) for member in decided.members)
     if decided.meeting_at:
         text += f", møde {_meeting_time(decided.meeting_at, at)}"
     return text + _quoted(decided.note)

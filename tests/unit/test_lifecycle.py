@@ -35,6 +35,7 @@ from bot.core.events import (
     DirectorDecided,
     DirectorDecision,
     Event,
+    Guest,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -67,6 +68,8 @@ MEETING_AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 VIA = "teams"
 CRISIS = "K-2026-001"
 ALTERNATIVE = "it-undervisningslokale"
+ANNE = Guest(email="anne.andersen@struer.dk", name="Anne Andersen", title="Centerchef", entra_object_id="aad-anne")
+"""A manager outside the plan, as Entra found her."""
 PEOPLE = ("jesper", "emilbc", "cvo", "peter", "hjm", "lak", "marialouiserj")
 KRISELEDERE = ("jesper", "emilbc")
 
@@ -338,6 +341,17 @@ TRANSITIONS = [
         ),
         pages=(SendPage("emilbc", ("kriseleder", "okonomi"), INFORM), SendPage("hjm", ("okonomi",), INFORM)),
         state={"informed": ("emilbc", "hjm"), "director": Decision("inform_management", "Økonomi skal vide det", "jesper", NOW)},
+    ),
+    Transition(
+        "director informs someone outside the plan by address: recorded with who they are, paged for no role",
+        director_informed, "jesper", Decide(DirectorDecision.INFORM_MANAGEMENT, VIA, members=("hjm",), guests=(ANNE,)),
+        Phase.DIRECTOR,
+        events=(
+            Acknowledged(person="jesper", roles=["kriseleder"], via=VIA),
+            DirectorDecided(decision=DirectorDecision.INFORM_MANAGEMENT, members=["hjm", ANNE.email], guests=[ANNE]),
+        ),
+        pages=(SendPage("hjm", ("okonomi",), INFORM), SendPage(ANNE.email, (), INFORM)),
+        state={"informed": ("hjm", ANNE.email), "guests": {ANNE.email: ANNE}},
     ),
     Transition(
         "director informs more members after informing some: only the new ones are paged",
