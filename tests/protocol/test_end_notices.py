@@ -118,6 +118,6 @@ async def test_not_critical_is_told_by_sms_to_whoever_raised_the_alarm_by_sms(cr
     told = [sms for sms in sms_to(gateway, LISBETH_MOBILE) if "ikke kritisk" in sms]
     assert told == [
         f"Krise {crisis_id}: din alarm er vurderet ikke kritisk af Claus Vagn Ohrt. Hjemmesiden viser en fejl. "
-        "Vurdering: Siden virker igen"
+        "Vurdering: Siden virker igen."
     ]
     assert len(crisis.cards_of(LISBETH)) == cards, "she raised it by SMS: she is told there"
