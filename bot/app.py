@@ -44,6 +44,7 @@ from .graph.catalog import CatalogApp
 from .graph.client import open_graph
 from .graph.links import chat_url
 from .graph.readiness import people_findings
+from .graph.users import GraphUsers
 from .graph.warm import warm_models
 from .heap import frozen_heap
 from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, refuse
@@ -295,7 +296,8 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         auth=auth,
         adapter=adapter,
         bot=KrisebotHandler(
-            plan=plan, store=store, clock=clock, crises=crises, situations=situations, exports=app[EXPORTS]
+            plan=plan, store=store, clock=clock, crises=crises, situations=situations, exports=app[EXPORTS],
+            users=GraphUsers(client) if (client := app[GRAPH]) is not None else None,
         ),
         auth_enabled=settings.auth_enabled,
         tenant_id=settings.bot_tenant_id,

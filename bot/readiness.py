@@ -52,7 +52,7 @@ def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra
     report = Report(warnings=list(entra))
     report.notes.append(
         f"Plan: {plan.organisation.title} ({len(plan.people)} personer, {len(plan.roles)} roller, "
-        f"{len(plan.deliveries)} kritiske leverancer)"
+        f"{len(plan.management)} i den øvrige ledelse, {len(plan.deliveries)} kritiske leverancer)"
     )
     calls = voice_policy(settings.voice_calls_per_second) if plan.contact_procedure.channels.uses(Channel.VOICE) else None
     _channels(settings, report)

@@ -58,7 +58,7 @@ class FeedNotifier:
     async def send(self, page: PageRequest) -> str | None:
         """Post the notification; TransientError or PermanentError (with a Danish reason) on failure."""
         person = plan_person(page)
-        state, title = page.state, page_title(page.purpose)
+        state, title = page.state, page_title(self._plan, page.state, page.purpose)
         body = SendActivityNotificationPostRequestBody(
             topic=TeamworkActivityTopic(
                 source=TeamworkActivityTopicSource.Text, value=f"{state.id} {title}", web_url=self._chat_url

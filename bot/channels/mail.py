@@ -59,7 +59,7 @@ class MailNotifier:
         """Send the mail; TransientError or PermanentError (with a Danish reason) on failure."""
         person = plan_person(page)
         message = Message(
-            subject=f"[Krise {page.state.id}] {page_title(page.purpose)}",
+            subject=f"[Krise {page.state.id}] {page_title(self._plan, page.state, page.purpose)}",
             importance=Importance.High,
             body=ItemBody(content_type=BodyType.Html, content=self.body(page)),
             to_recipients=[Recipient(email_address=EmailAddress(address=person.email, name=person.name))],

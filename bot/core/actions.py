@@ -13,6 +13,7 @@ from .events import (
     ContactMethod,
     DirectorDecision,
     ExternalStatus,
+    Guest,
     LogEntryKind,
     TriageDecision,
 )
@@ -20,6 +21,8 @@ from .events import (
 
 @dataclass(frozen=True, slots=True)
 class RaiseAlarm:
+    """A new alarm; ``via`` is the channel a person raised it by (``teams``, ``sms``), None for a machine."""
+
     crisis_id: str
     source: str
     deliveries: tuple[str, ...]
@@ -27,6 +30,7 @@ class RaiseAlarm:
     reporter_phone: str | None = None
     fingerprint: str | None = None
     unverified_sender: bool = False
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +58,15 @@ class Triage:
 
 @dataclass(frozen=True, slots=True)
 class Decide:
+    """The director's decision; ``members`` (plan person ids) and ``guests`` (people outside the plan) are the
+    managers to inform."""
+
     decision: DirectorDecision
     via: str
     members: tuple[str, ...] = ()
     meeting_at: datetime | None = None
     note: str = ""
+    guests: tuple[Guest, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

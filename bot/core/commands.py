@@ -27,4 +27,12 @@ class RefreshSituation:
     """Bring the situation card (the thread's root) up to date, posting it if it is new."""
 
 
-Command = SendPage | PostToLog | RefreshSituation
+@dataclass(frozen=True, slots=True)
+class RefreshPages:
+    """Bring the page cards already sent in Teams for ``purposes`` (for any purpose if empty) up to date in place:
+    what they say has changed (the meeting moved, the crisis ended)."""
+
+    purposes: tuple[PagePurpose, ...] = ()
+
+
+Command = SendPage | PostToLog | RefreshSituation | RefreshPages

@@ -93,15 +93,15 @@ def parse_external(plan: Plan, text: str) -> RecordExternal | SummonExternal | B
 def _person(plan: Plan, named: str) -> str | BadInput:
     """The one person ``named`` names by id, full name or first name; else the choices (those who share the name)."""
     key = folded(named)
-    exact = [p.id for p in plan.people if key in (folded(p.id), folded(p.name))]
-    found = exact or [p.id for p in plan.people if folded(p.name.split()[0]) == key]
+    exact = [p.id for p in plan.everyone if key in (folded(p.id), folded(p.name))]
+    found = exact or [p.id for p in plan.everyone if folded(p.name.split()[0]) == key]
     if len(found) == 1:
         return found[0]
     return BadInput(Problem.PERSON, named, tuple(_choice(plan, p) for p in found) or _person_choices(plan))
 
 
 def _person_choices(plan: Plan) -> tuple[str, ...]:
-    return tuple(_choice(plan, p.id) for p in plan.people)
+    return tuple(_choice(plan, p.id) for p in plan.everyone)
 
 
 def _choice(plan: Plan, person_id: str) -> str:

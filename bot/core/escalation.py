@@ -12,7 +12,9 @@ A holder who answered the summons «kommer ikke» is left out of its attempts. F
 purposes (informing management, the top crisis staff, a role nobody answers for) the timer is
 per person and only repeats; an external participant's summons (``ONCE``) is not even repeated.
 A timer stops at the first acknowledgement by any holder of its role, when its purpose is over
-(the decision was taken), or when the crisis ends.
+(the decision was taken), or when the crisis ends; a notice of the crisis's end
+(``bot.core.end_notices``), or to someone outside the plan (``bot.core.guests``), goes once and is
+current for one interval only.
 
 A role's chain is exhausted when its schedule ran out (T after its last attempt) or when every
 holder in it was reported unreachable or said «kommer ikke»: ``new_uncovered`` then records it
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ..plan.models import Plan
+from .end_notices import END_NOTICES
 from .events import Escalated, EventPayload, PagePurpose, PagesRequested, RoleUncovered
 from .state import CrisisState, Phase
 
@@ -77,7 +80,9 @@ def requested_timers(payloads: Iterable[EventPayload], at: datetime) -> list[Tim
 
 
 def purpose_open(state: CrisisState, purpose: PagePurpose) -> bool:
-    """Is the crisis still waiting for what this purpose asks?"""
+    """Is the crisis still waiting for what this purpose asks? A notice of its end goes although it is over."""
+    if purpose in END_NOTICES:
+        return True
     if not state.phase.open:
         return False
     return {
@@ -100,14 +105,24 @@ def stages(chain: list[str]) -> list[list[str]]:
 
 
 def _schedule(plan: Plan, timer: Timer) -> tuple[timedelta, int, list[list[str]]] | None:
-    """(interval, attempts per stage, stages) of a timer; None if its role left the plan."""
+    """(interval, attempts per stage, stages) of a timer; None if its role left the plan. A notice that asks for
+    no answer goes once."""
     if timer.subject is Subject.PERSON:
-        attempts = 1 if timer.purpose in ONCE else plan.escalation.repeat + 1
+        attempts = 1 if timer.purpose in ONCE or _goes_once(plan, timer) else plan.escalation.repeat + 1
         return plan.escalation.ack_timeout, attempts, [[timer.id]]
     role = plan.role_by_id.get(timer.id)
     if role is None:
         return None
     return plan.ack_timeout(role), plan.repeat(role) + 1, stages(role.chain)
+
+
+def _goes_once(plan: Plan, timer: Timer) -> bool:
+    """Is the timer's page a notice that asks for no answer (of a crisis's end, or to someone outside the plan,
+    who cannot give one): one attempt, current for one interval? After that its sends are the outbox's to
+    finish, and nothing is due again (not even after an outage or a restart)."""
+    if timer.subject is not Subject.PERSON:
+        return False
+    return timer.purpose in END_NOTICES or (timer.purpose not in ONCE and timer.id not in plan.person_by_id)
 
 
 def still_waiting(state: CrisisState, purpose: PagePurpose, *, roles: tuple[str, ...], person: str) -> bool:
@@ -149,6 +164,8 @@ def _position(plan: Plan, state: CrisisState, timer: Timer, now: datetime) -> _P
     if schedule is None or now < timer.started_at or not _waiting(state, timer):
         return None
     interval, per_stage, chain_stages = schedule
+    if _goes_once(plan, timer) and now >= timer.started_at + interval:
+        return None
     last_stage = len(chain_stages) - 1
     origin, first, last = timer.started_at, 0, per_stage * len(chain_stages) - 1
 

@@ -54,6 +54,10 @@ class PagePurpose(StrEnum):
     """A notice to the crisis leader and the situation role that nobody answered for a role."""
     EXTERNAL = "external"
     """The summons of an external participant Krisebot may summon: its page's ``person`` is the participant's id."""
+    NOT_CRITICAL = "not_critical"
+    """A notice to the person who raised the alarm that it was assessed not critical."""
+    STAND_DOWN = "stand_down"
+    """A notice to everyone a page reached that the crisis is closed: nobody is to come."""
 
 
 class AlarmStatus(StrEnum):
@@ -65,7 +69,8 @@ class AlarmStatus(StrEnum):
 
 class AlarmRaised(_Payload):
     """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known; ``unverified_sender``:
-    texted from a number the plan does not name (``reporter_phone``), so anyone may have sent it."""
+    texted from a number the plan does not name (``reporter_phone``), so anyone may have sent it; ``via`` the channel
+    a person raised it by (``teams``, ``sms``), None for a machine's alarm."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
@@ -74,6 +79,7 @@ class AlarmRaised(_Payload):
     reporter: str | None = None
     reporter_phone: str | None = None
     unverified_sender: bool = False
+    via: str | None = Field(default=None, max_length=20)
     fingerprint: str | None = Field(default=None, max_length=300)
     """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
 
@@ -160,12 +166,24 @@ class Triaged(_Payload):
     assessment: str = Field(default="", max_length=4000)
 
 
+class Guest(_Payload):
+    """Someone outside the plan the director informs: a user Entra found by the address given, which is their id
+    in the crisis (``members``, pages)."""
+
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    name: str = Field(min_length=1, max_length=256)
+    title: str = Field(default="", max_length=256)
+    entra_object_id: str | None = Field(default=None, max_length=64)
+
+
 class DirectorDecided(_Payload):
-    """The director (or deputy) decided; ``members`` are the managers to inform."""
+    """The director (or deputy) decided; ``members`` are the managers to inform: plan person ids, and the
+    addresses of ``guests``, who are not in the plan."""
 
     type: Literal["director_decided"] = "director_decided"
     decision: DirectorDecision
     members: list[str] = []
+    guests: list[Guest] = []
     meeting_at: AwareDatetime | None = None
     note: str = Field(default="", max_length=4000)
 

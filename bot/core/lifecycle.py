@@ -8,6 +8,9 @@ events (idempotent taps and duplicate deliveries).
     alarm → TRIAGE ─ inform director → DIRECTOR ─ activate → ACTIVATED ─ close → CLOSED
               └ not critical → DISMISSED    └ no action → DISMISSED
 
+Closing tells everyone a page reached that nobody is to come, and brings their cards up to date; «not
+critical» tells the person who raised the alarm (``bot.core.end_notices``).
+
 The kriseleder may also close a crisis before activation (from TRIAGE or DIRECTOR), and
 triages once nobody in the triage role answered (``bot.core.coverage``). A summons answered
 «kommer ikke» is not an acknowledgement of the person's roles; «kommer» is.
@@ -43,8 +46,9 @@ from .actions import (
     SummonExternal,
     Triage,
 )
-from .commands import Command, PostToLog, RefreshSituation, SendPage
+from .commands import Command, PostToLog, RefreshPages, RefreshSituation, SendPage
 from .coverage import may_triage
+from .end_notices import reporter_pages, stand_down_pages
 from .events import (
     Acknowledged,
     AlarmRaised,
@@ -167,7 +171,9 @@ def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str
         draft.events.append(PagesRequested(pages=pages))
     recorded = [Event(seq=0, at=now, crisis_id=crisis_id, actor=actor, payload=p) for p in draft.events]
     new_state = reduce(apply, recorded, state)
-    commands = (*draft.commands, *(PostToLog(p) for p in draft.events), RefreshSituation())
+    sends = [c for c in draft.commands if isinstance(c, SendPage)]
+    refreshes = [c for c in draft.commands if not isinstance(c, SendPage)]
+    commands = (*sends, *(PostToLog(p) for p in draft.events), RefreshSituation(), *refreshes)
     return Accepted(new_state, tuple(draft.events), commands)
 
 
@@ -189,6 +195,7 @@ def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
             reporter_phone=action.reporter_phone,
             unverified_sender=action.unverified_sender,
             fingerprint=action.fingerprint,
+            via=action.via,
         )
     )
     _page_primaries(plan, draft, [plan.alarm_chain.triage_role], PagePurpose.TRIAGE)
@@ -230,7 +237,7 @@ def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draf
         case Close(note=note):
             if not may(plan, actor, Permission.CLOSE):
                 return Refused(Refusal.NOT_PERMITTED, Permission.CLOSE)
-            return _Draft([CrisisClosed(note=note.strip())])
+            return _Draft([CrisisClosed(note=note.strip())], [*stand_down_pages(state, actor), RefreshPages()])
     raise TypeError(f"ukendt handling {action!r}")
 
 
@@ -273,6 +280,8 @@ def _triage(plan: Plan, state: CrisisState, action: Triage, actor: str) -> _Draf
     draft = _Draft([*_ack_events(state, actor, action.via), Triaged(decision=action.decision, assessment=assessment)])
     if action.decision is TriageDecision.INFORM_DIRECTOR:
         _page_primaries(plan, draft, [plan.alarm_chain.director_role], PagePurpose.DIRECTOR)
+    else:
+        draft.commands += reporter_pages(state, actor)
     return draft
 
 
@@ -281,10 +290,11 @@ def _director(plan: Plan, state: CrisisState, action: Decide, actor: str) -> _Dr
         return Refused(Refusal.NOT_PERMITTED, Permission.ACTIVATE)
     if state.phase is not Phase.DIRECTOR:
         return _already(state, state.director is not None and state.director.value == action.decision.value)
-    unknown = [m for m in action.members if m not in plan.person_by_id]
+    guests = {guest.email: guest for guest in action.guests}
+    members = list(dict.fromkeys([*action.members, *guests]))
+    unknown = [m for m in members if m not in plan.person_by_id and m not in guests and m not in state.guests]
     if unknown:
         return Refused(Refusal.UNKNOWN_MEMBER, detail=", ".join(unknown))
-    members = list(dict.fromkeys(action.members))
     if action.decision is DirectorDecision.INFORM_MANAGEMENT:
         if not members:
             return Refused(Refusal.UNKNOWN_MEMBER, detail="ingen valgt")
@@ -292,7 +302,8 @@ def _director(plan: Plan, state: CrisisState, action: Decide, actor: str) -> _Dr
         if not members:
             return _Draft()  # all of them were informed already: a repeated tap
     decided = DirectorDecided(
-        decision=action.decision, members=members, meeting_at=action.meeting_at, note=action.note.strip()
+        decision=action.decision, members=members, guests=[guests[m] for m in members if m in guests],
+        meeting_at=action.meeting_at, note=action.note.strip(),
     )
     draft = _Draft([*_ack_events(state, actor, action.via), decided])
     if action.decision is DirectorDecision.ACTIVATE:
@@ -404,6 +415,7 @@ def _move(plan: Plan, state: CrisisState, place: str, actor: str) -> _Draft | Re
     for page in state.pages_for(PagePurpose.SUMMONS):
         if page.person != actor:  # nobody is paged about their own decision
             draft.commands.append(SendPage(page.person, page.roles, PagePurpose.MEETING_MOVED))
+    draft.commands.append(RefreshPages((PagePurpose.SUMMONS, PagePurpose.MEETING_MOVED)))  # no card names the old place
     return draft
 
 

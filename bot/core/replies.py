@@ -178,11 +178,13 @@ def next_level(plan: Plan, state: CrisisState) -> str | None:
 
 def answers(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> list[Answer]:
     """Every answer a page for ``purpose`` lets ``person`` give in the crisis as it is now, in this order; an external
-    participant only answers its summons."""
+    participant only answers its summons, and someone else outside the plan nothing."""
     if not state.phase.open:
         return []
     if purpose is PagePurpose.EXTERNAL:
         return [Answer.COMING, Answer.NOT_COMING] if state.page(person, purpose) is not None else []
+    if person not in plan.person_by_id:
+        return []
     options = [Answer.ACKNOWLEDGE]
     if purpose is PagePurpose.TRIAGE and state.phase is Phase.TRIAGE and may_triage(plan, state, person):
         options += [Answer.INFORM_DIRECTOR, Answer.NOT_CRITICAL]
@@ -257,6 +259,8 @@ _KEYS: dict[PagePurpose, dict[str, Answer]] = {
     PagePurpose.MONITORING: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.UNCOVERED: {"1": Answer.ACKNOWLEDGE},
     PagePurpose.EXTERNAL: {"1": Answer.COMING, "2": Answer.NOT_COMING},
+    PagePurpose.NOT_CRITICAL: {},
+    PagePurpose.STAND_DOWN: {},
 }
 KEY_LABELS = {
     Answer.ACKNOWLEDGE: "kvittér",

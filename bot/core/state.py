@@ -28,6 +28,7 @@ from .events import (
     ExternalContacted,
     ExternalStatus,
     ExternalSummoned,
+    Guest,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -143,12 +144,18 @@ class CrisisState:
     reporter_phone: str | None
     unverified_sender: bool = False
     """The alarm was texted from a number the plan does not name (``reporter_phone``)."""
+    reported_via: str | None = None
+    """The channel a person raised the alarm by (``AlarmRaised.via``)."""
     level: str | None = None
     meeting_place: str | None = None
     meeting_at: datetime | None = None
     triage: Decision | None = None
     director: Decision | None = None
+    closing: Decision | None = None
+    """Who closed the crisis, when, and their note (value ``closed``)."""
     informed: tuple[str, ...] = ()
+    guests: dict[str, Guest] = field(default_factory=dict)
+    """The people outside the plan the director informed, by address (``bot.core.guests``)."""
     top_staff_contacts: tuple[str, ...] = ()
     pages: tuple[Page, ...] = ()
     answers: dict[str, Answer] = field(default_factory=dict)
@@ -237,6 +244,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             reporter=payload.reporter,
             reporter_phone=payload.reporter_phone,
             unverified_sender=payload.unverified_sender,
+            reported_via=payload.via,
             fingerprint=payload.fingerprint,
             seq=event.seq,
         )
@@ -288,13 +296,14 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             phase = Phase.DIRECTOR if decision is TriageDecision.INFORM_DIRECTOR else Phase.DISMISSED
             closed_at = event.at if phase is Phase.DISMISSED else None
             return replace(state, phase=phase, triage=Decision(decision.value, text, event.actor, event.at), closed_at=closed_at)
-        case DirectorDecided(decision=decision, members=members, meeting_at=meeting_at, note=note):
+        case DirectorDecided(decision=decision, members=members, guests=guests, meeting_at=meeting_at, note=note):
             director = Decision(decision.value, note, event.actor, event.at)
             if decision is DirectorDecision.ACTIVATE:
                 return replace(state, phase=Phase.ACTIVATED, director=director, meeting_at=meeting_at)
             if decision is DirectorDecision.NO_ACTION:
                 return replace(state, phase=Phase.DISMISSED, director=director, closed_at=event.at)
-            return replace(state, director=director, informed=tuple(dict.fromkeys([*state.informed, *members])))
+            known = {**state.guests, **{guest.email: guest for guest in guests}}
+            return replace(state, director=director, informed=tuple(dict.fromkeys([*state.informed, *members])), guests=known)
         case SummonsAnswered(person=person, coming=coming, eta=eta):
             state = replace(state, answers={**state.answers, person: Answer(coming, eta, event.at)})
             summons = state.page(person, PagePurpose.SUMMONS)
@@ -332,8 +341,9 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             return replace(_unacknowledged(state, PagePurpose.MONITORING), resolved_at=event.at)
         case AlarmReported():
             return replace(state, resolved_at=None)
-        case CrisisClosed():
-            return replace(state, phase=Phase.CLOSED, closed_at=event.at)
+        case CrisisClosed(note=note):
+            closing = Decision(Phase.CLOSED.value, note, event.actor, event.at)
+            return replace(state, phase=Phase.CLOSED, closed_at=event.at, closing=closing)
         case SmsReceived() | CallReported() | KeyPressed() | BreakerChanged() | ContactRecorded():
             return state
     raise ValueError(f"hændelsen {payload.type} hører ikke til en krise")

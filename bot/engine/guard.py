@@ -9,12 +9,12 @@ dependency answers (and, having needed a token, that Entra does). ``GuardedNotif
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TypeVar
 
 from ..channels.base import Channel, ChannelPolicy, Notifier, PageRequest
 from ..clock import Clock
-from ..core.events import Event
+from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
 from ..errors import PermanentError, TokenError, TransientError
 from .breakers import Breaker, Breakers, Dependency
@@ -99,5 +99,5 @@ class GuardedOutlet:
     async def refresh_situation(self, state: CrisisState) -> None:
         await self._guard.call(lambda: self._outlet.refresh_situation(state))
 
-    async def refresh_pages(self, state: CrisisState) -> None:
-        await self._guard.call(lambda: self._outlet.refresh_pages(state))
+    async def refresh_pages(self, state: CrisisState, purposes: Collection[PagePurpose] = ()) -> None:
+        await self._guard.call(lambda: self._outlet.refresh_pages(state, purposes))

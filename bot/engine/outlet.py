@@ -4,9 +4,10 @@ The Teams package implements it; tests and local runs may use any other. Each me
 fail; the engine logs the failure and goes on with the next command.
 """
 
+from collections.abc import Collection
 from typing import Protocol
 
-from ..core.events import Event
+from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
 
 
@@ -23,5 +24,6 @@ class Outlet(Protocol):
     async def refresh_situation(self, state: CrisisState) -> None:
         """Post or update the crisis's situation card."""
 
-    async def refresh_pages(self, state: CrisisState) -> None:
-        """Bring the page cards already sent in the crisis up to date (after an outage)."""
+    async def refresh_pages(self, state: CrisisState, purposes: Collection[PagePurpose] = ()) -> None:
+        """Bring the page cards already sent in the crisis for ``purposes`` (all if empty) up to date in place (after
+        an outage, or when what they say has changed)."""

@@ -32,6 +32,8 @@ from ..channels.base import ChannelPolicy, Notifier, PageRequest, at_once
 from ..clock import LOCAL_TIME, Clock
 from ..core.commands import SendPage
 from ..core.coverage import uncovered_pages
+from ..core.contact_order import page_order
+from ..core.guests import person_of
 from ..core.escalation import (
     Attempt, Timer, current_attempts, new_escalations, new_uncovered, next_attempt_at, still_waiting,
 )
@@ -40,7 +42,7 @@ from ..core.events import (
 )
 from ..core.state import CrisisState
 from ..errors import ChannelError, PermanentError, TransientError
-from ..plan.contact import Channel
+from ..plan.contact import Channel, ContactOrder
 from ..plan.models import Plan
 from ..store import AttemptItem, Finished, OutboxItem, Store
 from .crises import Crises
@@ -60,7 +62,7 @@ OUTCOME_WAIT = timedelta(minutes=3)
 URGENCY = {
     PagePurpose.TRIAGE: 0, PagePurpose.DIRECTOR: 0, PagePurpose.SUMMONS: 1, PagePurpose.MEETING_MOVED: 1,
     PagePurpose.TOP_STAFF: 2, PagePurpose.INFORM: 2, PagePurpose.MONITORING: 3, PagePurpose.UNCOVERED: 1,
-    PagePurpose.EXTERNAL: 1,
+    PagePurpose.EXTERNAL: 1, PagePurpose.STAND_DOWN: 1, PagePurpose.NOT_CRITICAL: 3,
 }
 """Which paced sends go first: the triage and the crisis leader's decision before a summons wave."""
 UNSERVED = ChannelPolicy(concurrency=1, order=99)
@@ -246,7 +248,7 @@ class Pager:
             items = [
                 self._item(crisis_id, attempt, channel, now)
                 for attempt in current_attempts(self._plan, state, timers, now)
-                for channel in self._plan.contact_procedure.channels.for_purpose(attempt.purpose).then
+                for channel in self._order(state, attempt.purpose, attempt.person).then
                 if channel in self._notifiers
             ]
             if items:
@@ -260,10 +262,10 @@ class Pager:
         state, outage = self._crises.get(crisis_id), self._outage()
         items = []
         for attempt in attempts:
-            order = self._plan.contact_procedure.channels.for_purpose(attempt.purpose)
+            order = self._order(state, attempt.purpose, attempt.person)
             items += [self._item(crisis_id, attempt, channel, now) for channel in order.first if channel in self._notifiers]
             at_once = fallback_at_once(self._plan, state, attempt, outage=outage)
-            wait = OUTCOME_WAIT if self._awaits_outcome(attempt.purpose, attempt.person) else self._sms_grace
+            wait = OUTCOME_WAIT if self._awaits_outcome(state, attempt.purpose, attempt.person) else self._sms_grace
             for channel in (c for c in order.then if c in self._notifiers):
                 items.append(
                     self._item(crisis_id, attempt, channel, now) if at_once
@@ -276,10 +278,25 @@ class Pager:
             enqueued.update(item.key for item in items)
         return items
 
-    def _awaits_outcome(self, purpose: PagePurpose | str, person_id: str) -> bool:
+    def _order(self, state: CrisisState | None, purpose: PagePurpose | str, person_id: str) -> ContactOrder:
+        """The channels a page uses first and as the fallback (``bot.core.contact_order``), which the channels'
+        policies help decide."""
+        purpose, person = PagePurpose(purpose), person_of(self._plan, state, person_id)
+        if state is None or person is None:
+            return self._plan.contact_procedure.channels.for_purpose(purpose)
+
+        def confirms(channel: Channel) -> bool:
+            return (notifier := self._notifiers.get(channel)) is None or notifier.policy.confirms
+
+        def reaches(channel: Channel) -> bool:
+            return (notifier := self._notifiers.get(channel)) is not None and notifier.policy.reaches(person)
+
+        return page_order(self._plan, state, purpose, person_id, confirms=confirms, reaches=reaches)
+
+    def _awaits_outcome(self, state: CrisisState | None, purpose: PagePurpose | str, person_id: str) -> bool:
         """Does a page's fallback wait for the outcome of a first contact that only an answer confirms (a call)?"""
-        person = self._plan.recipient(person_id)
-        first = self._plan.contact_procedure.channels.for_purpose(purpose).first
+        person = person_of(self._plan, state, person_id)
+        first = self._order(state, purpose, person_id).first
         return person is not None and any(
             not n.policy.confirms and n.policy.reaches(person) for c in first if (n := self._notifiers.get(c))
         )
@@ -297,7 +314,7 @@ class Pager:
     async def _reached_otherwise(self, item: OutboxItem) -> bool:
         """Is ``item`` a fallback whose attempt already reached the person another way? A fallback that
         waits for a call's outcome is stopped only by an answer (the person is then no longer waited for)."""
-        if not item.fallback or self._awaits_outcome(item.purpose, item.person):
+        if not item.fallback or self._awaits_outcome(self._crises.get(item.crisis_id), item.purpose, item.person):
             return False
         return await self._store.sent_otherwise(item=item)
 
@@ -319,7 +336,7 @@ class Pager:
         policy = self._policy_of(item)
         if not policy.confirms:
             await self._store.hasten_fallbacks(item=item, at=now)
-        person = self._plan.recipient(item.person)
+        person = person_of(self._plan, self._crises.get(item.crisis_id), item.person)
         if person is not None and item.step + 1 < len(policy.numbers_of(person)):
             attempt = Attempt(item.person, item.roles, PagePurpose(item.purpose), item.attempt_at, 0)
             await self._store.enqueue(items=[self._item(item.crisis_id, attempt, Channel(item.channel), now, step=item.step + 1)])
@@ -422,7 +439,7 @@ class Pager:
         async with self._limits.get(channel) or contextlib.nullcontext():
             state = self._crises.get(item.crisis_id)
             notifier = self._notifier_of(item)
-            person = self._plan.recipient(item.person)
+            person = person_of(self._plan, state, item.person)
             purpose = PagePurpose(item.purpose)
             needed = state is not None and still_waiting(state, purpose, roles=item.roles, person=item.person)
             if notifier is None or person is None or state is None or not needed or await self._reached_otherwise(item):
@@ -433,7 +450,7 @@ class Pager:
                 async with asyncio.timeout(SEND_TIMEOUT) as limit:
                     request = PageRequest(
                         state=state, person=person, roles=item.roles, purpose=purpose, attempt=item.tries,
-                        step=item.step, after_call=item.fallback and self._awaits_outcome(purpose, item.person),
+                        step=item.step, after_call=item.fallback and self._awaits_outcome(state, purpose, item.person),
                         key=item.key, turn=partial(_turn, pacer, limit, URGENCY.get(purpose, 9)) if pacer else at_once,
                     )
                     provider_id = await notifier.send(request)

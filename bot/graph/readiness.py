@@ -40,7 +40,7 @@ async def people_findings(client: GraphServiceClient, plan: Plan) -> list[str]:
     """The plan's people as Entra knows them: who is missing, whose mobile number differs."""
     users = GraphUsers(client)
     findings = []
-    for person in plan.people:
+    for person in plan.everyone:
         try:
             user = await users.resolve(person)
         except ChannelError as exc:

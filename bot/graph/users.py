@@ -1,7 +1,8 @@
 """Plan people as Entra users: looked up once per process, and their mobile compared with the plan's.
 
 A person is looked up by ``entra_object_id`` when the plan has it, else by UPN (``email``).
-Krisebot always pages the plan's numbers; Entra is only checked for drift.
+Krisebot always pages the plan's numbers; Entra is only checked for drift. Anyone else is found by
+their UPN (``find``): someone outside the plan the director informs.
 """
 
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from ..plan.models import Person
 from ..plan.phones import REGION
 from .errors import DEFAULT_TIMEOUT, GraphRefused, graph_call
 
-SELECT = ["id", "displayName", "mail", "mobilePhone", "businessPhones"]
+SELECT = ["id", "displayName", "mail", "mobilePhone", "businessPhones", "jobTitle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +27,11 @@ class EntraUser:
     mail: str | None
     mobile_phone: str | None
     business_phones: tuple[str, ...] = ()
+    job_title: str | None = None
 
 
 class GraphUsers:
-    """Entra lookups of plan people, cached in memory (found users only)."""
+    """Entra lookups of plan people and of anyone by UPN, cached in memory (found users only)."""
 
     def __init__(self, client: GraphServiceClient, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self._client = client
@@ -41,7 +43,13 @@ class GraphUsers:
 
         Raises TransientError or PermanentError (``bot.errors``) when Graph fails.
         """
-        key = person.entra_object_id or person.email
+        return await self.find(person.entra_object_id or person.email)
+
+    async def find(self, key: str) -> EntraUser | None:
+        """The Entra user whose object id or UPN is ``key``, or None if Entra has no such user.
+
+        Raises TransientError or PermanentError (``bot.errors``) when Graph fails.
+        """
         if key in self._cache:
             return self._cache[key]
         config = RequestConfiguration(
@@ -58,7 +66,7 @@ class GraphUsers:
             raise TransientError("Microsoft Graph gav et ugyldigt svar (bruger uden id)")
         found = EntraUser(
             id=user.id, display_name=user.display_name, mail=user.mail, mobile_phone=user.mobile_phone,
-            business_phones=tuple(user.business_phones or ()),
+            business_phones=tuple(user.business_phones or ()), job_title=user.job_title,
         )
         self._cache[key] = found
         return found

@@ -79,7 +79,7 @@ class CallDesk:
         if not digit:
             if keys.round < ROUNDS:
                 return self._message(call, state, round=keys.round + 1)
-            return Prompt(tuple(words.no_key(PagePurpose(call.purpose))))
+            return Prompt(tuple(words.no_key(self._plan, PagePurpose(call.purpose), call.person)))
         if digit == REPEAT_KEY:
             return self._message(call, state, round=keys.round)
         purpose = PagePurpose(call.purpose)

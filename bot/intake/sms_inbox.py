@@ -28,7 +28,7 @@ from ..clock import Clock
 from ..core.events import DeliveryState, PageDeliveryReported, PagePurpose
 from ..core.lifecycle import Accepted, Outcome
 from ..core.replies import (
-    LABELS, STATUS, CodedReply, SmsAlarm, deliveries_named, letter_answer, parse_reply, reply_action, reply_options,
+    LABELS, STATUS, VIA, CodedReply, SmsAlarm, deliveries_named, letter_answer, parse_reply, reply_action, reply_options,
     sms_alarm_source,
 )
 from ..engine.crises import Crises
@@ -72,7 +72,7 @@ class SmsInbox:
             rate=STRANGER_ALARMS, total=STRANGER_ALARMS_TOTAL, period=timedelta(hours=1), clock=clock,
             shown=lambda number: f"nummeret, der slutter på {number[-2:]}",
         )
-        senders: list[Recipient] = [*plan.people, *(external for external in plan.external_participants if external.summon)]
+        senders: list[Recipient] = [*plan.everyone, *(external for external in plan.external_participants if external.summon)]
         self._senders = {phone.number: sender for sender in senders for phone in sender.phones if phone.takes_sms}
         self._answers: set[asyncio.Task] = set()
 
@@ -181,7 +181,7 @@ class SmsInbox:
         return await self._crises.raise_alarm(
             source=sms_alarm_source(self._plan), deliveries=deliveries_named(self._plan, alarm.description),
             description=alarm.description[:4000], reporter_phone=sms.sender, actor=sender(sms, person),
-            request_key=key, unverified_sender=unverified,
+            request_key=key, unverified_sender=unverified, via=VIA,
             postscript=[received(sms, person, f"{RAISED} (ubekræftet afsender)" if unverified else RAISED)],
         )
 

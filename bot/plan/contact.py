@@ -26,9 +26,13 @@ class Channel(StrEnum):
     SMS = "sms"
 
 
-Purpose = Literal["triage", "director", "summons", "inform", "top_staff", "meeting_moved", "monitoring", "uncovered"]
+Purpose = Literal[
+    "triage", "director", "summons", "inform", "top_staff", "meeting_moved", "monitoring", "uncovered", "not_critical",
+    "stand_down",
+]
 """The page purposes a plan may give a contact order of its own (``bot.core.events.PagePurpose``'s values but
-``EXTERNAL``)."""
+``EXTERNAL``); a stand-down goes on the channels that reached the person, the notice that an alarm is not critical
+on the one it was raised by (``bot.core.end_notices``), each with the order's fallback channels."""
 EXTERNAL = "external"
 """The purpose of an external participant's summons (``bot.core.events.PagePurpose.EXTERNAL``)."""
 

@@ -1,7 +1,7 @@
 """The crisis plan as data: pydantic models of a TOML plan file.
 
-Nothing about a particular municipality lives in code; a plan file names the people, the
-roles and their deputies, the escalation policy, the critical deliveries, the alarm sources,
+Nothing about a particular municipality lives in code; a plan file names the people, the rest
+of the management (who hold no role but may be informed), the roles and their deputies, the escalation policy, the critical deliveries, the alarm sources,
 the meeting places, the levels and who may do what. Cross-references (a role's primary, a
 permission's roles) are checked when the plan is built, so a loaded ``Plan`` is consistent.
 """
@@ -240,6 +240,10 @@ class Plan(_Model):
     organisation: Organisation
     escalation: Escalation = Escalation()
     people: list[Person] = Field(min_length=1)
+    management: list[Person] = Field(
+        default=[],
+        description="«Den øvrige ledelse»: managers outside the crisis organisation, whom the director may inform",
+    )
     roles: list[Role] = Field(min_length=1)
     external_participants: list[ExternalParticipant] = []
     deliveries: list[Delivery] = Field(min_length=1)
@@ -257,13 +261,17 @@ class Plan(_Model):
     def _check_references(self) -> "Plan":
         """Raise PlanError (not a ValueError, so pydantic passes it through) listing every bad reference."""
         problems: list[tuple[str, str]] = []
-        sections = ("people", "roles", "external_participants", "deliveries", "alarm_sources", "meeting_places", "heartbeats")
-        for section in sections:
+        sections = (
+            ("people", "management"), ("roles",), ("external_participants",), ("deliveries",), ("alarm_sources",),
+            ("meeting_places",), ("heartbeats",),
+        )
+        for shared in sections:  # people and the management share their ids
             seen: set[str] = set()
-            for index, item in enumerate(getattr(self, section)):
-                if item.id in seen:
-                    problems.append((f"{section}.{index}.id", f"id {item.id!r} findes flere gange"))
-                seen.add(item.id)
+            for section in shared:
+                for index, item in enumerate(getattr(self, section)):
+                    if item.id in seen:
+                        problems.append((f"{section}.{index}.id", f"id {item.id!r} findes flere gange"))
+                    seen.add(item.id)
         problems += self._shared_contacts()
         problems += self._summonable_ids()
         for index, role in enumerate(self.roles):
@@ -304,7 +312,9 @@ class Plan(_Model):
         and short numbers may be shared (a switchboard)."""
         problems: list[tuple[str, str]] = []
         owners: dict[tuple[str, str], str] = {}
-        holders: list[tuple[str, Recipient]] = [*((f"people.{i}", p) for i, p in enumerate(self.people))]
+        holders: list[tuple[str, Recipient]] = [
+            (f"{section}.{i}", p) for section in ("people", "management") for i, p in enumerate(getattr(self, section))
+        ]
         holders += [(f"external_participants.{i}", e) for i, e in enumerate(self.external_participants) if e.summon]
         for where, holder in holders:
             contacts = [
@@ -354,8 +364,13 @@ class Plan(_Model):
         return problems
 
     @cached_property
+    def everyone(self) -> list[Person]:
+        """The people of the crisis organisation, then the rest of the management: everyone who may be paged."""
+        return [*self.people, *self.management]
+
+    @cached_property
     def person_by_id(self) -> dict[str, Person]:
-        return {person.id: person for person in self.people}
+        return {person.id: person for person in self.everyone}
 
     @cached_property
     def role_by_id(self) -> dict[str, Role]:
@@ -394,7 +409,7 @@ class Plan(_Model):
 
     def person_by_email(self, email: str) -> Person | None:
         wanted = email.strip().lower()
-        return next((person for person in self.people if person.email == wanted), None)
+        return next((person for person in self.everyone if person.email == wanted), None)
 
     def person_by_object_id(self, object_id: str) -> Person | None:
-        return next((p for p in self.people if p.entra_object_id and p.entra_object_id == object_id), None)
+        return next((p for p in self.everyone if p.entra_object_id and p.entra_object_id == object_id), None)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..clock import LOCAL_TIME
 from ..core.coverage import assessing_role, uncovered_roles
+from ..core.end_notices import END_NOTICES
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
@@ -24,7 +25,7 @@ from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
 from .names import clip, external_name, level_name, person_name, place_text, role_names
-from .page_words import page_title, stand_in, uncovered_names
+from .page_words import notice_values, page_title, stand_in
 from .plain import Markup
 from .texts import Lang, say
 
@@ -71,11 +72,12 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
 
 # --- the pages -----------------------------------------------------------------------------
 
-# The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice and the
-# notice of a role nobody answers for add nothing to the picture (the log thread has them; the
-# uncovered roles are ``CrisisState.uncovered``); an external participant's summons is its line under «Eksterne».
+# The pages the situation card lists; a moved meeting's notice, monitoring's resolved notice, the
+# notice of a role nobody answers for and the notices of the crisis's end add nothing to the picture (the
+# log thread has them; the uncovered roles are ``CrisisState.uncovered``); an external participant's
+# summons is its line under «Eksterne».
 _SHOWN = frozenset(PagePurpose) - {
-    PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED, PagePurpose.EXTERNAL,
+    PagePurpose.MEETING_MOVED, PagePurpose.MONITORING, PagePurpose.UNCOVERED, PagePurpose.EXTERNAL, *END_NOTICES,
 }
 
 
@@ -94,7 +96,7 @@ def page_card(
         case PagePurpose.TRIAGE:
             return triage_card(plan, state, lang, deputy=deputy)
         case PagePurpose.DIRECTOR:
-            return director_card(plan, state, lang, now=now, deputy=deputy)
+            return director_card(plan, state, lang, person=person, now=now, deputy=deputy)
         case PagePurpose.SUMMONS | PagePurpose.MEETING_MOVED:
             return summons_card(plan, state, lang, person=person, roles=roles, purpose=purpose, deputy=deputy)
         case _:
@@ -108,7 +110,7 @@ def triage_card(plan: Plan, state: CrisisState, lang: Lang, *, deputy: str = "")
     return render(
         "triage",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.TRIAGE, lang), notice=notice, deputy=deputy),
+            **_crisis_data(plan, state, lang, page_title(plan, state, PagePurpose.TRIAGE, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "labels": _labels(
@@ -121,25 +123,26 @@ def triage_card(plan: Plan, state: CrisisState, lang: Lang, *, deputy: str = "")
     )
 
 
-def director_card(plan: Plan, state: CrisisState, lang: Lang, *, now: datetime, deputy: str = "") -> Card:
-    """The kriseleder's page: the alarm and IT's assessment; activate, inform management or no action."""
+def director_card(plan: Plan, state: CrisisState, lang: Lang, *, person: str, now: datetime, deputy: str = "") -> Card:
+    """The kriseleder's page to ``person``: the alarm and IT's assessment; activate, inform management or no action.
+    Management to inform: anyone in the plan or its rest of the management but ``person``, and anyone else by
+    address."""
     deciding, notice = _standing(plan, state, lang, PagePurpose.DIRECTOR, Phase.DIRECTOR)
-    directors = plan.role_by_id[plan.alarm_chain.director_role].chain
     return render(
         "director",
         {
-            **_crisis_data(plan, state, lang, page_title(PagePurpose.DIRECTOR, lang), notice=notice, deputy=deputy),
+            **_crisis_data(plan, state, lang, page_title(plan, state, PagePurpose.DIRECTOR, lang), notice=notice, deputy=deputy),
             "open": deciding,
             "acknowledge": deciding and notice is None,
             "activateText": _say(lang, "director.activate_text", place=place_text(plan, current_meeting_place(plan, state))),
             "meetingTime": _default_meeting_time(now),
-            "members": [{"title": f"{p.name} ({p.title})", "value": p.id} for p in plan.people if p.id not in directors],
+            "members": [{"title": f"{p.name} ({p.title})", "value": p.id} for p in plan.everyone if p.id != person],
             "labels": _labels(
                 lang,
                 acknowledge="acknowledge", note="director.note", activate="director.activate",
                 meetingTime="director.meeting_time", meetingTimeError="director.meeting_time_error",
                 activateConfirm="director.activate_confirm", inform="director.inform", members="director.members",
-                membersError="director.members_error", informConfirm="director.inform_confirm",
+                emails="director.emails", emailsPlaceholder="director.emails_placeholder", informConfirm="director.inform_confirm",
                 noAction="director.no_action",
             ),
         },
@@ -162,7 +165,7 @@ def summons_card(
         "summons",
         {
             **_crisis_data(
-                plan, state, lang, page_title(purpose, lang), notice=notice,
+                plan, state, lang, page_title(plan, state, purpose, lang), notice=notice,
                 extra_facts=_meeting_facts(plan, state, lang), deputy=deputy,
             ),
             "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
@@ -182,24 +185,24 @@ def notice_card(
     plan: Plan, state: CrisisState, lang: Lang, *, person: str, purpose: PagePurpose,
     roles: Sequence[str] | None = None, deputy: str = "",
 ) -> Card:
-    """A page for INFORM, TOP_STAFF, MONITORING or UNCOVERED: what happened, why the person gets it, and Kvittér."""
+    """A page for INFORM, TOP_STAFF, MONITORING or UNCOVERED: what happened, why the person gets it, and Kvittér;
+    for a notice of the crisis's end (``END_NOTICES``), what happened and nothing to answer."""
     page = state.page(person, purpose)
     acknowledged = page.acknowledged_at if page else None
-    notice = _closed_notice(state, lang)
+    ended = purpose in END_NOTICES
+    notice = None if ended else _closed_notice(state, lang)  # the message says it is over
     if notice is None and acknowledged:
         notice = _notice(_say(lang, "acknowledged", time=_time(acknowledged)))
-    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
     message = _say(
-        lang, f"notice.{purpose.value}.why",
-        name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
-        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)), uncovered=uncovered_names(plan, state),
+        lang, f"notice.{purpose.value}.why", roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)),
+        **notice_values(plan, state),
     )
     return render(
         "notice",
         {
-            **_crisis_data(plan, state, lang, page_title(purpose, lang), notice=notice, deputy=deputy),
+            **_crisis_data(plan, state, lang, page_title(plan, state, purpose, lang), notice=notice, deputy=deputy),
             "message": message,
-            "acknowledge": notice is None,
+            "acknowledge": notice is None and not ended and person in plan.person_by_id,  # a guest cannot answer
             "labels": _labels(lang, acknowledge="acknowledge"),
         },
     )
@@ -317,7 +320,10 @@ def _crisis_data(
             "description": clip(state.description, limit),
             "decisions": [
                 _decision(plan, state, lang, label, decision, limit)
-                for label, decision in (("decision.triage", state.triage), ("decision.director", state.director))
+                for label, decision in (
+                    ("decision.triage", state.triage), ("decision.director", state.director),
+                    ("decision.closing", state.closing),
+                )
                 if decision
             ],
         },
@@ -353,7 +359,7 @@ def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, s
 
 def _decision(plan: Plan, state: CrisisState, lang: Lang, label: str, decision: Decision, limit: int | None) -> Card:
     """``IT's vurdering: Ikke kritisk – Claus Vagn Ohrt kl. 14:05`` and the assessment or note."""
-    what = _say(lang, f"decision.{decision.value}", names=", ".join(person_name(plan, p) for p in state.informed))
+    what = _say(lang, f"decision.{decision.value}", names=", ".join(person_name(plan, p, state.guests) for p in state.informed))
     return {
         "label": _say(lang, label),
         "line": _say(lang, "decision.by", what=what, name=person_name(plan, decision.actor), time=_time(decision.at)),
@@ -402,27 +408,29 @@ def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
         {
             "name": role.name,
             "holder": _say(lang, "situation.primary", name=person_name(plan, role.primary)),
-            "pages": [_page_line(plan, p, lang) for p in state.pages if role.id in p.roles and p.purpose in _SHOWN]
+            "pages": [_page_line(plan, state, p, lang) for p in state.pages if role.id in p.roles and p.purpose in _SHOWN]
             or [_say(lang, "situation.not_paged")],
         }
         for role in plan.roles
     ]
-    others = [_page_line(plan, p, lang) for p in state.pages if not p.roles and p.purpose in _SHOWN]
+    others = [_page_line(plan, state, p, lang) for p in state.pages if not p.roles and p.purpose in _SHOWN]
     if others:
         rows.append({"name": _say(lang, "situation.others"), "holder": None, "pages": others})
     return rows
 
 
-def _page_line(plan: Plan, page: Page, lang: Lang) -> Markup:
-    """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``"""
-    parts = [Markup("**{}**").format(person_name(plan, page.person)), _say(lang, f"purpose.{page.purpose.value}")]
+def _page_line(plan: Plan, state: CrisisState, page: Page, lang: Lang) -> Markup:
+    """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``;
+    someone outside the plan, who cannot answer, is not waited for."""
+    name = person_name(plan, page.person, state.guests)
+    parts = [Markup("**{}**").format(name), _say(lang, f"purpose.{page.purpose.value}")]
     if page.first_sent_at:
         parts.append(_say(lang, "page.sent", time=_time(page.first_sent_at), channels=", ".join(page.channels)))
     else:
         parts.append(_say(lang, "page.unsent"))
     if page.acknowledged_at:
         parts.append(_say(lang, "page.acknowledged", time=_time(page.acknowledged_at), via=page.acknowledged_via))
-    else:
+    elif page.person in plan.person_by_id:
         parts.append(_say(lang, "page.waiting"))
     if page.failures:
         parts.append(_say(lang, "page.failures", count=len(page.failures), last=clip(page.failures[-1], REASON_CLIP)))

@@ -80,6 +80,8 @@ PURPOSES = {
     PagePurpose.MONITORING: "besked fra overvågningen",
     PagePurpose.UNCOVERED: "ingen har kvitteret for en rolle",
     PagePurpose.EXTERNAL: "indkaldelse af ekstern deltager",
+    PagePurpose.NOT_CRITICAL: "besked om, at alarmen ikke er kritisk",
+    PagePurpose.STAND_DOWN: "besked om, at krisen er afsluttet",
 }
 NAMED_AT_MOST = 12  # a request for more people is logged as a count (each page's own event names them)
 DELIVERY_STATES = {
@@ -355,7 +357,8 @@ def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
 def _decision_sentence(plan: Plan, decided: DirectorDecided, at: datetime) -> str:
     text = f"Beslutning: {DIRECTOR_DECISIONS[decided.decision]}"
     if decided.members:
-        text += f": {_names(plan, decided.members)}"
+        guests = {guest.email: guest for guest in decided.guests}
+        text += ": " + ", ".join(person_name(plan, member, guests) for member in decided.members)
     if decided.meeting_at:
         text += f", møde {_meeting_time(decided.meeting_at, at)}"
     return text + _quoted(decided.note)

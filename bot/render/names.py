@@ -4,16 +4,19 @@ Every lookup is tolerant: an id the plan no longer has (it changed since the cri
 shown as recorded, never an error.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from ..core.events import Guest
 from ..plan.models import Plan
 
 
-def person_name(plan: Plan, actor: str) -> str:
+def person_name(plan: Plan, actor: str, guests: Mapping[str, Guest] | None = None) -> str:
     """A person's name from a plan person id (or ``person:<id>``), or an external participant's from the id it is paged
-    and answers under (``Plan.recipient``); any other actor as recorded."""
+    and answers under (``Plan.recipient``), or ``Name (address)`` for one of ``guests`` (the people outside the plan a
+    crisis informed, by address); any other actor as recorded."""
     recipient = plan.recipient(actor.removeprefix("person:"))
-    return recipient.name if recipient else actor
+    guest = (guests or {}).get(actor)
+    return recipient.name if recipient else f"{guest.name} ({guest.email})" if guest else actor
 
 
 def role_names(plan: Plan, role_ids: Iterable[str], separator: str = ", ") -> str:

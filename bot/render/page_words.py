@@ -22,7 +22,7 @@ from ..core.events import PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.replies import KEYED_MINUTES, Answer, Key, eta_minutes
 from ..core.state import CrisisState
-from ..plan.models import MeetingPlaceKind, Plan
+from ..plan.models import ExternalParticipant, MeetingPlaceKind, Plan
 from .names import clip, level_name, person_name, place_text, role_names
 from .texts import Lang, say
 
@@ -39,10 +39,10 @@ class _Words:
     ask: str
     """The mail's line of what is asked; ``{teams}`` and the button labels of ``_LABELS`` are filled in."""
     sms: str
-    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{level}``, ``{uncovered}`` (the
-    roles nobody answers for) and ``{summoner}`` (who had Krisebot summon an external participant) are filled in."""
+    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{summoner}`` (who had Krisebot summon
+    an external participant) and the ``notice_values`` are filled in."""
     call: str
-    """Why the call is made; ``{name}`` (the director), ``{level}``, ``{uncovered}`` and ``{summoner}`` are filled in."""
+    """Why the call is made; ``{summoner}`` and the ``notice_values`` are filled in."""
     call_roles: str
     """The call's sentence naming the person's roles (``{roles}``)."""
     meeting: bool = False
@@ -51,13 +51,14 @@ class _Words:
     """The card names the roles the page is for (the mail need not repeat them)."""
     to_roles: bool = True
     """The page is for roles: a deputy is told whom they stand in for (not so a person informed by name, nor the
-    crisis leader told of a role nobody covers)."""
+    crisis leader told of a role nobody covers, nor anyone told the crisis is over)."""
     outsider: bool = False
     """The page goes to someone outside the organisation: it does not tell what the alarm says, and offers neither
     STATUS nor Teams."""
 
 
 _ACK = "Tryk «{ack}» {teams}, så vi ved, at du har fået beskeden."
+_NO_ANSWER = "Du skal ikke svare på beskeden."
 _GIVEN = "Du får beskeden som {roles}."
 _WORDS: dict[PagePurpose, _Words] = {
     PagePurpose.TRIAGE: _Words(
@@ -133,6 +134,22 @@ _WORDS: dict[PagePurpose, _Words] = {
         to_roles=False,
         outsider=True,
     ),
+    PagePurpose.NOT_CRITICAL: _Words(
+        title="card.notice.not_critical.title",
+        ask=_NO_ANSWER,
+        sms="din alarm er vurderet ikke kritisk af {assessor}",
+        call="{assessor} har vurderet din alarm som ikke kritisk.",
+        call_roles=_GIVEN,
+        to_roles=False,
+    ),
+    PagePurpose.STAND_DOWN: _Words(
+        title="card.notice.stand_down.title",
+        ask=_NO_ANSWER,
+        sms="krisen er afsluttet - {stand_down}",
+        call="Krisen er afsluttet, og {stand_down}.",
+        call_roles=_GIVEN,
+        to_roles=False,
+    ),
 }
 _TEAMS = "i chatten med Krisebot i Teams"
 _LABELS = {
@@ -145,9 +162,10 @@ _LABELS = {
 # --- card, feed, mail and SMS ------------------------------------------------------------------
 
 
-def page_title(purpose: PagePurpose, lang: Lang = "da") -> str:
-    """The title of the card a page for ``purpose`` carries: also the feed's title and the mail's subject."""
-    return say(lang, _WORDS[purpose].title)
+def page_title(plan: Plan, state: CrisisState, purpose: PagePurpose, lang: Lang = "da") -> str:
+    """The title of the card a page for ``purpose`` carries: also the feed's title and the mail's subject. A moved
+    meeting's names the place it moved to."""
+    return say(lang, _WORDS[purpose].title, place=place_text(plan, current_meeting_place(plan, state)))
 
 
 def feed_preview(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
@@ -189,9 +207,10 @@ def roles_on_card(purpose: PagePurpose) -> bool:
     return _WORDS[purpose].roles_on_card
 
 
-def to_outsider(purpose: PagePurpose) -> bool:
-    """A page for ``purpose`` goes to someone outside the organisation: no alarm text, no STATUS, no Teams."""
-    return _WORDS[purpose].outsider
+def to_outsider(plan: Plan, purpose: PagePurpose, person: str) -> bool:
+    """A page for ``purpose`` to ``person`` goes to someone outside the organisation (an external participant's
+    summons, or its stand-down): no alarm text, no STATUS, no Teams."""
+    return _WORDS[purpose].outsider or isinstance(plan.recipient(person), ExternalParticipant)
 
 
 def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
@@ -203,8 +222,7 @@ def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, r
     parts = ([role_names(plan, own)] if own else []) + deputy
     as_roles = f" som {' og '.join(parts)}" if parts else ""
     return _WORDS[purpose].sms.format(
-        as_roles=as_roles, level=level_name(plan, current_level(plan, state)), uncovered=uncovered_names(plan, state),
-        summoner=_summoner(plan, state, person, spoken=False),
+        as_roles=as_roles, summoner=_summoner(plan, state, person, spoken=False), **notice_values(plan, state)
     )
 
 
@@ -220,9 +238,21 @@ def _summoner(plan: Plan, state: CrisisState, external: str, *, spoken: bool) ->
     return f"{person.name}, {person.title} i {organisation}," if spoken else f"{person.name} ({person.title}, {organisation})"
 
 
-def uncovered_names(plan: Plan, state: CrisisState) -> str:
-    """The roles nobody answers for now, by name (``Ansvarlig for IT og Digitalisering``); «en rolle» if none is."""
-    return role_names(plan, uncovered_roles(state)) if state.uncovered else "en rolle"
+def notice_values(plan: Plan, state: CrisisState) -> dict[str, str]:
+    """What the words of a page may name: ``{id}``; ``{name}``, the director who decided (else the director role's
+    primary); ``{assessor}``, who assessed the alarm; ``{level}``; ``{uncovered}``, the roles nobody answers for
+    («en rolle» if none is); ``{stand_down}``, what a closed crisis means to those paged in it."""
+    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
+    assessor = state.triage.actor if state.triage else plan.role_by_id[plan.alarm_chain.triage_role].primary
+    summoned = bool(state.pages_for(PagePurpose.SUMMONS))
+    return {
+        "id": state.id,
+        "name": person_name(plan, director),
+        "assessor": person_name(plan, assessor),
+        "level": level_name(plan, current_level(plan, state)),
+        "uncovered": role_names(plan, uncovered_roles(state)) if state.uncovered else "en rolle",
+        "stand_down": "I skal ikke møde op" if summoned else "du skal ikke gøre mere",
+    }
 
 
 def sms_meeting(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
@@ -275,7 +305,7 @@ def call_script(
     and the ``keys`` offered (``bot.core.replies.keypad``)."""
     words = _WORDS[purpose]
     lines = [*_opening(plan, state), _why_called(plan, state, purpose, person)]
-    if not words.outsider:
+    if not to_outsider(plan, purpose, person):
         lines.append(f"Alarmen lyder: {sentence(_description(state))}")
         if state.unverified_sender:
             lines.append(_UNVERIFIED_SAYS)
@@ -362,22 +392,26 @@ def arrival_unusable_logged() -> str:
     return f"ikke et antal minutter mellem 1 og {KEYED_MINUTES}; intet ændret"
 
 
-def no_key(purpose: PagePurpose) -> list[str]:
+def no_key(plan: Plan, purpose: PagePurpose, person: str) -> list[str]:
     """No key was pressed, not even after the message was played again; the page goes on by other means (someone
     outside the organisation has its SMS already)."""
-    goes_on = "Svar på sms'en fra Krisebot." if to_outsider(purpose) else "Krisebot prøver igen på anden måde."
+    goes_on = "Svar på sms'en fra Krisebot." if to_outsider(plan, purpose, person) else "Krisebot prøver igen på anden måde."
     return ["Der blev ikke trykket på nogen tast.", goes_on, _BYE]
 
 
 def crisis_closed(plan: Plan, state: CrisisState) -> list[str]:
-    """The crisis is over: there is nothing to answer."""
-    return [_greeting(plan), f"Krise {spoken_id(state.id)} er afsluttet.", "Du behøver ikke at gøre mere.", _BYE]
+    """The crisis is over: there is nothing to answer (and nobody summoned is to come). Also a stand-down's call."""
+    done = "Du skal ikke møde op." if state.pages_for(PagePurpose.SUMMONS) else "Du behøver ikke at gøre mere."
+    return [_greeting(plan), f"Krise {spoken_id(state.id)} er afsluttet.", done, _BYE]
 
 
 def voicemail(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, *, sms: bool) -> list[str]:
     """The message left on ``person``'s voicemail or answering machine: who called and why, that nothing was
-    acknowledged, and where to answer (the SMS only when the person gets one; Teams only inside the organisation)."""
-    if to_outsider(purpose):
+    acknowledged, and where to answer (the SMS only when the person gets one; Teams only inside the organisation);
+    once the crisis is over, that it is."""
+    if not state.phase.open:
+        return crisis_closed(plan, state)
+    if to_outsider(plan, purpose, person):
         answer = "Svar på sms'en fra Krisebot."
     else:
         answer = "Svar på sms'en fra Krisebot, eller svar i Teams." if sms else "Svar i Teams."
@@ -400,11 +434,7 @@ def _opening(plan: Plan, state: CrisisState) -> list[str]:
 
 
 def _why_called(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> str:
-    director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
-    return _WORDS[purpose].call.format(
-        name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
-        uncovered=uncovered_names(plan, state), summoner=_summoner(plan, state, person, spoken=True),
-    )
+    return _WORDS[purpose].call.format(summoner=_summoner(plan, state, person, spoken=True), **notice_values(plan, state))
 
 
 def _description(state: CrisisState) -> str:

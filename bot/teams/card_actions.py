@@ -1,9 +1,11 @@
 """Card taps into domain actions: a verb plus the card's data and inputs becomes a ``bot.core`` action.
 
 Pure: ``parse_tap`` validates the Universal Action (or legacy Action.Submit) payload with
-pydantic, ``to_action`` maps it. Bad input is an ``InvalidTap`` with a Danish reason.
+pydantic, ``to_action`` maps it. Bad input is an ``InvalidTap`` with a Danish reason. The addresses
+typed on «Underret ledelsen» (``Tap.addresses``) are for the handler to look up.
 """
 
+import re
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -31,6 +33,8 @@ from .verbs import Verb
 
 VIA = "teams"
 E = TypeVar("E", bound=StrEnum)
+_SEPARATORS = re.compile(r"[\s,;]+")
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class InvalidTap(Exception):
@@ -59,6 +63,15 @@ class Tap(BaseModel):
     def ids(self, name: str) -> tuple[str, ...]:
         """A multi-select input: Teams sends the chosen values comma-separated."""
         return tuple(part.strip() for part in self.text(name).split(",") if part.strip())
+
+    def addresses(self, name: str) -> tuple[str, ...]:
+        """E-mail addresses typed in the input ``name``, separated by commas, semicolons or spaces; lower case, each
+        once."""
+        found = [part.lower() for part in _SEPARATORS.split(self.text(name, 1000)) if part]
+        bad = [part for part in found if len(part) > 254 or not _ADDRESS.fullmatch(part)]
+        if bad:
+            raise InvalidTap(f"«{bad[0]}» er ikke en e-mailadresse")
+        return tuple(dict.fromkeys(found))
 
 
 def parse_tap(value: Any) -> Tap:

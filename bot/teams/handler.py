@@ -7,6 +7,7 @@ says comes from ``bot.render``.
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
@@ -15,7 +16,7 @@ from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, Tur
 from botbuilder.schema import Activity, Attachment
 
 from ..clock import Clock
-from ..core.actions import Action, AddLogEntry, Close, Escalate, SummonExternal
+from ..core.actions import Action, AddLogEntry, Close, Decide, Escalate, SummonExternal
 from ..core.contact_commands import BadInput, parse_contact, parse_external
 from ..core.events import LogEntryKind, PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
@@ -24,6 +25,8 @@ from ..core.state import CrisisState
 from ..core.text_commands import CommandName, parse
 from ..engine.crises import Crises
 from ..export_links import ExportLinks
+from ..graph.guests import UnknownAddress, named_by_address
+from ..graph.users import GraphUsers
 from ..plan.models import Person, Plan
 from ..render.cards import CONTENT_TYPE, help_card, roles_card
 from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused_card, result_card
@@ -34,7 +37,7 @@ from ..render.situation_cards import SituationCards
 from ..render.status import status
 from ..render.texts import Lang, language, say
 from ..store import Store
-from .card_actions import InvalidTap, Tap, parse_tap, to_action
+from .card_actions import VIA, InvalidTap, Tap, parse_tap, to_action
 from .identity import resolve_person
 from .references import LOG_CHANNEL_KEY, personal_chat_key
 from .verbs import Verb
@@ -59,9 +62,12 @@ class KrisebotHandler(ActivityHandler):
     which chat references it has already stored."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, situations: SituationCards, exports: ExportLinks
+        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, situations: SituationCards, exports: ExportLinks,
+        users: GraphUsers | None = None,
     ) -> None:
+        """``users`` looks up in Entra (with Graph) the people the director informs by an address the plan lacks."""
         self.plan = plan
+        self.users = users
         self.exports = exports
         self.situations = situations
         self.store = store
@@ -234,8 +240,13 @@ class KrisebotHandler(ActivityHandler):
         if tap.verb is not Verb.REFRESH:
             try:
                 action = to_action(tap, now=now)
+                if isinstance(action, Decide) and tap.verb is Verb.DIRECTOR_INFORM:
+                    named = await named_by_address(self.plan, self.users, tap.addresses("emails"))
+                    action = replace(action, members=(*action.members, *named.members), guests=named.guests)
             except InvalidTap as exc:
                 return refused_card(lang, say(lang, "tap.invalid", reason=exc.reason))
+            except UnknownAddress as exc:
+                return refused_card(lang, say(lang, "inform.unknown", reason=exc.reason))
             outcome = await self.crises.act(state.id, action, actor=person.id, request_key=request_key)
             if isinstance(outcome, Refused):
                 await turn_context.send_activity(refusal_message(self.plan, outcome, lang))
@@ -245,7 +256,7 @@ class KrisebotHandler(ActivityHandler):
         try:
             outcome = await self.crises.raise_alarm(
                 source=tap.text("source", 64), deliveries=tap.ids("deliveries"), description=tap.text("description"),
-                reporter_phone=tap.text("phone", 40) or None, actor=person.id, request_key=request_key,
+                reporter_phone=tap.text("phone", 40) or None, actor=person.id, request_key=request_key, via=VIA,
             )
         except InvalidTap as exc:
             return refused_card(lang, say(lang, "tap.invalid", reason=exc.reason))

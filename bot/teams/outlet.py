@@ -4,6 +4,7 @@ Every bot post goes through the Bot Connector (Graph cannot post chat or channel
 app-only). Without a chosen log channel there is nothing to mirror into.
 """
 
+from collections.abc import Collection
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -62,10 +63,14 @@ class TeamsOutlet:
             activity = card_activity(self._situations.card(state, "da"), summary=f"Situationsbillede {state.id}")
             await self._update(reference, stored.activity_id, activity)
 
-    async def refresh_pages(self, state: CrisisState) -> None:
-        """Replace each page card sent in the crisis by its current state (answers given by SMS meanwhile)."""
+    async def refresh_pages(self, state: CrisisState, purposes: Collection[PagePurpose] = ()) -> None:
+        """Replace each page card sent in the crisis for ``purposes`` (all if empty) by its current state (answers
+        given by SMS meanwhile, a moved meeting, the end of the crisis)."""
         with connector_errors():
-            pages = await self._store.sent_pages(crisis_id=state.id, channel=Channel.TEAMS.value)
+            pages = [
+                page for page in await self._store.sent_pages(crisis_id=state.id, channel=Channel.TEAMS.value)
+                if not purposes or page.purpose in purposes
+            ]
             chats = await personal_chats(self._store, sorted({page.person for page in pages}))
             for page in pages:
                 stored = chats.get(page.person)

@@ -14,7 +14,7 @@ class Verb(StrEnum):
     TRIAGE_INFORM_DIRECTOR = "triage_inform_director"   # input: assessment
     TRIAGE_NOT_CRITICAL = "triage_not_critical"         # input: assessment
     DIRECTOR_ACTIVATE = "director_activate"             # inputs: meeting_time (HH:MM), note
-    DIRECTOR_INFORM = "director_inform"                 # inputs: members (comma-separated person ids), note
+    DIRECTOR_INFORM = "director_inform"                 # inputs: members (comma-separated person ids), emails, note
     DIRECTOR_NO_ACTION = "director_no_action"           # input: note
     SUMMONS_COMING = "summons_coming"                   # input: eta
     SUMMONS_NOT_COMING = "summons_not_coming"

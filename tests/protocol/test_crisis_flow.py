@@ -10,7 +10,7 @@ import pytest
 from bot.app import CRISES
 from bot.core.events import AlarmRaised
 from bot.store import open_store
-from tests.fakes.connector import FakeConnector
+from tests.fakes.connector import ADAPTIVE_CARD, FakeConnector
 from tests.markdown import EVIL, EVIL_LINE, links, shown_texts, visible
 from tests.protocol.crisis import Crisis, alarm, text_of, verbs
 from tests.protocol.teams import (
@@ -334,6 +334,35 @@ async def test_the_director_moves_the_meeting_and_everyone_summoned_is_told(cris
     assert crisis.latest_card(JESPER) == summons, "and he is not paged about his own decision"
     for user in (CLAUS, HENRIK, LISBETH):
         assert "Peter Bangsvej 13, 7600 Struer" in text_of(crisis.latest_card(user)), user.name
+
+
+async def test_a_moved_meeting_is_named_in_the_new_summons_title_and_the_earlier_cards_say_so_in_place(
+    crisis: Crisis, connector: FakeConnector
+) -> None:
+    crisis_id = await alarm(crisis)
+    await crisis.taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alvorligt")
+    await crisis.taps(JESPER, "director_activate", crisis=crisis_id, meeting_time="10:00", note="")
+    await crisis.settled()
+    assert "Byrådssalen" in text_of(crisis.latest_card(CLAUS))
+
+    await crisis.taps(JESPER, "meeting_alternative", crisis=crisis_id, place="it-undervisningslokale")
+    await crisis.settled()
+
+    moved = crisis.latest_card(CLAUS)
+    assert shown_texts(moved)[1] == "Mødestedet er flyttet til IT-undervisningslokale, Peter Bangsvej 13, 7600 Struer"
+    for user in (CLAUS, HENRIK, LISBETH, JESPER):
+        summonses = [card for card in _cards_now(connector, user) if "summons_coming" in verbs(card)]
+        assert summonses, user.name
+        for card in summonses:
+            assert "Peter Bangsvej 13" in text_of(card) and "Byrådssalen" not in text_of(card), user.name
+
+
+def _cards_now(connector: FakeConnector, user) -> list[dict]:
+    """The cards in ``user``'s chat as they show now (updates applied)."""
+    return [
+        attachment["content"] for activity in connector.transcript(user.chat_id)
+        for attachment in activity.get("attachments") or [] if attachment.get("contentType") == ADAPTIVE_CARD
+    ]
 
 
 async def test_only_the_it_head_or_deputy_chooses_the_log_channel(crisis: Crisis, connector: FakeConnector) -> None:

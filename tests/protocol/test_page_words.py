@@ -14,6 +14,7 @@ from bot.channels.feed import FeedNotifier
 from bot.channels.mail import MailNotifier
 from bot.channels.sms.text import ReplyRoute, page_text
 from bot.core.actions import Action, Decide, MoveMeeting, RaiseAlarm, SummonExternal, Triage
+from bot.core.end_notices import END_NOTICES
 from bot.core.events import DirectorDecision, Event, PagePurpose, RoleUncovered, TriageDecision
 from bot.core.lifecycle import Accepted, step
 from bot.core.replies import keypad, reply_options
@@ -84,7 +85,7 @@ def assert_danish_naming_the_crisis(text: str, purpose: PagePurpose, crisis_id: 
     assert crisis_id in text
     words = _words(text)
     assert len(words & DANISH) >= 2 and not words & ENGLISH, f"not Danish: {text!r}"
-    assert page_title(purpose, "en") not in text
+    assert page_title(PLAN, crisis(), purpose, "en") not in text
 
 
 @pytest.fixture
@@ -159,10 +160,10 @@ async def test_a_moved_meeting_has_its_own_title_on_the_card_the_feed_and_the_ma
     await FeedNotifier(msgraph, PLAN, chat_url="https://teams.example/chat").send(moved)
     await MailNotifier(msgraph, PLAN, sender="krise@struer.dk", chat_url="https://teams.example/chat").send(moved)
 
-    assert "Mødestedet er flyttet" in shown_texts(card)
-    assert graph.notifications()[0].model.topic.value == f"{CRISIS} Mødestedet er flyttet"
-    assert graph.mails()[0].model.message.subject == f"[Krise {CRISIS}] Mødestedet er flyttet"
-    assert "IT-undervisningslokale" in graph.mails()[0].model.message.body.content
+    title = "Mødestedet er flyttet til IT-undervisningslokale, Peter Bangsvej 13, 7600 Struer"
+    assert title in shown_texts(card)
+    assert graph.notifications()[0].model.topic.value == f"{CRISIS} {title}"
+    assert graph.mails()[0].model.message.subject == f"[Krise {CRISIS}] {title}"
 
 
 STANDS_IN = "stedfortræder for Henrik Jebjerg Mogensen (Ansvarlig for økonomi)"
@@ -172,7 +173,7 @@ def deputy_page(purpose: PagePurpose) -> PageRequest:
     return PageRequest(state=crisis(), person=EMIL, roles=("okonomi",), purpose=purpose, key=f"{CRISIS}:emilbc:{purpose}")
 
 
-@pytest.mark.parametrize("purpose", [p for p in IN_TEAMS if p not in (PagePurpose.INFORM, PagePurpose.UNCOVERED)])
+@pytest.mark.parametrize("purpose", [p for p in IN_TEAMS if p not in (PagePurpose.INFORM, PagePurpose.UNCOVERED, *END_NOTICES)])
 async def test_a_deputy_is_told_on_every_channel_whom_they_stand_in_for(
     graph: FakeGraph, msgraph: GraphServiceClient, purpose: PagePurpose
 ) -> None:

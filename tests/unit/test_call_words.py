@@ -252,10 +252,10 @@ def test_the_call_desk_sentences(plan: Plan) -> None:
         "Tryk 9 for at høre beskeden igen.",
     ]
     assert key_unusable("#", keys)[0] == "Tasten firkant kan ikke bruges."
-    assert no_key(PagePurpose.SUMMONS) == ["Der blev ikke trykket på nogen tast.", "Krisebot prøver igen på anden måde.", "Farvel."]
+    assert no_key(plan, PagePurpose.SUMMONS, "cvo") == ["Der blev ikke trykket på nogen tast.", "Krisebot prøver igen på anden måde.", "Farvel."]
     assert crisis_closed(plan, state) == [
-        "Dette er Krisebot for Struer Kommune.", "Krise K, 2026, 0 0 1 er afsluttet.", "Du behøver ikke at gøre mere.", "Farvel.",
-    ]
+        "Dette er Krisebot for Struer Kommune.", "Krise K, 2026, 0 0 1 er afsluttet.", "Du skal ikke møde op.", "Farvel.",
+    ], "those summoned are told not to come"
 
 
 def test_a_voicemail_says_nothing_was_acknowledged_and_where_to_answer(plan: Plan) -> None:

@@ -59,7 +59,8 @@ T0 = datetime(2026, 3, 12, 13, 0, tzinfo=timezone.utc)
 LANGS = ["da", "en"]
 TEMPLATES = ["alarm_form", "triage", "director", "summons", "situation", "log_entry", "notice"]
 DOCUMENTED_INPUTS = {
-    "source", "deliveries", "description", "phone", "assessment", "meeting_time", "note", "members", "eta", "kind", "text",
+    "source", "deliveries", "description", "phone", "assessment", "meeting_time", "note", "members", "emails", "eta", "kind",
+    "text",
 }
 
 Step = tuple[str, EventPayload]
@@ -147,7 +148,7 @@ def all_cards(state: CrisisState, lang: str) -> list[dict[str, Any]]:
         page_card(PLAN, state, lang, person=p.person, purpose=p.purpose, now=T0) for p in state.pages
     ]
     return [
-        triage_card(PLAN, state, lang), director_card(PLAN, state, lang, now=T0), situation_card(PLAN, state, lang),
+        triage_card(PLAN, state, lang), director_card(PLAN, state, lang, person="jesper", now=T0), situation_card(PLAN, state, lang),
         log_entry_form(PLAN, state, lang), *pages,
     ]
 
@@ -241,32 +242,40 @@ def test_decided_triage_card_has_no_buttons_and_shows_the_decision(phase: list[S
 
 
 def test_director_card_shows_the_assessment_and_offers_the_director_decisions() -> None:
-    card = director_card(PLAN, crisis(*DIRECTOR), "da", now=T0 + timedelta(minutes=3, seconds=10))
+    card = director_card(PLAN, crisis(*DIRECTOR), "da", person="jesper", now=T0 + timedelta(minutes=3, seconds=10))
 
     assert verbs(card) == {Verb.ACKNOWLEDGE, Verb.DIRECTOR_ACTIVATE, Verb.DIRECTOR_INFORM, Verb.DIRECTOR_NO_ACTION}
     assert "Hele kommunen er uden mail." in text(card)
     assert inputs(card)["meeting_time"]["value"] == "14:35"  # 14:03:10 + 30 min, rounded up to 5 minutes
     members = inputs(card)["members"]
     assert members["isMultiSelect"]
-    assert [c["value"] for c in members["choices"]] == ["cvo", "peter", "hjm", "lak", "marialouiserj"]
+    assert [c["value"] for c in members["choices"]] == ["emilbc", "cvo", "peter", "hjm", "lak", "marialouiserj"]
+    assert inputs(card)["emails"]["label"] == "Andre i ledelsen (e-mailadresse)", "anyone else by address"
     assert "note" in inputs(card)
 
 
+def test_the_deputy_directors_card_offers_everyone_but_himself() -> None:
+    card = director_card(PLAN, crisis(*DIRECTOR), "da", person="emilbc", now=T0)
+
+    choices = [c["value"] for c in inputs(card)["members"]["choices"]]
+    assert choices == ["jesper", "cvo", "peter", "hjm", "lak", "marialouiserj"]
+
+
 def test_meeting_time_on_the_five_minutes_is_kept() -> None:
-    card = director_card(PLAN, crisis(*DIRECTOR), "da", now=T0)
+    card = director_card(PLAN, crisis(*DIRECTOR), "da", person="jesper", now=T0)
 
     assert inputs(card)["meeting_time"]["value"] == "14:30"
 
 
 def test_director_may_still_activate_after_informing_management() -> None:
-    card = director_card(PLAN, crisis(*INFORMED), "da", now=T0)
+    card = director_card(PLAN, crisis(*INFORMED), "da", person="jesper", now=T0)
 
     assert Verb.DIRECTOR_ACTIVATE in verbs(card)
     assert "Ledelsen underrettet: Henrik Jebjerg Mogensen – Jesper Thyrring Møller kl. 14:04" in text(card)
 
 
 def test_director_card_after_activation_has_no_buttons_and_shows_who_decided() -> None:
-    card = director_card(PLAN, crisis(*ACTIVATED), "da", now=T0)
+    card = director_card(PLAN, crisis(*ACTIVATED), "da", person="jesper", now=T0)
 
     assert verbs(card) == set()
     assert "Kriseberedskab aktiveret – Jesper Thyrring Møller kl. 14:04" in text(card)
@@ -553,7 +562,7 @@ def test_what_people_and_alarm_systems_write_shows_as_written_on_every_card(lang
     state = crisis(*HOSTILE)
     pages = [page_card(PLAN, state, lang, person=p.person, purpose=p.purpose, now=T0) for p in state.pages]
     cards = [
-        triage_card(PLAN, state, lang), director_card(PLAN, state, lang, now=T0), situation_card(PLAN, state, lang),
+        triage_card(PLAN, state, lang), director_card(PLAN, state, lang, person="jesper", now=T0), situation_card(PLAN, state, lang),
         notice_card(PLAN, state, lang, person="hjm", purpose=PagePurpose.INFORM), *pages,
     ]
 

@@ -184,3 +184,14 @@ def test_a_hand_escalation_pages_the_whole_chain_now_also_after_the_schedule_ran
     again = asked + timedelta(minutes=30)
     attempts = current_attempts(plan, crisis(EscalationRequested(), at=again), timers, again)
     assert {a.at for a in attempts} == {again}, "every eskalér pages again"
+
+
+def test_a_notice_of_the_end_goes_once_and_is_due_no_more_after_one_interval(plan: Plan) -> None:
+    timers = timer_for(PagePurpose.STAND_DOWN, "lak", (), T0)
+    state = crisis()
+    interval = plan.escalation.ack_timeout
+
+    assert who(current_attempts(plan, state, timers, T0)) == {("lak", (), 0)}
+    assert [a.at for a in current_attempts(plan, state, timers, T0 + interval - timedelta(seconds=1))] == [T0]
+    assert next_attempt_at(plan, state, timers, T0) is None, "no repeat"
+    assert current_attempts(plan, state, timers, T0 + interval) == [], "an outage or a restart later sends nothing again"

@@ -5,8 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.actions import AnswerSummons, Decide, RaiseAlarm, RecordExternal, SummonExternal, Triage
+from bot.channels.sms.text import ReplyRoute, page_text
+from bot.core.actions import AnswerSummons, Close, Decide, RaiseAlarm, RecordExternal, SummonExternal, Triage
 from bot.core.commands import SendPage
+from bot.core.contact_order import page_order
 from bot.core.contact_commands import BadInput, Problem, parse_external
 from bot.core.escalation import current_attempts, next_attempt_at, requested_timers
 from bot.core.events import (
@@ -16,6 +18,7 @@ from bot.core.events import (
     ExternalStatus,
     ExternalSummoned,
     PagePurpose,
+    PageSent,
     PagesRequested,
     RequestedPage,
     TriageDecision,
@@ -23,7 +26,8 @@ from bot.core.events import (
 from bot.core.lifecycle import Accepted, Refusal, Refused, step
 from bot.core.permissions import Permission
 from bot.core.replies import CodedReply, Reply, key_action, keypad, reply_action, reply_options
-from bot.core.state import CrisisState, fold
+from bot.core.state import CrisisState, apply, fold
+from bot.plan.contact import Channel
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.plans import summoning_plan
@@ -32,6 +36,7 @@ from tests.stories import T0, activated, at_director, run
 PLAN = summoning_plan()
 BUNDLED = load_plan(default_plan_path())
 EXTERNAL = PagePurpose.EXTERNAL
+STAND_DOWN = PagePurpose.STAND_DOWN
 
 
 def summoned(state: CrisisState | None = None, actor: str = "jesper") -> CrisisState:
@@ -168,3 +173,24 @@ def test_indkald_in_the_chat_summons() -> None:
     assert parse_external(PLAN, "vagtchef indkald") == SummonExternal("vagtchef")
     assert parse_external(PLAN, "Vagtchef hos politiet INDKALD kom til rådhuset") == SummonExternal("vagtchef", "kom til rådhuset")
     assert parse_external(PLAN, "vagtchef ringet") == BadInput(Problem.STATUS, "ringet", ("kontaktet", "tilkaldt", "indkald"))
+
+
+def test_closing_stands_a_summoned_external_participant_down_by_sms_without_the_alarms_text() -> None:
+    sent = PageSent(person="vagtchef", roles=[], purpose=EXTERNAL, channel=Channel.SMS.value, provider_id="x")
+    state = apply(summoned(), Event(seq=99, at=T0, crisis_id="K-2026-001", actor="system", payload=sent))
+
+    outcome = step(PLAN, state, Close("Mail kører igen"), actor="jesper", now=T0)
+
+    assert isinstance(outcome, Accepted)
+    assert SendPage("vagtchef", (), STAND_DOWN) in outcome.commands
+    closed = outcome.state
+    order = page_order(
+        PLAN, closed, STAND_DOWN, "vagtchef",
+        confirms=lambda channel: channel is not Channel.VOICE, reaches=lambda channel: channel in (Channel.SMS, Channel.VOICE),
+    )
+    assert order.first == (Channel.SMS,)
+    text = page_text(
+        PLAN, closed, purpose=STAND_DOWN, person="vagtchef", roles=(), code=2,
+        replies=reply_options(PLAN, closed, STAND_DOWN, "vagtchef"), route=ReplyRoute(keyword="KRISE", number="1204"),
+    )
+    assert text == "Krise K-2026-001: krisen er afsluttet - I skal ikke møde op."

@@ -25,7 +25,7 @@ from bot.core.actions import (
     ReportAlarm,
     Triage,
 )
-from bot.core.commands import PostToLog, RefreshSituation, SendPage
+from bot.core.commands import PostToLog, RefreshPages, RefreshSituation, SendPage
 from bot.core.events import (
     Acknowledged,
     AlarmRaised,
@@ -35,6 +35,7 @@ from bot.core.events import (
     DirectorDecided,
     DirectorDecision,
     Event,
+    Guest,
     LevelChanged,
     LogEntryAdded,
     LogEntryKind,
@@ -67,6 +68,8 @@ MEETING_AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 VIA = "teams"
 CRISIS = "K-2026-001"
 ALTERNATIVE = "it-undervisningslokale"
+ANNE = Guest(email="anne.andersen@struer.dk", name="Anne Andersen", title="Centerchef", entra_object_id="aad-anne")
+"""A manager outside the plan, as Entra found her."""
 PEOPLE = ("jesper", "emilbc", "cvo", "peter", "hjm", "lak", "marialouiserj")
 KRISELEDERE = ("jesper", "emilbc")
 
@@ -90,18 +93,23 @@ def plan() -> Plan:
 def split_commands(outcome: Accepted) -> list[SendPage]:
     """Check the command shape every accepted step has and return its pages.
 
-    Pages come first, then one PostToLog per event in order, then one RefreshSituation;
-    a step without events asks for nothing at all.
+    Pages come first, then one PostToLog per event in order, then one RefreshSituation, then the page cards to
+    refresh (``refreshed``); a step without events asks for nothing at all.
     """
     if not outcome.events:
         assert outcome.commands == ()
         return []
     pages = [c for c in outcome.commands if isinstance(c, SendPage)]
-    assert outcome.commands == (*pages, *(PostToLog(e) for e in outcome.events), RefreshSituation())
+    assert outcome.commands == (*pages, *(PostToLog(e) for e in outcome.events), RefreshSituation(), *refreshed(outcome))
     requested = [RequestedPage(person=p.person, roles=list(p.roles), purpose=p.purpose) for p in pages]
     assert [e for e in outcome.events if isinstance(e, PagesRequested)] == ([PagesRequested(pages=requested)] if pages else [])
     assert not pages or outcome.events[-1] == PagesRequested(pages=requested), "the request is the step's last event"
     return pages
+
+
+def refreshed(outcome: Accepted) -> tuple[RefreshPages, ...]:
+    """The page cards a step asks to bring up to date in place."""
+    return tuple(c for c in outcome.commands if isinstance(c, RefreshPages))
 
 
 def decided(outcome: Accepted) -> tuple:
@@ -214,6 +222,12 @@ def answered(plan: Plan) -> Story:
     return story
 
 
+def reported_by_lak(plan: Plan) -> Story:
+    story = Story(plan)
+    story.do("lak", RaiseAlarm(CRISIS, "brugere", ("hjemmeside",), "Siden er nede", via="sms"))
+    return story
+
+
 def dismissed_by_triage(plan: Plan) -> Story:
     story = alarmed(plan)
     story.do("cvo", Triage(TriageDecision.NOT_CRITICAL, "Kun én bruger ramt", VIA))
@@ -245,6 +259,7 @@ class Transition:
     events: tuple
     pages: tuple[SendPage, ...] = ()
     state: dict = field(default_factory=dict)
+    refreshes: tuple[RefreshPages, ...] = ()
 
 
 def summons_to_every_role(purpose: PagePurpose = PagePurpose.SUMMONS, *, but: str = "") -> tuple[SendPage, ...]:
@@ -268,11 +283,14 @@ TRANSITIONS = [
     ),
     Transition(
         "raise alarm by a plan member records the reporter",
-        new, "lak", RaiseAlarm(CRISIS, "brugere", ("hjemmeside", "hjemmeside"), "  Siden er nede  ", "+4540408007"),
+        new, "lak", RaiseAlarm(CRISIS, "brugere", ("hjemmeside", "hjemmeside"), "  Siden er nede  ", "+4540408007", via="sms"),
         Phase.TRIAGE,
-        events=(AlarmRaised(source="brugere", deliveries=["hjemmeside"], description="Siden er nede", reporter="lak", reporter_phone="+4540408007"),),
+        events=(AlarmRaised(
+            source="brugere", deliveries=["hjemmeside"], description="Siden er nede", reporter="lak", reporter_phone="+4540408007",
+            via="sms",
+        ),),
         pages=(SendPage("cvo", ("it",), TRIAGE),),
-        state={"raised_by": "lak", "reporter": "lak", "description": "Siden er nede"},
+        state={"raised_by": "lak", "reporter": "lak", "description": "Siden er nede", "reported_via": "sms"},
     ),
     Transition(
         "raise alarm texted from a number outside the plan is marked unverified and goes to triage",
@@ -314,6 +332,15 @@ TRANSITIONS = [
         state={"triage": Decision("not_critical", "Kun én bruger ramt", "cvo", NOW), "closed_at": NOW},
     ),
     Transition(
+        "triage not critical tells the plan person who raised the alarm",
+        reported_by_lak, "cvo", Triage(TriageDecision.NOT_CRITICAL, "Kun én bruger ramt", VIA), Phase.DISMISSED,
+        events=(
+            Acknowledged(person="cvo", roles=["it"], via=VIA),
+            Triaged(decision=TriageDecision.NOT_CRITICAL, assessment="Kun én bruger ramt"),
+        ),
+        pages=(SendPage("lak", (), PagePurpose.NOT_CRITICAL),),
+    ),
+    Transition(
         "director activate → ACTIVATED, one summons per person to every role's primary",
         director_informed, "jesper", Decide(DirectorDecision.ACTIVATE, VIA, meeting_at=MEETING_AT), Phase.ACTIVATED,
         events=(
@@ -334,6 +361,17 @@ TRANSITIONS = [
         ),
         pages=(SendPage("emilbc", ("kriseleder", "okonomi"), INFORM), SendPage("hjm", ("okonomi",), INFORM)),
         state={"informed": ("emilbc", "hjm"), "director": Decision("inform_management", "Økonomi skal vide det", "jesper", NOW)},
+    ),
+    Transition(
+        "director informs someone outside the plan by address: recorded with who they are, paged for no role",
+        director_informed, "jesper", Decide(DirectorDecision.INFORM_MANAGEMENT, VIA, members=("hjm",), guests=(ANNE,)),
+        Phase.DIRECTOR,
+        events=(
+            Acknowledged(person="jesper", roles=["kriseleder"], via=VIA),
+            DirectorDecided(decision=DirectorDecision.INFORM_MANAGEMENT, members=["hjm", ANNE.email], guests=[ANNE]),
+        ),
+        pages=(SendPage("hjm", ("okonomi",), INFORM), SendPage(ANNE.email, (), INFORM)),
+        state={"informed": ("hjm", ANNE.email), "guests": {ANNE.email: ANNE}},
     ),
     Transition(
         "director informs more members after informing some: only the new ones are paged",
@@ -382,6 +420,7 @@ TRANSITIONS = [
         events=(MeetingPlaceChanged(place=ALTERNATIVE),),
         pages=summons_to_every_role(PagePurpose.MEETING_MOVED, but="jesper"),
         state={"meeting_place": ALTERNATIVE},
+        refreshes=(RefreshPages((SUMMONS, PagePurpose.MEETING_MOVED)),),
     ),
     Transition(
         "move meeting place back to the primary",
@@ -389,6 +428,7 @@ TRANSITIONS = [
         events=(MeetingPlaceChanged(place="byraadssalen"),),
         pages=summons_to_every_role(PagePurpose.MEETING_MOVED),
         state={"meeting_place": "byraadssalen"},
+        refreshes=(RefreshPages((SUMMONS, PagePurpose.MEETING_MOVED)),),
     ),
     Transition(
         "change level to kommune pages the top-staff contacts but the director who changed it",
@@ -411,10 +451,12 @@ TRANSITIONS = [
         ]
     ),
     Transition(
-        "close → CLOSED",
+        "close → CLOSED stands down everyone a page reached but the one who closed it, and refreshes every card",
         activated, "jesper", Close(" Mail kører igen "), Phase.CLOSED,
         events=(CrisisClosed(note="Mail kører igen"),),
-        state={"closed_at": NOW},
+        pages=tuple(SendPage(person, (), PagePurpose.STAND_DOWN) for person in ("cvo", "hjm", "lak")),
+        state={"closed_at": NOW, "closing": Decision("closed", "Mail kører igen", "jesper", NOW)},
+        refreshes=(RefreshPages(),),
     ),
 ]
 
@@ -427,6 +469,7 @@ def test_transition(plan: Plan, case: Transition) -> None:
 
     assert isinstance(outcome, Accepted), outcome
     assert tuple(split_commands(outcome)) == case.pages
+    assert refreshed(outcome) == case.refreshes
     assert decided(outcome) == case.events
     assert outcome.state.phase is case.phase
     for name, value in case.state.items():

@@ -202,10 +202,13 @@ def test_the_activated_run_as_the_logbog_tells_it(plan: Plan) -> None:
     assert state.page("cvo", PagePurpose.MEETING_MOVED).channels == ("teams",)
     assert state.page("lak", PagePurpose.SUMMONS).channels == ("teams", "sms")
     # Nobody acknowledged the top-staff page to cvo, nor the moved meeting: those stay open, to be repeated;
-    # «kommer ikke» acknowledged nothing either.
+    # «kommer ikke» acknowledged nothing either. The stand-downs of the closing ask for no answer.
     still_open = {(p.person, p.purpose) for p in state.pages if p.acknowledged_at is None}
     assert ("cvo", PagePurpose.TOP_STAFF) in still_open
-    assert {purpose for _, purpose in still_open} == {PagePurpose.TOP_STAFF, PagePurpose.MEETING_MOVED, PagePurpose.SUMMONS}
+    assert {purpose for _, purpose in still_open} == {
+        PagePurpose.TOP_STAFF, PagePurpose.MEETING_MOVED, PagePurpose.SUMMONS, PagePurpose.STAND_DOWN,
+    }
+    assert state.closing is not None and state.closing.actor == "jesper"
     assert {person for person, purpose in still_open if purpose is PagePurpose.SUMMONS} == {"lak"}
 
 

@@ -46,13 +46,13 @@ def page_text(
     """The SMS to ``person`` for one page, with the reply choices ``replies`` under ``code``; ``called_from`` is the
     number a call about the same page came from that nobody answered with a key (said, so people recognise it)."""
     meet = " ".join(part for part in (_called(called_from), sms_meeting(plan, state, purpose)) if part)
-    answer = _answers(code, purpose, replies, route)
+    answer = _answers(code, purpose, replies, route, outsider=to_outsider(plan, purpose, person))
     heads = (sms_why(plan, state, purpose, person, roles), sms_why(plan, state, purpose, person, ()))
     for head in (f"Krise {state.id}: {why}." for why in heads):
         room = TWO_SEGMENTS - septets(gsm7(" ".join(part for part in (head, meet, answer) if part))) - 1
         if room >= 0:
             break
-    what = fit(_what(plan, state), room) if room > 8 and not to_outsider(purpose) else ""
+    what = fit(_what(plan, state), room) if room > 8 and not to_outsider(plan, purpose, person) else ""
     return fit(" ".join(part for part in (head, what, meet, answer) if part))
 
 
@@ -99,11 +99,11 @@ _MORE = {Answer.COMING: " (+ minutter)"}
 """What more an answer's letter takes: ``2K 20`` is «kommer», in 20 minutes."""
 
 
-def _answers(code: int, purpose: PagePurpose, replies: list[Reply], route: ReplyRoute) -> str:
+def _answers(code: int, purpose: PagePurpose, replies: list[Reply], route: ReplyRoute, *, outsider: bool) -> str:
     if not replies:
         return ""
     choices = ", ".join(
         f"{route.code(f'{code}{reply.value}')} {LABELS[answer]}{_MORE.get(answer, '')}"
         for reply in replies for answer in [letter_answer(purpose, reply)]
     )
-    return f"{route.lead()} {choices}." + ("" if to_outsider(purpose) else " STATUS giver overblik.")
+    return f"{route.lead()} {choices}." + ("" if outsider else " STATUS giver overblik.")
