@@ -39,7 +39,7 @@ class _Words:
     ask: str
     """The mail's line of what is asked; ``{teams}`` and the button labels of ``_LABELS`` are filled in."""
     sms: str
-    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{level}``, ``{uncovered}`` (the
+    """Why the SMS is sent; ``{as_roles}`` (`` som kriseleder`` or nothing), ``{level}``, ``{uncovered}`` (the
     roles nobody answers for) and ``{summoner}`` (who had Krisebot summon an external participant) are filled in."""
     call: str
     """Why the call is made; ``{name}`` (the director), ``{level}``, ``{uncovered}`` and ``{summoner}`` are filled in."""
@@ -158,12 +158,12 @@ def feed_preview(plan: Plan, state: CrisisState, purpose: PagePurpose, person: s
 
 
 def stand_in(plan: Plan, purpose: PagePurpose, person: str, roles: Sequence[str], lang: Lang = "da") -> str:
-    """``Du kaldes som stedfortræder for Henrik Jebjerg Mogensen (Ansvarlig for økonomi).`` when ``person`` is paged
+    """``Du kaldes som stedfortræder for Henrik Jebjerg Mogensen (ansvarlig for økonomi).`` when ``person`` is paged
     for ``purpose`` for ``roles`` someone else is the primary of; nothing when they hold every one of them first."""
     standing = _standing_in(plan, purpose, person, roles)
     if not standing:
         return ""
-    whom = ", ".join(f"{person_name(plan, primary)} ({role_names(plan, held)})" for primary, held in standing.items())
+    whom = ", ".join(f"{person_name(plan, primary)} ({role_names(plan, held, in_sentence=True)})" for primary, held in standing.items())
     return say(lang, "card.stand_in", whom=whom)
 
 
@@ -195,15 +195,15 @@ def to_outsider(purpose: PagePurpose) -> bool:
 
 
 def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
-    """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som Ansvarlig for IT``; to a deputy
-    ``… som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT)``)."""
+    """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som ansvarlig for IT``; to a deputy
+    ``… som stedfortræder for Claus Vagn Ohrt (ansvarlig for IT)``)."""
     standing = _standing_in(plan, purpose, person, roles)
     own = [r for r in roles if not any(r in held for held in standing.values())]
-    deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held)})" for p, held in standing.items()]
-    parts = ([role_names(plan, own)] if own else []) + deputy
+    deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held, in_sentence=True)})" for p, held in standing.items()]
+    parts = ([role_names(plan, own, in_sentence=True)] if own else []) + deputy
     as_roles = f" som {' og '.join(parts)}" if parts else ""
     return _WORDS[purpose].sms.format(
-        as_roles=as_roles, level=level_name(plan, current_level(plan, state)), uncovered=uncovered_names(plan, state),
+        as_roles=as_roles, level=level_name(plan, current_level(plan, state), in_sentence=True), uncovered=uncovered_names(plan, state),
         summoner=_summoner(plan, state, person, spoken=False),
     )
 
@@ -221,8 +221,9 @@ def _summoner(plan: Plan, state: CrisisState, external: str, *, spoken: bool) ->
 
 
 def uncovered_names(plan: Plan, state: CrisisState) -> str:
-    """The roles nobody answers for now, by name (``Ansvarlig for IT og Digitalisering``); «en rolle» if none is."""
-    return role_names(plan, uncovered_roles(state)) if state.uncovered else "en rolle"
+    """The roles nobody answers for now, by name inside a sentence (``ansvarlig for IT og Digitalisering``); «en rolle»
+    if none is."""
+    return role_names(plan, uncovered_roles(state), in_sentence=True) if state.uncovered else "en rolle"
 
 
 def sms_meeting(plan: Plan, state: CrisisState, purpose: PagePurpose) -> str:
@@ -280,7 +281,7 @@ def call_script(
         if state.unverified_sender:
             lines.append(_UNVERIFIED_SAYS)
     if roles:
-        lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r]) for r in roles])))
+        lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r], in_sentence=True) for r in roles])))
     if deputy := stand_in(plan, purpose, person, roles):
         lines.append(deputy)
     if words.meeting:
@@ -402,7 +403,7 @@ def _opening(plan: Plan, state: CrisisState) -> list[str]:
 def _why_called(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str) -> str:
     director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
     return _WORDS[purpose].call.format(
-        name=person_name(plan, director), level=level_name(plan, current_level(plan, state)),
+        name=person_name(plan, director), level=level_name(plan, current_level(plan, state), in_sentence=True),
         uncovered=uncovered_names(plan, state), summoner=_summoner(plan, state, person, spoken=True),
     )
 
