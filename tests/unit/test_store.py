@@ -517,7 +517,8 @@ def kill_writer_after(path: Path, lines: int, *mode: str) -> tuple[int, list[int
             pytest.fail(f"skriveren stoppede af sig selv: {writer.communicate()[1]}")
         printed.append(int(line))
     writer.kill()
-    rest, errors = writer.communicate(timeout=5)
+    writer.wait(timeout=5)
+    rest, errors = writer.stdout.read(), writer.stderr.read()  # not communicate(): it would skip what readline() buffered
     assert writer.returncode == -signal.SIGKILL, errors
     return writer.pid, printed + [int(seq) for seq in rest.split()]
 
