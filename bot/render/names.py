@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from ..plan.contact import Channel
 from ..plan.models import Plan
 
-CHANNEL_NAMES = {
+CHANNEL_NAMES: dict[str, str] = {
     Channel.TEAMS: "Teams", Channel.FEED: "aktivitetsfeed", Channel.MAIL: "mail", Channel.SMS: "sms", Channel.VOICE: "opkald",
 }
 

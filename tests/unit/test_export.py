@@ -124,7 +124,7 @@ def test_the_markdown_lists_every_event_in_order_with_copenhagen_winter_time() -
     assert rows[0][1] == "2025-01-15 08:02:00 +01:00"
     assert rows[2][1:4] == ["2025-01-15 08:03:35 +01:00", "Claus Vagn Ohrt (Afdelingsleder for IT og Digitalisering)", "Teams"]
     assert rows[1][2:4] == ["system", "Teams"]
-    assert [row[3] for row in rows[10:12]] == ["teams", "sms"]
+    assert [row[3] for row in rows[10:12]] == ["Teams", "sms"]
     assert rows[6][3] == "–"
 
 
