@@ -15,6 +15,7 @@ from .channels.voice.policy import voice_policy
 from .plan.contact import Channel
 from .plan.durations import format_duration
 from .plan.models import ExternalParticipant, Person, Plan, Recipient, Role
+from .render.names import channel_name
 from .render.texts import say
 from .settings import Settings, SmsProvider, VoiceProvider
 
@@ -82,7 +83,7 @@ def _summons(external: ExternalParticipant, calls: ChannelPolicy | None) -> str:
         ways = f"sms og opkald ({_phones(external, calls)})" if calls else "sms (planen ringer ikke op)"
         return f"Ekstern deltager {external.name}: Krisebot kan indkalde på {ways}, mobil {external.mobile.display()}"
     why = "planen siger ikke summon = true" if external.mobile else "planen har intet mobilnummer og siger ikke summon = true"
-    return f"Ekstern deltager {external.name}: ringes op i hånden, Krisebot kan ikke indkalde ({why})"
+    return f"Ekstern deltager {external.name}: ringes op manuelt, Krisebot kan ikke indkalde ({why})"
 
 
 def _channels(settings: Settings, report: Report) -> None:
@@ -132,10 +133,6 @@ OUTSIDE_OFFICE_365 = (Channel.SMS, Channel.VOICE)
 """The channels that still work when Office 365 is down: their providers are not Microsoft's."""
 GRAPH_CHANNELS = (Channel.FEED, Channel.MAIL)
 """The channels that go through Microsoft Graph: not used (and not reported) without it."""
-CHANNEL_LABELS = {
-    Channel.TEAMS: "Teams", Channel.FEED: "aktivitetsfeed", Channel.MAIL: "mail", Channel.SMS: "sms",
-    Channel.VOICE: "opkald",
-}
 
 
 def _reach(
@@ -156,10 +153,10 @@ def _reach(
             f"{person.name} ({_phones(person, calls)})" if channel is Channel.VOICE and calls else person.name
             for person in people
         )
-        parts.append(f"{CHANNEL_LABELS[channel]}: {names or 'ingen'}")
+        parts.append(f"{channel_name(channel)}: {names or 'ingen'}")
     report.notes.append(f"{role.name}: {'; '.join(parts)}")
     if not any(reached.get(channel) for channel in OUTSIDE_OFFICE_365):
-        outside = " eller ".join(CHANNEL_LABELS[channel] for channel in OUTSIDE_OFFICE_365 if channel in reached)
+        outside = " eller ".join(channel_name(channel) for channel in OUTSIDE_OFFICE_365 if channel in reached)
         names = ", ".join(person.name for person in holders)
         why = f"ingen af {names} kan nås på {outside}" if outside else "planen bruger hverken sms eller opkald"
         report.warnings.append(f"Rollen «{role.name}» kan ikke nås uden for Office 365: {why}")

@@ -24,7 +24,7 @@ from ..core.state import Answer, CrisisState, Decision, ExternalContact, LogLine
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
-from .names import clip, external_name, level_name, person_name, place_text, role_names
+from .names import channel_name, clip, external_name, inside_sentence, level_name, person_name, place_text, role_names
 from .page_words import notice_values, page_title, stand_in
 from .plain import Markup
 from .texts import Lang, say
@@ -53,7 +53,7 @@ def alarm_form(plan: Plan, lang: Lang) -> Card:
         "alarm_form",
         {
             "title": _say(lang, "alarm.title"),
-            "intro": _say(lang, "alarm.intro", role=triage.name, name=plan.person_by_id[triage.primary].name),
+            "intro": _say(lang, "alarm.intro", role=inside_sentence(triage.name), name=plan.person_by_id[triage.primary].name),
             "sources": [{"title": s.name, "value": s.id} for s in plan.alarm_sources],
             "deliveries": [
                 {"title": f"{d.name} – {d.description}" if d.description else d.name, "value": d.id}
@@ -168,7 +168,7 @@ def summons_card(
                 plan, state, lang, page_title(plan, state, purpose, lang), notice=notice,
                 extra_facts=_meeting_facts(plan, state, lang), deputy=deputy,
             ),
-            "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids)),
+            "roles": _say(lang, "summons.roles", roles=role_names(plan, role_ids, in_sentence=True)),
             "open": answering,
             "eta": answer.eta if answer else "",
             "move": _alternative_for(plan, state, person) if answering else None,
@@ -194,7 +194,8 @@ def notice_card(
     if notice is None and acknowledged:
         notice = _notice(_say(lang, "acknowledged", time=_time(acknowledged)))
     message = _say(
-        lang, f"notice.{purpose.value}.why", roles=role_names(plan, roles or _page_roles(plan, state, person, purpose)),
+        lang, f"notice.{purpose.value}.why",
+        roles=role_names(plan, roles or _page_roles(plan, state, person, purpose), in_sentence=True),
         **notice_values(plan, state),
     )
     return render(
@@ -238,7 +239,7 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
             if len(state.log) > len(log) else None,
             "open": state.phase.open,
             "logForm": _log_form(state, lang, title=None) if state.phase.open else None,
-            "raise": {"level": next_level.id, "title": _say(lang, "situation.raise", level=next_level.name)}
+            "raise": {"level": next_level.id, "title": _say(lang, "situation.raise", level=inside_sentence(next_level.name))}
             if next_level else None,
             "labels": _labels(
                 lang,
@@ -334,7 +335,7 @@ def _status_fact(plan: Plan, state: CrisisState, lang: Lang) -> dict[str, str]:
     status = _say(lang, f"phase.{state.phase.value}")
     assessing = assessing_role(plan, state)
     if state.phase is Phase.TRIAGE and assessing != plan.alarm_chain.triage_role:  # nobody in IT answered
-        status = _say(lang, "phase.triage_by", role=role_names(plan, [assessing]))
+        status = _say(lang, "phase.triage_by", role=role_names(plan, [assessing], in_sentence=True))
     if state.closed_at:
         status = _say(lang, "fact.status_at", phase=status, time=_time(state.closed_at))
     return _fact(lang, "fact.status", status)
@@ -420,16 +421,16 @@ def _role_rows(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
 
 
 def _page_line(plan: Plan, state: CrisisState, page: Page, lang: Lang) -> Markup:
-    """``**Name** · indkaldelse · sendt kl. 14:02 (teams, sms) · kvitteret kl. 14:03 (teams) · 1 fejl, senest …``;
+    """``**Name** · indkaldelse · sendt kl. 14:02 (Teams, sms) · kvitteret kl. 14:03 (Teams) · 1 fejl, senest …``;
     someone outside the plan, who cannot answer, is not waited for."""
     name = person_name(plan, page.person, state.guests)
     parts = [Markup("**{}**").format(name), _say(lang, f"purpose.{page.purpose.value}")]
     if page.first_sent_at:
-        parts.append(_say(lang, "page.sent", time=_time(page.first_sent_at), channels=", ".join(page.channels)))
+        parts.append(_say(lang, "page.sent", time=_time(page.first_sent_at), channels=", ".join(map(channel_name, page.channels))))
     else:
         parts.append(_say(lang, "page.unsent"))
     if page.acknowledged_at:
-        parts.append(_say(lang, "page.acknowledged", time=_time(page.acknowledged_at), via=page.acknowledged_via))
+        parts.append(_say(lang, "page.acknowledged", time=_time(page.acknowledged_at), via=channel_name(page.acknowledged_via or "")))
     elif page.person in plan.person_by_id:
         parts.append(_say(lang, "page.waiting"))
     if page.failures:

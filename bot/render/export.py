@@ -53,8 +53,9 @@ from ..core.events import (
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.replies import eta_minutes
 from ..core.state import CrisisState, ExternalContact, Page, Phase, fold
+from ..plan.contact import Channel
 from ..plan.models import Person, Plan
-from .names import delivery_names, external_name, level_name, person_name, place_text, role_names
+from .names import channel_name, delivery_names, external_name, level_name, person_name, place_text, role_names
 from .plain import literal
 
 NONE = "–"
@@ -91,14 +92,6 @@ DELIVERY_STATES = {
     DeliveryState.UNANSWERED: "opkaldene blev ikke besvaret med en tast på nogen af numrene",
     DeliveryState.UNREACHABLE: "personen kunne ikke nås på nogen kanal",
 }
-CHANNEL_NAMES = {"voice": "telefon"}
-"""A channel as the logbog names it, where its id is not already the word a reader uses."""
-
-
-def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel)
-
-
 CALL_STATES = {
     CallStatus.RINGING: "det ringer",
     CallStatus.ANSWERED: "taget",
@@ -242,6 +235,17 @@ def _overview(plan: Plan, state: CrisisState, count: int) -> tuple[tuple[str, st
     )
 
 
+def _escalated_to(plan: Plan, role_id: str, stage: int, people: list[str]) -> str:
+    """``eskaleret til første stedfortræder: Peter Knudsen; Claus Vagn Ohrt kaldes igen``: the role's primary,
+    alarmed again beside the deputies, is not named as one of them."""
+    role = plan.role_by_id.get(role_id)
+    again = [p for p in people if role is not None and p == role.primary]
+    reached = [p for p in people if p not in again]
+    reach = "første stedfortræder" if stage == 1 else "alle i kæden"
+    sentence = f"eskaleret til {reach}: {_names(plan, reached)}" if reached else f"eskaleret til {reach}"
+    return sentence + (f"; {_names(plan, again)} kaldes igen" if again else "")
+
+
 def _event_row(plan: Plan, event: Event) -> tuple[str, ...]:
     return (str(event.seq), _time(event.at), actor_name(plan, event.actor), _channel(event), event_sentence(plan, event))
 
@@ -251,15 +255,15 @@ def _channel(event: Event) -> str:
         case PageSent(channel=channel) | PageFailed(channel=channel) | PageDeliveryReported(channel=channel):
             return channel_name(channel)
         case SmsReceived():
-            return "sms"
+            return channel_name(Channel.SMS)
         case CallReported() | KeyPressed():
-            return channel_name("voice")
+            return channel_name(Channel.VOICE)
         case Acknowledged(via=via):
-            return via
+            return channel_name(via)
         case ContactRecorded(how=how):
             return how.value
         case ExternalAnswered(via=via):
-            return via
+            return channel_name(via)
     return NONE
 
 
@@ -281,20 +285,19 @@ def event_sentence(plan: Plan, event: Event) -> str:
             who = _holder(plan, person, roles)
             return f"Alarmering af {who} kunne ikke sendes via {channel_name(channel)} – {PURPOSES[purpose]}: {reason}"
         case Acknowledged(person=person, roles=roles, via=via):
-            return f"Kvitteret af {person_name(plan, person)} for {role_names(plan, roles, ROLES_JOIN)} via {via}"
+            return f"Kvitteret af {person_name(plan, person)} for {role_names(plan, roles, ROLES_JOIN, in_sentence=True)} via {channel_name(via)}"
         case Escalated(role=role, purpose=purpose, stage=stage, people=people):
-            reach = "første stedfortræder" if stage == 1 else "alle i kæden"
             return (
-                f"Ingen har kvitteret for {role_names(plan, [role], ROLES_JOIN)} – {PURPOSES[purpose]}: "
-                f"eskaleret til {reach}: {_names(plan, people)}"
+                f"Ingen har kvitteret for {role_names(plan, [role], ROLES_JOIN, in_sentence=True)} – {PURPOSES[purpose]}: "
+                + _escalated_to(plan, role, stage, people)
             )
         case RoleUncovered(role=role, purpose=purpose):
             return (
-                f"Ingen har kvitteret for {role_names(plan, [role], ROLES_JOIN)} – {PURPOSES[purpose]}: "
+                f"Ingen har kvitteret for {role_names(plan, [role], ROLES_JOIN, in_sentence=True)} – {PURPOSES[purpose]}: "
                 "alle i kæden er prøvet"
             )
         case EscalationRequested():
-            return "Eskaleret i hånden: alle i kæden kaldes for de roller, der ikke har kvitteret"
+            return "Eskaleret manuelt: alle i kæden kaldes for de roller, der ikke har kvitteret"
         case Triaged(decision=decision, assessment=assessment):
             return f"Vurdering: {TRIAGE_DECISIONS[decision]}" + _quoted(assessment)
         case DirectorDecided() as decided:
@@ -311,12 +314,12 @@ def event_sentence(plan: Plan, event: Event) -> str:
         case ExternalSummoned(external=external, note=note):
             return f"{external_name(plan, external)} indkaldes af Krisebot" + _quoted(note)
         case ExternalAnswered(external=external, coming=coming, eta=eta, via=via):
-            return f"Svar på indkaldelse fra {external_name(plan, external)} via {via}: {_answer(coming, eta, event.at)}"
+            return f"Svar på indkaldelse fra {external_name(plan, external)} via {channel_name(via)}: {_answer(coming, eta, event.at)}"
         case MeetingPlaceChanged(place=place):
             return f"Mødested ændret til {place_text(plan, place)}"
         case LevelChanged(level=level, contacts=contacts):
             named = f"; kontaktpersoner ind i øverste krisestab: {_names(plan, contacts)}" if contacts else ""
-            return f"Niveau ændret til {level_name(plan, level)}{named}"
+            return f"Niveau ændret til {level_name(plan, level, in_sentence=True)}{named}"
         case LogEntryAdded(kind=kind, text=text):
             return f"Logbog ({kind.value}): {text}"
         case CrisisClosed(note=note):

@@ -7,7 +7,12 @@ shown as recorded, never an error.
 from collections.abc import Iterable, Mapping
 
 from ..core.events import Guest
+from ..plan.contact import Channel
 from ..plan.models import Plan
+
+CHANNEL_NAMES: dict[str, str] = {
+    Channel.TEAMS: "Teams", Channel.FEED: "aktivitetsfeed", Channel.MAIL: "mail", Channel.SMS: "sms", Channel.VOICE: "opkald",
+}
 
 
 def person_name(plan: Plan, actor: str, guests: Mapping[str, Guest] | None = None) -> str:
@@ -19,8 +24,10 @@ def person_name(plan: Plan, actor: str, guests: Mapping[str, Guest] | None = Non
     return recipient.name if recipient else f"{guest.name} ({guest.email})" if guest else actor
 
 
-def role_names(plan: Plan, role_ids: Iterable[str], separator: str = ", ") -> str:
-    return separator.join(plan.role_by_id[r].name if r in plan.role_by_id else r for r in role_ids)
+def role_names(plan: Plan, role_ids: Iterable[str], separator: str = ", ", *, in_sentence: bool = False) -> str:
+    """``Kriseleder, Ansvarlig for økonomi``; ``in_sentence``: each as it reads inside a sentence (``inside_sentence``)."""
+    names = (plan.role_by_id[r].name if r in plan.role_by_id else r for r in role_ids)
+    return separator.join(map(inside_sentence, names) if in_sentence else names)
 
 
 def external_name(plan: Plan, external_id: str) -> str:
@@ -40,9 +47,24 @@ def place_text(plan: Plan, place_id: str) -> str:
     return f"{place.name}, {place.address}" if place else place_id
 
 
-def level_name(plan: Plan, level_id: str) -> str:
+def level_name(plan: Plan, level_id: str, *, in_sentence: bool = False) -> str:
+    """``Kommuneniveau``; ``in_sentence``: ``kommuneniveau``."""
     level = plan.level_by_id.get(level_id)
-    return level.name if level else level_id
+    name = level.name if level else level_id
+    return inside_sentence(name) if in_sentence else name
+
+
+def inside_sentence(name: str) -> str:
+    """A role's or level's name as Danish writes it inside a sentence: ``Ansvarlig for IT`` → ``ansvarlig for IT``,
+    ``Kommuneniveau`` → ``kommuneniveau``. A first word with no lower-case letter after its first (``IT-udstyr``,
+    ``O365``, ``DPO``) is an abbreviation or a name and keeps its capital."""
+    first = name.split(" ", 1)[0]
+    return name[:1].lower() + name[1:] if first[1:].islower() else name
+
+
+def channel_name(channel: str) -> str:
+    """``Teams``, ``sms``, ``opkald``: a channel, or the ``via`` of an answer, as a Danish text names it; anything else as recorded."""
+    return CHANNEL_NAMES.get(channel, channel)
 
 
 def clip(text: str, limit: int | None) -> str:

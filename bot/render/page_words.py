@@ -39,7 +39,7 @@ class _Words:
     ask: str
     """The mail's line of what is asked; ``{teams}`` and the button labels of ``_LABELS`` are filled in."""
     sms: str
-    """Why the SMS is sent; ``{as_roles}`` (`` som Kriseleder`` or nothing), ``{summoner}`` (who had Krisebot summon
+    """Why the SMS is sent; ``{as_roles}`` (`` som kriseleder`` or nothing), ``{summoner}`` (who had Krisebot summon
     an external participant) and the ``notice_values`` are filled in."""
     call: str
     """Why the call is made; ``{summoner}`` and the ``notice_values`` are filled in."""
@@ -176,12 +176,12 @@ def feed_preview(plan: Plan, state: CrisisState, purpose: PagePurpose, person: s
 
 
 def stand_in(plan: Plan, purpose: PagePurpose, person: str, roles: Sequence[str], lang: Lang = "da") -> str:
-    """``Du kaldes som stedfortræder for Henrik Jebjerg Mogensen (Ansvarlig for økonomi).`` when ``person`` is paged
+    """``Du kaldes som stedfortræder for Henrik Jebjerg Mogensen (ansvarlig for økonomi).`` when ``person`` is paged
     for ``purpose`` for ``roles`` someone else is the primary of; nothing when they hold every one of them first."""
     standing = _standing_in(plan, purpose, person, roles)
     if not standing:
         return ""
-    whom = ", ".join(f"{person_name(plan, primary)} ({role_names(plan, held)})" for primary, held in standing.items())
+    whom = ", ".join(f"{person_name(plan, primary)} ({role_names(plan, held, in_sentence=True)})" for primary, held in standing.items())
     return say(lang, "card.stand_in", whom=whom)
 
 
@@ -214,12 +214,12 @@ def to_outsider(plan: Plan, purpose: PagePurpose, person: str) -> bool:
 
 
 def sms_why(plan: Plan, state: CrisisState, purpose: PagePurpose, person: str, roles: Sequence[str]) -> str:
-    """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som Ansvarlig for IT``; to a deputy
-    ``… som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT)``)."""
+    """Why the SMS is sent, after ``Krise <id>:`` (``kritisk alarm - vurdér den som ansvarlig for IT``; to a deputy
+    ``… som stedfortræder for Claus Vagn Ohrt (ansvarlig for IT)``)."""
     standing = _standing_in(plan, purpose, person, roles)
     own = [r for r in roles if not any(r in held for held in standing.values())]
-    deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held)})" for p, held in standing.items()]
-    parts = ([role_names(plan, own)] if own else []) + deputy
+    deputy = [f"stedfortræder for {person_name(plan, p)} ({role_names(plan, held, in_sentence=True)})" for p, held in standing.items()]
+    parts = ([role_names(plan, own, in_sentence=True)] if own else []) + deputy
     as_roles = f" som {' og '.join(parts)}" if parts else ""
     return _WORDS[purpose].sms.format(
         as_roles=as_roles, summoner=_summoner(plan, state, person, spoken=False), **notice_values(plan, state)
@@ -240,8 +240,9 @@ def _summoner(plan: Plan, state: CrisisState, external: str, *, spoken: bool) ->
 
 def notice_values(plan: Plan, state: CrisisState) -> dict[str, str]:
     """What the words of a page may name: ``{id}``; ``{name}``, the director who decided (else the director role's
-    primary); ``{assessor}``, who assessed the alarm; ``{level}``; ``{uncovered}``, the roles nobody answers for
-    («en rolle» if none is); ``{stand_down}``, what a closed crisis means to those paged in it."""
+    primary); ``{assessor}``, who assessed the alarm; ``{level}`` and ``{uncovered}``, the roles nobody answers for
+    («en rolle» if none is), as they read inside a sentence; ``{stand_down}``, what a closed crisis means to those
+    paged in it."""
     director = state.director.actor if state.director else plan.role_by_id[plan.alarm_chain.director_role].primary
     assessor = state.triage.actor if state.triage else plan.role_by_id[plan.alarm_chain.triage_role].primary
     summoned = bool(state.pages_for(PagePurpose.SUMMONS))
@@ -249,8 +250,8 @@ def notice_values(plan: Plan, state: CrisisState) -> dict[str, str]:
         "id": state.id,
         "name": person_name(plan, director),
         "assessor": person_name(plan, assessor),
-        "level": level_name(plan, current_level(plan, state)),
-        "uncovered": role_names(plan, uncovered_roles(state)) if state.uncovered else "en rolle",
+        "level": level_name(plan, current_level(plan, state), in_sentence=True),
+        "uncovered": role_names(plan, uncovered_roles(state), in_sentence=True) if state.uncovered else "en rolle",
         "stand_down": "I skal ikke møde op" if summoned else "du skal ikke gøre mere",
     }
 
@@ -310,7 +311,7 @@ def call_script(
         if state.unverified_sender:
             lines.append(_UNVERIFIED_SAYS)
     if roles:
-        lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r]) for r in roles])))
+        lines.append(words.call_roles.format(roles=_spoken_list([role_names(plan, [r], in_sentence=True) for r in roles])))
     if deputy := stand_in(plan, purpose, person, roles):
         lines.append(deputy)
     if words.meeting:

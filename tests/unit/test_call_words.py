@@ -184,7 +184,7 @@ def test_the_script_says_who_calls_the_crisis_what_happened_the_roles_and_the_ke
         "Det gælder krise K, 2026, 0 0 1.",
         "Der er kommet en kritisk alarm, som du skal vurdere.",
         "Alarmen lyder: Exchange svarer ikke.",
-        "Du får beskeden som Ansvarlig for IT og Digitalisering.",
+        "Du får beskeden som ansvarlig for IT og Digitalisering.",
         "Tryk 1 for at kvittere.",
         "Tryk 2 for at underrette kommunaldirektøren.",
         "Tryk 3, hvis alarmen ikke er kritisk.",
@@ -198,7 +198,7 @@ def test_a_summons_says_where_and_when_to_meet(plan: Plan) -> None:
         plan, state, PagePurpose.SUMMONS, "hjm", ("okonomi", "kommunikation"), keypad(plan, state, PagePurpose.SUMMONS, "hjm")
     ))
 
-    assert "Du indkaldes som Ansvarlig for økonomi og Ansvarlig for kommunikation." in text
+    assert "Du indkaldes som ansvarlig for økonomi og ansvarlig for kommunikation." in text
     assert "Mødested: Byrådssalen, Struer Rådhus. Mødetid: klokken 09:45." in text
     assert text.endswith("Tryk 1, hvis du kommer. Tryk 2, hvis du ikke kommer. Tryk 9 for at høre beskeden igen.")
 

@@ -135,7 +135,7 @@ def test_check_says_the_bundled_plans_external_participants_are_called_by_hand(t
     result = krisebot(tmp_path, "check")
 
     notes = _marks(result, "✓")
-    by_hand = "ringes op i hånden, Krisebot kan ikke indkalde (planen har intet mobilnummer og siger ikke summon = true)"
+    by_hand = "ringes op manuelt, Krisebot kan ikke indkalde (planen har intet mobilnummer og siger ikke summon = true)"
     for name in ("Indsatsleder fra politiet", "Indsatsleder fra beredskabet", "Ekstern kriseleder fra Forsyning", "Andre myndigheder"):
         assert f"Ekstern deltager {name}: {by_hand}" in notes
     assert not any("Ekstern deltager" in line for line in _marks(result, "!") + _marks(result, "✗")), "information, not a fault"
@@ -149,7 +149,7 @@ def test_check_says_whom_krisebot_can_summon_and_how(tmp_path: Path) -> None:
     notes = _marks(krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan)), "✓")
 
     assert "Ekstern deltager Vagtchef hos politiet: Krisebot kan indkalde på sms og opkald (mobil), mobil 20 11 22 66" in notes
-    assert "Ekstern deltager Andre myndigheder: ringes op i hånden, Krisebot kan ikke indkalde (planen siger ikke summon = true)" in notes
+    assert "Ekstern deltager Andre myndigheder: ringes op manuelt, Krisebot kan ikke indkalde (planen siger ikke summon = true)" in notes
 
 
 def test_check_names_the_holders_teams_reaches_once_they_wrote_to_the_bot(tmp_path: Path) -> None:

@@ -287,7 +287,7 @@ def test_director_card_after_activation_has_no_buttons_and_shows_who_decided() -
 def test_summons_shows_roles_meeting_place_and_local_time() -> None:
     card = summons_card(PLAN, crisis(*ACTIVATED), "da", person="cvo")
 
-    assert "Ansvarlig for situationsbillede, log og dokumentation, Ansvarlig for IT og Digitalisering" in text(card)
+    assert "ansvarlig for situationsbillede, log og dokumentation, ansvarlig for IT og Digitalisering" in text(card)
     assert "Mødested: Byrådssalen, Struer Rådhus" in text(card)
     assert "Mødetid: 14:45" in text(card)
     assert verbs(card) == {Verb.SUMMONS_COMING, Verb.SUMMONS_NOT_COMING}
@@ -351,7 +351,7 @@ def test_acknowledged_notice_shows_when_and_has_no_button() -> None:
 def test_top_staff_notice_names_the_level_and_the_contact_role() -> None:
     card = page_card(PLAN, crisis(*RAISED), "da", person="cvo", purpose=PagePurpose.TOP_STAFF, now=T0)
 
-    assert "Krisen er hævet til Kommuneniveau. Du er kontaktperson ind i øverste krisestab som Ansvarlig for situationsbillede, log og dokumentation." in text(card)
+    assert "Krisen er hævet til kommuneniveau. Du er kontaktperson ind i øverste krisestab som ansvarlig for situationsbillede, log og dokumentation." in text(card)
     assert verbs(card) == {Verb.ACKNOWLEDGE}
 
 
@@ -379,7 +379,7 @@ def test_situation_card_offers_the_next_level() -> None:
     card = situation_card(PLAN, crisis(*ACTIVATED), "da")
 
     raise_level = button(card, Verb.LEVEL_CHANGE)
-    assert raise_level["title"] == "Hæv til Kommuneniveau"
+    assert raise_level["title"] == "Hæv til kommuneniveau"
     assert raise_level["data"] == {"crisis": CRISIS, "level": "kommune"}
 
 
@@ -390,7 +390,7 @@ def test_situation_card_lists_each_role_with_the_paged_person_and_acknowledgemen
     assert "Status: Kriseberedskab aktiveret" in words
     for n, (person, roles) in enumerate(SUMMONED.items()):
         name = PLAN.person_by_id[person].name
-        assert f"**{name}** · indkaldelse · sendt kl. 14:{5 + n:02} (teams) · kvitteret kl. 14:{9 + n:02} (teams)" in words
+        assert f"**{name}** · indkaldelse · sendt kl. 14:{5 + n:02} (Teams) · kvitteret kl. 14:{9 + n:02} (Teams)" in words
         for role in roles:
             assert f"**{PLAN.role_by_id[role].name}**" in words
 

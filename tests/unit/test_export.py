@@ -80,23 +80,23 @@ def later(seq: int, actor: str, payload: EventPayload) -> Event:
 
 EXPECTED = [  # the event column, in order
     "Alarm fra Brugere af kritiske systemer; berørte leverancer: O365, IT-infrastruktur; anmelder: Lisbeth Kusk – «Mailserveren svarer ikke»",
-    "Alarmeret Claus Vagn Ohrt (Ansvarlig for IT og Digitalisering) via teams (id 123) – vurdering af alarm",
-    "Kvitteret af Claus Vagn Ohrt for Ansvarlig for IT og Digitalisering via teams",
+    "Alarmeret Claus Vagn Ohrt (Ansvarlig for IT og Digitalisering) via Teams (id 123) – vurdering af alarm",
+    "Kvitteret af Claus Vagn Ohrt for ansvarlig for IT og Digitalisering via Teams",
     "Vurdering: Underret kommunaldirektøren – «Hele O365 er nede»",
     "Alarmeret Jesper Thyrring Møller (Kriseleder) via sms (id gw-9) – beslutning om kriseberedskab",
-    "Kvitteret af Jesper Thyrring Møller for Kriseleder via sms",
+    "Kvitteret af Jesper Thyrring Møller for kriseleder via sms",
     "Beslutning: Aktivér kriseberedskab, møde kl. 09:00 – «Alle møder op»",
     "Alarmeret Jesper Thyrring Møller (Kriseleder) via sms – indkaldelse",
-    "Alarmeret Claus Vagn Ohrt (Ansvarlig for situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering) via teams – indkaldelse",
-    "Alarmeret Henrik Jebjerg Mogensen (Ansvarlig for økonomi) via teams – indkaldelse",
-    "Alarmering af Lisbeth Kusk (Ansvarlig for kommunikation) kunne ikke sendes via teams – indkaldelse: ingen samtale",
+    "Alarmeret Claus Vagn Ohrt (Ansvarlig for situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering) via Teams – indkaldelse",
+    "Alarmeret Henrik Jebjerg Mogensen (Ansvarlig for økonomi) via Teams – indkaldelse",
+    "Alarmering af Lisbeth Kusk (Ansvarlig for kommunikation) kunne ikke sendes via Teams – indkaldelse: ingen samtale",
     "Alarmeret Lisbeth Kusk (Ansvarlig for kommunikation) via sms – indkaldelse",
-    "Kvitteret af Claus Vagn Ohrt for Ansvarlig for situationsbillede, log og dokumentation; Ansvarlig for IT og Digitalisering via teams",
+    "Kvitteret af Claus Vagn Ohrt for ansvarlig for situationsbillede, log og dokumentation; ansvarlig for IT og Digitalisering via Teams",
     "Svar på indkaldelse fra Claus Vagn Ohrt: Kommer, ankomst ca. kl. 08:25 (15 min)",
-    "Kvitteret af Henrik Jebjerg Mogensen for Ansvarlig for økonomi via teams",
+    "Kvitteret af Henrik Jebjerg Mogensen for ansvarlig for økonomi via Teams",
     "Svar på indkaldelse fra Henrik Jebjerg Mogensen: Kommer ikke",
     "Mødested ændret til IT-undervisningslokale, Peter Bangsvej 13, 7600 Struer",
-    "Niveau ændret til Kommuneniveau; kontaktpersoner ind i øverste krisestab: Jesper Thyrring Møller, Claus Vagn Ohrt",
+    "Niveau ændret til kommuneniveau; kontaktpersoner ind i øverste krisestab: Jesper Thyrring Møller, Claus Vagn Ohrt",
     "Logbog (handling): Leverandøren er kontaktet",
     "Logbog (beslutning): Borgerservice lukker i dag",
     "Logbog (undladelse): Pressen orienteres ikke endnu",
@@ -122,9 +122,9 @@ def test_the_markdown_lists_every_event_in_order_with_copenhagen_winter_time() -
     assert [row[0] for row in rows] == [str(n) for n in range(1, 23)]
     assert [row[4] for row in rows] == EXPECTED
     assert rows[0][1] == "2025-01-15 08:02:00 +01:00"
-    assert rows[2][1:4] == ["2025-01-15 08:03:35 +01:00", "Claus Vagn Ohrt (Afdelingsleder for IT og Digitalisering)", "teams"]
-    assert rows[1][2:4] == ["system", "teams"]
-    assert [row[3] for row in rows[10:12]] == ["teams", "sms"]
+    assert rows[2][1:4] == ["2025-01-15 08:03:35 +01:00", "Claus Vagn Ohrt (Afdelingsleder for IT og Digitalisering)", "Teams"]
+    assert rows[1][2:4] == ["system", "Teams"]
+    assert [row[3] for row in rows[10:12]] == ["Teams", "sms"]
     assert rows[6][3] == "–"
 
 

@@ -132,6 +132,6 @@ def test_the_export_says_who_summoned_on_which_channels_and_what_it_answered() -
         "Kommer, ankomst ca. kl. 14:27 (20 min)"
     ) in logbog
     assert (
-        "| Vagtchef hos politiet | indkaldt via sms, telefon | Jesper Thyrring Møller (Kommunaldirektør) | "
+        "| Vagtchef hos politiet | indkaldt via sms, opkald | Jesper Thyrring Møller (Kommunaldirektør) | "
         "2026-03-12 14:03:00 +01:00 | Mød i byrådssalen | Kommer, ankomst ca. kl. 14:27 (20 min) |"
     ) in logbog

@@ -65,7 +65,7 @@ def status_text(plan: Plan, states: list[CrisisState]) -> str:
     if not states:
         return "ingen aktiv krise."
     return "; ".join(
-        f"{s.id} {_PHASES[s.phase]}, {level_name(plan, current_level(plan, s))}, "
+        f"{s.id} {_PHASES[s.phase]}, {level_name(plan, current_level(plan, s), in_sentence=True)}, "
         f"{sum(1 for a in s.answers.values() if a.coming)} kommer"
         for s in sorted(states, key=lambda s: s.opened_at, reverse=True)
     )
