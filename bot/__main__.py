@@ -132,10 +132,20 @@ async def _start(runner: web.AppRunner, settings: Settings) -> None:
 
 def _listen_error(settings: Settings, exc: OSError) -> SettingsError:
     """Which setting to blame when the server cannot listen: the address (HOST) or the port (PORT)."""
-    where = f"kan ikke lytte på {settings.host}:{settings.port}: {exc.strerror or exc}"
-    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
-        return SettingsError(env_name("host"), where)
-    return SettingsError(env_name("port"), where)
+    where = f"kan ikke lytte på {settings.host}:{settings.port}"
+    if isinstance(exc, socket.gaierror):
+        return SettingsError(env_name("host"), f"{where}: adressen kendes ikke")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return SettingsError(env_name("host"), f"{where}: adressen hører ikke til denne maskine")
+    why = _LISTEN_ERRORS.get(exc.errno or 0, f"systemet svarer «{exc.strerror or exc}»")
+    return SettingsError(env_name("port"), f"{where}: {why}")
+
+
+_LISTEN_ERRORS = {
+    errno.EADDRINUSE: "porten er optaget af et andet program (kører Krisebot allerede?)",
+    errno.EACCES: "tjenesten må ikke bruge porten (porte under 1024 kræver særlige rettigheder)",
+}
+"""Why the server cannot listen on the port, in Danish, by errno."""
 
 
 def _sms_reply(sender: str, text: str) -> int:

@@ -41,4 +41,7 @@ def danish(error: Any) -> str:
     template = _MESSAGES.get(error["type"])
     if template is None:
         return str(error["msg"]).removeprefix("Value error, ")
-    return template.format(**error.get("ctx", {}))
+    context = dict(error.get("ctx", {}))
+    if "expected" in context:  # pydantic lists the choices in English: "'console', 'gatewayapi' or 'twilio'"
+        context["expected"] = str(context["expected"]).replace(" or ", " eller ")
+    return template.format(**context)

@@ -78,7 +78,7 @@ def test_check_broken_plan_is_one_line_and_exits_2(tmp_path: Path) -> None:
     result = krisebot(tmp_path, "check", KRISEBOT_PLAN=str(plan))
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
-    assert str(plan) in line and "roles.0.primary" in line and "ukendt person 'carl'" in line
+    assert str(plan) in line and "roles[leder].primary" in line and "ukendt person 'carl'" in line
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -241,7 +241,7 @@ def test_serve_with_broken_plan_exits_2(tmp_path: Path) -> None:
     result = krisebot(tmp_path, "serve", KRISEBOT_PLAN=str(plan))
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
-    assert str(plan) in line and "roles.0.primary" in line
+    assert str(plan) in line and "roles[leder].primary" in line
 
 
 def test_serve_on_a_busy_port_names_the_port_and_exits_2(tmp_path: Path) -> None:

@@ -57,23 +57,23 @@ SECOND_PRIMARY_PLACE = '[[meeting_places]]\nid = "kaelder"\nkind = "primary"\nna
 
 # id: (text in MINIMAL_PLAN, its replacement, expected field path, expected part of the message)
 BROKEN = {
-    "unknown-primary": ('primary = "anna"', 'primary = "carl"', "roles.0.primary", "ukendt person 'carl'"),
-    "unknown-deputy": ('deputies = ["bo"]', 'deputies = ["bo", "carl"]', "roles.0.deputies.1", "ukendt person 'carl'"),
-    "primary-as-deputy": ('deputies = ["bo"]', 'deputies = ["anna"]', "roles.0.deputies", "flere gange i kæden"),
-    "duplicate-person": ('id = "bo"', 'id = "anna"', "people.1.id", "id 'anna' findes flere gange"),
-    "duplicate-role": ('id = "it"', 'id = "leder"', "roles.1.id", "id 'leder' findes flere gange"),
-    "role-without-primary": ('primary = "anna"\n', "", "roles.0.primary", "mangler"),
-    "not-a-number": ('"20 12 34 56"', '"abc"', "people.0.phones.0", "'abc' er ikke et telefonnummer"),
-    "too-short": ('"20 12 34 56"', '"20 12 34"', "people.0.phones.0", "ikke et gyldigt telefonnummer"),
+    "unknown-primary": ('primary = "anna"', 'primary = "carl"', "roles[leder].primary", "ukendt person 'carl'"),
+    "unknown-deputy": ('deputies = ["bo"]', 'deputies = ["bo", "carl"]', "roles[leder].deputies[2]", "ukendt person 'carl'"),
+    "primary-as-deputy": ('deputies = ["bo"]', 'deputies = ["anna"]', "roles[leder].deputies", "flere gange i kæden"),
+    "duplicate-person": ('id = "bo"', 'id = "anna"', "people[2].id", "id 'anna' findes flere gange"),
+    "duplicate-role": ('id = "it"', 'id = "leder"', "roles[2].id", "id 'leder' findes flere gange"),
+    "role-without-primary": ('primary = "anna"\n', "", "roles[leder].primary", "mangler"),
+    "not-a-number": ('"20 12 34 56"', '"abc"', "people[anna].phones[1]", "'abc' er ikke et telefonnummer"),
+    "too-short": ('"20 12 34 56"', '"20 12 34"', "people[anna].phones[1]", "ikke et gyldigt telefonnummer"),
     "short-that-is-not": (
         '"96 84 00 00", kind = "landline"', '"12345", kind = "short"',
-        "people.1.phones.0", "'12345' er ikke et gyldigt kortnummer",
+        "people[bo].phones[1]", "'12345' er ikke et gyldigt kortnummer",
     ),
     "bad-duration": (
-        'ack_timeout = "90s"', 'ack_timeout = "5 minutes"', "roles.1.ack_timeout", "ugyldig varighed '5 minutes'"
+        'ack_timeout = "90s"', 'ack_timeout = "5 minutes"', "roles[it].ack_timeout", "ugyldig varighed '5 minutes'"
     ),
     "zero-duration": ('ack_timeout = "2m"', 'ack_timeout = "0s"', "escalation.ack_timeout", "længere end 0 sekunder"),
-    "repeat-too-high": ("repeat = 0", "repeat = 11", "roles.1.repeat", "10"),
+    "repeat-too-high": ("repeat = 0", "repeat = 11", "roles[it].repeat", "10"),
     "unknown-permission-role": (
         'activate = ["leder"]', 'activate = ["chef"]', "permissions.activate", "ukendt rolle 'chef'"
     ),
@@ -87,9 +87,9 @@ BROKEN = {
         "[levels]", SECOND_PRIMARY_PLACE + "\n[levels]", "meeting_places", "præcis ét mødested"
     ),
     "no-primary-place": ('kind = "primary"', 'kind = "alternative"', "meeting_places", "præcis ét mødested"),
-    "bad-place-kind": ('kind = "primary"', 'kind = "hoved"', "meeting_places.0.kind", "primary"),
-    "typo-field": ('deputies = ["bo"]', 'deputys = ["bo"]', "roles.0.deputys", "ukendt felt"),
-    "bad-id": ('id = "mail"', 'id = "Mail!"', "deliveries.0.id", "a-z0-9"),
+    "bad-place-kind": ('kind = "primary"', 'kind = "hoved"', "meeting_places[salen].kind", "primary"),
+    "typo-field": ('deputies = ["bo"]', 'deputys = ["bo"]', "roles[leder].deputys", "ukendt felt"),
+    "bad-id": ('id = "mail"', 'id = "Mail!"', "deliveries[Mail!].id", "a-z0-9"),
     "toml-syntax": ("repeat = 2", "repeat = ", "", "ugyldig TOML"),
 }
 
@@ -123,7 +123,7 @@ def test_every_bad_reference_is_reported_at_once(tmp_path: Path) -> None:
     text = _mutate('primary = "anna"', 'primary = "carl"').replace('close = ["leder"]', 'close = ["chef"]')
     with pytest.raises(PlanError) as caught:
         load_plan(write_plan(tmp_path, text))
-    assert [field for field, _ in caught.value.problems] == ["roles.0.primary", "permissions.close"]
+    assert [field for field, _ in caught.value.problems] == ["roles[leder].primary", "permissions.close"]
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_two_people_with_one_mobile_number_are_refused_naming_both(tmp_path: Pat
     with pytest.raises(PlanError) as caught:
         load_plan(path)
     assert caught.value.problems == [
-        ("people.1.phones.0.number", "mobilnummeret +4520123456 har både 'anna' og 'bo': det skal være én persons")
+        ("people[bo].phones[1].number", "mobilnummeret +4520123456 har både 'anna' og 'bo': det skal være én persons")
     ]
     assert str(path) in str(caught.value)
 
@@ -156,7 +156,7 @@ def test_two_people_with_one_email_are_refused_whatever_the_case(tmp_path: Path)
     with pytest.raises(PlanError) as caught:
         load_plan(write_plan(tmp_path, _mutate('email = "bo@example.dk"', 'email = "ANNA@example.dk"')))
     assert caught.value.problems == [
-        ("people.1.email", "e-mailadressen anna@example.dk har både 'anna' og 'bo': det skal være én persons")
+        ("people[bo].email", "e-mailadressen anna@example.dk har både 'anna' og 'bo': det skal være én persons")
     ]
 
 
@@ -166,7 +166,7 @@ def test_two_people_with_one_entra_object_id_are_refused(tmp_path: Path) -> None
     with pytest.raises(PlanError) as caught:
         load_plan(write_plan(tmp_path, text))
     assert caught.value.problems == [(
-        "people.1.entra_object_id",
+        "people[bo].entra_object_id",
         "Entra-id'et 00000000-0000-0000-0000-00000000000a har både 'anna' og 'bo': det skal være én persons",
     )]
 
@@ -211,13 +211,13 @@ def test_an_external_participant_without_summon_stays_one_to_call_by_hand(tmp_pa
     [
         (
             'phones = [{ number = "96 10 14 48", kind = "landline" }]\nsummon = true',
-            "external_participants.0", 'summon = true kræver et mobilnummer (kind = "mobile")',
+            "external_participants[politi]", 'summon = true kræver et mobilnummer (kind = "mobile")',
         ),
         (
             'phones = [{ number = "20 12 34 56", kind = "mobile" }]\nsummon = true',
-            "external_participants.0.phones.0.number", "mobilnummeret +4520123456 har både 'anna' og 'politi'",
+            "external_participants[politi].phones[1].number", "mobilnummeret +4520123456 har både 'anna' og 'politi'",
         ),
-        ('summon = "ja"', "external_participants.0.summon", "skal være true eller false"),
+        ('summon = "ja"', "external_participants[politi].summon", "skal være true eller false"),
     ],
     ids=["summon-without-a-mobile", "a-persons-mobile", "not-a-bool"],
 )
@@ -234,5 +234,5 @@ def test_an_external_participant_krisebot_summons_may_not_share_an_id_with_a_per
     with pytest.raises(PlanError) as caught:
         load_plan(write_plan(tmp_path, text))
     assert caught.value.problems == [
-        ("external_participants.0.id", "id 'bo' har også en person: en deltager, Krisebot indkalder, skal have sit eget id")
+        ("external_participants[bo].id", "id 'bo' har også en person: en deltager, Krisebot indkalder, skal have sit eget id")
     ]

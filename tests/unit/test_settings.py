@@ -176,3 +176,12 @@ def test_known_settings_in_any_case_pass(monkeypatch: pytest.MonkeyPatch, tmp_pa
     _set(monkeypatch, {"KRISEBOT_SMS_SENDER": "Struer", "Krisebot_Host": "0.0.0.0"})
     refuse_unknown_names()
     assert (load_settings().port, load_settings().host) == (4000, "0.0.0.0")
+
+
+def test_a_choice_outside_the_list_names_the_choices_in_danish(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KRISEBOT_SMS_PROVIDER", "telia")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+
+    assert caught.value.setting == "KRISEBOT_SMS_PROVIDER"
+    assert caught.value.problem == "skal være en af: 'console', 'gatewayapi' eller 'twilio'"

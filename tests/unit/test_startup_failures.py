@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import shutil
+import socket
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
@@ -121,6 +122,21 @@ def test_an_address_the_service_cannot_listen_on_is_named_as_the_host(tmp_path: 
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("krisebot: KRISEBOT_HOST: kan ikke lytte på 192.0.2.1:")
+    assert line.endswith(": adressen hører ikke til denne maskine")
+
+
+def test_a_port_in_use_is_named_in_danish(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = serve_until_exit(
+            tmp_path, KRISEBOT_HOST="127.0.0.1", KRISEBOT_PORT=str(port), KRISEBOT_DATABASE=str(tmp_path / "k.db")
+        )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"krisebot: KRISEBOT_PORT: kan ikke lytte på 127.0.0.1:{port}: porten er optaget af et andet program "
+        "(kører Krisebot allerede?)"
+    )
 
 
 def test_a_misspelled_setting_stops_start_up_naming_it(tmp_path: Path) -> None:
