@@ -71,7 +71,7 @@ async def test_the_deputy_of_a_head_no_channel_reaches_is_summoned_as_his_last_c
     sms_failed = [e for e in await payloads(crisis, crisis_id, "page_failed") if e.payload.person == "hjm" and e.payload.channel == "sms"][0]
     assert sms_failed.at == start + OUTCOME_WAIT, "his last channel, the SMS after the call, fails: he has no mobile"
     [emil] = summonses(crisis, EMIL)
-    assert "Ansvarlig for økonomi" in text_of(emil)
+    assert "ansvarlig for økonomi" in text_of(emil)
     [sent] = [e for e in await payloads(crisis, crisis_id, "page_sent") if e.payload.person == "emilbc" and e.payload.channel == "teams"]
     assert sent.at - sms_failed.at < timedelta(seconds=1), "not after the acknowledgement timeout"
     [lost] = await payloads(crisis, crisis_id, "page_delivery_reported")
@@ -87,7 +87,7 @@ async def test_kommer_ikke_summons_the_next_holder_at_once_and_is_never_paged_ag
     await crisis.settled()
 
     [maria] = summonses(crisis, MARIA)
-    assert "Ansvarlig for kommunikation" in text_of(maria)
+    assert "ansvarlig for kommunikation" in text_of(maria)
     state = crisis.bot.client.app[CRISES].get(crisis_id)
     assert not state.role_acknowledged("kommunikation", "summons"), "«kommer ikke» covers no role"
     await at(crisis, clock, start + TIMEOUT * 3)
@@ -115,11 +115,11 @@ async def test_a_role_nobody_answers_for_is_told_to_the_crisis_leader_and_the_si
 
     for user in (JESPER, CLAUS):
         [notice] = crisis.cards_of(user)[before[user]:]
-        assert "Ingen har kvitteret for Ansvarlig for økonomi" in text_of(notice)
+        assert "Ingen har kvitteret for ansvarlig for økonomi" in text_of(notice)
     assert crisis.bot.client.app[CRISES].get(crisis_id).uncovered == (("summons", "okonomi"),)
     [uncovered] = await payloads(crisis, crisis_id, "role_uncovered")
     assert uncovered.at == start + SCHEDULE
-    assert "Ingen har kvitteret for Ansvarlig for økonomi – indkaldelse" in log_line(PLAN, uncovered)
+    assert "Ingen har kvitteret for ansvarlig for økonomi – indkaldelse" in log_line(PLAN, uncovered)
     await crisis.says(JESPER, "status")
     warnings = [text for text in map(visible, shown_texts(crisis.latest_card(JESPER))) if text.startswith("⚠")]
     assert warnings == ["⚠ Ingen har svaret for: Ansvarlig for økonomi (alle i kæden er prøvet)"], "the card's top says so"
@@ -143,7 +143,7 @@ async def test_a_triage_nobody_in_it_answers_goes_to_the_crisis_leader_who_may_t
     assert crisis_id in text_of(triage)
     await crisis.says(LISBETH, "status")
     situation = crisis.latest_card(LISBETH)
-    assert "Vurderes af Kriseleder" in text_of(situation) and "Vurderes af IT" not in text_of(situation)
+    assert "Vurderes af kriseleder" in text_of(situation) and "Vurderes af IT" not in text_of(situation)
     assert "⚠ Ingen har svaret for: Ansvarlig for IT og Digitalisering (alle i kæden er prøvet)" in text_of(situation)
 
     await crisis.taps(JESPER, "triage_inform_director", crisis=crisis_id, assessment="IT svarer ikke; vi tager den")

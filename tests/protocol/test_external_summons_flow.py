@@ -95,7 +95,7 @@ async def test_the_crisis_leader_summons_it_from_the_chat_and_its_sms_answer_sho
         line.endswith(f"Jesper Thyrring Møller (Kommunaldirektør): {NAME} indkaldes af Krisebot – «Mød ved hovedindgangen»")
         for line in lines
     ), lines
-    assert any(f"Alarmeret {NAME} via sms" in line for line in lines) and any(f"Alarmeret {NAME} via telefon" in line for line in lines)
+    assert any(f"Alarmeret {NAME} via sms" in line for line in lines) and any(f"Alarmeret {NAME} via opkald" in line for line in lines)
     assert any(
         f"{NAME} (ekstern deltager): Svar på indkaldelse fra {NAME} via sms: Kommer, ankomst ca. kl. 08:20 (20 min)" in line
         for line in lines
@@ -103,7 +103,7 @@ async def test_the_crisis_leader_summons_it_from_the_chat_and_its_sms_answer_sho
     await crisis.says(JESPER, f"eksport {crisis_id}")
     export = visible(crisis.connector.texts(JESPER.chat_id)[-1])
     assert (
-        f"{NAME}\nindkaldt via sms, telefon\nJesper Thyrring Møller (Kommunaldirektør)\n2026-11-28 08:00:00 +01:00\n"
+        f"{NAME}\nindkaldt via sms, opkald\nJesper Thyrring Møller (Kommunaldirektør)\n2026-11-28 08:00:00 +01:00\n"
         "Mød ved hovedindgangen\nKommer, ankomst ca. kl. 08:20 (20 min)"
     ) in export, "the row of «Eksterne deltagere»"
 
@@ -153,7 +153,7 @@ async def test_a_summons_that_reaches_it_on_no_channel_says_so_on_the_card_and_i
     lines = await thread_lines(crisis, crisis_id)
     assert any(f"Alarmering af {NAME} kunne ikke sendes via sms – indkaldelse af ekstern deltager" in line for line in lines)
     assert any(
-        f"Alarmering af {NAME} via telefon – indkaldelse af ekstern deltager: opkaldene blev ikke besvaret" in line
+        f"Alarmering af {NAME} via opkald – indkaldelse af ekstern deltager: opkaldene blev ikke besvaret" in line
         and "eskaleres" not in line for line in lines
     ), lines
 

@@ -280,7 +280,7 @@ async def test_summons_mail_says_where_and_when(graph: FakeGraph, msgraph: Graph
 
     message = graph.mails()[0].model.message
     assert message.subject == f"[Krise {CRISIS}] Indkaldelse: kriseberedskabet er aktiveret"
-    for fact in ["Mødested", "Byrådssalen", "Mødetid", "14:45", "Ansvarlig for økonomi", "Alle er ramt.", "Kommer ikke"]:
+    for fact in ["Mødested", "Byrådssalen", "Mødetid", "14:45", "ansvarlig for økonomi", "Alle er ramt.", "Kommer ikke"]:
         assert fact in message.body.content
 
 

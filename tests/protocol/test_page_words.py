@@ -166,7 +166,7 @@ async def test_a_moved_meeting_has_its_own_title_on_the_card_the_feed_and_the_ma
     assert graph.mails()[0].model.message.subject == f"[Krise {CRISIS}] {title}"
 
 
-STANDS_IN = "stedfortræder for Henrik Jebjerg Mogensen (Ansvarlig for økonomi)"
+STANDS_IN = "stedfortræder for Henrik Jebjerg Mogensen (ansvarlig for økonomi)"
 
 
 def deputy_page(purpose: PagePurpose) -> PageRequest:
@@ -209,8 +209,8 @@ def test_a_person_paged_for_a_role_they_hold_first_or_informed_by_name_is_not_ca
 
     assert "stedfortræder" not in " ".join([*shown_texts(card), *script, sms])
     peter = call_script(PLAN, state, PagePurpose.SUMMONS, "peter", ROLES, keypad(PLAN, state, PagePurpose.SUMMONS, "peter"))
-    assert "Du kaldes som stedfortræder for Claus Vagn Ohrt (Ansvarlig for IT og Digitalisering, " \
-        "Ansvarlig for situationsbillede, log og dokumentation)." in peter
+    assert "Du kaldes som stedfortræder for Claus Vagn Ohrt (ansvarlig for IT og Digitalisering, " \
+        "ansvarlig for situationsbillede, log og dokumentation)." in peter
 
 
 async def test_the_notice_of_a_role_nobody_answers_for_names_the_role_on_every_channel(
@@ -230,7 +230,7 @@ async def test_the_notice_of_a_role_nobody_answers_for_names_the_role_on_every_c
 
     mail = html.unescape(graph.mails()[0].model.message.body.content)
     for text in ("\n".join(visible(t) for t in shown_texts(card)), sms, call, mail):
-        assert "ngen har kvitteret for Ansvarlig for økonomi" in text, text
+        assert "ngen har kvitteret for ansvarlig for økonomi" in text, text
     assert "3K" in sms and "Tryk 1 for at kvittere." in call
 
 

@@ -42,7 +42,7 @@ async def test_status_says_krisebot_once(crisis: Crisis, gateway: FakeGatewayApi
     crisis_id = await raised(crisis, phones, clock, "Lønkørslen fejler")
     await phones.text("jesper", "KRISE status")
     await later(crisis, clock, 1)
-    assert phones.of("jesper")[-1].message == f"Krisebot: {crisis_id} vurderes, Centerniveau, 0 kommer"
+    assert phones.of("jesper")[-1].message == f"Krisebot: {crisis_id} vurderes, centerniveau, 0 kommer"
 
 
 async def test_a_key_on_the_call_is_no_assessment_and_the_director_reads_each_sentence_ending_once(
@@ -60,7 +60,7 @@ async def test_a_key_on_the_call_is_no_assessment_and_the_director_reads_each_se
     await later(crisis, clock, 1)
 
     [page] = phones.of("jesper")
-    assert f"Krise {crisis_id}: IT beder dig tage stilling som Kriseleder. Lønkørslen fejler. Ingen får løn i dag. Vi" in (
+    assert f"Krise {crisis_id}: IT beder dig tage stilling som kriseleder. Lønkørslen fejler. Ingen får løn i dag. Vi" in (
         page.message
     )
     assert ".." not in page.message and "Vurdering" not in page.message and "tast" not in page.message
