@@ -23,7 +23,7 @@ from functools import partial, reduce
 from pydantic import ValidationError
 
 from ..clock import LOCAL_TIME
-from ..plan.models import Plan
+from ..plan.models import AlarmSource, Delivery, Plan
 from .actions import (
     Acknowledge,
     Action,
@@ -80,8 +80,7 @@ class Refusal(StrEnum):
     CLOSED = "closed"
     NOT_PAGED = "not_paged"
     NOT_SUMMONED = "not_summoned"
-    UNKNOWN_SOURCE = "unknown_source"
-    UNKNOWN_DELIVERY = "unknown_delivery"
+    MISSING_SOURCE = "missing_source"
     UNKNOWN_PLACE = "unknown_place"
     UNKNOWN_LEVEL = "unknown_level"
     UNKNOWN_MEMBER = "unknown_member"
@@ -157,18 +156,18 @@ def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str
 
 
 def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
-    if action.source not in {s.id for s in plan.alarm_sources}:
-        return Refused(Refusal.UNKNOWN_SOURCE, detail=action.source)
-    unknown = [d for d in action.deliveries if d not in {d.id for d in plan.deliveries}]
-    if unknown:
-        return Refused(Refusal.UNKNOWN_DELIVERY, detail=", ".join(unknown))
+    """Source and deliveries are matched by id or name, however spelt; a name the plan does not know is
+    kept as written (the cards and the logbog flag it): an alarm is never lost over a name."""
+    if not action.source.strip():
+        return Refused(Refusal.MISSING_SOURCE)
     if not action.description.strip():
         return Refused(Refusal.MISSING_TEXT)
+    deliveries = [_id_or_name(plan.delivery_named(name), name) for name in action.deliveries if name.strip()]
     draft = _Draft()
     draft.events.append(
         AlarmRaised(
-            source=action.source,
-            deliveries=list(dict.fromkeys(action.deliveries)),
+            source=_id_or_name(plan.source_named(action.source), action.source),
+            deliveries=list(dict.fromkeys(deliveries)),
             description=action.description.strip(),
             reporter=actor if actor in plan.person_by_id else None,
             reporter_phone=action.reporter_phone,
@@ -177,6 +176,11 @@ def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
     )
     _page_primaries(plan, draft, [plan.alarm_chain.triage_role], PagePurpose.TRIAGE)
     return draft
+
+
+def _id_or_name(found: Delivery | AlarmSource | None, name: str) -> str:
+    """The id of what ``name`` names in the plan, else the name as written (white space collapsed)."""
+    return found.id if found else " ".join(name.split())
 
 
 def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draft | Refused:

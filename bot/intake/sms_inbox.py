@@ -25,7 +25,7 @@ from ..clock import Clock
 from ..core.events import DeliveryState, PageDeliveryReported, PagePurpose, SmsReceived
 from ..core.lifecycle import Accepted
 from ..core.replies import (
-    LABELS, STATUS, CodedReply, SmsAlarm, deliveries_named, letter_answer, parse_reply, reply_action, reply_options,
+    LABELS, STATUS, CodedReply, SmsAlarm, letter_answer, parse_reply, reply_action, reply_options,
     sms_alarm_source,
 )
 from ..engine.crises import Crises
@@ -131,7 +131,7 @@ class SmsInbox:
 
     async def _alarm(self, person: Person, sms: InboundSms, alarm: SmsAlarm, key: str) -> None:
         outcome = await self._crises.raise_alarm(
-            source=sms_alarm_source(self._plan), deliveries=deliveries_named(self._plan, alarm.description),
+            source=sms_alarm_source(self._plan), deliveries=self._plan.deliveries_mentioned(alarm.description),
             description=alarm.description[:4000], reporter_phone=sms.sender, actor=person.id, request_key=key,
         )
         if isinstance(outcome, Accepted) and outcome.events and outcome.state is not None:

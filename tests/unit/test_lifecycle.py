@@ -275,6 +275,19 @@ TRANSITIONS = [
         state={"raised_by": "lak", "reporter": "lak", "description": "Siden er nede"},
     ),
     Transition(
+        "raise alarm naming its source and deliveries by name, however spelt",
+        new, "system", RaiseAlarm(CRISIS, "Brugere af kritiske systemer", ("Lønudbetaling", "O365", "o365"), "Løn og mail"),
+        Phase.TRIAGE,
+        events=(AlarmRaised(source="brugere", deliveries=["lonudbetaling", "o365"], description="Løn og mail"),),
+        pages=(SendPage("cvo", ("it",), TRIAGE),),
+    ),
+    Transition(
+        "raise alarm naming what the plan does not know keeps the names as written",
+        new, "system", RaiseAlarm(CRISIS, " Naboen ", ("o365", " kaffe  maskine", "  "), "Røg"), Phase.TRIAGE,
+        events=(AlarmRaised(source="Naboen", deliveries=["o365", "kaffe maskine"], description="Røg"),),
+        pages=(SendPage("cvo", ("it",), TRIAGE),),
+    ),
+    Transition(
         "triage inform director → DIRECTOR, pages the kriseleder",
         alarmed, "cvo", Triage(TriageDecision.INFORM_DIRECTOR, "  Mail er nede for alle ", VIA), Phase.DIRECTOR,
         events=(
@@ -490,11 +503,7 @@ REFUSALS = [
         Decide(DirectorDecision.INFORM_MANAGEMENT, VIA, members=("hjm",)), Refusal.WRONG_PHASE, detail="activated",
     ),
     # Unknown things
-    Refusing("alarm from an unknown source", new, "system", RaiseAlarm(CRISIS, "naboen", (), "Røg"), Refusal.UNKNOWN_SOURCE, detail="naboen"),
-    Refusing(
-        "alarm about unknown deliveries", new, "system",
-        RaiseAlarm(CRISIS, "dpo", ("o365", "kaffe", "te"), "Læk"), Refusal.UNKNOWN_DELIVERY, detail="kaffe, te",
-    ),
+    Refusing("alarm without a source", new, "system", RaiseAlarm(CRISIS, "  ", ("o365",), "Røg"), Refusal.MISSING_SOURCE),
     Refusing("move to an unknown place", activated, "jesper", MoveMeeting("kantinen"), Refusal.UNKNOWN_PLACE, detail="kantinen"),
     Refusing("change to an unknown level", activated, "jesper", ChangeLevel("region"), Refusal.UNKNOWN_LEVEL, detail="region"),
     Refusing(
