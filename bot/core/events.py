@@ -61,8 +61,20 @@ class AlarmStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class OutsideReporter(_Payload):
+    """Someone of the organisation's Entra tenant who is not in the plan and raised an alarm in Teams, as
+    Teams names them: display name, email (or UPN) when the Connector told it, Entra object id, and the
+    Teams user id their 1:1 chat with the bot is kept under (where they are told what becomes of the alarm)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    aad_object_id: str = Field(min_length=1, max_length=100)
+    teams_user_id: str = Field(min_length=1, max_length=200)
+
+
 class AlarmRaised(_Payload):
-    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known."""
+    """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known;
+    ``outside_reporter`` who raised it when they are not in the plan."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
@@ -70,6 +82,7 @@ class AlarmRaised(_Payload):
     description: str = Field(min_length=1, max_length=4000)
     reporter: str | None = None
     reporter_phone: str | None = None
+    outside_reporter: OutsideReporter | None = None
     fingerprint: str | None = Field(default=None, max_length=300)
     """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
 

@@ -12,7 +12,8 @@ The kriseleder may also close a crisis before activation (from TRIAGE or DIRECTO
 triages once nobody in the triage role answered (``bot.core.coverage``). A summons answered
 «kommer ikke» is not an acknowledgement of the person's roles; «kommer» is.
 Monitoring (a machine actor) may report on an open crisis's alarm: a repeat is logged, a
-resolved alarm is logged and the IT head is told; neither changes the phase.
+resolved alarm is logged and the IT head is told; neither changes the phase. A reporter outside
+the plan is told when their alarm is dismissed, activated or closed (``bot.core.reporters``).
 """
 
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from .actions import (
     ReportAlarm,
     Triage,
 )
-from .commands import Command, PostToLog, RefreshSituation, SendPage
+from .commands import Command, PostToLog, RefreshSituation, SendPage, TellReporter
 from .coverage import may_triage
 from .events import (
     Acknowledged,
@@ -68,6 +69,7 @@ from .events import (
     TriageDecision,
 )
 from .permissions import Permission, may
+from .reporters import reporter_news
 from .state import CrisisState, Phase, apply
 
 
@@ -151,7 +153,10 @@ def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str
         draft.events.append(PagesRequested(pages=pages))
     recorded = [Event(seq=0, at=now, crisis_id=crisis_id, actor=actor, payload=p) for p in draft.events]
     new_state = reduce(apply, recorded, state)
-    commands = (*draft.commands, *(PostToLog(p) for p in draft.events), RefreshSituation())
+    told = reporter_news(draft.events) if new_state is not None and new_state.outside_reporter else ()
+    commands = (
+        *draft.commands, *(TellReporter(news) for news in told), *(PostToLog(p) for p in draft.events), RefreshSituation(),
+    )
     return Accepted(new_state, tuple(draft.events), commands)
 
 
@@ -171,6 +176,7 @@ def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
             description=action.description.strip(),
             reporter=actor if actor in plan.person_by_id else None,
             reporter_phone=action.reporter_phone,
+            outside_reporter=action.outside_reporter,
             fingerprint=action.fingerprint,
         )
     )

@@ -30,6 +30,7 @@ from .events import (
     LogEntryAdded,
     LogEntryKind,
     MeetingPlaceChanged,
+    OutsideReporter,
     PageDeliveryReported,
     PageFailed,
     PagePurpose,
@@ -134,6 +135,7 @@ class CrisisState:
     description: str
     reporter: str | None
     reporter_phone: str | None
+    outside_reporter: OutsideReporter | None = None
     level: str | None = None
     meeting_place: str | None = None
     meeting_at: datetime | None = None
@@ -226,6 +228,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             description=payload.description,
             reporter=payload.reporter,
             reporter_phone=payload.reporter_phone,
+            outside_reporter=payload.outside_reporter,
             fingerprint=payload.fingerprint,
             seq=event.seq,
         )
