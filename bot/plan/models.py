@@ -36,7 +36,11 @@ class Organisation(_Model):
     title: Text
     scope: Text | None = None
     contributions: list[Text] = []
-    tenant_id: str | None = Field(default=None, description="Entra tenant the plan's people belong to")
+    tenant_id: str | None = Field(
+        default=None,
+        description="Entra tenant the plan's people belong to; without KRISEBOT_BOT_TENANT_ID, Teams activities from "
+        "other tenants are refused",
+    )
 
 
 class Escalation(_Model):

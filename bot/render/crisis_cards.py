@@ -26,6 +26,7 @@ from .contact_cards import contact_actions
 from .names import clip, delivery_names, external_name, level_name, person_name, place_text, role_names, source_name
 from .page_words import page_title, stand_in, uncovered_names
 from .plain import Markup
+from .reporters import reporter_name
 from .texts import Lang, say
 
 Card = dict[str, Any]
@@ -334,6 +335,8 @@ def _status_fact(plan: Plan, state: CrisisState, lang: Lang) -> dict[str, str]:
 
 def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
     reporter = person_name(plan, state.reporter or state.raised_by)
+    if state.outside_reporter:
+        reporter = _say(lang, "fact.outside_reporter", name=reporter_name(state.outside_reporter))
     if state.reporter_phone:
         reporter = _say(lang, "fact.reporter_phone", name=reporter, phone=state.reporter_phone)
     local = state.opened_at.astimezone(LOCAL_TIME)

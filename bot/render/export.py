@@ -53,6 +53,7 @@ from ..core.state import CrisisState, Page, Phase, fold
 from ..plan.models import Plan
 from .names import delivery_names, external_name, level_name, person_name, place_text, role_names, source_name
 from .plain import literal
+from .reporters import reporter_name
 
 NONE = "–"
 
@@ -318,6 +319,8 @@ def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
         parts.append(f"berørte leverancer: {delivery_names(plan, alarm.deliveries)}")
     if alarm.reporter:
         parts.append(f"anmelder: {person_name(plan, alarm.reporter)}")
+    if alarm.outside_reporter:
+        parts.append(f"anmelder: {reporter_name(alarm.outside_reporter)}, uden for kriseplanen")
     if alarm.reporter_phone:
         parts.append(f"tlf. {alarm.reporter_phone}")
     return "; ".join(parts) + f" – «{alarm.description}»"
