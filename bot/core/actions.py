@@ -14,12 +14,15 @@ from .events import (
     DirectorDecision,
     ExternalStatus,
     LogEntryKind,
+    OutsideReporter,
     TriageDecision,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class RaiseAlarm:
+    """A new alarm; ``outside_reporter`` when someone outside the plan raises it (the actor is then their name)."""
+
     crisis_id: str
     source: str
     deliveries: tuple[str, ...]
@@ -27,6 +30,7 @@ class RaiseAlarm:
     reporter_phone: str | None = None
     fingerprint: str | None = None
     unverified_sender: bool = False
+    outside_reporter: OutsideReporter | None = None
 
 
 @dataclass(frozen=True, slots=True)

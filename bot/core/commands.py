@@ -1,6 +1,7 @@
 """What the lifecycle asks the outside world to do: data, carried out by the engine and Teams."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .events import EventPayload, PagePurpose
 
@@ -27,4 +28,19 @@ class RefreshSituation:
     """Bring the situation card (the thread's root) up to date, posting it if it is new."""
 
 
-Command = SendPage | PostToLog | RefreshSituation
+class ReporterNews(StrEnum):
+    """What a reporter outside the plan is told of their alarm after it was received."""
+
+    NOT_CRITICAL = "not_critical"
+    ACTIVATED = "activated"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class TellReporter:
+    """Tell the crisis's reporter outside the plan ``news`` (a message in their 1:1 chat with the bot)."""
+
+    news: ReporterNews
+
+
+Command = SendPage | PostToLog | RefreshSituation | TellReporter

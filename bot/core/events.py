@@ -63,9 +63,21 @@ class AlarmStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class OutsideReporter(_Payload):
+    """Someone of the organisation's Entra tenant who is not in the plan and raised an alarm in Teams, as
+    Teams names them: display name, email (or UPN) when the Connector told it, Entra object id, and the
+    Teams user id their 1:1 chat with the bot is kept under (where they are told what becomes of the alarm)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    aad_object_id: str = Field(min_length=1, max_length=100)
+    teams_user_id: str = Field(min_length=1, max_length=200)
+
+
 class AlarmRaised(_Payload):
     """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known; ``unverified_sender``:
-    texted from a number the plan does not name (``reporter_phone``), so anyone may have sent it."""
+    texted from a number the plan does not name (``reporter_phone``), so anyone may have sent it;
+    ``outside_reporter`` who raised it in Teams when they are not in the plan."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
@@ -74,6 +86,7 @@ class AlarmRaised(_Payload):
     reporter: str | None = None
     reporter_phone: str | None = None
     unverified_sender: bool = False
+    outside_reporter: OutsideReporter | None = None
     fingerprint: str | None = Field(default=None, max_length=300)
     """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
 

@@ -32,6 +32,7 @@ from .events import (
     LogEntryAdded,
     LogEntryKind,
     MeetingPlaceChanged,
+    OutsideReporter,
     PageDeliveryReported,
     PageFailed,
     PagePurpose,
@@ -143,6 +144,7 @@ class CrisisState:
     reporter_phone: str | None
     unverified_sender: bool = False
     """The alarm was texted from a number the plan does not name (``reporter_phone``)."""
+    outside_reporter: OutsideReporter | None = None
     level: str | None = None
     meeting_place: str | None = None
     meeting_at: datetime | None = None
@@ -237,6 +239,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             reporter=payload.reporter,
             reporter_phone=payload.reporter_phone,
             unverified_sender=payload.unverified_sender,
+            outside_reporter=payload.outside_reporter,
             fingerprint=payload.fingerprint,
             seq=event.seq,
         )
