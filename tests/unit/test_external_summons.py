@@ -134,7 +134,7 @@ def test_the_summons_offers_kommer_and_kommer_ikke_by_letter_and_key() -> None:
     state = summoned()
 
     assert reply_options(PLAN, state, EXTERNAL, "vagtchef") == [Reply.ACKNOWLEDGE, Reply.NOT_COMING]
-    assert reply_action(PLAN, state, EXTERNAL, CodedReply(2, Reply.ACKNOWLEDGE, "20"), "2K 20") == AnswerSummons(
+    assert reply_action(PLAN, state, EXTERNAL, CodedReply(2, Reply.ACKNOWLEDGE, "20")) == AnswerSummons(
         coming=True, via="sms", eta="20 min"
     )
     assert [(key.digit, key.label) for key in keypad(PLAN, state, EXTERNAL, "vagtchef")] == [
