@@ -300,7 +300,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
             users=GraphUsers(client) if (client := app[GRAPH]) is not None else None,
         ),
         auth_enabled=settings.auth_enabled,
-        tenant_id=settings.bot_tenant_id,
+        tenant_id=settings.bot_tenant_id or plan.organisation.tenant_id or "",
         foreground=foreground,
     )
     refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings))) if settings.auth_enabled else None

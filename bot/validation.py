@@ -25,6 +25,7 @@ _MESSAGES = {
     "string_too_short": "må ikke være tom",
     "string_too_long": "må højst være {max_length} tegn",
     "too_short": "skal have mindst {min_length} element(er)",
+    "too_long": "må højst have {max_length} elementer",
     "url_parsing": "er ikke en gyldig adresse",
     "url_scheme": "skal være en http- eller https-adresse",
     "url_type": "er ikke en gyldig adresse",

@@ -15,13 +15,15 @@ from .events import (
     ExternalStatus,
     Guest,
     LogEntryKind,
+    OutsideReporter,
     TriageDecision,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class RaiseAlarm:
-    """A new alarm; ``via`` is the channel a person raised it by (``teams``, ``sms``), None for a machine."""
+    """A new alarm; ``via`` is the channel a person raised it by (``teams``, ``sms``), None for a machine;
+    ``outside_reporter`` when someone outside the plan raises it (the actor is then their name)."""
 
     crisis_id: str
     source: str
@@ -31,6 +33,7 @@ class RaiseAlarm:
     fingerprint: str | None = None
     unverified_sender: bool = False
     via: str | None = None
+    outside_reporter: OutsideReporter | None = None
 
 
 @dataclass(frozen=True, slots=True)

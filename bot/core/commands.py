@@ -1,6 +1,7 @@
 """What the lifecycle asks the outside world to do: data, carried out by the engine and Teams."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .events import EventPayload, PagePurpose
 
@@ -27,6 +28,21 @@ class RefreshSituation:
     """Bring the situation card (the thread's root) up to date, posting it if it is new."""
 
 
+class ReporterNews(StrEnum):
+    """What a reporter outside the plan is told of their alarm after it was received."""
+
+    NOT_CRITICAL = "not_critical"
+    ACTIVATED = "activated"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class TellReporter:
+    """Tell the crisis's reporter outside the plan ``news`` (a message in their 1:1 chat with the bot)."""
+
+    news: ReporterNews
+
+
 @dataclass(frozen=True, slots=True)
 class RefreshPages:
     """Bring the page cards already sent in Teams for ``purposes`` (for any purpose if empty) up to date in place:
@@ -35,4 +51,4 @@ class RefreshPages:
     purposes: tuple[PagePurpose, ...] = ()
 
 
-Command = SendPage | PostToLog | RefreshSituation | RefreshPages
+Command = SendPage | PostToLog | RefreshSituation | RefreshPages | TellReporter

@@ -67,10 +67,22 @@ class AlarmStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class OutsideReporter(_Payload):
+    """Someone of the organisation's Entra tenant who is not in the plan and raised an alarm in Teams, as
+    Teams names them: display name, email (or UPN) when the Connector told it, Entra object id, and the
+    Teams user id their 1:1 chat with the bot is kept under (where they are told what becomes of the alarm)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    aad_object_id: str = Field(min_length=1, max_length=100)
+    teams_user_id: str = Field(min_length=1, max_length=200)
+
+
 class AlarmRaised(_Payload):
     """A critical alarm: the start of a crisis. ``reporter`` is a plan person id when known; ``unverified_sender``:
     texted from a number the plan does not name (``reporter_phone``), so anyone may have sent it; ``via`` the channel
-    a person raised it by (``teams``, ``sms``), None for a machine's alarm."""
+    a person raised it by (``teams``, ``sms``), None for a machine's alarm; ``outside_reporter`` who raised it in
+    Teams when they are not in the plan."""
 
     type: Literal["alarm_raised"] = "alarm_raised"
     source: str
@@ -80,6 +92,7 @@ class AlarmRaised(_Payload):
     reporter_phone: str | None = None
     unverified_sender: bool = False
     via: str | None = Field(default=None, max_length=20)
+    outside_reporter: OutsideReporter | None = None
     fingerprint: str | None = Field(default=None, max_length=300)
     """The machine alarm's identity (``alertmanager:1a30ba71cca2921f``): a repeat joins this crisis while it is open."""
 

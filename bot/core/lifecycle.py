@@ -17,7 +17,8 @@ triages once nobody in the triage role answered (``bot.core.coverage``). A summo
 Monitoring (a machine actor) may report on an open crisis's alarm: a repeat is logged, a
 resolved alarm is logged and the IT head is told; neither changes the phase. Once the crisis
 staff is activated, the crisis room may have Krisebot summon an external participant the plan
-allows it to (one page, never escalated); the participant, its id the actor, answers it.
+allows it to (one page, never escalated); the participant, its id the actor, answers it. A reporter
+outside the plan is told when their alarm is dismissed, activated or closed (``bot.core.reporters``).
 """
 
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from functools import partial, reduce
 from pydantic import ValidationError
 
 from ..clock import LOCAL_TIME
-from ..plan.models import Plan
+from ..plan.models import AlarmSource, Delivery, Plan
 from .actions import (
     Acknowledge,
     Action,
@@ -46,7 +47,7 @@ from .actions import (
     SummonExternal,
     Triage,
 )
-from .commands import Command, PostToLog, RefreshPages, RefreshSituation, SendPage
+from .commands import Command, PostToLog, RefreshPages, RefreshSituation, SendPage, TellReporter
 from .coverage import may_triage
 from .end_notices import reporter_pages, stand_down_pages
 from .events import (
@@ -77,6 +78,7 @@ from .events import (
     TriageDecision,
 )
 from .permissions import Permission, may
+from .reporters import reporter_news
 from .state import CrisisState, Phase, apply
 
 
@@ -89,8 +91,7 @@ class Refusal(StrEnum):
     CLOSED = "closed"
     NOT_PAGED = "not_paged"
     NOT_SUMMONED = "not_summoned"
-    UNKNOWN_SOURCE = "unknown_source"
-    UNKNOWN_DELIVERY = "unknown_delivery"
+    MISSING_SOURCE = "missing_source"
     UNKNOWN_PLACE = "unknown_place"
     UNKNOWN_LEVEL = "unknown_level"
     UNKNOWN_MEMBER = "unknown_member"
@@ -173,33 +174,43 @@ def _finish(state: CrisisState | None, draft: _Draft, crisis_id: str, actor: str
     new_state = reduce(apply, recorded, state)
     sends = [c for c in draft.commands if isinstance(c, SendPage)]
     refreshes = [c for c in draft.commands if not isinstance(c, SendPage)]
-    commands = (*sends, *(PostToLog(p) for p in draft.events), RefreshSituation(), *refreshes)
+    told = reporter_news(draft.events) if new_state is not None and new_state.outside_reporter else ()
+    commands = (
+        *sends, *(TellReporter(news) for news in told), *(PostToLog(p) for p in draft.events), RefreshSituation(),
+        *refreshes,
+    )
     return Accepted(new_state, tuple(draft.events), commands)
 
 
 def _raise(plan: Plan, action: RaiseAlarm, actor: str) -> _Draft | Refused:
-    if action.source not in {s.id for s in plan.alarm_sources}:
-        return Refused(Refusal.UNKNOWN_SOURCE, detail=action.source)
-    unknown = [d for d in action.deliveries if d not in {d.id for d in plan.deliveries}]
-    if unknown:
-        return Refused(Refusal.UNKNOWN_DELIVERY, detail=", ".join(unknown))
+    """Source and deliveries are matched by id or name, however spelt; a name the plan does not know is
+    kept as written (the cards and the logbog flag it): an alarm is never lost over a name."""
+    if not action.source.strip():
+        return Refused(Refusal.MISSING_SOURCE)
     if not action.description.strip():
         return Refused(Refusal.MISSING_TEXT)
+    deliveries = [_id_or_name(plan.delivery_named(name), name) for name in action.deliveries if name.strip()]
     draft = _Draft()
     draft.events.append(
         AlarmRaised(
-            source=action.source,
-            deliveries=list(dict.fromkeys(action.deliveries)),
+            source=_id_or_name(plan.source_named(action.source), action.source),
+            deliveries=list(dict.fromkeys(deliveries)),
             description=action.description.strip(),
             reporter=actor if actor in plan.person_by_id else None,
             reporter_phone=action.reporter_phone,
             unverified_sender=action.unverified_sender,
+            outside_reporter=action.outside_reporter,
             fingerprint=action.fingerprint,
             via=action.via,
         )
     )
     _page_primaries(plan, draft, [plan.alarm_chain.triage_role], PagePurpose.TRIAGE)
     return draft
+
+
+def _id_or_name(found: Delivery | AlarmSource | None, name: str) -> str:
+    """The id of what ``name`` names in the plan, else the name as written (white space collapsed)."""
+    return found.id if found else " ".join(name.split())
 
 
 def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draft | Refused:

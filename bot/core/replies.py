@@ -158,12 +158,6 @@ def letter_answer(purpose: PagePurpose, reply: Reply) -> Answer:
     return (_SUMMONS_LETTERS if purpose in SUMMONING else _LETTERS)[reply]
 
 
-def deliveries_named(plan: Plan, text: str) -> tuple[str, ...]:
-    """The critical deliveries whose name or id ``text`` mentions as a word (``O365 er nede`` → ``o365``)."""
-    words = set(re.findall(r"[\wæøå-]+", text.lower()))
-    return tuple(d.id for d in plan.deliveries if d.id.lower() in words or d.name.lower() in words)
-
-
 def sms_alarm_source(plan: Plan) -> str:
     """The alarm source an SMS alarm counts as."""
     return plan.alarm_chain.sms_source or plan.alarm_sources[0].id

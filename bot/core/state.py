@@ -33,6 +33,7 @@ from .events import (
     LogEntryAdded,
     LogEntryKind,
     MeetingPlaceChanged,
+    OutsideReporter,
     PageDeliveryReported,
     PageFailed,
     PagePurpose,
@@ -146,6 +147,7 @@ class CrisisState:
     """The alarm was texted from a number the plan does not name (``reporter_phone``)."""
     reported_via: str | None = None
     """The channel a person raised the alarm by (``AlarmRaised.via``)."""
+    outside_reporter: OutsideReporter | None = None
     level: str | None = None
     meeting_place: str | None = None
     meeting_at: datetime | None = None
@@ -245,6 +247,7 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
             reporter_phone=payload.reporter_phone,
             unverified_sender=payload.unverified_sender,
             reported_via=payload.via,
+            outside_reporter=payload.outside_reporter,
             fingerprint=payload.fingerprint,
             seq=event.seq,
         )

@@ -50,7 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         CommandName.ALARM, (),
         {"da": "Slå alarm om en kritisk hændelse", "en": "Raise an alarm about a critical incident"},
-        members_only=True,
+        members_only=False,
     ),
     Command(
         CommandName.STATUS, (),

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
-from ..core.commands import Command, RefreshPages, RefreshSituation, SendPage
+from ..core.commands import Command, RefreshPages, RefreshSituation, SendPage, TellReporter
 from ..core.escalation import requested_timers
-from ..core.events import Event, EventPayload
+from ..core.events import Event, EventPayload, OutsideReporter
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
 from ..errors import ChannelError
@@ -82,10 +82,11 @@ class Crises:
     async def raise_alarm(
         self, *, source: str, deliveries: Iterable[str], description: str, reporter_phone: str | None,
         actor: str, request_key: str | None = None, fingerprint: str | None = None, unverified_sender: bool = False,
-        via: str | None = None, postscript: Sequence[EventPayload] = (),
+        via: str | None = None, outside_reporter: OutsideReporter | None = None,
+        postscript: Sequence[EventPayload] = (),
     ) -> Outcome:
         """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe; ``via``:
-        the channel a person raised it by).
+        the channel a person raised it by; ``outside_reporter``: who raised it in Teams, when they are not in the plan).
 
         ``postscript`` (the SMS that raised it) is recorded just after the alarm's events, in the same transaction.
         """
@@ -93,7 +94,7 @@ class Crises:
             action = RaiseAlarm(
                 crisis_id=next_crisis_id(list(self._states), self._clock()),
                 source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
-                fingerprint=fingerprint, unverified_sender=unverified_sender, via=via,
+                fingerprint=fingerprint, unverified_sender=unverified_sender, via=via, outside_reporter=outside_reporter,
             )
             return await self._run(
                 None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key, postscript=postscript
@@ -190,12 +191,17 @@ class Crises:
         task.add_done_callback(self._background.discard)
 
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
-        """Start paging at once; then mirror the events, refresh the situation card and the page cards asked for."""
+        """Start paging at once and tell the reporter; then mirror the events, refresh the situation card and the page
+        cards asked for."""
         pages = [command for command in commands if isinstance(command, SendPage)]
         if pages:
             await self._safely("start paging", self._paging().start(crisis_id, pages, events[-1].at), crisis_id)
         else:
             self._paging().poke()
+        for command in commands:
+            if isinstance(command, TellReporter):
+                telling = self._outlet.tell_reporter(self._states[crisis_id], command.news)
+                await self._safely("tell the reporter", telling, crisis_id)
         await self._mirror(crisis_id, refresh=any(isinstance(command, RefreshSituation) for command in commands))
         for refresh in (command for command in commands if isinstance(command, RefreshPages)):
             work = self._outlet.refresh_pages(self._states[crisis_id], refresh.purposes)

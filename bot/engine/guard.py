@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from ..channels.base import Channel, ChannelPolicy, Notifier, PageRequest
 from ..clock import Clock
+from ..core.commands import ReporterNews
 from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
 from ..errors import PermanentError, TokenError, TransientError
@@ -84,7 +85,7 @@ class GuardedNotifier:
 
 
 class GuardedOutlet:
-    """The log channel mirror, its Bot Connector calls through the connector's guard."""
+    """The log channel mirror and the reporter's notices, their Bot Connector calls through the connector's guard."""
 
     def __init__(self, outlet: Outlet, guard: Guard) -> None:
         self._outlet = outlet
@@ -101,3 +102,6 @@ class GuardedOutlet:
 
     async def refresh_pages(self, state: CrisisState, purposes: Collection[PagePurpose] = ()) -> None:
         await self._guard.call(lambda: self._outlet.refresh_pages(state, purposes))
+
+    async def tell_reporter(self, state: CrisisState, news: ReporterNews) -> None:
+        await self._guard.call(lambda: self._outlet.tell_reporter(state, news))

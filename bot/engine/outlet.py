@@ -1,4 +1,5 @@
-"""The Outlet protocol: how the engine mirrors a crisis into the log channel.
+"""The Outlet protocol: how the engine mirrors a crisis into the log channel, and tells a reporter
+outside the plan what became of their alarm.
 
 The Teams package implements it; tests and local runs may use any other. Each method may
 fail; the engine logs the failure and goes on with the next command.
@@ -7,6 +8,7 @@ fail; the engine logs the failure and goes on with the next command.
 from collections.abc import Collection
 from typing import Protocol
 
+from ..core.commands import ReporterNews
 from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
 
@@ -27,3 +29,6 @@ class Outlet(Protocol):
     async def refresh_pages(self, state: CrisisState, purposes: Collection[PagePurpose] = ()) -> None:
         """Bring the page cards already sent in the crisis for ``purposes`` (all if empty) up to date in place (after
         an outage, or when what they say has changed)."""
+
+    async def tell_reporter(self, state: CrisisState, news: ReporterNews) -> None:
+        """Tell the crisis's reporter outside the plan ``news`` in their 1:1 chat with the bot (if it is known)."""

@@ -1,7 +1,7 @@
 """``POST /api/alarms``: monitoring webhooks (Alertmanager, Grafana, generic JSON) become crisis alarms.
 
-Token, size, format, plan deliveries and the rate limits (per source and overall) are checked
-first; each alert then goes through the ``AlarmReceiver``. The answer is 202 with what became
+Token, size, format and the rate limits (per source and overall) are checked first; each alert
+then goes through the ``AlarmReceiver``, which never refuses an alert over a name it does not know. The answer is 202 with what became
 of the alert (one alert: an object, several: a list), or 429 with ``Retry-After`` when the
 source, or all sources together, sent more than the limit: the alerts that passed are in the
 answer, the others are to be sent again, each with the reason. Nothing waits for paging: pages
@@ -52,9 +52,6 @@ class AlarmEndpoint:
             alerts = parse(body)
         except FormatError as exc:
             return refuse(request, 400, exc.reason)
-        unknown = _unknown_deliveries(self.plan, alerts)
-        if unknown:
-            return refuse(request, 400, f"ukendt leverance {unknown!r}: planens leverancer er {_ids(self.plan)}")
         receipts = [await self._receive(alert, intake.monitoring_source) for alert in alerts]
         answer = receipts[0].json() if len(receipts) == 1 else [receipt.json() for receipt in receipts]
         limited = [alert.system for alert, r in zip(alerts, receipts) if r.status is ReceiptStatus.LIMITED]
@@ -67,12 +64,3 @@ class AlarmEndpoint:
         if not self.limiter.take(alert.system):
             return Receipt(ReceiptStatus.LIMITED, reason=self.limiter.reason(alert.system))
         return await self.receiver.receive(alert, source=source, actor=actor_for(alert.system))
-
-
-def _unknown_deliveries(plan: Plan, alerts: list[Alert]) -> str:
-    known = {delivery.id for delivery in plan.deliveries}
-    return next((d for alert in alerts for d in alert.deliveries if d not in known), "")
-
-
-def _ids(plan: Plan) -> str:
-    return ", ".join(delivery.id for delivery in plan.deliveries)

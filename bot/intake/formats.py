@@ -11,7 +11,7 @@ for the parser too). Pure.
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -89,7 +89,7 @@ class _GenericBody(BaseModel):
     title: str = Field(min_length=1, max_length=TEXT_LIMIT)
     description: str = Field(default="", max_length=4000)
     source: str = Field(default="Generisk", min_length=1, max_length=60)
-    deliveries: list[str] = []
+    deliveries: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=50)
     severity: str = Field(default="", max_length=40)
     fingerprint: str = Field(default="", max_length=200)
     status: AlarmStatus = AlarmStatus.FIRING

@@ -5,7 +5,8 @@ follows ``@odata.nextLink`` pages until an ``@odata.deltaLink``, which the next 
 from. The first round asks only for mail received from then on. The link is stored after each
 page, and each mail raises its alarm with the message id as request key, so a restart in the
 middle of a round reads on from the last page and never raises an alarm twice. Mail from other
-senders is ignored.
+senders is ignored. The plan's deliveries the subject names (``O365 er nede``, however spelt) are
+the alarm's deliveries, with those of the plan's rules.
 """
 
 import asyncio
@@ -21,6 +22,7 @@ from ..clock import LOCAL_TIME, Clock
 from ..core.events import AlarmStatus
 from ..errors import ChannelError, TransientError
 from ..graph.errors import GraphRefused, graph_call
+from ..plan.models import Plan
 from ..store import Store
 from .formats import Alert
 from .receiver import AlarmReceiver
@@ -39,15 +41,17 @@ def listed(address: str, senders: list[str]) -> bool:
     return any(sender == address or sender == domain for sender in senders)
 
 
-def mail_alert(message: Message) -> Alert:
+def mail_alert(message: Message, plan: Plan) -> Alert:
+    """The alarm of one mail: its subject, sender and link, and the plan's deliveries the subject names."""
+    subject = (message.subject or "(intet emne)").strip()[:1000]
     sender = message.from_.email_address if message.from_ else None
     name, address = (sender.name or "", sender.address or "") if sender else ("", "")
     received = f"{message.received_date_time.astimezone(LOCAL_TIME):%Y-%m-%d kl. %H:%M}" if message.received_date_time else ""
     return Alert(
         system=SYSTEM, fingerprint=message.id or "", status=AlarmStatus.FIRING,
-        title=(message.subject or "(intet emne)").strip()[:1000],
+        title=subject,
         description="\n".join(p for p in (f"Fra: {name} <{address}>", f"Modtaget: {received}" if received else "") if p),
-        labels=sender_labels(address), link=message.web_link or "",
+        labels=sender_labels(address), deliveries=plan.deliveries_mentioned(subject), link=message.web_link or "",
     )
 
 
@@ -55,13 +59,14 @@ class MailboxReader:
     """Reads one mailbox's inbox for alarm mail."""
 
     def __init__(
-        self, *, client: GraphServiceClient, store: Store, clock: Clock, receiver: AlarmReceiver,
+        self, *, client: GraphServiceClient, plan: Plan, store: Store, clock: Clock, receiver: AlarmReceiver,
         mailbox: str, senders: list[str], source: str, interval: float,
     ) -> None:
         self._inbox = client.users.by_user_id(mailbox).mail_folders.by_mail_folder_id("inbox").messages.delta
         self._store = store
         self._clock = clock
         self._receiver = receiver
+        self._plan = plan
         self._mailbox = mailbox
         self._senders = senders
         self._source = source
@@ -116,7 +121,7 @@ class MailboxReader:
         if not message.id or not address or not listed(address, self._senders):
             return 0
         receipt = await self._receiver.receive(
-            mail_alert(message), source=self._source, actor=f"Alarmpostkasse ({address.lower()})",
+            mail_alert(message, self._plan), source=self._source, actor=f"Alarmpostkasse ({address.lower()})",
             request_key=f"mail:{self._mailbox.lower()}:{message.id}",
         )
         log.info("alarmmail fra %s: %s %s", address, receipt.status.value, receipt.crisis or "")

@@ -1,6 +1,10 @@
 """The one way machine alarms enter a crisis: a new alarm opens one, a repeat joins the open crisis
 with the same fingerprint, a resolved alarm is logged there and the IT head is told.
 
+An alert from a system that names one of the plan's alarm sources (by id or name, however spelt)
+counts as that source. Delivery names the plan does not know are raised with the alarm and named
+in the receipt.
+
 An alert's ``key`` is stored in the crisis's AlarmRaised event, so the crisis it belongs to is
 found again after a restart, and opening it is one atomic write. Alerts are handled one at a
 time, so two deliveries of the same new alert can never open two crises.
@@ -38,15 +42,21 @@ class ReceiptStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What became of one alert: the crisis it opened or joined (if any) and a reason when there is none."""
+    """What became of one alert: the crisis it opened or joined (if any), a reason when there is none,
+    and the delivery names the plan does not know (the alarm is raised with them flagged)."""
 
     status: ReceiptStatus
     crisis: str | None = None
     reason: str = ""
+    unknown_deliveries: tuple[str, ...] = ()
 
-    def json(self) -> dict[str, str | None]:
-        body: dict[str, str | None] = {"crisis": self.crisis, "status": self.status.value}
-        return body | ({"reason": self.reason} if self.reason else {})
+    def json(self) -> dict[str, str | list[str] | None]:
+        body: dict[str, str | list[str] | None] = {"crisis": self.crisis, "status": self.status.value}
+        if self.reason:
+            body["reason"] = self.reason
+        if self.unknown_deliveries:
+            body["unknown_deliveries"] = list(self.unknown_deliveries)
+        return body
 
 
 def actor_for(system: str) -> str:
@@ -80,20 +90,31 @@ class AlarmReceiver:
             if alert.status is AlarmStatus.RESOLVED:
                 return Receipt(ReceiptStatus.IGNORED, reason="ingen åben krise for denne alarm")
             plan = self._crises.plan
-            source, deliveries = classify(plan, alert.labels, default_source=source, deliveries=alert.deliveries)
+            named = plan.source_named(alert.system)
+            source, deliveries = classify(
+                plan, alert.labels, default_source=named.id if named else source, deliveries=alert.deliveries
+            )
             outcome = await self._crises.raise_alarm(
                 source=source, deliveries=deliveries, description=_description(alert, bool(deliveries)),
                 reporter_phone=None, actor=actor, request_key=request_key, fingerprint=alert.key,
             )
             crisis = outcome.state.id if isinstance(outcome, Accepted) and outcome.state else None
-            return self._receipt(outcome, ReceiptStatus.NEW, crisis)
+            unknown = tuple(name for name in deliveries if plan.delivery_named(name) is None)
+            if unknown and crisis:
+                log.warning(
+                    "alarm %s nævner leverancer, planen ikke kender: %s", crisis, ", ".join(map(repr, unknown)),
+                    extra={"crisis_id": crisis},
+                )
+            return self._receipt(outcome, ReceiptStatus.NEW, crisis, unknown)
 
     @staticmethod
-    def _receipt(outcome: Accepted | Refused, done: ReceiptStatus, crisis: str | None) -> Receipt:
+    def _receipt(
+        outcome: Accepted | Refused, done: ReceiptStatus, crisis: str | None, unknown: tuple[str, ...] = ()
+    ) -> Receipt:
         if isinstance(outcome, Refused):
             log.warning("alarm afvist af krisens forløb: %s %s", outcome.reason, outcome.detail)
             return Receipt(ReceiptStatus.REFUSED, crisis, reason=f"{outcome.reason.value} {outcome.detail}".strip())
-        return Receipt(done, crisis)
+        return Receipt(done, crisis, unknown_deliveries=unknown)
 
 
 def _description(alert: Alert, mapped: bool) -> str:

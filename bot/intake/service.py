@@ -47,7 +47,7 @@ def build_intake(
         )
         if settings.alarm_mailbox and graph is not None:
             mailbox = MailboxReader(
-                client=graph, store=store, clock=clock, receiver=receiver, mailbox=settings.alarm_mailbox,
+                client=graph, plan=plan, store=store, clock=clock, receiver=receiver, mailbox=settings.alarm_mailbox,
                 senders=settings.alarm_senders, source=intake.mail_source, interval=settings.alarm_mailbox_interval,
             )
     return Intake(

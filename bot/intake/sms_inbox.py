@@ -28,7 +28,7 @@ from ..clock import Clock
 from ..core.events import DeliveryState, PageDeliveryReported, PagePurpose
 from ..core.lifecycle import Accepted, Outcome
 from ..core.replies import (
-    LABELS, STATUS, VIA, CodedReply, SmsAlarm, deliveries_named, letter_answer, parse_reply, reply_action, reply_options,
+    LABELS, STATUS, VIA, CodedReply, SmsAlarm, letter_answer, parse_reply, reply_action, reply_options,
     sms_alarm_source,
 )
 from ..engine.crises import Crises
@@ -179,7 +179,7 @@ class SmsInbox:
         kept with it."""
         unverified = person is None
         return await self._crises.raise_alarm(
-            source=sms_alarm_source(self._plan), deliveries=deliveries_named(self._plan, alarm.description),
+            source=sms_alarm_source(self._plan), deliveries=self._plan.deliveries_mentioned(alarm.description),
             description=alarm.description[:4000], reporter_phone=sms.sender, actor=sender(sms, person),
             request_key=key, unverified_sender=unverified, via=VIA,
             postscript=[received(sms, person, f"{RAISED} (ubekræftet afsender)" if unverified else RAISED)],

@@ -6,10 +6,11 @@ the meeting places, the levels and who may do what. Cross-references (a role's p
 permission's roles) are checked when the plan is built, so a loaded ``Plan`` is consistent.
 """
 
+import re
 from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -17,6 +18,7 @@ from ..errors import PlanError
 from .contact import Contacts
 from .durations import Duration
 from .phones import Phone
+from .spelling import spelling
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -34,7 +36,11 @@ class Organisation(_Model):
     title: Text
     scope: Text | None = None
     contributions: list[Text] = []
-    tenant_id: str | None = Field(default=None, description="Entra tenant the plan's people belong to")
+    tenant_id: str | None = Field(
+        default=None,
+        description="Entra tenant the plan's people belong to; without KRISEBOT_BOT_TENANT_ID, Teams activities from "
+        "other tenants are refused",
+    )
 
 
 class Escalation(_Model):
@@ -274,6 +280,7 @@ class Plan(_Model):
                     seen.add(item.id)
         problems += self._shared_contacts()
         problems += self._summonable_ids()
+        problems += self._same_spellings()
         for index, role in enumerate(self.roles):
             for place, person in [("primary", role.primary)] + [
                 (f"deputies.{n}", deputy) for n, deputy in enumerate(role.deputies)
@@ -339,6 +346,19 @@ class Plan(_Model):
             for index, external in enumerate(self.external_participants)
             if external.summon and external.id in self.person_by_id
         ]
+
+    def _same_spellings(self) -> list[tuple[str, str]]:
+        """Deliveries or alarm sources whose ids or names are spelt alike: a name given in an alarm would
+        match either (``bot.plan.spelling``)."""
+        problems: list[tuple[str, str]] = []
+        for section in ("deliveries", "alarm_sources"):
+            owners: dict[str, str] = {}
+            for index, item in enumerate(getattr(self, section)):
+                for field in ("id", "name"):
+                    owner = owners.setdefault(spelling(getattr(item, field)), item.id)
+                    if owner != item.id:
+                        problems.append((f"{section}.{index}.{field}", f"staves som {owner!r}: et navn i en alarm passer på begge"))
+        return problems
 
     def _intake_problems(self) -> list[tuple[str, str]]:
         """Unknown deliveries and sources in ``[alarm_intake]``, ``[[alarm_rules]]`` and ``[[heartbeats]]``."""
@@ -407,9 +427,57 @@ class Plan(_Model):
         """Every role the person holds, as primary or deputy, in plan order."""
         return [role for role in self.roles if person_id in role.chain]
 
+    @cached_property
+    def delivery_by_spelling(self) -> dict[str, Delivery]:
+        """Each delivery under the spelling of its id and of its name."""
+        return _by_spelling(self.deliveries)
+
+    @cached_property
+    def source_by_spelling(self) -> dict[str, AlarmSource]:
+        """Each alarm source under the spelling of its id and of its name."""
+        return _by_spelling(self.alarm_sources)
+
+    def delivery_named(self, name: str) -> Delivery | None:
+        """The delivery ``name`` names by id or name, however spelt (``O365``, ``Lønudbetaling``, ``lonudbetaling``)."""
+        return self.delivery_by_spelling.get(spelling(name)) if spelling(name) else None
+
+    def source_named(self, name: str) -> AlarmSource | None:
+        """The alarm source ``name`` names by id or name, however spelt (``DPO``, ``overvaagning``)."""
+        return self.source_by_spelling.get(spelling(name)) if spelling(name) else None
+
+    def deliveries_mentioned(self, text: str) -> tuple[str, ...]:
+        """Ids of the deliveries a free text names (``O365 er nede`` → ``o365``), in the order they are named.
+
+        Words are read left to right; the longest run of up to ``MENTION_WORDS`` words that names a
+        delivery counts, so «Perifært IT-udstyr» is that delivery, not «IT-udstyr»."""
+        words, found, start = _WORD.findall(text), [], 0
+        while start < len(words):
+            for length in range(min(MENTION_WORDS, len(words) - start), 0, -1):
+                delivery = self.delivery_named(" ".join(words[start:start + length]))
+                if delivery is not None:
+                    found.append(delivery.id)
+                    start += length
+                    break
+            else:
+                start += 1
+        return tuple(dict.fromkeys(found))
+
     def person_by_email(self, email: str) -> Person | None:
         wanted = email.strip().lower()
         return next((person for person in self.everyone if person.email == wanted), None)
 
     def person_by_object_id(self, object_id: str) -> Person | None:
         return next((p for p in self.everyone if p.entra_object_id and p.entra_object_id == object_id), None)
+
+
+MENTION_WORDS = 4
+"""The most words a delivery's name in a free text is looked for across."""
+_WORD = re.compile(r"[\w-]+")
+
+
+Named = TypeVar("Named", Delivery, AlarmSource)
+
+
+def _by_spelling(items: list[Named]) -> dict[str, Named]:
+    """``items`` under the spelling of each one's id and name (the plan refuses two spelt alike)."""
+    return {key: item for item in items for key in (spelling(item.id), spelling(item.name)) if key}

@@ -24,9 +24,13 @@ from ..core.state import Answer, CrisisState, Decision, ExternalContact, LogLine
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
-from .names import channel_name, clip, external_name, inside_sentence, level_name, person_name, place_text, role_names
+from .names import (
+    channel_name, clip, delivery_names, external_name, inside_sentence, level_name, person_name, place_text, role_names,
+    source_name,
+)
 from .page_words import notice_values, page_title, stand_in
 from .plain import Markup
+from .reporters import reporter_name
 from .texts import Lang, say
 
 Card = dict[str, Any]
@@ -342,17 +346,20 @@ def _status_fact(plan: Plan, state: CrisisState, lang: Lang) -> dict[str, str]:
 
 
 def _alarm_facts(plan: Plan, state: CrisisState, lang: Lang) -> list[dict[str, str]]:
-    sources = {s.id: s.name for s in plan.alarm_sources}
-    deliveries = {d.id: d.name for d in plan.deliveries}
     reporter = person_name(plan, state.reporter or state.raised_by)
+    if state.outside_reporter:
+        reporter = _say(lang, "fact.outside_reporter", name=reporter_name(state.outside_reporter))
     if state.unverified_sender:
         reporter = _say(lang, "fact.unverified_sender", phone=state.reporter_phone)
     elif state.reporter_phone:
         reporter = _say(lang, "fact.reporter_phone", name=reporter, phone=state.reporter_phone)
     local = state.opened_at.astimezone(LOCAL_TIME)
     return [
-        _fact(lang, "fact.source", sources.get(state.source, state.source)),
-        _fact(lang, "fact.deliveries", ", ".join(deliveries.get(d, d) for d in state.deliveries) or _say(lang, "fact.none")),
+        _fact(lang, "fact.source", source_name(plan, state.source, _say(lang, "fact.unknown_source"))),
+        _fact(
+            lang, "fact.deliveries",
+            delivery_names(plan, state.deliveries, _say(lang, "fact.unknown_delivery")) or _say(lang, "fact.none"),
+        ),
         _fact(lang, "fact.reporter", reporter),
         _fact(lang, "fact.raised", _say(lang, "fact.date_time", date=f"{local:%d.%m.%Y}", time=f"{local:%H:%M}")),
     ]

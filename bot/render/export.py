@@ -55,8 +55,9 @@ from ..core.replies import eta_minutes
 from ..core.state import CrisisState, ExternalContact, Page, Phase, fold
 from ..plan.contact import Channel
 from ..plan.models import Person, Plan
-from .names import channel_name, delivery_names, external_name, level_name, person_name, place_text, role_names
+from .names import channel_name, delivery_names, external_name, level_name, person_name, place_text, role_names, source_name
 from .plain import literal
+from .reporters import reporter_name
 
 NONE = "–"
 UNVERIFIED = "ubekræftet afsender"
@@ -221,7 +222,7 @@ def _overview(plan: Plan, state: CrisisState, count: int) -> tuple[tuple[str, st
         ("Krise", state.id),
         ("Organisation", f"{plan.organisation.name}, {plan.organisation.unit}"),
         ("Plan", plan.organisation.title),
-        ("Kilde", _source(plan, state.source)),
+        ("Kilde", source_name(plan, state.source)),
         ("Berørte leverancer", delivery_names(plan, state.deliveries) or NONE),
         ("Beskrivelse", state.description),
         ("Rejst af", actor_name(plan, state.raised_by)),
@@ -345,13 +346,15 @@ def event_sentence(plan: Plan, event: Event) -> str:
 
 
 def _alarm_sentence(plan: Plan, alarm: AlarmRaised) -> str:
-    parts = [f"Alarm fra {_source(plan, alarm.source)}"]
+    parts = [f"Alarm fra {source_name(plan, alarm.source)}"]
     if alarm.deliveries:
         parts.append(f"berørte leverancer: {delivery_names(plan, alarm.deliveries)}")
     if alarm.reporter:
         parts.append(f"anmelder: {person_name(plan, alarm.reporter)}")
     if alarm.unverified_sender:
         parts.append(f"{UNVERIFIED} – nummeret er ikke i planen")
+    if alarm.outside_reporter:
+        parts.append(f"anmelder: {reporter_name(alarm.outside_reporter)}, uden for kriseplanen")
     if alarm.reporter_phone:
         parts.append(f"tlf. {alarm.reporter_phone}")
     return "; ".join(parts) + f" – «{alarm.description}»"
@@ -478,10 +481,6 @@ def actor_name(plan: Plan, actor: str) -> str:
 def _holder(plan: Plan, person_id: str, role_ids: list[str]) -> str:
     name = person_name(plan, person_id)
     return f"{name} ({role_names(plan, role_ids, ROLES_JOIN)})" if role_ids else name
-
-
-def _source(plan: Plan, source_id: str) -> str:
-    return next((s.name for s in plan.alarm_sources if s.id == source_id), source_id)
 
 
 # ── formatting ──────────────────────────────────────────────────────────────────────

@@ -1,7 +1,8 @@
 """Plan ids as people read them, on cards and in the exported logbog.
 
 Every lookup is tolerant: an id the plan no longer has (it changed since the crisis) is
-shown as recorded, never an error.
+shown as recorded, never an error; an alarm's source or delivery the plan does not know is
+flagged as such.
 """
 
 from collections.abc import Iterable, Mapping
@@ -35,10 +36,16 @@ def external_name(plan: Plan, external_id: str) -> str:
     return next((e.name for e in plan.external_participants if e.id == external_id), external_id)
 
 
-def delivery_names(plan: Plan, delivery_ids: Iterable[str]) -> str:
-    """``O365, IT-infrastruktur``."""
+def delivery_names(plan: Plan, delivery_ids: Iterable[str], unknown: str = "ukendt leverance") -> str:
+    """``O365, IT-infrastruktur``; a name the plan does not know as written, flagged: ``Vandværk (ukendt leverance)``."""
     names = {d.id: d.name for d in plan.deliveries}
-    return ", ".join(names.get(d, d) for d in delivery_ids)
+    return ", ".join(names[d] if d in names else f"{d} ({unknown})" for d in delivery_ids)
+
+
+def source_name(plan: Plan, source_id: str, unknown: str = "ukendt alarmkilde") -> str:
+    """``Overvågningssystemer``; a source the plan does not know as written, flagged: ``Naboen (ukendt alarmkilde)``."""
+    source = next((s for s in plan.alarm_sources if s.id == source_id), None)
+    return source.name if source else f"{source_id} ({unknown})"
 
 
 def place_text(plan: Plan, place_id: str) -> str:

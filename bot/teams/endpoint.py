@@ -5,7 +5,8 @@ Action invoke (it serialises the invoke body twice). Every refusal is a 4xx with
 logged at warning level without the token or the message text, and nothing is written: a body
 that is too large (413), an activity of the wrong shape (400, naming the field), a type or invoke
 Krisebot does not know (400), a missing or refused token (401: the ``TokenScreen`` before the
-body is read, botbuilder's checks after it is parsed), another tenant (403). A turn that fails is answered by the adapter's turn
+body is read, botbuilder's checks after it is parsed), another tenant than the bot's (``BOT_TENANT_ID``,
+else the plan's ``organisation.tenant_id``) (403). A turn that fails is answered by the adapter's turn
 error handler, so the Connector gets the turn's answer, never a 500.
 """
 

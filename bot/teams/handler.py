@@ -15,12 +15,13 @@ from typing import Any
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
 
-from ..clock import Clock
+from ..clock import LOCAL_TIME, Clock
 from ..core.actions import Action, AddLogEntry, Close, Decide, Escalate, SummonExternal
 from ..core.contact_commands import BadInput, parse_contact, parse_external
-from ..core.events import LogEntryKind, PagePurpose
+from ..core.events import LogEntryKind, OutsideReporter, PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
 from ..core.permissions import Permission, may
+from ..core.reporters import OUTSIDE_LIMIT, next_alarm_at
 from ..core.state import CrisisState
 from ..core.text_commands import CommandName, parse
 from ..engine.crises import Crises
@@ -33,12 +34,13 @@ from ..render.crisis_cards import alarm_form, log_entry_form, page_card, refused
 from ..render.export import logbog_markdown
 from ..render.plain import literal
 from ..render.refusals import refusal_message, refusal_text
+from ..render.reporters import reporter_name
 from ..render.situation_cards import SituationCards
 from ..render.status import status
 from ..render.texts import Lang, language, say
 from ..store import Store
 from .card_actions import VIA, InvalidTap, Tap, parse_tap, to_action
-from .identity import resolve_person
+from .identity import Sender, identify
 from .references import LOG_CHANNEL_KEY, personal_chat_key
 from .verbs import Verb
 
@@ -80,11 +82,11 @@ class KrisebotHandler(ActivityHandler):
         await super().on_turn(turn_context)
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
-        await self._person(turn_context)  # link the person now, so the first page reaches them
+        await self._sender(turn_context)  # link the person now, so the first page reaches them
 
     async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:
         if any(member.id == turn_context.activity.from_property.id for member in members_added):
-            await self._person(turn_context)
+            await self._sender(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -94,14 +96,14 @@ class KrisebotHandler(ActivityHandler):
             return
         parsed = parse(TurnContext.remove_recipient_mention(activity) or "")
         linking = _personal(activity) or (parsed is not None and parsed.command.members_only)
-        person = await self._person(turn_context) if linking else None
+        sender = await self._sender(turn_context) if linking else None
         if parsed is None:  # a plan person who writes anything in the 1:1 chat is linked above, so pages reach them
             await turn_context.send_activity(say(lang, "unknown"))
             return
-        if parsed.command.members_only and person is None:
+        if parsed.command.members_only and (sender is None or sender.person is None):
             await turn_context.send_activity(self._not_member(lang))
             return
-        await turn_context.send_activity(await self._command(turn_context, parsed.command.name, parsed.argument, person, lang))
+        await turn_context.send_activity(await self._command(turn_context, parsed.command.name, parsed.argument, sender, lang))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
@@ -111,24 +113,25 @@ class KrisebotHandler(ActivityHandler):
             tap = parse_tap(turn_context.activity.value)
         except InvalidTap as exc:
             return _invoke_error(say(lang, "tap.invalid", reason=exc.reason))
-        person = await self._person(turn_context)
-        if person is None:
-            return _invoke_card(refused_card(lang, self._not_member(lang)))
-        return _invoke_card(await self._tap(turn_context, tap, person, lang))
+        return _invoke_card(await self._tap(turn_context, tap, await self._sender(turn_context), lang))
 
     # -- commands -----------------------------------------------------------------------
 
     async def _command(
-        self, turn_context: TurnContext, name: CommandName, argument: str, person: Person | None, lang: Lang
+        self, turn_context: TurnContext, name: CommandName, argument: str, sender: Sender | None, lang: Lang
     ) -> Activity | str:
-        """The answer to a command; ``person`` is None only for people outside the plan, who get help."""
+        """The answer to a command. Anyone gets help and the alarm form (unless they may not raise an alarm
+        now); only plan people get here with the other commands. ``sender`` is None for a command that needs
+        nobody's identity, written in a channel."""
+        if name is CommandName.ALARM:
+            outside = self._outsider(sender, lang) if sender is not None and sender.person is None else None
+            return outside if isinstance(outside, str) else _card(alarm_form(self.plan, lang))
+        person = sender.person if sender is not None else None
         if name is CommandName.HELP or person is None:
             return _card(help_card(self.plan, lang))
         match name:
             case CommandName.ROLES:
                 return _card(roles_card(self.plan, lang))
-            case CommandName.ALARM:
-                return _card(alarm_form(self.plan, lang))
             case CommandName.STATUS:
                 answer = status(self.situations, self.crises.active(), lang)
                 if not answer.cards:
@@ -229,11 +232,15 @@ class KrisebotHandler(ActivityHandler):
 
     # -- taps ---------------------------------------------------------------------------
 
-    async def _tap(self, turn_context: TurnContext, tap: Tap, person: Person, lang: Lang) -> dict[str, Any]:
+    async def _tap(self, turn_context: TurnContext, tap: Tap, sender: Sender, lang: Lang) -> dict[str, Any]:
+        """The card a tap answers with; anyone may raise an alarm, only plan people act on a crisis."""
         now = self.clock()
         request_key = turn_context.activity.id
         if tap.verb is Verb.RAISE_ALARM:
-            return await self._raise(tap, person, lang, request_key)
+            return await self._raise(tap, sender, lang, request_key)
+        person = sender.person
+        if person is None:
+            return refused_card(lang, self._not_member(lang))
         state = self.crises.get(tap.crisis or "")
         if state is None:
             return refused_card(lang, say(lang, "crisis.unknown", id=tap.crisis or "?"))
@@ -252,11 +259,20 @@ class KrisebotHandler(ActivityHandler):
                 await turn_context.send_activity(refusal_message(self.plan, outcome, lang))
         return self._card_after(tap, self.crises.get(state.id) or state, person, lang, now)
 
-    async def _raise(self, tap: Tap, person: Person, lang: Lang, request_key: str | None) -> dict[str, Any]:
+    async def _raise(self, tap: Tap, sender: Sender, lang: Lang, request_key: str | None) -> dict[str, Any]:
+        reporter: OutsideReporter | None = None
+        if sender.person is not None:
+            actor = sender.person.id
+        else:
+            outside = self._outsider(sender, lang)
+            if isinstance(outside, str):
+                return refused_card(lang, outside)
+            actor, reporter = reporter_name(outside), outside
         try:
             outcome = await self.crises.raise_alarm(
                 source=tap.text("source", 64), deliveries=tap.ids("deliveries"), description=tap.text("description"),
-                reporter_phone=tap.text("phone", 40) or None, actor=person.id, request_key=request_key, via=VIA,
+                reporter_phone=tap.text("phone", 40) or None, actor=actor, request_key=request_key, via=VIA,
+                outside_reporter=reporter,
             )
         except InvalidTap as exc:
             return refused_card(lang, say(lang, "tap.invalid", reason=exc.reason))
@@ -264,8 +280,29 @@ class KrisebotHandler(ActivityHandler):
             return refused_card(lang, refusal_text(self.plan, outcome, lang))
         if not isinstance(outcome, Accepted) or outcome.state is None:
             return refused_card(lang, say(lang, "tap.invalid", reason="alarmen er allerede sendt"))
-        triage_holder = self.plan.person_by_id[self.plan.role_by_id[self.plan.alarm_chain.triage_role].primary]
-        return result_card(lang, say(lang, "alarm.sent.title", id=outcome.state.id), say(lang, "alarm.sent.text", name=triage_holder.name))
+        text = say(lang, "alarm.sent.text_outside" if reporter else "alarm.sent.text", name=self._triage_holder().name)
+        return result_card(lang, say(lang, "alarm.sent.title", id=outcome.state.id), text)
+
+    def _outsider(self, sender: Sender, lang: Lang) -> OutsideReporter | str:
+        """The sender, who is not in the plan, as the reporter of an alarm; or why they may not raise one now.
+
+        Only a signed-in member of the organisation's Entra tenant may (the endpoint refuses other tenants),
+        at most ``OUTSIDE_LIMIT`` times an hour."""
+        if not sender.aad_object_id:
+            return say(lang, "alarm.not_staff", org=self.plan.organisation.name)
+        reporter = OutsideReporter(
+            name=sender.name[:200] or say(lang, "alarm.unnamed"), email=(sender.email or "")[:320] or None,
+            aad_object_id=sender.aad_object_id, teams_user_id=sender.teams_id,
+        )
+        again = next_alarm_at(self.crises.all(), reporter, self.clock())
+        if again is None:
+            return reporter
+        holder = self._triage_holder()
+        time = f"{again.astimezone(LOCAL_TIME):%H:%M}"
+        return say(lang, "alarm.limited", count=OUTSIDE_LIMIT, time=time, name=holder.name, title=holder.title)
+
+    def _triage_holder(self) -> Person:
+        return self.plan.person_by_id[self.plan.role_by_id[self.plan.alarm_chain.triage_role].primary]
 
     def _card_after(self, tap: Tap, state: CrisisState, person: Person, lang: Lang, now: datetime) -> dict[str, Any]:
         """The tapped card as it looks now, so a second tap cannot act twice."""
@@ -284,16 +321,12 @@ class KrisebotHandler(ActivityHandler):
         except InvalidTap as exc:
             await turn_context.send_activity(say(lang, "tap.invalid", reason=exc.reason))
             return
-        person = await self._person(turn_context)
-        if person is None:
-            await turn_context.send_activity(self._not_member(lang))
-            return
-        await turn_context.send_activity(_card(await self._tap(turn_context, tap, person, lang)))
+        await turn_context.send_activity(_card(await self._tap(turn_context, tap, await self._sender(turn_context), lang)))
 
     # -- people -------------------------------------------------------------------------
 
-    async def _person(self, turn_context: TurnContext) -> Person | None:
-        return await resolve_person(turn_context, plan=self.plan, store=self.store, clock=self.clock)
+    async def _sender(self, turn_context: TurnContext) -> Sender:
+        return await identify(turn_context, plan=self.plan, store=self.store, clock=self.clock)
 
     def _not_member(self, lang: Lang) -> str:
         owner = self.plan.person_by_id[self.plan.contact_procedure.roster_owner]

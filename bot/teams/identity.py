@@ -1,13 +1,17 @@
 """Who is writing: map a Teams user to a plan person, and cache the answer in the store.
 
 Order: a cached link (while that person is still in the plan), the Entra object id when
-the plan has it, else the UPN/email from the Connector's member lookup.
+the plan has it, else the UPN/email from the Connector's member lookup. Someone who is not
+in the plan is described by what Teams says of them (name, Entra object id, email), so they
+can raise an alarm.
 """
 
 import logging
+from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema.teams import TeamsChannelAccount
 
 from ..clock import Clock
 from ..plan.models import Person, Plan
@@ -16,31 +20,44 @@ from ..store import Store, TeamsUserLink
 log = logging.getLogger(__name__)
 
 
-async def resolve_person(context: TurnContext, *, plan: Plan, store: Store, clock: Clock) -> Person | None:
-    """The plan person behind the activity's sender, or None if they are not in the plan."""
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The sender of an activity: the plan person, if they are one, and what Teams says of them.
+
+    ``email`` (else the UPN) is known when the Connector's member lookup was asked: always for people
+    outside the plan; for a linked plan person it is the UPN their link was made with."""
+
+    teams_id: str
+    name: str
+    aad_object_id: str | None
+    email: str | None
+    person: Person | None
+
+
+async def identify(context: TurnContext, *, plan: Plan, store: Store, clock: Clock) -> Sender:
+    """The sender of the activity, linked to their plan person if they have one."""
     sender = context.activity.from_property
+    aad_object_id = getattr(sender, "aad_object_id", None)
+    name = (sender.name or "").strip()
     link = await store.teams_user(teams_user_id=sender.id)
     if link and link.person_id in plan.person_by_id:
-        return plan.person_by_id[link.person_id]
-    aad_object_id = getattr(sender, "aad_object_id", None)
+        return Sender(sender.id, name, aad_object_id, link.upn, plan.person_by_id[link.person_id])
     person = plan.person_by_object_id(aad_object_id) if aad_object_id else None
-    upn = None
-    if person is None:
-        upn = await _member_upn(context, sender.id)
-        person = plan.person_by_email(upn) if upn else None
+    member = None if person else await _member(context, sender.id)
+    upn = (member.user_principal_name or member.email) if member else None
+    if person is None and upn:
+        person = plan.person_by_email(upn)
     if person is not None:
-        await store.link_teams_user(
-            link=TeamsUserLink(sender.id, aad_object_id, upn, person.id), at=clock()
-        )
+        await store.link_teams_user(link=TeamsUserLink(sender.id, aad_object_id, upn, person.id), at=clock())
         log.info("Teams user linked to plan person", extra={"person": person.id})
-    return person
+    email = (member.email or member.user_principal_name) if member else None
+    return Sender(sender.id, name or ((member.name or "") if member else ""), aad_object_id, email, person)
 
 
-async def _member_upn(context: TurnContext, user_id: str) -> str | None:
-    """The user's UPN (or email) from the Connector; None if the lookup fails."""
+async def _member(context: TurnContext, user_id: str) -> TeamsChannelAccount | None:
+    """What the Connector knows of the user (UPN, email, name); None if the lookup fails."""
     try:
-        member = await TeamsInfo.get_member(context, user_id)
+        return await TeamsInfo.get_member(context, user_id)
     except Exception as exc:  # the Connector raises its own error types; the caller treats None as unknown
         log.warning("member lookup failed: %s", type(exc).__name__)
         return None
-    return member.user_principal_name or member.email

@@ -1,9 +1,11 @@
-"""The Teams outlet: the crisis thread in the log channel, with the situation card at its root.
+"""The Teams outlet: the crisis thread in the log channel, with the situation card at its root, and the
+notices to an alarm's reporter outside the plan in their 1:1 chat.
 
 Every bot post goes through the Bot Connector (Graph cannot post chat or channel messages
 app-only). Without a chosen log channel there is nothing to mirror into.
 """
 
+import logging
 from collections.abc import Collection
 from typing import Any
 
@@ -12,18 +14,22 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationParameters, C
 
 from ..clock import Clock
 from ..channels.base import Channel
+from ..core.commands import ReporterNews
 from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
 from ..errors import StoreError
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
 from ..render.log_lines import log_line
+from ..render.reporters import reporter_notice
 from ..render.situation_cards import SituationCards
 from ..store import Store
 from .connector_errors import connector_errors
 from .proactive import TeamsSender, card_activity
 from .personal_chats import personal_chats
-from .references import LOG_CHANNEL_KEY
+from .references import LOG_CHANNEL_KEY, personal_chat_key
+
+log = logging.getLogger(__name__)
 
 LATE = " _(registreret under udfald; sendt til Teams, da forbindelsen kom igen)_"
 
@@ -82,6 +88,21 @@ class TeamsOutlet:
                     roles=page.roles,
                 )
                 await self._update(reference, page.provider_id, card_activity(card, summary=f"Krise {state.id}"))
+
+    async def tell_reporter(self, state: CrisisState, news: ReporterNews) -> None:
+        """A message in the 1:1 chat the reporter outside the plan raised the alarm from (or last wrote from)."""
+        reporter = state.outside_reporter
+        if reporter is None:
+            return
+        with connector_errors():
+            stored = await self._store.conversation_reference(key=personal_chat_key(reporter.teams_user_id))
+            if stored is None:
+                log.warning(
+                    "anmelderen af %s kan ikke få besked: ingen 1:1-chat med Krisebot", state.id, extra={"crisis_id": state.id}
+                )
+                return
+            text = reporter_notice(self._plan, state, news)
+            await self._sender.send(ConversationReference().deserialize(stored), Activity(type=ActivityTypes.message, text=text))
 
     async def _update(self, reference: ConversationReference, activity_id: str, activity: Activity) -> None:
         activity.id = activity_id

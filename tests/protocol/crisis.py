@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.app import CRISES, PAGER
 from tests.fakes.connector import FakeConnector
+from tests.markdown import visible, walk
 from tests.protocol.teams import CLAUS, EVERYONE, JESPER, installed, personal, register, tap
 from tests.schemas import assert_valid_card
 
@@ -30,6 +31,14 @@ def verbs(card: dict[str, Any]) -> set[str]:
 
 def text_of(card: dict[str, Any]) -> str:
     return json.dumps(card, ensure_ascii=False)
+
+
+def facts_of(card: dict[str, Any]) -> dict[str, str]:
+    """Every fact on the card as a reader sees it: title → value."""
+    return {
+        visible(fact["title"]): visible(fact["value"])
+        for node in walk(card) if node.get("type") == "FactSet" for fact in node["facts"]
+    }
 
 
 class Crisis:

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import CRISES, INTAKE
+from bot.app import CRISES, INTAKE, PLAN
+from bot.render.export import logbog_markdown
 from tests.clock import Clock
 from tests.fakes.graph import FakeCredential, FakeGraph
 from tests.protocol.alarms import TOKEN
@@ -72,6 +73,19 @@ async def test_mail_from_listed_senders_becomes_alarms_and_old_or_unlisted_mail_
     assert "$deltatoken" in graph.calls("mail_delta")[-1].query
     assert await read(bot) == 0
     assert len(bot.client.app[CRISES].all()) == 3
+
+
+async def test_the_deliveries_a_mail_subject_names_are_the_alarms_deliveries_however_spelt(
+    settings_for, start_bot, graph: FakeGraph, clock: Clock
+) -> None:
+    bot = await start(settings_for, start_bot, graph, clock)
+    graph.add_mail(MAILBOX, sender="servicedesk@leverandor.dk", subject="Lonudbetaling og o365 er nede", received=at(clock, 1))
+
+    assert await read(bot) == 1
+    [crisis] = bot.client.app[CRISES].all()
+    exported = logbog_markdown(bot.client.app[PLAN], await bot.store.events(crisis_id=crisis.id))
+    assert "Alarm fra Leverandører af kritiske systemer; berørte leverancer: Lønudbetaling, O365" in exported
+    assert "Ukendt leverance" not in exported
 
 
 async def test_a_restart_in_the_middle_of_a_round_reads_nothing_twice(

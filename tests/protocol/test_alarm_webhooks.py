@@ -12,7 +12,7 @@ from bot.render.export import logbog_markdown
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.protocol.alarms import TOKEN, alertmanager, generic, grafana, post_alarm
-from tests.protocol.crisis import Crisis, text_of, verbs
+from tests.protocol.crisis import Crisis, facts_of, text_of, verbs
 from tests.protocol.teams import CLAUS, EVERYONE, installed, register
 
 
@@ -123,6 +123,32 @@ async def test_the_generic_format_names_its_source_and_deliveries(crisis: Crisis
     assert "Ingen lønsedler dannet" in state.description and "Alvorlighed: critical" in state.description
 
 
+async def test_a_generic_alarm_names_its_deliveries_and_source_by_name_however_spelt(crisis: Crisis) -> None:
+    response = await post_alarm(crisis.bot, generic(source="dpo", deliveries=["O365", "Lønudbetaling", "lonudbetaling"]))
+
+    assert response.status == 202
+    assert await response.json() == {"crisis": "K-2026-001", "status": "new"}
+    await crisis.settled()
+    [card] = triage_cards(crisis)
+    facts = facts_of(card)
+    assert facts["Kilde"] == "DPO" and facts["Berørte leverancer"] == "O365, Lønudbetaling"
+    assert "Alarm fra DPO; berørte leverancer: O365, Lønudbetaling" in await logbog(crisis, "K-2026-001")
+
+
+async def test_a_delivery_the_plan_does_not_know_is_raised_and_flagged_not_refused(crisis: Crisis) -> None:
+    response = await post_alarm(crisis.bot, generic(deliveries=["Vandforsyning", "lonudbetaling"]))
+
+    assert response.status == 202
+    assert await response.json() == {"crisis": "K-2026-001", "status": "new", "unknown_deliveries": ["Vandforsyning"]}
+    await crisis.settled()
+    [card] = triage_cards(crisis)
+    facts = facts_of(card)
+    assert facts["Berørte leverancer"] == "Vandforsyning (ukendt leverance), Lønudbetaling"
+    assert facts["Kilde"] == "Overvågningssystemer"
+    exported = await logbog(crisis, "K-2026-001")
+    assert "berørte leverancer: Vandforsyning (ukendt leverance), Lønudbetaling" in exported
+
+
 async def test_both_tokens_of_a_rotation_work_and_others_get_401(settings_for, start_bot, connector, clock) -> None:
     bot = await start_bot(settings_for(alarm_token="gammelt-token, nyt-token"), clock=clock)
 
@@ -153,14 +179,15 @@ async def test_without_a_token_configured_no_alarm_is_accepted(settings_for, sta
         (b"[1, 2]", 400, "JSON-objekt"),
         (json.dumps({"hello": "world"}).encode(), 400, "ukendt format"),
         (json.dumps({"version": "4", "status": "firing", "alerts": [{"labels": {}}]}).encode(), 400, "alerts.0.status"),
-        (json.dumps(generic(deliveries=["vandforsyning"])).encode(), 400, "ukendt leverance 'vandforsyning'"),
+        (json.dumps(generic(deliveries=[f"d{n}" for n in range(51)])).encode(), 400, "deliveries: må højst have 50 elementer"),
+        (json.dumps(generic(deliveries=["d" * 101])).encode(), 400, "deliveries.0: må højst være 100 tegn"),
         (json.dumps({**alertmanager(), "alerts": alertmanager()["alerts"] * 1001}).encode(), 400, "højst 1000"),
         (json.dumps(generic(description="x" * 4000, labels={"pad": "y" * (1024 * 1024)})).encode(), 413, "1024 KB"),
         (b'{"title": ' * 50000 + b'"x"' + b"}" * 50000, 400, "indlejret for dybt"),
         (b"[" * 100000 + b"]" * 100000, 400, "indlejret for dybt"),
     ],
     ids=[
-        "malformed", "not-an-object", "unknown-format", "bad-alertmanager", "unknown-delivery", "too-many", "too-big",
+        "malformed", "not-an-object", "unknown-format", "bad-alertmanager", "too-many-deliveries", "too-long-delivery", "too-many", "too-big",
         "deeply-nested-object", "deeply-nested-list",
     ],
 )

@@ -11,7 +11,7 @@ from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.fakes.graph import FakeGraph
 from tests.fakes.twilio_voice import FakeTwilioVoice
-from tests.protocol.crisis import Crisis, alarm, text_of
+from tests.protocol.crisis import Crisis, alarm, facts_of, text_of, verbs
 from tests.protocol.sms import CALLER_ID, Clock, Phones, clock, crisis, gateway, graph, later, more_settings, sms_plan, voice  # noqa: F401 (fixtures)
 from tests.protocol.teams import CLAUS, JESPER
 
@@ -41,6 +41,15 @@ async def test_an_o365_alarm_pages_the_it_head_by_sms_and_teams_at_once(
     assert crisis_id in page.message and '"KRISE 1D" underret direktøren' in page.message
     assert page.userref and page.userref.startswith(f"{crisis_id}/triage/cvo/")
     assert {p.channel for p in await events(crisis, crisis_id, "page_sent") if p.person == "cvo"} >= {"teams", "sms"}
+
+
+async def test_an_sms_alarm_names_its_deliveries_however_spelt(crisis: Crisis, gateway: FakeGatewayApi, clock: Clock) -> None:
+    phones = Phones(crisis, gateway)
+    await phones.text("lak", "KRISE ALARM Perifaert IT-udstyr: printerne er nede, og lonudbetaling stopper")
+    await later(crisis, clock, 1)
+
+    [card] = [card for card in crisis.cards_of(CLAUS) if "triage_inform_director" in verbs(card)]
+    assert facts_of(card)["Berørte leverancer"] == "Perifært IT-udstyr, Lønudbetaling"
 
 
 async def test_the_it_heads_reply_triages_and_is_logged_word_for_word(

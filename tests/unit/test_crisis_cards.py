@@ -216,6 +216,23 @@ def test_triage_card_shows_the_alarm_and_offers_the_triage_decisions() -> None:
         assert fact in text(card)
 
 
+@pytest.mark.parametrize(
+    ("lang", "source", "deliveries"),
+    [
+        ("da", "Naboen (ukendt alarmkilde)", "Vandforsyning (ukendt leverance), O365"),
+        ("en", "Naboen (unknown alarm source)", "Vandforsyning (unknown delivery), O365"),
+    ],
+)
+def test_a_source_or_delivery_the_plan_does_not_know_is_flagged_on_the_triage_card(
+    lang: str, source: str, deliveries: str
+) -> None:
+    alarm = AlarmRaised(source="Naboen", deliveries=["Vandforsyning", "o365"], description="Røg fra kælderen.")
+    card = triage_card(PLAN, crisis(("system", alarm)), lang)
+
+    facts = {visible(f["title"]): visible(f["value"]) for node in walk(card) if node.get("type") == "FactSet" for f in node["facts"]}
+    assert source in facts.values() and deliveries in facts.values()
+
+
 def test_acknowledged_triage_card_keeps_the_decisions_and_says_who_acknowledged() -> None:
     card = triage_card(PLAN, crisis(*TRIAGE_ACKED), "da")
 

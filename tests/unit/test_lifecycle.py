@@ -25,7 +25,7 @@ from bot.core.actions import (
     ReportAlarm,
     Triage,
 )
-from bot.core.commands import PostToLog, RefreshPages, RefreshSituation, SendPage
+from bot.core.commands import PostToLog, RefreshPages, RefreshSituation, ReporterNews, SendPage, TellReporter
 from bot.core.events import (
     Acknowledged,
     AlarmRaised,
@@ -40,6 +40,7 @@ from bot.core.events import (
     LogEntryAdded,
     LogEntryKind,
     MeetingPlaceChanged,
+    OutsideReporter,
     PagePurpose,
     PageSent,
     PagesRequested,
@@ -93,14 +94,15 @@ def plan() -> Plan:
 def split_commands(outcome: Accepted) -> list[SendPage]:
     """Check the command shape every accepted step has and return its pages.
 
-    Pages come first, then one PostToLog per event in order, then one RefreshSituation, then the page cards to
-    refresh (``refreshed``); a step without events asks for nothing at all.
+    Pages come first, then what a reporter outside the plan is told, then one PostToLog per event in order, then one
+    RefreshSituation, then the page cards to refresh (``refreshed``); a step without events asks for nothing at all.
     """
     if not outcome.events:
         assert outcome.commands == ()
         return []
     pages = [c for c in outcome.commands if isinstance(c, SendPage)]
-    assert outcome.commands == (*pages, *(PostToLog(e) for e in outcome.events), RefreshSituation(), *refreshed(outcome))
+    told = [c for c in outcome.commands if isinstance(c, TellReporter)]
+    assert outcome.commands == (*pages, *told, *(PostToLog(e) for e in outcome.events), RefreshSituation(), *refreshed(outcome))
     requested = [RequestedPage(person=p.person, roles=list(p.roles), purpose=p.purpose) for p in pages]
     assert [e for e in outcome.events if isinstance(e, PagesRequested)] == ([PagesRequested(pages=requested)] if pages else [])
     assert not pages or outcome.events[-1] == PagesRequested(pages=requested), "the request is the step's last event"
@@ -301,6 +303,19 @@ TRANSITIONS = [
         ),),
         pages=(SendPage("cvo", ("it",), TRIAGE),),
         state={"reporter": None, "reporter_phone": "+4520998877", "unverified_sender": True},
+    ),
+    Transition(
+        "raise alarm naming its source and deliveries by name, however spelt",
+        new, "system", RaiseAlarm(CRISIS, "Brugere af kritiske systemer", ("Lønudbetaling", "O365", "o365"), "Løn og mail"),
+        Phase.TRIAGE,
+        events=(AlarmRaised(source="brugere", deliveries=["lonudbetaling", "o365"], description="Løn og mail"),),
+        pages=(SendPage("cvo", ("it",), TRIAGE),),
+    ),
+    Transition(
+        "raise alarm naming what the plan does not know keeps the names as written",
+        new, "system", RaiseAlarm(CRISIS, " Naboen ", ("o365", " kaffe  maskine", "  "), "Røg"), Phase.TRIAGE,
+        events=(AlarmRaised(source="Naboen", deliveries=["o365", "kaffe maskine"], description="Røg"),),
+        pages=(SendPage("cvo", ("it",), TRIAGE),),
     ),
     Transition(
         "triage inform director → DIRECTOR, pages the kriseleder",
@@ -553,11 +568,7 @@ REFUSALS = [
         Decide(DirectorDecision.INFORM_MANAGEMENT, VIA, members=("hjm",)), Refusal.WRONG_PHASE, detail="activated",
     ),
     # Unknown things
-    Refusing("alarm from an unknown source", new, "system", RaiseAlarm(CRISIS, "naboen", (), "Røg"), Refusal.UNKNOWN_SOURCE, detail="naboen"),
-    Refusing(
-        "alarm about unknown deliveries", new, "system",
-        RaiseAlarm(CRISIS, "dpo", ("o365", "kaffe", "te"), "Læk"), Refusal.UNKNOWN_DELIVERY, detail="kaffe, te",
-    ),
+    Refusing("alarm without a source", new, "system", RaiseAlarm(CRISIS, "  ", ("o365",), "Røg"), Refusal.MISSING_SOURCE),
     Refusing("move to an unknown place", activated, "jesper", MoveMeeting("kantinen"), Refusal.UNKNOWN_PLACE, detail="kantinen"),
     Refusing("change to an unknown level", activated, "jesper", ChangeLevel("region"), Refusal.UNKNOWN_LEVEL, detail="region"),
     Refusing(
@@ -964,3 +975,38 @@ def test_the_fingerprint_of_a_machine_alarm_is_kept(plan: Plan) -> None:
     story.do(MONITOR, RaiseAlarm(CRISIS, "overvaagning", ("o365",), "Exchange svarer ikke", fingerprint="alertmanager:1a"))
     assert story.state.fingerprint == "alertmanager:1a"
     assert story.state.raised_by == MONITOR and story.state.reporter is None
+
+
+ANNE = OutsideReporter(name="Anne Andersen", email="anne@example.org", aad_object_id="aad-anne", teams_user_id="29:1anne")
+
+
+def told(outcome: Accepted | Refused) -> list[ReporterNews]:
+    assert isinstance(outcome, Accepted), outcome
+    return [command.news for command in outcome.commands if isinstance(command, TellReporter)]
+
+
+@pytest.mark.parametrize(
+    ("given", "actor", "action", "news"),
+    [
+        (alarmed, "cvo", Triage(TriageDecision.NOT_CRITICAL, "Kun én bruger", VIA), [ReporterNews.NOT_CRITICAL]),
+        (alarmed, "cvo", Triage(TriageDecision.INFORM_DIRECTOR, "Alvorligt", VIA), []),
+        (alarmed, "cvo", Acknowledge(VIA), []),
+        (director_informed, "jesper", Decide(DirectorDecision.ACTIVATE, VIA), [ReporterNews.ACTIVATED]),
+        (director_informed, "jesper", Decide(DirectorDecision.NO_ACTION, VIA), [ReporterNews.CLOSED]),
+        (director_informed, "jesper", Decide(DirectorDecision.INFORM_MANAGEMENT, VIA, members=("hjm",)), []),
+        (activated, "jesper", Close("Løst"), [ReporterNews.CLOSED]),
+        (activated, "jesper", AddLogEntry(LogEntryKind.HANDLING, "Ringet til KMD"), []),
+    ],
+    ids=["not critical", "to the director", "acknowledged", "activated", "no action", "management informed", "closed", "logged"],
+)
+def test_a_reporter_outside_the_plan_is_told_what_becomes_of_the_alarm_and_a_plan_reporter_is_not(
+    plan: Plan, given: Callable[[Plan], Story], actor: str, action: Action, news: list[ReporterNews]
+) -> None:
+    outside = Story(plan)
+    outside.do("Anne Andersen (anne@example.org)", RaiseAlarm(CRISIS, "brugere", ("lonudbetaling",), "Løn", outside_reporter=ANNE))
+    for taken in given(plan).log[1:]:  # the same decisions, on Anne's alarm
+        outside.state = apply(outside.state, taken)
+
+    assert told(outside.attempt(actor, action)) == news
+    assert told(given(plan).attempt(actor, action)) == []
+    assert outside.state.outside_reporter == ANNE and outside.state.reporter is None

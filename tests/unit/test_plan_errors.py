@@ -91,6 +91,10 @@ BROKEN = {
     "typo-field": ('deputies = ["bo"]', 'deputys = ["bo"]', "roles[leder].deputys", "ukendt felt"),
     "bad-id": ('id = "mail"', 'id = "Mail!"', "deliveries[Mail!].id", "a-z0-9"),
     "toml-syntax": ("repeat = 2", "repeat = ", "", "ugyldig TOML"),
+    "deliveries-spelt-alike": (
+        "[[alarm_sources]]", '[[deliveries]]\nid = "e-mail"\nname = "MAIL"\n\n[[alarm_sources]]',
+        "deliveries.1.name", "staves som 'mail'",
+    ),
 }
 
 
