@@ -139,12 +139,12 @@ interval = "5m"
 """
 
 BROKEN = {
-    "unknown-rule-delivery": ('deliveries = ["mail"]', 'deliveries = ["vand"]', "alarm_rules.0.deliveries.0", "ukendt leverance 'vand'"),
+    "unknown-rule-delivery": ('deliveries = ["mail"]', 'deliveries = ["vand"]', "alarm_rules[1].deliveries[1]", "ukendt leverance 'vand'"),
     "unknown-source": ('mail_source = "brugere"', 'mail_source = "cfcs"', "alarm_intake.mail_source", "ukendt alarmkilde 'cfcs'"),
-    "empty-rule": ('deliveries = ["mail"]', "", "alarm_rules.0", "deliveries eller source"),
-    "empty-match": ('match = { service = "mail" }', "match = {}", "alarm_rules.0.match", "mindst 1"),
-    "bad-interval": ('interval = "5m"', 'interval = "5 min"', "heartbeats.0.interval", "ugyldig varighed"),
-    "heartbeat-without-description": ('description = "Zabbix"\n', "", "heartbeats.0.description", "mangler"),
+    "empty-rule": ('deliveries = ["mail"]', "", "alarm_rules[1]", "deliveries eller source"),
+    "empty-match": ('match = { service = "mail" }', "match = {}", "alarm_rules[1].match", "mindst 1"),
+    "bad-interval": ('interval = "5m"', 'interval = "5 min"', "heartbeats[zabbix].interval", "ugyldig varighed"),
+    "heartbeat-without-description": ('description = "Zabbix"\n', "", "heartbeats[zabbix].description", "mangler"),
     "no-intake-section": ('[alarm_intake]\nmonitoring_source = "brugere"\nmail_source = "brugere"\n', "", "alarm_intake", "kræver"),
 }
 

@@ -50,10 +50,10 @@ def test_a_manager_of_the_plan_file_is_offered_informed_and_may_acknowledge(tmp_
 @pytest.mark.parametrize(
     ("extra", "problem"),
     [
-        (MANAGER.replace('"bodil"', '"emilbc"'), ("management.0.id", "id 'emilbc' findes flere gange")),
+        (MANAGER.replace('"bodil"', '"emilbc"'), ("management[emilbc].id", "id 'emilbc' findes flere gange")),
         (
             MANAGER.replace("Bodil.Berg@Struer.dk", "EMILBC@struer.dk"),
-            ("management.0.email", "e-mailadressen emilbc@struer.dk har både 'emilbc' og 'bodil': det skal være én persons"),
+            ("management[bodil].email", "e-mailadressen emilbc@struer.dk har både 'emilbc' og 'bodil': det skal være én persons"),
         ),
     ],
     ids=["id", "email"],

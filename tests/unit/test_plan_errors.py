@@ -93,7 +93,7 @@ BROKEN = {
     "toml-syntax": ("repeat = 2", "repeat = ", "", "ugyldig TOML"),
     "deliveries-spelt-alike": (
         "[[alarm_sources]]", '[[deliveries]]\nid = "e-mail"\nname = "MAIL"\n\n[[alarm_sources]]',
-        "deliveries.1.name", "staves som 'mail'",
+        "deliveries[e-mail].name", "staves som 'mail'",
     ),
 }
 
