@@ -20,6 +20,8 @@ from .state import CrisisState
 
 END_NOTICES = frozenset({PagePurpose.STAND_DOWN, PagePurpose.NOT_CRITICAL})
 """Notices of a crisis that is over: they go although it is over, ask for no answer, and go once."""
+CHANNELS = frozenset(Channel)
+"""Every channel's text: a recorded channel outside it (from an older version) is not one to send on."""
 
 
 def stand_down_pages(state: CrisisState, actor: str) -> list[SendPage]:
@@ -45,7 +47,7 @@ def notice_order(
     order = plan.contact_procedure.channels.for_purpose(purpose)
     if purpose is PagePurpose.STAND_DOWN:
         first = _stand_down_channels(state, person, order, confirms=confirms, reaches=reaches)
-    elif purpose is PagePurpose.NOT_CRITICAL and state.reported_via in set(Channel):
+    elif purpose is PagePurpose.NOT_CRITICAL and state.reported_via in CHANNELS:
         first = [Channel(state.reported_via)]
     elif purpose is PagePurpose.NOT_CRITICAL:
         first = [channel for channel in order.first if confirms(channel)] or list(order.first)
@@ -67,7 +69,7 @@ def _stand_down_channels(
             channel for page in state.pages if page.person == person and page.purpose not in END_NOTICES
             for channel in page.channels
         )
-        if channel in set(Channel)
+        if channel in CHANNELS
     ]
     kept = [channel for channel in reached if confirms(channel)]
     called = [channel for channel in reached if not confirms(channel)]

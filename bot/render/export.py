@@ -255,16 +255,14 @@ def _channel(event: Event) -> str:
     match event.payload:
         case PageSent(channel=channel) | PageFailed(channel=channel) | PageDeliveryReported(channel=channel):
             return channel_name(channel)
+        case Acknowledged(via=via) | ExternalAnswered(via=via):
+            return channel_name(via)
         case SmsReceived():
             return channel_name(Channel.SMS)
         case CallReported() | KeyPressed():
             return channel_name(Channel.VOICE)
-        case Acknowledged(via=via):
-            return channel_name(via)
         case ContactRecorded(how=how):
             return how.value
-        case ExternalAnswered(via=via):
-            return channel_name(via)
     return NONE
 
 
