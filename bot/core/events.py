@@ -238,6 +238,13 @@ class ContactRecorded(_Payload):
     eta: str = Field(default="", max_length=200)
 
 
+class ArrivalRecorded(_Payload):
+    """The actor saw ``person`` (a plan person or external participant id) arrive at the meeting place."""
+
+    type: Literal["arrival_recorded"] = "arrival_recorded"
+    person: str
+
+
 class ExternalStatus(StrEnum):
     """Where a participant outside the organisation (police, emergency services …) stands."""
 
@@ -413,6 +420,7 @@ EventPayload = Annotated[
     | DirectorDecided
     | SummonsAnswered
     | ContactRecorded
+    | ArrivalRecorded
     | ExternalContacted
     | ExternalSummoned
     | ExternalAnswered

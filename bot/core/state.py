@@ -16,6 +16,7 @@ from .events import (
     AlarmRaised,
     AlarmReported,
     AlarmStatus,
+    ArrivalRecorded,
     BreakerChanged,
     ContactRecorded,
     CrisisClosed,
@@ -161,6 +162,8 @@ class CrisisState:
     top_staff_contacts: tuple[str, ...] = ()
     pages: tuple[Page, ...] = ()
     answers: dict[str, Answer] = field(default_factory=dict)
+    arrivals: dict[str, datetime] = field(default_factory=dict)
+    """When each person or external participant was recorded as arrived at the meeting place (the first record)."""
     externals: dict[str, ExternalContact] = field(default_factory=dict)
     """The plan's external participants (``Plan.external_participants`` ids) someone recorded as contacted or
     called in or had Krisebot summon, each with its latest record, in the order they were first recorded; the
@@ -314,6 +317,8 @@ def apply(state: CrisisState | None, event: Event) -> CrisisState:
                 return state
             declined = ((PagePurpose.SUMMONS, role, event.at) for role in summons.roles)  # the next holder now
             return replace(state, lost_pages=(*state.lost_pages, *declined))
+        case ArrivalRecorded(person=person):
+            return replace(state, arrivals={person: event.at, **state.arrivals})
         case RoleUncovered(role=role, purpose=purpose):
             return replace(_unacknowledged(state, PagePurpose.UNCOVERED), uncovered=(*state.uncovered, (purpose, role)))
         case ExternalContacted(external=external, status=status, note=note):

@@ -17,6 +17,7 @@ from ..core.events import (
     AlarmRaised,
     AlarmReported,
     AlarmStatus,
+    ArrivalRecorded,
     BreakerChanged,
     ContactAnswer,
     ContactMethod,
@@ -308,6 +309,8 @@ def event_sentence(plan: Plan, event: Event) -> str:
                 f"{person_name(plan, event.actor)} registrerede: {person_name(plan, person)} kontaktet "
                 f"{CONTACT_METHODS[how]} — {_contact_answer(answer, eta)}"
             )
+        case ArrivalRecorded(person=person):
+            return f"{person_name(plan, person)} er ankommet til mødestedet"
         case ExternalContacted(external=external, status=status, note=note):
             return f"{external_name(plan, external)} {EXTERNAL_STATES[status]}" + _quoted(note)
         case ExternalSummoned(external=external, note=note):
