@@ -47,7 +47,7 @@ from .graph.readiness import people_findings
 from .graph.users import GraphUsers
 from .graph.warm import warm_models
 from .heap import frozen_heap
-from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, refuse
+from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, REFUSALS, RefusalLog, refuse
 from .http_guard import guard, handler_args
 from .intake.call_desk import CallDesk
 from .intake.service import Intake, build_intake, running
@@ -109,6 +109,7 @@ def create_app(
     """
     app = web.Application(middlewares=[guard], handler_args=handler_args())
     app[BODY_DEADLINE] = body_deadline
+    app[REFUSALS] = RefusalLog()
     app[GRAPH_CREDENTIAL] = graph_credential
     app[GRAPH_RETRY_WAIT_SCALE] = graph_retry_wait_scale
     app[SETTINGS] = settings

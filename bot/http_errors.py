@@ -6,16 +6,23 @@ and counted in the app's metrics by route and status.
 the app's body deadline (``BODY_DEADLINE``): a client that sends slower than that is refused
 with 408 and the connection is closed; a body cut off or garbled on the way (a lost connection,
 bad chunked encoding) with 400. A refusal sent before the whole body was read closes the
-connection: the rest of the body is never read (the server would otherwise drain it, up to a
-gigabyte for a Content-Length that says so).
+connection: what still arrives of the body is dropped unparsed (the server would otherwise read
+it on, up to a gigabyte for a Content-Length that says so), for at most ``LINGER`` seconds, so
+a client that sends on before it reads gets the answer rather than a reset.
+
+A flood of bad requests must not flood the log: within ``REFUSAL_LOG_WINDOW`` only the first
+refusal of each route and status is logged, and the next one logged says how many like it
+were left out (``/metrics`` counts every one).
 """
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 
 from aiohttp import web
 
-from .logs import printable
+from .logs import REFUSED, printable
 from .metrics import METRICS
 
 log = logging.getLogger("krisebot.http")
@@ -25,6 +32,33 @@ DEFAULT_BODY_DEADLINE = 10.0
 """Seconds a request body may take to arrive, whole (the largest, 1 MB, takes well under a second on a slow line)."""
 UNROUTED = "(ingen rute)"
 """The metrics' route label of a request that matched no route (the path is the client's choice)."""
+LINGER = 2.0
+"""Seconds the server keeps a refused request's connection open for the rest of its body to arrive (and be dropped)."""
+REFUSAL_LOG_WINDOW = 60.0
+"""Seconds in which a route and status has one refusal logged."""
+
+
+class RefusalLog:
+    """Which refusals to log: the first of each (route, status) in a window, then one per window."""
+
+    def __init__(self, window: float = REFUSAL_LOG_WINDOW, clock: Callable[[], float] = time.monotonic) -> None:
+        self._window = window
+        self._clock = clock
+        self._logged: dict[tuple[str, int], tuple[float, int]] = {}  # (when last logged, left out since)
+
+    def admit(self, route: str, status: int) -> int | None:
+        """How many refusals of ``route`` and ``status`` were left out since the last one logged, if this one is to be
+        logged; None to leave it out."""
+        now = self._clock()
+        last = self._logged.get((route, status))
+        if last is not None and now - last[0] < self._window:
+            self._logged[route, status] = (last[0], last[1] + 1)
+            return None
+        self._logged[route, status] = (now, 0)
+        return last[1] if last else 0
+
+
+REFUSALS = web.AppKey("refusals", RefusalLog)
 
 
 class Refused(Exception):
@@ -37,14 +71,22 @@ class Refused(Exception):
 
 
 def refuse(request: web.Request, status: int, reason: str) -> web.Response:
-    """Log and answer a refused request. ``reason`` must hold no secret and no message text."""
-    log.warning("refused %s %s: %s %s", printable(request.method, 20), printable(request.path), status, printable(reason))
+    """Log (``RefusalLog``) and answer a refused request. ``reason`` must hold no secret and no message text."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource else UNROUTED
+    refusals = request.app.get(REFUSALS)
+    left_out = refusals.admit(route, status) if refusals is not None else 0
+    if left_out is not None:
+        more = f" (og {left_out} lignende afvist siden sidst)" if left_out else ""
+        method, path = printable(request.method, 20), printable(request.path)
+        log.warning("refused %s %s: %s %s%s", method, path, status, printable(reason), more)
     if (metrics := request.app.get(METRICS)) is not None:
-        resource = request.match_info.route.resource
-        metrics.webhook_rejected(resource.canonical if resource else UNROUTED, status)
+        metrics.webhook_rejected(route, status)
     response = web.json_response({"error": reason}, status=status)
+    response[REFUSED] = True
     if not request.content.at_eof():
         response.force_close()
+        request.protocol.close()  # the rest of the body is dropped as it arrives, unparsed
     return response
 
 

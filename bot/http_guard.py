@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from .errors import StoreError
-from .http_errors import Refused, refuse
+from .http_errors import LINGER, Refused, refuse
 from .logs import printable, server_logger
 
 log = logging.getLogger("krisebot.http")
@@ -31,7 +31,7 @@ RETRY_AFTER = "30"
 
 def handler_args() -> dict[str, Any]:
     """aiohttp server options for the app: bodies stay as sent, and unparsable requests are logged without their raw lines."""
-    return {"auto_decompress": False, "logger": server_logger()}
+    return {"auto_decompress": False, "logger": server_logger(), "lingering_time": LINGER}
 
 
 @web.middleware

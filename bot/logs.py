@@ -23,6 +23,9 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import BaseRequest, StreamResponse
 
+REFUSED = "krisebot.refused"
+"""Set on a response as a refusal ``bot.http_errors.refuse`` has logged already: the access log leaves it out."""
+
 HUMAN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CONTEXT = ("crisis_id", "event_id")
 """The ``extra=`` keys a JSON line carries when a log call gives them."""
@@ -72,9 +75,11 @@ def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -
 
 
 class AccessLog(AbstractAccessLogger):
-    """aiohttp's access log without query strings."""
+    """aiohttp's access log without query strings, and without the refusals ``bot.http_errors`` logs (or leaves out)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if response.get(REFUSED):
+            return
         self.logger.info("%s %s %s %.3fs", printable(request.method, 20), printable(request.path), response.status, time)
 
 

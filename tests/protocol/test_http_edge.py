@@ -4,10 +4,12 @@ reason, nothing is written, and nothing costs the service more than reading the 
 import gzip
 import json
 import sqlite3
+import time
 
 import pytest
 
 from bot.app import CRISES
+from bot.http_errors import LINGER, REFUSAL_LOG_WINDOW, REFUSALS, RefusalLog
 from tests.protocol.alarms import AUTH, TOKEN, generic
 from tests.protocol.raw_http import request_bytes, send_raw
 
@@ -64,14 +66,38 @@ async def test_a_compressed_body_is_refused_before_it_arrives(bot) -> None:
 )
 async def test_a_refused_body_is_not_read_on_and_the_connection_closes(bot, headers: dict[str, str], status: int) -> None:
     """Whatever of a refused body has not arrived is never read (a declared gigabyte costs nothing): the
-    answer says ``Connection: close`` and the server closes at once instead of draining the rest."""
+    answer says ``Connection: close``, and the server closes within ``LINGER`` instead of draining the rest."""
     request = request_bytes("POST", "/api/alarms", headers, b"[" * 100, length=2**30, close=False)
 
+    started = time.monotonic()
     answer = await send_raw(base(bot), request, until_closed=True)
 
     assert answer.status == status
     assert answer.headers["connection"] == "close"
+    assert time.monotonic() - started < LINGER + 1
     assert await nothing_recorded(bot)
+
+
+async def test_a_flood_of_refusals_is_one_log_line_and_the_next_one_counts_the_rest(
+    bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A flood of bad requests cannot flood the log (``/metrics`` counts every one); neither is a refusal logged
+    again by the access log."""
+    now = [0.0]
+    bot.client.app[REFUSALS] = RefusalLog(clock=lambda: now[0])
+    compressed = {"Content-Encoding": "gzip", **AUTH}
+
+    answers = [await bot.client.post("/api/alarms", data=b"x", headers=compressed) for _ in range(30)]
+    now[0] = REFUSAL_LOG_WINDOW
+    answers.append(await bot.client.post("/api/alarms", data=b"x", headers=compressed))
+
+    assert [answer.status for answer in answers] == [415] * 31
+    logged = [r.getMessage() for r in caplog.records if "/api/alarms" in r.getMessage()]
+    assert logged == [
+        "refused POST /api/alarms: 415 komprimerede kroppe modtages ikke: send kroppen uden Content-Encoding",
+        "refused POST /api/alarms: 415 komprimerede kroppe modtages ikke: send kroppen uden Content-Encoding"
+        " (og 29 lignende afvist siden sidst)",
+    ]
 
 
 async def test_an_identity_encoding_is_no_compression(bot) -> None:

@@ -120,5 +120,5 @@ def test_serve_logs_json_lines_without_secrets_or_link_signatures(tmp_path: Path
     lines = [json.loads(line) for line in stderr.splitlines()]
     messages = [line["message"] for line in lines]
     assert any(message.startswith("starting on 127.0.0.1") for message in messages)
-    assert "GET /api/export/K-2026-001.html 403" in " ".join(messages)
+    assert "refused GET /api/export/K-2026-001.html: 403" in " ".join(messages)
     assert SECRET not in stderr and "signature" not in stderr

@@ -8,7 +8,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.errors import StoreError
-from bot.http_errors import Refused, read_limited
+from bot.http_errors import Refused, RefusalLog, read_limited
 from bot.http_guard import guard, handler_args
 
 
@@ -87,3 +87,20 @@ async def test_a_body_that_breaks_off_is_refused_with_400(error: Exception) -> N
     with pytest.raises(Refused) as refused:
         await read_limited(Request(), 1024)  # type: ignore[arg-type]
     assert (refused.value.status, refused.value.reason) == (400, "kroppen kom ikke hel frem")
+
+
+def test_a_route_and_status_has_one_refusal_logged_a_minute_and_the_next_says_how_many_were_left_out() -> None:
+    now = [0.0]
+    refusals = RefusalLog(window=60, clock=lambda: now[0])
+
+    first = [refusals.admit("/api/alarms", 415) for _ in range(5)]
+    other = refusals.admit("/api/alarms", 401), refusals.admit("/api/messages", 415)
+    now[0] = 59.9
+    still = refusals.admit("/api/alarms", 415)
+    now[0] = 60.0
+    later = refusals.admit("/api/alarms", 415), refusals.admit("/api/alarms", 415)
+
+    assert first == [0, None, None, None, None]
+    assert other == (0, 0)
+    assert still is None
+    assert later == (5, None)
