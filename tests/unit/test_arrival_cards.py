@@ -5,13 +5,14 @@ from typing import Any
 
 import pytest
 
-from bot.core.events import ArrivalRecorded, ExternalAnswered, ExternalContacted, ExternalStatus, SummonsAnswered
+from bot.core.events import ArrivalRecorded, Event, ExternalAnswered, ExternalContacted, ExternalStatus, SummonsAnswered
 from bot.render.contact_cards import contact_actions
 from bot.render.crisis_cards import situation_card
+from bot.render.export import event_sentence
 from bot.teams.verbs import Verb
 from tests.markdown import walk
 from tests.schemas import assert_valid_card
-from tests.unit.test_crisis_cards import ALARM, LANGS, MIXED, PLAN, crisis, text, top_of
+from tests.unit.test_crisis_cards import ALARM, LANGS, MIXED, PLAN, T0, crisis, text, top_of
 from tests.unit.test_external_cards import PLAN as SUMMONING
 from tests.unit.test_external_cards import SUMMONED
 from tests.unit.test_external_cards import crisis as summoning_crisis
@@ -104,3 +105,9 @@ def test_a_late_answer_after_an_arrival_is_shown_as_given() -> None:
     state = crisis(*ARRIVED, ("jesper", SummonsAnswered(person="jesper", coming=False)))
 
     assert "Kommer ikke (2)" in text(situation_card(PLAN, state, "da"))
+
+
+def test_the_logbog_names_an_external_participant_that_arrived() -> None:
+    event = Event(seq=1, at=T0, crisis_id="K-2026-003", actor="cvo", payload=ArrivalRecorded(person="politi"))
+
+    assert event_sentence(PLAN, event) == "Indsatsleder fra politiet er ankommet til mødestedet"
