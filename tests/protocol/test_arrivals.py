@@ -6,32 +6,14 @@ or by «Registrér ankomst» on the situation card, and the situation card shows
 
 from datetime import timedelta
 
-import pytest
-
 from bot.app import CRISES
 from bot.clock import LOCAL_TIME
 from bot.core.state import fold
 from tests.clock import Clock
-from tests.fakes.connector import FakeConnector
 from tests.markdown import shown_texts, visible, walk
-from tests.protocol.crisis import Crisis, activated, at, installed_for, verbs
-from tests.protocol.teams import CLAUS, HENRIK, JESPER, LISBETH, in_channel
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def crisis(settings_for, start_bot, connector: FakeConnector, clock: Clock) -> Crisis:
-    crisis = await installed_for(await start_bot(settings_for(), clock=clock), connector)
-    assert (await crisis.bot.post(in_channel(CLAUS, connector.url, "logkanal"))).status == 201
-    return crisis
-
-
-def last_reply(crisis: Crisis, user) -> str:
-    return crisis.connector.texts(user.chat_id)[-1]
+from tests.protocol.crisis import Crisis, activated, at, verbs
+from tests.protocol.teams import CLAUS, HENRIK, JESPER, LISBETH
+from tests.protocol.test_contacts import clock, crisis, last_reply  # noqa: F401 (the crisis room with its log channel)
 
 
 def people_on(card: dict) -> list[str]:
