@@ -3,8 +3,8 @@
 ``contact_actions`` gives the card's ``Action.ShowCard`` buttons, ready for its ``actions``
 list: «Registrér kontakt» (a person whose answer is outstanding, reached by phone, in person, by mail or SMS, and
 their answer: verb ``record_contact``), «Registrér ankomst» (once the crisis staff is activated: a summoned person
-or a recorded external participant not yet arrived, verb ``record_arrival``) and «Eksterne deltagere» (an external participant
-contacted or called in: verb ``record_external``; once the crisis staff is activated, and when the plan
+or a recorded external participant not yet arrived: verb ``record_arrival``) and «Eksterne deltagere» (an external
+participant contacted or called in: verb ``record_external``; once the crisis staff is activated, and when the plan
 lets Krisebot summon one of them, also «Indkald via sms og opkald»). An open crisis offers them; the
 lifecycle decides who may use them (and whom Krisebot may summon).
 """
