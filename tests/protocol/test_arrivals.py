@@ -69,7 +69,7 @@ async def test_a_second_arrival_is_refused_with_the_time_of_the_first(crisis: Cr
     await crisis.settled()
     first = crisis.bot.client.app[CRISES].get(crisis_id).arrivals["hjm"]
 
-    await crisis.says(JESPER, "ankommet hjm")
+    await crisis.says(JESPER, f"ankommet hjm {crisis_id}")
     await crisis.taps(JESPER, "record_arrival", crisis=crisis_id, person="hjm")
     await crisis.settled()
 
