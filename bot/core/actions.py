@@ -94,6 +94,14 @@ class RecordContact:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordArrival:
+    """The actor saw ``person`` (a plan person or external participant id; the actor themself) arrive at the meeting
+    place."""
+
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordExternal:
     """The actor contacted or called in the plan's external participant ``external``."""
 
@@ -138,6 +146,6 @@ class Close:
 
 
 Action = (
-    RaiseAlarm | ReportAlarm | Acknowledge | Triage | Decide | AnswerSummons | RecordContact | RecordExternal
-    | SummonExternal | MoveMeeting | ChangeLevel | AddLogEntry | Escalate | Close
+    RaiseAlarm | ReportAlarm | Acknowledge | Triage | Decide | AnswerSummons | RecordContact | RecordArrival
+    | RecordExternal | SummonExternal | MoveMeeting | ChangeLevel | AddLogEntry | Escalate | Close
 )

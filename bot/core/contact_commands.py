@@ -1,20 +1,23 @@
-"""The words of the ``kontakt`` and ``ekstern`` chat commands, read into actions. Pure.
+"""The words of the ``kontakt``, ``ekstern`` and ``ankommet`` chat commands, read into actions. Pure.
 
     kontakt <person> <telefon|personligt|mail|sms> <kvitteret|kommer [ankomst]|kommer ikke>
     ekstern <id|navn> <kontaktet|tilkaldt|indkald> [bemærkning]
+    ankommet [person|ekstern deltager]
 
-``indkald`` has Krisebot summon the participant by SMS and call (``SUMMON``, also the situation card's choice).
+``indkald`` has Krisebot summon the participant by SMS and call (``SUMMON``, also the situation card's choice);
+``ankommet`` alone is the writer's own arrival.
 
-A person is named by id, first name or full name, an external participant by id or name
-(case-insensitive). Words that name nothing come back as a ``BadInput`` with the choices,
-for the Teams layer to word.
+A person is named by id, first name or full name, an external participant by id or name, however spelt
+(``bot.plan.spelling``: case, accents, æ/ae, punctuation do not count). Words that name nothing come back as a
+``BadInput`` with the choices, for the Teams layer to word.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ..plan.models import Plan
-from .actions import RecordContact, RecordExternal, SummonExternal
+from ..plan.spelling import spelling
+from .actions import RecordArrival, RecordContact, RecordExternal, SummonExternal
 from .events import ContactAnswer, ContactMethod, ExternalStatus
 from .text_commands import folded
 
@@ -80,8 +83,7 @@ def parse_external(plan: Plan, text: str) -> RecordExternal | SummonExternal | B
         if len(words) < 2:
             return BadInput(Problem.EXTERNAL, " ".join(words), tuple(e.id for e in plan.external_participants))
         return BadInput(Problem.STATUS, words[1], statuses)
-    named = folded(" ".join(words[:at]))
-    found = [e.id for e in plan.external_participants if named in (folded(e.id), folded(e.name))]
+    found = _externals_named(plan, " ".join(words[:at]))
     if not found:
         return BadInput(Problem.EXTERNAL, " ".join(words[:at]), tuple(e.id for e in plan.external_participants))
     note = " ".join(words[at + 1:])
@@ -90,19 +92,42 @@ def parse_external(plan: Plan, text: str) -> RecordExternal | SummonExternal | B
     return RecordExternal(found[0], ExternalStatus(folded(words[at])), note)
 
 
+def parse_arrival(plan: Plan, text: str, writer: str) -> RecordArrival | BadInput:
+    """``""`` (the ``writer``'s own arrival), ``hjm``, ``Henrik``, ``jesper thyrring moller``, ``politi``."""
+    if not text.strip():
+        return RecordArrival(writer)
+    found = _people_named(plan, text) or _externals_named(plan, text)
+    if len(found) == 1:
+        return RecordArrival(found[0])
+    choices = found or [*plan.person_by_id, *plan.external_by_id]
+    return BadInput(Problem.PERSON, text.strip(), tuple(_choice(plan, c) for c in choices))
+
+
 def _person(plan: Plan, named: str) -> str | BadInput:
-    """The one person ``named`` names by id, full name or first name; else the choices (those who share the name)."""
-    key = folded(named)
-    exact = [p.id for p in plan.everyone if key in (folded(p.id), folded(p.name))]
-    found = exact or [p.id for p in plan.everyone if folded(p.name.split()[0]) == key]
+    """The one person ``named`` names; else the choices (those who share the name, or everyone)."""
+    found = _people_named(plan, named)
     if len(found) == 1:
         return found[0]
     return BadInput(Problem.PERSON, named, tuple(_choice(plan, p) for p in found) or _person_choices(plan))
+
+
+def _people_named(plan: Plan, named: str) -> list[str]:
+    """The people ``named`` names by id or full name, else by first name."""
+    key = spelling(named)
+    exact = [p.id for p in plan.everyone if key in (spelling(p.id), spelling(p.name))]
+    return exact or [p.id for p in plan.everyone if spelling(p.name.split()[0]) == key]
+
+
+def _externals_named(plan: Plan, named: str) -> list[str]:
+    """The external participants ``named`` names by id or name."""
+    key = spelling(named)
+    return [e.id for e in plan.external_participants if key in (spelling(e.id), spelling(e.name))]
 
 
 def _person_choices(plan: Plan) -> tuple[str, ...]:
     return tuple(_choice(plan, p.id) for p in plan.everyone)
 
 
-def _choice(plan: Plan, person_id: str) -> str:
-    return f"{person_id} ({plan.person_by_id[person_id].name})"
+def _choice(plan: Plan, named_id: str) -> str:
+    """``hjm (Henrik Jebjerg Mogensen)``: a person's or external participant's id and name."""
+    return f"{named_id} ({(plan.person_by_id.get(named_id) or plan.external_by_id[named_id]).name})"

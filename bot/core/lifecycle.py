@@ -17,7 +17,8 @@ triages once nobody in the triage role answered (``bot.core.coverage``). A summo
 Monitoring (a machine actor) may report on an open crisis's alarm: a repeat is logged, a
 resolved alarm is logged and the IT head is told; neither changes the phase. Once the crisis
 staff is activated, the crisis room may have Krisebot summon an external participant the plan
-allows it to (one page, never escalated); the participant, its id the actor, answers it. A reporter
+allows it to (one page, never escalated); the participant, its id the actor, answers it. Arrivals at the meeting
+place are recorded once the crisis staff is activated: an arrival is a «kommer» for one who had not said so. A reporter
 outside the plan is told when their alarm is dismissed, activated or closed (``bot.core.reporters``).
 """
 
@@ -41,6 +42,7 @@ from .actions import (
     Escalate,
     MoveMeeting,
     RaiseAlarm,
+    RecordArrival,
     RecordContact,
     RecordExternal,
     ReportAlarm,
@@ -55,6 +57,7 @@ from .events import (
     AlarmRaised,
     AlarmReported,
     AlarmStatus,
+    ArrivalRecorded,
     ContactAnswer,
     ContactMethod,
     ContactRecorded,
@@ -105,6 +108,8 @@ class Refusal(StrEnum):
     """NOT_SUMMONED of a person whose answer someone else records (``detail``: the person's name)."""
     NOT_SUMMONABLE = "not_summonable"
     """The plan does not let Krisebot summon the external participant (``detail``: its name)."""
+    ALREADY_ARRIVED = "already_arrived"
+    """The person was recorded as arrived before (``detail``: their name; ``at``: when)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,7 @@ class Refused:
     reason: Refusal
     permission: Permission | None = None
     detail: str = ""
+    at: datetime | None = None
 
 
 Outcome = Accepted | Refused
@@ -229,6 +235,8 @@ def _decide(plan: Plan, state: CrisisState, action: Action, actor: str) -> _Draf
             return _answer(state, action, actor)
         case RecordContact():
             return _record_contact(plan, state, action, actor)
+        case RecordArrival():
+            return _record_arrival(plan, state, action, actor)
         case RecordExternal():
             return _record_external(plan, state, action, actor)
         case SummonExternal():
@@ -369,6 +377,41 @@ def _record_contact(plan: Plan, state: CrisisState, action: RecordContact, actor
         return Refused(reason, detail=person.name) if reason else answered
     recorded = ContactRecorded(person=person.id, how=action.how, answer=action.answer, eta=eta)
     return _Draft([recorded, *answered.events], answered.commands)
+
+
+ARRIVAL_VIA = CONTACT_VIA[ContactMethod.PERSONLIGT]
+"""The ``via`` of the «kommer» an arrival gives for one who had not answered it: the crisis room saw them in person."""
+
+
+def _record_arrival(plan: Plan, state: CrisisState, action: RecordArrival, actor: str) -> _Draft | Refused:
+    """An ``ArrivalRecorded`` of a plan person or external participant once the crisis staff is activated, by whoever
+    may record contacts or by the person themself; once per person. One summoned who had not answered «kommer» has now:
+    that answer comes first, decided as if they had given it (their roles are acknowledged, a summons ends)."""
+    person = action.person
+    if person != actor and not may(plan, actor, Permission.RECORD_CONTACT):
+        return Refused(Refusal.NOT_PERMITTED, Permission.RECORD_CONTACT)
+    recipient = plan.person_by_id.get(person) or plan.external_by_id.get(person)
+    if recipient is None:
+        return Refused(Refusal.UNKNOWN_PERSON, detail=", ".join([*plan.person_by_id, *plan.external_by_id]))
+    if state.phase is not Phase.ACTIVATED:
+        return Refused(Refusal.WRONG_PHASE)
+    arrived = state.arrivals.get(person)
+    if arrived is not None:
+        return Refused(Refusal.ALREADY_ARRIVED, detail=recipient.name, at=arrived)
+    answered = _Draft() if _coming(plan, state, person) else _decide(plan, state, AnswerSummons(True, ARRIVAL_VIA), person)
+    if isinstance(answered, Refused):
+        return answered
+    return _Draft([*answered.events, ArrivalRecorded(person=person)], answered.commands)
+
+
+def _coming(plan: Plan, state: CrisisState, person: str) -> bool:
+    """Has ``person`` answered their summons «kommer», or is there no summons of theirs to answer?"""
+    if person in plan.person_by_id:
+        purpose, answer = PagePurpose.SUMMONS, state.answers.get(person)
+    else:
+        external = state.externals.get(person)
+        purpose, answer = PagePurpose.EXTERNAL, external.answer if external else None
+    return state.page(person, purpose) is None or (answer is not None and answer.coming)
 
 
 def _record_external(plan: Plan, state: CrisisState, action: RecordExternal, actor: str) -> _Draft | Refused:

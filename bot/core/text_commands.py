@@ -22,6 +22,7 @@ class CommandName(StrEnum):
     LOG_CHANNEL = "logkanal"
     CONTACT = "kontakt"
     EXTERNAL = "ekstern"
+    ARRIVAL = "ankommet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,17 @@ COMMANDS: tuple[Command, ...] = (
             "en": "Record that an external participant (police, emergency services …) was contacted or called in, or "
             "have Krisebot summon it where the plan allows: "
             "external [K-YYYY-NNN] <id|name> <kontaktet|tilkaldt|indkald> [note]",
+        },
+        members_only=True,
+        menu=False,
+    ),
+    Command(
+        CommandName.ARRIVAL, ("arrived",),
+        {
+            "da": "Registrér at du selv, en anden person eller en ekstern deltager er ankommet til mødestedet (en anden: "
+            "kriseleder, situationsbillede): ankommet [person] [K-ÅÅÅÅ-NNN]",
+            "en": "Record that you, another person or an external participant arrived at the meeting place (another: "
+            "crisis leader, situation picture): arrived [person] [K-YYYY-NNN]",
         },
         members_only=True,
         menu=False,

@@ -1,9 +1,10 @@
-"""The situation card's buttons that record contacts made outside Krisebot. Pure.
+"""The situation card's buttons that record contacts made outside Krisebot and arrivals. Pure.
 
 ``contact_actions`` gives the card's ``Action.ShowCard`` buttons, ready for its ``actions``
 list: «Registrér kontakt» (a person whose answer is outstanding, reached by phone, in person, by mail or SMS, and
-their answer: verb ``record_contact``) and «Eksterne deltagere» (an external participant
-contacted or called in: verb ``record_external``; once the crisis staff is activated, and when the plan
+their answer: verb ``record_contact``), «Registrér ankomst» (once the crisis staff is activated: a summoned person
+or a recorded external participant not yet arrived: verb ``record_arrival``) and «Eksterne deltagere» (an external
+participant contacted or called in: verb ``record_external``; once the crisis staff is activated, and when the plan
 lets Krisebot summon one of them, also «Indkald via sms og opkald»). An open crisis offers them; the
 lifecycle decides who may use them (and whom Krisebot may summon).
 """
@@ -16,7 +17,7 @@ from ..core.state import CrisisState, Phase
 from ..plan.contact import Channel
 from ..plan.models import Plan
 from .cards import render
-from .names import person_name
+from .names import external_name, person_name
 from .texts import Lang, say
 
 Card = dict[str, Any]
@@ -30,6 +31,12 @@ def contact_actions(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
     people = _outstanding(plan, state)
     if people:
         actions.append(_show_card(lang, "contact.title", render("contact_form", _contact_data(state, lang, people))))
+    expected = _expected(plan, state)
+    if expected:
+        data = {"crisis": state.id, "people": expected, "labels": _labels(
+            lang, person="arrival.person", placeholder="arrival.placeholder", required="arrival.required", save="arrival.save",
+        )}
+        actions.append(_show_card(lang, "arrival.title", render("arrival_form", data)))
     if plan.external_participants:
         actions.append(_show_card(lang, "external.title", render("external_form", _external_data(plan, state, lang))))
     return actions
@@ -45,6 +52,17 @@ def _outstanding(plan: Plan, state: CrisisState) -> list[dict[str, str]]:
         )
     )
     return [{"title": person_name(plan, p), "value": p} for p in people]
+
+
+def _expected(plan: Plan, state: CrisisState) -> list[dict[str, str]]:
+    """Who may still arrive, once the crisis staff is activated: the summoned people, then the external participants
+    someone contacted, called in or had Krisebot summon, each not recorded as arrived. (Anyone else arrives by the
+    ``ankommet`` command; the card stays small.)"""
+    if state.phase is not Phase.ACTIVATED:
+        return []
+    summoned = dict.fromkeys(page.person for page in state.pages_for(PagePurpose.SUMMONS))
+    people = [{"title": person_name(plan, p), "value": p} for p in summoned if p not in state.arrivals]
+    return people + [{"title": external_name(plan, e), "value": e} for e in state.externals if e not in state.arrivals]
 
 
 def _contact_data(state: CrisisState, lang: Lang, people: list[dict[str, str]]) -> Card:

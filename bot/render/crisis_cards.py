@@ -45,6 +45,8 @@ the description and decisions to this, log lines and failure reasons shorter; th
 They leave room for the buttons that record contacts (``bot.render.contact_cards``)."""
 LOG_CLIP = 240
 REASON_CLIP = 120
+ETA_CLIP = 60
+"""A stated arrival (up to 200 characters) on the situation card, where it is one line per person coming."""
 
 
 # --- the alarm form ------------------------------------------------------------------------
@@ -257,10 +259,10 @@ def situation_card(plan: Plan, state: CrisisState, lang: Lang) -> Card:
 
 
 def _nobody_coming(plan: Plan, state: CrisisState) -> list[str]:
-    """The roles of an activated crisis none of whose holders has answered «kommer», in the plan's order."""
+    """The roles of an activated crisis none of whose holders has answered «kommer» or arrived, in the plan's order."""
     if not _activated(state):
         return []
-    coming = {person for person, answer in state.answers.items() if answer.coming}
+    coming = {person for person, answer in state.answers.items() if answer.coming} | set(state.arrivals)
     return [role.id for role in plan.roles if not coming.intersection(role.chain)]
 
 
@@ -447,11 +449,16 @@ def _page_line(plan: Plan, state: CrisisState, page: Page, lang: Lang) -> Markup
 
 def _people(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
     """Who answered what: the summoned once the crisis staff is activated, else those paged for the decision
-    the crisis waits for. Groups with nobody in them are left out, except who is coming."""
+    the crisis waits for. Groups with nobody in them are left out, except who is coming: those who said so, then
+    the people not summoned who arrived; one who arrived shows when instead of their stated arrival."""
     if _activated(state):
         summoned = dict.fromkeys(p.person for p in state.pages_for(PagePurpose.SUMMONS))
         answers = {person: state.answers.get(person) for person in summoned}
-        coming = [_coming_line(plan, p, a, lang) for p, a in answers.items() if a and a.coming]
+        arrived = {p: at for p, at in sorted(state.arrivals.items(), key=lambda item: item[1]) if p in plan.person_by_id}
+        coming = [  # an arrival is a «kommer» of one summoned (``bot.core.lifecycle``)
+            _arrived_line(plan, p, arrived[p], lang) if p in arrived else _coming_line(plan, p, a, lang)
+            for p, a in answers.items() if a and a.coming
+        ] + [_arrived_line(plan, p, at, lang) for p, at in arrived.items() if p not in summoned]
         not_coming = [_answered_line(plan, p, a.at, lang) for p, a in answers.items() if a and not a.coming]
         silent = [_bold(plan, p) for p, a in answers.items() if a is None]
         return [
@@ -479,16 +486,25 @@ def _people(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
 
 def _externals(plan: Plan, state: CrisisState, lang: Lang) -> list[Card]:
     """The external participants someone contacted, called in or had Krisebot summon, as last recorded, with the
-    participant's own answer (or that the summons reached it on no channel) and the note; none: no group."""
+    participant's own answer (or that the summons reached it on no channel, or when it arrived) and the note; then
+    those recorded only as arrived; none: no group."""
+    arrived = [p for p in state.arrivals if p not in plan.person_by_id and p not in state.externals]
     lines = [
-        Markup("**{}** – {}").format(
-            external_name(plan, external),
-            " · ".join([_external_record(contact, lang), *_external_answer(state, external, contact, lang)])
-            + (f" – {clip(contact.note, REASON_CLIP)}" if contact.note else ""),
-        )
-        for external, contact in state.externals.items()
+        Markup("**{}** – {}").format(external_name(plan, external), _external_line(state, external, lang))
+        for external in [*state.externals, *arrived]
     ]
     return [_group(lang, "situation.externals", "Default", lines)] if lines else []
+
+
+def _external_line(state: CrisisState, external: str, lang: Lang) -> str:
+    """``tilkaldt kl. 14:05 · ankommet kl. 14:40 – note``: the record, then the arrival or else the answer."""
+    contact = state.externals.get(external)
+    arrived = state.arrivals.get(external)
+    arrival = [_say(lang, "situation.arrived", time=_time(arrived))] if arrived else []
+    if contact is None:
+        return " · ".join(arrival)
+    then = arrival or _external_answer(state, external, contact, lang)
+    return " · ".join([_external_record(contact, lang), *then]) + (f" – {clip(contact.note, REASON_CLIP)}" if contact.note else "")
 
 
 def _external_record(contact: ExternalContact, lang: Lang) -> str:
@@ -527,11 +543,16 @@ def _coming_line(plan: Plan, person: str, answer: Answer, lang: Lang) -> Markup:
     return Markup("{} – {} ({})").format(_bold(plan, person), _arrival(answer, lang), answered)
 
 
+def _arrived_line(plan: Plan, person: str, at: datetime, lang: Lang) -> Markup:
+    """``**Name** – ankommet kl. 14:31``."""
+    return Markup("{} – {}").format(_bold(plan, person), _say(lang, "situation.arrived", time=_time(at)))
+
+
 def _arrival(answer: Answer, lang: Lang) -> str:
-    """``ankomst ca. 14:33`` for an arrival in minutes after the answer, else ``ankomst <as written>``."""
+    """``ankomst ca. 14:33`` for an arrival in minutes after the answer, else ``ankomst <as written>`` (clipped)."""
     minutes = eta_minutes(answer.eta)
     if minutes is None:
-        return _say(lang, "situation.arrival", eta=answer.eta)
+        return _say(lang, "situation.arrival", eta=clip(answer.eta, ETA_CLIP))
     return _say(lang, "situation.arrival_at", time=_time(answer.at + timedelta(minutes=minutes)))
 
 

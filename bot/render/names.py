@@ -17,10 +17,11 @@ CHANNEL_NAMES: dict[str, str] = {
 
 
 def person_name(plan: Plan, actor: str, guests: Mapping[str, Guest] | None = None) -> str:
-    """A person's name from a plan person id (or ``person:<id>``), or an external participant's from the id it is paged
-    and answers under (``Plan.recipient``), or ``Name (address)`` for one of ``guests`` (the people outside the plan a
-    crisis informed, by address); any other actor as recorded."""
-    recipient = plan.recipient(actor.removeprefix("person:"))
+    """A person's name from a plan person id (or ``person:<id>``), or an external participant's from its id (the one
+    Krisebot may summon is paged and answers under it; anyone's arrival is recorded by it), or ``Name (address)`` for one
+    of ``guests`` (the people outside the plan a crisis informed, by address); any other actor as recorded."""
+    key = actor.removeprefix("person:")
+    recipient = plan.person_by_id.get(key) or plan.external_by_id.get(key)
     guest = (guests or {}).get(actor)
     return recipient.name if recipient else f"{guest.name} ({guest.email})" if guest else actor
 

@@ -3,6 +3,7 @@
 ``refusal_text`` is plain text (a card escapes it); ``refusal_message`` is the same for a chat message.
 """
 
+from ..clock import LOCAL_TIME
 from ..core.lifecycle import Refusal, Refused
 from ..core.permissions import who_may
 from ..plan.models import Plan
@@ -31,6 +32,7 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
             "Krisebot kan ikke indkalde {detail}: kriseplanen giver ikke deltageren et mobilnummer og lov til det "
             "(summon = true). Ring selv, og registrér deltageren som tilkaldt."
         ),
+        Refusal.ALREADY_ARRIVED: "{detail} er allerede registreret ankommet kl. {time}; intet er ændret.",
     },
     "en": {
         Refusal.NOT_IN_PLAN: "You are not in the crisis plan, so you cannot act in the crisis.",
@@ -53,14 +55,17 @@ _TEXTS: dict[Lang, dict[Refusal, str]] = {
             "Krisebot cannot summon {detail}: the crisis plan does not give the participant a mobile number and "
             "permission (summon = true). Call yourself, and record the participant as called in."
         ),
+        Refusal.ALREADY_ARRIVED: "{detail} is already recorded as arrived at {time}; nothing was changed.",
     },
 }
 
 
 def refusal_text(plan: Plan, refused: Refused, lang: Lang) -> str:
-    """The sentence for ``refused``; a permission refusal names the roles and people who may."""
+    """The sentence for ``refused``; a permission refusal names the roles and people who may, a refusal with ``at``
+    says when (Danish time)."""
     who = who_may(plan, refused.permission) if refused.permission else ""
-    return _TEXTS[lang][refused.reason].format(who=who, detail=refused.detail)
+    time = f"{refused.at.astimezone(LOCAL_TIME):%H:%M}" if refused.at else ""
+    return _TEXTS[lang][refused.reason].format(who=who, detail=refused.detail, time=time)
 
 
 def refusal_message(plan: Plan, refused: Refused, lang: Lang) -> str:

@@ -22,6 +22,7 @@ from ..core.actions import (
     Close,
     Decide,
     MoveMeeting,
+    RecordArrival,
     RecordContact,
     RecordExternal,
     SummonExternal,
@@ -123,6 +124,8 @@ def to_action(tap: Tap, *, now: datetime) -> Action:
             how = _choice(tap, "how", ContactMethod, "vælg telefon, personligt, mail eller sms")
             answer = _choice(tap, "answer", ContactAnswer, "vælg kvitteret, kommer eller kommer ikke")
             return RecordContact(tap.text("person", 64), how, answer, tap.text("eta", 200))
+        case Verb.RECORD_ARRIVAL:
+            return RecordArrival(tap.text("person", 64))
         case Verb.RECORD_EXTERNAL if tap.text("status", 20) == SUMMON:
             return SummonExternal(tap.text("external", 64), tap.text("note"))
         case Verb.RECORD_EXTERNAL:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +18,7 @@ from botbuilder.schema import Activity, Attachment
 
 from ..clock import LOCAL_TIME, Clock
 from ..core.actions import Action, AddLogEntry, Close, Decide, Escalate, SummonExternal
-from ..core.contact_commands import BadInput, parse_contact, parse_external
+from ..core.contact_commands import BadInput, parse_arrival, parse_contact, parse_external
 from ..core.events import LogEntryKind, OutsideReporter, PagePurpose
 from ..core.lifecycle import Accepted, Refusal, Refused
 from ..core.permissions import Permission, may
@@ -147,6 +148,9 @@ class KrisebotHandler(ActivityHandler):
                 return await self._record(turn_context, argument, person, lang, parse_contact, "contact")
             case CommandName.EXTERNAL:
                 return await self._record(turn_context, argument, person, lang, parse_external, "external")
+            case CommandName.ARRIVAL:
+                arrival = partial(parse_arrival, writer=person.id)
+                return await self._record(turn_context, _crisis_first(argument), person, lang, arrival, "arrival")
             case CommandName.EXPORT:
                 return await self._export(argument, lang)
             case CommandName.LOG_CHANNEL:
@@ -174,8 +178,8 @@ class KrisebotHandler(ActivityHandler):
         self, turn_context: TurnContext, argument: str, person: Person, lang: Lang,
         read: Callable[[Plan, str], Action | BadInput], command: str,
     ) -> str:
-        """``kontakt`` and ``ekstern``: the rest of the text read into an action on the crisis it names (``ekstern … indkald``
-        has Krisebot summon the participant), or why not."""
+        """``kontakt``, ``ekstern`` and ``ankommet``: the rest of the text read into an action on the crisis it names
+        (``ekstern … indkald`` has Krisebot summon the participant), or why not."""
         state, rest = self._pick(argument, active_only=True, lang=lang)
         if state is None:
             return rest
@@ -342,6 +346,14 @@ class KrisebotHandler(ActivityHandler):
         if self._saved_chats.get(key) != reference:
             await self.store.save_conversation_reference(key=key, reference=reference, at=self.clock())
             self._saved_chats[key] = reference
+
+
+def _crisis_first(argument: str) -> str:
+    """``hjm K-2026-003`` as ``K-2026-003 hjm``: a crisis id may also end the command."""
+    words = argument.split()
+    if len(words) > 1 and words[-1].upper().startswith("K-") and not words[0].upper().startswith("K-"):
+        return " ".join([words[-1], *words[:-1]])
+    return argument
 
 
 def _personal(activity: Activity) -> bool:

@@ -24,4 +24,5 @@ class Verb(StrEnum):
     CLOSE = "close"                                     # input: note
     RECORD_CONTACT = "record_contact"                   # inputs: person (id), how, answer, eta (ContactRecorded's)
     RECORD_EXTERNAL = "record_external"                 # inputs: external (id), status (kontaktet/tilkaldt/indkald), note
+    RECORD_ARRIVAL = "record_arrival"                   # input: person (a person's or external participant's id)
     REFRESH = "refresh"

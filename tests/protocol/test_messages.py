@@ -26,7 +26,7 @@ async def test_help_lists_every_command_in_a_card(bot, connector: FakeConnector)
     assert_valid_card(card)
     facts = {fact["title"]: fact["value"] for fact in card["body"][2]["facts"]}
     assert set(facts) == {
-        "hjælp", "alarm", "status", "log", "roller", "eskalér", "afslut", "kontakt", "ekstern", "eksport", "logkanal"
+        "hjælp", "alarm", "status", "log", "roller", "eskalér", "afslut", "kontakt", "ekstern", "ankommet", "eksport", "logkanal",
     }
     assert "roller" in facts["roller"].lower()
 

@@ -382,8 +382,8 @@ RECORDING = (Verb.RECORD_CONTACT, Verb.RECORD_EXTERNAL)
     [
         ("triage", {Verb.ADD_LOG_ENTRY, Verb.CLOSE, *RECORDING}),
         ("director", {Verb.ADD_LOG_ENTRY, Verb.CLOSE, *RECORDING}),
-        ("activated", {Verb.ADD_LOG_ENTRY, Verb.LEVEL_CHANGE, Verb.CLOSE, *RECORDING}),
-        ("raised", {Verb.ADD_LOG_ENTRY, Verb.CLOSE, *RECORDING}),
+        ("activated", {Verb.ADD_LOG_ENTRY, Verb.LEVEL_CHANGE, Verb.CLOSE, Verb.RECORD_ARRIVAL, *RECORDING}),
+        ("raised", {Verb.ADD_LOG_ENTRY, Verb.CLOSE, Verb.RECORD_ARRIVAL, *RECORDING}),
         ("dismissed", set()),
         ("closed", set()),
     ],

@@ -637,7 +637,7 @@ def test_refused(plan: Plan, case: Refusing) -> None:
 
 
 def test_a_refusal_carries_no_events_or_commands() -> None:
-    assert {f.name for f in fields(Refused)} == {"reason", "permission", "detail"}
+    assert {f.name for f in fields(Refused)} == {"reason", "permission", "detail", "at"}
 
 
 def test_an_action_other_than_an_alarm_needs_a_crisis(plan: Plan) -> None:

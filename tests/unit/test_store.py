@@ -19,6 +19,7 @@ import pytest
 from bot.core.escalation import Subject, Timer, requested_timers
 from bot.core.events import (
     Acknowledged,
+    ArrivalRecorded,
     ContactAnswer,
     ContactMethod,
     ContactRecorded,
@@ -84,6 +85,7 @@ PAYLOADS = [
     DirectorDecided(decision=DirectorDecision.ACTIVATE, members=["p-anne"], meeting_at=T0, note="Mød op"),
     SummonsAnswered(person="p-anne", coming=True, eta="15 min"),
     ContactRecorded(person="p-bo", how=ContactMethod.TELEFON, answer=ContactAnswer.KOMMER, eta="20 min"),
+    ArrivalRecorded(person="p-bo"),
     ExternalContacted(external="politi", status=ExternalStatus.TILKALDT, note="Indsatsleder på vej"),
     ExternalSummoned(external="vagtchef", note="Mød i byrådssalen"),
     ExternalAnswered(external="vagtchef", coming=True, eta="20 min", via="sms"),
