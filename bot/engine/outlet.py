@@ -1,4 +1,4 @@
-"""The Outlet protocol: how the engine mirrors a crisis into the log channel, and tells a reporter
+"""The Outlet protocol: how the engine writes a crisis's thread in the log channel, and tells a reporter
 outside the plan what became of their alarm.
 
 The Teams package implements it; tests and local runs may use any other. Each method may
@@ -9,7 +9,7 @@ from collections.abc import Collection
 from typing import Protocol
 
 from ..core.commands import ReporterNews
-from ..core.events import Event, PagePurpose
+from ..core.events import PagePurpose
 from ..core.state import CrisisState
 
 
@@ -17,11 +17,15 @@ class Outlet(Protocol):
     async def ready(self) -> bool:
         """Is there a log channel to mirror into (a local check, no network)?"""
 
-    async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
-        """Mirror one recorded event into the crisis thread of the log channel; False if there is no log channel.
+    async def post_to_log(self, state: CrisisState, text: str, *, late: bool) -> str | None:
+        """Post ``text`` (Markdown) in the crisis thread of the log channel; the post's activity id ("" if the
+        channel named none), None if there is no log channel.
 
-        ``late``: the event is posted after an outage, and says so.
+        ``late``: what it tells was recorded during an outage, and the post says so.
         """
+
+    async def edit_in_log(self, state: CrisisState, activity_id: str, text: str, *, late: bool) -> None:
+        """Replace the text of the crisis thread's post ``activity_id`` by ``text`` (``late`` as when it was posted)."""
 
     async def refresh_situation(self, state: CrisisState) -> None:
         """Post or update the crisis's situation card."""

@@ -15,12 +15,11 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationParameters, C
 from ..clock import Clock
 from ..channels.base import Channel
 from ..core.commands import ReporterNews
-from ..core.events import Event, PagePurpose
+from ..core.events import PagePurpose
 from ..core.state import CrisisState
 from ..errors import StoreError
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
-from ..render.log_lines import log_line
 from ..render.reporters import reporter_notice
 from ..render.situation_cards import SituationCards
 from ..store import Store
@@ -49,14 +48,18 @@ class TeamsOutlet:
     async def ready(self) -> bool:
         return await self._log_channel() is not None
 
-    async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
+    async def post_to_log(self, state: CrisisState, text: str, *, late: bool) -> str | None:
         with connector_errors():
             thread = await self._thread(state)
             if thread is None:
-                return False
-            text = log_line(self._plan, event) + (LATE if late else "")
-            await self._sender.send(thread, Activity(type=ActivityTypes.message, text=text))
-        return True
+                return None
+            return await self._sender.send(thread, _message(text, late)) or ""
+
+    async def edit_in_log(self, state: CrisisState, activity_id: str, text: str, *, late: bool) -> None:
+        with connector_errors():
+            thread = await self._thread(state)
+            if thread is not None:
+                await self._update(thread, activity_id, _message(text, late))
 
     async def refresh_situation(self, state: CrisisState) -> None:
         with connector_errors():
@@ -137,3 +140,8 @@ class TeamsOutlet:
 
     async def _log_channel(self) -> dict[str, Any] | None:
         return await self._store.conversation_reference(key=LOG_CHANNEL_KEY)
+
+
+def _message(text: str, late: bool) -> Activity:
+    """A post of the log thread; ``late`` says that what it tells was recorded during an outage."""
+    return Activity(type=ActivityTypes.message, text=text + (LATE if late else ""))
