@@ -8,7 +8,10 @@ answer) is summed up per alarmering wave (``bot.render.waves``). The logbog itse
 from collections.abc import Sequence
 
 from ..core.events import (
+    Acknowledged,
+    AlarmRaised,
     CallReported,
+    ContactRecorded,
     Event,
     KeyPressed,
     PageDeliveryReported,
@@ -16,6 +19,7 @@ from ..core.events import (
     PageSent,
     PagesRequested,
     SmsReceived,
+    SummonsAnswered,
 )
 
 MECHANICS = (PagesRequested, PageSent, PageFailed, PageDeliveryReported, CallReported, KeyPressed, SmsReceived)
@@ -37,19 +41,39 @@ def human_events(events: Sequence[Event]) -> list[Event]:
 
     Krisebot records an SMS or keys that it acted on in one transaction with the action's events (before them,
     or after the alarm it raised): the same time and actor, and adjacent numbers. Anything else is recorded on
-    its own.
+    its own. An acknowledgement recorded with the person's answer to the summons, or with the contact that gave it, is
+    in that answer's post.
     """
     return [
         event for index, event in enumerate(events)
-        if is_human(event) or (isinstance(event.payload, SENT_BY_PEOPLE) and not _acted_on(events, index))
+        if (is_human(event) and not _in_answer(events, index))
+        or (isinstance(event.payload, SENT_BY_PEOPLE) and not _acted_on(events, index))
     ]
 
 
 def _acted_on(events: Sequence[Event], index: int) -> bool:
-    """Was ``events[index]`` recorded in one transaction with events of an action?"""
+    """Was ``events[index]`` recorded in one transaction with the events of its action (just before them), or of the
+    alarm it raised (just after them)?"""
     sent = events[index]
     return any(
-        is_human(other) or isinstance(other.payload, PagesRequested)
-        for other in events[max(index - 1, 0):index + 2]
-        if abs(other.seq - sent.seq) == 1 and other.at == sent.at and other.actor == sent.actor
+        is_human(other) if other.seq > sent.seq else isinstance(other.payload, PagesRequested | AlarmRaised)
+        for other in _recorded_with(events, index)
     )
+
+
+def _in_answer(events: Sequence[Event], index: int) -> bool:
+    """Is ``events[index]`` an acknowledgement recorded with the same person's answer or contact?"""
+    payload = events[index].payload
+    return isinstance(payload, Acknowledged) and any(
+        isinstance(other.payload, SummonsAnswered | ContactRecorded) and other.payload.person == payload.person
+        for other in _recorded_with(events, index)
+    )
+
+
+def _recorded_with(events: Sequence[Event], index: int) -> list[Event]:
+    """The events next to ``events[index]`` recorded in the same transaction (same time and actor, adjacent)."""
+    event = events[index]
+    return [
+        other for other in events[max(index - 1, 0):index + 2]
+        if abs(other.seq - event.seq) == 1 and other.at == event.at and other.actor == event.actor
+    ]

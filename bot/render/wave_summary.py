@@ -14,7 +14,7 @@ from .plain import literal
 from .waves import Reach, Wave, WavePage
 
 HEADINGS = {
-    PagePurpose.TRIAGE: "Alarm til vurdering",
+    PagePurpose.TRIAGE: "Vurdering af alarmen",
     PagePurpose.DIRECTOR: "Anmodning om beslutning om kriseberedskab",
     PagePurpose.SUMMONS: "Indkaldelse",
     PagePurpose.INFORM: "Underretning",
