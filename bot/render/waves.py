@@ -27,12 +27,15 @@ from ..core.events import (
     PagesRequested,
     SummonsAnswered,
 )
+from ..core.replies import KEYPAD_VIA
 from ..plan.contact import Channel
 from .export import CALL_STATES
 
 UNCONFIRMED = frozenset({Channel.VOICE.value})
 """Channels whose send reaches nobody by itself: a placed call reaches the person once it is taken."""
 TAKEN = frozenset({CallStatus.ANSWERED, CallStatus.COMPLETED})
+ANSWER_CHANNELS = {KEYPAD_VIA: Channel.VOICE.value}
+"""The channel an answer's ``via`` came by, where the two are named apart: a key is pressed in a call."""
 
 
 class Reach(StrEnum):
@@ -151,4 +154,4 @@ def _escalate(
 def _answered(pages: list[WavePage], via: str | None) -> None:
     for page in pages:
         page.answered = True
-        page.answered_via = via or page.answered_via
+        page.answered_via = ANSWER_CHANNELS.get(via, via) if via else page.answered_via
