@@ -2,7 +2,7 @@
 
 ``act`` runs one action through the pure lifecycle under the crisis's lock, records the
 resulting events in one transaction (or nothing), and returns the outcome at once. Pages go
-to the pager (``paging``) at once; the log thread (``bot.render.log_thread``) and the situation card are
+to the pager (``paging``) at once; the log thread (whose posts the outlet words) and the situation card are
 brought up to date in the background, in order per crisis, after the requests in flight are answered (at
 most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and ``absorb``.
 """
@@ -24,7 +24,6 @@ from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
 from ..errors import ChannelError
 from ..plan.models import Plan
-from ..render.log_thread import thread_posts
 from ..store import LogSummary, Store
 from .foreground import Foreground
 from .outlet import Outlet
@@ -233,7 +232,7 @@ class Crises:
                 await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]), crisis_id)
 
     async def _write_thread(self, crisis_id: str) -> bool:
-        """Post what the thread does not show yet (``thread_posts``), then edit each wave summary whose text changed;
+        """Post what the thread does not show yet (``Outlet.log_posts``), then edit each wave summary whose text changed;
         True when this caught up after an outage.
 
         How far the thread is written is kept in the database (the cursor, and each summary post with its text), so
@@ -244,10 +243,10 @@ class Crises:
         logbog = await self._store.events(crisis_id=crisis_id)
         summaries = await self._store.log_summaries(crisis_id=crisis_id)
         state, late = self._states[crisis_id], behind is not None
-        posts = thread_posts(self.plan, logbog)
+        posts = self._outlet.log_posts(logbog)
         try:
             for post in (post for post in posts if post.seq > posted and post.seq not in summaries):
-                activity_id = await self._outlet.post_to_log(state, post.text, late=late)
+                activity_id = await self._outlet.post_to_log(state, post, late=late)
                 if activity_id is None:
                     return False  # no log channel to write to
                 if post.wave:
@@ -258,7 +257,7 @@ class Crises:
             for post in posts:
                 summary = summaries.get(post.seq)
                 if summary is not None and summary.text != post.text and summary.activity_id:
-                    await self._outlet.edit_in_log(state, summary.activity_id, post.text, late=summary.late)
+                    await self._outlet.edit_in_log(state, summary.activity_id, post, late=summary.late)
                     await self._store.save_log_summary(crisis_id=crisis_id, summary=replace(summary, text=post.text))
         except Exception as exc:
             if isinstance(exc, ChannelError):

@@ -6,7 +6,7 @@ app-only). Without a chosen log channel there is nothing to mirror into.
 """
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -15,11 +15,13 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationParameters, C
 from ..clock import Clock
 from ..channels.base import Channel
 from ..core.commands import ReporterNews
-from ..core.events import PagePurpose
+from ..core.events import Event, PagePurpose
+from ..engine.outlet import LogPost
 from ..core.state import CrisisState
 from ..errors import StoreError
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
+from ..render.log_thread import thread_posts
 from ..render.reporters import reporter_notice
 from ..render.situation_cards import SituationCards
 from ..store import Store
@@ -48,18 +50,22 @@ class TeamsOutlet:
     async def ready(self) -> bool:
         return await self._log_channel() is not None
 
-    async def post_to_log(self, state: CrisisState, text: str, *, late: bool) -> str | None:
+    def log_posts(self, logbog: Sequence[Event]) -> Sequence[LogPost]:
+        """One post per event people did or must know, one summary per alarmering wave (``bot.render.log_thread``)."""
+        return thread_posts(self._plan, logbog)
+
+    async def post_to_log(self, state: CrisisState, post: LogPost, *, late: bool) -> str | None:
         with connector_errors():
             thread = await self._thread(state)
             if thread is None:
                 return None
-            return await self._sender.send(thread, _message(text, late)) or ""
+            return await self._sender.send(thread, _message(post.text, late)) or ""
 
-    async def edit_in_log(self, state: CrisisState, activity_id: str, text: str, *, late: bool) -> None:
+    async def edit_in_log(self, state: CrisisState, activity_id: str, post: LogPost, *, late: bool) -> None:
         with connector_errors():
             thread = await self._thread(state)
             if thread is not None:
-                await self._update(thread, activity_id, _message(text, late))
+                await self._update(thread, activity_id, _message(post.text, late))
 
     async def refresh_situation(self, state: CrisisState) -> None:
         with connector_errors():
