@@ -110,6 +110,7 @@ THREAD = [
     f"08:10 · {JESPER_}: Svar på indkaldelse fra Jesper Thyrring Møller: Kommer",
     f"08:10 · {JESPER_}: Logbog (handling): Lønkørslen genstartes",
     f"08:10 · {JESPER_}: Sms fra Jesper Thyrring Møller (+4529256511): «KRISE Jeg er på vej» – ikke forstået: intet udført",
+    f"08:10 · {JESPER_}: Sms fra Jesper Thyrring Møller (+4529256511): «KRISE STATUS» – overblik sendt",
     f"08:10 · {JESPER_}: Krisen afsluttet",
     f"08:10 · Besked om, at krisen er afsluttet, til 6 personer: 5 nået (Teams, sms), 1 ikke nået endnu: {HENRIK}",
 ]
@@ -139,6 +140,10 @@ async def test_a_crisis_with_seven_summoned_posts_one_line_per_human_event_and_o
     await phones.text("jesper", "KRISE Jeg er på vej")
     await voice.ring_out()
     await later(crisis, clock, 1)
+    before = len(connector.sent(JESPER.chat_id))
+    await crisis.says(JESPER, "status")
+    assert len(connector.sent(JESPER.chat_id)) > before, "status is answered in the chat"
+    await phones.text("jesper", "KRISE STATUS")
     await crisis.says(JESPER, f"afslut {crisis_id}")
     await later(crisis, clock, 1)
 
@@ -159,8 +164,9 @@ async def test_a_crisis_with_seven_summoned_posts_one_line_per_human_event_and_o
     thread_texts = [a.get("text") or "" for a in [*connector.sent(conversation), *connector.updates(conversation)]]
     assert not [(i, t) for t in thread_texts for i in ids if i in t], "no id in the log thread"
     shown = [json.dumps(a, ensure_ascii=False) for a in [*connector.sent(), *connector.updates()]]
+    shown += [sms.message for sms in gateway.sent] + [" ".join(call.words()) for call in voice.calls]
     sms_and_calls = {str(sms.id) for sms in gateway.sent} | {call.sid for call in voice.calls}
-    assert not [i for i in sms_and_calls for text in shown if i in text], "no SMS or call id on any card or answer"
+    assert not [i for i in sms_and_calls for text in shown if i in text], "no SMS or call id on a card, answer or SMS"
 
 
 async def test_after_a_restart_the_waves_summary_is_edited_not_posted_again(
