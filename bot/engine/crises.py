@@ -2,8 +2,8 @@
 
 ``act`` runs one action through the pure lifecycle under the crisis's lock, records the
 resulting events in one transaction (or nothing), and returns the outcome at once. Pages go
-to the pager (``paging``) at once; the log thread and the situation card are brought up to
-date in the background, in order per crisis, after the requests in flight are answered (at
+to the pager (``paging``) at once; the log thread (whose posts the outlet words) and the situation card are
+brought up to date in the background, in order per crisis, after the requests in flight are answered (at
 most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and ``absorb``.
 """
 
@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
 from ..errors import ChannelError
 from ..plan.models import Plan
-from ..store import Store
+from ..store import LogSummary, Store
 from .foreground import Foreground
 from .outlet import Outlet
 
@@ -213,41 +214,63 @@ class Crises:
             self._in_background(self._mirror(crisis_id, refresh=True))
 
     async def _mirror(self, crisis_id: str, *, refresh: bool) -> None:
-        """Post every event not yet in the crisis's log thread, in order, after the requests in flight are answered.
+        """Bring the crisis's log thread up to date, in order, after the requests in flight are answered.
 
-        How far the thread is written is kept in the database, so events recorded while Teams
-        could not be reached (or before a restart) are posted when it answers again, marked as
-        late. When more work for the same crisis is queued behind this one, everything is left
-        to the last of them (it posts from the same cursor, and the situation card shows the
-        latest state); the page cards are brought up to date after an outage.
+        When more work for the same crisis is queued behind this one, everything is left to the last of
+        them (it writes from the same cursor, and the situation card shows the latest state); the page
+        cards are brought up to date after an outage.
         """
         await self._foreground.quiet(MAX_DEFERRAL)
         async with self._mirror_locks[crisis_id]:
             self._queued[crisis_id] -= 1
             if self._queued[crisis_id] or not await self._outlet.ready():
                 return  # the mirror queued behind this one does it all; or there is no log channel
-            posted, behind = await self._store.mirror_cursor(crisis_id=crisis_id)
-            for event in await self._store.events(crisis_id=crisis_id, after=posted):
-                try:
-                    if not await self._outlet.post_to_log(self._states[crisis_id], event, late=behind is not None):
-                        return  # no log channel to write to
-                except ChannelError as exc:
-                    log.warning("logtråden er bagud: %s", exc.reason, extra={"crisis_id": crisis_id, "event_id": event.seq})
-                    if behind is None:
-                        await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=self._clock())
-                    return
-                except Exception:
-                    log.exception("post to log failed", extra={"crisis_id": crisis_id, "event_id": event.seq})
-                    if behind is None:
-                        await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=self._clock())
-                    return
-                posted = event.seq
-                await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=behind)
-            if behind is not None:
-                await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=None)
+            caught_up = await self._write_thread(crisis_id)
+            if caught_up:
                 await self._safely("refresh pages", self._outlet.refresh_pages(self._states[crisis_id]), crisis_id)
             if refresh:
                 await self._safely("refresh situation", self._outlet.refresh_situation(self._states[crisis_id]), crisis_id)
+
+    async def _write_thread(self, crisis_id: str) -> bool:
+        """Post what the thread does not show yet (``Outlet.log_posts``), then edit each wave summary whose text changed;
+        True when this caught up after an outage.
+
+        How far the thread is written is kept in the database (the cursor, and each summary post with its text), so
+        events recorded while Teams could not be reached (or before a restart) are posted when it answers again,
+        marked as late, and a summary once posted is edited, never posted again.
+        """
+        posted, behind = await self._store.mirror_cursor(crisis_id=crisis_id)
+        logbog = await self._store.events(crisis_id=crisis_id)
+        summaries = await self._store.log_summaries(crisis_id=crisis_id)
+        state, late = self._states[crisis_id], behind is not None
+        posts = self._outlet.log_posts(logbog)
+        try:
+            for post in (post for post in posts if post.seq > posted and post.seq not in summaries):
+                activity_id = await self._outlet.post_to_log(state, post, late=late)
+                if activity_id is None:
+                    return False  # no log channel to write to
+                if post.wave:
+                    summaries[post.seq] = LogSummary(post.seq, activity_id, post.text, late)
+                    await self._store.save_log_summary(crisis_id=crisis_id, summary=summaries[post.seq])
+                posted = post.seq
+                await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=behind)
+            for post in posts:
+                summary = summaries.get(post.seq)
+                if summary is not None and summary.text != post.text and summary.activity_id:
+                    await self._outlet.edit_in_log(state, summary.activity_id, post, late=summary.late)
+                    await self._store.save_log_summary(crisis_id=crisis_id, summary=replace(summary, text=post.text))
+        except Exception as exc:
+            if isinstance(exc, ChannelError):
+                log.warning("logtråden er bagud: %s", exc.reason, extra={"crisis_id": crisis_id})
+            else:
+                log.exception("writing the log thread failed", extra={"crisis_id": crisis_id})
+            if behind is None:
+                await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=posted, behind_since=self._clock())
+            return False
+        last = logbog[-1].seq if logbog else posted
+        if last != posted or behind is not None:
+            await self._store.save_mirror_cursor(crisis_id=crisis_id, posted_seq=last, behind_since=None)
+        return behind is not None
 
     @staticmethod
     async def _safely(what: str, work: Awaitable[object], crisis_id: str, event_id: int | None = None) -> None:

@@ -9,7 +9,7 @@ dependency answers (and, having needed a token, that Entra does). ``GuardedNotif
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TypeVar
 
 from ..channels.base import Channel, ChannelPolicy, Notifier, PageRequest
@@ -19,7 +19,7 @@ from ..core.events import Event, PagePurpose
 from ..core.state import CrisisState
 from ..errors import PermanentError, TokenError, TransientError
 from .breakers import Breaker, Breakers, Dependency
-from .outlet import Outlet
+from .outlet import LogPost, Outlet
 
 T = TypeVar("T")
 
@@ -94,8 +94,14 @@ class GuardedOutlet:
     async def ready(self) -> bool:
         return await self._outlet.ready()
 
-    async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
-        return await self._guard.call(lambda: self._outlet.post_to_log(state, event, late=late))
+    def log_posts(self, logbog: Sequence[Event]) -> Sequence[LogPost]:
+        return self._outlet.log_posts(logbog)
+
+    async def post_to_log(self, state: CrisisState, post: LogPost, *, late: bool) -> str | None:
+        return await self._guard.call(lambda: self._outlet.post_to_log(state, post, late=late))
+
+    async def edit_in_log(self, state: CrisisState, activity_id: str, post: LogPost, *, late: bool) -> None:
+        await self._guard.call(lambda: self._outlet.edit_in_log(state, activity_id, post, late=late))
 
     async def refresh_situation(self, state: CrisisState) -> None:
         await self._guard.call(lambda: self._outlet.refresh_situation(state))

@@ -1,9 +1,9 @@
 """The logbog store: the Store protocol and its SQLite implementation."""
 
 from .call_records import CallRecord
-from .base import CrisisThread, Finished, OutboxItem, Store, TeamsUserLink
+from .base import CrisisThread, Finished, LogSummary, OutboxItem, Store, TeamsUserLink
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 from .opening import open_store
 from .sqlite import SqliteStore
 
-__all__ = ["AttemptItem", "CallRecord", "CodeRequest", "CrisisThread", "Finished", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]
+__all__ = ["AttemptItem", "CallRecord", "CodeRequest", "CrisisThread", "Finished", "LogSummary", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]

@@ -38,6 +38,17 @@ class CrisisThread:
 
 
 @dataclass(frozen=True, slots=True)
+class LogSummary:
+    """The summary post of one alarmering wave in a crisis's log thread: its activity, the text it shows, and
+    whether it was posted late (after an outage)."""
+
+    wave_seq: int
+    activity_id: str
+    text: str
+    late: bool
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """One page to send on one channel. ``key`` makes it idempotent; ``tries`` counts sends begun.
 
@@ -168,6 +179,12 @@ class Store(Protocol):
 
     async def save_mirror_cursor(self, *, crisis_id: str, posted_seq: int, behind_since: datetime | None) -> None:
         """Remember how far the crisis's log thread is written, and whether it is behind since a failure."""
+
+    async def log_summaries(self, *, crisis_id: str) -> dict[int, LogSummary]:
+        """The crisis's wave summary posts in its log thread, by the wave's ``PagesRequested`` seq."""
+
+    async def save_log_summary(self, *, crisis_id: str, summary: LogSummary) -> None:
+        """Remember (or replace) a wave's summary post as it now stands."""
 
     async def sms_codes(self, *, pages: list[CodeRequest], at: datetime, open_crises: set[str]) -> list[int]:
         """The reply code of each page on its number (the one it has, else the next free one), in one transaction."""

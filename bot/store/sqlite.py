@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..core.escalation import Subject, Timer
 from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import StoreError
-from .base import CrisisThread, Finished, OutboxItem, TeamsUserLink
+from .base import CrisisThread, Finished, LogSummary, OutboxItem, TeamsUserLink
 from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
 from .failures import store_errors
 from .call_records import CallRecords
@@ -133,6 +133,20 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
             "INSERT INTO log_mirror (crisis_id, posted_seq, behind_since) VALUES (?, ?, ?) "
             "ON CONFLICT (crisis_id) DO UPDATE SET posted_seq = excluded.posted_seq, behind_since = excluded.behind_since",
             (crisis_id, posted_seq, utc(behind_since).isoformat() if behind_since else None),
+        )
+
+    async def log_summaries(self, *, crisis_id: str) -> dict[int, LogSummary]:
+        rows = await fetch_rows(
+            self._db, "wave_seq, activity_id, text, late", "FROM log_summaries WHERE crisis_id = ?", (crisis_id,)
+        )
+        return {seq: LogSummary(seq, activity_id, text, bool(late)) for seq, activity_id, text, late in rows}
+
+    async def save_log_summary(self, *, crisis_id: str, summary: LogSummary) -> None:
+        await self._write(
+            "INSERT INTO log_summaries (crisis_id, wave_seq, activity_id, text, late) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (crisis_id, wave_seq) DO UPDATE SET activity_id = excluded.activity_id, text = excluded.text, "
+            "late = excluded.late",
+            (crisis_id, summary.wave_seq, summary.activity_id, summary.text, int(summary.late)),
         )
 
     async def _start_timers(self, crisis_id: str, timers: Sequence[Timer]) -> None:

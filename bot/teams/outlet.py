@@ -6,7 +6,7 @@ app-only). Without a chosen log channel there is nothing to mirror into.
 """
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -16,11 +16,12 @@ from ..clock import Clock
 from ..channels.base import Channel
 from ..core.commands import ReporterNews
 from ..core.events import Event, PagePurpose
+from ..engine.outlet import LogPost
 from ..core.state import CrisisState
 from ..errors import StoreError
 from ..plan.models import Plan
 from ..render.crisis_cards import page_card
-from ..render.log_lines import log_line
+from ..render.log_thread import thread_posts
 from ..render.reporters import reporter_notice
 from ..render.situation_cards import SituationCards
 from ..store import Store
@@ -49,14 +50,22 @@ class TeamsOutlet:
     async def ready(self) -> bool:
         return await self._log_channel() is not None
 
-    async def post_to_log(self, state: CrisisState, event: Event, *, late: bool) -> bool:
+    def log_posts(self, logbog: Sequence[Event]) -> Sequence[LogPost]:
+        """One post per event people did or must know, one summary per alarmering wave (``bot.render.log_thread``)."""
+        return thread_posts(self._plan, logbog)
+
+    async def post_to_log(self, state: CrisisState, post: LogPost, *, late: bool) -> str | None:
         with connector_errors():
             thread = await self._thread(state)
             if thread is None:
-                return False
-            text = log_line(self._plan, event) + (LATE if late else "")
-            await self._sender.send(thread, Activity(type=ActivityTypes.message, text=text))
-        return True
+                return None
+            return await self._sender.send(thread, _message(post.text, late)) or ""
+
+    async def edit_in_log(self, state: CrisisState, activity_id: str, post: LogPost, *, late: bool) -> None:
+        with connector_errors():
+            thread = await self._thread(state)
+            if thread is not None:
+                await self._update(thread, activity_id, _message(post.text, late))
 
     async def refresh_situation(self, state: CrisisState) -> None:
         with connector_errors():
@@ -137,3 +146,8 @@ class TeamsOutlet:
 
     async def _log_channel(self) -> dict[str, Any] | None:
         return await self._store.conversation_reference(key=LOG_CHANNEL_KEY)
+
+
+def _message(text: str, late: bool) -> Activity:
+    """A post of the log thread; ``late`` says that what it tells was recorded during an outage."""
+    return Activity(type=ActivityTypes.message, text=text + (LATE if late else ""))

@@ -17,6 +17,7 @@ from bot.core.actions import Decide, RaiseAlarm, SummonExternal, Triage
 from bot.core.escalation import requested_timers
 from bot.core.events import DirectorDecision, TriageDecision
 from bot.core.lifecycle import Accepted, step
+from bot.render.export import logbog_markdown
 from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi, SentSms
 from tests.fakes.graph import FakeGraph
@@ -58,8 +59,10 @@ async def externals_on_the_card(crisis: Crisis) -> list[str]:
 
 
 async def thread_lines(crisis: Crisis, crisis_id: str) -> list[str]:
+    """The log thread's posts as a reader sees them now (a wave's summary as last edited)."""
     thread = await crisis.bot.store.thread(crisis_id=crisis_id)
-    return [visible(text) for text in crisis.connector.texts(thread.conversation_id)]
+    lines = [visible(post["text"]) for post in crisis.connector.transcript(thread.conversation_id) if post.get("text")]
+    return lines
 
 
 async def test_the_crisis_leader_summons_it_from_the_chat_and_its_sms_answer_shows_its_arrival(
@@ -95,7 +98,7 @@ async def test_the_crisis_leader_summons_it_from_the_chat_and_its_sms_answer_sho
         line.endswith(f"Jesper Thyrring Møller (Kommunaldirektør): {NAME} indkaldes af Krisebot – «Mød ved hovedindgangen»")
         for line in lines
     ), lines
-    assert any(f"Alarmeret {NAME} via sms" in line for line in lines) and any(f"Alarmeret {NAME} via opkald" in line for line in lines)
+    assert "08:00 · Indkaldelse af ekstern deltager til 1 person: 1 nået (sms)" in lines, "its wave, the call left ringing"
     assert any(
         f"{NAME} (ekstern deltager): Svar på indkaldelse fra {NAME} via sms: Kommer, ankomst ca. kl. 08:20 (20 min)" in line
         for line in lines
@@ -135,7 +138,12 @@ async def test_the_situation_role_summons_it_from_the_card_and_it_answers_with_a
     assert await externals_on_the_card(crisis) == [f"{NAME} – indkaldt kl. 08:00 · kommer ikke"]
     lines = await thread_lines(crisis, crisis_id)
     assert any(f"Claus Vagn Ohrt (Afdelingsleder for IT og Digitalisering): {NAME} indkaldes af Krisebot" in l for l in lines)
-    assert any(f"{NAME} tastede 2 i opkaldet til +{MOBILE} – kommer ikke pr. telefon (tast 2)" in line for line in lines)
+    assert any(f"Svar på indkaldelse fra {NAME} via telefon: Kommer ikke" in line for line in lines), lines
+    assert "08:00 · Indkaldelse af ekstern deltager til 1 person: 1 nået (sms, opkald)" in lines
+    events = await crisis.bot.store.events(crisis_id=crisis_id)
+    assert [e.payload.outcome for e in events if e.payload.type == "key_pressed"] == ["kommer ikke pr. telefon (tast 2)"], (
+        "the logbog keeps the key"
+    )
 
 
 async def test_a_summons_that_reaches_it_on_no_channel_says_so_on_the_card_and_in_the_logbog(
@@ -151,11 +159,14 @@ async def test_a_summons_that_reaches_it_on_no_channel_says_so_on_the_card_and_i
 
     assert await externals_on_the_card(crisis) == [f"{NAME} – indkaldt kl. 08:00 · ikke nået"]
     lines = await thread_lines(crisis, crisis_id)
-    assert any(f"Alarmering af {NAME} kunne ikke sendes via sms – indkaldelse af ekstern deltager" in line for line in lines)
-    assert any(
-        f"Alarmering af {NAME} via opkald – indkaldelse af ekstern deltager: opkaldene blev ikke besvaret" in line
-        and "eskaleres" not in line for line in lines
-    ), lines
+    assert (
+        f"08:00 · Indkaldelse af ekstern deltager til 1 person: 1 kan ikke nås: {NAME} – sms: GatewayAPI afviste nummeret "
+        f"+{MOBILE}, opkald: ikke taget"
+    ) in lines, lines
+    export = visible(logbog_markdown(crisis.bot.client.app[CRISES].plan, await crisis.bot.store.events(crisis_id=crisis_id)))
+    assert f"Alarmering af {NAME} kunne ikke sendes via sms – indkaldelse af ekstern deltager" in export
+    assert f"Alarmering af {NAME} via opkald – indkaldelse af ekstern deltager: opkaldene blev ikke besvaret" in export
+    assert "eskaleres" not in export
 
     clock.now += timedelta(minutes=5)
     await crisis.says(JESPER, "ekstern vagtchef indkald")

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import CRISES
 from bot.plan import Plan
-from bot.render.export import markdown, sms_record_document
+from bot.render.export import event_sentence, markdown, sms_record_document
 from tests.fakes.connector import FakeConnector
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.markdown import visible
@@ -84,10 +84,12 @@ async def test_with_one_crisis_open_every_sms_is_in_its_logbog_word_for_word(
     await texts(phones, "jesper", ANYTHING)
     await later(crisis, clock, 1)
 
-    assert sms_lines(await log_thread(crisis, crisis_id)) == [
+    assert sms_lines(await log_thread(crisis, crisis_id)) == KEPT, "what did nothing is posted as written"
+    kept = [e for e in await crisis.bot.store.events(crisis_id=crisis_id) if e.payload.type == "sms_received"]
+    assert [event_sentence(crisis.bot.client.app[CRISES].plan, e) for e in kept] == [
         "Sms fra Lisbeth Kusk (+4540408007): «KRISE ALARM Lønkørslen fejler» – alarm rejst og sendt til vurdering",
         *KEPT,
-    ]
+    ], "the logbog keeps every SMS word for word; the one that raised the alarm is in the alarm's post"
     assert await crisis.bot.store.events_outside_crises() == []
     assert phones.of("jesper")[-1].message.startswith(f"Krisebot: {crisis_id} vurderes"), "STATUS still answers"
 

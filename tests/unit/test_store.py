@@ -58,7 +58,7 @@ from bot.core.events import (
     TriageDecision,
 )
 from bot.errors import StoreError
-from bot.store import SqliteStore, TeamsUserLink, open_store
+from bot.store import LogSummary, SqliteStore, TeamsUserLink, open_store
 from bot.store.migrations import Migration, migrate
 
 SCHEMA = Path(__file__).resolve().parents[2] / "bot" / "store" / "schema"
@@ -226,6 +226,22 @@ async def test_reopening_keeps_data_and_does_not_reapply_migrations(db_path: Pat
         assert pragma(db_path, "user_version") == LATEST
         assert [event.payload for event in await second.events()] == [note("før genstart")]
         assert (await second.append(at=T0, actor="system", payload=note("efter genstart"))).seq == 2
+    finally:
+        await second.close()
+
+
+async def test_a_waves_summary_post_is_kept_per_crisis_across_a_reopening_and_replaced_when_edited(db_path: Path) -> None:
+    first = await open_store(db_path)
+    await first.save_log_summary(crisis_id="K-2026-001", summary=LogSummary(2, "1700000000009", "Indkaldelse til 4", True))
+    await first.save_log_summary(crisis_id="K-2026-002", summary=LogSummary(2, "1700000000010", "Vurdering", False))
+    await first.close()
+
+    second = await open_store(db_path)
+    try:
+        assert await second.log_summaries(crisis_id="K-2026-001") == {2: LogSummary(2, "1700000000009", "Indkaldelse til 4", True)}
+        await second.save_log_summary(crisis_id="K-2026-001", summary=LogSummary(2, "1700000000009", "Indkaldelse til 5", True))
+        assert (await second.log_summaries(crisis_id="K-2026-001"))[2].text == "Indkaldelse til 5"
+        assert await second.log_summaries(crisis_id="K-2026-003") == {}
     finally:
         await second.close()
 
