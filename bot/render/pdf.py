@@ -37,17 +37,19 @@ def pdf(html: str, *, label: str, exported_at: datetime) -> bytes:
         document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(
             stylesheets=[weasyprint.CSS(string=print_style(label, exported_at), url_fetcher=fetcher)]
         )
-        document.metadata.created = document.metadata.modified = exported_at.isoformat(timespec="seconds")
+        created = exported_at.astimezone(LOCAL_TIME).isoformat(timespec="seconds")
+        document.metadata.created = document.metadata.modified = created
         result: bytes = document.write_pdf()
         return result
 
 
 def print_style(label: str, exported_at: datetime) -> str:
-    """The stylesheet laid over the export's own: the fonts, and each page's footer."""
+    """The stylesheet laid over the export's own (``!important``: WeasyPrint gives it the user's place in the
+    cascade, below the HTML's own rules): the fonts, and each page's footer."""
     small = f"font-family:{FONTS};font-size:8pt;color:#444"
     return (
-        f"body{{font-family:{FONTS}}}"
-        "@page{margin-bottom:16mm;"
+        f"body{{font-family:{FONTS}!important}}"
+        "@page{margin-bottom:16mm!important;"
         f"@bottom-left{{content:{_css_string(footer(label, exported_at))};{small}}}"
         f'@bottom-right{{content:"Side " counter(page) " af " counter(pages);{small}}}}}'
     )
