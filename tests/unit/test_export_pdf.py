@@ -29,6 +29,7 @@ from bot.plan import load_plan
 from bot.render.export import logbog_html
 from bot.render.pdf import pdf, print_style
 from bot.resources import default_plan_path
+from tests.pdfs import page_texts, pdf_text
 from tests.prerequisites import pdf_renderer
 
 PLAN = load_plan(default_plan_path())
@@ -69,11 +70,6 @@ def long_crisis(entries: int) -> list[Event]:
     ]
 
 
-def page_texts(document: bytes) -> list[str]:
-    """Each page's text as a reader copies it, whitespace (and line breaks inside table cells) made single spaces."""
-    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(document)).pages]
-
-
 @pytest.fixture(scope="module")
 def long_pdf() -> bytes:
     pdf_renderer()
@@ -105,19 +101,20 @@ def test_the_long_logbog_runs_over_the_pages_in_order(long_pdf: bytes) -> None:
 
 
 def test_every_person_who_took_part_is_named_with_ae_oe_aa_intact(long_pdf: bytes) -> None:
-    text = " ".join(page_texts(long_pdf))
+    shown = pdf_text(long_pdf)
     names = [person.name for person in PLAN.people]
 
     assert any(re.search("[æøåÆØÅ]", name) for name in names), "the plan has names with æ, ø or å"
-    assert [name for name in names if name not in text] == []
-    assert CRISIS in text and "Ansvarlig for økonomi" in text
+    assert [name for name in names if name not in shown] == []
+    assert CRISIS in shown and "Ansvarlig for økonomi" in shown
 
 
 def test_the_pdf_has_the_export_s_tables(long_pdf: bytes) -> None:
-    text = " ".join(page_texts(long_pdf))
+    """The response times an evaluation asks for are in the PDF: the paging table's time to acknowledge."""
+    shown = pdf_text(long_pdf)
 
     for heading in ("Oversigt", "Hændelser", "Alarmeringer", "Tid til kvittering"):
-        assert heading in text
+        assert heading in shown
 
 
 def test_the_pdf_s_fonts_are_the_ones_that_carry_ae_oe_aa(long_pdf: bytes) -> None:
@@ -139,15 +136,15 @@ def test_the_same_export_at_the_same_time_gives_the_same_bytes() -> None:
 
     assert pdf(html, label=CRISIS, exported_at=EXPORTED) == first != later
     assert PdfReader(io.BytesIO(first)).metadata["/CreationDate"] == "D:20261204122305+01'00"
-    assert "2026-12-04 12:24:05 +01:00" in " ".join(page_texts(later))
+    assert "2026-12-04 12:24:05 +01:00" in pdf_text(later)
 
 
 def test_a_label_is_text_in_the_footer_whatever_it_holds() -> None:
     label = 'K-2026-007 "}@page{margin:0} \\ æ\n'
 
-    text = " ".join(page_texts(pdf("<p>Logbog</p>", label=label, exported_at=EXPORTED)))
+    shown = pdf_text(pdf("<p>Logbog</p>", label=label, exported_at=EXPORTED))
 
-    assert 'K-2026-007 "}@page{margin:0} \\ æ · eksporteret 2026-12-04 12:23:05 +01:00' in text
+    assert 'K-2026-007 "}@page{margin:0} \\ æ · eksporteret 2026-12-04 12:23:05 +01:00' in shown
 
 
 def test_the_pdf_fetches_nothing_the_html_points_at(tmp_path: Path) -> None:
@@ -155,13 +152,13 @@ def test_the_pdf_fetches_nothing_the_html_points_at(tmp_path: Path) -> None:
     style.write_text('p::after{content:"HENTET"}', encoding="utf-8")
     html = f'<link rel="stylesheet" href="{style.as_uri()}"><p>Logbog</p><img src="{(tmp_path / "x.png").as_uri()}">'
 
-    text = " ".join(page_texts(pdf(html, label=CRISIS, exported_at=EXPORTED)))
+    shown = pdf_text(pdf(html, label=CRISIS, exported_at=EXPORTED))
 
-    assert "Logbog" in text and "HENTET" not in text
+    assert "Logbog" in shown and "HENTET" not in shown
 
 
 def test_the_same_sheet_fetched_as_data_is_laid_out() -> None:
     """The refusal above is the fetcher's: a stylesheet inline in the HTML still counts."""
     html = '<link rel="stylesheet" href="data:text/css,p::after{content:%22HENTET%22}"><p>Logbog</p>'
 
-    assert "HENTET" in " ".join(page_texts(pdf(html, label=CRISIS, exported_at=EXPORTED)))
+    assert "HENTET" in pdf_text(pdf(html, label=CRISIS, exported_at=EXPORTED))

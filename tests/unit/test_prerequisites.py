@@ -1,5 +1,6 @@
 """Checks that need ``../shared`` skip without it, saying where they looked, and fail under CI=true."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,26 @@ def test_without_shared_a_check_fails_under_ci(without_shared, monkeypatch, chec
         check()
 
     assert str(without_shared) in str(failed.value) and "CI=true" in str(failed.value)
+
+
+
+class WithoutPango:
+    """An import finder that fails WeasyPrint's import as it fails where pango cannot be loaded: OSError."""
+
+    def find_spec(self, name: str, *_: object) -> None:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)])
+def test_without_pango_the_pdf_checks_skip_naming_the_debian_packages_and_fail_under_ci(
+    monkeypatch: pytest.MonkeyPatch, ci: str, outcome: type[BaseException]
+) -> None:
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [WithoutPango(), *sys.meta_path])
+
+    with pytest.raises(outcome) as stopped:
+        prerequisites.pdf_renderer()
+
+    assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core" in str(stopped.value)
