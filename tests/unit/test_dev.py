@@ -116,6 +116,9 @@ def test_the_files_the_quick_start_writes_are_not_untracked_files(tmp_path: Path
         ["git", "-C", str(tmp_path), "ls-files", "--others", "--exclude-standard"], capture_output=True, text=True, check=True
     )
     assert untracked.stdout.split() == [".gitignore"]
+    pdfs = ["K-2026-001.pdf", "sms-uden-krise.pdf"]  # what «krisebot export --pdf» adds
+    ignored = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", *pdfs], capture_output=True, text=True)
+    assert ignored.stdout.split() == pdfs
 
 
 async def _ring(exchange: Exchange) -> None:
