@@ -8,9 +8,9 @@ import pytest
 
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
-from tests.pdfs import pdf_text
+from tests.pdfs import pdf_text, without_pango
 from tests.prerequisites import pdf_renderer
-from tests.protocol.crisis import Crisis, activated, installed_for
+from tests.protocol.crisis import Crisis, activated, alarm, installed_for
 from tests.protocol.teams import CLAUS, JESPER, in_channel
 
 
@@ -27,22 +27,23 @@ async def crisis(settings_for, start_bot, connector: FakeConnector, clock: Clock
     return crisis
 
 
-async def pdf_path(crisis: Crisis, crisis_id: str) -> str:
-    """The path of the PDF link that «eksport» answers with."""
+async def export_paths(crisis: Crisis, crisis_id: str) -> dict[str, str]:
+    """The paths of the links that «eksport» answers with, by their text: HTML, Markdown, PDF."""
     await crisis.says(JESPER, f"eksport {crisis_id}")
-    link = re.search(r"\[PDF\]\((http[^)]+)\)", crisis.connector.texts(JESPER.chat_id)[-1]).group(1)
-    return "/" + link.split("/", 3)[3]
+    answer = crisis.connector.texts(JESPER.chat_id)[-1]
+    return {name: "/" + link.split("/", 3)[3] for name, link in re.findall(r"\[(\w+)\]\((http[^)]+)\)", answer)}
 
 
 async def test_the_pdf_link_serves_the_logbog_as_a_pdf_marked_with_the_crisis_and_the_export_time(
     crisis: Crisis, clock: Clock
 ) -> None:
     crisis_id = await activated(crisis)
-    path = await pdf_path(crisis, crisis_id)
+    paths = await export_paths(crisis, crisis_id)
     clock.now += timedelta(minutes=5)
 
-    answer = await crisis.bot.client.get(path)
+    answer = await crisis.bot.client.get(paths["PDF"])
 
+    assert list(paths) == ["HTML", "Markdown", "PDF"]
     assert answer.status == 200 and answer.content_type == "application/pdf"
     assert answer.headers["Content-Disposition"] == f'attachment; filename="{crisis_id}.pdf"'
     body = await answer.read()
@@ -54,7 +55,7 @@ async def test_the_pdf_link_serves_the_logbog_as_a_pdf_marked_with_the_crisis_an
 
 async def test_a_tampered_or_expired_pdf_link_is_refused_in_danish(crisis: Crisis, clock: Clock) -> None:
     crisis_id = await activated(crisis)
-    path = await pdf_path(crisis, crisis_id)
+    path = (await export_paths(crisis, crisis_id))["PDF"]
 
     for tampered in (path.replace(crisis_id, "K-2026-999"), path.replace(".pdf?", ".html?"), path[:-1]):
         answer = await crisis.bot.client.get(tampered)
@@ -63,3 +64,29 @@ async def test_a_tampered_or_expired_pdf_link_is_refused_in_danish(crisis: Crisi
     clock.now += timedelta(minutes=61)
     expired = await crisis.bot.client.get(path)
     assert expired.status == 403 and "udløbet" in (await expired.json())["error"]
+
+
+async def test_a_pdf_that_takes_too_long_is_answered_with_503_and_the_way_to_print_it(
+    settings_for, start_bot, connector: FakeConnector
+) -> None:
+    pdf_renderer()
+    crisis = await installed_for(await start_bot(settings_for(), pdf_deadline=0.001), connector)
+    path = (await export_paths(crisis, await alarm(crisis)))["PDF"]
+
+    answer = await crisis.bot.client.get(path)
+
+    assert answer.status == 503
+    assert (await answer.json())["error"] == "PDF'en tog for lang tid at lave: hent HTML-udgaven og udskriv den"
+
+
+async def test_without_pango_the_pdf_link_says_so_and_the_html_link_still_works(
+    crisis: Crisis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = await export_paths(crisis, await alarm(crisis))
+    without_pango(monkeypatch)
+
+    answer = await crisis.bot.client.get(paths["PDF"])
+
+    assert answer.status == 503
+    assert (await answer.json())["error"] == "PDF kan ikke laves på serveren: hent HTML-udgaven og udskriv den"
+    assert (await crisis.bot.client.get(paths["HTML"])).status == 200

@@ -1,11 +1,11 @@
 """Checks that need ``../shared`` skip without it, saying where they looked, and fail under CI=true."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests import prerequisites, schemas
+from tests.pdfs import without_pango
 
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": []}
 
@@ -50,21 +50,12 @@ def test_without_shared_a_check_fails_under_ci(without_shared, monkeypatch, chec
 
 
 
-class WithoutPango:
-    """An import finder that fails WeasyPrint's import as it fails where pango cannot be loaded: OSError."""
-
-    def find_spec(self, name: str, *_: object) -> None:
-        if name == "weasyprint":
-            raise OSError("cannot load library 'libpango-1.0-0'")
-
-
 @pytest.mark.parametrize(("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)])
 def test_without_pango_the_pdf_checks_skip_naming_the_debian_packages_and_fail_under_ci(
     monkeypatch: pytest.MonkeyPatch, ci: str, outcome: type[BaseException]
 ) -> None:
     monkeypatch.setenv("CI", ci)
-    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [WithoutPango(), *sys.meta_path])
+    without_pango(monkeypatch)
 
     with pytest.raises(outcome) as stopped:
         prerequisites.pdf_renderer()
