@@ -22,9 +22,9 @@ from signal import SIGINT, SIGTERM
 from aiohttp import web
 
 from .channels.console import service_url
-from .clock import system_clock
 from .channels.sms.console import send_reply
 from .channels.voice.console import send_keys
+from .clock import system_clock
 from .core.events import Event
 from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings
