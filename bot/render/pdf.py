@@ -11,6 +11,7 @@ Debian's pango and fonts when first used (``SYSTEM_PACKAGES``); where they are m
 event loop; PDFs are made one at a time, so a burst of downloads takes one core, not all of them.
 """
 
+import logging
 import threading
 from datetime import datetime
 from types import ModuleType
@@ -69,6 +70,7 @@ def _css_string(text: str) -> str:
 
 def _weasyprint() -> ModuleType:
     """WeasyPrint, imported on first use: it loads pango then, and the service starts without it."""
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # else a line per step and page at INFO
     try:
         import weasyprint
     except ImportError:
