@@ -2,6 +2,7 @@
 and the export time, names with æ, ø and å intact, the same bytes for the same export, nothing fetched."""
 
 import io
+import logging
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -162,3 +163,11 @@ def test_the_same_sheet_fetched_as_data_is_laid_out() -> None:
     html = '<link rel="stylesheet" href="data:text/css,p::after{content:%22HENTET%22}"><p>Logbog</p>'
 
     assert "HENTET" in pdf_text(pdf(html, label=CRISIS, exported_at=EXPORTED))
+
+
+def test_making_a_pdf_writes_no_progress_lines_into_the_service_log(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+
+    pdf("<p>Logbog</p>", label=CRISIS, exported_at=EXPORTED)
+
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("weasyprint")] == []
