@@ -1,6 +1,6 @@
 """Command line: ``krisebot serve`` runs the service, ``krisebot check`` prints the readiness report,
-``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML (``krisebot export sms``: the SMS
-kept outside any crisis), ``krisebot manifest``
+``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML, with ``--pdf`` also as PDF
+(``krisebot export sms``: the SMS kept outside any crisis), ``krisebot manifest``
 writes the Teams app package; ``krisebot sms-reply`` and ``krisebot call-reply`` answer the console
 providers' SMS and calls.
 
@@ -24,15 +24,17 @@ from aiohttp import web
 from .channels.console import service_url
 from .channels.sms.console import send_reply
 from .channels.voice.console import send_keys
+from .clock import system_clock
 from .core.events import Event
 from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings
 from .logs import AccessLog, configure_logging
 from .manifest import app_package, write_app_package
 from .plan import load_plan
-from .private_files import open_private
+from .private_files import write_private
 from .readiness import assess
 from .render.export import Document, html_file, logbog_document, markdown, sms_record_document
+from .render.pdf import pdf
 from .settings import Settings, env_name, load_settings, refuse_unknown_names
 from .store import Store, open_store
 
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="skriv logbogen for en krise som Markdown og HTML")
     export.add_argument("crisis", metavar="CRISIS", help="kriseid, fx K-2026-001; sms: de sms'er, der ikke hører til en krise")
     export.add_argument("--out", type=Path, default=Path("."), help="mappen filerne skrives i (standard: denne)")
+    export.add_argument("--pdf", action="store_true", help="skriv også logbogen som PDF til sagen")
     manifest = commands.add_parser("manifest", help="byg Teams-appens pakke (zip) til upload i Teams")
     manifest.add_argument("--out", type=Path, default=Path(APP_PACKAGE), help=f"zip-filen (standard: {APP_PACKAGE})")
     reply = commands.add_parser("sms-reply", help="send et sms-svar til den kørende tjeneste (konsol-udbyderen)")
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "call-reply":
             return _call_reply(args.number, args.digits)
         if args.command == "export":
-            return _export(args.crisis.upper(), args.out)
+            return _export(args.crisis.upper(), args.out, with_pdf=args.pdf)
         if args.command == "manifest":
             return _manifest(args.out)
         return {"serve": _serve, "check": _check}[args.command]()
@@ -194,7 +197,7 @@ def _manifest(out: Path) -> int:
     return 0
 
 
-def _export(name: str, folder: Path) -> int:
+def _export(name: str, folder: Path, *, with_pdf: bool) -> int:
     """Write the logbog of the crisis ``name``, or (``SMS_RECORD``) the SMS kept outside any crisis."""
     settings = _settings()
     plan = load_plan(settings.plan)
@@ -203,22 +206,27 @@ def _export(name: str, folder: Path) -> int:
         if not events:
             print(f"Ingen sms uden for en krise i {settings.database}.")
             return 0
-        return _write(folder, SMS_RECORD_FILE, sms_record_document(plan, events))
+        document = sms_record_document(plan, events)
+        return _write(folder, SMS_RECORD_FILE, document, pdf_label=document.title if with_pdf else None)
     events = asyncio.run(_events(settings.database, lambda store: store.events(crisis_id=name)))
     if not events:
         print(f"krisebot: krisen {name} findes ikke i {settings.database}", file=sys.stderr)
         return 2
-    return _write(folder, name, logbog_document(plan, events))
+    return _write(folder, name, logbog_document(plan, events), pdf_label=name if with_pdf else None)
 
 
-def _write(folder: Path, stem: str, document: Document) -> int:
-    """``document`` as ``stem``.md and ``stem``.html in ``folder``; their paths printed."""
+def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None) -> int:
+    """``document`` as ``stem``.md and ``stem``.html in ``folder``, and with a ``pdf_label`` (the PDF's footer)
+    as ``stem``.pdf made from that HTML and exported now; their paths printed."""
+    page = html_file(document)
+    files: list[tuple[str, str | bytes]] = [(".md", markdown(document)), (".html", page)]
+    if pdf_label is not None:
+        files.append((".pdf", pdf(page, label=pdf_label, exported_at=system_clock())))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix, render in ((".md", markdown), (".html", html_file)):
+        for suffix, content in files:
             path = folder / f"{stem}{suffix}"
-            with open_private(path) as file:  # a logbog names people and their numbers: 0600 whatever the umask
-                file.write(render(document))
+            write_private(path, content)  # a logbog names people and their numbers: 0600 whatever the umask
             print(path)
     except OSError as exc:
         print(f"krisebot: {exc.filename}: kan ikke skrives: {exc.strerror}", file=sys.stderr)

@@ -38,7 +38,7 @@ from .engine.guard import Guard, GuardedNotifier, GuardedOutlet
 from .engine.later import Later
 from .engine.outage import OutageResponse, TeamsProbe
 from .engine.pager import Pager
-from .errors import StoreError
+from .errors import PdfUnavailable, StoreError
 from .export_links import FORMATS, ExportLinks
 from .graph.catalog import CatalogApp
 from .graph.client import open_graph
@@ -56,6 +56,7 @@ from .metrics import CONTENT_TYPE, METRICS, Metrics
 from .pages import page_routes
 from .plan.models import Plan
 from .render.export import logbog_html, logbog_markdown
+from .render.pdf import pdf
 from .render.situation_cards import SituationCards
 from .settings import Settings
 from .store import Store, open_store
@@ -94,22 +95,28 @@ SMS_TIMEOUT = 15.0
 """Seconds one request to an SMS gateway may take."""
 VOICE_TIMEOUT = 10.0
 """Seconds one request to place a call may take."""
+PDF_DEADLINE = web.AppKey[float]("pdf_deadline")
+DEFAULT_PDF_DEADLINE = 60.0
+"""Seconds a logbog's PDF may take to make (off the event loop) before its download is answered with 503."""
 
 
 def create_app(
     settings: Settings, plan: Plan, *, clock: Clock = system_clock, graph_credential: AsyncTokenCredential | None = None,
     graph_retry_wait_scale: float = 1.0, body_deadline: float = DEFAULT_BODY_DEADLINE,
+    pdf_deadline: float = DEFAULT_PDF_DEADLINE,
 ) -> web.Application:
     """The Krisebot web application for ``settings`` and a loaded ``plan``.
 
     ``graph_credential`` replaces the one the settings describe (tests, other hosts);
     ``graph_retry_wait_scale`` shortens the Graph SDK's waits between retries (tests);
-    ``body_deadline`` is the seconds a request body may take to arrive (``http_errors``).
+    ``body_deadline`` is the seconds a request body may take to arrive (``http_errors``);
+    ``pdf_deadline`` the seconds an exported logbog's PDF may take to make.
     Every route goes through the guard middleware (``http_guard``).
     """
     app = web.Application(middlewares=[guard], handler_args=handler_args())
     app[BODY_DEADLINE] = body_deadline
     app[REFUSALS] = RefusalLog()
+    app[PDF_DEADLINE] = pdf_deadline
     app[GRAPH_CREDENTIAL] = graph_credential
     app[GRAPH_RETRY_WAIT_SCALE] = graph_retry_wait_scale
     app[SETTINGS] = settings
@@ -338,7 +345,7 @@ async def _heartbeats(request: web.Request) -> web.Response:
 
 
 async def _export(request: web.Request) -> web.Response:
-    """A crisis's logbog as a file, for a signed link from ``eksport`` in Teams."""
+    """A crisis's logbog as a file, for a signed link from ``eksport`` in Teams; a PDF is made off the event loop."""
     crisis, fmt = request.match_info["crisis"], request.match_info["fmt"]
     query = request.query
     if not request.app[EXPORTS].valid(crisis, fmt, query.get("expires", ""), query.get("sig", "")):
@@ -346,12 +353,20 @@ async def _export(request: web.Request) -> web.Response:
     events = await request.app[STORE].events(crisis_id=crisis)
     if not events:
         return refuse(request, 404, f"krisen {crisis} findes ikke")
-    render = logbog_html if fmt == "html" else logbog_markdown
-    return web.Response(
-        text=render(request.app[PLAN], events),
-        content_type=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{crisis}.{fmt}"', "Cache-Control": "no-store"},
-    )
+    headers = {"Content-Disposition": f'attachment; filename="{crisis}.{fmt}"', "Cache-Control": "no-store"}
+    if fmt != "pdf":
+        render = logbog_html if fmt == "html" else logbog_markdown
+        return web.Response(text=render(request.app[PLAN], events), content_type=FORMATS[fmt], headers=headers)
+    making = asyncio.to_thread(pdf, logbog_html(request.app[PLAN], events), label=crisis, exported_at=request.app[CLOCK]())
+    try:
+        body = await asyncio.wait_for(making, request.app[PDF_DEADLINE])
+    except PdfUnavailable as exc:
+        log.error("export %s: %s", crisis, exc)
+        return web.json_response({"error": "PDF kan ikke laves på serveren: hent HTML-udgaven og udskriv den"}, status=503)
+    except TimeoutError:
+        log.warning("export %s: the PDF took more than %s s", crisis, request.app[PDF_DEADLINE])
+        return web.json_response({"error": "PDF'en tog for lang tid at lave: hent HTML-udgaven og udskriv den"}, status=503)
+    return web.Response(body=body, content_type=FORMATS[fmt], headers=headers)
 
 
 async def _healthz(request: web.Request) -> web.Response:

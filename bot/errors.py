@@ -7,7 +7,9 @@ KrisebotError
 │   └── PlanError        names the plan file and the field path
 ├── StoreError           the logbog database failed an operation (damaged, full, read-only,
 │                        locked, or written by another version); nothing was written
-└── StartupError         ``krisebot serve`` could not start for another reason (the log has why)
+├── StartupError         ``krisebot serve`` could not start for another reason (the log has why)
+└── PdfUnavailable       no PDF can be made on this machine: WeasyPrint or the system libraries it
+                         loads (pango) are missing
 
 ChannelError             a call to an outside service (Teams, Graph, an SMS gateway) failed; the
 │                        engine handles it and goes on, so it is no KrisebotError
@@ -69,6 +71,10 @@ class StoreError(KrisebotError):
 
 class StartupError(KrisebotError):
     """The service could not start, and no setting, plan or database is to blame: a bug, logged in full."""
+
+
+class PdfUnavailable(KrisebotError):
+    """No PDF can be made here; the message says in Danish what is missing, for an operator or a caller."""
 
 
 class ChannelError(Exception):

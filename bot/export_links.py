@@ -2,7 +2,7 @@
 
 ``eksport`` in Teams answers with a link; the link carries its expiry and an HMAC-SHA256 of
 the crisis id, the format and the expiry under a key made at start-up, so it works for an
-hour and only until the service restarts. ``GET /api/export/{crisis}.{md|html}`` checks it;
+hour and only until the service restarts. ``GET /api/export/{crisis}.{md|html|pdf}`` checks it;
 whatever a client puts in ``expires`` and ``sig`` (other digits, huge numbers, any text) is
 simply not valid.
 """
@@ -15,7 +15,7 @@ from datetime import timedelta
 from .clock import Clock
 
 LIFETIME = timedelta(hours=1)
-FORMATS = {"md": "text/markdown", "html": "text/html"}
+FORMATS = {"md": "text/markdown", "html": "text/html", "pdf": "application/pdf"}
 EXPIRES_DIGITS = 12
 """Digits an expiry may have (seconds since 1970: 10 digits until the year 2286)."""
 
@@ -29,7 +29,7 @@ class ExportLinks:
         self._key = key or secrets.token_bytes(32)
 
     def link(self, crisis_id: str, fmt: str) -> str:
-        """A URL that serves the crisis's logbog in ``fmt`` (``md`` or ``html``) for ``LIFETIME``."""
+        """A URL that serves the crisis's logbog in ``fmt`` (one of ``FORMATS``) for ``LIFETIME``."""
         expires = int((self._clock() + LIFETIME).timestamp())
         return f"{self._base_url}/api/export/{crisis_id}.{fmt}?expires={expires}&sig={self._sign(crisis_id, fmt, expires)}"
 

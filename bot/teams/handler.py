@@ -26,7 +26,7 @@ from ..core.reporters import OUTSIDE_LIMIT, next_alarm_at
 from ..core.state import CrisisState
 from ..core.text_commands import CommandName, parse
 from ..engine.crises import Crises
-from ..export_links import ExportLinks
+from ..export_links import FORMATS, ExportLinks
 from ..graph.guests import UnknownAddress, named_by_address
 from ..graph.users import GraphUsers
 from ..plan.models import Person, Plan
@@ -204,7 +204,7 @@ class KrisebotHandler(ActivityHandler):
         text = logbog_markdown(self.plan, await self.store.events(crisis_id=state.id))
         if len(text) > MAX_MESSAGE_CHARS:
             text = text[:MAX_MESSAGE_CHARS].rsplit("\n", 1)[0] + "\n\n" + say(lang, "export.truncated")
-        links = say(lang, "export.links", html=self.exports.link(state.id, "html"), md=self.exports.link(state.id, "md"))
+        links = say(lang, "export.links", **{fmt: self.exports.link(state.id, fmt) for fmt in FORMATS})
         return f"{links}\n\n{text}"
 
     async def _choose_log_channel(self, turn_context: TurnContext, person: Person, lang: Lang) -> str:

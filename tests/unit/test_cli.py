@@ -19,6 +19,8 @@ from bot.store import open_store
 from bot.resources import default_plan_path
 from tests.fakes.vonage import FakeVonage
 from tests.plans import READY_PLAN, with_summoned_external, write_plan
+from tests.pdfs import pdf_text
+from tests.prerequisites import pdf_renderer
 from tests.serve import free_port
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
@@ -427,3 +429,18 @@ def test_a_call_reply_without_a_running_service_says_so(tmp_path: Path) -> None:
     result = krisebot(tmp_path, "call-reply", "29256511", "1", KRISEBOT_PORT=str(free_port()))
     assert result.returncode == 2
     assert "kører krisebot serve?" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_pdf_writes_the_logbog_as_a_private_pdf_too(tmp_path: Path) -> None:
+    pdf_renderer()
+    _logbog_with_one_crisis(tmp_path / "krisebot.db")
+
+    result = krisebot(tmp_path, "export", "K-2026-001", "--pdf", umask=0)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["K-2026-001.md", "K-2026-001.html", "K-2026-001.pdf"]
+    assert stat.S_IMODE((tmp_path / "K-2026-001.pdf").stat().st_mode) == 0o600
+    document = (tmp_path / "K-2026-001.pdf").read_bytes()
+    shown = pdf_text(document)
+    assert document.startswith(b"%PDF-") and "Lønfil lækket" in shown and "Datatilsynet underrettes" in shown
+    assert "K-2026-001 · eksporteret " in shown and "Side 1 af 1" in shown

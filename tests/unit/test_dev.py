@@ -21,6 +21,7 @@ from bot.channels.sms.base import OutgoingSms
 from bot.channels.sms.console import ConsoleSms
 from bot.channels.voice.base import OutgoingCall
 from bot.channels.voice.console import Exchange
+from bot.render.pdf import SYSTEM_PACKAGES
 from bot.settings import Settings, load_settings
 from tests.protocol.voice import RecordingDesk
 from tests.unit.test_cli import _logbog_with_one_crisis, krisebot
@@ -28,6 +29,8 @@ from tests.unit.test_cli import _logbog_with_one_crisis, krisebot
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = ("dirname", "rm", "sha256sum", "cut", "touch")
 """What ./dev itself calls from PATH (besides the stand-ins)."""
+PDF_PACKAGES = " ".join(SYSTEM_PACKAGES)
+"""What the PDF export needs from Debian, as ./dev installs it."""
 
 
 def _stand_in(path: Path, body: str) -> None:
@@ -52,12 +55,14 @@ def clone(tmp_path: Path) -> Path:
 
 
 def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """``./dev test -q`` as user ``uid`` on a machine without Node.js; its output and every call it made."""
+    """``./dev test -q`` as user ``uid`` on a machine without Node.js and the PDF export's Debian packages; its
+    output and every call it made."""
     calls, bin_dir = clone.parent / "calls", clone.parent / "bin"
     bin_dir.mkdir()
     for tool in TOOLS:
         (bin_dir / tool).symlink_to(shutil.which(tool))
     _stand_in(bin_dir / "id", f"echo {uid}")
+    _stand_in(bin_dir / "dpkg-query", "exit 1")  # no Debian package is installed
     debian = clone.parent / "debian"  # what apt-get installs
     debian.mkdir()
     _stand_in(debian / "node", f'echo "node $*" >> {calls}')
@@ -71,14 +76,14 @@ def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str
     return result, calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
 
 
-def test_dev_test_installs_node_and_npm_from_debian_when_they_are_missing(clone: Path) -> None:
+def test_dev_test_installs_node_npm_and_the_pdf_packages_from_debian_when_they_are_missing(clone: Path) -> None:
     result, calls = _dev_test(clone, uid=0)
 
     assert result.returncode == 0, result.stderr
-    assert "installing Debian's nodejs npm" in result.stderr
+    assert f"installing Debian's nodejs npm {PDF_PACKAGES}" in result.stderr
     assert calls == [
         "apt-get update -qq",
-        "apt-get install -y -qq nodejs npm",
+        f"apt-get install -y -qq nodejs npm {PDF_PACKAGES}",
         "npm ci --no-audit --no-fund --loglevel=error",
         "python -m pytest -q",
     ]
@@ -88,7 +93,8 @@ def test_dev_test_names_the_missing_packages_when_it_may_not_install_them(clone:
     result, calls = _dev_test(clone, uid=1000)
 
     assert result.returncode == 0, result.stderr
-    assert "missing nodejs npm (install Debian's nodejs npm as root: apt-get install nodejs npm)" in result.stderr
+    wanted = f"nodejs npm {PDF_PACKAGES}"
+    assert f"missing {wanted} (install Debian's {wanted} as root: apt-get install {wanted})" in result.stderr
     assert calls == ["python -m pytest -q"]
 
 
@@ -110,6 +116,9 @@ def test_the_files_the_quick_start_writes_are_not_untracked_files(tmp_path: Path
         ["git", "-C", str(tmp_path), "ls-files", "--others", "--exclude-standard"], capture_output=True, text=True, check=True
     )
     assert untracked.stdout.split() == [".gitignore"]
+    pdfs = ["K-2026-001.pdf", "sms-uden-krise.pdf"]  # what «krisebot export --pdf» adds
+    ignored = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", *pdfs], capture_output=True, text=True)
+    assert ignored.stdout.split() == pdfs
 
 
 async def _ring(exchange: Exchange) -> None:

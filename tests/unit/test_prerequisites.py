@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests import prerequisites, schemas
+from tests.pdfs import without_pango
 
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": []}
 
@@ -46,3 +47,17 @@ def test_without_shared_a_check_fails_under_ci(without_shared, monkeypatch, chec
         check()
 
     assert str(without_shared) in str(failed.value) and "CI=true" in str(failed.value)
+
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)])
+def test_without_pango_the_pdf_checks_skip_naming_the_debian_packages_and_fail_under_ci(
+    monkeypatch: pytest.MonkeyPatch, ci: str, outcome: type[BaseException]
+) -> None:
+    monkeypatch.setenv("CI", ci)
+    without_pango(monkeypatch)
+
+    with pytest.raises(outcome) as stopped:
+        prerequisites.pdf_renderer()
+
+    assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core" in str(stopped.value)
