@@ -347,7 +347,7 @@ async def _export(request: web.Request) -> web.Response:
         return refuse(request, 404, f"krisen {crisis} findes ikke")
     render = logbog_html if fmt == "html" else logbog_markdown
     return web.Response(
-        text=render(request.app[PLAN], events),
+        text=render(request.app[PLAN], events, numbering=await request.app[STORE].numbering()),
         content_type=FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{crisis}.{fmt}"', "Cache-Control": "no-store"},
     )
