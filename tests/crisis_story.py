@@ -39,10 +39,22 @@ START = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 SUMMONS = PagePurpose.SUMMONS
 
 
+Step = tuple[int, str, EventPayload]
+"""(seconds after the alarm, actor, payload)"""
+
+
+def recorded(crisis_id: str, start: datetime, steps: list[Step]) -> list[Event]:
+    """The steps as the logbog records them: numbered from 1, timed from ``start``."""
+    return [
+        Event(seq=n, at=start + timedelta(seconds=s), crisis_id=crisis_id, actor=actor, payload=payload)
+        for n, (s, actor, payload) in enumerate(steps, start=1)
+    ]
+
+
 def story(start: datetime = START, description: str = "Exchange svarer ikke – ingen kan sende mail") -> list[Event]:
     """Alarm, triage, the director's activation, a summons the holder of økonomi declines and the deputy takes,
     stated and recorded arrivals, a change of level, a decision in the log, and the close (seq 1, 2, …)."""
-    steps: list[tuple[int, str, EventPayload]] = [  # (seconds after the alarm, actor, payload)
+    steps: list[Step] = [
         (0, "lak", AlarmRaised(source="brugere", deliveries=["o365"], description=description, reporter="lak")),
         (1, "system", PageSent(person="cvo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="teams", provider_id="a-1")),
         (2, "system", PageSent(person="cvo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="sms", provider_id="gw-1")),
@@ -75,10 +87,7 @@ def story(start: datetime = START, description: str = "Exchange svarer ikke – 
         (3300, "cvo", LogEntryAdded(kind=LogEntryKind.HANDLING, text="Leverandøren er kontaktet")),
         (7200, "jesper", CrisisClosed(note="O365 kører igen")),
     ]
-    return [
-        Event(seq=n, at=start + timedelta(seconds=s), crisis_id=CRISIS, actor=actor, payload=payload)
-        for n, (s, actor, payload) in enumerate(steps, start=1)
-    ]
+    return recorded(CRISIS, start, steps)
 
 
 def timeline_picture(events: list[Event]) -> str:

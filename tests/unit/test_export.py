@@ -32,6 +32,7 @@ from bot.plan import load_plan
 from bot.render.export import APPENDIX, event_sentence, logbog_html, logbog_markdown
 from bot.render.log_lines import log_line
 from bot.resources import default_plan_path
+from tests.crisis_story import Step, recorded
 from tests.markdown import EVIL, links, visible
 
 PLAN = load_plan(default_plan_path())
@@ -43,7 +44,7 @@ SUMMER = datetime(2025, 7, 15, 6, 2, tzinfo=timezone.utc)  # 08:02 in Copenhagen
 def crisis(start: datetime, description: str = "Mailserveren svarer ikke") -> list[Event]:
     """A whole crisis through every kind of event, as the lifecycle records it; ``start`` is the alarm."""
     meeting = start + timedelta(minutes=58)
-    steps: list[tuple[int, str, EventPayload]] = [  # (seconds after the alarm, actor, payload)
+    steps: list[Step] = [
         (0, "lak", AlarmRaised(source="brugere", deliveries=["o365", "it-infrastruktur"], description=description, reporter="lak")),
         (1, "system", PageSent(person="cvo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="teams", provider_id="123")),
         (95, "cvo", Acknowledged(person="cvo", roles=["it"], via="teams")),
@@ -67,10 +68,7 @@ def crisis(start: datetime, description: str = "Mailserveren svarer ikke") -> li
         (1200, "cvo", LogEntryAdded(kind=LogEntryKind.UNDLADELSE, text="Pressen orienteres ikke endnu")),
         (7200, "jesper", CrisisClosed(note="O365 kører igen")),
     ]
-    return [
-        Event(seq=n, at=start + timedelta(seconds=s), crisis_id=CRISIS, actor=actor, payload=payload)
-        for n, (s, actor, payload) in enumerate(steps, start=1)
-    ]
+    return recorded(CRISIS, start, steps)
 
 
 def later(seq: int, actor: str, payload: EventPayload) -> Event:
