@@ -18,6 +18,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from signal import SIGINT, SIGTERM
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -36,8 +37,9 @@ from .readiness import assess
 from .render.export import Document, html_file, logbog_document, markdown, sms_record_document
 from .render.pdf import pdf
 from .settings import Settings, env_name, load_settings, refuse_unknown_names
-from .store import Store, open_store
+from .store import Numbering, Store, open_store
 
+Read = TypeVar("Read")
 APP_PACKAGE = "krisebot-teams-app.zip"
 SMS_RECORD = "SMS"
 """``krisebot export sms``: the SMS kept outside any crisis, written as ``SMS_RECORD_FILE``.md and .html."""
@@ -202,17 +204,17 @@ def _export(name: str, folder: Path, *, with_pdf: bool) -> int:
     settings = _settings()
     plan = load_plan(settings.plan)
     if name == SMS_RECORD:
-        events = asyncio.run(_events(settings.database, lambda store: store.events_outside_crises()))
+        events = asyncio.run(_read(settings.database, lambda store: store.events_outside_crises()))
         if not events:
             print(f"Ingen sms uden for en krise i {settings.database}.")
             return 0
         document = sms_record_document(plan, events)
         return _write(folder, SMS_RECORD_FILE, document, pdf_label=document.title if with_pdf else None)
-    events = asyncio.run(_events(settings.database, lambda store: store.events(crisis_id=name)))
+    events, numbering = asyncio.run(_read(settings.database, lambda store: _logbog(store, name)))
     if not events:
         print(f"krisebot: krisen {name} findes ikke i {settings.database}", file=sys.stderr)
         return 2
-    return _write(folder, name, logbog_document(plan, events), pdf_label=name if with_pdf else None)
+    return _write(folder, name, logbog_document(plan, events, numbering=numbering), pdf_label=name if with_pdf else None)
 
 
 def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None) -> int:
@@ -234,12 +236,17 @@ def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None
     return 0
 
 
-async def _events(database: Path, read: Callable[[Store], Awaitable[list[Event]]]) -> list[Event]:
+async def _read(database: Path, read: Callable[[Store], Awaitable[Read]]) -> Read:
     store = await open_store(database, read_only=True)
     try:
         return await read(store)
     finally:
         await store.close()
+
+
+async def _logbog(store: Store, crisis_id: str) -> tuple[list[Event], Numbering]:
+    """The crisis's events, and how the logbog is numbered as they are read (whether it is complete)."""
+    return await store.events(crisis_id=crisis_id), await store.numbering()
 
 
 async def _linked_person_ids(database: Path) -> set[str]:

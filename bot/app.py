@@ -354,10 +354,13 @@ async def _export(request: web.Request) -> web.Response:
     if not events:
         return refuse(request, 404, f"krisen {crisis} findes ikke")
     headers = {"Content-Disposition": f'attachment; filename="{crisis}.{fmt}"', "Cache-Control": "no-store"}
+    numbering = await request.app[STORE].numbering()
     if fmt != "pdf":
         render = logbog_html if fmt == "html" else logbog_markdown
-        return web.Response(text=render(request.app[PLAN], events), content_type=FORMATS[fmt], headers=headers)
-    making = asyncio.to_thread(pdf, logbog_html(request.app[PLAN], events), label=crisis, exported_at=request.app[CLOCK]())
+        text = render(request.app[PLAN], events, numbering=numbering)
+        return web.Response(text=text, content_type=FORMATS[fmt], headers=headers)
+    page = logbog_html(request.app[PLAN], events, numbering=numbering)
+    making = asyncio.to_thread(pdf, page, label=crisis, exported_at=request.app[CLOCK]())
     try:
         body = await asyncio.wait_for(making, request.app[PDF_DEADLINE])
     except PdfUnavailable as exc:

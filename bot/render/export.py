@@ -2,14 +2,18 @@
 outside any crisis (``sms_record_document``).
 
 Pure: the export reads only the crisis's events (and the plan, for names), never a clock,
-so the same events always give byte-identical output. Both formats render the same
-``Document``: a title and a list of tables (overview, every event, paging summary, answers
-to the summons). The export is Danish: it is the record kept for aktindsigt.
+so the same events always give byte-identical output. Whether the logbog it was made from is
+complete is the store's to find (``Store.numbering``); the caller passes the answer in and the
+export states it at the top. Both formats render the same ``Document``: the statement, then the
+story for an evaluation (summary, who took part, the timeline — a picture in HTML, a table in
+Markdown —, response times, the log as people lived it), then every detail as an appendix
+(every event, the pages, the answers, the external participants). The export is Danish: it is
+the record kept for aktindsigt and the case file.
 """
 
 import html
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..clock import LOCAL_TIME
 from ..core.events import (
@@ -52,13 +56,20 @@ from ..core.events import (
     TriageDecision,
 )
 from ..core.lifecycle import current_level, current_meeting_place
-from ..core.replies import eta_minutes
 from ..core.state import CrisisState, ExternalContact, Page, Phase, fold
 from ..plan.contact import Channel
 from ..plan.models import Person, Plan
+from ..store.numbering import Numbering
+from .completeness import completeness
+from .human import is_human
 from .names import channel_name, delivery_names, external_name, level_name, person_name, place_text, role_names, source_name
+from .moments import hours_minutes, minutes_seconds, stated_arrival, timestamp
+from .participants import COLUMNS as PARTICIPANT_COLUMNS, participant_rows
 from .plain import literal
 from .reporters import reporter_name
+from .response_times import COLUMNS as RESPONSE_COLUMNS, response_rows
+from .timeline import table_rows, timeline
+from .timeline_svg import timeline_svg
 
 NONE = "–"
 UNVERIFIED = "ubekræftet afsender"
@@ -124,6 +135,9 @@ DIRECTOR_DECISIONS = {
 
 EXTERNAL_COLUMNS = ("Deltager", "Status", "Registreret af", "Tidspunkt", "Bemærkning", "Deltagerens svar")
 EVENT_COLUMNS = ("Nr.", "Tidspunkt", "Aktør", "Kanal", "Hændelse")
+TIMELINE_COLUMNS = ("Tidspunkt", "Spor", "Person", "Markering", "Hændelse")
+COMPLETENESS = "Fuldstændighed:"
+APPENDIX = "Bilag: teknisk logbog"
 PAGE_COLUMNS = (
     "Person", "Roller", "Formål", "Først alarmeret", "Kanaler", "Fejl", "Kvitteret", "Kvitteret via", "Tid til kvittering"
 )
@@ -139,37 +153,64 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """A section drawn in HTML (inline SVG, ``svg``) and given as its ``table`` in Markdown."""
+
+    svg: str
+    table: Table
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
-    """What both formats show: a title, the plan's title under it, and the tables in order."""
+    """What both formats show: a title, the plan's title under it, a statement (if any), the sections in order,
+    and the appendix's tables (if any) under ``APPENDIX``."""
 
     title: str
     subtitle: str
-    tables: tuple[Table, ...]
+    tables: tuple[Table | Picture, ...]
+    statement: str = ""
+    appendix: tuple[Table, ...] = ()
 
 
-def logbog_markdown(plan: Plan, events: list[Event]) -> str:
-    """The logbog of one crisis as GitHub-flavoured Markdown."""
-    return markdown(logbog_document(plan, events))
+def logbog_markdown(plan: Plan, events: list[Event], *, numbering: Numbering | None = None) -> str:
+    """The logbog of one crisis as GitHub-flavoured Markdown; ``numbering``: as ``logbog_document``."""
+    return markdown(logbog_document(plan, events, numbering=numbering))
 
 
-def logbog_html(plan: Plan, events: list[Event]) -> str:
-    """The logbog of one crisis as one printable HTML file."""
-    return html_file(logbog_document(plan, events))
+def logbog_html(plan: Plan, events: list[Event], *, numbering: Numbering | None = None) -> str:
+    """The logbog of one crisis as one printable HTML file; ``numbering``: as ``logbog_document``."""
+    return html_file(logbog_document(plan, events, numbering=numbering))
 
 
 def markdown(doc: Document) -> str:
-    """``doc`` as GitHub-flavoured Markdown."""
+    """``doc`` as GitHub-flavoured Markdown: a picture as its table."""
     parts = [f"# {_md(doc.title)}", _md(doc.subtitle)]
-    for table in doc.tables:
+    if doc.statement:
+        parts.append(f"**{COMPLETENESS}** {_md(doc.statement)}")
+    for part in doc.tables:
+        table = part.table if isinstance(part, Picture) else part
         parts += [f"## {_md(table.heading)}", _md_table(table)]
+    if doc.appendix:
+        parts.append(f"## {APPENDIX}")
+    for table in doc.appendix:
+        parts += [f"### {_md(table.heading)}", _md_table(table)]
     return "\n\n".join(parts) + "\n"
 
 
 def html_file(doc: Document) -> str:
-    """``doc`` as one printable HTML file: inline CSS, no scripts, no external resources."""
+    """``doc`` as one printable HTML file: inline CSS and SVG, no scripts, no external resources."""
     body = [f"<h1>{_h(doc.title)}</h1>", f"<p>{_h(doc.subtitle)}</p>"]
-    for table in doc.tables:
-        body += [f"<h2>{_h(table.heading)}</h2>", _html_table(table)]
+    if doc.statement:
+        body.append(f'<p class="statement"><strong>{COMPLETENESS}</strong> {_h(doc.statement)}</p>')
+    for part in doc.tables:
+        if isinstance(part, Picture):
+            body += [f"<h2>{_h(part.table.heading)}</h2>", f'<figure class="picture">{part.svg}</figure>']
+        else:
+            body += [f"<h2>{_h(part.heading)}</h2>", _html_table(part)]
+    if doc.appendix:
+        body.append(f'<h2 class="appendix">{APPENDIX}</h2>')
+    for table in doc.appendix:
+        body += [f"<h3>{_h(table.heading)}</h3>", _html_table(table)]
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -189,8 +230,11 @@ def html_file(doc: Document) -> str:
     )
 
 
-def logbog_document(plan: Plan, events: list[Event]) -> Document:
-    """The export's content in ``seq`` order, for any format. Raises ValueError unless ``events`` is one crisis."""
+def logbog_document(plan: Plan, events: list[Event], *, numbering: Numbering | None = None) -> Document:
+    """The export's content in ``seq`` order, for any format. Raises ValueError unless ``events`` is one crisis.
+
+    ``numbering`` is how the store found the logbog numbered when the events were read (``Store.numbering``);
+    without it the export says that nobody checked whether the logbog is complete."""
     events = sorted(events, key=lambda event: event.seq)
     crisis_ids = list(dict.fromkeys(event.crisis_id for event in events))
     if not events:
@@ -198,14 +242,25 @@ def logbog_document(plan: Plan, events: list[Event]) -> Document:
     if len(crisis_ids) != 1 or crisis_ids[0] is None:
         raise ValueError(f"hændelserne skal høre til én krise, ikke {crisis_ids}")
     state = fold(events)
-    tables = (
-        Table("Oversigt", ("Felt", "Værdi"), _overview(plan, state, len(events))),
+    story = timeline(plan, state, events, lambda event: event_sentence(plan, event))
+    tables: tuple[Table | Picture, ...] = (
+        Table("Sammenfatning", ("Felt", "Værdi"), _overview(plan, state, events)),
+        Table("Deltagere", PARTICIPANT_COLUMNS, participant_rows(plan, state, events)),
+        Picture(timeline_svg(story, f"Tidslinje for krise {state.id}"), Table("Tidslinje", TIMELINE_COLUMNS, table_rows(story))),
+        Table("Svartider", RESPONSE_COLUMNS, response_rows(plan, state, events)),
+        Table("Forløb", EVENT_COLUMNS, tuple(_event_row(plan, event) for event in events if is_human(event))),
+    )
+    appendix = (
         Table("Hændelser", EVENT_COLUMNS, tuple(_event_row(plan, event) for event in events)),
         Table("Alarmeringer", PAGE_COLUMNS, tuple(_page_row(plan, page) for page in state.pages)),
         Table("Svar på indkaldelse", ("Person", "Tidspunkt", "Svar"), _answer_rows(plan, state, events)),
         Table("Eksterne deltagere", EXTERNAL_COLUMNS, _external_rows(plan, state)),
     )
-    return Document(f"Logbog for krise {state.id}", plan.organisation.title, tuple(t for t in tables if t.rows))
+    return Document(
+        f"Logbog for krise {state.id}", plan.organisation.title,
+        tuple(t for t in tables if isinstance(t, Picture) or t.rows), completeness(events, numbering),
+        tuple(t for t in appendix if t.rows),
+    )
 
 
 def sms_record_document(plan: Plan, events: list[Event]) -> Document:
@@ -217,8 +272,8 @@ def sms_record_document(plan: Plan, events: list[Event]) -> Document:
 # ── content ─────────────────────────────────────────────────────────────────────────
 
 
-def _overview(plan: Plan, state: CrisisState, count: int) -> tuple[tuple[str, str], ...]:
-    meeting_at = _time(state.meeting_at) if state.meeting_at else NONE
+def _overview(plan: Plan, state: CrisisState, events: list[Event]) -> tuple[tuple[str, str], ...]:
+    meeting_at = timestamp(state.meeting_at) if state.meeting_at else NONE
     return (
         ("Krise", state.id),
         ("Organisation", f"{plan.organisation.name}, {plan.organisation.unit}"),
@@ -231,10 +286,18 @@ def _overview(plan: Plan, state: CrisisState, count: int) -> tuple[tuple[str, st
         ("Niveau", level_name(plan, current_level(plan, state))),
         ("Mødested", place_text(plan, current_meeting_place(plan, state))),
         ("Mødetidspunkt", meeting_at),
-        ("Åbnet", _time(state.opened_at)),
-        ("Afsluttet", _time(state.closed_at) if state.closed_at else "ikke afsluttet"),
-        ("Antal hændelser", str(count)),
+        ("Åbnet", timestamp(state.opened_at)),
+        ("Afsluttet", timestamp(state.closed_at) if state.closed_at else "ikke afsluttet"),
+        ("Varighed", _duration(state, events[-1].at)),
+        ("Antal hændelser", str(len(events))),
     )
+
+
+def _duration(state: CrisisState, last: datetime) -> str:
+    """``2 t 0 min``; for an open crisis, ``ikke afsluttet – 45 min til seneste hændelse``."""
+    if state.closed_at:
+        return hours_minutes(state.closed_at - state.opened_at)
+    return f"ikke afsluttet – {hours_minutes(last - state.opened_at)} til seneste hændelse"
 
 
 def _escalated_to(plan: Plan, role_id: str, stage: int, people: list[str]) -> str:
@@ -249,7 +312,7 @@ def _escalated_to(plan: Plan, role_id: str, stage: int, people: list[str]) -> st
 
 
 def _event_row(plan: Plan, event: Event) -> tuple[str, ...]:
-    return (str(event.seq), _time(event.at), actor_name(plan, event.actor), _channel(event), event_sentence(plan, event))
+    return (str(event.seq), timestamp(event.at), actor_name(plan, event.actor), _channel(event), event_sentence(plan, event))
 
 
 def _channel(event: Event) -> str:
@@ -385,10 +448,10 @@ def _answer(coming: bool, eta: str, at: datetime) -> str:
         return "Kommer" if coming else "Kommer ikke"
     if not coming:
         return f"Kommer ikke – «{eta}»"
-    minutes = eta_minutes(eta)
-    if minutes is None:
+    arrival = stated_arrival(at, eta)
+    if arrival is None:
         return f"Kommer, ankomst {eta}"
-    return f"Kommer, ankomst ca. kl. {(at + timedelta(minutes=minutes)).astimezone(LOCAL_TIME):%H:%M} ({eta})"
+    return f"Kommer, ankomst ca. kl. {arrival.astimezone(LOCAL_TIME):%H:%M} ({eta})"
 
 
 def _contact_answer(answer: ContactAnswer, eta: str) -> str:
@@ -405,7 +468,7 @@ def _external_rows(plan: Plan, state: CrisisState) -> tuple[tuple[str, ...], ...
     answer to the summons."""
     return tuple(
         (
-            external_name(plan, external), _external_status(state, external, c), actor_name(plan, c.actor), _time(c.at),
+            external_name(plan, external), _external_status(state, external, c), actor_name(plan, c.actor), timestamp(c.at),
             c.note or NONE, _answer(c.answer.coming, c.answer.eta, c.answer.at) if c.answer else NONE,
         )
         for external, c in state.externals.items()
@@ -427,12 +490,12 @@ def _page_row(plan: Plan, page: Page) -> tuple[str, ...]:
         person_name(plan, page.person),
         role_names(plan, page.roles, ROLES_JOIN),
         PURPOSES[page.purpose],
-        _time(sent) if sent else "ikke sendt",
+        timestamp(sent) if sent else "ikke sendt",
         ", ".join(page.channels) or NONE,
         "; ".join(page.failures) or NONE,
-        _time(acknowledged) if acknowledged else "ikke kvitteret",
+        timestamp(acknowledged) if acknowledged else "ikke kvitteret",
         page.acknowledged_via or NONE,
-        _minutes(acknowledged - sent) if acknowledged and sent else NONE,
+        minutes_seconds(acknowledged - sent) if acknowledged and sent else NONE,
     )
 
 
@@ -444,7 +507,7 @@ def _answer_rows(plan: Plan, state: CrisisState, events: list[Event]) -> tuple[t
     rows: list[tuple[str, ...]] = []
     for person in summoned:
         own = [
-            (person_name(plan, person), _time(e.at), _answer(a.coming, a.eta, e.at)) for e, a in answers if a.person == person
+            (person_name(plan, person), timestamp(e.at), _answer(a.coming, a.eta, e.at)) for e, a in answers if a.person == person
         ]
         rows += own or [(person_name(plan, person), NONE, "intet svar")]
     return tuple(rows)
@@ -487,18 +550,6 @@ def _holder(plan: Plan, person_id: str, role_ids: list[str]) -> str:
 # ── formatting ──────────────────────────────────────────────────────────────────────
 
 
-def _time(moment: datetime) -> str:
-    """``2025-01-15 08:02:00 +01:00``: Danish local time with its UTC offset."""
-    local = moment.astimezone(LOCAL_TIME)
-    return f"{local:%Y-%m-%d %H:%M:%S} {local.isoformat(timespec='seconds')[19:]}"
-
-
-def _minutes(duration: timedelta) -> str:
-    """``mm:ss`` (minutes may exceed 59)."""
-    minutes, seconds = divmod(int(duration.total_seconds()), 60)
-    return f"{minutes:02d}:{seconds:02d}"
-
-
 def _quoted(note: str) -> str:
     return f" – «{note}»" if note else ""
 
@@ -534,7 +585,11 @@ STYLE = (
     "table{border-collapse:collapse;width:100%;font-size:.9rem}"
     "th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top;white-space:pre-wrap}"
     "th{background:#eee}"
+    "h3{font-size:1rem;margin-top:1.5rem}"
+    ".statement{border:1px solid #bbb;border-left:6px solid #555;padding:.5rem .75rem;background:#f7f7f7}"
+    ".picture{margin:0}.picture svg{display:block;width:100%;height:auto}"
     "@media print{body{margin:0;font-size:9pt}table{font-size:8pt}"
-    "thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}}"
+    "thead{display:table-header-group}tr{break-inside:avoid}h2,h3{break-after:avoid}"
+    ".picture{break-inside:avoid}.appendix{break-before:page}}"
     "@page{size:A4 landscape;margin:12mm}"
 )

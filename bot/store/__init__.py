@@ -2,8 +2,9 @@
 
 from .call_records import CallRecord
 from .base import CrisisThread, Finished, LogSummary, OutboxItem, Store, TeamsUserLink
+from .numbering import Numbering
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 from .opening import open_store
 from .sqlite import SqliteStore
 
-__all__ = ["AttemptItem", "CallRecord", "CodeRequest", "CrisisThread", "Finished", "LogSummary", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]
+__all__ = ["AttemptItem", "CallRecord", "CodeRequest", "CrisisThread", "Finished", "LogSummary", "Numbering", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]

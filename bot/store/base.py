@@ -15,6 +15,7 @@ from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
 from .call_records import CallRecord
 from .intake_records import HeartbeatRecord
+from .numbering import Numbering
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 
 
@@ -254,3 +255,6 @@ class Store(Protocol):
 
     async def close(self) -> None:
         """Release the database."""
+
+    async def numbering(self) -> Numbering:
+        """How the logbog's events are numbered: the last number given out and the runs of numbers with no event."""

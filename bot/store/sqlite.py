@@ -23,6 +23,7 @@ from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, row
 from .failures import store_errors
 from .call_records import CallRecords
 from .intake_records import IntakeRecords
+from .numbering import Numbering
 from .sms_records import SmsRecords
 
 
@@ -358,3 +359,18 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
         async with self._transaction("kunne ikke skrive til databasen"):
             await self._db.execute(sql, params)
 
+    async def numbering(self) -> Numbering:
+        """Read from the events and from ``sqlite_sequence`` (the last number AUTOINCREMENT gave out, which a deleted
+        last event leaves behind)."""
+        last = await fetch_value(
+            self._db,
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
+            "COALESCE((SELECT MAX(seq) FROM events), 0))",
+        )
+        gaps = await fetch_rows(
+            self._db, "seq + 1, next - 1",
+            "FROM (SELECT seq, LEAD(seq, 1, ?) OVER (ORDER BY seq) AS next FROM (SELECT 0 AS seq UNION ALL SELECT seq FROM events)) "
+            "WHERE next > seq + 1",
+            (last + 1,),
+        )
+        return Numbering(last, tuple(sorted((first, end) for first, end in gaps)))

@@ -201,7 +201,8 @@ class KrisebotHandler(ActivityHandler):
         state, problem = self._pick(argument, active_only=False, lang=lang)
         if state is None:
             return problem
-        text = logbog_markdown(self.plan, await self.store.events(crisis_id=state.id))
+        events = await self.store.events(crisis_id=state.id)
+        text = logbog_markdown(self.plan, events, numbering=await self.store.numbering())
         if len(text) > MAX_MESSAGE_CHARS:
             text = text[:MAX_MESSAGE_CHARS].rsplit("\n", 1)[0] + "\n\n" + say(lang, "export.truncated")
         links = say(lang, "export.links", **{fmt: self.exports.link(state.id, fmt) for fmt in FORMATS})

@@ -143,9 +143,10 @@ async def test_what_people_write_shows_as_written_in_every_card_the_log_channel_
     await crisis.says(JESPER, f"eksport {crisis_id}")
     export = connector.texts(JESPER.chat_id)[-1]
     html_link, md_link, pdf_link = links(export)
-    assert visible(export).count(EVIL) == 3, "the overview, the alarm and the assessment"
+    assert visible(export).count(EVIL) == 7, "the summary; the alarm and the assessment in the timeline, log and appendix"
     page = await (await crisis.bot.client.get("/" + html_link.split("/", 3)[3])).text()
-    assert "<a " not in page and "<b>" not in page and html.unescape(page).count(EVIL) == 3
+    assert "<a " not in page and "<b>" not in page and html.unescape(page).count(EVIL) == 7
+    assert "Logbogen er komplet" in visible(export) and "Logbogen er komplet" in page, "the store was asked"
 
 
 async def test_every_crisis_gets_its_own_id_and_status_shows_each(crisis: Crisis) -> None:

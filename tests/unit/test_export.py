@@ -29,9 +29,10 @@ from bot.core.events import (
     TriageDecision,
 )
 from bot.plan import load_plan
-from bot.render.export import event_sentence, logbog_html, logbog_markdown
+from bot.render.export import APPENDIX, event_sentence, logbog_html, logbog_markdown
 from bot.render.log_lines import log_line
 from bot.resources import default_plan_path
+from tests.crisis_story import Step, recorded
 from tests.markdown import EVIL, links, visible
 
 PLAN = load_plan(default_plan_path())
@@ -43,7 +44,7 @@ SUMMER = datetime(2025, 7, 15, 6, 2, tzinfo=timezone.utc)  # 08:02 in Copenhagen
 def crisis(start: datetime, description: str = "Mailserveren svarer ikke") -> list[Event]:
     """A whole crisis through every kind of event, as the lifecycle records it; ``start`` is the alarm."""
     meeting = start + timedelta(minutes=58)
-    steps: list[tuple[int, str, EventPayload]] = [  # (seconds after the alarm, actor, payload)
+    steps: list[Step] = [
         (0, "lak", AlarmRaised(source="brugere", deliveries=["o365", "it-infrastruktur"], description=description, reporter="lak")),
         (1, "system", PageSent(person="cvo", roles=["it"], purpose=PagePurpose.TRIAGE, channel="teams", provider_id="123")),
         (95, "cvo", Acknowledged(person="cvo", roles=["it"], via="teams")),
@@ -67,10 +68,7 @@ def crisis(start: datetime, description: str = "Mailserveren svarer ikke") -> li
         (1200, "cvo", LogEntryAdded(kind=LogEntryKind.UNDLADELSE, text="Pressen orienteres ikke endnu")),
         (7200, "jesper", CrisisClosed(note="O365 kører igen")),
     ]
-    return [
-        Event(seq=n, at=start + timedelta(seconds=s), crisis_id=CRISIS, actor=actor, payload=payload)
-        for n, (s, actor, payload) in enumerate(steps, start=1)
-    ]
+    return recorded(CRISIS, start, steps)
 
 
 def later(seq: int, actor: str, payload: EventPayload) -> Event:
@@ -136,7 +134,7 @@ def test_summer_times_carry_the_summer_offset() -> None:
 
 
 def test_the_overview_names_everything_from_the_plan() -> None:
-    overview = dict(section(logbog_markdown(PLAN, crisis(WINTER)), "Oversigt"))
+    overview = dict(section(logbog_markdown(PLAN, crisis(WINTER)), "Sammenfatning"))
 
     assert overview["Krise"] == CRISIS
     assert overview["Plan"] == "Intern Service - Kritiske leverancer"
@@ -182,8 +180,8 @@ def test_the_summary_lists_each_answer_to_the_summons() -> None:
     ]
 
 
-def test_the_html_has_every_event_in_order_with_names_and_local_times() -> None:
-    page = logbog_html(PLAN, crisis(WINTER))
+def test_the_html_appendix_has_every_event_in_order_with_names_and_local_times() -> None:
+    page = logbog_html(PLAN, crisis(WINTER)).split(APPENDIX, 1)[1]
 
     positions = [page.index(f"<td>{html.escape(text)}</td>") for text in EXPECTED]
     assert positions == sorted(positions)
@@ -218,11 +216,11 @@ def test_user_text_cannot_break_the_markdown_tables() -> None:
     markdown = logbog_markdown(PLAN, events)
 
     tables = [block.splitlines() for block in markdown.split("\n\n") if block.startswith("|")]
-    assert len(tables) == 4
+    assert len(tables) == 8, "summary, participants, timeline, response times, log; appendix: events, pages, answers"
     for header, delimiter, *rows in tables:
         assert delimiter == "|" + " --- |" * len(cells(header))
         assert all(len(cells(row)) == len(cells(header)) for row in rows)
-    overview = dict(section(markdown, "Oversigt"))
+    overview = dict(section(markdown, "Sammenfatning"))
     assert overview["Beskrivelse"] == "\\<script\\>alert(1)\\</script\\> a \\| b<br>c \\& \\\\\\| d"
     last = section(markdown, "Hændelser")[-1]
     assert last[2] == "teams:29:x\\|y"
@@ -236,10 +234,10 @@ def test_markdown_in_user_text_reads_as_typed_in_both_exports() -> None:
 
     markdown = logbog_markdown(PLAN, events)
     assert links(markdown) == []
-    assert visible(markdown).count(EVIL) == 3, "the overview, the alarm and the log entry, each as typed"
+    assert visible(markdown).count(EVIL) == 6, "the summary; the alarm (timeline, log, appendix); the entry (log, appendix)"
     page = logbog_html(PLAN, events)
     assert "<a " not in page and "<b>" not in page
-    assert html.unescape(re.sub(r"<[^>]*>", "", page)).count(EVIL) == 3
+    assert html.unescape(re.sub(r"<[^>]*>", "", page)).count(EVIL) == 6, "the timeline's alarm as its tooltip"
 
 
 def test_a_log_channel_line_shows_user_text_as_typed() -> None:

@@ -98,7 +98,10 @@ def test_the_long_logbog_runs_over_the_pages_in_order(long_pdf: bytes) -> None:
 
     assert f"Logbog for krise {CRISIS}" in pages[0]
     assert where == sorted(where) and where[-1] > where[0]
-    assert sum(LAST in text for text in pages) == 1 and next(i for i, t in enumerate(pages) if LAST in t) >= where[-1]
+    closed = [i for i, text in enumerate(pages) if LAST in text]
+    assert len(closed) == 2 and closed[0] >= where[-1], "the close ends the lived log, and is in the appendix once more"
+    appendix = next(i for i, text in enumerate(pages) if "Bilag: teknisk logbog" in text)
+    assert closed[0] <= appendix <= closed[1], "the appendix comes after the lived log"
 
 
 def test_every_person_who_took_part_is_named_with_ae_oe_aa_intact(long_pdf: bytes) -> None:
@@ -111,11 +114,13 @@ def test_every_person_who_took_part_is_named_with_ae_oe_aa_intact(long_pdf: byte
 
 
 def test_the_pdf_has_the_export_s_tables(long_pdf: bytes) -> None:
-    """The response times an evaluation asks for are in the PDF: the paging table's time to acknowledge."""
+    """The response times an evaluation asks for are in the PDF, with the story's sections and the appendix."""
     shown = pdf_text(long_pdf)
 
-    for heading in ("Oversigt", "Hændelser", "Alarmeringer", "Tid til kvittering"):
+    for heading in ("Sammenfatning", "Tidslinje", "Svartider", "Forløb", "Bilag: teknisk logbog", "Hændelser"):
         assert heading in shown
+    for column in ("Tid til kvittering", "Tid til svar", "Oplyst ankomst", "Ankommet"):
+        assert column in shown
 
 
 def test_the_pdf_s_fonts_are_the_ones_that_carry_ae_oe_aa(long_pdf: bytes) -> None:
