@@ -10,6 +10,8 @@ The playground stamps every activity ``locale: "en-US"`` (hard-coded in 0.2.x), 
 instance talks to the bot through a small proxy that rewrites the locale to the person's
 (``da-DK`` by default, like a Danish Teams client) and logs every activity and answer.
 Everything else goes straight between the bot and the playground.
+
+A whole crisis as the plan's people run it from their chats is the steps at the end of this module.
 """
 
 from __future__ import annotations
@@ -625,3 +627,96 @@ def open_chat(page: Page, playground: Playground) -> Chat:
     for kind in ("installationUpdate", "conversationUpdate"):
         playground.proxy.wait_answered(kind, answered.get(kind, 0) + 1)
     return Chat(playground.person, playground, page)
+
+
+# ---------------------------------------------------------------------------------------
+# A crisis as the plan's people run it from their chats (each step waits until it shows)
+
+PLACE = "Byrådssalen"  # the plan's meeting place
+
+
+def raise_alarm(reporter: Chat, what: str, *, source: str = "Overvågningssystemer", deliveries: tuple[str, ...] = ()) -> str:
+    """``reporter`` fills in the alarm form (``alarm``) and sends it; the crisis id the form confirms."""
+    form = reporter.card(reporter.ask("alarm"))
+    reporter.choose("Hvor kommer alarmen fra?", source, card=form)
+    for delivery in deliveries:
+        reporter.check(delivery, card=form)
+    reporter.fill("Hvad er sket?", what, card=form)
+    reporter.click("Send alarm", card=form)
+    expect(form).to_contain_text("er sendt")
+    sent = re.search(r"K-\d{4}-\d{3}", form.inner_text())
+    assert sent, form.inner_text()
+    return sent.group(0)
+
+
+def answer_page(
+    chat: Chat, containing: str, shows: str, *, fill: dict[str, str], press: tuple[str, ...], then: str
+) -> Locator:
+    """On the newest page card containing ``containing``, which must show ``shows``, type ``fill`` ({label: text})
+    and press the buttons ``press`` in turn; the card, which then shows ``then``."""
+    card = chat.card(chat.message(containing))
+    expect(card).to_contain_text(shows)
+    for label, text in fill.items():
+        chat.fill(label, text, card=card)
+    for button in press:
+        chat.click(button, card=card)
+    expect(card).to_contain_text(then)
+    return card
+
+
+def inform_director(it_head: Chat, alarm: str, assessment: str) -> Locator:
+    """The IT head assesses the alarm (his page shows ``alarm``) and informs the director; the page card, answered."""
+    return answer_page(
+        it_head, "vurdér omfanget", alarm, fill={"Din vurdering": assessment}, press=("Underret kommunaldirektøren",),
+        then="Kommunaldirektøren underrettet",
+    )
+
+
+def activate(director: Chat, assessment: str) -> Locator:
+    """The director reads ``assessment`` on his page and activates the crisis staff; the page card, answered."""
+    return answer_page(
+        director, "Skal kriseberedskabet aktiveres?", assessment, fill={},
+        press=("Aktivér kriseberedskab", "Aktivér og indkald"), then="Kriseberedskab aktiveret",
+    )
+
+
+def answer_summons(person: Chat, arrival: str) -> Locator:
+    """``person`` answers the summons «Kommer» with an expected arrival; the summons card, answered."""
+    return answer_page(
+        person, "Indkaldelse", PLACE, fill={"Forventet ankomst": arrival}, press=("Kommer",),
+        then=f"Kommer, ankomst {arrival}",
+    )
+
+
+def situation(chat: Chat) -> Locator:
+    """The situation card ``status`` answers with."""
+    return chat.card(chat.ask("status"))
+
+
+def record_contact(leader: Chat, card: Locator, who: str, arrival: str) -> Locator:
+    """On situation ``card``, ``leader`` records that he reached ``who`` by phone and ``who`` is coming; the card,
+    replaced by the situation as it is now."""
+    leader.click("Registrér kontakt", card=card)
+    leader.choose("Hvem blev kontaktet?", who, card=card)
+    leader.choose("Hvordan?", "Telefon", card=card)
+    leader.choose("Svar", "Kommer", card=card)
+    leader.fill("Ankomst (hvis kommer)", arrival, card=card)
+    leader.click("Registrér", card=card)
+    return card
+
+
+def write_in_log(leader: Chat, card: Locator, kind: str, text: str) -> None:
+    """On situation ``card``, ``leader`` writes ``text`` in the logbog as ``kind`` (Handling, Beslutning …)."""
+    leader.click("Skriv i logbogen", card=card)
+    leader.choose("Type", kind, card=card)
+    leader.fill("Tekst", text, card=card)
+    leader.click("Gem i logbogen", card=card)
+    expect(card.get_by_role("button", name="Gem i logbogen")).to_have_count(0)
+
+
+def close_crisis(leader: Chat, card: Locator, note: str) -> None:
+    """On situation ``card``, ``leader`` closes the crisis with a closing ``note``."""
+    leader.click("Afslut krisen", card=card)  # opens the closing form under the card's buttons
+    leader.fill("Afsluttende bemærkning (valgfri)", note, card=card)
+    card.get_by_role("button", name="Afslut krisen", exact=True).last.click()
+    expect(card).to_contain_text("Afsluttet")
