@@ -11,7 +11,9 @@ instance talks to the bot through a small proxy that rewrites the locale to the 
 (``da-DK`` by default, like a Danish Teams client) and logs every activity and answer.
 Everything else goes straight between the bot and the playground.
 
-A whole crisis as the plan's people run it from their chats is the steps at the end of this module.
+Besides the person's 1:1 chat, a page can show a channel of the person's team (``open_channel``),
+where Krisebot keeps a thread per crisis once someone there has made it the log channel; a whole
+crisis as the plan's people run it is the steps at the end of this module.
 """
 
 from __future__ import annotations
@@ -137,6 +139,8 @@ JESPER = Person("Jesper Thyrring Møller", "jesper@struer.dk")  # kommunaldirekt
 CLAUS = Person("Claus Vagn Ohrt", "cvo@struer.dk")  # afdelingsleder for IT og Digitalisering
 OUTSIDER = Person("Anne Andersen", "anne@example.org")  # not in the plan
 
+LOG_CHANNEL = "Logbog"  # the team's channel a crisis room follows (the playground adds its own «General» beside it)
+
 # The playground wants at least five other users in its tenant; these are never in the plan.
 _EXTRAS = [Person(f"Kollega {n}", f"kollega{n}@example.org") for n in range(1, 6)]
 
@@ -162,7 +166,7 @@ def playground_config(person: Person, *, chat_id: str) -> str:
             "id": f"19:team-{person.slug}@thread.tacv2",
             "name": "Krisestab",
             "aadGroupId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"krisebot-e2e-team:{person.email}")),
-            "channels": [{"id": f"19:general-{person.slug}@thread.tacv2", "name": "General"}],
+            "channels": [{"id": f"19:logbog-{person.slug}@thread.tacv2", "name": LOG_CHANNEL}],
         },
     }
     return json.dumps(config, ensure_ascii=False, indent=2) + "\n"
@@ -627,6 +631,76 @@ def open_chat(page: Page, playground: Playground) -> Chat:
     for kind in ("installationUpdate", "conversationUpdate"):
         playground.proxy.wait_answered(kind, answered.get(kind, 0) + 1)
     return Chat(playground.person, playground, page)
+
+
+# ---------------------------------------------------------------------------------------
+# A channel of the team in the playground's page
+
+_NEW_POST = '[role="group"]:has(button:text-is("Post"))'  # the box that starts a new post
+_MESSAGE_MENU = '[aria-label="Show more information"]'  # one per message, first or reply
+LOG_LINE = re.compile(r"^\d\d:\d\d · .+", re.MULTILINE)  # a logbog event as Krisebot posts it: «08:17 · Claus …»
+
+
+@dataclass
+class TeamChannel:
+    """A channel of the team «Krisestab» in ``person``'s playground, open in its own page.
+
+    The playground draws a channel as Teams does: posts, each a thread of its first message
+    and the replies under it. A bot sees a post only when it is mentioned in it.
+    """
+
+    person: Person
+    page: Page
+    name: str
+
+    def post(self, text: str) -> Locator:
+        """Start a new post «@Krisebot ``text``» (the mention picked from the editor's menu); return that post."""
+        editor = self.page.locator(_NEW_POST).locator(_EDITOR)
+        editor.click()
+        editor.press_sequentially("@" + BOT_NAME[:3])
+        self.page.get_by_role("menuitem", name=BOT_NAME).click()  # named twice: avatar and name
+        editor.press_sequentially(f" {text}")
+        editor.press("Enter")
+        return self.thread(text)
+
+    def thread(self, containing: str) -> Locator:
+        """The post (first message, replies, reply box) containing ``containing`` (waits for it)."""
+        found = self.page.get_by_role("group").filter(has=self.page.locator(_MESSAGE_MENU)).filter(has_text=containing)
+        try:
+            found.first.wait_for(state="attached")
+        except Exception:
+            raise AssertionError(
+                f"{self.person.name}: no post in {self.name} containing {containing!r} within {UI_TIMEOUT_MS / 1000:.0f} s"
+            ) from None
+        return found.first
+
+    def screenshot(self, path: Path) -> None:
+        """The whole page as PNG, made tall enough first that every post shows whole (the channel scrolls inside),
+        without the playground's log panel."""
+        self.page.get_by_title("Hide log panel").click()  # the playground's protocol log is no part of the channel
+        tallest = self.page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight - e.clientHeight))"
+        )
+        size = self.page.viewport_size or {"width": 1280, "height": 900}
+        self.page.set_viewport_size({"width": size["width"], "height": size["height"] + max(0, tallest)})
+        self.page.screenshot(path=str(path), full_page=True)
+
+
+def open_channel(chat: Chat, name: str) -> TeamChannel:
+    """Open the team's channel ``name`` in a new page beside ``chat`` (same person, same playground)."""
+    page = chat.page.context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    page.goto(chat.playground.url)
+    page.get_by_role("treeitem", name=f"Krisestab - {name}", exact=True).click()
+    page.locator(_NEW_POST).wait_for(state="visible")
+    return TeamChannel(chat.person, page, name)
+
+
+def log_lines(thread: Locator) -> list[str]:
+    """The logbog lines posted as replies in ``thread``, oldest first, as the page shows them (not the lines
+    the situation card on top quotes)."""
+    paragraphs = thread.locator(f"p:not({CARD} *)").all_inner_texts()  # a reply's text is Markdown: paragraphs
+    return [line for text in paragraphs for line in LOG_LINE.findall(text)]
 
 
 # ---------------------------------------------------------------------------------------
