@@ -636,7 +636,8 @@ def open_chat(page: Page, playground: Playground) -> Chat:
 # ---------------------------------------------------------------------------------------
 # A channel of the team in the playground's page
 
-_NEW_POST = '[role="group"]:has(button:text-is("Post"))'  # the box that starts a new post
+_POST = '[role="group"]'  # a post with its replies, or the box that starts a new one
+_NEW_POST = _POST + ':has(button:text-is("Post"))'  # the box that starts a new post
 _MESSAGE_MENU = '[aria-label="Show more information"]'  # one per message, first or reply
 LOG_LINE = re.compile(r"^\d\d:\d\d · .+", re.MULTILINE)  # a logbog event as Krisebot posts it: «08:17 · Claus …»
 
@@ -649,9 +650,13 @@ class TeamChannel:
     and the replies under it. A bot sees a post only when it is mentioned in it.
     """
 
-    person: Person
+    playground: Playground
     page: Page
     name: str
+
+    @property
+    def person(self) -> Person:
+        return self.playground.person
 
     def post(self, text: str) -> Locator:
         """Start a new post «@Krisebot ``text``» (the mention picked from the editor's menu); return that post."""
@@ -664,13 +669,19 @@ class TeamChannel:
         return self.thread(text)
 
     def thread(self, containing: str) -> Locator:
-        """The post (first message, replies, reply box) containing ``containing`` (waits for it)."""
-        found = self.page.get_by_role("group").filter(has=self.page.locator(_MESSAGE_MENU)).filter(has_text=containing)
+        """The post (first message, replies, reply box) containing ``containing`` (waits for it, the page in front)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        self.page.bring_to_front()
+        found = self.page.locator(_POST).filter(has=self.page.locator(_MESSAGE_MENU)).filter(has_text=containing)
         try:
             found.first.wait_for(state="attached")
-        except Exception:
+        except PlaywrightTimeoutError:
+            shot = self.playground.process.log.parent / "channel.png"
+            self.page.screenshot(path=str(shot), full_page=True)
             raise AssertionError(
-                f"{self.person.name}: no post in {self.name} containing {containing!r} within {UI_TIMEOUT_MS / 1000:.0f} s"
+                f"{self.person.name}: no post in {self.name} containing {containing!r} within "
+                f"{UI_TIMEOUT_MS / 1000:.0f} s (the page: {shot})"
             ) from None
         return found.first
 
@@ -693,7 +704,7 @@ def open_channel(chat: Chat, name: str) -> TeamChannel:
     page.goto(chat.playground.url)
     page.get_by_role("treeitem", name=f"Krisestab - {name}", exact=True).click()
     page.locator(_NEW_POST).wait_for(state="visible")
-    return TeamChannel(chat.person, page, name)
+    return TeamChannel(chat.playground, page, name)
 
 
 def log_lines(thread: Locator) -> list[str]:
