@@ -36,6 +36,7 @@ from tests.e2e.harness import (
 from tests.prerequisites import missing
 
 E2E_DIR = Path(__file__).parent
+TIMEZONE = "Europe/Copenhagen"  # the clients' clock, so the playground's message times match Krisebot's
 _LOGS = pytest.StashKey[list[tuple[str, Path]]]()
 _CHATS = pytest.StashKey[list[Chat]]()
 
@@ -141,7 +142,8 @@ def chat_as(browser, playground_for, request: pytest.FixtureRequest) -> Iterator
 
     def open_for(person: Person) -> Chat:
         if person.email not in chats:
-            context = browser.new_context(locale=person.locale, viewport={"width": 1280, "height": 900})
+            context = browser.new_context(
+                locale=person.locale, timezone_id=TIMEZONE, viewport={"width": 1280, "height": 900})
             contexts.append(context)
             chat = open_chat(context.new_page(), playground_for(person))
             chats[person.email] = chat

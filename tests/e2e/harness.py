@@ -10,6 +10,10 @@ The playground stamps every activity ``locale: "en-US"`` (hard-coded in 0.2.x), 
 instance talks to the bot through a small proxy that rewrites the locale to the person's
 (``da-DK`` by default, like a Danish Teams client) and logs every activity and answer.
 Everything else goes straight between the bot and the playground.
+
+Besides the person's 1:1 chat, a page can show a channel of the person's team (``open_channel``),
+where Krisebot keeps a thread per crisis once someone there has made it the log channel; a whole
+crisis as the plan's people run it is the steps at the end of this module.
 """
 
 from __future__ import annotations
@@ -135,6 +139,8 @@ JESPER = Person("Jesper Thyrring Møller", "jesper@struer.dk")  # kommunaldirekt
 CLAUS = Person("Claus Vagn Ohrt", "cvo@struer.dk")  # afdelingsleder for IT og Digitalisering
 OUTSIDER = Person("Anne Andersen", "anne@example.org")  # not in the plan
 
+LOG_CHANNEL = "Logbog"  # the team's channel a crisis room follows (the playground adds its own «General» beside it)
+
 # The playground wants at least five other users in its tenant; these are never in the plan.
 _EXTRAS = [Person(f"Kollega {n}", f"kollega{n}@example.org") for n in range(1, 6)]
 
@@ -160,7 +166,7 @@ def playground_config(person: Person, *, chat_id: str) -> str:
             "id": f"19:team-{person.slug}@thread.tacv2",
             "name": "Krisestab",
             "aadGroupId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"krisebot-e2e-team:{person.email}")),
-            "channels": [{"id": f"19:general-{person.slug}@thread.tacv2", "name": "General"}],
+            "channels": [{"id": f"19:logbog-{person.slug}@thread.tacv2", "name": LOG_CHANNEL}],
         },
     }
     return json.dumps(config, ensure_ascii=False, indent=2) + "\n"
@@ -625,3 +631,177 @@ def open_chat(page: Page, playground: Playground) -> Chat:
     for kind in ("installationUpdate", "conversationUpdate"):
         playground.proxy.wait_answered(kind, answered.get(kind, 0) + 1)
     return Chat(playground.person, playground, page)
+
+
+# ---------------------------------------------------------------------------------------
+# A channel of the team in the playground's page
+
+_POST = '[role="group"]'  # a post with its replies, or the box that starts a new one
+_NEW_POST = _POST + ':has(button:text-is("Post"))'  # the box that starts a new post
+_MESSAGE_MENU = '[aria-label="Show more information"]'  # one per message, first or reply
+LOG_LINE = re.compile(r"^\d\d:\d\d · .+", re.MULTILINE)  # a logbog event as Krisebot posts it: «08:17 · Claus …»
+
+
+@dataclass
+class TeamChannel:
+    """A channel of the team «Krisestab» in ``person``'s playground, open in its own page.
+
+    The playground draws a channel as Teams does: posts, each a thread of its first message
+    and the replies under it. A bot sees a post only when it is mentioned in it.
+    """
+
+    playground: Playground
+    page: Page
+    name: str
+
+    @property
+    def person(self) -> Person:
+        return self.playground.person
+
+    def post(self, text: str) -> Locator:
+        """Start a new post «@Krisebot ``text``» (the mention picked from the editor's menu); return that post."""
+        editor = self.page.locator(_NEW_POST).locator(_EDITOR)
+        editor.click()
+        editor.press_sequentially("@" + BOT_NAME[:3])
+        self.page.get_by_role("menuitem", name=BOT_NAME).click()  # named twice: avatar and name
+        editor.press_sequentially(f" {text}")
+        editor.press("Enter")
+        return self.thread(text)
+
+    def thread(self, containing: str) -> Locator:
+        """The post (first message, replies, reply box) containing ``containing`` (waits for it, the page in front)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        self.page.bring_to_front()
+        found = self.page.locator(_POST).filter(has=self.page.locator(_MESSAGE_MENU)).filter(has_text=containing)
+        try:
+            found.first.wait_for(state="attached")
+        except PlaywrightTimeoutError:
+            shot = self.playground.process.log.parent / "channel.png"
+            self.page.screenshot(path=str(shot), full_page=True)
+            raise AssertionError(
+                f"{self.person.name}: no post in {self.name} containing {containing!r} within "
+                f"{UI_TIMEOUT_MS / 1000:.0f} s (the page: {shot})"
+            ) from None
+        return found.first
+
+    def screenshot(self, path: Path) -> None:
+        """The whole page as PNG, made tall enough first that every post shows whole (the channel scrolls inside),
+        without the playground's log panel."""
+        self.page.get_by_title("Hide log panel").click()  # the playground's protocol log is no part of the channel
+        tallest = self.page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight - e.clientHeight))"
+        )
+        size = self.page.viewport_size or {"width": 1280, "height": 900}
+        self.page.set_viewport_size({"width": size["width"], "height": size["height"] + max(0, tallest)})
+        self.page.screenshot(path=str(path), full_page=True)
+
+
+def open_channel(chat: Chat, name: str) -> TeamChannel:
+    """Open the team's channel ``name`` in a new page beside ``chat`` (same person, same playground)."""
+    page = chat.page.context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    page.goto(chat.playground.url)
+    page.get_by_role("treeitem", name=f"Krisestab - {name}", exact=True).click()
+    page.locator(_NEW_POST).wait_for(state="visible")
+    return TeamChannel(chat.playground, page, name)
+
+
+def log_lines(thread: Locator) -> list[str]:
+    """The logbog lines posted as replies in ``thread``, oldest first, as the page shows them (not the lines
+    the situation card on top quotes)."""
+    paragraphs = thread.locator(f"p:not({CARD} *)").all_inner_texts()  # a reply's text is Markdown: paragraphs
+    return [line for text in paragraphs for line in LOG_LINE.findall(text)]
+
+
+# ---------------------------------------------------------------------------------------
+# A crisis as the plan's people run it from their chats (each step waits until it shows)
+
+PLACE = "Byrådssalen"  # the plan's meeting place
+
+
+def raise_alarm(reporter: Chat, what: str, *, source: str = "Overvågningssystemer", deliveries: tuple[str, ...] = ()) -> str:
+    """``reporter`` fills in the alarm form (``alarm``) and sends it; the crisis id the form confirms."""
+    form = reporter.card(reporter.ask("alarm"))
+    reporter.choose("Hvor kommer alarmen fra?", source, card=form)
+    for delivery in deliveries:
+        reporter.check(delivery, card=form)
+    reporter.fill("Hvad er sket?", what, card=form)
+    reporter.click("Send alarm", card=form)
+    expect(form).to_contain_text("er sendt")
+    sent = re.search(r"K-\d{4}-\d{3}", form.inner_text())
+    assert sent, form.inner_text()
+    return sent.group(0)
+
+
+def answer_page(
+    chat: Chat, containing: str, shows: str, *, fill: dict[str, str], press: tuple[str, ...], then: str
+) -> Locator:
+    """On the newest page card containing ``containing``, which must show ``shows``, type ``fill`` ({label: text})
+    and press the buttons ``press`` in turn; the card, which then shows ``then``."""
+    card = chat.card(chat.message(containing))
+    expect(card).to_contain_text(shows)
+    for label, text in fill.items():
+        chat.fill(label, text, card=card)
+    for button in press:
+        chat.click(button, card=card)
+    expect(card).to_contain_text(then)
+    return card
+
+
+def inform_director(it_head: Chat, alarm: str, assessment: str) -> Locator:
+    """The IT head assesses the alarm (his page shows ``alarm``) and informs the director; the page card, answered."""
+    return answer_page(
+        it_head, "vurdér omfanget", alarm, fill={"Din vurdering": assessment}, press=("Underret kommunaldirektøren",),
+        then="Kommunaldirektøren underrettet",
+    )
+
+
+def activate(director: Chat, assessment: str) -> Locator:
+    """The director reads ``assessment`` on his page and activates the crisis staff; the page card, answered."""
+    return answer_page(
+        director, "Skal kriseberedskabet aktiveres?", assessment, fill={},
+        press=("Aktivér kriseberedskab", "Aktivér og indkald"), then="Kriseberedskab aktiveret",
+    )
+
+
+def answer_summons(person: Chat, arrival: str) -> Locator:
+    """``person`` answers the summons «Kommer» with an expected arrival; the summons card, answered."""
+    return answer_page(
+        person, "Indkaldelse", PLACE, fill={"Forventet ankomst": arrival}, press=("Kommer",),
+        then=f"Kommer, ankomst {arrival}",
+    )
+
+
+def situation(chat: Chat) -> Locator:
+    """The situation card ``status`` answers with."""
+    return chat.card(chat.ask("status"))
+
+
+def record_contact(leader: Chat, card: Locator, who: str, arrival: str) -> Locator:
+    """On situation ``card``, ``leader`` records that he reached ``who`` by phone and ``who`` is coming; the card,
+    replaced by the situation as it is now."""
+    leader.click("Registrér kontakt", card=card)
+    leader.choose("Hvem blev kontaktet?", who, card=card)
+    leader.choose("Hvordan?", "Telefon", card=card)
+    leader.choose("Svar", "Kommer", card=card)
+    leader.fill("Ankomst (hvis kommer)", arrival, card=card)
+    leader.click("Registrér", card=card)
+    return card
+
+
+def write_in_log(leader: Chat, card: Locator, kind: str, text: str) -> None:
+    """On situation ``card``, ``leader`` writes ``text`` in the logbog as ``kind`` (Handling, Beslutning …)."""
+    leader.click("Skriv i logbogen", card=card)
+    leader.choose("Type", kind, card=card)
+    leader.fill("Tekst", text, card=card)
+    leader.click("Gem i logbogen", card=card)
+    expect(card.get_by_role("button", name="Gem i logbogen")).to_have_count(0)
+
+
+def close_crisis(leader: Chat, card: Locator, note: str) -> None:
+    """On situation ``card``, ``leader`` closes the crisis with a closing ``note``."""
+    leader.click("Afslut krisen", card=card)  # opens the closing form under the card's buttons
+    leader.fill("Afsluttende bemærkning (valgfri)", note, card=card)
+    card.get_by_role("button", name="Afslut krisen", exact=True).last.click()
+    expect(card).to_contain_text("Afsluttet")
