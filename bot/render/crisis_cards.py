@@ -267,8 +267,11 @@ def _nobody_coming(plan: Plan, state: CrisisState) -> list[str]:
 
 
 def _uncovered_lines(plan: Plan, state: CrisisState, lang: Lang) -> list[str]:
-    """The card's warnings, at its top: the roles whose chain ran out with nobody answering (``CrisisState.uncovered``,
-    in any phase), then the other roles nobody is coming for; each in the plan's order."""
+    """The card's warnings, at its top, while the crisis is open: the roles whose chain ran out with nobody answering
+    (``CrisisState.uncovered``, in any open phase), then the other roles nobody is coming for; each in the plan's
+    order. A closed crisis warns of nothing: nobody need come any more."""
+    if not state.phase.open:
+        return []
     chain_ran_out = set(uncovered_roles(state))
     ran_out = [role.id for role in plan.roles if role.id in chain_ran_out]
     missing = [role for role in _nobody_coming(plan, state) if role not in chain_ran_out]

@@ -640,3 +640,11 @@ def test_refused_card_says_nothing_was_done_and_why() -> None:
 def test_result_card_shows_title_and_message() -> None:
     assert text(result_card("en", "Saved", "Written in the log.")) == "Saved\nWritten in the log."
 
+
+
+def test_a_closed_crisis_warns_of_no_role_nobody_comes_for() -> None:
+    words = text(situation_card(PLAN, crisis(*MIXED, ("jesper", CrisisClosed(note="Strømmen er tilbage"))), "da"))
+
+    assert "Status: Afsluttet" in words
+    assert "⚠" not in words and "Ingen kommer" not in words
+    assert "Har ikke svaret (1)\n**Lisbeth Kusk**" in words, "who did not answer stays on record"
