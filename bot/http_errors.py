@@ -43,13 +43,13 @@ class RefusalLog:
 
     def __init__(self, window: float = REFUSAL_LOG_WINDOW, clock: Callable[[], float] = time.monotonic) -> None:
         self._window = window
-        self._clock = clock
+        self.clock = clock
         self._logged: dict[tuple[str, int], tuple[float, int]] = {}  # (when last logged, left out since)
 
     def admit(self, route: str, status: int) -> int | None:
         """How many refusals of ``route`` and ``status`` were left out since the last one logged, if this one is to be
         logged; None to leave it out."""
-        now = self._clock()
+        now = self.clock()
         last = self._logged.get((route, status))
         if last is not None and now - last[0] < self._window:
             self._logged[route, status] = (last[0], last[1] + 1)

@@ -21,9 +21,10 @@ from typing import TextIO
 
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 from aiohttp.web import BaseRequest, StreamResponse
 
-REFUSED = "krisebot.refused"
+REFUSED = web.ResponseKey("krisebot.refused", bool)
 """Set on a response as a refusal ``bot.http_errors.refuse`` has logged already: the access log leaves it out."""
 
 HUMAN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.app import CRISES
-from bot.http_errors import LINGER, REFUSAL_LOG_WINDOW, REFUSALS, RefusalLog
+from bot.http_errors import LINGER, REFUSAL_LOG_WINDOW, REFUSALS
 from tests.protocol.alarms import AUTH, TOKEN, generic
 from tests.protocol.raw_http import request_bytes, send_raw
 
@@ -84,7 +84,7 @@ async def test_a_flood_of_refusals_is_one_log_line_and_the_next_one_counts_the_r
     """A flood of bad requests cannot flood the log (``/metrics`` counts every one); neither is a refusal logged
     again by the access log."""
     now = [0.0]
-    bot.client.app[REFUSALS] = RefusalLog(clock=lambda: now[0])
+    bot.client.app[REFUSALS].clock = lambda: now[0]
     compressed = {"Content-Encoding": "gzip", **AUTH}
 
     answers = [await bot.client.post("/api/alarms", data=b"x", headers=compressed) for _ in range(30)]
