@@ -19,11 +19,11 @@ from ..core.end_notices import END_NOTICES
 from ..core.events import DirectorDecision, LogEntryKind, PagePurpose
 from ..core.lifecycle import current_level, current_meeting_place
 from ..core.permissions import Permission, may
-from ..core.replies import eta_minutes
 from ..core.state import Answer, CrisisState, Decision, ExternalContact, LogLine, Page, Phase
 from ..plan.models import Level, MeetingPlace, MeetingPlaceKind, Plan
 from .cards import render
 from .contact_cards import contact_actions
+from .moments import stated_arrival
 from .names import (
     channel_name, clip, delivery_names, external_name, inside_sentence, level_name, person_name, place_text, role_names,
     source_name,
@@ -553,10 +553,10 @@ def _arrived_line(plan: Plan, person: str, at: datetime, lang: Lang) -> Markup:
 
 def _arrival(answer: Answer, lang: Lang) -> str:
     """``ankomst ca. 14:33`` for an arrival in minutes after the answer, else ``ankomst <as written>`` (clipped)."""
-    minutes = eta_minutes(answer.eta)
-    if minutes is None:
+    arrival = stated_arrival(answer.at, answer.eta)
+    if arrival is None:
         return _say(lang, "situation.arrival", eta=clip(answer.eta, ETA_CLIP))
-    return _say(lang, "situation.arrival_at", time=_time(answer.at + timedelta(minutes=minutes)))
+    return _say(lang, "situation.arrival_at", time=_time(arrival))
 
 
 def _answered_line(plan: Plan, person: str, at: datetime, lang: Lang) -> Markup:

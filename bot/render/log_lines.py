@@ -4,6 +4,8 @@ Teams renders a message's text as Markdown: the line is text, escaped whole, so 
 alarm systems wrote shows as written.
 """
 
+from datetime import datetime
+
 from ..clock import LOCAL_TIME
 from ..core.events import Event
 from ..plan.models import Plan
@@ -13,4 +15,9 @@ from .plain import literal
 
 def log_line(plan: Plan, event: Event) -> str:
     """The event's Danish local time, actor and full sentence, as the exported logbog words it (Markdown)."""
-    return literal(f"{event.at.astimezone(LOCAL_TIME):%H:%M} · {actor_name(plan, event.actor)}: {event_sentence(plan, event)}")
+    return stamped(event.at, f"{actor_name(plan, event.actor)}: {event_sentence(plan, event)}")
+
+
+def stamped(at: datetime, text: str) -> str:
+    """``08:17 · text``: a post of the thread at ``at`` (Danish local time), its text shown as written (Markdown)."""
+    return literal(f"{at.astimezone(LOCAL_TIME):%H:%M} · {text}")

@@ -5,12 +5,11 @@ Pure: the text follows from the wave (``bot.render.waves``) and the plan's names
 post is edited exactly when what it says changes. It names no message, SMS or call id.
 """
 
-from ..clock import LOCAL_TIME
 from ..core.events import PagePurpose
 from ..plan.models import Plan
 from .export import DELIVERY_STATES
+from .log_lines import stamped
 from .names import CHANNEL_NAMES, channel_name, person_name
-from .plain import literal
 from .waves import Reach, Wave, WavePage
 
 HEADINGS = {
@@ -32,7 +31,7 @@ CHANNEL_ORDER = list(CHANNEL_NAMES)
 
 def wave_line(plan: Plan, wave: Wave) -> str:
     """The wave's summary post in the log thread (Markdown): ``08:17 · Indkaldelse til 7 personer: …``."""
-    return literal(f"{wave.event.at.astimezone(LOCAL_TIME):%H:%M} · {wave_summary(plan, wave)}")
+    return stamped(wave.event.at, wave_summary(plan, wave))
 
 
 def wave_summary(plan: Plan, wave: Wave) -> str:

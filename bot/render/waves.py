@@ -86,11 +86,14 @@ class WavePage:
 
 @dataclass(frozen=True, slots=True)
 class Wave:
-    """One alarmering: its ``PagesRequested`` event's ``seq`` and time, and its pages in the order they joined."""
+    """One alarmering: its ``PagesRequested`` event, and its pages in the order they joined."""
 
-    seq: int
     event: Event
     pages: tuple[WavePage, ...]
+
+    @property
+    def seq(self) -> int:
+        return self.event.seq
 
 
 def waves(events: Sequence[Event]) -> list[Wave]:
@@ -132,7 +135,7 @@ def waves(events: Sequence[Event]) -> list[Wave]:
                 _answered([page], None)
             case ExternalAnswered(external=external, via=via) if (page := current.get((external, PagePurpose.EXTERNAL))):
                 _answered([page], via)
-    return [Wave(event.seq, event, tuple(pages)) for event, _, pages in found]
+    return [Wave(event, tuple(pages)) for event, _, pages in found]
 
 
 def _escalate(
