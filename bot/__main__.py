@@ -37,7 +37,7 @@ from .readiness import assess
 from .render.export import Document, html_file, logbog_document, markdown, sms_record_document
 from .render.pdf import pdf
 from .settings import Settings, env_name, load_settings, refuse_unknown_names
-from .store import Numbering, Store, open_store
+from .store import Logbog, Numbering, open_store
 
 Read = TypeVar("Read")
 APP_PACKAGE = "krisebot-teams-app.zip"
@@ -236,7 +236,7 @@ def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None
     return 0
 
 
-async def _read(database: Path, read: Callable[[Store], Awaitable[Read]]) -> Read:
+async def _read(database: Path, read: Callable[[Logbog], Awaitable[Read]]) -> Read:
     store = await open_store(database, read_only=True)
     try:
         return await read(store)
@@ -244,7 +244,7 @@ async def _read(database: Path, read: Callable[[Store], Awaitable[Read]]) -> Rea
         await store.close()
 
 
-async def _logbog(store: Store, crisis_id: str) -> tuple[list[Event], Numbering]:
+async def _logbog(store: Logbog, crisis_id: str) -> tuple[list[Event], Numbering]:
     """The crisis's events, and how the logbog is numbered as they are read (whether it is complete)."""
     return await store.events(crisis_id=crisis_id), await store.numbering()
 

@@ -18,6 +18,7 @@ the current state) and ``webhook_rejections_total{endpoint,status}``.
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from typing import Protocol
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -27,7 +28,7 @@ from prometheus_client.registry import Collector
 
 from .core.events import Acknowledged, CallReported, CallStatus, CrisisClosed, Event, KeyPressed, PageFailed, PageSent
 from .plan.contact import Channel
-from .store.base import Store
+from .store.base import Logbog, Outbox
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 """``text/plain; version=0.0.4; charset=utf-8``: the text format every Prometheus reads."""
@@ -37,6 +38,10 @@ ACK_BUCKETS = (15, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600)
 KEY_BUCKETS = (5, 10, 15, 20, 30, 45, 60, 90, 120, 300)
 """Seconds from placing a call to a key: ringing, then the message, read once or twice."""
 KEY_PRESSED = "key_pressed"
+
+
+class Figures(Logbog, Outbox, Protocol):
+    """Where the durable figures are read: the logbog's events and the outbox's depth."""
 
 
 class Metrics:
@@ -84,7 +89,7 @@ class Metrics:
         """Count one refused request to ``endpoint`` (a route, such as ``/api/messages``)."""
         self._webhook_rejections.labels(endpoint=endpoint, status=str(status)).inc()
 
-    async def refresh(self, store: Store) -> None:
+    async def refresh(self, store: Figures) -> None:
         """Bring the durable figures up to date from the logbog and the outbox."""
         async with self._refreshing:
             for event in await store.events(after=self._after):

@@ -44,7 +44,7 @@ from ..core.state import CrisisState
 from ..errors import ChannelError, PermanentError, TransientError
 from ..plan.contact import Channel, ContactOrder
 from ..plan.models import Plan
-from ..store import AttemptItem, Finished, OutboxItem, Store
+from ..store import AttemptItem, Finished, Outbox, OutboxItem
 from .crises import Crises
 from .pacing import Pacer
 from .wakeup import tick_forever
@@ -118,7 +118,7 @@ class Pager:
     """Pages people through the outbox until someone answers, surviving restarts."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, notifiers: list[Notifier],
+        self, *, plan: Plan, store: Outbox, clock: Clock, crises: Crises, notifiers: list[Notifier],
         outage: Callable[[], bool] = lambda: False, sms_grace: timedelta = timedelta(seconds=4),
         probe: Callable[[], datetime | None] = lambda: None,
     ) -> None:

@@ -15,7 +15,7 @@ from ..clock import Clock
 from ..engine.crises import Crises
 from ..engine.foreground import Foreground
 from ..settings import Settings
-from ..store import Store
+from ..store import Monitoring
 from .alarms import AlarmEndpoint
 from .heartbeats import HeartbeatEndpoint, HeartbeatWatcher
 from .limits import RateLimiter
@@ -32,7 +32,7 @@ class Intake:
 
 
 def build_intake(
-    *, settings: Settings, store: Store, clock: Clock, crises: Crises, graph: GraphServiceClient | None,
+    *, settings: Settings, store: Monitoring, clock: Clock, crises: Crises, graph: GraphServiceClient | None,
     foreground: Foreground,
 ) -> Intake:
     """The intake for the plan of ``crises``; without ``[alarm_intake]`` in the plan the endpoints refuse."""
