@@ -2,16 +2,17 @@
 
 from .call_records import CallRecord
 from .base import (
-    Calls, Chats, CrisisThread, Finished, Health, Logbog, LogSummary, LogThreads, Monitoring, Outbox, OutboxItem,
+    Calls, Chats, CrisisThread, Finished, Health, Leases, Logbog, LogSummary, LogThreads, Monitoring, Outbox, OutboxItem,
     SentPages, SmsCodes, Store, TeamsUserLink,
 )
+from .leases import Fence
 from .numbering import Numbering
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 from .opening import open_store
 from .sqlite import SqliteStore
 
 __all__ = [
-    "AttemptItem", "CallRecord", "Calls", "Chats", "CodeRequest", "CrisisThread", "Finished", "Health", "LogSummary",
+    "AttemptItem", "CallRecord", "Calls", "Chats", "CodeRequest", "CrisisThread", "Fence", "Finished", "Health", "Leases", "LogSummary",
     "LogThreads", "Logbog", "Monitoring", "Numbering", "Outbox", "OutboxItem", "SentPage", "SentPages", "SmsCode",
     "SmsCodes", "SqliteStore", "Store", "TeamsUserLink", "open_store",
 ]

@@ -1,7 +1,7 @@
 """The store's protocols: what the rest of Krisebot may ask of the logbog database, one role at a time.
 
 Each part of Krisebot asks for the roles it uses (``Logbog``, ``Outbox``, ``SentPages``, ``Chats``,
-``LogThreads``, ``SmsCodes``, ``Calls``, ``Monitoring``, ``Health``); ``Store`` is all of them, for
+``LogThreads``, ``SmsCodes``, ``Calls``, ``Monitoring``, ``Health``, ``Leases``); ``Store`` is all of them, for
 what opens the database and wires the app (docs/adr/0033-store-roles-and-one-leader.md).
 Every method is keyword-only and atomic: it either completes or leaves nothing behind.
 Every failure of the database (damaged, full, read-only, locked, closed, or holding what this
@@ -11,13 +11,14 @@ A PostgreSQL store implements the same protocol.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
 from .call_records import CallRecord
 from .intake_records import HeartbeatRecord
+from .leases import Fence
 from .numbering import Numbering
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 
@@ -146,9 +147,11 @@ class Outbox(Protocol):
     async def outbox_item(self, *, key: str) -> OutboxItem | None:
         """The outbox item with ``key``, in whatever state."""
 
-    async def claim(self, *, keys: list[str]) -> set[str]:
+    async def claim(self, *, keys: list[str], fence: Fence | None = None) -> set[str]:
         """Count sends as begun, in one transaction (before they go out, so a crash leaves a trace).
-        Only pending pages are claimed; returns their keys (the others must not go out)."""
+        Only pending pages are claimed; returns their keys (the others must not go out). With ``fence``, only
+        while that lease still has its holder and token, checked in the same statement: a claim under a lease
+        taken over since claims nothing. Without one, unfenced: for a store only one process uses."""
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         """Leave the page pending, to be tried again at ``at``."""
@@ -297,5 +300,17 @@ class Health(Protocol):
         """Release the database."""
 
 
-class Store(Logbog, Outbox, SentPages, Chats, LogThreads, SmsCodes, Calls, Monitoring, Health, Protocol):
+class Leases(Protocol):
+    """Leases on what only one instance may do at a time, with fencing tokens (``bot/leadership.py``)."""
+
+    async def acquire_lease(self, *, name: str, holder: str, at: datetime, ttl: timedelta) -> int | None:
+        """Take the lease until ``at + ttl`` if it is free, expired or ``holder``'s already, and return its fencing
+        token (grown by one when taken from another holder or for the first time; kept when renewed); None while
+        another holder's lease runs."""
+
+    async def release_lease(self, *, name: str, holder: str, token: int) -> None:
+        """Give the lease up at once, if ``holder`` still holds it under ``token``."""
+
+
+class Store(Logbog, Outbox, SentPages, Chats, LogThreads, SmsCodes, Calls, Monitoring, Health, Leases, Protocol):
     """Every role of the store: for what truly needs all of it (opening the database, wiring the app)."""
