@@ -12,7 +12,7 @@ Names (all prefixed ``krisebot_``): ``pages_sent_total{channel}``,
 acknowledgement), ``calls_total{outcome}`` (each call by how it ended: a key pressed, no
 answer, busy, failed, voicemail, or answered without a key), ``time_to_key_press_seconds``
 (from placing a call to the key acted on in it), ``outbox_depth{channel}``, ``breaker_state{dependency,state}`` (1 for
-the current state) and ``webhook_rejections_total{endpoint,status}``.
+the current state), ``webhook_rejections_total{endpoint,status}`` and ``leader`` (1 while this instance leads).
 """
 
 import asyncio
@@ -46,9 +46,10 @@ class Figures(Logbog, Outbox, Protocol):
 
 class Metrics:
     """The app's metrics. ``breakers`` gives each dependency's breaker state
-    (``"closed"``, ``"open"`` or ``"half_open"``) at each scrape."""
+    (``"closed"``, ``"open"`` or ``"half_open"``) at each scrape; ``leader`` whether this instance leads
+    (``bot.leadership``; alone on its database, it always does)."""
 
-    def __init__(self, *, breakers: Callable[[], Mapping[str, str]] = dict) -> None:
+    def __init__(self, *, breakers: Callable[[], Mapping[str, str]] = dict, leader: Callable[[], bool] = lambda: True) -> None:
         self.breakers = breakers
         self.registry = CollectorRegistry()
         self._pages_sent = Counter(
@@ -80,6 +81,10 @@ class Metrics:
             ["endpoint", "status"], registry=self.registry,
         )
         self.registry.register(_Breakers(self))
+        Gauge(
+            "krisebot_leader", "1 while this instance leads (runs the pager, heartbeats and the alarm mailbox), else 0",
+            registry=self.registry,
+        ).set_function(lambda: 1.0 if leader() else 0.0)
         self._after = 0
         self._waiting: dict[tuple[str, str], datetime] = {}
         self._ringing: dict[tuple[str, str], datetime] = {}  # (crisis, person) -> when the latest call was placed

@@ -1,13 +1,12 @@
 """The alarm intake as the app runs it: the two endpoints, the heartbeat watcher and the mailbox reader.
 
-``build_intake`` wires them to the crises; ``running`` starts the watcher (with an alarm token)
-and the reader (with a mailbox and Graph), and stops them on leaving.
+``build_intake`` wires them to the crises; ``leader_loops`` are the watcher (with an alarm token) and
+the reader (with a mailbox and Graph), which only the leading instance runs (``bot.leadership``).
 """
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from msgraph import GraphServiceClient
 
@@ -60,19 +59,17 @@ def build_intake(
     )
 
 
-@contextlib.asynccontextmanager
-async def running(intake: Intake) -> AsyncIterator[None]:
-    """Run the heartbeat watcher and the mailbox reader while inside."""
-    tasks = []
-    if intake.watcher is not None:
-        await intake.watcher.start()
-        tasks.append(asyncio.create_task(intake.watcher.run()))
+def leader_loops(intake: Intake) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+    """The intake's loops, each forever: the heartbeat watcher (watching the plan's heartbeats first) and the
+    mailbox reader, those of them set up. Two instances running them would raise each alarm twice."""
+    loops = []
+    if (watcher := intake.watcher) is not None:
+
+        async def watch() -> None:
+            await watcher.start()
+            await watcher.run()
+
+        loops.append(watch)
     if intake.mailbox is not None:
-        tasks.append(asyncio.create_task(intake.mailbox.run()))
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        loops.append(intake.mailbox.run)
+    return loops

@@ -1,0 +1,47 @@
+"""Which instance leads, as ``/readyz`` and ``/metrics`` tell a load balancer and Prometheus; a follower sends no page."""
+
+from datetime import timedelta
+
+from bot.app import LEADERSHIP, PAGER
+from bot.store import OutboxItem, open_store
+from tests.protocol.test_metrics import sample, scrape
+
+OTHER = "anden-instans"
+
+
+async def ready(bot) -> dict:
+    response = await bot.client.get("/readyz")
+    assert response.status == 200, "a follower serves requests too: it is ready"
+    return await response.json()
+
+
+async def test_an_instance_alone_on_its_database_leads_and_says_so(bot) -> None:
+    assert (await ready(bot))["leader"] is True
+    assert sample(await scrape(bot), "krisebot_leader") == 1
+
+
+async def test_an_instance_whose_lease_another_holds_follows_sends_nothing_and_leads_once_it_expires(
+    settings_for, start_bot, clock
+) -> None:
+    settings = settings_for()
+    other = await open_store(settings.database)
+    await other.acquire_lease(name="leader", holder=OTHER, at=clock(), ttl=timedelta(seconds=settings.lease_seconds))
+    await other.close()
+    bot = await start_bot(settings, clock=clock)
+    page = OutboxItem(
+        key="k1", crisis_id="K-2026-001", person="cvo", roles=("it",), purpose="triage", channel="teams",
+        attempt_at=clock(), next_try_at=clock(), tries=0,
+    )
+    await bot.store.enqueue(items=[page])
+
+    following = await ready(bot)
+    following_metric = sample(await scrape(bot), "krisebot_leader")
+    await bot.client.app[PAGER].tick()
+    untouched = await bot.store.outbox_item(key="k1")
+    clock.now += timedelta(seconds=settings.lease_seconds)  # the other instance stopped renewing
+    await bot.client.app[LEADERSHIP].renew()
+
+    assert following["leader"] is False and following_metric == 0
+    assert untouched == page, "the follower's pager claimed nothing"
+    assert (await ready(bot))["leader"] is True
+    assert sample(await scrape(bot), "krisebot_leader") == 1
