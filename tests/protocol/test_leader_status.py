@@ -1,9 +1,15 @@
 """Which instance leads, as ``/readyz`` and ``/metrics`` tell a load balancer and Prometheus; a follower sends no page."""
 
+from collections import Counter
 from datetime import timedelta
 
 from bot.app import LEADERSHIP, PAGER
+from bot.plan import load_plan
+from bot.resources import default_plan_path
 from bot.store import OutboxItem, open_store
+from tests.fakes.connector import FakeConnector
+from tests.protocol.crisis import Crisis, alarm
+from tests.protocol.teams import EVERYONE, installed, page_key, register
 from tests.protocol.test_metrics import sample, scrape
 
 OTHER = "anden-instans"
@@ -45,3 +51,35 @@ async def test_an_instance_whose_lease_another_holds_follows_sends_nothing_and_l
     assert untouched == page, "the follower's pager claimed nothing"
     assert (await ready(bot))["leader"] is True
     assert sample(await scrape(bot), "krisebot_leader") == 1
+
+
+async def test_a_page_in_flight_when_the_instance_stops_leading_goes_again_when_it_leads_again(
+    settings_for, start_bot, clock
+) -> None:
+    plan = load_plan(default_plan_path())
+    timeout = plan.ack_timeout(plan.role_by_id["it"])
+    async with FakeConnector() as connector:
+        register(connector, *EVERYONE)
+        bot = await start_bot(settings_for(), clock=clock)
+        for user in EVERYONE:
+            assert (await bot.post(installed(user, connector.url))).status == 201
+        crisis = Crisis(bot, connector)
+        start = clock.now
+        crisis_id = await alarm(crisis)
+        repeat = f"{crisis_id}/triage/cvo/{int((start + timeout).timestamp() * 1000)}/teams"
+
+        def sent() -> int:
+            return Counter(key for r in connector.requests if (key := page_key(r.activity)))[repeat]
+
+        released = connector.hold(lambda activity: page_key(activity) == repeat)
+        clock.now = start + timeout
+        bot.client.app[PAGER].poke()
+        await connector.wait_for(lambda _: sent() == 1)
+        leadership = bot.client.app[LEADERSHIP]
+        await leadership.resign()  # its send is cancelled in flight: the page stays pending
+        await leadership.renew()
+        await connector.wait_for(lambda _: sent() == 2)
+        released.set()
+        await crisis.settled()
+
+    assert leadership.leader
