@@ -9,8 +9,8 @@ from bot.resources import default_plan_path
 from bot.store import OutboxItem, open_store
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm
-from tests.protocol.teams import EVERYONE, installed, page_key, register
-from tests.protocol.test_metrics import sample, scrape
+from tests.protocol.teams import page_key
+from tests.protocol.test_metrics import sample, scrape, start
 
 OTHER = "anden-instans"
 
@@ -59,20 +59,17 @@ async def test_a_page_in_flight_when_the_instance_stops_leading_goes_again_when_
     plan = load_plan(default_plan_path())
     timeout = plan.ack_timeout(plan.role_by_id["it"])
     async with FakeConnector() as connector:
-        register(connector, *EVERYONE)
-        bot = await start_bot(settings_for(), clock=clock)
-        for user in EVERYONE:
-            assert (await bot.post(installed(user, connector.url))).status == 201
+        bot = await start(settings_for(), start_bot, connector, clock)
         crisis = Crisis(bot, connector)
-        start = clock.now
+        began = clock.now
         crisis_id = await alarm(crisis)
-        repeat = f"{crisis_id}/triage/cvo/{int((start + timeout).timestamp() * 1000)}/teams"
+        repeat = f"{crisis_id}/triage/cvo/{int((began + timeout).timestamp() * 1000)}/teams"
 
         def sent() -> int:
             return Counter(key for r in connector.requests if (key := page_key(r.activity)))[repeat]
 
         released = connector.hold(lambda activity: page_key(activity) == repeat)
-        clock.now = start + timeout
+        clock.now = began + timeout
         bot.client.app[PAGER].poke()
         await connector.wait_for(lambda _: sent() == 1)
         leadership = bot.client.app[LEADERSHIP]

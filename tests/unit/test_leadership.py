@@ -102,6 +102,15 @@ async def stopped(loop: Loop) -> None:
     await asyncio.wait_for(loop.stopped.wait(), 10)  # a guard against hanging, not a timing assertion
 
 
+async def leading(store: Leases, time: Time, holder: str = "a") -> tuple[Leadership, Loop]:
+    """An instance that has taken the lease, and its loop, running."""
+    loop = Loop()
+    leadership = instance(store, time, holder, loop)
+    await leadership.renew()
+    await started(loop)
+    return leadership, loop
+
+
 def page() -> OutboxItem:
     return OutboxItem(
         key="k1", crisis_id="K-2026-001", person="cvo", roles=("it",), purpose="triage", channel="teams",
@@ -128,10 +137,8 @@ async def test_only_one_of_two_instances_runs_the_loops(stores, time: Time) -> N
 
 
 async def test_the_other_takes_over_within_the_lease_time_after_the_leader_stops_renewing(stores, time: Time) -> None:
-    loop_a, loop_b = Loop(), Loop()
-    a, b = instance(stores[0], time, "a", loop_a), instance(stores[1], time, "b", loop_b)
-    await a.renew()
-    await started(loop_a)
+    (a, loop_a), loop_b = await leading(stores[0], time), Loop()
+    b = instance(stores[1], time, "b", loop_b)
 
     time.pass_((TTL - MARGIN).total_seconds())  # a no longer renews (its database link is gone, or it hangs)
     await a.expire()
@@ -168,10 +175,7 @@ async def test_the_old_leaders_fence_claims_nothing_after_a_takeover(stores, tim
 
 
 async def test_a_leader_that_learns_another_holds_the_lease_stops_its_loops(stores, time: Time) -> None:
-    loop_a = Loop()
-    a, b = instance(stores[0], time, "a", loop_a), instance(stores[1], time, "b", Loop())
-    await a.renew()
-    await started(loop_a)
+    (a, loop_a), b = await leading(stores[0], time), instance(stores[1], time, "b", Loop())
     time.pass_(TTL.total_seconds())  # a's clock was stepped past its own lease (it missed its deadline)
     await b.renew()
 
@@ -182,10 +186,7 @@ async def test_a_leader_that_learns_another_holds_the_lease_stops_its_loops(stor
 
 
 async def test_resigning_stops_the_loops_and_lets_the_other_take_over_at_once(stores, time: Time) -> None:
-    loop_a = Loop()
-    a, b = instance(stores[0], time, "a", loop_a), instance(stores[1], time, "b", Loop())
-    await a.renew()
-    await started(loop_a)
+    (a, loop_a), b = await leading(stores[0], time), instance(stores[1], time, "b", Loop())
 
     await a.resign()
     await b.renew()
@@ -196,11 +197,8 @@ async def test_resigning_stops_the_loops_and_lets_the_other_take_over_at_once(st
 
 
 async def test_a_leader_keeps_leading_through_failed_renewals_until_its_deadline(stores, time: Time) -> None:
-    loop_a = Loop()
     store = Unreachable(stores[0])
-    a = instance(store, time, "a", loop_a)
-    await a.renew()
-    await started(loop_a)
+    a, loop_a = await leading(store, time)
     store.down = True
 
     time.pass_(3.9)
@@ -214,11 +212,8 @@ async def test_a_leader_keeps_leading_through_failed_renewals_until_its_deadline
 
 
 async def test_a_leader_whose_renewal_hangs_stops_at_its_deadline(stores, time: Time) -> None:
-    loop_a = Loop()
     store = Unreachable(stores[0])
-    a = instance(store, time, "a", loop_a)
-    await a.renew()
-    await started(loop_a)
+    a, loop_a = await leading(store, time)
     store.hang = True
     time.pass_((TTL - MARGIN).total_seconds())  # the deadline is now: the hanging round is given up at once
 
@@ -231,11 +226,8 @@ async def test_a_leader_whose_renewal_hangs_stops_at_its_deadline(stores, time: 
 
 
 async def test_an_instance_leads_again_when_the_database_answers_again(stores, time: Time) -> None:
-    loop_a = Loop()
     store = Unreachable(stores[0])
-    a = instance(store, time, "a", loop_a)
-    await a.renew()
-    await started(loop_a)
+    a, loop_a = await leading(store, time)
     store.down = True
     time.pass_(TTL.total_seconds())
     await a.renew()
