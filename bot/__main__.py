@@ -106,8 +106,10 @@ async def _run(app: web.Application, settings: Settings) -> None:
     A failed start shuts down whatever did start before it is raised (aiohttp's ``run_app``
     does not: the store's open connection kept its thread, and so the process, alive, neither
     listening nor exiting). Nothing is logged before the server listens, so a failed start
-    prints just the one line ``main`` writes.
+    prints just the one line ``main`` writes; once it listens, the instance says whether it leads.
     """
+    from .app import LEADERSHIP
+
     stop = asyncio.Event()
     for signal in (SIGINT, SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signal, stop.set)
@@ -115,6 +117,7 @@ async def _run(app: web.Application, settings: Settings) -> None:
     try:
         await _start(runner, settings)
         log.info("starting on %s:%s with plan %s", settings.host, settings.port, settings.plan)
+        app[LEADERSHIP].announce()
         await stop.wait()
     finally:
         await runner.cleanup()

@@ -10,6 +10,7 @@ it, stop them. ``run`` renews every third of the lease's time and, when the data
 stops the loops ``margin`` before the lease could expire, counted on a monotonic timer from the start of
 the last renewal that worked: by the time another instance may take the lease, this one has stopped.
 ``resign`` (on shutdown) stops the loops and releases the lease, so another instance takes over at once.
+It says nothing until ``announce`` (once the server listens: a failed start prints just its one line).
 """
 
 import asyncio
@@ -54,7 +55,7 @@ class Leadership:
         self._token: int | None = None
         self._deadline = 0.0
         self._unreachable: str | None = None
-        self._following = False
+        self._speaking = False
 
     @property
     def leader(self) -> bool:
@@ -64,6 +65,14 @@ class Leadership:
     def fence(self) -> Fence | None:
         """The lease as this instance holds it, to fence its writes with; None while it does not lead."""
         return None if self._token is None else Fence(self._name, self.holder, self._token)
+
+    def announce(self) -> None:
+        """Log whether this instance leads, and from now on every change (in Danish, for the operator)."""
+        self._speaking = True
+        if self._token is None:
+            self._say(logging.INFO, "Instansen %s er ikke leder: en anden instans har ledelsen", self.holder)
+        else:
+            self._say_leading()
 
     def lead(self, *loops: Loop) -> None:
         """Run ``loops`` (each forever, until cancelled) whenever this instance leads; give them before the first round."""
@@ -78,19 +87,15 @@ class Leadership:
         except Exception as exc:  # a closed connection raises more than StoreError; the round must survive it
             reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
             if self._unreachable is None:
-                log.warning("Ledelsen kan ikke fornys, databasen svarer ikke: %s", reason)
+                self._say(logging.WARNING, "Ledelsen kan ikke fornys, databasen svarer ikke: %s", reason)
             self._unreachable = reason
             await self.expire()
             return
         if self._unreachable is not None:
-            log.info("Databasen svarer igen; ledelsen kan fornys")
+            self._say(logging.INFO, "Databasen svarer igen; ledelsen kan fornys")
             self._unreachable = None
         if token is None:
-            if self.leader:
-                await self._step_down("en anden instans har taget ledelsen")
-            elif not self._following:
-                log.info("Instansen %s er ikke leder: en anden instans har ledelsen", self.holder)
-            self._following = True
+            await self._step_down("en anden instans har taget ledelsen")
             return
         if token != self._token:
             await self._step_down("ledelsen er taget på ny")  # only if another instance held it in between
@@ -127,7 +132,7 @@ class Leadership:
         try:
             await self._store.release_lease(name=self._name, holder=self.holder, token=token)
         except Exception as exc:  # shutting down: the lease then runs out by itself
-            log.warning("Ledelsen kunne ikke gives fra sig (%s): en anden instans overtager, når den udløber", exc)
+            self._say(logging.WARNING, "Ledelsen kunne ikke gives fra sig (%s): en anden instans overtager, når den udløber", exc)
 
     def _pause(self) -> float:
         """Seconds to the next round: a third of the lease's time, or less, to the deadline."""
@@ -140,12 +145,19 @@ class Leadership:
 
     def _step_up(self, token: int) -> None:
         self._token = token
-        self._following = False
         self._running = [asyncio.create_task(loop()) for loop in self._loops]
-        log.info(
-            "Instansen %s er nu leder (token %d) og står for alarmeringens udbakke og eskalering, livstegn og alarmpostkassen",
-            self.holder, token,
+        self._say_leading()
+
+    def _say_leading(self) -> None:
+        self._say(
+            logging.INFO,
+            "Instansen %s er nu leder (token %s) og står for alarmeringens udbakke og eskalering, livstegn og alarmpostkassen",
+            self.holder, self._token,
         )
+
+    def _say(self, level: int, message: str, *args: object) -> None:
+        if self._speaking:
+            log.log(level, message, *args)
 
     async def _step_down(self, reason: str, *, level: int = logging.WARNING) -> None:
         """Stop the loops (the fence goes first, so nothing more is claimed under it) and say why."""
@@ -156,4 +168,4 @@ class Leadership:
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-        log.log(level, "Instansen %s er ikke længere leder: %s", self.holder, reason)
+        self._say(level, "Instansen %s er ikke længere leder: %s", self.holder, reason)

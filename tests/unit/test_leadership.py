@@ -246,12 +246,22 @@ async def test_an_instance_leads_again_when_the_database_answers_again(stores, t
 async def test_becoming_leader_and_stopping_are_logged_in_danish(stores, time: Time, caplog) -> None:
     caplog.set_level(logging.INFO, logger="bot.leadership")
     a, b = instance(stores[0], time, "a", Loop()), instance(stores[1], time, "b", Loop())
-
     await a.renew()
     await b.renew()
-    await a.resign()
+    before = list(caplog.records)
+
+    a.announce()
+    b.announce()
+    time.pass_(TTL.total_seconds())
+    await b.renew()  # a stopped renewing: b takes over
+    await a.renew()
 
     messages = [record.getMessage() for record in caplog.records]
-    assert any(m.startswith("Instansen a er nu leder (token 1)") for m in messages), messages
-    assert "Instansen b er ikke leder: en anden instans har ledelsen" in messages
-    assert "Instansen a er ikke længere leder: instansen lukker" in messages
+    assert before == [], "nothing is said before the instance serves (a failed start prints one line)"
+    assert messages[:2] == [
+        "Instansen a er nu leder (token 1) og står for alarmeringens udbakke og eskalering, livstegn og alarmpostkassen",
+        "Instansen b er ikke leder: en anden instans har ledelsen",
+    ]
+    assert messages[2].startswith("Instansen b er nu leder (token 2)")
+    assert messages[3] == "Instansen a er ikke længere leder: en anden instans har taget ledelsen"
+    await b.resign()
