@@ -119,16 +119,15 @@ class Pager:
 
     def __init__(
         self, *, plan: Plan, store: Outbox, clock: Clock, crises: Crises, notifiers: list[Notifier],
-        outage: Callable[[], bool] = lambda: False, sms_grace: timedelta = timedelta(seconds=4),
-        probe: Callable[[], datetime | None] = lambda: None, fence: Callable[[], Fence | None] | None = None,
+        fence: Callable[[], Fence | None], outage: Callable[[], bool] = lambda: False,
+        sms_grace: timedelta = timedelta(seconds=4), probe: Callable[[], datetime | None] = lambda: None,
     ) -> None:
         """``notifiers`` are the channels set up here; the plan's contact order says which a page uses first
         and which follow. ``outage`` says whether a Microsoft dependency is down; without it, a fallback
         waits ``sms_grace`` for the attempt to reach the person another way (or for a call's outcome).
         ``probe`` runs at every tick and says when it wants to run again (a dependency to try once more).
         ``fence`` gives the lease this instance leads under (``bot.leadership``): every claim is fenced with it,
-        and none is made while it gives None (another instance leads and sends). Without it the pager claims
-        unfenced, alone on its database (tests, benchmarks)."""
+        and none is made while it gives None (another instance leads and sends)."""
         self._plan = plan
         self._outage = outage
         self._probe = probe
@@ -401,9 +400,7 @@ class Pager:
         return cards_done
 
     async def _claim(self, keys: list[str]) -> set[str]:
-        """Claim ``keys`` under this instance's lease (unfenced without ``fence``); none while another instance leads."""
-        if self._fence is None:
-            return await self._store.claim(keys=keys)
+        """Claim ``keys`` under this instance's lease; none while another instance leads."""
         fence = self._fence()
         return await self._store.claim(keys=keys, fence=fence) if fence is not None else set()
 
