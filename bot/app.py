@@ -347,6 +347,8 @@ async def _intake(app: web.Application) -> AsyncIterator[None]:
         settings=app[SETTINGS], store=app[STORE], clock=app[CLOCK], crises=app[CRISES], graph=app[GRAPH],
         foreground=app[FOREGROUND],
     )
+    if intake.watcher is not None:  # on every instance: watching a heartbeat not watched before is idempotent
+        await intake.watcher.start()
     app[LEADERSHIP].lead(*leader_loops(intake))
     yield
 

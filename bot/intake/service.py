@@ -60,16 +60,6 @@ def build_intake(
 
 
 def leader_loops(intake: Intake) -> list[Callable[[], Coroutine[Any, Any, None]]]:
-    """The intake's loops, each forever: the heartbeat watcher (watching the plan's heartbeats first) and the
-    mailbox reader, those of them set up. Two instances running them would raise each alarm twice."""
-    loops = []
-    if (watcher := intake.watcher) is not None:
-
-        async def watch() -> None:
-            await watcher.start()
-            await watcher.run()
-
-        loops.append(watch)
-    if intake.mailbox is not None:
-        loops.append(intake.mailbox.run)
-    return loops
+    """The intake's loops, each forever: the heartbeat watcher and the mailbox reader, those of them set up (the
+    watcher started). Two instances running them would raise each alarm twice."""
+    return [reader.run for reader in (intake.watcher, intake.mailbox) if reader is not None]
