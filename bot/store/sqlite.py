@@ -23,6 +23,7 @@ from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, row
 from .failures import store_errors
 from .call_records import CallRecords
 from .intake_records import IntakeRecords
+from .leases import Fence, LeaseRecords, fenced
 from .numbering import Numbering
 from .sms_records import SmsRecords
 
@@ -39,7 +40,7 @@ def _item(row: Any) -> OutboxItem:
 
 
 @store_errors
-class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
+class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
     """The logbog in a SQLite file. Create with ``open_store`` (``opening.py``); close with ``close``."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
@@ -206,12 +207,16 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords):
         ) as cursor:
             return {channel: pending for channel, pending in await cursor.fetchall()}
 
-    async def claim(self, *, keys: list[str]) -> set[str]:
+    async def claim(self, *, keys: list[str], fence: Fence | None = None) -> set[str]:
+        held, lease = fenced(fence)
         async with self._transaction("siderne kunne ikke markeres som afsendt"):
             claimed = await self._pending_keys(keys)
+            before = self._db.total_changes
             await self._db.execute(
-                f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}", (rows_param(sorted(claimed)),)
+                f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}{held}", (rows_param(sorted(claimed)), *lease)
             )
+            if self._db.total_changes == before:
+                return set()  # nothing was pending, or the lease is no longer this holder's under this token
         return claimed
 
     async def _pending_keys(self, keys: list[str]) -> set[str]:
