@@ -1,10 +1,10 @@
-"""The logbog store: the Store protocol and its SQLite implementation."""
+"""The logbog store: the Store protocol and its implementation over SQLite or PostgreSQL."""
 
 from .call_records import CallRecord
 from .base import CrisisThread, Finished, LogSummary, OutboxItem, Store, TeamsUserLink
 from .numbering import Numbering
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 from .opening import open_store
-from .sqlite import SqliteStore
+from .sql_store import SqlStore
 
-__all__ = ["AttemptItem", "CallRecord", "CodeRequest", "CrisisThread", "Finished", "LogSummary", "Numbering", "OutboxItem", "SentPage", "SmsCode", "SqliteStore", "Store", "TeamsUserLink", "open_store"]
+__all__ = ["AttemptItem", "CallRecord", "CodeRequest", "CrisisThread", "Finished", "LogSummary", "Numbering", "OutboxItem", "SentPage", "SmsCode", "SqlStore", "Store", "TeamsUserLink", "open_store"]

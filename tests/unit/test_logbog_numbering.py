@@ -9,33 +9,33 @@ from pathlib import Path
 import pytest
 
 from bot.core.events import LogEntryAdded, LogEntryKind
-from bot.store import Numbering, SqliteStore, open_store
+from bot.store import Numbering, SqlStore, open_store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     opened = await open_store(tmp_path / "logbog.sqlite")
     yield opened
     await opened.close()
 
 
-async def append(store: SqliteStore, count: int, crisis_id: str | None = "K-2026-001") -> None:
+async def append(store: SqlStore, count: int, crisis_id: str | None = "K-2026-001") -> None:
     for n in range(count):
         await store.append(at=T0, actor="cvo", payload=LogEntryAdded(kind=LogEntryKind.HANDLING, text=f"nr. {n}"), crisis_id=crisis_id)
 
 
-def tamper(store: SqliteStore, *statements: str) -> None:
+def tamper(store: SqlStore, *statements: str) -> None:
     """Change the file behind the store's back, as a hand with an SQL tool could (the triggers dropped first)."""
-    with closing(sqlite3.connect(store.path)) as raw:
+    with closing(sqlite3.connect(store.location)) as raw:
         raw.execute("DROP TRIGGER events_no_delete")
         for statement in statements:
             raw.execute(statement)
         raw.commit()
 
 
-async def test_an_empty_logbog_and_one_written_by_the_store_are_contiguous(store: SqliteStore) -> None:
+async def test_an_empty_logbog_and_one_written_by_the_store_are_contiguous(store: SqlStore) -> None:
     assert await store.numbering() == Numbering(0)
 
     await append(store, 3)
@@ -46,14 +46,14 @@ async def test_an_empty_logbog_and_one_written_by_the_store_are_contiguous(store
     assert (await store.numbering()).contiguous
 
 
-async def test_deleted_events_show_as_runs_of_missing_numbers(store: SqliteStore) -> None:
+async def test_deleted_events_show_as_runs_of_missing_numbers(store: SqlStore) -> None:
     await append(store, 9)
     tamper(store, "DELETE FROM events WHERE seq IN (1, 4, 5, 6, 8)")
 
     assert await store.numbering() == Numbering(9, ((1, 1), (4, 6), (8, 8)))
 
 
-async def test_a_deleted_last_event_is_missing_too(store: SqliteStore) -> None:
+async def test_a_deleted_last_event_is_missing_too(store: SqlStore) -> None:
     """The last number given out outlives the event that took it."""
     await append(store, 4)
     tamper(store, "DELETE FROM events WHERE seq >= 3")
@@ -64,11 +64,11 @@ async def test_a_deleted_last_event_is_missing_too(store: SqliteStore) -> None:
     assert not numbering.contiguous
 
 
-async def test_a_read_only_store_checks_the_numbering(store: SqliteStore) -> None:
+async def test_a_read_only_store_checks_the_numbering(store: SqlStore) -> None:
     await append(store, 3)
     tamper(store, "DELETE FROM events WHERE seq = 2")
 
-    reader = await open_store(store.path, read_only=True)
+    reader = await open_store(store.location, read_only=True)
     try:
         assert await reader.numbering() == Numbering(3, ((2, 2),))
     finally:

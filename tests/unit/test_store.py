@@ -58,8 +58,9 @@ from bot.core.events import (
     TriageDecision,
 )
 from bot.errors import StoreError
-from bot.store import LogSummary, SqliteStore, TeamsUserLink, open_store
+from bot.store import LogSummary, SqlStore, TeamsUserLink, open_store
 from bot.store.migrations import Migration, migrate
+from bot.store.sqlite_database import SqliteDatabase
 
 SCHEMA = Path(__file__).resolve().parents[2] / "bot" / "store" / "schema"
 WRITER = Path(__file__).with_name("store_writer.py")
@@ -130,7 +131,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(db_path: Path) -> AsyncIterator[SqlStore]:
     opened = await open_store(db_path)
     yield opened
     await opened.close()
@@ -144,7 +145,7 @@ def test_every_payload_type_has_a_round_trip_example() -> None:
     assert {type(payload) for payload in PAYLOADS} == set(get_args(get_args(EventPayload)[0]))
 
 
-async def test_appended_events_come_back_in_order_in_utc_with_typed_payloads(store: SqliteStore) -> None:
+async def test_appended_events_come_back_in_order_in_utc_with_typed_payloads(store: SqlStore) -> None:
     appended = [
         await store.append(at=T0 + timedelta(minutes=i), actor=f"person:p{i}", payload=payload, crisis_id="krise-1")
         for i, payload in enumerate(PAYLOADS)
@@ -161,7 +162,7 @@ async def test_appended_events_come_back_in_order_in_utc_with_typed_payloads(sto
         assert event.payload == payload
 
 
-async def test_events_filter_by_crisis_and_after(store: SqliteStore) -> None:
+async def test_events_filter_by_crisis_and_after(store: SqlStore) -> None:
     for crisis in ["a", "b", None, "a", "b", "a"]:
         await store.append(at=T0, actor="system", payload=note(f"til {crisis}"), crisis_id=crisis)
 
@@ -172,7 +173,7 @@ async def test_events_filter_by_crisis_and_after(store: SqliteStore) -> None:
     assert await store.events(crisis_id="ukendt") == []
 
 
-async def test_naive_time_is_refused_and_writes_nothing(store: SqliteStore) -> None:
+async def test_naive_time_is_refused_and_writes_nothing(store: SqlStore) -> None:
     with pytest.raises(ValueError):
         await store.append(at=datetime(2024, 3, 1, 14, 30), actor="system", payload=note("uden tidszone"))
 
@@ -180,7 +181,7 @@ async def test_naive_time_is_refused_and_writes_nothing(store: SqliteStore) -> N
     assert (await store.append(at=T0, actor="system", payload=note("med tidszone"))).seq == 1
 
 
-async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqliteStore) -> None:
+async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqlStore) -> None:
     """Handlers run concurrently: one write failing must not roll back events already reported as stored."""
     broken = TeamsUserLink("29:ukendt", None, None, None)  # type: ignore[arg-type]  # person_id is NOT NULL
     appends = [store.append(at=T0, actor="system", payload=note(f"samtidig {i}")) for i in range(4)]
@@ -197,7 +198,7 @@ async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqliteSto
 
 
 @pytest.mark.parametrize("sql", ["UPDATE events SET actor = 'forfalsket'", "DELETE FROM events"])
-async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqliteStore, db_path: Path, sql: str) -> None:
+async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqlStore, db_path: Path, sql: str) -> None:
     await store.append(at=T0, actor="person:p1", payload=note("første"), crisis_id="krise-1")
     await store.append(at=T0, actor="person:p2", payload=note("anden"), crisis_id="krise-1")
     before = await store.events()
@@ -211,7 +212,7 @@ async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqliteStore,
 # --- migrations and opening -----------------------------------------------------------------
 
 
-async def test_new_database_is_at_latest_schema_version_and_uses_wal(store: SqliteStore, db_path: Path) -> None:
+async def test_new_database_is_at_latest_schema_version_and_uses_wal(store: SqlStore, db_path: Path) -> None:
     assert pragma(db_path, "user_version") == LATEST
     assert pragma(db_path, "journal_mode") == "wal"
 
@@ -303,16 +304,16 @@ async def test_failed_migration_leaves_the_previous_version_and_no_partial_table
     broken = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (;")
     fixed = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (x INTEGER);")
 
-    async with aiosqlite.connect(db_path) as db:
+    async with aiosqlite.connect(db_path) as connection:
         with pytest.raises(sqlite3.Error):
-            await migrate(db, [good, broken])
-        assert not db.in_transaction
+            await migrate(SqliteDatabase(connection, db_path), [good, broken], "sqlite")
+        assert not connection.in_transaction
 
     assert pragma(db_path, "user_version") == 1
     assert tables(db_path) == {"a"}
 
-    async with aiosqlite.connect(db_path) as db:
-        assert await migrate(db, [good, fixed]) == 2
+    async with aiosqlite.connect(db_path) as connection:
+        assert await migrate(SqliteDatabase(connection, db_path), [good, fixed], "sqlite") == 2
     assert tables(db_path) == {"a", "b", "c"}
 
 
@@ -358,7 +359,7 @@ async def test_a_logbog_with_events_this_version_does_not_know_is_refused(db_pat
     assert "meeting_held" in refused.value.reason and "nyere version" in refused.value.reason
 
 
-async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqliteStore, db_path: Path) -> None:
+async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqlStore, db_path: Path) -> None:
     await store.append(at=T0, actor="system", payload=note("første"))
     with raw_connection(db_path) as raw:
         raw.execute("INSERT INTO events (at, actor, type, payload) VALUES ('2024-03-01T13:30:00+00:00', 'system', "
@@ -371,7 +372,7 @@ async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqliteS
     assert failed.value.reason == "hændelse nr. 2 (log_entry_added) i logbogen kan ikke læses"
 
 
-async def test_a_failing_read_is_a_store_error_naming_the_file(store: SqliteStore, db_path: Path) -> None:
+async def test_a_failing_read_is_a_store_error_naming_the_file(store: SqlStore, db_path: Path) -> None:
     with raw_connection(db_path) as raw:  # the database changed under the service
         raw.execute("DROP TABLE teams_users")
 
@@ -432,7 +433,7 @@ async def test_conversation_reference_is_saved_overwritten_and_survives_a_restar
         await store.close()
 
 
-async def test_teams_user_can_be_linked_and_relinked(store: SqliteStore) -> None:
+async def test_teams_user_can_be_linked_and_relinked(store: SqlStore) -> None:
     anne = TeamsUserLink("29:anne", "aad-anne", "anne@kommune.dk", "p-anne")
     bo = TeamsUserLink("29:bo", None, None, "p-bo")
     await store.link_teams_user(link=anne, at=T0)
@@ -455,11 +456,11 @@ def requested(*pages: RequestedPage) -> PagesRequested:
     return PagesRequested(pages=list(pages))
 
 
-async def running(store: SqliteStore) -> dict[str, set[Timer]]:
+async def running(store: SqlStore) -> dict[str, set[Timer]]:
     return {crisis_id: set(timers) for crisis_id, timers in (await store.timers()).items()}
 
 
-async def test_paging_timers_are_started_with_the_events_that_request_them(store: SqliteStore) -> None:
+async def test_paging_timers_are_started_with_the_events_that_request_them(store: SqlStore) -> None:
     pages = requested(
         RequestedPage(person="p-anne", roles=["it", "krisestabschef"], purpose=PagePurpose.TRIAGE),
         RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM),
@@ -475,14 +476,14 @@ async def test_paging_timers_are_started_with_the_events_that_request_them(store
     }}
 
 
-async def test_the_store_starts_no_timer_it_was_not_given(store: SqliteStore) -> None:
+async def test_the_store_starts_no_timer_it_was_not_given(store: SqlStore) -> None:
     pages = requested(RequestedPage(person="p-anne", roles=["it"], purpose=PagePurpose.TRIAGE))
     await store.append_all(at=T0, actor="system", payloads=[pages], crisis_id="krise-1")
 
     assert await store.timers() == {}
 
 
-async def test_a_redelivered_request_starts_no_timer_again(store: SqliteStore) -> None:
+async def test_a_redelivered_request_starts_no_timer_again(store: SqlStore) -> None:
     pages = requested(RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM))
     later = T0 + timedelta(minutes=5)
     for at in (T0, later):
@@ -494,7 +495,7 @@ async def test_a_redelivered_request_starts_no_timer_again(store: SqliteStore) -
     assert await running(store) == {"krise-1": {Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", T0)}}
 
 
-async def test_a_roles_running_timer_keeps_its_start_and_a_persons_restarts(store: SqliteStore) -> None:
+async def test_a_roles_running_timer_keeps_its_start_and_a_persons_restarts(store: SqlStore) -> None:
     pages = requested(
         RequestedPage(person="p-anne", roles=["it"], purpose=PagePurpose.TRIAGE),
         RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM),
@@ -509,7 +510,7 @@ async def test_a_roles_running_timer_keeps_its_start_and_a_persons_restarts(stor
     }}
 
 
-async def test_timers_without_a_crisis_are_refused_and_nothing_is_written(store: SqliteStore) -> None:
+async def test_timers_without_a_crisis_are_refused_and_nothing_is_written(store: SqlStore) -> None:
     with pytest.raises(ValueError):
         await store.append_all(
             at=T0, actor="system", payloads=[note("ingen krise")], timers=[Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", T0)]
