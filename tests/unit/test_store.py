@@ -1,4 +1,6 @@
-"""The SQLite logbog store: what an operator relies on when the bot, the disk or the process fails."""
+"""The logbog store, on SQLite and on PostgreSQL (``store``, ``database``): what an operator relies on when the bot,
+the disk or the process fails. What is about the SQLite file alone (WAL, file modes, a 0-byte file, a killed
+writer) opens a SQLite file (``db_path``); PostgreSQL's own counterparts are in test_postgres_store.py."""
 
 import asyncio
 import os
@@ -57,10 +59,12 @@ from bot.core.events import (
     Triaged,
     TriageDecision,
 )
+from bot.database_url import DatabaseLocation
 from bot.errors import StoreError
 from bot.store import LogSummary, SqlStore, TeamsUserLink, open_store
 from bot.store.migrations import Migration, migrate
 from bot.store.sqlite_database import SqliteDatabase
+from tests.raw_sql import raw_sql
 
 SCHEMA = Path(__file__).resolve().parents[2] / "bot" / "store" / "schema"
 WRITER = Path(__file__).with_name("store_writer.py")
@@ -131,7 +135,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqlStore]:
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(db_path: Path) -> AsyncIterator[SqlStore]:
     opened = await open_store(db_path)
     yield opened
     await opened.close()
@@ -198,7 +209,8 @@ async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqlStore)
 
 
 @pytest.mark.parametrize("sql", ["UPDATE events SET actor = 'forfalsket'", "DELETE FROM events"])
-async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqlStore, db_path: Path, sql: str) -> None:
+async def test_logbog_cannot_be_changed_behind_the_bots_back(sqlite_store: SqlStore, db_path: Path, sql: str) -> None:
+    store = sqlite_store
     await store.append(at=T0, actor="person:p1", payload=note("første"), crisis_id="krise-1")
     await store.append(at=T0, actor="person:p2", payload=note("anden"), crisis_id="krise-1")
     before = await store.events()
@@ -212,32 +224,34 @@ async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqlStore, db
 # --- migrations and opening -----------------------------------------------------------------
 
 
-async def test_new_database_is_at_latest_schema_version_and_uses_wal(store: SqlStore, db_path: Path) -> None:
+async def test_new_database_is_at_latest_schema_version_and_uses_wal(sqlite_store: SqlStore, db_path: Path) -> None:
     assert pragma(db_path, "user_version") == LATEST
     assert pragma(db_path, "journal_mode") == "wal"
 
 
-async def test_reopening_keeps_data_and_does_not_reapply_migrations(db_path: Path) -> None:
-    first = await open_store(db_path)
+async def test_reopening_keeps_data_and_does_not_reapply_migrations(database: DatabaseLocation) -> None:
+    first = await open_store(database)
     await first.append(at=T0, actor="system", payload=note("før genstart"))
     await first.close()
 
-    second = await open_store(db_path)
+    second = await open_store(database)
     try:
-        assert pragma(db_path, "user_version") == LATEST
+        assert await second._db.schema_version() == LATEST
         assert [event.payload for event in await second.events()] == [note("før genstart")]
         assert (await second.append(at=T0, actor="system", payload=note("efter genstart"))).seq == 2
     finally:
         await second.close()
 
 
-async def test_a_waves_summary_post_is_kept_per_crisis_across_a_reopening_and_replaced_when_edited(db_path: Path) -> None:
-    first = await open_store(db_path)
+async def test_a_waves_summary_post_is_kept_per_crisis_across_a_reopening_and_replaced_when_edited(
+    database: DatabaseLocation,
+) -> None:
+    first = await open_store(database)
     await first.save_log_summary(crisis_id="K-2026-001", summary=LogSummary(2, "1700000000009", "Indkaldelse til 4", True))
     await first.save_log_summary(crisis_id="K-2026-002", summary=LogSummary(2, "1700000000010", "Vurdering", False))
     await first.close()
 
-    second = await open_store(db_path)
+    second = await open_store(database)
     try:
         assert await second.log_summaries(crisis_id="K-2026-001") == {2: LogSummary(2, "1700000000009", "Indkaldelse til 4", True)}
         await second.save_log_summary(crisis_id="K-2026-001", summary=LogSummary(2, "1700000000009", "Indkaldelse til 5", True))
@@ -259,26 +273,27 @@ async def test_database_from_a_newer_krisebot_is_refused(db_path: Path, read_onl
     assert pragma(db_path, "user_version") == LATEST + 1
 
 
-async def test_read_only_store_reads_but_never_writes(db_path: Path) -> None:
-    writable = await open_store(db_path)
+async def test_read_only_store_reads_but_never_writes(database: DatabaseLocation) -> None:
+    writable = await open_store(database)
     await writable.link_teams_user(link=TeamsUserLink("29:anne", "aad-anne", "anne@kommune.dk", "p-anne"), at=T0)
     await writable.close()
-    content = db_path.read_bytes()
+    content = database.read_bytes() if isinstance(database, Path) else None  # a SQLite file stays as it was
 
-    reader = await open_store(db_path, read_only=True)
+    reader = await open_store(database, read_only=True)
     try:
         assert await reader.linked_person_ids() == {"p-anne"}
-        with pytest.raises(StoreError):
+        with pytest.raises(StoreError) as refused:
             await reader.append(at=T0, actor="system", payload=note("må ikke gemmes"))
+        assert "databasen er skrivebeskyttet" in refused.value.reason
         with pytest.raises(StoreError):
             await reader.link_teams_user(link=TeamsUserLink("29:bo", None, None, "p-bo"), at=T0)
     finally:
         await reader.close()
 
-    assert db_path.read_bytes() == content
-    with raw_connection(db_path) as raw:
-        assert raw.execute("SELECT count(*) FROM events").fetchone()[0] == 0
-        assert raw.execute("SELECT count(*) FROM teams_users").fetchone()[0] == 1
+    assert raw_sql(database, "SELECT count(*) FROM events") == [(0,)]
+    assert raw_sql(database, "SELECT count(*) FROM teams_users") == [(1,)]
+    if isinstance(database, Path):
+        assert database.read_bytes() == content
 
 
 async def test_read_only_store_refuses_an_older_schema_without_migrating_it(db_path: Path) -> None:
@@ -346,25 +361,23 @@ async def test_an_empty_database_file_is_refused_and_left_empty(db_path: Path, r
 
 
 @pytest.mark.parametrize("read_only", [False, True])
-async def test_a_logbog_with_events_this_version_does_not_know_is_refused(db_path: Path, read_only: bool) -> None:
-    await (await open_store(db_path)).close()
-    with raw_connection(db_path) as raw:
-        raw.execute("INSERT INTO events (at, actor, type, payload) VALUES ('2030-01-01T00:00:00+00:00', 'system', "
-                    "'meeting_held', '{\"type\": \"meeting_held\"}')")
-        raw.commit()
+async def test_a_logbog_with_events_this_version_does_not_know_is_refused(
+    database: DatabaseLocation, read_only: bool
+) -> None:
+    await (await open_store(database)).close()
+    raw_sql(database, "INSERT INTO events (seq, at, actor, type, payload) VALUES (1, '2030-01-01T00:00:00+00:00', 'system', "
+                      "'meeting_held', '{\"type\": \"meeting_held\"}')")
 
     with pytest.raises(StoreError) as refused:
-        await open_store(db_path, read_only=read_only)
+        await open_store(database, read_only=read_only)
 
     assert "meeting_held" in refused.value.reason and "nyere version" in refused.value.reason
 
 
-async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqlStore, db_path: Path) -> None:
+async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqlStore, database: DatabaseLocation) -> None:
     await store.append(at=T0, actor="system", payload=note("første"))
-    with raw_connection(db_path) as raw:
-        raw.execute("INSERT INTO events (at, actor, type, payload) VALUES ('2024-03-01T13:30:00+00:00', 'system', "
-                    "'log_entry_added', '{\"type\": \"log_entry_added\"}')")
-        raw.commit()
+    raw_sql(database, "INSERT INTO events (seq, at, actor, type, payload) VALUES (2, '2024-03-01T13:30:00+00:00', 'system', "
+                      "'log_entry_added', '{\"type\": \"log_entry_added\"}')")
 
     with pytest.raises(StoreError) as failed:
         await store.events()
@@ -372,7 +385,8 @@ async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqlStor
     assert failed.value.reason == "hændelse nr. 2 (log_entry_added) i logbogen kan ikke læses"
 
 
-async def test_a_failing_read_is_a_store_error_naming_the_file(store: SqlStore, db_path: Path) -> None:
+async def test_a_failing_read_is_a_store_error_naming_the_file(sqlite_store: SqlStore, db_path: Path) -> None:
+    store = sqlite_store
     with raw_connection(db_path) as raw:  # the database changed under the service
         raw.execute("DROP TABLE teams_users")
 
@@ -395,14 +409,14 @@ async def test_a_refused_write_is_a_store_error_with_the_reason(db_path: Path) -
     assert str(failed.value).startswith(f"{db_path}: ")
 
 
-async def test_the_probe_proves_the_logbog_takes_a_write_without_writing_an_event(db_path: Path) -> None:
-    writable = await open_store(db_path)
+async def test_the_probe_proves_the_logbog_takes_a_write_without_writing_an_event(database: DatabaseLocation) -> None:
+    writable = await open_store(database)
     try:
         await writable.probe()
         assert await writable.events() == []
     finally:
         await writable.close()
-    reader = await open_store(db_path, read_only=True)
+    reader = await open_store(database, read_only=True)
     try:
         with pytest.raises(StoreError) as refused:
             await reader.probe()
@@ -415,17 +429,18 @@ async def test_the_probe_proves_the_logbog_takes_a_write_without_writing_an_even
 # --- conversation references and Teams users ------------------------------------------------
 
 
-async def test_conversation_reference_is_saved_overwritten_and_survives_a_restart(db_path: Path) -> None:
+async def test_conversation_reference_is_saved_overwritten_and_survives_a_restart(database: DatabaseLocation) -> None:
     first = {"serviceUrl": "https://smba.example/emea/", "conversation": {"id": "a:1chat"}, "user": {"id": "29:anne"}}
     second = {"serviceUrl": "https://smba.example/emea/", "conversation": {"id": "a:2chat"}}
 
-    store = await open_store(db_path)
+    store = await open_store(database)
     await store.save_conversation_reference(key="user:29:anne", reference=first, at=T0)
     assert await store.conversation_reference(key="user:29:anne") == first
     await store.save_conversation_reference(key="user:29:anne", reference=second, at=T0 + timedelta(hours=1))
+    assert await store.latest_service_url() == "https://smba.example/emea/"
     await store.close()
 
-    store = await open_store(db_path)
+    store = await open_store(database)
     try:
         assert await store.conversation_reference(key="user:29:anne") == second
         assert await store.conversation_reference(key="user:29:ukendt") is None

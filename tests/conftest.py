@@ -1,0 +1,46 @@
+"""Fixtures of every test that opens a logbog: the same store tests run on both engines.
+
+``database`` is a new logbog's location, once a SQLite file and once a PostgreSQL database of
+its own on the session's throwaway server (``tests/postgres_server.py``); ``postgres`` is that
+server. Where PostgreSQL is not installed, the tests needing it skip, naming what is missing
+(and fail under CI=true: ``tests/prerequisites.py``).
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.database_url import DatabaseLocation, postgres_url
+from tests.postgres_server import Missing, PostgresServer, binaries, postgres_server
+from tests.prerequisites import missing
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server."""
+    try:
+        binaries()
+        with postgres_server() as server:
+            yield server
+    except Missing as exc:
+        missing(str(exc))
+
+
+@pytest.fixture
+def postgres_database(postgres: PostgresServer) -> Iterator[DatabaseLocation]:
+    """A new, empty PostgreSQL database on the session's server, dropped after the test."""
+    name = postgres.create_database()
+    yield postgres_url(postgres.url(name))
+    postgres.drop_database(name)
+
+
+@pytest.fixture(params=ENGINES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseLocation:
+    """A new logbog's location: a SQLite file, or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "logbog.sqlite"
+    location: DatabaseLocation = request.getfixturevalue("postgres_database")
+    return location
