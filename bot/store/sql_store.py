@@ -357,8 +357,8 @@ async def _pending_keys(tx: Queries, keys: list[str], *, claiming: bool = False)
     ``claiming``, without those another transaction is claiming (``SKIP_LOCKED``), and kept from it until ``tx`` ends."""
     rows = await tx.fetch_rows(
         "outbox.key",
-        f"FROM {VALUES_TABLE} CROSS JOIN outbox ON outbox.key = batch_value.value "
-        f"WHERE outbox.status = 'pending'{SKIP_LOCKED if claiming else ''}",
+        f"FROM {VALUES_TABLE} CROSS JOIN outbox "  # CROSS JOIN: SQLite looks up each key, never scans the outbox
+        f"WHERE outbox.key = batch_value.value AND outbox.status = 'pending'{SKIP_LOCKED if claiming else ''}",
         (rows_param(keys),),
     )
     return {key for (key,) in rows}

@@ -14,6 +14,7 @@ from bot.graph.readiness import entra_findings
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from bot.settings import load_settings
+from bot.database_url import DatabaseLocation
 from bot.store import SqlStore, open_store
 from bot.teams.chat_install import ChatInstaller
 from tests.fakes.graph import FakeCredential, FakeGraph
@@ -127,8 +128,8 @@ async def test_check_is_quiet_when_the_app_is_in_the_catalog(graph: FakeGraph) -
 
 
 @pytest.fixture
-async def store(tmp_path) -> AsyncIterator[SqlStore]:
-    opened = await open_store(tmp_path / "krisebot.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     await opened.save_conversation_reference(
         key="teams:29:1cvo", reference={"serviceUrl": "https://smba.example/emea/"}, at=datetime.now(timezone.utc)
     )

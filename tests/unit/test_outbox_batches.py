@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.events import PageFailed, PagePurpose, PageSent
+from bot.database_url import DatabaseLocation
 from bot.store import Finished, OutboxItem, SqlStore, TeamsUserLink, open_store
 from bot.teams.personal_chats import PersonalChats
 
@@ -16,8 +17,8 @@ T0 = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    opened = await open_store(tmp_path / "krisebot.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     yield opened
     await opened.close()
 

@@ -10,6 +10,7 @@ import pytest
 from bot.channels.sms.base import OutgoingSms, PartialSend
 from bot.channels.sms.batcher import Batcher
 from bot.errors import PermanentError, TransientError
+from bot.database_url import DatabaseLocation
 from bot.store import CodeRequest, SqlStore, open_store
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
@@ -17,8 +18,8 @@ ANNA, BO = "+4520123456", "+4520654321"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    opened = await open_store(tmp_path / "k.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     yield opened
     await opened.close()
 

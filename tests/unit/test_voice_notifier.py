@@ -15,6 +15,7 @@ from bot.core.events import PagePurpose
 from bot.errors import PermanentError
 from bot.plan import load_plan
 from bot.resources import default_plan_path
+from bot.database_url import DatabaseLocation
 from bot.store import SqlStore, open_store
 from tests.clock import Clock
 from tests.stories import raised
@@ -34,8 +35,8 @@ class Provider:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    opened = await open_store(tmp_path / "krisebot.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     yield opened
     await opened.close()
 
