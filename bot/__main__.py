@@ -27,6 +27,7 @@ from .channels.sms.console import send_reply
 from .channels.voice.console import send_keys
 from .clock import system_clock
 from .core.events import Event
+from .database_url import DatabaseLocation
 from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings
 from .logs import AccessLog, configure_logging
@@ -236,7 +237,7 @@ def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None
     return 0
 
 
-async def _read(database: Path, read: Callable[[Store], Awaitable[Read]]) -> Read:
+async def _read(database: DatabaseLocation, read: Callable[[Store], Awaitable[Read]]) -> Read:
     store = await open_store(database, read_only=True)
     try:
         return await read(store)
@@ -249,8 +250,8 @@ async def _logbog(store: Store, crisis_id: str) -> tuple[list[Event], Numbering]
     return await store.events(crisis_id=crisis_id), await store.numbering()
 
 
-async def _linked_person_ids(database: Path) -> set[str]:
-    if not database.exists():
+async def _linked_person_ids(database: DatabaseLocation) -> set[str]:
+    if isinstance(database, Path) and not database.exists():
         return set()
     store = await open_store(database, read_only=True)
     try:

@@ -51,7 +51,7 @@ def binaries() -> Path:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -93,9 +93,10 @@ class PostgresServer:
     def pg_ctl(self, *args: str) -> None:
         _run_as_server_user([str(self.programs / "pg_ctl"), "-D", str(self.data), *args], self.folder)
 
-    def stop(self) -> None:
-        """Stop the server at once (its data is thrown away)."""
-        self.pg_ctl("stop", "-m", "immediate")
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server: at once (``immediate``: the last commits may be lost, as ``fsync`` is off), or ``fast``
+        (it ends every session and writes what was committed)."""
+        self.pg_ctl("stop", "-m", mode)
 
     def start(self) -> None:
         """Start the (initialised, stopped) server again on its port."""
@@ -130,7 +131,7 @@ def postgres_server() -> Iterator[PostgresServer]:
              "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"],
             folder,
         )
-        server = PostgresServer(folder, _free_port(), programs)
+        server = PostgresServer(folder, free_port(), programs)
         server.start()
         try:
             yield server

@@ -68,6 +68,8 @@ def bundled_migrations() -> list[Migration]:
 async def require_current(db: Database, migrations: list[Migration]) -> None:
     """Raise StoreError unless the database has exactly the latest schema version."""
     current, latest = await db.schema_version(), migrations[-1].version
+    if current == 0:
+        raise StoreError("databasen har ingen logbog endnu: krisebot serve opretter den")
     if current != latest:
         raise StoreError(f"databasen har skemaversion {current}, denne Krisebot forventer {latest}")
 

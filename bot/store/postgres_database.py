@@ -23,10 +23,12 @@ from .postgres_failures import failure
 CONNECT_TIMEOUT = 5
 """Seconds to wait for the server to accept a connection."""
 POOL_SIZE = 10
-WAIT_FOR_CONNECTION = 10.0
+WAIT_FOR_CONNECTION = 5.0
 """Seconds a statement waits for a free (or new) connection before it fails."""
 MIGRATION_LOCK = 0x6B726973656D6967
 """The advisory lock every instance takes to migrate ("krisemig"): one migrates, the others then find it done."""
+WRITE_LOCKS = 0x6B726973
+"""The first half of the advisory locks ``Queries.lock`` takes ("kris"; the second half: the table's name hashed)."""
 
 _VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -62,7 +64,8 @@ class _Connection:
         return row[0]
 
     async def lock(self, table: str) -> None:
-        await self._connection.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        # an advisory lock, not LOCK TABLE: that would need UPDATE on the logbog, which the application role lacks
+        await self._connection.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (WRITE_LOCKS, table))
 
     async def _run(self, sql: str, params: Sequence[Any]) -> psycopg.AsyncCursor[Any]:
         if params:

@@ -25,6 +25,14 @@ _REASONS = {
     "XX001": DAMAGED,
     "XX002": DAMAGED,
 }
+_REFUSALS = (
+    ("password authentication failed", "PostgreSQL-serveren afviste brugeren eller adgangskoden"),
+    ("no pg_hba.conf entry", "PostgreSQL-serveren tager ikke imod forbindelser herfra (pg_hba.conf)"),
+    ('database "', "databasen findes ikke på serveren"),
+    ('role "', "PostgreSQL-serveren kender ikke brugeren"),
+    ("the database system is", "PostgreSQL-serveren starter op eller lukker ned"),
+)
+"""What the server's words (its FATAL message, in English) say about why it refused a connection."""
 _CLASSES = {
     "08": "forbindelsen til PostgreSQL-serveren blev afbrudt",
     "23": "databasen afviste ændringen",
@@ -42,13 +50,23 @@ def failure(exc: Exception, location: PostgresUrl, doing: str = "") -> StoreErro
     elif isinstance(exc, psycopg.Error):
         state = exc.sqlstate or ""
         if exc.sqlstate is None and isinstance(exc, psycopg.OperationalError):
-            kind = UNREACHABLE
+            kind = _refused(str(exc))
         else:
             kind = _REASONS.get(state) or _CLASSES.get(state[:2]) or "databasefejl"
     else:
         return None
     reason = f"{kind} ({location.server}: {_detail(exc, location)})"
     return StoreError(f"{doing}: {reason}" if doing else reason)
+
+
+def _refused(message: str) -> str:
+    """Why a connection failed, from libpq's message (it gives no SQLSTATE): the server refused it, or never answered."""
+    if "FATAL:" not in message:
+        return UNREACHABLE
+    for words, kind in _REFUSALS:
+        if words in message:
+            return kind
+    return "PostgreSQL-serveren afviste forbindelsen"
 
 
 def _detail(exc: Exception, location: PostgresUrl) -> str:
