@@ -5,25 +5,42 @@ and database only: the password it may hold is never shown. Only ``conninfo`` gi
 for the driver.
 """
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 SCHEMES = ("postgresql", "postgres")
 
 
-@dataclass(frozen=True, slots=True)
 class PostgresUrl:
-    """A PostgreSQL connection URL. ``server`` names it without user or password: ``host:port/database``."""
+    """A PostgreSQL connection URL. ``server`` names it without user or password: ``host:port/database``.
 
-    conninfo: str = field(repr=False)
-    server: str
+    In a pydantic model it is validated as itself and serialised as ``str`` (so never with its password)."""
+
+    __slots__ = ("conninfo", "server")
+
+    def __init__(self, conninfo: str, server: str) -> None:
+        self.conninfo = conninfo
+        self.server = server
 
     def __str__(self) -> str:
         return f"PostgreSQL {self.server}"
 
     def __repr__(self) -> str:
         return f"PostgresUrl({self.server!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PostgresUrl) and other.conninfo == self.conninfo
+
+    def __hash__(self) -> int:
+        return hash(self.conninfo)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.is_instance_schema(cls, serialization=core_schema.plain_serializer_function_ser_schema(str))
 
 
 DatabaseLocation = Path | PostgresUrl

@@ -2,7 +2,7 @@
 
 ``database`` is a new logbog's location, once a SQLite file and once a PostgreSQL database of
 its own on the session's throwaway server (``tests/postgres_server.py``); ``postgres`` is that
-server. Where PostgreSQL is not installed, the tests needing it skip, naming what is missing
+server, and ``own_postgres`` one a test may stop. Where PostgreSQL is not installed, the tests needing it skip, naming what is missing
 (and fail under CI=true: ``tests/prerequisites.py``).
 """
 
@@ -21,6 +21,16 @@ ENGINES = ("sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """The session's PostgreSQL server."""
+    yield from _server()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the test's own, to stop and start again."""
+    yield from _server()
+
+
+def _server() -> Iterator[PostgresServer]:
     try:
         binaries()
         with postgres_server() as server:
