@@ -2,8 +2,8 @@
 
 ``database`` is a new logbog's location, once a SQLite file and once a PostgreSQL database of
 its own on the session's throwaway server (``tests/postgres_server.py``); ``postgres`` is that
-server, and ``own_postgres`` one a test may stop. Where PostgreSQL is not installed, the tests needing it skip, naming what is missing
-(and fail under CI=true: ``tests/prerequisites.py``).
+server, and ``own_postgres`` one a test may stop. Where PostgreSQL is not installed, the tests
+needing it skip, naming what is missing (and fail under CI=true: ``tests/prerequisites.py``).
 """
 
 from collections.abc import Iterator
@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.database_url import DatabaseLocation, postgres_url
-from tests.postgres_server import Missing, PostgresServer, binaries, postgres_server
-from tests.prerequisites import missing
+from tests.postgres_server import PostgresServer, throwaway_server
 
 ENGINES = ("sqlite", "postgresql")
 
@@ -21,22 +20,13 @@ ENGINES = ("sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """The session's PostgreSQL server."""
-    yield from _server()
+    yield from throwaway_server()
 
 
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server of the test's own, to stop and start again."""
-    yield from _server()
-
-
-def _server() -> Iterator[PostgresServer]:
-    try:
-        binaries()
-        with postgres_server() as server:
-            yield server
-    except Missing as exc:
-        missing(str(exc))
+    yield from throwaway_server()
 
 
 @pytest.fixture

@@ -174,12 +174,8 @@ async def test_a_read_only_store_reads_in_read_only_sessions(postgres_database: 
     reader = await open_store(postgres_database, read_only=True)
     try:
         assert await reader._db.fetch_value("SHOW default_transaction_read_only") == "on"
-        with pytest.raises(StoreError) as refused:
-            await reader.probe()
     finally:
         await reader.close()
-
-    assert refused.value.reason.startswith("logbogen kan ikke skrives: databasen er skrivebeskyttet")
 
 
 async def test_a_read_only_store_neither_creates_nor_migrates_a_logbog(postgres_database: PostgresUrl) -> None:

@@ -3,7 +3,6 @@
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 

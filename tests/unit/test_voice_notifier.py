@@ -4,7 +4,6 @@ call for a page already placed."""
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
