@@ -60,7 +60,10 @@ def failure(exc: Exception, location: PostgresUrl, doing: str = "") -> StoreErro
 
 
 def _refused(message: str) -> str:
-    """Why a connection failed, from libpq's message (it gives no SQLSTATE): the server refused it, or never answered."""
+    """Why a connection failed, from libpq's message (it gives no SQLSTATE): it was lost, the server refused it, or
+    the server never answered."""
+    if "connection is lost" in message or "server closed the connection" in message:
+        return _CLASSES["08"]
     if "FATAL:" not in message:
         return UNREACHABLE
     for words, kind in _REFUSALS:

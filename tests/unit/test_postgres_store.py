@@ -251,6 +251,23 @@ async def test_a_failing_read_is_a_store_error_naming_the_server(postgres_databa
     assert "teams_users" in failed.value.reason
 
 
+async def test_connections_the_server_ended_are_replaced_unnoticed(postgres_database: PostgresUrl) -> None:
+    store = await open_store(postgres_database)
+    try:
+        await store.append(at=T0, actor="system", payload=note("før"))
+        [(ended,)] = raw_sql(
+            postgres_database,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid != pg_backend_pid()",
+        )
+        after = await store.append(at=T0, actor="system", payload=note("efter"))
+    finally:
+        await store.close()
+
+    assert ended >= 1
+    assert after.seq == 2
+
+
 async def test_a_server_that_goes_down_under_a_running_store_is_a_store_error_until_it_is_back(
     own_postgres: PostgresServer,
 ) -> None:

@@ -59,10 +59,12 @@ from bot.core.events import (
     Triaged,
     TriageDecision,
 )
-from bot.database_url import DatabaseLocation
+from bot.database_url import DatabaseLocation, PostgresUrl
 from bot.errors import StoreError
 from bot.store import LogSummary, SqlStore, TeamsUserLink, open_store
 from bot.store.migrations import Migration, migrate
+from bot.store.database import Database
+from bot.store.postgres_database import PostgresDatabase
 from bot.store.sqlite_database import SqliteDatabase
 from tests.raw_sql import raw_sql
 
@@ -314,22 +316,43 @@ async def test_read_only_store_does_not_create_a_missing_database(db_path: Path)
     assert not db_path.exists()
 
 
-async def test_failed_migration_leaves_the_previous_version_and_no_partial_tables(db_path: Path) -> None:
+async def test_failed_migration_leaves_the_previous_version_and_no_partial_tables(database: DatabaseLocation) -> None:
     good = Migration(1, "0001_a", "CREATE TABLE a (x INTEGER);")
     broken = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (;")
     fixed = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (x INTEGER);")
+    engine = "postgresql" if isinstance(database, PostgresUrl) else "sqlite"
 
-    async with aiosqlite.connect(db_path) as connection:
-        with pytest.raises(sqlite3.Error):
-            await migrate(SqliteDatabase(connection, db_path), [good, broken], "sqlite")
-        assert not connection.in_transaction
+    db = await connect(database)
+    try:
+        with pytest.raises(Exception) as failed:
+            await migrate(db, [good, broken], engine)
+        assert db.failure(failed.value) is not None
+        assert await db.schema_version() == 1
+    finally:
+        await db.close()
+    assert user_tables(database) == {"a"}
 
-    assert pragma(db_path, "user_version") == 1
-    assert tables(db_path) == {"a"}
+    db = await connect(database)
+    try:
+        assert await migrate(db, [good, fixed], engine) == 2
+    finally:
+        await db.close()
+    assert user_tables(database) == {"a", "b", "c"}
 
-    async with aiosqlite.connect(db_path) as connection:
-        assert await migrate(SqliteDatabase(connection, db_path), [good, fixed], "sqlite") == 2
-    assert tables(db_path) == {"a", "b", "c"}
+
+async def connect(database: DatabaseLocation) -> Database:
+    """The bare database at ``database``, without the store's set-up or schema."""
+    if isinstance(database, PostgresUrl):
+        return await PostgresDatabase.connect(database)
+    return SqliteDatabase(await aiosqlite.connect(database), database)
+
+
+def user_tables(database: DatabaseLocation) -> set[str]:
+    """The tables of the database, but for the one holding the schema version."""
+    if isinstance(database, PostgresUrl):
+        rows = raw_sql(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'schema_version'")
+        return {name for (name,) in rows}
+    return tables(database)
 
 
 # --- what an operator is told when the database fails ---------------------------------------
