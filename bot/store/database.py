@@ -3,7 +3,9 @@
 The store's SQL is written once, in what both engines run: ``?`` placeholders, ``INSERT … ON
 CONFLICT``, ``CAST``, ``->>`` on JSON, and a few pseudo-functions each engine renders
 (``render``): ``batch_rows(?)`` and ``batch_values(?)`` (a batch of rows, or of single values,
-bound as one JSON parameter: ``bulk.py``) and ``json_doc(x)`` (text read as a JSON document).
+bound as one JSON parameter: ``bulk.py``), ``json_doc(x)`` (text read as a JSON document),
+``last_given_seq()`` (the last event number SQLite's AUTOINCREMENT gave out; NULL on PostgreSQL)
+and ``SKIP_LOCKED``.
 A ``Database`` runs it: reads on their own, writes in a ``transaction``; every failure of the
 engine is raised as StoreError naming the database, never a password.
 """
@@ -39,7 +41,8 @@ class Queries(Protocol):
 
     async def lock(self, table: str) -> None:
         """Inside a transaction: keep every other writer of ``table`` waiting until it ends (readers read on).
-        SQLite has one writer anyway; PostgreSQL locks the table."""
+        SQLite has one writer anyway; PostgreSQL takes an advisory lock named after the table, which every writer
+        of it takes first."""
 
 
 class Database(Queries, Protocol):

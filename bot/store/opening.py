@@ -13,6 +13,8 @@ refused rather than silently becoming a new, empty logbog.
 
 import os
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
@@ -47,7 +49,7 @@ async def open_store(location: DatabaseLocation | str, *, read_only: bool = Fals
         db: Database = await PostgresDatabase.connect(location, read_only=read_only)
     else:
         db = await _open_sqlite(location, read_only=read_only)
-    try:
+    async with _closed_on_failure(db):
         if read_only:
             await require_current(db, bundled_migrations())
         else:
@@ -56,13 +58,20 @@ async def open_store(location: DatabaseLocation | str, *, read_only: bool = Fals
         store = SqlStore(db)
         if not read_only:
             await store.probe()
-        return store
+    return store
+
+
+@asynccontextmanager
+async def _closed_on_failure(db: Database) -> AsyncIterator[None]:
+    """Close ``db`` if the block raises: a failure of its engine, or a StoreError, as a StoreError naming the database."""
+    try:
+        yield
     except BaseException as exc:
         await db.close()
         if (error := db.failure(exc)) is not None:
             raise error from exc
         if isinstance(exc, StoreError) and exc.database is None:
-            raise StoreError(exc.reason, database=location) from None
+            raise StoreError(exc.reason, database=db.location) from None
         raise
 
 
@@ -84,15 +93,8 @@ async def _open_sqlite(path: Path, *, read_only: bool) -> SqliteDatabase:
         raise failure(exc, path) from exc
     db = SqliteDatabase(connection, path)
     if not read_only:
-        try:
+        async with _closed_on_failure(db):
             await _prepare(db)
-        except BaseException as exc:
-            await db.close()
-            if isinstance(exc, sqlite3.Error):
-                raise failure(exc, path) from exc
-            if isinstance(exc, StoreError) and exc.database is None:
-                raise StoreError(exc.reason, database=path) from None
-            raise
     return db
 
 
