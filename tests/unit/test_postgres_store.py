@@ -13,7 +13,7 @@ import pytest
 from bot.core.events import LogEntryAdded, LogEntryKind
 from bot.database_url import DatabaseLocation, PostgresUrl, postgres_url
 from bot.errors import StoreError
-from bot.store import CodeRequest, OutboxItem, SqlStore, open_store
+from bot.store import CallRecord, CodeRequest, OutboxItem, SqlStore, open_store
 from tests.postgres_server import PASSWORD, USER, PostgresServer, free_port
 from tests.raw_sql import raw_sql
 
@@ -112,6 +112,18 @@ async def test_two_instances_give_different_codes_on_one_number(instances: tuple
     codes = [code for [code] in await asyncio.gather(*asked)]
 
     assert sorted(codes) == list(range(1, 11))
+
+
+async def test_a_calls_key_and_end_count_once_across_instances(instances: tuple[SqlStore, SqlStore]) -> None:
+    """Both instances get the provider's webhook of one call: the first report wins, once."""
+    first, second = instances
+    await first.save_call(call=CallRecord("ref-1", "a", "K-2026-001", "p-anne", ("it",), "triage", "+4520123456", T0))
+
+    keyed = await asyncio.gather(*(store.call_keyed(ref="ref-1", digits=digits) for store, digits in zip(instances, "12")))
+    ended = await asyncio.gather(*(store.call_ended(ref="ref-1", outcome="completed", at=T0) for store in instances))
+
+    assert sorted(keyed) == [False, True] and sorted(ended) == [False, True]
+    assert (await second.call(ref="ref-1")).digits == "12"[keyed.index(True)]
 
 
 # --- the logbog refuses change --------------------------------------------------------------
