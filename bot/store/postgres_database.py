@@ -8,6 +8,7 @@ raised as StoreError whose reason names the server and database, never the passw
 (``postgres_failures.py``).
 """
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -83,6 +84,8 @@ class PostgresDatabase:
     @classmethod
     async def connect(cls, location: PostgresUrl, *, read_only: bool = False) -> "PostgresDatabase":
         """Connect to the server (StoreError saying why not: down, refused, no such database) and open a pool."""
+        # the pool says in English, every few seconds, what each store call then raises in Danish (StoreError)
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         options: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
         if read_only:
             options["options"] = "-c default_transaction_read_only=on"

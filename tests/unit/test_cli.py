@@ -318,12 +318,12 @@ def test_export_says_whether_the_logbog_it_was_made_from_is_complete(tmp_path: P
         assert "Datatilsynet underrettes" not in exported
 
 
-def test_check_and_export_name_an_unreachable_postgresql_server_and_never_its_password(tmp_path: Path) -> None:
+def test_serve_check_and_export_name_an_unreachable_postgresql_server_and_never_its_password(tmp_path: Path) -> None:
     url = f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{free_port()}/logbog"  # nobody listens there
     server = postgres_url(url).server
 
-    for command in (["check"], ["export", "K-2026-001"]):
-        result = krisebot(tmp_path, *command, KRISEBOT_DATABASE=url)
+    for command in (["serve"], ["check"], ["export", "K-2026-001"]):
+        result = krisebot(tmp_path, *command, KRISEBOT_DATABASE=url, KRISEBOT_PORT=str(free_port()))
 
         assert result.returncode == 2, result.stdout
         assert result.stderr.startswith("krisebot: PostgreSQL-serveren svarer ikke"), result.stderr
