@@ -140,7 +140,8 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords):
         async with self._transaction("siderne kunne ikke lægges i udbakken") as tx:
             return await tx.execute(
                 "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at, step, "
-                f"fallback) SELECT {columns(10, integers=(8, 9))} {FROM_ROWS} WHERE true ON CONFLICT DO NOTHING",
+                # in key order: instances adding the same pages wait for each other, never deadlock
+                f"fallback) SELECT {columns(10, integers=(8, 9))} {FROM_ROWS} WHERE true ORDER BY 1 ON CONFLICT DO NOTHING",
                 (rows_param([
                     (i.key, i.crisis_id, i.person, json.dumps(list(i.roles)), i.purpose, i.channel,
                      utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat(), i.step, int(i.fallback))

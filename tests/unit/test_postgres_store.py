@@ -84,7 +84,7 @@ async def test_two_instances_number_the_logbog_without_gaps_or_repeats(instances
 async def test_the_same_pages_enqueued_by_two_instances_are_added_once(instances: tuple[SqlStore, SqlStore]) -> None:
     pages = [page(f"K-2026-001/triage/p-anne/{n}/sms") for n in range(50)]
 
-    added = await asyncio.gather(*(store.enqueue(items=pages) for store in instances))
+    added = await asyncio.gather(*(store.enqueue(items=order) for store, order in zip(instances, (pages, pages[::-1]))))
 
     assert sum(added) == 50
     assert len(await instances[1].pending(due_by=T0)) == 50
