@@ -99,8 +99,8 @@ class PostgresServer:
         _run_as_server_user([str(self.programs / "pg_ctl"), "-D", str(self.data), *args], self.folder)
 
     def stop(self, mode: str = "immediate") -> None:
-        """Stop the server: at once (``immediate``: the last commits may be lost, as ``fsync`` is off), or ``fast``
-        (it ends every session and writes what was committed)."""
+        """Stop the server: at once (``immediate``: the last commits may be lost, as ``synchronous_commit`` is off), or
+        ``fast`` (it ends every session and writes what was committed)."""
         self.pg_ctl("stop", "-m", mode)
 
     def start(self) -> None:
