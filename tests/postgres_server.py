@@ -84,11 +84,11 @@ class PostgresServer:
         """An autocommit connection as the superuser over the unix socket."""
         return psycopg.connect(host=str(self.folder), port=self.port, user=USER, dbname=database, autocommit=True)
 
-    def create_database(self) -> str:
-        """A new, empty database; its name."""
+    def create_database(self, locale: str = "") -> str:
+        """A new, empty database (with ``locale``'s options, else the server's C locale); its name."""
         name = f"logbog_{os.getpid()}_{next(self._names)}"
         with self.admin() as admin:
-            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' {locale}".encode())
         return name
 
     def drop_database(self, name: str) -> None:

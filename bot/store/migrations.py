@@ -17,6 +17,7 @@ from .database import Database
 _FOLDER = Path(__file__).with_name("schema")
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _TOKEN = re.compile(r"\{(sequence_key|append_only) ?(\w*)\}")
+_TEXT = re.compile(r"\bTEXT\b")
 APPEND_ONLY = "logbogen kan kun tilføjes til"
 
 _SQLITE_TOKENS = {
@@ -50,9 +51,12 @@ class Migration:
     sql: str
 
     def render(self, engine: str) -> str:
-        """The migration's SQL as ``engine`` (sqlite or postgresql) runs it."""
+        """The migration's SQL as ``engine`` (sqlite or postgresql) runs it. PostgreSQL's text columns compare byte by
+        byte (``COLLATE "C"``), as SQLite's do, whatever the database's locale: the store compares ISO time stamps as
+        text, and a locale's order puts ``07:00:00.5+00:00`` before ``07:00:00+00:00``."""
         tokens = ENGINES[engine]
-        return _TOKEN.sub(lambda match: tokens[match.group(1)].replace("{table}", match.group(2)), self.sql)
+        sql = _TOKEN.sub(lambda match: tokens[match.group(1)].replace("{table}", match.group(2)), self.sql)
+        return _TEXT.sub('TEXT COLLATE "C"', sql) if engine == "postgresql" else sql
 
 
 def bundled_migrations() -> list[Migration]:

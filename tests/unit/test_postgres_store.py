@@ -126,6 +126,21 @@ async def test_a_calls_key_and_end_count_once_across_instances(instances: tuple[
     assert (await second.call(ref="ref-1")).digits == "12"[keyed.index(True)]
 
 
+async def test_times_compare_as_on_sqlite_in_a_database_of_a_danish_locale(postgres: PostgresServer) -> None:
+    """Danish collation puts «07:00:00.5+00:00» before «07:00:00+00:00»; the logbog's text compares byte by byte."""
+    name = postgres.create_database("LOCALE_PROVIDER icu ICU_LOCALE 'da-DK' LOCALE 'C.UTF-8'")
+    store = await open_store(postgres_url(postgres.url(name)))
+    try:
+        half_past = T0 + timedelta(milliseconds=500)
+        await store.enqueue(items=[OutboxItem("a", "K-2026-001", "p-anne", ("it",), "triage", "sms", T0, half_past, 0)])
+
+        assert await store.pending(due_by=T0) == []
+        assert await store.next_try_at(after=T0) == half_past
+    finally:
+        await store.close()
+        postgres.drop_database(name)
+
+
 # --- the logbog refuses change --------------------------------------------------------------
 
 
