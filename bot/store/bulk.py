@@ -11,6 +11,7 @@ The statements of the paging hot path therefore bind a whole batch as one parame
 """
 
 import json
+import re
 from typing import Any
 
 FROM_ROWS = "FROM batch_rows(?) AS batch"
@@ -25,9 +26,14 @@ BATCH_VALUES = f"(SELECT value FROM {VALUES_TABLE})"
 """The values (as text) of a ``rows_param`` of single values, as in ``key IN {BATCH_VALUES}``."""
 
 
+_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+"""A NUL character in JSON text: ``\u0000`` after an even number of backslashes (an odd one escapes the first)."""
+
+
 def rows_param(rows: list[tuple[Any, ...]] | list[Any] | list[dict[str, Any]]) -> str:
-    """A batch of rows (tuples of text, numbers and None; objects; or single values) as one parameter for ``FROM_ROWS``."""
-    return json.dumps(rows)
+    """A batch of rows (tuples of text, numbers and None; objects; or single values) as one parameter for ``FROM_ROWS``;
+    a NUL character in their text becomes ``NUL_STANDS_IN``, as in every parameter (``database.storable``)."""
+    return _NUL.sub(lambda match: match.group(1) + "\\ufffd", json.dumps(rows))
 
 
 def columns(width: int, *, integers: tuple[int, ...] = ()) -> str:

@@ -71,6 +71,15 @@ class Database(Queries, Protocol):
         """Release the database."""
 
 
+NUL_STANDS_IN = "\ufffd"
+"""What a NUL character written to the database becomes, on either engine: PostgreSQL's text cannot hold one."""
+
+
+def storable(params: Sequence[Any]) -> tuple[Any, ...]:
+    """Statement parameters as both engines store them: NUL characters in text replaced (``NUL_STANDS_IN``)."""
+    return tuple(param.replace("\x00", NUL_STANDS_IN) if isinstance(param, str) else param for param in params)
+
+
 @dataclass(frozen=True, slots=True)
 class Dialect:
     """How one engine spells the pseudo-functions of the store's SQL."""

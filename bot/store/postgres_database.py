@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from ..database_url import PostgresUrl
 from ..errors import StoreError
-from .database import POSTGRES, Queries
+from .database import POSTGRES, Queries, storable
 from .postgres_failures import failure
 
 CONNECT_TIMEOUT = 5
@@ -49,7 +49,7 @@ class _Connection:
 
     async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         async with self._connection.cursor() as cursor:
-            await cursor.executemany(POSTGRES.render(sql), [tuple(row) for row in rows])
+            await cursor.executemany(POSTGRES.render(sql), [storable(row) for row in rows])
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = await self._run(sql, params)
@@ -70,7 +70,7 @@ class _Connection:
 
     async def _run(self, sql: str, params: Sequence[Any]) -> psycopg.AsyncCursor[Any]:
         if params:
-            return await self._connection.execute(POSTGRES.render(sql), tuple(params))
+            return await self._connection.execute(POSTGRES.render(sql), storable(params))
         return await self._connection.execute(POSTGRES.render(sql, bound=False))
 
 

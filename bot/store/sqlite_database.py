@@ -15,7 +15,7 @@ from typing import Any
 import aiosqlite
 
 from ..errors import StoreError
-from .database import SQLITE, Queries
+from .database import SQLITE, Queries, storable
 from .failures import failure
 
 
@@ -29,14 +29,14 @@ class SqliteDatabase:
         self._closed = False
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._db.execute(SQLITE.render(sql), tuple(params)) as cursor:
+        async with self._db.execute(SQLITE.render(sql), storable(params)) as cursor:
             return max(cursor.rowcount, 0)
 
     async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self._db.executemany(SQLITE.render(sql), [tuple(row) for row in rows])
+        await self._db.executemany(SQLITE.render(sql), [storable(row) for row in rows])
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        async with self._db.execute(SQLITE.render(sql), tuple(params)) as cursor:
+        async with self._db.execute(SQLITE.render(sql), storable(params)) as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def fetch_rows(self, select: str, source: str, params: Sequence[Any] = ()) -> list[list[Any]]:
@@ -46,7 +46,7 @@ class SqliteDatabase:
         return rows
 
     async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._db.execute(SQLITE.render(sql), tuple(params)) as cursor:
+        async with self._db.execute(SQLITE.render(sql), storable(params)) as cursor:
             row = await cursor.fetchone()
         if row is None:
             raise ValueError(f"no row from {sql!r}")

@@ -61,7 +61,7 @@ from bot.core.events import (
 )
 from bot.database_url import DatabaseLocation, PostgresUrl
 from bot.errors import StoreError
-from bot.store import LogSummary, SqlStore, TeamsUserLink, open_store
+from bot.store import Finished, LogSummary, OutboxItem, SqlStore, TeamsUserLink, open_store
 from bot.store.migrations import Migration, migrate
 from bot.store.database import Database
 from bot.store.postgres_database import PostgresDatabase
@@ -205,6 +205,20 @@ async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqlStore)
 
     assert isinstance(failed, StoreError)
     assert await store.events() == [a, b, c, d]
+
+
+async def test_a_nul_character_is_kept_in_an_events_text_and_stands_in_as_u_fffd_elsewhere(store: SqlStore) -> None:
+    """PostgreSQL's text cannot hold a NUL character: on both engines it becomes U+FFFD outside the event's own JSON."""
+    event = await store.append(at=T0, actor="person:p\x001", payload=note("før\x00efter"), crisis_id="krise-1")
+    await store.enqueue(items=[OutboxItem("k", "krise-1", "p1", ("it",), "triage", "sms", T0, T0, 0)])
+    await store.retry_later(key="k", at=T0, error="svar: \x00")
+    await store.finish(items=[Finished("k", "krise-1", "failed", T0, error="svar: \x00")])
+    await store.link_teams_user(link=TeamsUserLink("29:anne", None, "anne\x00@kommune.dk", "p-anne"), at=T0)
+
+    [read] = await store.events()
+    assert read.seq == event.seq and read.actor == "person:p\ufffd1" and read.payload == note("før\x00efter")
+    assert (await store.teams_user(teams_user_id="29:anne")).upn == "anne\ufffd@kommune.dk"
+    assert (await store.sent_page(key="k")).status == "failed"
 
 
 # --- append-only ----------------------------------------------------------------------------
