@@ -94,11 +94,30 @@ class Service:
         except OSError:
             return None
 
+    async def post(self, session: ClientSession, activity: Json) -> Json:
+        """Post a Teams activity to ``/api/messages`` and check it was taken; an invoke's answer (else ``{}``)."""
+        async with session.post(f"{self.url}/api/messages", json=activity) as response:
+            assert response.status in (200, 201), f"{self.name}: {response.status} {await response.text()}"
+            body: Json = await response.json() if response.status == 200 else {}
+        if activity["type"] == "invoke":
+            assert body.get("statusCode") == 200, body
+        return body
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, nothing flushed that was not committed, the lease left to run out."""
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
+
+    async def terminate(self) -> None:
+        """SIGTERM, as systemd stops it: it finishes what it started (answers being sent to fakes in this event loop,
+        which keeps running meanwhile) and gives the lease up."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + START_TIMEOUT
+        while self.process.poll() is None:
+            assert time.monotonic() < deadline, f"krisebot serve ({self.name}) did not stop on SIGTERM:\n{self.tail()}"
+            await asyncio.sleep(0.02)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
