@@ -54,10 +54,13 @@ class Transactions:
         """One write transaction: committed when the block ends, rolled back if it raises.
 
         Under the write lock, so a failing write's rollback cannot undo another coroutine's
-        insert before that one commits. A SQLite failure is raised as StoreError saying ``doing``.
+        insert before that one commits; it takes the file's write lock at once (``BEGIN IMMEDIATE``), so what
+        it reads is what it writes on, whatever another process on the same file commits meanwhile.
+        A SQLite failure is raised as StoreError saying ``doing``.
         """
         async with self._writing:
             try:
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield
                 await self._db.commit()
             except BaseException as exc:

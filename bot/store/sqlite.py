@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ..core.escalation import Subject, Timer
 from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
-from ..errors import StoreError
+from ..errors import Stale, StoreError
 from .base import CrisisThread, Finished, LogSummary, OutboxItem, TeamsUserLink
 from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
 from .failures import store_errors
@@ -63,9 +63,10 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         crisis_id: str | None = None,
         request_key: str | None = None,
         timers: Sequence[Timer] = (),
+        after: int | None = None,
     ) -> list[Event]:
-        if timers and crisis_id is None:
-            raise ValueError("paging timers belong to a crisis")
+        if (timers or after is not None) and crisis_id is None:
+            raise ValueError("paging timers and the expected last event belong to a crisis")
         moment = utc(at)
         stamp = moment.isoformat()
         async with self._transaction("hændelserne kunne ikke gemmes"):
@@ -76,6 +77,8 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
                 ) as cursor:
                     if await cursor.fetchone() is None:
                         return []  # seen before: nothing was written
+            if after is not None and crisis_id is not None:
+                await self._expect(crisis_id, after)
             seqs = await self._insert_events(
                 [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
             )
@@ -85,6 +88,12 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
             Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
             for seq, payload in zip(seqs, payloads)
         ]
+
+    async def _expect(self, crisis_id: str, after: int) -> None:
+        """Raise Stale unless ``crisis_id``'s last event is ``after`` (0: it has none), in a write transaction."""
+        last = await fetch_value(self._db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE crisis_id = ?", (crisis_id,))
+        if last != after:
+            raise Stale(crisis_id, after, last)
 
     async def _insert_events(self, rows: list[tuple[str, str | None, str, str, str]]) -> list[int]:
         """Insert (at, crisis_id, actor, type, payload) rows, in a write transaction already open; their
