@@ -1,6 +1,6 @@
 """The outbox's batch statements: how their cost grows with the outbox, and with a busy event loop.
 
-The real ``SqliteStore`` on a new SQLite file in a temporary folder.
+The real ``SqlStore`` on a new SQLite file in a temporary folder.
 
 (a) A batch among many. Claiming and finishing a batch of 100 pages, alone in the outbox
 (baseline) and with 3,000 other pages pending (a long crisis whose activity-feed pages wait
@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.events import PagePurpose, PageSent  # noqa: E402
-from bot.store import Finished, OutboxItem, SqliteStore, open_store  # noqa: E402
+from bot.store import Finished, OutboxItem, SqlStore, open_store  # noqa: E402
 
 T0 = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
 BATCH = 100
@@ -95,16 +95,16 @@ async def while_busy(work: Callable[[], Awaitable[object]]) -> float:
         other.join()
 
 
-async def one_step_each(store: SqliteStore, batch: list[OutboxItem]) -> None:
+async def one_step_each(store: SqlStore, batch: list[OutboxItem]) -> None:
     """The store's own statements."""
     await store.enqueue(items=batch)
     await store.pending(due_by=T0)
     await store.claim(keys=[i.key for i in batch])
 
 
-async def step_per_row(store: SqliteStore, batch: list[OutboxItem]) -> None:
+async def step_per_row(store: SqlStore, batch: list[OutboxItem]) -> None:
     """The same work with one SQLite step per row, on the store's connection."""
-    db = store._db  # the baseline runs on the very connection the store uses
+    db = store._db._db  # the baseline runs on the very connection the store uses
     await db.executemany(
         "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",

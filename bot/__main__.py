@@ -27,6 +27,7 @@ from .channels.sms.console import send_reply
 from .channels.voice.console import send_keys
 from .clock import system_clock
 from .core.events import Event
+from .database_url import DatabaseLocation
 from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings
 from .logs import AccessLog, configure_logging
@@ -239,7 +240,7 @@ def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None
     return 0
 
 
-async def _read(database: Path, read: Callable[[Logbog], Awaitable[Read]]) -> Read:
+async def _read(database: DatabaseLocation, read: Callable[[Logbog], Awaitable[Read]]) -> Read:
     store = await open_store(database, read_only=True)
     try:
         return await read(store)
@@ -252,8 +253,8 @@ async def _logbog(store: Logbog, crisis_id: str) -> tuple[list[Event], Numbering
     return await store.events(crisis_id=crisis_id), await store.numbering()
 
 
-async def _linked_person_ids(database: Path) -> set[str]:
-    if not database.exists():
+async def _linked_person_ids(database: DatabaseLocation) -> set[str]:
+    if isinstance(database, Path) and not database.exists():
         return set()
     store = await open_store(database, read_only=True)
     try:

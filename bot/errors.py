@@ -20,7 +20,8 @@ ChannelError             a call to an outside service (Teams, Graph, an SMS gate
 └── PermanentError       the same call cannot succeed later (blocked, unknown user)
 """
 
-from pathlib import Path
+
+from .database_url import DatabaseLocation
 
 
 class KrisebotError(Exception):
@@ -62,10 +63,11 @@ class StoreError(KrisebotError):
     """The logbog store could not complete an operation; nothing was written.
 
     ``reason`` says why in Danish without naming the file, so an HTTP edge may show it to a
-    caller (a 503); the message names the database file as well, for the operator.
+    caller (a 503); the message names the database file (or PostgreSQL server and database,
+    never a password) as well, for the operator.
     """
 
-    def __init__(self, reason: str, *, database: Path | None = None) -> None:
+    def __init__(self, reason: str, *, database: DatabaseLocation | None = None) -> None:
         super().__init__(f"{database}: {reason}" if database is not None else reason)
         self.reason = reason
         self.database = database

@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .database_url import DatabaseLocation, database_location
 from .errors import SettingsError
 from .plan.phones import to_e164
 from .resources import default_plan_path
@@ -92,7 +93,10 @@ class Settings(BaseSettings):
     )
 
     plan: Path = Field(default_factory=default_plan_path, description="Plan file (TOML); default: the bundled plan")
-    database: Path = Field(default=Path("krisebot.db"), description="SQLite database file of the logbog")
+    database: DatabaseLocation = Field(
+        default=Path("krisebot.db"),
+        description="The logbog: a SQLite file (a path), or a PostgreSQL database (postgresql://user:password@host:5432/db)",
+    )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(default=3978, ge=1, le=65535, description="Port the HTTP server listens on")
     public_url: AnyHttpUrl | None = Field(
@@ -173,7 +177,7 @@ class Settings(BaseSettings):
         default=10.0, ge=1, le=120, description="Seconds one call to Graph or the Bot Connector may take before it counts as failed"
     )
     sms_console_file: Path | None = Field(
-        default=None, description="File the console provider appends each SMS to; default krisebot-sms.log beside the database"
+        default=None, description="File the console provider appends each SMS to; default krisebot-sms.log beside a SQLite logbog"
     )
 
     voice_provider: VoiceProvider = Field(default=VoiceProvider.CONSOLE, description="console, twilio or vonage")
@@ -195,7 +199,7 @@ class Settings(BaseSettings):
         description="Twilio text-to-speech voice (Danish: Polly.Naja, Polly.Mads, neural Polly.Sofie); empty: Twilio's default",
     )
     voice_console_file: Path | None = Field(
-        default=None, description="File the console provider appends each call to; default krisebot-calls.log beside the database"
+        default=None, description="File the console provider appends each call to; default krisebot-calls.log beside a SQLite logbog"
     )
     vonage_base_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.nexmo.com"), description="Vonage Voice API host")
     vonage_application_id: str = Field(default="", description="Vonage application id (its voice capability places the calls)")
@@ -229,6 +233,13 @@ class Settings(BaseSettings):
         default=5.0, ge=1, le=300,
         description="Seconds the leader's lease runs: another instance takes over this long after the leader stops renewing it",
     )
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, database: object) -> object:
+        """A ``postgresql://`` (or ``postgres://``) URL names a PostgreSQL database (ValueError saying what is wrong with
+        it, never its password); anything else, a file."""
+        return database_location(database) if isinstance(database, str) else database
 
     @field_validator("voice_caller_id")
     @classmethod
@@ -317,12 +328,16 @@ class Settings(BaseSettings):
     @property
     def sms_console_path(self) -> Path:
         """Where the console provider writes: ``sms_console_file``, or ``krisebot-sms.log`` beside the database."""
-        return self.sms_console_file or self.database.with_name("krisebot-sms.log")
+        return self.sms_console_file or self._beside_database("krisebot-sms.log")
 
     @property
     def voice_console_path(self) -> Path:
         """Where the console voice provider writes: ``voice_console_file``, or ``krisebot-calls.log`` beside the database."""
-        return self.voice_console_file or self.database.with_name("krisebot-calls.log")
+        return self.voice_console_file or self._beside_database("krisebot-calls.log")
+
+    def _beside_database(self, name: str) -> Path:
+        """The file ``name`` beside a SQLite logbog; in the working folder when the logbog is on a PostgreSQL server."""
+        return self.database.with_name(name) if isinstance(self.database, Path) else Path(name)
 
     @property
     def alarm_tokens(self) -> list[str]:

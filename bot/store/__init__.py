@@ -1,4 +1,4 @@
-"""The logbog store: the store's role protocols (``Store`` is all of them) and its SQLite implementation."""
+"""The logbog store: the store's role protocols (``Store`` is all of them) and its implementation over SQLite or PostgreSQL."""
 
 from .call_records import CallRecord
 from .base import (
@@ -9,10 +9,10 @@ from .leases import Fence
 from .numbering import Numbering
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 from .opening import open_store
-from .sqlite import SqliteStore
+from .sql_store import SqlStore
 
 __all__ = [
     "AttemptItem", "CallRecord", "Calls", "Chats", "CodeRequest", "CrisisThread", "Fence", "Finished", "Health", "Leases", "LogSummary",
     "LogThreads", "Logbog", "Monitoring", "Numbering", "Outbox", "OutboxItem", "SentPage", "SentPages", "SmsCode",
-    "SmsCodes", "SqliteStore", "Store", "TeamsUserLink", "open_store",
+    "SmsCodes", "SqlStore", "Store", "TeamsUserLink", "open_store",
 ]

@@ -1,6 +1,6 @@
-"""SQLite table of the voice channel: every call placed, by Krisebot's ``ref`` for it.
+"""Table of the voice channel: every call placed, by Krisebot's ``ref`` for it.
 
-A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are
+A mixin of ``SqlStore`` (it writes through the store's ``Transactions``); the methods are
 part of the Store protocol. A call is written before it is placed, so its webhooks find it
 after a restart, and a page sent again after a restart finds the call it already placed.
 """
@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from ..core.events import utc
-from .bulk import fetch_rows
 from .failures import Transactions
 
 
@@ -48,8 +47,8 @@ def _record(row: Sequence[Any]) -> CallRecord:
 class CallRecords(Transactions):
     async def save_call(self, *, call: CallRecord) -> None:
         """Remember a call about to be placed."""
-        async with self._transaction("opkaldet kunne ikke gemmes"):
-            await self._db.execute(
+        async with self._transaction("opkaldet kunne ikke gemmes") as tx:
+            await tx.execute(
                 f"INSERT INTO calls ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (call.ref, call.outbox_key, call.crisis_id, call.person, json.dumps(list(call.roles)), call.purpose,
                  call.number, utc(call.created_at).isoformat(), call.provider, call.provider_id, call.digits, call.outcome),
@@ -57,18 +56,18 @@ class CallRecords(Transactions):
 
     async def call_placed(self, *, ref: str, provider: str, provider_id: str) -> None:
         """The provider took the call and gave it ``provider_id``."""
-        async with self._transaction("opkaldet kunne ikke gemmes"):
-            await self._db.execute("UPDATE calls SET provider = ?, provider_id = ? WHERE ref = ?", (provider, provider_id, ref))
+        async with self._transaction("opkaldet kunne ikke gemmes") as tx:
+            await tx.execute("UPDATE calls SET provider = ?, provider_id = ? WHERE ref = ?", (provider, provider_id, ref))
 
     async def call(self, *, ref: str) -> CallRecord | None:
         """The call with ``ref``, if Krisebot placed it."""
-        rows = await fetch_rows(self._db, _COLUMNS, "FROM calls WHERE ref = ?", (ref,))
+        rows = await self._db.fetch_rows(_COLUMNS, "FROM calls WHERE ref = ?", (ref,))
         return _record(rows[0]) if rows else None
 
     async def placed_call(self, *, outbox_key: str) -> CallRecord | None:
         """The call the provider already took for the outbox item ``outbox_key``, if any."""
-        rows = await fetch_rows(
-            self._db, _COLUMNS, "FROM calls WHERE outbox_key = ? AND provider_id IS NOT NULL ORDER BY created_at LIMIT 1",
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM calls WHERE outbox_key = ? AND provider_id IS NOT NULL ORDER BY created_at LIMIT 1",
             (outbox_key,),
         )
         return _record(rows[0]) if rows else None
@@ -82,11 +81,9 @@ class CallRecords(Transactions):
         return await self._set_once(ref, "outcome", outcome, ended_at=utc(at).isoformat())
 
     async def _set_once(self, ref: str, column: str, value: str, *, ended_at: str | None = None) -> bool:
-        async with self._transaction("opkaldet kunne ikke gemmes"):
-            before = self._db.total_changes
-            await self._db.execute(
+        async with self._transaction("opkaldet kunne ikke gemmes") as tx:
+            changed = await tx.execute(
                 f"UPDATE calls SET {column} = ?, ended_at = COALESCE(?, ended_at) WHERE ref = ? AND {column} IS NULL",
                 (value, ended_at, ref),
             )
-            changed = self._db.total_changes - before
         return changed > 0

@@ -1,23 +1,22 @@
-"""SQLite failures as the rest of Krisebot sees them: a StoreError whose reason says, in Danish, what
-an operator must look at (a damaged file, a full disk, no write access, a lock held elsewhere).
+"""Database failures as the rest of Krisebot sees them: a StoreError whose reason says, in Danish, what
+an operator must look at (a damaged file, a full disk, no write access, a lock held elsewhere; for
+PostgreSQL, ``postgres_failures.py``).
 
-``Transactions`` is the write path of the store's parts: one write transaction at a time on the
-shared connection, committed or rolled back whole. ``store_errors`` makes every public coroutine
-of a store raise StoreError, never ``sqlite3.Error``, so an HTTP edge can answer 503 with the reason.
+``Transactions`` is what the store's parts share: the database and its write transactions.
+``store_errors`` makes every public coroutine of a store raise StoreError, never an engine's own
+error, so an HTTP edge can answer 503 with the reason.
 """
 
-import asyncio
 import functools
 import inspect
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from ..errors import StoreError
+from .database import Database, Queries
 
 DAMAGED = "databasen er beskadiget: læg den seneste sikkerhedskopi på plads"
 _REASONS = {
@@ -43,39 +42,20 @@ def failure(exc: sqlite3.Error, database: Path, doing: str = "") -> StoreError:
 
 
 class Transactions:
-    """Mixin of the store's parts: the shared connection, its write lock and its file."""
+    """Mixin of the store's parts: the database, and its write transactions."""
 
-    _db: aiosqlite.Connection
-    _writing: asyncio.Lock
-    path: Path
+    _db: Database
 
-    @asynccontextmanager
-    async def _transaction(self, doing: str) -> AsyncIterator[None]:
-        """One write transaction: committed when the block ends, rolled back if it raises.
-
-        Under the write lock, so a failing write's rollback cannot undo another coroutine's
-        insert before that one commits; it takes the file's write lock at once (``BEGIN IMMEDIATE``), so what
-        it reads is what it writes on, whatever another process on the same file commits meanwhile.
-        A SQLite failure is raised as StoreError saying ``doing``.
-        """
-        async with self._writing:
-            try:
-                await self._db.execute("BEGIN IMMEDIATE")
-                yield
-                await self._db.commit()
-            except BaseException as exc:
-                with suppress(sqlite3.Error, ValueError):  # a broken or closed connection has nothing to undo
-                    await self._db.rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise failure(exc, self.path, doing) from exc
-                raise
+    def _transaction(self, doing: str) -> AbstractAsyncContextManager[Queries]:
+        """One write transaction (``Database.transaction``): committed when the block ends, rolled back if it raises."""
+        return self._db.transaction(doing)
 
 
 StoreClass = TypeVar("StoreClass", bound=type)
 
 
 def store_errors(cls: StoreClass) -> StoreClass:
-    """Make every public coroutine of the store class ``cls`` raise a SQLite failure as StoreError."""
+    """Make every public coroutine of the store class ``cls`` raise a failure of its database as StoreError."""
     for name in dir(cls):
         method = getattr(cls, name)
         if not name.startswith("_") and inspect.iscoroutinefunction(method):
@@ -88,7 +68,10 @@ def _translating(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
     async def run(self: Transactions, *args: Any, **kwargs: Any) -> Any:
         try:
             return await method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise failure(exc, self.path) from exc
+        except Exception as exc:
+            error = self._db.failure(exc)
+            if error is None:
+                raise
+            raise error from exc
 
     return run

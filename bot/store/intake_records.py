@@ -1,6 +1,6 @@
-"""SQLite tables of the alarm intake: heartbeats and the alarm mailbox's read position.
+"""Tables of the alarm intake: heartbeats and the alarm mailbox's read position.
 
-A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are
+A mixin of ``SqlStore`` (it writes through the store's ``Transactions``); the methods are
 part of the Store protocol.
 """
 
@@ -24,8 +24,7 @@ class HeartbeatRecord:
 class IntakeRecords(Transactions):
     async def heartbeats(self) -> dict[str, HeartbeatRecord]:
         """Every heartbeat ever watched, by name."""
-        async with self._db.execute("SELECT name, last_seen_at, silent_since FROM heartbeats") as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all("SELECT name, last_seen_at, silent_since FROM heartbeats")
         return {
             name: HeartbeatRecord(name, datetime.fromisoformat(seen), datetime.fromisoformat(silent) if silent else None)
             for name, seen, silent in rows
@@ -54,9 +53,8 @@ class IntakeRecords(Transactions):
 
     async def mailbox_cursor(self, *, mailbox: str) -> str | None:
         """The delta (or next page) link to read the mailbox from, if it was read before."""
-        async with self._db.execute("SELECT link FROM mailbox_cursors WHERE mailbox = ?", (mailbox.lower(),)) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
+        rows = await self._db.fetch_all("SELECT link FROM mailbox_cursors WHERE mailbox = ?", (mailbox.lower(),))
+        return rows[0][0] if rows else None
 
     async def save_mailbox_cursor(self, *, mailbox: str, link: str, at: datetime) -> None:
         """Remember where reading the mailbox got to."""
@@ -67,5 +65,5 @@ class IntakeRecords(Transactions):
         )
 
     async def _intake_write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        async with self._transaction("kunne ikke skrive til databasen"):
-            await self._db.executemany(sql, rows)
+        async with self._transaction("kunne ikke skrive til databasen") as tx:
+            await tx.execute_many(sql, rows)

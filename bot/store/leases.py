@@ -1,10 +1,10 @@
 """SQL table of the leases: which instance holds the lease on the loops that must run once, until when,
 and under which fencing token.
 
-A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are the
-``Leases`` protocol. Each is one statement, so it is atomic on any database: taking, renewing and
+A mixin of ``SqlStore`` (it writes through the store's ``Transactions``); the methods are the
+``Leases`` protocol. Each is one statement, so it is atomic on either engine: taking, renewing and
 releasing a lease never race another instance's, and ``fenced`` lets a write check the lease in the
-statement that makes it.
+statement that makes it (on PostgreSQL holding the lease row against a takeover until the write commits).
 """
 
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..core.events import utc
+from .database import FOR_SHARE
 from .failures import Transactions
 
 RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,7 +34,7 @@ def fenced(fence: Fence | None) -> tuple[str, tuple[Any, ...]]:
     if fence is None:
         return "", ()
     return (
-        " AND EXISTS (SELECT 1 FROM leases WHERE name = ? AND holder = ? AND token = ?)",
+        f" AND EXISTS (SELECT 1 FROM leases WHERE name = ? AND holder = ? AND token = ?{FOR_SHARE})",
         (fence.name, fence.holder, fence.token),
     )
 
@@ -44,22 +45,21 @@ class LeaseRecords(Transactions):
         None while another holder's lease runs. Taken from another holder (or for the first time) the token grows by one;
         renewed by its holder it stays (nobody held it in between, whether or not it had expired)."""
         now = utc(at)
-        async with self._transaction("ledelsen kunne ikke tages eller fornys"):
-            async with self._db.execute(
+        async with self._transaction("ledelsen kunne ikke tages eller fornys") as tx:
+            rows = await tx.fetch_all(
                 "INSERT INTO leases (name, holder, token, expires_at) VALUES (?, ?, 1, ?) "
                 "ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at, holder = excluded.holder, "
                 "token = CASE WHEN leases.holder = excluded.holder THEN leases.token ELSE leases.token + 1 END "
                 "WHERE leases.holder = excluded.holder OR leases.expires_at <= ? "
                 "RETURNING token",
                 (name, holder, (now + ttl).isoformat(), now.isoformat()),
-            ) as cursor:
-                row = await cursor.fetchone()
-        return int(row[0]) if row else None
+            )
+        return int(rows[0][0]) if rows else None
 
     async def release_lease(self, *, name: str, holder: str, token: int) -> None:
         """Give the lease up at once if ``holder`` still holds it under ``token``; its token stays, for the next holder to bump."""
-        async with self._transaction("ledelsen kunne ikke frigives"):
-            await self._db.execute(
+        async with self._transaction("ledelsen kunne ikke frigives") as tx:
+            await tx.execute(
                 "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ? AND token = ?",
                 (RELEASED.isoformat(), name, holder, token),
             )

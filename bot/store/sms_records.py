@@ -1,6 +1,6 @@
-"""SQLite tables of the SMS fallback: reply codes per number, pages as sent, help replies.
+"""Tables of the SMS fallback: reply codes per number, pages as sent, help replies.
 
-A mixin of ``SqliteStore`` (it writes through the store's ``Transactions``); the methods are
+A mixin of ``SqlStore`` (it writes through the store's ``Transactions``); the methods are
 part of the Store protocol.
 """
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..core.events import utc
-from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
+from .bulk import BATCH_VALUES, FROM_ROWS, columns, rows_param
 from .failures import Transactions
 
 if TYPE_CHECKING:  # base imports this module
@@ -86,9 +86,10 @@ class SmsRecords(Transactions):
         ``open_crises``; the number's codes are reused lowest first only after 1–99 ran out.
         """
         stamp = utc(at).isoformat()
-        async with self._transaction("sms-koden kunne ikke gemmes"):
-            rows = await fetch_rows(
-                self._db, "number, code, crisis_id, purpose",
+        async with self._transaction("sms-koden kunne ikke gemmes") as tx:
+            await tx.lock("sms_codes")  # another instance giving out codes waits, and then sees these
+            rows = await tx.fetch_rows(
+                "number, code, crisis_id, purpose",
                 f"FROM sms_codes WHERE number IN {BATCH_VALUES}",
                 (rows_param(sorted({page.number for page in pages})),),
             )
@@ -105,23 +106,23 @@ class SmsRecords(Transactions):
                     numbers_codes[code] = page.crisis_id
                     new.append((page.number, code, page.crisis_id, page.purpose, page.person, stamp))
                 codes.append(given[key])
-            await self._db.execute(
-                f"DELETE FROM sms_codes WHERE (number, code) IN (SELECT {columns(2)} {FROM_ROWS})", (rows_param(new),)
+            await tx.execute(
+                f"DELETE FROM sms_codes WHERE (number, code) IN (SELECT {columns(2, integers=(1,))} {FROM_ROWS})",
+                (rows_param(new),),
             )
-            await self._db.execute(
+            await tx.execute(
                 "INSERT INTO sms_codes (number, code, crisis_id, purpose, person, created_at) "
-                f"SELECT {columns(6)} {FROM_ROWS}",
+                f"SELECT {columns(6, integers=(1,))} {FROM_ROWS}",
                 (rows_param(new),),
             )
         return codes
 
     async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
         """What ``code`` stands for on ``number``, if it was ever given out."""
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             "SELECT number, code, crisis_id, purpose, person FROM sms_codes WHERE number = ? AND code = ?", (number, code)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return SmsCode(*row) if row else None
+        )
+        return SmsCode(*rows[0]) if rows else None
 
     async def sent_page(self, *, key: str | None = None, channel: str = "", provider_id: str = "") -> SentPage | None:
         """The outbox page with ``key``, else the one sent on ``channel`` with ``provider_id``."""
@@ -130,57 +131,52 @@ class SmsRecords(Transactions):
             query, params = f"{_SENT_PAGE} WHERE key = ?", (key,)
         else:
             query, params = f"{_SENT_PAGE} WHERE channel = ? AND provider_id = ?", (channel, provider_id)
-        async with self._db.execute(query, params) as cursor:
-            row = await cursor.fetchone()
-        return _sent_page(row) if row else None
+        rows = await self._db.fetch_all(query, params)
+        return _sent_page(rows[0]) if rows else None
 
     async def sent_pages(self, *, crisis_id: str, channel: str) -> list[SentPage]:
         """The latest page sent on ``channel`` to each person for each purpose in the crisis."""
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             f"{_SENT_PAGE} WHERE crisis_id = ? AND channel = ? AND status = 'sent' ORDER BY done_at", (crisis_id, channel)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         latest = {(page.person, page.purpose): page for page in map(_sent_page, rows)}
         return list(latest.values())
 
     async def sent_otherwise(self, *, item: "OutboxItem") -> bool:
         """Was ``item``'s attempt sent under another key than ``item``'s?"""
-        async with self._db.execute(
+        return bool(await self._db.fetch_all(
             f"SELECT 1 FROM outbox WHERE {_SAME_ATTEMPT} AND key != ? AND status = 'sent' LIMIT 1",
             (*_attempt_of(item), item.key),
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        ))
 
     async def attempt_items(self, *, item: "OutboxItem") -> list[AttemptItem]:
         """Every outbox item of ``item``'s attempt (``item`` too), as it stands."""
         unanswered = "EXISTS (SELECT 1 FROM calls WHERE calls.outbox_key = outbox.key AND outcome IS NOT NULL AND digits IS NULL)"
-        rows = await fetch_rows(
-            self._db, f"key, channel, status, fallback, {unanswered}", f"FROM outbox WHERE {_SAME_ATTEMPT}", _attempt_of(item)
+        rows = await self._db.fetch_rows(
+            f"key, channel, status, fallback, {unanswered}", f"FROM outbox WHERE {_SAME_ATTEMPT}", _attempt_of(item)
         )
         return [AttemptItem(key, channel, status, bool(fallback), bool(called)) for key, channel, status, fallback, called in rows]
 
     async def hasten_fallbacks(self, *, item: "OutboxItem", at: datetime) -> int:
         """Make the pending fallbacks of ``item``'s attempt due at ``at`` (if later); how many were."""
         stamp = utc(at).isoformat()
-        async with self._transaction("reservekanalen kunne ikke fremrykkes"):
-            before = self._db.total_changes
-            await self._db.execute(
+        async with self._transaction("reservekanalen kunne ikke fremrykkes") as tx:
+            return await tx.execute(
                 f"UPDATE outbox SET next_try_at = ? WHERE {_SAME_ATTEMPT} AND fallback = 1 AND status = 'pending' "
                 "AND next_try_at > ?",
                 (stamp, *_attempt_of(item), stamp),
             )
-            changed = self._db.total_changes - before
-        return changed
 
     async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
         """Count a help reply to ``number`` at ``at`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
-        async with self._transaction("kunne ikke skrive til databasen"):
-            count = await fetch_value(
-                self._db, "SELECT COUNT(*) FROM sms_help_replies WHERE number = ? AND at > ?", (number, utc(since).isoformat())
+        async with self._transaction("kunne ikke skrive til databasen") as tx:
+            await tx.lock("sms_help_replies")  # another instance counting waits, and then counts this one
+            count = await tx.fetch_value(
+                "SELECT COUNT(*) FROM sms_help_replies WHERE number = ? AND at > ?", (number, utc(since).isoformat())
             )
             if count >= limit:
                 return False
-            await self._db.execute("INSERT INTO sms_help_replies (number, at) VALUES (?, ?)", (number, utc(at).isoformat()))
+            await tx.execute("INSERT INTO sms_help_replies (number, at) VALUES (?, ?)", (number, utc(at).isoformat()))
         return True
 
 

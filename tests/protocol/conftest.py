@@ -61,7 +61,7 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
     """Settings on a fresh database in ``tmp_path``; keyword arguments override."""
 
     def make(**overrides: Any) -> Settings:
-        return load_settings(_env_file=None, database=tmp_path / "krisebot.db", **overrides)
+        return load_settings(_env_file=None, **{"database": tmp_path / "krisebot.db", **overrides})
 
     return make
 

@@ -14,7 +14,8 @@ from bot.graph.readiness import entra_findings
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from bot.settings import load_settings
-from bot.store import SqliteStore, open_store
+from bot.database_url import DatabaseLocation
+from bot.store import SqlStore, open_store
 from bot.teams.chat_install import ChatInstaller
 from tests.fakes.graph import FakeCredential, FakeGraph
 
@@ -127,8 +128,8 @@ async def test_check_is_quiet_when_the_app_is_in_the_catalog(graph: FakeGraph) -
 
 
 @pytest.fixture
-async def store(tmp_path) -> AsyncIterator[SqliteStore]:
-    opened = await open_store(tmp_path / "krisebot.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     await opened.save_conversation_reference(
         key="teams:29:1cvo", reference={"serviceUrl": "https://smba.example/emea/"}, at=datetime.now(timezone.utc)
     )
@@ -136,7 +137,7 @@ async def store(tmp_path) -> AsyncIterator[SqliteStore]:
     await opened.close()
 
 
-def installer(msgraph: GraphServiceClient, store: SqliteStore, external_id: str) -> ChatInstaller:
+def installer(msgraph: GraphServiceClient, store: SqlStore, external_id: str) -> ChatInstaller:
     catalog = CatalogApp(msgraph, catalog_id="", external_id=external_id)
     return ChatInstaller(
         client=msgraph, store=store, clock=lambda: datetime.now(timezone.utc), catalog=catalog, tenant_id="t",
@@ -145,7 +146,7 @@ def installer(msgraph: GraphServiceClient, store: SqliteStore, external_id: str)
 
 
 async def test_someone_who_never_wrote_to_the_bot_gets_the_app_found_by_its_manifest_id(
-    graph: FakeGraph, msgraph: GraphServiceClient, store: SqliteStore
+    graph: FakeGraph, msgraph: GraphServiceClient, store: SqlStore
 ) -> None:
     graph.add_user("aad-jesper", JESPER.email, JESPER.name)
 
@@ -156,7 +157,7 @@ async def test_someone_who_never_wrote_to_the_bot_gets_the_app_found_by_its_mani
 
 
 async def test_installing_an_app_not_in_the_catalog_fails_for_good_and_says_what_to_do(
-    graph: FakeGraph, msgraph: GraphServiceClient, store: SqliteStore
+    graph: FakeGraph, msgraph: GraphServiceClient, store: SqlStore
 ) -> None:
     graph.add_user("aad-jesper", JESPER.email, JESPER.name)
 

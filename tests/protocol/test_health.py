@@ -4,6 +4,8 @@ import json
 import resource
 from pathlib import Path
 
+from bot.database_url import postgres_url
+from tests.postgres_server import PASSWORD, PostgresServer
 from tests.serve import get, serving
 
 
@@ -50,3 +52,22 @@ def test_readyz_is_503_with_the_reason_while_the_logbog_cannot_be_written(tmp_pa
     assert answer["database"].startswith("logbogen kan ikke skrives: ")
     assert str(tmp_path) not in answer["database"], "the reason names no file to the caller"
     assert ready_again == 200
+
+
+async def test_readyz_on_postgresql_is_503_naming_the_server_and_not_the_password_while_it_is_down(
+    own_postgres: PostgresServer, settings_for, start_bot
+) -> None:
+    database = postgres_url(own_postgres.url(own_postgres.create_database()))
+    bot = await start_bot(settings_for(database=database.conninfo))
+    assert (await bot.client.get("/readyz")).status == 200
+
+    own_postgres.stop("fast")
+    response = await bot.client.get("/readyz")
+    own_postgres.start()
+
+    assert response.status == 503
+    reason = (await response.json())["database"]
+    assert reason.startswith(f"logbogen kan ikke skrives: PostgreSQL-serveren svarer ikke: kører den, og kan tjenesten nå den? "
+                             f"({database.server}: ")
+    assert PASSWORD not in reason
+    assert (await bot.client.get("/readyz")).status == 200

@@ -1,18 +1,22 @@
 """Two instances on one database: any of them takes any request, and the leader pages as if all of it happened on it.
 
-Both run the real app on one SQLite file, with one fake Bot Connector and one clock moved by hand; the first started
-leads (its lease outlasts every test: a clock moved by minutes must not hand the lead over midway).
+Both run the real app on one database (a SQLite file, a PostgreSQL database: ``database``), with one fake Bot
+Connector and one clock moved by hand; the first started leads (its lease outlasts every test: a clock moved by
+minutes must not hand the lead over midway).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from bot.app import CRISES, LEADERSHIP
+from bot.database_url import DatabaseLocation
 from bot.plan import load_plan
 from bot.render.log_thread import thread_posts
 from bot.resources import default_plan_path
+from bot.settings import Settings, load_settings
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
 from tests.protocol.crisis import Crisis, alarm, installed_for, verbs
@@ -34,6 +38,16 @@ class Pair:
         await self.follower.bot.client.app[CRISES].drain()
         await self.leader.bot.client.app[CRISES].refresh()
         await self.leader.settled()
+
+
+@pytest.fixture
+def settings_for(database: DatabaseLocation) -> Callable[..., Settings]:
+    """Settings on the test's database, on either engine; keyword arguments override."""
+
+    def make(**overrides: Any) -> Settings:
+        return load_settings(_env_file=None, **{"database": database, **overrides})
+
+    return make
 
 
 @pytest.fixture

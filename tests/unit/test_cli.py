@@ -18,12 +18,15 @@ from bot.channels.console import ConsoleRequestError
 from bot.channels.sms.console import send_reply
 from bot.channels.voice.console import send_keys
 from bot.core.events import AlarmRaised, LogEntryAdded, LogEntryKind, SmsReceived
+from bot.database_url import DatabaseLocation, PostgresUrl, postgres_url
 from bot.store import open_store
 from bot.resources import default_plan_path
 from tests.fakes.vonage import FakeVonage
+from tests.postgres_server import PASSWORD, USER
 from tests.plans import READY_PLAN, with_summoned_external, write_plan
 from tests.pdfs import pdf_text
 from tests.prerequisites import pdf_renderer
+from tests.raw_sql import raw_sql
 from tests.serve import free_port
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
@@ -266,7 +269,7 @@ def test_wrong_setting_is_explained_in_danish(tmp_path: Path) -> None:
     assert result.stderr.strip() == "krisebot: KRISEBOT_PORT: skal være et heltal"
 
 
-def _logbog_with_one_crisis(database: Path) -> None:
+def _logbog_with_one_crisis(database: DatabaseLocation) -> None:
     async def write() -> None:
         store = await open_store(database)
         at = datetime(2026, 3, 2, 7, 5, tzinfo=timezone.utc)
@@ -279,10 +282,15 @@ def _logbog_with_one_crisis(database: Path) -> None:
     asyncio.run(write())
 
 
-def test_export_writes_the_logbog_as_markdown_and_html(tmp_path: Path) -> None:
-    _logbog_with_one_crisis(tmp_path / "krisebot.db")
+def setting(database: DatabaseLocation) -> str:
+    """``database`` as KRISEBOT_DATABASE names it: a path, or a PostgreSQL URL with its password."""
+    return database.conninfo if isinstance(database, PostgresUrl) else str(database)
 
-    result = krisebot(tmp_path, "export", "k-2026-001", "--out", "eksport")
+
+def test_export_writes_the_logbog_as_markdown_and_html(tmp_path: Path, database: DatabaseLocation) -> None:
+    _logbog_with_one_crisis(database)
+
+    result = krisebot(tmp_path, "export", "k-2026-001", "--out", "eksport", KRISEBOT_DATABASE=setting(database))
 
     assert result.returncode == 0, result.stderr
     markdown = (tmp_path / "eksport" / "K-2026-001.md").read_text(encoding="utf-8")
@@ -308,6 +316,27 @@ def test_export_says_whether_the_logbog_it_was_made_from_is_complete(tmp_path: P
         exported = (tmp_path / f"K-2026-001.{suffix}").read_text(encoding="utf-8")
         assert "Logbogen er ikke komplet: hændelse nr. 2 mangler i databasen" in exported
         assert "Datatilsynet underrettes" not in exported
+
+
+def test_serve_check_and_export_name_an_unreachable_postgresql_server_and_never_its_password(tmp_path: Path) -> None:
+    url = f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{free_port()}/logbog"  # nobody listens there
+    server = postgres_url(url).server
+
+    for command in (["serve"], ["check"], ["export", "K-2026-001"]):
+        result = krisebot(tmp_path, *command, KRISEBOT_DATABASE=url, KRISEBOT_PORT=str(free_port()))
+
+        assert result.returncode == 2, result.stdout
+        assert result.stderr.startswith("krisebot: PostgreSQL-serveren svarer ikke"), result.stderr
+        assert f"({server}: " in result.stderr
+        assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_export_neither_creates_nor_migrates_a_postgresql_logbog(tmp_path: Path, postgres_database: PostgresUrl) -> None:
+    result = krisebot(tmp_path, "export", "K-2026-001", KRISEBOT_DATABASE=postgres_database.conninfo)
+
+    assert result.returncode == 2
+    assert result.stderr == f"krisebot: {postgres_database}: databasen har ingen logbog endnu: krisebot serve opretter den\n"
+    assert raw_sql(postgres_database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
 
 
 def test_exported_logbogs_are_private_whatever_the_umask(tmp_path: Path) -> None:

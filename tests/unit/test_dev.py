@@ -31,6 +31,8 @@ TOOLS = ("dirname", "rm", "sha256sum", "cut", "touch")
 """What ./dev itself calls from PATH (besides the stand-ins)."""
 PDF_PACKAGES = " ".join(SYSTEM_PACKAGES)
 """What the PDF export needs from Debian, as ./dev installs it."""
+DEBIAN_PACKAGES = f"nodejs npm {PDF_PACKAGES} postgresql"
+"""What ./dev test installs from Debian on a machine with none of it (Chromium is there: ``E2E_CHROMIUM``)."""
 
 
 def _stand_in(path: Path, body: str) -> None:
@@ -55,7 +57,7 @@ def clone(tmp_path: Path) -> Path:
 
 
 def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """``./dev test -q`` as user ``uid`` on a machine without Node.js and the PDF export's Debian packages; its
+    """``./dev test -q`` as user ``uid`` on a machine without Node.js, PostgreSQL and the PDF export's Debian packages; its
     output and every call it made."""
     calls, bin_dir = clone.parent / "calls", clone.parent / "bin"
     bin_dir.mkdir()
@@ -76,14 +78,14 @@ def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str
     return result, calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
 
 
-def test_dev_test_installs_node_npm_and_the_pdf_packages_from_debian_when_they_are_missing(clone: Path) -> None:
+def test_dev_test_installs_node_npm_the_pdf_packages_and_postgresql_from_debian_when_they_are_missing(clone: Path) -> None:
     result, calls = _dev_test(clone, uid=0)
 
     assert result.returncode == 0, result.stderr
-    assert f"installing Debian's nodejs npm {PDF_PACKAGES}" in result.stderr
+    assert f"installing Debian's {DEBIAN_PACKAGES}" in result.stderr
     assert calls == [
         "apt-get update -qq",
-        f"apt-get install -y -qq nodejs npm {PDF_PACKAGES}",
+        f"apt-get install -y -qq {DEBIAN_PACKAGES}",
         "npm ci --no-audit --no-fund --loglevel=error",
         "python -m pytest -q",
     ]
@@ -93,7 +95,7 @@ def test_dev_test_names_the_missing_packages_when_it_may_not_install_them(clone:
     result, calls = _dev_test(clone, uid=1000)
 
     assert result.returncode == 0, result.stderr
-    wanted = f"nodejs npm {PDF_PACKAGES}"
+    wanted = DEBIAN_PACKAGES
     assert f"missing {wanted} (install Debian's {wanted} as root: apt-get install {wanted})" in result.stderr
     assert calls == ["python -m pytest -q"]
 

@@ -5,13 +5,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.errors import StoreError
 from bot.leadership import Leadership
-from bot.store import Fence, Leases, OutboxItem, SqliteStore, open_store
+from bot.database_url import DatabaseLocation
+from bot.store import Fence, Leases, OutboxItem, SqlStore, open_store
 
 T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 TTL = timedelta(seconds=5)
@@ -79,10 +79,10 @@ def time() -> Time:
 
 
 @pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, SqliteStore]]:
-    """Two connections to one database file, as two instances have."""
-    first = await open_store(tmp_path / "krisebot.db")
-    second = await open_store(tmp_path / "krisebot.db")
+async def stores(database: DatabaseLocation) -> AsyncIterator[tuple[SqlStore, SqlStore]]:
+    """Two connections to one database, as two instances have."""
+    first = await open_store(database)
+    second = await open_store(database)
     yield first, second
     await first.close()
     await second.close()

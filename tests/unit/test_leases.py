@@ -1,12 +1,11 @@
-"""Leases in the store: taken when free or expired, renewed by their holder, and fencing the outbox's claims."""
+"""Leases in the store: taken when free or expired, renewed by their holder, and fencing the outbox's claims (on both engines)."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
 import pytest
 
-from bot.store import Fence, OutboxItem, SqliteStore, open_store
+from bot.database_url import DatabaseLocation
+from bot.store import Fence, OutboxItem, SqlStore, open_store
 
 T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 TTL = timedelta(seconds=5)
@@ -14,8 +13,8 @@ LEASE = "leader"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await open_store(tmp_path / "krisebot.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     yield opened
     await opened.close()
 
@@ -27,17 +26,17 @@ def item(key: str) -> OutboxItem:
     )
 
 
-async def tries(store: SqliteStore, key: str) -> int:
+async def tries(store: SqlStore, key: str) -> int:
     found = await store.outbox_item(key=key)
     assert found is not None
     return found.tries
 
 
-async def test_a_free_lease_is_taken_with_the_first_token(store: SqliteStore) -> None:
+async def test_a_free_lease_is_taken_with_the_first_token(store: SqlStore) -> None:
     assert await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL) == 1
 
 
-async def test_the_holder_renews_its_lease_keeping_the_token_and_others_are_refused_meanwhile(store: SqliteStore) -> None:
+async def test_the_holder_renews_its_lease_keeping_the_token_and_others_are_refused_meanwhile(store: SqlStore) -> None:
     await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
 
     renewed = await store.acquire_lease(name=LEASE, holder="a", at=T0 + timedelta(seconds=4), ttl=TTL)
@@ -47,7 +46,7 @@ async def test_the_holder_renews_its_lease_keeping_the_token_and_others_are_refu
     assert refused is None, "the renewal at 4 s runs to 9 s: b may not take it at 8 s"
 
 
-async def test_an_expired_lease_is_taken_over_with_the_token_bumped(store: SqliteStore) -> None:
+async def test_an_expired_lease_is_taken_over_with_the_token_bumped(store: SqlStore) -> None:
     await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
 
     too_early = await store.acquire_lease(name=LEASE, holder="b", at=T0 + TTL - timedelta(milliseconds=1), ttl=TTL)
@@ -57,19 +56,19 @@ async def test_an_expired_lease_is_taken_over_with_the_token_bumped(store: Sqlit
     assert (too_early, taken, back) == (None, 2, 3)
 
 
-async def test_a_holder_renewing_its_own_expired_lease_keeps_the_token_when_nobody_took_it(store: SqliteStore) -> None:
+async def test_a_holder_renewing_its_own_expired_lease_keeps_the_token_when_nobody_took_it(store: SqlStore) -> None:
     await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
 
     assert await store.acquire_lease(name=LEASE, holder="a", at=T0 + timedelta(hours=1), ttl=TTL) == 1
 
 
-async def test_leases_of_different_names_are_independent(store: SqliteStore) -> None:
+async def test_leases_of_different_names_are_independent(store: SqlStore) -> None:
     await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
 
     assert await store.acquire_lease(name="other", holder="b", at=T0, ttl=TTL) == 1
 
 
-async def test_a_released_lease_is_taken_at_once_and_its_token_never_goes_back(store: SqliteStore) -> None:
+async def test_a_released_lease_is_taken_at_once_and_its_token_never_goes_back(store: SqlStore) -> None:
     token = await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
     assert token is not None
 
@@ -79,7 +78,7 @@ async def test_a_released_lease_is_taken_at_once_and_its_token_never_goes_back(s
     assert taken == token + 1
 
 
-async def test_a_release_under_a_stale_token_or_by_another_holder_leaves_the_lease(store: SqliteStore) -> None:
+async def test_a_release_under_a_stale_token_or_by_another_holder_leaves_the_lease(store: SqlStore) -> None:
     await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
     taken = await store.acquire_lease(name=LEASE, holder="b", at=T0 + TTL, ttl=TTL)
     assert taken == 2
@@ -90,7 +89,7 @@ async def test_a_release_under_a_stale_token_or_by_another_holder_leaves_the_lea
     assert await store.acquire_lease(name=LEASE, holder="c", at=T0 + TTL + timedelta(seconds=1), ttl=TTL) is None
 
 
-async def test_a_claim_under_the_current_token_claims(store: SqliteStore) -> None:
+async def test_a_claim_under_the_current_token_claims(store: SqlStore) -> None:
     token = await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
     assert token is not None
     await store.enqueue(items=[item("k1"), item("k2")])
@@ -101,7 +100,7 @@ async def test_a_claim_under_the_current_token_claims(store: SqliteStore) -> Non
     assert [await tries(store, "k1"), await tries(store, "k2")] == [1, 1]
 
 
-async def test_a_claim_under_a_stale_token_claims_nothing(store: SqliteStore) -> None:
+async def test_a_claim_under_a_stale_token_claims_nothing(store: SqlStore) -> None:
     stale = await store.acquire_lease(name=LEASE, holder="a", at=T0, ttl=TTL)
     assert stale is not None
     await store.acquire_lease(name=LEASE, holder="b", at=T0 + TTL, ttl=TTL)  # b took over
@@ -114,7 +113,7 @@ async def test_a_claim_under_a_stale_token_claims_nothing(store: SqliteStore) ->
     assert await store.pending(due_by=T0) == [item("k1")]
 
 
-async def test_a_claim_fenced_with_another_holders_name_or_no_lease_at_all_claims_nothing(store: SqliteStore) -> None:
+async def test_a_claim_fenced_with_another_holders_name_or_no_lease_at_all_claims_nothing(store: SqlStore) -> None:
     await store.enqueue(items=[item("k1")])
     nobody = await store.claim(keys=["k1"], fence=Fence(LEASE, "a", 1))
     await store.acquire_lease(name=LEASE, holder="b", at=T0, ttl=TTL)

@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 
 from bot.core.events import PageFailed, PagePurpose, PageSent
-from bot.store import Finished, OutboxItem, SqliteStore, TeamsUserLink, open_store
+from bot.database_url import DatabaseLocation
+from bot.store import Finished, OutboxItem, SqlStore, TeamsUserLink, open_store
 from bot.teams.personal_chats import PersonalChats
 
 T0 = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await open_store(tmp_path / "krisebot.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     yield opened
     await opened.close()
 
@@ -33,7 +34,7 @@ def sent(person: str) -> PageSent:
     return PageSent(person=person, roles=["it"], purpose=PagePurpose.SUMMONS, channel="teams", provider_id=f"id-{person}")
 
 
-async def test_a_batch_is_claimed_and_finished_once_with_its_events_in_order(store: SqliteStore) -> None:
+async def test_a_batch_is_claimed_and_finished_once_with_its_events_in_order(store: SqlStore) -> None:
     items = [item(p) for p in ("cvo", "hjm", "lak", "peter")]
     await store.enqueue(items=items)
     await store.claim(keys=[i.key for i in items])
@@ -56,14 +57,14 @@ async def test_a_batch_is_claimed_and_finished_once_with_its_events_in_order(sto
     assert await store.pending(due_by=T0 + timedelta(days=1)) == []
 
 
-async def test_next_try_after_a_moment_leaves_out_what_was_due_by_then(store: SqliteStore) -> None:
+async def test_next_try_after_a_moment_leaves_out_what_was_due_by_then(store: SqlStore) -> None:
     await store.enqueue(items=[item("cvo"), replace(item("hjm"), next_try_at=T0 + timedelta(seconds=30))])
 
     assert await store.next_try_at() == T0
     assert await store.next_try_at(after=T0) == T0 + timedelta(seconds=30)
 
 
-async def test_chats_asked_for_together_are_looked_up_together(store: SqliteStore) -> None:
+async def test_chats_asked_for_together_are_looked_up_together(store: SqlStore) -> None:
     await store.link_teams_user(link=TeamsUserLink("29:old", None, None, "cvo"), at=T0)
     await store.link_teams_user(link=TeamsUserLink("29:new", None, None, "cvo"), at=T0 + timedelta(minutes=1))
     for key, chat in [("teams:29:old", "a:old"), ("teams:29:new", "a:new"), ("person:jesper", "19:graph")]:
@@ -85,7 +86,7 @@ async def test_chats_asked_for_together_are_looked_up_together(store: SqliteStor
     assert queries == 1
 
 
-async def test_only_pending_pages_are_claimed(store: SqliteStore) -> None:
+async def test_only_pending_pages_are_claimed(store: SqlStore) -> None:
     items = [item(p) for p in ("cvo", "hjm", "lak")]
     await store.enqueue(items=items)
     await store.claim(keys=[items[0].key])
@@ -97,7 +98,7 @@ async def test_only_pending_pages_are_claimed(store: SqliteStore) -> None:
     assert [(i.key, i.tries) for i in await store.pending(due_by=T0)] == [(items[1].key, 1), (items[2].key, 1)]
 
 
-async def sqlite_steps(store: SqliteStore, work: Awaitable[object]) -> int:
+async def sqlite_steps(store: SqlStore, work: Awaitable[object]) -> int:
     """How many thousand SQLite virtual machine instructions ``work`` runs on the store's connection."""
     steps = 0
 
@@ -106,7 +107,7 @@ async def sqlite_steps(store: SqliteStore, work: Awaitable[object]) -> int:
         steps += 1
         return 0  # go on
 
-    connection = store._db  # the store's own connection: the statements under test run on it
+    connection = store._db._db  # the store's own connection: the statements under test run on it
     await connection.set_progress_handler(count, 1000)
     try:
         await work
@@ -115,7 +116,7 @@ async def sqlite_steps(store: SqliteStore, work: Awaitable[object]) -> int:
     return steps
 
 
-async def claim_and_finish_steps(store: SqliteStore, others: int) -> tuple[int, int]:
+async def claim_and_finish_steps(store: SqlStore, others: int) -> tuple[int, int]:
     """(steps to claim, steps to finish) a batch of 100 pages while ``others`` other pages are pending."""
     await store.enqueue(items=[item(f"other{n:04d}", "feed") for n in range(others)])
     batch = [item(f"p{n:03d}") for n in range(100)]

@@ -1,8 +1,7 @@
 """The outbox depth that ``/metrics`` reports: pending pages by channel, 0 once a channel is drained."""
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-
+from bot.database_url import DatabaseLocation
 from bot.store import open_store
 from bot.store.base import Finished, OutboxItem
 
@@ -16,8 +15,8 @@ def item(key: str, channel: str) -> OutboxItem:
     )
 
 
-async def test_outbox_depth_counts_pending_pages_by_channel(tmp_path: Path) -> None:
-    store = await open_store(tmp_path / "krisebot.db")
+async def test_outbox_depth_counts_pending_pages_by_channel(database: DatabaseLocation) -> None:
+    store = await open_store(database)
     try:
         assert await store.outbox_depth() == {}
         await store.enqueue(items=[item("a", "teams"), item("b", "teams"), item("c", "mail")])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import prerequisites, schemas
+from tests import postgres_server, prerequisites, schemas
 from tests.pdfs import without_pango
 
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": []}
@@ -61,3 +61,18 @@ def test_without_pango_the_pdf_checks_skip_naming_the_debian_packages_and_fail_u
         prerequisites.pdf_renderer()
 
     assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core" in str(stopped.value)
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)])
+def test_without_postgresql_the_store_tests_on_it_skip_naming_the_debian_package_and_fail_under_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ci: str, outcome: type[BaseException]
+) -> None:
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(postgres_server, "DEBIAN", tmp_path / "postgresql")
+
+    with pytest.raises(outcome) as stopped:
+        next(postgres_server.throwaway_server())
+
+    assert "no initdb, pg_ctl, postgres on PATH or in /usr/lib/postgresql/*/bin" in str(stopped.value)
+    assert "apt-get install postgresql" in str(stopped.value)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.database_url import PostgresUrl
 from bot.errors import SettingsError
 from bot.settings import BotAppType, SmsProvider, load_settings, refuse_unknown_names
 
@@ -199,3 +200,35 @@ def test_a_choice_outside_the_list_names_the_choices_in_danish(monkeypatch: pyte
 
     assert caught.value.setting == "KRISEBOT_SMS_PROVIDER"
     assert caught.value.problem == "skal være en af: 'console', 'gatewayapi' eller 'twilio'"
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://krisebot:hemmelig@db.kommune.dk:5432/logbog",
+    "postgres://krisebot:hemmelig@db.kommune.dk:5432/logbog",
+    "POSTGRESQL://krisebot:hemmelig@db.kommune.dk:5432/logbog",
+])
+def test_the_database_may_be_a_postgresql_url_shown_without_its_password(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    _set(monkeypatch, {"KRISEBOT_DATABASE": url})
+
+    settings = load_settings()
+
+    assert isinstance(settings.database, PostgresUrl) and settings.database.conninfo == url
+    assert str(settings.database) == "PostgreSQL db.kommune.dk:5432/logbog"
+    assert "hemmelig" not in repr(settings) and "hemmelig" not in settings.model_dump_json()
+    assert settings.sms_console_path == Path("krisebot-sms.log")
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("postgresql://krisebot:hemmelig@db.kommune.dk:5432/", "PostgreSQL-adressen nævner ingen database"),
+    ("postgresql://krisebot:hemmelig@db.kommune.dk:port/logbog", "PostgreSQL-adressen kan ikke læses"),
+])
+def test_a_postgresql_url_naming_no_database_is_refused_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, url: str, problem: str
+) -> None:
+    _set(monkeypatch, {"KRISEBOT_DATABASE": url})
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+
+    assert refused.value.setting == "KRISEBOT_DATABASE" and refused.value.problem.startswith(problem)
+    assert "hemmelig" not in str(refused.value)

@@ -1,9 +1,9 @@
-"""Two instances' crises on one SQLite file: each decides on the crisis as the logbog holds it, and a decision made
-on what another instance has since changed is made again, never recorded beside the other's."""
+"""Two instances' crises on one database (a SQLite file, a PostgreSQL database: ``database``): each decides on the
+crisis as the logbog holds it, and a decision made on what another instance has since changed is made again, never
+recorded beside the other's."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from bot.core.commands import ReporterNews, SendPage
 from bot.core.events import BreakerChanged, Event, PagePurpose
 from bot.core.lifecycle import Accepted
 from bot.core.state import CrisisState
+from bot.database_url import DatabaseLocation
 from bot.engine.crises import Crises
 from bot.engine.outlet import LogPost
 from bot.errors import Stale
@@ -95,12 +96,12 @@ class Instance:
 
 
 @pytest.fixture
-async def instances(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Instance]]]:
-    """Instances on one database file, each with its own connection; ``leading`` as given."""
+async def instances(database: DatabaseLocation) -> AsyncIterator[Callable[..., Awaitable[Instance]]]:
+    """Instances on one database, each with its own connection; ``leading`` as given."""
     clock, stores, running = Clock(), [], []
 
     async def start(*, leading: bool = True) -> Instance:
-        store = await open_store(tmp_path / "krisebot.db")
+        store = await open_store(database)
         stores.append(store)
         paging, outlet, shared = Paging(), Outlet(), Interleaved(store)
         crises = Crises(
@@ -228,8 +229,8 @@ async def test_only_the_leader_mirrors_what_either_instance_records(instances) -
     assert leader.outlet.posts == [(crisis_id, post.seq) for post in thread_posts(PLAN, logbog)]
 
 
-async def test_an_append_decided_on_an_old_crisis_writes_nothing(tmp_path: Path) -> None:
-    store = await open_store(tmp_path / "krisebot.db")
+async def test_an_append_decided_on_an_old_crisis_writes_nothing(database: DatabaseLocation) -> None:
+    store = await open_store(database)
     try:
         [raised] = await store.append_all(
             at=Clock()(), actor="cvo", payloads=[NOTE], crisis_id="K-1", after=0

@@ -3,32 +3,32 @@
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from bot.channels.sms.base import OutgoingSms, PartialSend
 from bot.channels.sms.batcher import Batcher
 from bot.errors import PermanentError, TransientError
-from bot.store import CodeRequest, SqliteStore, open_store
+from bot.database_url import DatabaseLocation
+from bot.store import CodeRequest, SqlStore, open_store
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 ANNA, BO = "+4520123456", "+4520654321"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await open_store(tmp_path / "k.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     yield opened
     await opened.close()
 
 
-async def code(store: SqliteStore, number: str, crisis: str, purpose: str, open_crises=frozenset({"K-1", "K-2"})) -> int:
+async def code(store: SqlStore, number: str, crisis: str, purpose: str, open_crises=frozenset({"K-1", "K-2"})) -> int:
     [found] = await store.sms_codes(pages=[CodeRequest(number, crisis, purpose, "p")], at=T0, open_crises=set(open_crises))
     return found
 
 
-async def test_codes_are_per_number_and_a_page_keeps_its_code(store: SqliteStore) -> None:
+async def test_codes_are_per_number_and_a_page_keeps_its_code(store: SqlStore) -> None:
     assert await code(store, ANNA, "K-1", "triage") == 1
     assert await code(store, ANNA, "K-1", "summons") == 2
     assert await code(store, BO, "K-1", "summons") == 1
@@ -39,12 +39,12 @@ async def test_codes_are_per_number_and_a_page_keeps_its_code(store: SqliteStore
     assert await store.sms_code_page(number=BO, code=2) is None
 
 
-async def test_codes_asked_together_are_given_in_one_go_in_order(store: SqliteStore) -> None:
+async def test_codes_asked_together_are_given_in_one_go_in_order(store: SqlStore) -> None:
     pages = [CodeRequest(ANNA, "K-1", "triage", "a"), CodeRequest(BO, "K-1", "triage", "b"), CodeRequest(ANNA, "K-1", "summons", "a")]
     assert await store.sms_codes(pages=pages, at=T0, open_crises={"K-1"}) == [1, 1, 2]
 
 
-async def test_codes_run_to_99_then_reuse_the_lowest_of_a_closed_crisis(store: SqliteStore) -> None:
+async def test_codes_run_to_99_then_reuse_the_lowest_of_a_closed_crisis(store: SqlStore) -> None:
     for n in range(1, 100):
         await code(store, ANNA, f"K-{n}", "triage", open_crises={f"K-{m}" for m in range(1, 100)})
     reused = await code(store, ANNA, "K-100", "triage", open_crises={f"K-{m}" for m in range(3, 101)})
@@ -52,7 +52,7 @@ async def test_codes_run_to_99_then_reuse_the_lowest_of_a_closed_crisis(store: S
     assert (await store.sms_code_page(number=ANNA, code=1)).crisis_id == "K-100"
 
 
-async def test_help_replies_are_limited_per_number(store: SqliteStore) -> None:
+async def test_help_replies_are_limited_per_number(store: SqlStore) -> None:
     allowed = [
         await store.help_replies_allowed(number=ANNA, at=T0, since=T0.replace(hour=7), limit=5) for _ in range(7)
     ]

@@ -1,4 +1,6 @@
-"""The SQLite logbog store: what an operator relies on when the bot, the disk or the process fails."""
+"""The logbog store, on SQLite and on PostgreSQL (``store``, ``database``): what an operator relies on when the bot,
+the disk or the process fails. What is about the SQLite file alone (WAL, file modes, a 0-byte file, a killed
+writer) opens a SQLite file (``db_path``); PostgreSQL's own counterparts are in test_postgres_store.py."""
 
 import asyncio
 import os
@@ -57,9 +59,14 @@ from bot.core.events import (
     Triaged,
     TriageDecision,
 )
+from bot.database_url import DatabaseLocation, PostgresUrl
 from bot.errors import StoreError
-from bot.store import LogSummary, SqliteStore, TeamsUserLink, open_store
+from bot.store import Finished, LogSummary, OutboxItem, SqlStore, TeamsUserLink, open_store
 from bot.store.migrations import Migration, migrate
+from bot.store.database import Database
+from bot.store.postgres_database import PostgresDatabase
+from bot.store.sqlite_database import SqliteDatabase
+from tests.raw_sql import raw_sql
 
 SCHEMA = Path(__file__).resolve().parents[2] / "bot" / "store" / "schema"
 WRITER = Path(__file__).with_name("store_writer.py")
@@ -130,7 +137,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(db_path: Path) -> AsyncIterator[SqlStore]:
     opened = await open_store(db_path)
     yield opened
     await opened.close()
@@ -144,7 +158,7 @@ def test_every_payload_type_has_a_round_trip_example() -> None:
     assert {type(payload) for payload in PAYLOADS} == set(get_args(get_args(EventPayload)[0]))
 
 
-async def test_appended_events_come_back_in_order_in_utc_with_typed_payloads(store: SqliteStore) -> None:
+async def test_appended_events_come_back_in_order_in_utc_with_typed_payloads(store: SqlStore) -> None:
     appended = [
         await store.append(at=T0 + timedelta(minutes=i), actor=f"person:p{i}", payload=payload, crisis_id="krise-1")
         for i, payload in enumerate(PAYLOADS)
@@ -161,7 +175,7 @@ async def test_appended_events_come_back_in_order_in_utc_with_typed_payloads(sto
         assert event.payload == payload
 
 
-async def test_events_filter_by_crisis_and_after(store: SqliteStore) -> None:
+async def test_events_filter_by_crisis_and_after(store: SqlStore) -> None:
     for crisis in ["a", "b", None, "a", "b", "a"]:
         await store.append(at=T0, actor="system", payload=note(f"til {crisis}"), crisis_id=crisis)
 
@@ -172,7 +186,7 @@ async def test_events_filter_by_crisis_and_after(store: SqliteStore) -> None:
     assert await store.events(crisis_id="ukendt") == []
 
 
-async def test_naive_time_is_refused_and_writes_nothing(store: SqliteStore) -> None:
+async def test_naive_time_is_refused_and_writes_nothing(store: SqlStore) -> None:
     with pytest.raises(ValueError):
         await store.append(at=datetime(2024, 3, 1, 14, 30), actor="system", payload=note("uden tidszone"))
 
@@ -180,7 +194,7 @@ async def test_naive_time_is_refused_and_writes_nothing(store: SqliteStore) -> N
     assert (await store.append(at=T0, actor="system", payload=note("med tidszone"))).seq == 1
 
 
-async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqliteStore) -> None:
+async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqlStore) -> None:
     """Handlers run concurrently: one write failing must not roll back events already reported as stored."""
     broken = TeamsUserLink("29:ukendt", None, None, None)  # type: ignore[arg-type]  # person_id is NOT NULL
     appends = [store.append(at=T0, actor="system", payload=note(f"samtidig {i}")) for i in range(4)]
@@ -193,11 +207,26 @@ async def test_a_failing_write_does_not_undo_concurrent_appends(store: SqliteSto
     assert await store.events() == [a, b, c, d]
 
 
+async def test_a_nul_character_is_kept_in_an_events_text_and_stands_in_as_u_fffd_elsewhere(store: SqlStore) -> None:
+    """PostgreSQL's text cannot hold a NUL character: on both engines it becomes U+FFFD outside the event's own JSON."""
+    event = await store.append(at=T0, actor="person:p\x001", payload=note("før\x00efter"), crisis_id="krise-1")
+    await store.enqueue(items=[OutboxItem("k", "krise-1", "p1", ("it",), "triage", "sms", T0, T0, 0)])
+    await store.retry_later(key="k", at=T0, error="svar: \x00")
+    await store.finish(items=[Finished("k", "krise-1", "failed", T0, error="svar: \x00")])
+    await store.link_teams_user(link=TeamsUserLink("29:anne", None, "anne\x00@kommune.dk", "p-anne"), at=T0)
+
+    [read] = await store.events()
+    assert read.seq == event.seq and read.actor == "person:p\ufffd1" and read.payload == note("før\x00efter")
+    assert (await store.teams_user(teams_user_id="29:anne")).upn == "anne\ufffd@kommune.dk"
+    assert (await store.sent_page(key="k")).status == "failed"
+
+
 # --- append-only ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("sql", ["UPDATE events SET actor = 'forfalsket'", "DELETE FROM events"])
-async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqliteStore, db_path: Path, sql: str) -> None:
+async def test_logbog_cannot_be_changed_behind_the_bots_back(sqlite_store: SqlStore, db_path: Path, sql: str) -> None:
+    store = sqlite_store
     await store.append(at=T0, actor="person:p1", payload=note("første"), crisis_id="krise-1")
     await store.append(at=T0, actor="person:p2", payload=note("anden"), crisis_id="krise-1")
     before = await store.events()
@@ -211,32 +240,34 @@ async def test_logbog_cannot_be_changed_behind_the_bots_back(store: SqliteStore,
 # --- migrations and opening -----------------------------------------------------------------
 
 
-async def test_new_database_is_at_latest_schema_version_and_uses_wal(store: SqliteStore, db_path: Path) -> None:
+async def test_new_database_is_at_latest_schema_version_and_uses_wal(sqlite_store: SqlStore, db_path: Path) -> None:
     assert pragma(db_path, "user_version") == LATEST
     assert pragma(db_path, "journal_mode") == "wal"
 
 
-async def test_reopening_keeps_data_and_does_not_reapply_migrations(db_path: Path) -> None:
-    first = await open_store(db_path)
+async def test_reopening_keeps_data_and_does_not_reapply_migrations(database: DatabaseLocation) -> None:
+    first = await open_store(database)
     await first.append(at=T0, actor="system", payload=note("før genstart"))
     await first.close()
 
-    second = await open_store(db_path)
+    second = await open_store(database)
     try:
-        assert pragma(db_path, "user_version") == LATEST
+        assert await second._db.schema_version() == LATEST
         assert [event.payload for event in await second.events()] == [note("før genstart")]
         assert (await second.append(at=T0, actor="system", payload=note("efter genstart"))).seq == 2
     finally:
         await second.close()
 
 
-async def test_a_waves_summary_post_is_kept_per_crisis_across_a_reopening_and_replaced_when_edited(db_path: Path) -> None:
-    first = await open_store(db_path)
+async def test_a_waves_summary_post_is_kept_per_crisis_across_a_reopening_and_replaced_when_edited(
+    database: DatabaseLocation,
+) -> None:
+    first = await open_store(database)
     await first.save_log_summary(crisis_id="K-2026-001", summary=LogSummary(2, "1700000000009", "Indkaldelse til 4", True))
     await first.save_log_summary(crisis_id="K-2026-002", summary=LogSummary(2, "1700000000010", "Vurdering", False))
     await first.close()
 
-    second = await open_store(db_path)
+    second = await open_store(database)
     try:
         assert await second.log_summaries(crisis_id="K-2026-001") == {2: LogSummary(2, "1700000000009", "Indkaldelse til 4", True)}
         await second.save_log_summary(crisis_id="K-2026-001", summary=LogSummary(2, "1700000000009", "Indkaldelse til 5", True))
@@ -258,26 +289,27 @@ async def test_database_from_a_newer_krisebot_is_refused(db_path: Path, read_onl
     assert pragma(db_path, "user_version") == LATEST + 1
 
 
-async def test_read_only_store_reads_but_never_writes(db_path: Path) -> None:
-    writable = await open_store(db_path)
+async def test_read_only_store_reads_but_never_writes(database: DatabaseLocation) -> None:
+    writable = await open_store(database)
     await writable.link_teams_user(link=TeamsUserLink("29:anne", "aad-anne", "anne@kommune.dk", "p-anne"), at=T0)
     await writable.close()
-    content = db_path.read_bytes()
+    content = database.read_bytes() if isinstance(database, Path) else None  # a SQLite file stays as it was
 
-    reader = await open_store(db_path, read_only=True)
+    reader = await open_store(database, read_only=True)
     try:
         assert await reader.linked_person_ids() == {"p-anne"}
-        with pytest.raises(StoreError):
+        with pytest.raises(StoreError) as refused:
             await reader.append(at=T0, actor="system", payload=note("må ikke gemmes"))
+        assert "databasen er skrivebeskyttet" in refused.value.reason
         with pytest.raises(StoreError):
             await reader.link_teams_user(link=TeamsUserLink("29:bo", None, None, "p-bo"), at=T0)
     finally:
         await reader.close()
 
-    assert db_path.read_bytes() == content
-    with raw_connection(db_path) as raw:
-        assert raw.execute("SELECT count(*) FROM events").fetchone()[0] == 0
-        assert raw.execute("SELECT count(*) FROM teams_users").fetchone()[0] == 1
+    assert raw_sql(database, "SELECT count(*) FROM events") == [(0,)]
+    assert raw_sql(database, "SELECT count(*) FROM teams_users") == [(1,)]
+    if isinstance(database, Path):
+        assert database.read_bytes() == content
 
 
 async def test_read_only_store_refuses_an_older_schema_without_migrating_it(db_path: Path) -> None:
@@ -298,22 +330,43 @@ async def test_read_only_store_does_not_create_a_missing_database(db_path: Path)
     assert not db_path.exists()
 
 
-async def test_failed_migration_leaves_the_previous_version_and_no_partial_tables(db_path: Path) -> None:
+async def test_failed_migration_leaves_the_previous_version_and_no_partial_tables(database: DatabaseLocation) -> None:
     good = Migration(1, "0001_a", "CREATE TABLE a (x INTEGER);")
     broken = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (;")
     fixed = Migration(2, "0002_b", "CREATE TABLE b (x INTEGER);\nCREATE TABLE c (x INTEGER);")
+    engine = "postgresql" if isinstance(database, PostgresUrl) else "sqlite"
 
-    async with aiosqlite.connect(db_path) as db:
-        with pytest.raises(sqlite3.Error):
-            await migrate(db, [good, broken])
-        assert not db.in_transaction
+    db = await connect(database)
+    try:
+        with pytest.raises(Exception) as failed:
+            await migrate(db, [good, broken], engine)
+        assert db.failure(failed.value) is not None
+        assert await db.schema_version() == 1
+    finally:
+        await db.close()
+    assert user_tables(database) == {"a"}
 
-    assert pragma(db_path, "user_version") == 1
-    assert tables(db_path) == {"a"}
+    db = await connect(database)
+    try:
+        assert await migrate(db, [good, fixed], engine) == 2
+    finally:
+        await db.close()
+    assert user_tables(database) == {"a", "b", "c"}
 
-    async with aiosqlite.connect(db_path) as db:
-        assert await migrate(db, [good, fixed]) == 2
-    assert tables(db_path) == {"a", "b", "c"}
+
+async def connect(database: DatabaseLocation) -> Database:
+    """The bare database at ``database``, without the store's set-up or schema."""
+    if isinstance(database, PostgresUrl):
+        return await PostgresDatabase.connect(database)
+    return SqliteDatabase(await aiosqlite.connect(database), database)
+
+
+def user_tables(database: DatabaseLocation) -> set[str]:
+    """The tables of the database, but for the one holding the schema version."""
+    if isinstance(database, PostgresUrl):
+        rows = raw_sql(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'schema_version'")
+        return {name for (name,) in rows}
+    return tables(database)
 
 
 # --- what an operator is told when the database fails ---------------------------------------
@@ -345,25 +398,23 @@ async def test_an_empty_database_file_is_refused_and_left_empty(db_path: Path, r
 
 
 @pytest.mark.parametrize("read_only", [False, True])
-async def test_a_logbog_with_events_this_version_does_not_know_is_refused(db_path: Path, read_only: bool) -> None:
-    await (await open_store(db_path)).close()
-    with raw_connection(db_path) as raw:
-        raw.execute("INSERT INTO events (at, actor, type, payload) VALUES ('2030-01-01T00:00:00+00:00', 'system', "
-                    "'meeting_held', '{\"type\": \"meeting_held\"}')")
-        raw.commit()
+async def test_a_logbog_with_events_this_version_does_not_know_is_refused(
+    database: DatabaseLocation, read_only: bool
+) -> None:
+    await (await open_store(database)).close()
+    raw_sql(database, "INSERT INTO events (seq, at, actor, type, payload) VALUES (1, '2030-01-01T00:00:00+00:00', 'system', "
+                      "'meeting_held', '{\"type\": \"meeting_held\"}')")
 
     with pytest.raises(StoreError) as refused:
-        await open_store(db_path, read_only=read_only)
+        await open_store(database, read_only=read_only)
 
     assert "meeting_held" in refused.value.reason and "nyere version" in refused.value.reason
 
 
-async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqliteStore, db_path: Path) -> None:
+async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqlStore, database: DatabaseLocation) -> None:
     await store.append(at=T0, actor="system", payload=note("første"))
-    with raw_connection(db_path) as raw:
-        raw.execute("INSERT INTO events (at, actor, type, payload) VALUES ('2024-03-01T13:30:00+00:00', 'system', "
-                    "'log_entry_added', '{\"type\": \"log_entry_added\"}')")
-        raw.commit()
+    raw_sql(database, "INSERT INTO events (seq, at, actor, type, payload) VALUES (2, '2024-03-01T13:30:00+00:00', 'system', "
+                      "'log_entry_added', '{\"type\": \"log_entry_added\"}')")
 
     with pytest.raises(StoreError) as failed:
         await store.events()
@@ -371,7 +422,8 @@ async def test_an_event_that_cannot_be_read_back_is_a_store_error(store: SqliteS
     assert failed.value.reason == "hændelse nr. 2 (log_entry_added) i logbogen kan ikke læses"
 
 
-async def test_a_failing_read_is_a_store_error_naming_the_file(store: SqliteStore, db_path: Path) -> None:
+async def test_a_failing_read_is_a_store_error_naming_the_file(sqlite_store: SqlStore, db_path: Path) -> None:
+    store = sqlite_store
     with raw_connection(db_path) as raw:  # the database changed under the service
         raw.execute("DROP TABLE teams_users")
 
@@ -394,14 +446,14 @@ async def test_a_refused_write_is_a_store_error_with_the_reason(db_path: Path) -
     assert str(failed.value).startswith(f"{db_path}: ")
 
 
-async def test_the_probe_proves_the_logbog_takes_a_write_without_writing_an_event(db_path: Path) -> None:
-    writable = await open_store(db_path)
+async def test_the_probe_proves_the_logbog_takes_a_write_without_writing_an_event(database: DatabaseLocation) -> None:
+    writable = await open_store(database)
     try:
         await writable.probe()
         assert await writable.events() == []
     finally:
         await writable.close()
-    reader = await open_store(db_path, read_only=True)
+    reader = await open_store(database, read_only=True)
     try:
         with pytest.raises(StoreError) as refused:
             await reader.probe()
@@ -414,17 +466,18 @@ async def test_the_probe_proves_the_logbog_takes_a_write_without_writing_an_even
 # --- conversation references and Teams users ------------------------------------------------
 
 
-async def test_conversation_reference_is_saved_overwritten_and_survives_a_restart(db_path: Path) -> None:
+async def test_conversation_reference_is_saved_overwritten_and_survives_a_restart(database: DatabaseLocation) -> None:
     first = {"serviceUrl": "https://smba.example/emea/", "conversation": {"id": "a:1chat"}, "user": {"id": "29:anne"}}
     second = {"serviceUrl": "https://smba.example/emea/", "conversation": {"id": "a:2chat"}}
 
-    store = await open_store(db_path)
+    store = await open_store(database)
     await store.save_conversation_reference(key="user:29:anne", reference=first, at=T0)
     assert await store.conversation_reference(key="user:29:anne") == first
     await store.save_conversation_reference(key="user:29:anne", reference=second, at=T0 + timedelta(hours=1))
+    assert await store.latest_service_url() == "https://smba.example/emea/"
     await store.close()
 
-    store = await open_store(db_path)
+    store = await open_store(database)
     try:
         assert await store.conversation_reference(key="user:29:anne") == second
         assert await store.conversation_reference(key="user:29:ukendt") is None
@@ -432,7 +485,7 @@ async def test_conversation_reference_is_saved_overwritten_and_survives_a_restar
         await store.close()
 
 
-async def test_teams_user_can_be_linked_and_relinked(store: SqliteStore) -> None:
+async def test_teams_user_can_be_linked_and_relinked(store: SqlStore) -> None:
     anne = TeamsUserLink("29:anne", "aad-anne", "anne@kommune.dk", "p-anne")
     bo = TeamsUserLink("29:bo", None, None, "p-bo")
     await store.link_teams_user(link=anne, at=T0)
@@ -455,11 +508,11 @@ def requested(*pages: RequestedPage) -> PagesRequested:
     return PagesRequested(pages=list(pages))
 
 
-async def running(store: SqliteStore) -> dict[str, set[Timer]]:
+async def running(store: SqlStore) -> dict[str, set[Timer]]:
     return {crisis_id: set(timers) for crisis_id, timers in (await store.timers()).items()}
 
 
-async def test_paging_timers_are_started_with_the_events_that_request_them(store: SqliteStore) -> None:
+async def test_paging_timers_are_started_with_the_events_that_request_them(store: SqlStore) -> None:
     pages = requested(
         RequestedPage(person="p-anne", roles=["it", "krisestabschef"], purpose=PagePurpose.TRIAGE),
         RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM),
@@ -475,14 +528,14 @@ async def test_paging_timers_are_started_with_the_events_that_request_them(store
     }}
 
 
-async def test_the_store_starts_no_timer_it_was_not_given(store: SqliteStore) -> None:
+async def test_the_store_starts_no_timer_it_was_not_given(store: SqlStore) -> None:
     pages = requested(RequestedPage(person="p-anne", roles=["it"], purpose=PagePurpose.TRIAGE))
     await store.append_all(at=T0, actor="system", payloads=[pages], crisis_id="krise-1")
 
     assert await store.timers() == {}
 
 
-async def test_a_redelivered_request_starts_no_timer_again(store: SqliteStore) -> None:
+async def test_a_redelivered_request_starts_no_timer_again(store: SqlStore) -> None:
     pages = requested(RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM))
     later = T0 + timedelta(minutes=5)
     for at in (T0, later):
@@ -494,7 +547,7 @@ async def test_a_redelivered_request_starts_no_timer_again(store: SqliteStore) -
     assert await running(store) == {"krise-1": {Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", T0)}}
 
 
-async def test_a_roles_running_timer_keeps_its_start_and_a_persons_restarts(store: SqliteStore) -> None:
+async def test_a_roles_running_timer_keeps_its_start_and_a_persons_restarts(store: SqlStore) -> None:
     pages = requested(
         RequestedPage(person="p-anne", roles=["it"], purpose=PagePurpose.TRIAGE),
         RequestedPage(person="p-bo", roles=[], purpose=PagePurpose.INFORM),
@@ -509,7 +562,7 @@ async def test_a_roles_running_timer_keeps_its_start_and_a_persons_restarts(stor
     }}
 
 
-async def test_timers_without_a_crisis_are_refused_and_nothing_is_written(store: SqliteStore) -> None:
+async def test_timers_without_a_crisis_are_refused_and_nothing_is_written(store: SqlStore) -> None:
     with pytest.raises(ValueError):
         await store.append_all(
             at=T0, actor="system", payloads=[note("ingen krise")], timers=[Timer(PagePurpose.INFORM, Subject.PERSON, "p-bo", T0)]

@@ -4,7 +4,6 @@ call for a page already placed."""
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,8 @@ from bot.core.events import PagePurpose
 from bot.errors import PermanentError
 from bot.plan import load_plan
 from bot.resources import default_plan_path
-from bot.store import SqliteStore, open_store
+from bot.database_url import DatabaseLocation
+from bot.store import SqlStore, open_store
 from tests.clock import Clock
 from tests.stories import raised
 
@@ -34,8 +34,8 @@ class Provider:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await open_store(tmp_path / "krisebot.db")
+async def store(database: DatabaseLocation) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database)
     yield opened
     await opened.close()
 
@@ -49,11 +49,11 @@ def page(
     return request if turn is None else replace(request, turn=turn.wait)
 
 
-def notifier(provider: Provider, store: SqliteStore) -> VoiceNotifier:
+def notifier(provider: Provider, store: SqlStore) -> VoiceNotifier:
     return VoiceNotifier(provider=provider, store=store, clock=Clock(), caller_id="+4596848000", rate=1.0)
 
 
-async def test_the_mobile_first_then_the_direct_line_and_never_a_short_number(store: SqliteStore) -> None:
+async def test_the_mobile_first_then_the_direct_line_and_never_a_short_number(store: SqlStore) -> None:
     provider = Provider()
     voice = notifier(provider, store)
     lak = PLAN.person_by_id["lak"]
@@ -66,7 +66,7 @@ async def test_the_mobile_first_then_the_direct_line_and_never_a_short_number(st
         await voice.send(page("lak", 2, key="c"))
 
 
-async def test_a_page_sent_again_after_a_restart_finds_its_call_and_does_not_ring_twice(store: SqliteStore) -> None:
+async def test_a_page_sent_again_after_a_restart_finds_its_call_and_does_not_ring_twice(store: SqlStore) -> None:
     provider = Provider()
     first = await notifier(provider, store).send(page("cvo"))
     again = await notifier(provider, store).send(page("cvo"))  # a new process, the same outbox item
@@ -76,7 +76,7 @@ async def test_a_page_sent_again_after_a_restart_finds_its_call_and_does_not_rin
     assert record is not None and (record.provider, record.provider_id, record.person) == ("recorder", first, "cvo")
 
 
-async def test_a_call_whose_placing_was_cut_off_is_placed_again(store: SqliteStore) -> None:
+async def test_a_call_whose_placing_was_cut_off_is_placed_again(store: SqlStore) -> None:
     class Dropped(Provider):
         async def place(self, call: OutgoingCall) -> str:
             self.placed.append(call)
@@ -90,7 +90,7 @@ async def test_a_call_whose_placing_was_cut_off_is_placed_again(store: SqliteSto
     assert len(provider.placed) == 1 and provider.placed[0].ref != dropped.placed[0].ref
 
 
-async def test_a_call_is_stored_before_its_turn_and_placed_at_it(store: SqliteStore) -> None:
+async def test_a_call_is_stored_before_its_turn_and_placed_at_it(store: SqlStore) -> None:
     provider = Provider()
     turn = asyncio.Event()
     sending = asyncio.create_task(notifier(provider, store).send(page("cvo", turn=turn)))
@@ -103,7 +103,7 @@ async def test_a_call_is_stored_before_its_turn_and_placed_at_it(store: SqliteSt
     assert stored is not None and stored.number == "+4596848143" and stored.provider_id == "CA1"
 
 
-async def test_a_page_sent_again_after_its_call_was_placed_takes_no_turn(store: SqliteStore) -> None:
+async def test_a_page_sent_again_after_its_call_was_placed_takes_no_turn(store: SqlStore) -> None:
     provider = Provider()
     given = asyncio.Event()
     given.set()

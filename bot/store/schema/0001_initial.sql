@@ -1,6 +1,6 @@
 -- The logbog: append-only events, enforced by triggers.
 CREATE TABLE events (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq        {sequence_key},
     at         TEXT    NOT NULL,
     crisis_id  TEXT,
     actor      TEXT    NOT NULL,
@@ -9,14 +9,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_crisis ON events (crisis_id, seq);
 
-CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-BEGIN
-    SELECT RAISE(ABORT, 'logbogen kan kun tilføjes til');
-END;
-CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-BEGIN
-    SELECT RAISE(ABORT, 'logbogen kan kun tilføjes til');
-END;
+{append_only events}
 
 -- Where to reach a Teams user or channel proactively (Bot Framework conversation reference).
 CREATE TABLE conversation_references (

@@ -1,25 +1,26 @@
-"""SQLite implementation of the Store: one file, WAL journal, every commit fsynced.
+"""The Store over a ``Database`` (``database.py``): the same SQL on SQLite and on PostgreSQL.
 
-``synchronous=FULL`` in WAL mode makes each committed event survive a killed process and a
-power cut; the append-only rule is enforced by triggers in the schema as well as by the API.
-Every method raises StoreError, naming the file, for any SQLite failure (``failures.py``).
+SQLite is one file, WAL journal, every commit fsynced (``synchronous=FULL``), so each committed
+event survives a killed process and a power cut; PostgreSQL commits durably on its server. The
+append-only rule is enforced by triggers in the schema as well as by the API. The logbog's events
+are numbered without gaps: an append takes the events table for its transaction (``Queries.lock``)
+and numbers its events after the last one, so a rolled-back append leaves no hole that an export
+would report missing. Every method raises StoreError, naming the database, for any failure of it.
 """
 
-import asyncio
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from pydantic import ValidationError
 
 from ..core.escalation import Subject, Timer
 from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import Stale, StoreError
 from .base import CrisisThread, Finished, LogSummary, OutboxItem, TeamsUserLink
-from .bulk import BATCH_VALUES, FROM_ROWS, columns, fetch_rows, fetch_value, rows_param
+from .bulk import BATCH_VALUES, FROM_ROWS, VALUES_TABLE, columns, rows_param
+from .database import SKIP_LOCKED, Database, Queries
 from .failures import store_errors
 from .call_records import CallRecords
 from .intake_records import IntakeRecords
@@ -40,15 +41,12 @@ def _item(row: Any) -> OutboxItem:
 
 
 @store_errors
-class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
-    """The logbog in a SQLite file. Create with ``open_store`` (``opening.py``); close with ``close``."""
+class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
+    """The logbog in a database. Create with ``open_store`` (``opening.py``); close with ``close``."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self.path = path
-        # One write transaction at a time on the shared connection: a failing write's rollback
-        # must not undo another coroutine's insert before that one commits.
-        self._writing = asyncio.Lock()
+        self.location = db.location
 
     async def append(self, *, at: datetime, actor: str, payload: EventPayload, crisis_id: str | None = None) -> Event:
         [event] = await self.append_all(at=at, actor=actor, payloads=[payload], crisis_id=crisis_id)
@@ -69,49 +67,28 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
             raise ValueError("paging timers and the expected last event belong to a crisis")
         moment = utc(at)
         stamp = moment.isoformat()
-        async with self._transaction("hændelserne kunne ikke gemmes"):
-            if request_key is not None:
-                async with self._db.execute(
-                    "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING key",
-                    (request_key, stamp),
-                ) as cursor:
-                    if await cursor.fetchone() is None:
-                        return []  # seen before: nothing was written
+        async with self._transaction("hændelserne kunne ikke gemmes") as tx:
+            if request_key is not None and not await tx.execute(
+                "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (request_key, stamp)
+            ):
+                return []  # seen before (by this instance or another one): nothing was written
             if after is not None and crisis_id is not None:
-                await self._expect(crisis_id, after)
-            seqs = await self._insert_events(
-                [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
+                await _expect(tx, crisis_id, after)
+            seqs = await _insert_events(
+                tx, [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
             )
             if timers and crisis_id is not None:
-                await self._start_timers(crisis_id, timers)
+                await _start_timers(tx, crisis_id, timers)
         return [
             Event(seq=seq, at=moment, crisis_id=crisis_id, actor=actor, payload=payload)
             for seq, payload in zip(seqs, payloads)
         ]
 
-    async def _expect(self, crisis_id: str, after: int) -> None:
-        """Raise Stale unless ``crisis_id``'s last event is ``after`` (0: it has none), in a write transaction."""
-        last = await fetch_value(self._db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE crisis_id = ?", (crisis_id,))
-        if last != after:
-            raise Stale(crisis_id, after, last)
-
-    async def _insert_events(self, rows: list[tuple[str, str | None, str, str, str]]) -> list[int]:
-        """Insert (at, crisis_id, actor, type, payload) rows, in a write transaction already open; their
-        seqs, in the order of ``rows`` (seqs only grow, and no one else writes meanwhile)."""
-        if not rows:
-            return []
-        last = await fetch_value(self._db, "SELECT COALESCE(MAX(seq), 0) FROM events")
-        await self._db.execute(
-            f"INSERT INTO events (at, crisis_id, actor, type, payload) SELECT {columns(5)} {FROM_ROWS} ORDER BY batch.key",
-            (rows_param(rows),),
-        )
-        return sorted(seq for (seq,) in await fetch_rows(self._db, "seq", "FROM events WHERE seq > ?", (last,)))
-
     async def crisis_ids(self) -> list[str]:
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             "SELECT crisis_id FROM events WHERE crisis_id IS NOT NULL GROUP BY crisis_id ORDER BY MIN(seq)"
-        ) as cursor:
-            return [crisis_id for (crisis_id,) in await cursor.fetchall()]
+        )
+        return [crisis_id for (crisis_id,) in rows]
 
     async def save_thread(self, *, crisis_id: str, conversation_id: str, activity_id: str, at: datetime) -> None:
         await self._write(
@@ -122,21 +99,18 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         )
 
     async def thread(self, *, crisis_id: str) -> CrisisThread | None:
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             "SELECT crisis_id, conversation_id, activity_id FROM crisis_threads WHERE crisis_id = ?", (crisis_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return CrisisThread(*row) if row else None
+        )
+        return CrisisThread(*rows[0]) if rows else None
 
     async def mirror_cursor(self, *, crisis_id: str) -> tuple[int, datetime | None]:
         """(last event seq posted to the crisis's log thread, when posting began to fail or None)."""
-        async with self._db.execute(
-            "SELECT posted_seq, behind_since FROM log_mirror WHERE crisis_id = ?", (crisis_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        rows = await self._db.fetch_all("SELECT posted_seq, behind_since FROM log_mirror WHERE crisis_id = ?", (crisis_id,))
+        if not rows:
             return 0, None
-        return row[0], datetime.fromisoformat(row[1]) if row[1] else None
+        posted, behind = rows[0]
+        return posted, datetime.fromisoformat(behind) if behind else None
 
     async def save_mirror_cursor(self, *, crisis_id: str, posted_seq: int, behind_since: datetime | None) -> None:
         """Remember how far the crisis's log thread is written, and whether it is behind since a failure."""
@@ -147,9 +121,7 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         )
 
     async def log_summaries(self, *, crisis_id: str) -> dict[int, LogSummary]:
-        rows = await fetch_rows(
-            self._db, "wave_seq, activity_id, text, late", "FROM log_summaries WHERE crisis_id = ?", (crisis_id,)
-        )
+        rows = await self._db.fetch_rows("wave_seq, activity_id, text, late", "FROM log_summaries WHERE crisis_id = ?", (crisis_id,))
         return {seq: LogSummary(seq, activity_id, text, bool(late)) for seq, activity_id, text, late in rows}
 
     async def save_log_summary(self, *, crisis_id: str, summary: LogSummary) -> None:
@@ -160,82 +132,62 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
             (crisis_id, summary.wave_seq, summary.activity_id, summary.text, int(summary.late)),
         )
 
-    async def _start_timers(self, crisis_id: str, timers: Sequence[Timer]) -> None:
-        """Start paging timers, in a write transaction already open: a role's running timer keeps its
-        start; a person's (a new notice) restarts."""
-        await self._db.execute(
-            "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
-            f"SELECT {columns(5)} {FROM_ROWS} WHERE true ON CONFLICT DO UPDATE SET started_at = excluded.started_at "
-            "WHERE paging_timers.subject = 'person'",
-            (rows_param([(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers]),),
-        )
-
     async def timers(self) -> dict[str, list[Timer]]:
         found: dict[str, list[Timer]] = {}
-        rows = await fetch_rows(self._db, "started_at, crisis_id, purpose, subject, subject_id", "FROM paging_timers")
+        rows = await self._db.fetch_rows("started_at, crisis_id, purpose, subject, subject_id", "FROM paging_timers")
         for started_at, crisis_id, purpose, subject, subject_id in sorted(rows):
             timer = Timer(PagePurpose(purpose), Subject(subject), subject_id, datetime.fromisoformat(started_at))
             found.setdefault(crisis_id, []).append(timer)
         return found
 
     async def enqueue(self, *, items: list[OutboxItem]) -> int:
-        async with self._transaction("siderne kunne ikke lægges i udbakken"):
-            before = self._db.total_changes
-            await self._db.execute(
+        async with self._transaction("siderne kunne ikke lægges i udbakken") as tx:
+            return await tx.execute(
                 "INSERT INTO outbox (key, crisis_id, person, roles, purpose, channel, attempt_at, next_try_at, step, "
-                f"fallback) SELECT {columns(10)} {FROM_ROWS} WHERE true ON CONFLICT DO NOTHING",
+                # in key order: instances adding the same pages wait for each other, never deadlock
+                f"fallback) SELECT {columns(10, integers=(8, 9))} {FROM_ROWS} WHERE true ORDER BY 1 ON CONFLICT DO NOTHING",
                 (rows_param([
                     (i.key, i.crisis_id, i.person, json.dumps(list(i.roles)), i.purpose, i.channel,
                      utc(i.attempt_at).isoformat(), utc(i.next_try_at).isoformat(), i.step, int(i.fallback))
                     for i in items
                 ]),),
             )
-            added = self._db.total_changes - before
-        return added
 
     async def pending(self, *, due_by: datetime) -> list[OutboxItem]:
-        rows = await fetch_rows(
-            self._db, _ITEM_COLUMNS, "FROM outbox WHERE status = 'pending' AND next_try_at <= ?", (utc(due_by).isoformat(),)
+        rows = await self._db.fetch_rows(
+            _ITEM_COLUMNS, "FROM outbox WHERE status = 'pending' AND next_try_at <= ?", (utc(due_by).isoformat(),)
         )
         return [_item(row) for row in sorted(rows)]
 
     async def outbox_item(self, *, key: str) -> OutboxItem | None:
-        rows = await fetch_rows(self._db, _ITEM_COLUMNS, "FROM outbox WHERE key = ?", (key,))
+        rows = await self._db.fetch_rows(_ITEM_COLUMNS, "FROM outbox WHERE key = ?", (key,))
         return _item(rows[0]) if rows else None
 
     async def next_try_at(self, *, after: datetime | None = None) -> datetime | None:
         since = "" if after is None else utc(after).isoformat()
-        earliest = await fetch_value(
-            self._db, "SELECT MIN(next_try_at) FROM outbox WHERE status = 'pending' AND next_try_at > ?", (since,)
+        earliest = await self._db.fetch_value(
+            "SELECT MIN(next_try_at) FROM outbox WHERE status = 'pending' AND next_try_at > ?", (since,)
         )
         return datetime.fromisoformat(earliest) if earliest else None
 
     async def outbox_depth(self) -> dict[str, int]:
-        async with self._db.execute(
-            "SELECT channel, SUM(status = 'pending') FROM outbox GROUP BY channel ORDER BY channel"
-        ) as cursor:
-            return {channel: pending for channel, pending in await cursor.fetchall()}
+        rows = await self._db.fetch_all(
+            "SELECT channel, SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) FROM outbox GROUP BY channel ORDER BY channel"
+        )
+        return {channel: int(pending) for channel, pending in rows}
 
     async def claim(self, *, keys: list[str], fence: Fence | None = None) -> set[str]:
+        """A page another instance is claiming at the same moment is left to it (PostgreSQL: ``SKIP LOCKED``); nothing
+        is claimed unless ``fence`` still holds its lease."""
         held, lease = fenced(fence)
-        async with self._transaction("siderne kunne ikke markeres som afsendt"):
-            claimed = await self._pending_keys(keys)
-            before = self._db.total_changes
-            await self._db.execute(
+        async with self._transaction("siderne kunne ikke markeres som afsendt") as tx:
+            claimed = await _pending_keys(tx, keys, claiming=True)
+            changed = await tx.execute(
                 f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}{held}", (rows_param(sorted(claimed)), *lease)
             )
-            if self._db.total_changes == before:
+            if not changed:
                 return set()  # nothing was pending, or the lease is no longer this holder's under this token
         return claimed
-
-    async def _pending_keys(self, keys: list[str]) -> set[str]:
-        """Which of ``keys`` are pending, each looked up by its key (the cost grows with the keys, not the outbox)."""
-        rows = await fetch_rows(
-            self._db, "outbox.key",
-            "FROM json_each(?) AS k CROSS JOIN outbox ON outbox.key = k.value WHERE outbox.status = 'pending'",
-            (rows_param(keys),),
-        )
-        return {key for (key,) in rows}
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         await self._write(
@@ -249,21 +201,22 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
             {"key": i.key, "status": i.status, "provider_id": i.provider_id, "error": i.error, "at": utc(i.at).isoformat()}
             for i in items
         ]
-        async with self._transaction("siderne kunne ikke afsluttes"):
-            done = await self._pending_keys([item.key for item in items])
+        async with self._transaction("siderne kunne ikke afsluttes") as tx:
+            await tx.lock("events")  # first: finishing instances wait for each other, not for each other's rows
+            done = await _pending_keys(tx, [item.key for item in items])
             # the batch is read once and each item found by its key; joined directly, SQLite walked
             # every pending item and read the whole batch again for each (0.5 s for 100 of 3,000)
-            await self._db.execute(
-                "WITH j AS MATERIALIZED (SELECT value ->> 'key' AS key, value ->> 'status' AS status, "
-                "value ->> 'provider_id' AS provider_id, value ->> 'error' AS error, value ->> 'at' AS at "
-                "FROM json_each(?)) "
+            await tx.execute(
+                "WITH j AS MATERIALIZED (SELECT batch.value ->> 'key' AS key, batch.value ->> 'status' AS status, "
+                "batch.value ->> 'provider_id' AS provider_id, batch.value ->> 'error' AS error, "
+                f"batch.value ->> 'at' AS at {FROM_ROWS}) "
                 "UPDATE outbox SET status = j.status, provider_id = j.provider_id, "
                 "last_error = COALESCE(j.error, outbox.last_error), done_at = j.at "
                 "FROM j WHERE outbox.key = j.key AND outbox.status = 'pending'",
                 (rows_param(rows),),
             )
             logged = [(item, event) for item in items if item.key in done and (event := item.event) is not None]
-            seqs = await self._insert_events([
+            seqs = await _insert_events(tx, [
                 (utc(item.at).isoformat(), item.crisis_id, "system", event.type, event.model_dump_json())
                 for item, event in logged
             ])
@@ -283,7 +236,7 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         return await self._events("FROM events WHERE crisis_id IS NULL", ())
 
     async def _events(self, source: str, params: tuple[Any, ...]) -> list[Event]:
-        rows = sorted(await fetch_rows(self._db, "seq, at, crisis_id, actor, type, payload", source, params))
+        rows = sorted(await self._db.fetch_rows("seq, at, crisis_id, actor, type, payload", source, params))
         return [
             Event(seq=seq, at=datetime.fromisoformat(at), crisis_id=crisis, actor=actor, payload=self._decode(seq, kind, payload))
             for seq, at, crisis, actor, kind, payload in rows
@@ -294,7 +247,7 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         try:
             return payload_adapter.validate_json(payload)
         except ValidationError:
-            raise StoreError(f"hændelse nr. {seq} ({kind}) i logbogen kan ikke læses", database=self.path) from None
+            raise StoreError(f"hændelse nr. {seq} ({kind}) i logbogen kan ikke læses", database=self.location) from None
 
     async def save_conversation_reference(self, *, key: str, reference: dict[str, Any], at: datetime) -> None:
         await self._write(
@@ -304,23 +257,21 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         )
 
     async def conversation_reference(self, *, key: str) -> dict[str, Any] | None:
-        async with self._db.execute("SELECT reference FROM conversation_references WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
-        return json.loads(row[0]) if row else None
+        rows = await self._db.fetch_all("SELECT reference FROM conversation_references WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else None
 
     async def conversation_references(self, *, keys: list[str]) -> dict[str, dict[str, Any]]:
-        rows = await fetch_rows(
-            self._db, "key, reference", f"FROM conversation_references WHERE key IN {BATCH_VALUES}", (rows_param(keys),)
+        rows = await self._db.fetch_rows(
+            "key, reference", f"FROM conversation_references WHERE key IN {BATCH_VALUES}", (rows_param(keys),)
         )
         return {key: json.loads(reference) for key, reference in rows}
 
     async def latest_service_url(self) -> str | None:
-        async with self._db.execute(
-            "SELECT json_extract(reference, '$.serviceUrl') FROM conversation_references "
-            "WHERE json_extract(reference, '$.serviceUrl') IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
+        rows = await self._db.fetch_all(
+            "SELECT json_doc(reference) ->> 'serviceUrl' FROM conversation_references "
+            "WHERE json_doc(reference) ->> 'serviceUrl' IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
+        )
+        return rows[0][0] if rows else None
 
     async def link_teams_user(self, *, link: TeamsUserLink, at: datetime) -> None:
         await self._write(
@@ -331,60 +282,101 @@ class SqliteStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         )
 
     async def teams_user(self, *, teams_user_id: str) -> TeamsUserLink | None:
-        async with self._db.execute(
-            "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users WHERE teams_user_id = ?",
-            (teams_user_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return TeamsUserLink(*row) if row else None
+        rows = await self._db.fetch_all(
+            "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users WHERE teams_user_id = ?", (teams_user_id,)
+        )
+        return TeamsUserLink(*rows[0]) if rows else None
 
     async def teams_users_of(self, *, person_id: str) -> list[TeamsUserLink]:
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             "SELECT teams_user_id, aad_object_id, upn, person_id FROM teams_users WHERE person_id = ? ORDER BY linked_at DESC",
             (person_id,),
-        ) as cursor:
-            return [TeamsUserLink(*row) for row in await cursor.fetchall()]
+        )
+        return [TeamsUserLink(*row) for row in rows]
 
     async def teams_users_of_people(self, *, person_ids: list[str]) -> list[TeamsUserLink]:
-        rows = await fetch_rows(
-            self._db, "linked_at, teams_user_id, aad_object_id, upn, person_id",
+        rows = await self._db.fetch_rows(
+            "linked_at, teams_user_id, aad_object_id, upn, person_id",
             f"FROM teams_users WHERE person_id IN {BATCH_VALUES}", (rows_param(person_ids),),
         )
         return [TeamsUserLink(*row[1:]) for row in sorted(rows, key=lambda row: row[0], reverse=True)]
 
     async def linked_person_ids(self) -> set[str]:
-        async with self._db.execute("SELECT DISTINCT person_id FROM teams_users") as cursor:
-            return {person_id for (person_id,) in await cursor.fetchall()}
+        return {person_id for (person_id,) in await self._db.fetch_all("SELECT DISTINCT person_id FROM teams_users")}
 
     async def probe(self) -> None:
         """Prove that the logbog can be appended to: commit a write to ``store_probe``, never to the logbog."""
-        try:
-            async with self._transaction("logbogen kan ikke skrives"):
-                await self._db.execute(
-                    "INSERT INTO store_probe (id, writes) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET writes = writes + 1"
-                )
-        except ValueError as exc:  # aiosqlite: the connection is closed
-            raise StoreError(f"databasen er lukket ({exc})", database=self.path) from exc
+        async with self._transaction("logbogen kan ikke skrives") as tx:
+            await tx.execute(
+                "INSERT INTO store_probe (id, writes) VALUES (1, 1) "
+                "ON CONFLICT (id) DO UPDATE SET writes = store_probe.writes + 1"
+            )
 
     async def close(self) -> None:
         await self._db.close()
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        async with self._transaction("kunne ikke skrive til databasen"):
-            await self._db.execute(sql, params)
+        async with self._transaction("kunne ikke skrive til databasen") as tx:
+            await tx.execute(sql, params)
 
     async def numbering(self) -> Numbering:
-        """Read from the events and from ``sqlite_sequence`` (the last number AUTOINCREMENT gave out, which a deleted
-        last event leaves behind)."""
-        last = await fetch_value(
-            self._db,
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
-            "COALESCE((SELECT MAX(seq) FROM events), 0))",
-        )
-        gaps = await fetch_rows(
-            self._db, "seq + 1, next - 1",
-            "FROM (SELECT seq, LEAD(seq, 1, ?) OVER (ORDER BY seq) AS next FROM (SELECT 0 AS seq UNION ALL SELECT seq FROM events)) "
+        """Read from the events and (SQLite) from ``sqlite_sequence``: the last number AUTOINCREMENT gave out, which a
+        deleted last event leaves behind (PostgreSQL's logbog refuses TRUNCATE as well as DELETE)."""
+        [(greatest, given)] = await self._db.fetch_all("SELECT COALESCE(MAX(seq), 0), COALESCE(last_given_seq(), 0) FROM events")
+        last = max(greatest, given)
+        gaps = await self._db.fetch_rows(
+            "seq + 1, next - 1",
+            "FROM (SELECT seq, LEAD(seq, 1, CAST(? AS BIGINT)) OVER (ORDER BY seq) AS next "
+            "FROM (SELECT 0 AS seq UNION ALL SELECT seq FROM events) AS numbered) AS neighbours "
             "WHERE next > seq + 1",
             (last + 1,),
         )
         return Numbering(last, tuple(sorted((first, end) for first, end in gaps)))
+
+
+async def _expect(tx: Queries, crisis_id: str, after: int) -> None:
+    """Raise Stale unless ``crisis_id``'s last event is ``after`` (0: it has none), in the open transaction ``tx``,
+    with the events table taken (as for an append), so no one appends between the check and the write."""
+    await tx.lock("events")
+    last = await tx.fetch_value("SELECT COALESCE(MAX(seq), 0) FROM events WHERE crisis_id = ?", (crisis_id,))
+    if last != after:
+        raise Stale(crisis_id, after, last)
+
+
+async def _insert_events(tx: Queries, rows: list[tuple[str, str | None, str, str, str]]) -> list[int]:
+    """Insert (at, crisis_id, actor, type, payload) rows in the open transaction ``tx``, numbered after the last
+    event; their seqs, in the order of ``rows``. The events table stays taken until the transaction ends, so no
+    one else numbers an event meanwhile, and a rollback leaves no gap."""
+    if not rows:
+        return []
+    await tx.lock("events")
+    last = await tx.fetch_value("SELECT COALESCE(MAX(seq), 0) FROM events")
+    seqs = list(range(last + 1, last + 1 + len(rows)))
+    await tx.execute(
+        f"INSERT INTO events (seq, at, crisis_id, actor, type, payload) SELECT {columns(6, integers=(0,))} {FROM_ROWS}",
+        (rows_param([(seq, *row) for seq, row in zip(seqs, rows)]),),
+    )
+    return seqs
+
+
+async def _start_timers(tx: Queries, crisis_id: str, timers: Sequence[Timer]) -> None:
+    """Start paging timers in the open transaction ``tx``: a role's running timer keeps its start; a person's (a
+    new notice) restarts."""
+    await tx.execute(
+        "INSERT INTO paging_timers (crisis_id, purpose, subject, subject_id, started_at) "
+        f"SELECT {columns(5)} {FROM_ROWS} WHERE true ON CONFLICT (crisis_id, purpose, subject, subject_id) "
+        "DO UPDATE SET started_at = excluded.started_at WHERE paging_timers.subject = 'person'",
+        (rows_param([(crisis_id, t.purpose.value, t.subject.value, t.id, utc(t.started_at).isoformat()) for t in timers]),),
+    )
+
+
+async def _pending_keys(tx: Queries, keys: list[str], *, claiming: bool = False) -> set[str]:
+    """Which of ``keys`` are pending, each looked up by its key (the cost grows with the keys, not the outbox);
+    ``claiming``, without those another transaction is claiming (``SKIP_LOCKED``), and kept from it until ``tx`` ends."""
+    rows = await tx.fetch_rows(
+        "outbox.key",
+        f"FROM {VALUES_TABLE} CROSS JOIN outbox "  # CROSS JOIN: SQLite looks up each key, never scans the outbox
+        f"WHERE outbox.key = batch_value.value AND outbox.status = 'pending'{SKIP_LOCKED if claiming else ''}",
+        (rows_param(keys),),
+    )
+    return {key for (key,) in rows}
