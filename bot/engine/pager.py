@@ -192,6 +192,7 @@ class Pager:
         while the tick was still running is due at once, not left until the attempt after it.
         """
         async with self._ticking:
+            await self._crises.refresh()  # decide on what every instance recorded, as far as it is known
             began = self._clock()
             probe_at = self._probe()
             timers = await self._store.timers()
@@ -445,7 +446,7 @@ class Pager:
     async def _attempt(self, item: OutboxItem) -> Finished | None:
         channel = Channel(item.channel)
         async with self._limits.get(channel) or contextlib.nullcontext():
-            state = self._crises.get(item.crisis_id)
+            state = self._crises.get(item.crisis_id) or await self._crises.find(item.crisis_id)
             notifier = self._notifier_of(item)
             person = person_of(self._plan, state, item.person)
             purpose = PagePurpose(item.purpose)
