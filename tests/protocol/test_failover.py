@@ -22,7 +22,7 @@ What people saw, at the fake Bot Connector, and what the logbog says:
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from aiohttp import ClientSession, TCPConnector
 from bot.database_url import DatabaseLocation
 from tests.processes import PageConnector, Service, short_plan, until, wait_until
 from tests.protocol.alarms import AUTH, TOKEN, generic
-from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, Key, installed, register, tap
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, Key, installed, tap
 
 LEASE = 2  # seconds, KRISEBOT_LEASE_SECONDS of both instances
 ACK_TIMEOUT = 4  # seconds: longer than a takeover (at most LEASE and a third of it), so the deputies' attempt is current
@@ -51,15 +51,6 @@ def attempt_ms(started: datetime, n: int) -> int:
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[PageConnector]:
-    fake = PageConnector()
-    await fake.start()
-    register(fake, *EVERYONE)
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 def pair(tmp_path: Path, postgres_database: DatabaseLocation) -> Iterator[tuple[Service, Service]]:
     """A and B on one PostgreSQL database, each with its instance id and port; not started."""
     plan = short_plan(tmp_path, ACK_TIMEOUT)
@@ -71,9 +62,9 @@ def pair(tmp_path: Path, postgres_database: DatabaseLocation) -> Iterator[tuple[
 
 
 async def test_the_follower_pages_the_deputy_within_the_lease_after_the_leader_is_killed_mid_escalation(
-    pair: tuple[Service, Service], connector: PageConnector
+    pair: tuple[Service, Service], page_connector: PageConnector
 ) -> None:
-    a, b = pair
+    a, b, connector = *pair, page_connector
 
     def delivered(purpose: str, person: str | None = None) -> list[Key]:
         keys = [Key.parse(key) for key in connector.pages()]

@@ -12,7 +12,7 @@ person got back, that it was acted on once:
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,23 +24,11 @@ from bot.resources import default_plan_path
 from tests.fakes.gatewayapi import FakeGatewayApi
 from tests.processes import PageConnector, Service, wait_until
 from tests.protocol.alarms import AUTH, TOKEN, generic
-from tests.protocol.teams import CLAUS, EVERYONE, Key, installed, register, tap
+from tests.protocol.sms import gateway  # noqa: F401 (fixture)
+from tests.protocol.teams import CLAUS, EVERYONE, Key, installed, tap
 
 PLAN = load_plan(default_plan_path())
 JESPER_MOBILE = int(PLAN.person_by_id["jesper"].mobile.number.lstrip("+"))  # as the gateway writes it
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[PageConnector]:
-    async with PageConnector() as fake:
-        register(fake, *EVERYONE)
-        yield fake
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[FakeGatewayApi]:
-    async with FakeGatewayApi() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -66,9 +54,9 @@ async def started(session: ClientSession, a: Service, b: Service) -> None:
 
 
 async def test_one_tap_posted_to_both_instances_at_once_is_one_acknowledgement(
-    pair: tuple[Service, Service], connector: PageConnector
+    pair: tuple[Service, Service], page_connector: PageConnector
 ) -> None:
-    a, b = pair
+    a, b, connector = *pair, page_connector
     async with ClientSession(connector=TCPConnector(force_close=True)) as session:
         await started(session, a, b)
         for user in EVERYONE:

@@ -31,7 +31,7 @@ looks again, the way a restart sends what is overdue (it used to wait for the at
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,13 +66,8 @@ Json = dict[str, Any]
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[PageConnector]:
-    fake = PageConnector()
-    await fake.start()
-    register(fake, *EVERYONE)
-    yield fake
-    fake.release()
-    await fake.close()
+def connector(page_connector: PageConnector) -> PageConnector:
+    return page_connector
 
 
 @pytest.fixture
