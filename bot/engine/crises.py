@@ -101,15 +101,16 @@ class Crises:
                 self._paging().poke()
 
     async def follow(self) -> None:
-        """``refresh`` every ``follow_every`` seconds, forever (every instance runs it); a failure of the database is
-        logged once, and the next look tries again."""
+        """``refresh`` every ``follow_every`` seconds, forever (every instance runs it); a failure (of the database,
+        or any other) is logged once, and the next look tries again."""
         while True:
             await asyncio.sleep(self._follow_every)
             try:
                 await self.refresh()
-            except StoreError as exc:
+            except Exception as exc:  # a closed connection raises more than StoreError; the loop must survive it
                 if not self._unreachable:
-                    log.warning("kriserne kan ikke holdes ajour med logbogen: %s", exc.reason)
+                    reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+                    log.warning("kriserne kan ikke holdes ajour med logbogen: %s", reason)
                 self._unreachable = True
             else:
                 if self._unreachable:
