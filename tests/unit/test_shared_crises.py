@@ -283,3 +283,30 @@ async def test_the_follow_loop_says_once_that_the_logbog_cannot_be_read_and_foll
     said = [record.getMessage() for record in caplog.records if "logbogen" in record.getMessage()]
     assert said == ["kriserne kan ikke holdes ajour med logbogen: databasen svarer ikke", "kriserne følger logbogen igen"]
     assert second.paging.pokes == 1
+
+
+async def test_what_the_engine_finds_is_found_again_on_a_crisis_another_instance_changed_meanwhile(instances) -> None:
+    first, second = await instances(), await instances()
+    crisis_id = await raise_alarm(first)
+    await second.crises.refresh()
+    second.store.meanwhile = lambda: first.crises.act(crisis_id, Acknowledge(via="teams"), actor="cvo")
+    looked_at: list[bool] = []
+
+    def unanswered(state: CrisisState) -> list[BreakerChanged]:
+        answered = any(page.acknowledged_at is not None for page in state.pages)
+        looked_at.append(answered)
+        return [] if answered else [NOTE]
+
+    recorded = await second.crises.record_found(crisis_id, unanswered)
+
+    assert looked_at == [False, True] and recorded == []
+    assert "breaker_changed" not in [event.payload.type for event in await second.store.events(crisis_id=crisis_id)]
+
+
+async def test_a_fact_of_a_crisis_raised_elsewhere_is_recorded_in_it(instances) -> None:
+    first, second = await instances(), await instances()
+    crisis_id = await raise_alarm(first)
+
+    [recorded] = await second.crises.record(crisis_id, [NOTE])
+
+    assert recorded.crisis_id == crisis_id and second.crises.get(crisis_id) is not None
