@@ -101,15 +101,16 @@ class Crises:
                 self._paging().poke()
 
     async def follow(self) -> None:
-        """``refresh`` every ``follow_every`` seconds, forever (every instance runs it); a failure of the database is
-        logged once, and the next look tries again."""
+        """``refresh`` every ``follow_every`` seconds, forever (every instance runs it); a failure (of the database,
+        or any other) is logged once, and the next look tries again."""
         while True:
             await asyncio.sleep(self._follow_every)
             try:
                 await self.refresh()
-            except StoreError as exc:
+            except Exception as exc:  # a closed connection raises more than StoreError; the loop must survive it
                 if not self._unreachable:
-                    log.warning("kriserne kan ikke holdes ajour med logbogen: %s", exc.reason)
+                    reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+                    log.warning("kriserne kan ikke holdes ajour med logbogen: %s", reason)
                 self._unreachable = True
             else:
                 if self._unreachable:
@@ -195,15 +196,28 @@ class Crises:
     async def record(
         self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str = SYSTEM, request_key: str | None = None
     ) -> list[Event]:
-        """Record facts found by the engine (escalations, replies) after the crisis's last event, fold them in and
+        """Record facts found by the engine (page outcomes, replies) after the crisis's last event, fold them in and
         mirror them.
 
         With ``request_key`` they are recorded only the first time that key is seen (``[]`` after).
         """
-        if not payloads:
-            return []
+        return await self.record_found(crisis_id, lambda _: payloads, actor=actor, request_key=request_key)
+
+    async def record_found(
+        self, crisis_id: str, find: Callable[[CrisisState], Sequence[EventPayload]], *, actor: str = SYSTEM,
+        request_key: str | None = None,
+    ) -> list[Event]:
+        """Record what ``find`` finds in the crisis (escalations due, roles nobody covers) as ``record`` does, found
+        again on the crisis as it then is if another instance appended to it meanwhile; ``[]`` if nothing is found (or
+        the logbog has no such crisis)."""
         async with self._locks[crisis_id]:
+            if crisis_id not in self._states:
+                await self._catch_up(crisis_id)  # raised on another instance, and not followed here yet
             for _ in range(DECISIONS):
+                state = self._states.get(crisis_id)
+                payloads = find(state) if state is not None else ()
+                if not payloads:
+                    return []
                 try:
                     events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key)
                 except Stale:

@@ -2,6 +2,8 @@
 crisis as the logbog holds it, and a decision made on what another instance has since changed is made again, never
 recorded beside the other's."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +16,9 @@ from bot.core.events import BreakerChanged, Event, PagePurpose
 from bot.core.lifecycle import Accepted
 from bot.core.state import CrisisState
 from bot.database_url import DatabaseLocation
-from bot.engine.crises import Crises
+from bot.engine.crises import FOLLOW_INTERVAL, Crises
 from bot.engine.outlet import LogPost
-from bot.errors import Stale
+from bot.errors import Stale, StoreError
 from bot.plan import load_plan
 from bot.render.log_thread import thread_posts
 from bot.resources import default_plan_path
@@ -71,11 +73,19 @@ class Outlet:
 
 
 class Interleaved:
-    """A store that lets another instance act just before this one's next append (as if both decided at once)."""
+    """A store that lets another instance act just before this one's next append (as if both decided at once), and
+    whose next ``failures`` reads of the logbog fail."""
 
     def __init__(self, store: Any) -> None:
         self._store = store
         self.meanwhile: Callable[[], Awaitable[object]] | None = None
+        self.failures = 0
+
+    async def events(self, **kwargs: Any) -> list[Event]:
+        if self.failures:
+            self.failures -= 1
+            raise StoreError("databasen svarer ikke")
+        return await self._store.events(**kwargs)
 
     async def append_all(self, **kwargs: Any) -> list[Event]:
         meanwhile, self.meanwhile = self.meanwhile, None
@@ -100,12 +110,13 @@ async def instances(database: DatabaseLocation) -> AsyncIterator[Callable[..., A
     """Instances on one database, each with its own connection; ``leading`` as given."""
     clock, stores, running = Clock(), [], []
 
-    async def start(*, leading: bool = True) -> Instance:
+    async def start(*, leading: bool = True, follow_every: float = FOLLOW_INTERVAL) -> Instance:
         store = await open_store(database)
         stores.append(store)
         paging, outlet, shared = Paging(), Outlet(), Interleaved(store)
         crises = Crises(
-            plan=PLAN, store=shared, clock=clock, outlet=outlet, paging=lambda: paging, leading=lambda: leading
+            plan=PLAN, store=shared, clock=clock, outlet=outlet, paging=lambda: paging, leading=lambda: leading,
+            follow_every=follow_every,
         )
         await crises.load()
         running.append(crises)
@@ -270,3 +281,49 @@ async def test_an_append_decided_on_an_old_crisis_writes_nothing(database: Datab
         assert redelivered == [], "a request seen before is answered as before, whatever the crisis holds"
     finally:
         await store.close()
+
+
+async def test_the_follow_loop_says_once_that_the_logbog_cannot_be_read_and_follows_it_again(instances, caplog) -> None:
+    first, second = await instances(), await instances(follow_every=0)
+    crisis_id = await raise_alarm(first)
+    second.store.failures = 3
+    caplog.set_level(logging.INFO, logger="bot.engine.crises")
+
+    following = asyncio.create_task(second.crises.follow())
+    try:
+        async with asyncio.timeout(5):
+            while second.crises.get(crisis_id) is None:
+                await asyncio.sleep(0)
+    finally:
+        following.cancel()
+
+    said = [record.getMessage() for record in caplog.records if "logbogen" in record.getMessage()]
+    assert said == ["kriserne kan ikke holdes ajour med logbogen: databasen svarer ikke", "kriserne følger logbogen igen"]
+    assert second.paging.pokes == 1
+
+
+async def test_what_the_engine_finds_is_found_again_on_a_crisis_another_instance_changed_meanwhile(instances) -> None:
+    first, second = await instances(), await instances()
+    crisis_id = await raise_alarm(first)
+    await second.crises.refresh()
+    second.store.meanwhile = lambda: first.crises.act(crisis_id, Acknowledge(via="teams"), actor="cvo")
+    looked_at: list[bool] = []
+
+    def unanswered(state: CrisisState) -> list[BreakerChanged]:
+        answered = any(page.acknowledged_at is not None for page in state.pages)
+        looked_at.append(answered)
+        return [] if answered else [NOTE]
+
+    recorded = await second.crises.record_found(crisis_id, unanswered)
+
+    assert looked_at == [False, True] and recorded == []
+    assert "breaker_changed" not in [event.payload.type for event in await second.store.events(crisis_id=crisis_id)]
+
+
+async def test_a_fact_of_a_crisis_raised_elsewhere_is_recorded_in_it(instances) -> None:
+    first, second = await instances(), await instances()
+    crisis_id = await raise_alarm(first)
+
+    [recorded] = await second.crises.record(crisis_id, [NOTE])
+
+    assert recorded.crisis_id == crisis_id and second.crises.get(crisis_id) is not None
