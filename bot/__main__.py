@@ -40,7 +40,7 @@ from .readiness import assess
 from .render.export import Document, html_file, logbog_document, markdown, sms_record_document
 from .render.pdf import pdf
 from .settings import Settings, env_name, load_settings, refuse_unknown_names
-from .store import Numbering, Store, open_store
+from .store import Logbog, Numbering, open_store
 from .store.copying import Copied, copy_logbog, summary
 from .store.opening import open_database
 
@@ -116,8 +116,10 @@ async def _run(app: web.Application, settings: Settings) -> None:
     A failed start shuts down whatever did start before it is raised (aiohttp's ``run_app``
     does not: the store's open connection kept its thread, and so the process, alive, neither
     listening nor exiting). Nothing is logged before the server listens, so a failed start
-    prints just the one line ``main`` writes.
+    prints just the one line ``main`` writes; once it listens, the instance says whether it leads.
     """
+    from .app import LEADERSHIP
+
     stop = asyncio.Event()
     for signal in (SIGINT, SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signal, stop.set)
@@ -125,6 +127,7 @@ async def _run(app: web.Application, settings: Settings) -> None:
     try:
         await _start(runner, settings)
         log.info("starting on %s:%s with plan %s", settings.host, settings.port, settings.plan)
+        app[LEADERSHIP].announce()
         await stop.wait()
     finally:
         await runner.cleanup()
@@ -278,7 +281,7 @@ def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None
     return 0
 
 
-async def _read(database: DatabaseLocation, read: Callable[[Store], Awaitable[Read]]) -> Read:
+async def _read(database: DatabaseLocation, read: Callable[[Logbog], Awaitable[Read]]) -> Read:
     store = await open_store(database, read_only=True)
     try:
         return await read(store)
@@ -286,7 +289,7 @@ async def _read(database: DatabaseLocation, read: Callable[[Store], Awaitable[Re
         await store.close()
 
 
-async def _logbog(store: Store, crisis_id: str) -> tuple[list[Event], Numbering]:
+async def _logbog(store: Logbog, crisis_id: str) -> tuple[list[Event], Numbering]:
     """The crisis's events, and how the logbog is numbered as they are read (whether it is complete)."""
     return await store.events(crisis_id=crisis_id), await store.numbering()
 

@@ -50,8 +50,9 @@ from .heap import frozen_heap
 from .http_errors import BODY_DEADLINE, DEFAULT_BODY_DEADLINE, REFUSALS, RefusalLog, refuse
 from .http_guard import guard, handler_args
 from .intake.call_desk import CallDesk
-from .intake.service import Intake, build_intake, running
+from .intake.service import Intake, build_intake, leader_loops
 from .intake.sms_inbox import SmsInbox
+from .leadership import Leadership
 from .metrics import CONTENT_TYPE, METRICS, Metrics
 from .pages import page_routes
 from .plan.models import Plan
@@ -91,6 +92,7 @@ CONNECTOR_SESSION = web.AppKey[aiohttp.ClientSession]("connector_session")
 ENTRA_CHECK_DELAY = 30.0
 FOREGROUND = web.AppKey[Foreground]("foreground")
 INTAKE = web.AppKey[Intake]("intake")
+LEADERSHIP = web.AppKey[Leadership]("leadership")
 SMS_TIMEOUT = 15.0
 """Seconds one request to an SMS gateway may take."""
 VOICE_TIMEOUT = 10.0
@@ -123,7 +125,7 @@ def create_app(
     app[PLAN] = plan
     app[CLOCK] = clock
     app[EXPORTS] = ExportLinks(base_url=str(settings.public_url or f"http://{settings.host}:{settings.port}"), clock=clock)
-    app.cleanup_ctx.extend([_store, _graph, _sms, _voice, _connector_session, _teams, _intake, frozen_heap])
+    app.cleanup_ctx.extend([_store, _graph, _sms, _voice, _connector_session, _teams, _intake, _leadership, frozen_heap])
     for path, handler in voice_routes(settings, _AppDesk(app), clock=clock).items():
         app.router.add_post(path, handler)
     for path, handler in sms_routes(settings, _AppInbox(app), clock=clock).items():
@@ -140,9 +142,25 @@ def create_app(
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
-    app[STORE] = await open_store(app[SETTINGS].database)
+    settings = app[SETTINGS]
+    app[STORE] = store = await open_store(settings.database)
+    app[LEADERSHIP] = Leadership(
+        store=store, clock=app[CLOCK], holder=settings.instance_id, ttl=timedelta(seconds=settings.lease_seconds)
+    )
     yield
-    await app[STORE].close()
+    await store.close()
+
+
+async def _leadership(app: web.Application) -> AsyncIterator[None]:
+    """Lead, or wait to, once every loop that must run on one instance only is known: alone on its database,
+    this instance leads from the start; on shutdown it stops them and gives the lease up."""
+    leadership = app[LEADERSHIP]
+    await leadership.renew()
+    renewing = asyncio.create_task(leadership.run())
+    yield
+    renewing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await renewing
 
 
 async def _graph(app: web.Application) -> AsyncIterator[None]:
@@ -279,7 +297,8 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         threshold=settings.breaker_failures, cooldown=timedelta(seconds=settings.breaker_cooldown), clock=clock,
         listener=outage,
     )
-    app[METRICS] = Metrics(breakers=breakers.states)
+    leadership = app[LEADERSHIP]
+    app[METRICS] = Metrics(breakers=breakers.states, leader=lambda: leadership.leader)
     connector = Guard(breakers, Dependency.CONNECTOR, timeout=settings.microsoft_timeout, clock=clock)
     outlet = TeamsOutlet(plan=plan, store=store, clock=clock, sender=sender, situations=situations)
     app[FOREGROUND] = foreground = Foreground()
@@ -293,13 +312,13 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     teams_probe = TeamsProbe(crises=crises, breakers=breakers, clock=clock)
     app[PAGER] = pager = paging.bind(Pager(
         plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers, outage=breakers.any_open,
-        sms_grace=timedelta(seconds=settings.sms_grace), probe=teams_probe.probe,
+        sms_grace=timedelta(seconds=settings.sms_grace), probe=teams_probe.probe, fence=leadership.fence,
     ))
+    leadership.lead(pager.run)
     outage.bind(OutageResponse(crises=crises, pager=pager))
     app[SMS_INBOX] = inbox = SmsInbox(plan=plan, store=store, clock=clock, crises=crises, pager=pager, batcher=app[SMS])
     app[CALL_DESK] = CallDesk(plan=plan, store=store, clock=clock, crises=crises, pager=pager)
     crises.catch_up()
-    paging_loop = asyncio.create_task(pager.run())
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
         adapter=adapter,
@@ -313,23 +332,25 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     )
     refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings))) if settings.auth_enabled else None
     yield
-    for task in (refresher, paging_loop):
-        if task:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    if refresher:
+        refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresher
     await crises.drain()
     await inbox.drain()
 
 
 async def _intake(app: web.Application) -> AsyncIterator[None]:
-    """Monitoring webhooks, heartbeats and the alarm mailbox, once the crises are running."""
+    """Monitoring webhooks, heartbeats and the alarm mailbox, once the crises are running; the leader watches
+    the heartbeats and reads the mailbox."""
     app[INTAKE] = intake = build_intake(
         settings=app[SETTINGS], store=app[STORE], clock=app[CLOCK], crises=app[CRISES], graph=app[GRAPH],
         foreground=app[FOREGROUND],
     )
-    async with running(intake):
-        yield
+    if intake.watcher is not None:  # on every instance: watching a heartbeat not watched before is idempotent
+        await intake.watcher.start()
+    app[LEADERSHIP].lead(*leader_loops(intake))
+    yield
 
 
 async def _messages(request: web.Request) -> web.Response:
@@ -385,10 +406,12 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
-    """Ready to work: the plan is loaded and the logbog can be appended to (503 with the reason if not)."""
+    """Ready to work: the plan is loaded and the logbog can be appended to (503 with the reason if not); and whether
+    this instance leads (runs the pager, the heartbeat watcher and the mailbox reader)."""
     try:
         await request.app[STORE].probe()
     except StoreError as exc:
         return web.json_response({"status": "not ready", "database": exc.reason}, status=503)
     plan = request.app[PLAN]
-    return web.json_response({"status": "ready", "plan": plan.organisation.title, "database": "ok"})
+    leader = request.app[LEADERSHIP].leader
+    return web.json_response({"status": "ready", "plan": plan.organisation.title, "database": "ok", "leader": leader})

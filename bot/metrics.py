@@ -12,12 +12,13 @@ Names (all prefixed ``krisebot_``): ``pages_sent_total{channel}``,
 acknowledgement), ``calls_total{outcome}`` (each call by how it ended: a key pressed, no
 answer, busy, failed, voicemail, or answered without a key), ``time_to_key_press_seconds``
 (from placing a call to the key acted on in it), ``outbox_depth{channel}``, ``breaker_state{dependency,state}`` (1 for
-the current state) and ``webhook_rejections_total{endpoint,status}``.
+the current state), ``webhook_rejections_total{endpoint,status}`` and ``leader`` (1 while this instance leads).
 """
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from typing import Protocol
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -27,7 +28,7 @@ from prometheus_client.registry import Collector
 
 from .core.events import Acknowledged, CallReported, CallStatus, CrisisClosed, Event, KeyPressed, PageFailed, PageSent
 from .plan.contact import Channel
-from .store.base import Store
+from .store.base import Logbog, Outbox
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 """``text/plain; version=0.0.4; charset=utf-8``: the text format every Prometheus reads."""
@@ -39,11 +40,16 @@ KEY_BUCKETS = (5, 10, 15, 20, 30, 45, 60, 90, 120, 300)
 KEY_PRESSED = "key_pressed"
 
 
+class Figures(Logbog, Outbox, Protocol):
+    """Where the durable figures are read: the logbog's events and the outbox's depth."""
+
+
 class Metrics:
     """The app's metrics. ``breakers`` gives each dependency's breaker state
-    (``"closed"``, ``"open"`` or ``"half_open"``) at each scrape."""
+    (``"closed"``, ``"open"`` or ``"half_open"``) at each scrape; ``leader`` whether this instance leads
+    (``bot.leadership``; alone on its database, it always does)."""
 
-    def __init__(self, *, breakers: Callable[[], Mapping[str, str]] = dict) -> None:
+    def __init__(self, *, breakers: Callable[[], Mapping[str, str]] = dict, leader: Callable[[], bool] = lambda: True) -> None:
         self.breakers = breakers
         self.registry = CollectorRegistry()
         self._pages_sent = Counter(
@@ -75,6 +81,10 @@ class Metrics:
             ["endpoint", "status"], registry=self.registry,
         )
         self.registry.register(_Breakers(self))
+        Gauge(
+            "krisebot_leader", "1 while this instance leads (runs the pager, heartbeats and the alarm mailbox), else 0",
+            registry=self.registry,
+        ).set_function(lambda: 1.0 if leader() else 0.0)
         self._after = 0
         self._waiting: dict[tuple[str, str], datetime] = {}
         self._ringing: dict[tuple[str, str], datetime] = {}  # (crisis, person) -> when the latest call was placed
@@ -84,7 +94,7 @@ class Metrics:
         """Count one refused request to ``endpoint`` (a route, such as ``/api/messages``)."""
         self._webhook_rejections.labels(endpoint=endpoint, status=str(status)).inc()
 
-    async def refresh(self, store: Store) -> None:
+    async def refresh(self, store: Figures) -> None:
         """Bring the durable figures up to date from the logbog and the outbox."""
         async with self._refreshing:
             for event in await store.events(after=self._after):

@@ -8,6 +8,7 @@ that is no setting, so a misspelling is not silently ignored.
 """
 
 import os
+import socket
 from collections.abc import Mapping
 from difflib import get_close_matches
 from enum import StrEnum
@@ -224,6 +225,14 @@ class Settings(BaseSettings):
         default="", description="Comma-separated addresses or @domains whose mail in the alarm mailbox becomes an alarm"
     )
     alarm_mailbox_interval: int = Field(default=60, ge=5, le=3600, description="Seconds between reads of the alarm mailbox")
+    instance_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
+        description="This instance's name among those on one database (unique to each); default: host name and process id",
+    )
+    lease_seconds: float = Field(
+        default=5.0, ge=1, le=300,
+        description="Seconds the leader's lease runs: another instance takes over this long after the leader stops renewing it",
+    )
 
     @field_validator("database", mode="before")
     @classmethod

@@ -24,7 +24,7 @@ from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply, fold
 from ..errors import ChannelError
 from ..plan.models import Plan
-from ..store import LogSummary, Store
+from ..store import LogSummary, Logbog, LogThreads
 from .foreground import Foreground
 from .outlet import Outlet
 
@@ -43,11 +43,15 @@ class Paging(Protocol):
         """Something changed (an answer, an escalation): look at what is due again."""
 
 
+class CrisisRecords(Logbog, LogThreads, Protocol):
+    """What the crises ask of the store: the logbog, and how far each crisis's log thread is written."""
+
+
 class Crises:
     """Every crisis in the logbog, kept in memory as folded state and changed only through ``act``."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, outlet: Outlet, paging: Callable[[], Paging],
+        self, *, plan: Plan, store: CrisisRecords, clock: Clock, outlet: Outlet, paging: Callable[[], Paging],
         foreground: Foreground | None = None,
     ) -> None:
         """``paging`` gives the pager, which is built after the crises (it records into them: ``Later``)."""

@@ -44,7 +44,7 @@ from ..core.state import CrisisState
 from ..errors import ChannelError, PermanentError, TransientError
 from ..plan.contact import Channel, ContactOrder
 from ..plan.models import Plan
-from ..store import AttemptItem, Finished, OutboxItem, Store
+from ..store import AttemptItem, Fence, Finished, Outbox, OutboxItem
 from .crises import Crises
 from .pacing import Pacer
 from .wakeup import tick_forever
@@ -118,17 +118,20 @@ class Pager:
     """Pages people through the outbox until someone answers, surviving restarts."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, notifiers: list[Notifier],
-        outage: Callable[[], bool] = lambda: False, sms_grace: timedelta = timedelta(seconds=4),
-        probe: Callable[[], datetime | None] = lambda: None,
+        self, *, plan: Plan, store: Outbox, clock: Clock, crises: Crises, notifiers: list[Notifier],
+        fence: Callable[[], Fence | None], outage: Callable[[], bool] = lambda: False,
+        sms_grace: timedelta = timedelta(seconds=4), probe: Callable[[], datetime | None] = lambda: None,
     ) -> None:
         """``notifiers`` are the channels set up here; the plan's contact order says which a page uses first
         and which follow. ``outage`` says whether a Microsoft dependency is down; without it, a fallback
         waits ``sms_grace`` for the attempt to reach the person another way (or for a call's outcome).
-        ``probe`` runs at every tick and says when it wants to run again (a dependency to try once more)."""
+        ``probe`` runs at every tick and says when it wants to run again (a dependency to try once more).
+        ``fence`` gives the lease this instance leads under (``bot.leadership``): every claim is fenced with it,
+        and none is made while it gives None (another instance leads and sends)."""
         self._plan = plan
         self._outage = outage
         self._probe = probe
+        self._fence = fence
         self._sms_grace = sms_grace
         self._store = store
         self._clock = clock
@@ -381,7 +384,7 @@ class Pager:
         future done once the Teams cards among them are sent (None: no card)."""
         if not due:
             return None
-        claimed = await self._store.claim(keys=[item.key for item in due])
+        claimed = await self._claim([item.key for item in due])
         due = [item for item in due if item.key in claimed]
         if not due:
             return None
@@ -395,6 +398,11 @@ class Pager:
             if not policies[item.key].cards:
                 self._track(self._deliver(item, after=cards_done if policies[item.key].follows_cards else None))
         return cards_done
+
+    async def _claim(self, keys: list[str]) -> set[str]:
+        """Claim ``keys`` under this instance's lease; none while another instance leads."""
+        fence = self._fence()
+        return await self._store.claim(keys=keys, fence=fence) if fence is not None else set()
 
     def _send_order(self, item: OutboxItem) -> tuple[int, int]:
         return self._policy_of(item).order, URGENCY.get(PagePurpose(item.purpose), 9)
@@ -515,9 +523,12 @@ class Pager:
             self.poke()
 
     async def _stop_sending(self) -> None:
-        """Cancel the sends in flight, then write the outcomes already known."""
+        """Cancel the sends in flight, then write the outcomes already known. The sends cancelled are no longer in
+        flight: their items stay pending, for whoever runs the pager next (this instance too, if it leads again)."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._writer is not None:
             await self._writer
+        self._in_flight.clear()
+        self._idle.set()

@@ -30,7 +30,7 @@ from ..core.state import CrisisState
 from ..plan.models import Plan
 from ..render import page_words as words
 from ..render.refusals import refusal_text
-from ..store import CallRecord, Store
+from ..store import CallRecord, Calls
 from ..engine.crises import Crises
 from ..engine.pager import Pager
 
@@ -42,7 +42,7 @@ UNKNOWN_CALL = ("Dette opkald kendes ikke af Krisebot.", "Farvel.")
 
 
 class CallDesk:
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, pager: Pager) -> None:
+    def __init__(self, *, plan: Plan, store: Calls, clock: Clock, crises: Crises, pager: Pager) -> None:
         self._plan = plan
         self._store = store
         self._clock = clock

@@ -21,7 +21,7 @@ from ..engine.wakeup import tick_forever
 from ..http_errors import refuse
 from ..plan.durations import format_duration
 from ..plan.models import Heartbeat, Plan
-from ..store import Store
+from ..store import Monitoring
 from .auth import refused
 from .formats import Alert
 from .receiver import AlarmReceiver, actor_for
@@ -53,7 +53,7 @@ def heartbeat_alert(beat: Heartbeat, status: AlarmStatus, last_seen: datetime) -
 class HeartbeatWatcher:
     """Notices silent heartbeats and their return."""
 
-    def __init__(self, *, plan: Plan, store: Store, clock: Clock, receiver: AlarmReceiver, source: str) -> None:
+    def __init__(self, *, plan: Plan, store: Monitoring, clock: Clock, receiver: AlarmReceiver, source: str) -> None:
         self._beats = {beat.id: beat for beat in plan.heartbeats}
         self._store = store
         self._clock = clock

@@ -23,7 +23,7 @@ from ..core.events import AlarmStatus
 from ..errors import ChannelError, TransientError
 from ..graph.errors import GraphRefused, graph_call
 from ..plan.models import Plan
-from ..store import Store
+from ..store import Monitoring
 from .formats import Alert
 from .receiver import AlarmReceiver
 from .rules import sender_labels
@@ -59,7 +59,7 @@ class MailboxReader:
     """Reads one mailbox's inbox for alarm mail."""
 
     def __init__(
-        self, *, client: GraphServiceClient, plan: Plan, store: Store, clock: Clock, receiver: AlarmReceiver,
+        self, *, client: GraphServiceClient, plan: Plan, store: Monitoring, clock: Clock, receiver: AlarmReceiver,
         mailbox: str, senders: list[str], source: str, interval: float,
     ) -> None:
         self._inbox = client.users.by_user_id(mailbox).mail_folders.by_mail_folder_id("inbox").messages.delta

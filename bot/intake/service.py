@@ -1,13 +1,12 @@
 """The alarm intake as the app runs it: the two endpoints, the heartbeat watcher and the mailbox reader.
 
-``build_intake`` wires them to the crises; ``running`` starts the watcher (with an alarm token)
-and the reader (with a mailbox and Graph), and stops them on leaving.
+``build_intake`` wires them to the crises; ``leader_loops`` are the watcher (with an alarm token) and
+the reader (with a mailbox and Graph), which only the leading instance runs (``bot.leadership``).
 """
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from msgraph import GraphServiceClient
 
@@ -15,7 +14,7 @@ from ..clock import Clock
 from ..engine.crises import Crises
 from ..engine.foreground import Foreground
 from ..settings import Settings
-from ..store import Store
+from ..store import Monitoring
 from .alarms import AlarmEndpoint
 from .heartbeats import HeartbeatEndpoint, HeartbeatWatcher
 from .limits import RateLimiter
@@ -32,7 +31,7 @@ class Intake:
 
 
 def build_intake(
-    *, settings: Settings, store: Store, clock: Clock, crises: Crises, graph: GraphServiceClient | None,
+    *, settings: Settings, store: Monitoring, clock: Clock, crises: Crises, graph: GraphServiceClient | None,
     foreground: Foreground,
 ) -> Intake:
     """The intake for the plan of ``crises``; without ``[alarm_intake]`` in the plan the endpoints refuse."""
@@ -60,19 +59,7 @@ def build_intake(
     )
 
 
-@contextlib.asynccontextmanager
-async def running(intake: Intake) -> AsyncIterator[None]:
-    """Run the heartbeat watcher and the mailbox reader while inside."""
-    tasks = []
-    if intake.watcher is not None:
-        await intake.watcher.start()
-        tasks.append(asyncio.create_task(intake.watcher.run()))
-    if intake.mailbox is not None:
-        tasks.append(asyncio.create_task(intake.mailbox.run()))
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+def leader_loops(intake: Intake) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+    """The intake's loops, each forever: the heartbeat watcher and the mailbox reader, those of them set up (the
+    watcher started). Two instances running them would raise each alarm twice."""
+    return [reader.run for reader in (intake.watcher, intake.mailbox) if reader is not None]

@@ -20,6 +20,7 @@ page (undeliverable, expired) moves its roles' escalation on at once.
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Protocol
 
 from ..channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms
 from ..channels.sms.batcher import Batcher
@@ -36,7 +37,7 @@ from ..engine.pager import Pager
 from ..plan.models import Person, Plan, Recipient
 from ..render.page_words import registered, sentence
 from ..render.refusals import refusal_text
-from ..store import Store
+from ..store import Logbog, SentPages, SmsCodes
 from .limits import RateLimiter
 from .sms_record import SmsRecord, received, sender
 
@@ -57,9 +58,13 @@ RAISED = "alarm rejst og sendt til vurdering"
 _LOST = {DeliveryStatus.UNDELIVERABLE: DeliveryState.UNDELIVERABLE, DeliveryStatus.EXPIRED: DeliveryState.EXPIRED}
 
 
+class InboxRecords(Logbog, SentPages, SmsCodes, Protocol):
+    """What the SMS inbox asks of the store: the SMS kept in the logbog, the pages reports are about, and reply codes."""
+
+
 class SmsInbox:
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, pager: Pager, batcher: Batcher
+        self, *, plan: Plan, store: InboxRecords, clock: Clock, crises: Crises, pager: Pager, batcher: Batcher
     ) -> None:
         self._plan = plan
         self._store = store

@@ -16,7 +16,7 @@ from ..core.sms_home import home_crisis
 from ..engine.crises import Crises
 from ..plan.models import Recipient
 from ..render.export import UNVERIFIED
-from ..store import Store
+from ..store import Logbog
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def sender(sms: InboundSms, person: Recipient | None) -> str:
 
 
 class SmsRecord:
-    def __init__(self, *, store: Store, clock: Clock, crises: Crises) -> None:
+    def __init__(self, *, store: Logbog, clock: Clock, crises: Crises) -> None:
         self._store = store
         self._clock = clock
         self._crises = crises

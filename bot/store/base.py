@@ -1,5 +1,8 @@
-"""The Store protocol: what the rest of Krisebot may ask of the logbog database.
+"""The store's protocols: what the rest of Krisebot may ask of the logbog database, one role at a time.
 
+Each part of Krisebot asks for the roles it uses (``Logbog``, ``Outbox``, ``SentPages``, ``Chats``,
+``LogThreads``, ``SmsCodes``, ``Calls``, ``Monitoring``, ``Health``, ``Leases``); ``Store`` is all of them, for
+what opens the database and wires the app (docs/adr/0033-store-roles-and-one-leader.md).
 Every method is keyword-only and atomic: it either completes or leaves nothing behind.
 Every failure of the database (damaged, full, read-only, locked, closed, or holding what this
 version cannot read) is raised as StoreError, whose ``reason`` an HTTP edge can answer 503 with.
@@ -8,13 +11,14 @@ A PostgreSQL store implements the same protocol.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..core.escalation import Timer
 from ..core.events import Event, EventPayload
 from .call_records import CallRecord
 from .intake_records import HeartbeatRecord
+from .leases import Fence
 from .numbering import Numbering
 from .sms_records import AttemptItem, CodeRequest, SentPage, SmsCode
 
@@ -83,7 +87,9 @@ class Finished:
     event: EventPayload | None = None
 
 
-class Store(Protocol):
+class Logbog(Protocol):
+    """The logbog's events: appended, read back, and how they are numbered."""
+
     async def append(self, *, at: datetime, actor: str, payload: EventPayload, crisis_id: str | None = None) -> Event:
         """Durably append one event and return it with its sequence number."""
 
@@ -107,14 +113,21 @@ class Store(Protocol):
         running timer keeps its start; a person's restarts (a new notice).
         """
 
+    async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
+        """Events with ``seq > after`` in order; only ``crisis_id``'s when given."""
+
+    async def events_outside_crises(self) -> list[Event]:
+        """The events recorded outside any crisis (``crisis_id`` None: SMS that belong to none), in order."""
+
     async def crisis_ids(self) -> list[str]:
         """Every crisis id in the logbog, oldest first."""
 
-    async def save_thread(self, *, crisis_id: str, conversation_id: str, activity_id: str, at: datetime) -> None:
-        """Remember the crisis's thread in the log channel."""
+    async def numbering(self) -> Numbering:
+        """How the logbog's events are numbered: the last number given out and the runs of numbers with no event."""
 
-    async def thread(self, *, crisis_id: str) -> CrisisThread | None:
-        """The crisis's thread in the log channel, if it has one."""
+
+class Outbox(Protocol):
+    """Paging timers and the outbox: what the pager needs to page people until someone answers."""
 
     async def timers(self) -> dict[str, list[Timer]]:
         """Every paging timer, by crisis."""
@@ -131,9 +144,14 @@ class Store(Protocol):
     async def outbox_depth(self) -> dict[str, int]:
         """Pending pages by channel, for every channel the outbox has held (0 when none is pending)."""
 
-    async def claim(self, *, keys: list[str]) -> set[str]:
+    async def outbox_item(self, *, key: str) -> OutboxItem | None:
+        """The outbox item with ``key``, in whatever state."""
+
+    async def claim(self, *, keys: list[str], fence: Fence | None = None) -> set[str]:
         """Count sends as begun, in one transaction (before they go out, so a crash leaves a trace).
-        Only pending pages are claimed; returns their keys (the others must not go out)."""
+        Only pending pages are claimed; returns their keys (the others must not go out). With ``fence``, only
+        while that lease still has its holder and token, checked in the same statement: a claim under a lease
+        taken over since claims nothing. Without one, unfenced: for a store only one process uses."""
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:
         """Leave the page pending, to be tried again at ``at``."""
@@ -142,11 +160,28 @@ class Store(Protocol):
         """Mark pages done in one transaction, each once and together with its logbog event; an item
         already done is left alone. Returns the events recorded."""
 
-    async def events(self, *, crisis_id: str | None = None, after: int = 0) -> list[Event]:
-        """Events with ``seq > after`` in order; only ``crisis_id``'s when given."""
+    async def sent_otherwise(self, *, item: OutboxItem) -> bool:
+        """Was ``item``'s attempt sent under another key than ``item``'s?"""
 
-    async def events_outside_crises(self) -> list[Event]:
-        """The events recorded outside any crisis (``crisis_id`` None: SMS that belong to none), in order."""
+    async def attempt_items(self, *, item: OutboxItem) -> list[AttemptItem]:
+        """Every outbox item of ``item``'s attempt (``item`` too), as it stands."""
+
+    async def hasten_fallbacks(self, *, item: OutboxItem, at: datetime) -> int:
+        """Make the pending fallbacks of ``item``'s attempt due at ``at`` (if later); how many were."""
+
+
+class SentPages(Protocol):
+    """Pages as they were sent, found by key, provider id or crisis: for delivery reports and cards updated in place."""
+
+    async def sent_page(self, *, key: str | None = None, channel: str = "", provider_id: str = "") -> SentPage | None:
+        """The outbox page with ``key``, else the one sent on ``channel`` with ``provider_id``."""
+
+    async def sent_pages(self, *, crisis_id: str, channel: str) -> list[SentPage]:
+        """The latest page sent on ``channel`` to each person for each purpose in the crisis."""
+
+
+class Chats(Protocol):
+    """Where Krisebot can write to people in Teams: conversation references and which plan person a Teams user is."""
 
     async def save_conversation_reference(self, *, key: str, reference: dict[str, Any], at: datetime) -> None:
         """Store (or replace) the conversation reference under ``key``."""
@@ -175,6 +210,16 @@ class Store(Protocol):
     async def linked_person_ids(self) -> set[str]:
         """Plan person ids that have been linked to a Teams user."""
 
+
+class LogThreads(Protocol):
+    """How far each crisis's thread in the log channel is written: the thread, its cursor and its wave summaries."""
+
+    async def save_thread(self, *, crisis_id: str, conversation_id: str, activity_id: str, at: datetime) -> None:
+        """Remember the crisis's thread in the log channel."""
+
+    async def thread(self, *, crisis_id: str) -> CrisisThread | None:
+        """The crisis's thread in the log channel, if it has one."""
+
     async def mirror_cursor(self, *, crisis_id: str) -> tuple[int, datetime | None]:
         """(last event seq posted to the crisis's log thread, when posting began to fail or None)."""
 
@@ -187,29 +232,22 @@ class Store(Protocol):
     async def save_log_summary(self, *, crisis_id: str, summary: LogSummary) -> None:
         """Remember (or replace) a wave's summary post as it now stands."""
 
+
+class SmsCodes(Protocol):
+    """The SMS fallback's own records: reply codes per number and the help replies sent."""
+
     async def sms_codes(self, *, pages: list[CodeRequest], at: datetime, open_crises: set[str]) -> list[int]:
         """The reply code of each page on its number (the one it has, else the next free one), in one transaction."""
 
     async def sms_code_page(self, *, number: str, code: int) -> SmsCode | None:
         """What ``code`` stands for on ``number``, if it was ever given out."""
 
-    async def sent_page(self, *, key: str | None = None, channel: str = "", provider_id: str = "") -> SentPage | None:
-        """The outbox page with ``key``, else the one sent on ``channel`` with ``provider_id``."""
+    async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
+        """Count a help reply to ``number`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
 
-    async def sent_pages(self, *, crisis_id: str, channel: str) -> list[SentPage]:
-        """The latest page sent on ``channel`` to each person for each purpose in the crisis."""
 
-    async def sent_otherwise(self, *, item: OutboxItem) -> bool:
-        """Was ``item``'s attempt sent under another key than ``item``'s?"""
-
-    async def attempt_items(self, *, item: OutboxItem) -> list[AttemptItem]:
-        """Every outbox item of ``item``'s attempt (``item`` too), as it stands."""
-
-    async def hasten_fallbacks(self, *, item: OutboxItem, at: datetime) -> int:
-        """Make the pending fallbacks of ``item``'s attempt due at ``at`` (if later); how many were."""
-
-    async def outbox_item(self, *, key: str) -> OutboxItem | None:
-        """The outbox item with ``key``, in whatever state."""
+class Calls(Protocol):
+    """The voice channel's record of every call placed."""
 
     async def save_call(self, *, call: CallRecord) -> None:
         """Remember a call about to be placed."""
@@ -229,8 +267,9 @@ class Store(Protocol):
     async def call_ended(self, *, ref: str, outcome: str, at: datetime) -> bool:
         """Record the call's final status; False if it already had one (the first report wins)."""
 
-    async def help_replies_allowed(self, *, number: str, at: datetime, since: datetime, limit: int) -> bool:
-        """Count a help reply to ``number`` if fewer than ``limit`` went out since ``since``; say whether it may go."""
+
+class Monitoring(Protocol):
+    """The alarm intake's state: heartbeats watched and where reading the alarm mailbox got to."""
 
     async def heartbeats(self) -> dict[str, HeartbeatRecord]:
         """Every heartbeat ever watched, by name."""
@@ -250,11 +289,28 @@ class Store(Protocol):
     async def save_mailbox_cursor(self, *, mailbox: str, link: str, at: datetime) -> None:
         """Remember where reading the mailbox got to."""
 
+
+class Health(Protocol):
+    """The database itself: can the logbog be written, and releasing it."""
+
     async def probe(self) -> None:
         """Raise StoreError (with the reason) unless the logbog can be appended to; writes no logbog event."""
 
     async def close(self) -> None:
         """Release the database."""
 
-    async def numbering(self) -> Numbering:
-        """How the logbog's events are numbered: the last number given out and the runs of numbers with no event."""
+
+class Leases(Protocol):
+    """Leases on what only one instance may do at a time, with fencing tokens (``bot/leadership.py``)."""
+
+    async def acquire_lease(self, *, name: str, holder: str, at: datetime, ttl: timedelta) -> int | None:
+        """Take the lease until ``at + ttl`` if it is free, expired or ``holder``'s already, and return its fencing
+        token (grown by one when taken from another holder or for the first time; kept when renewed); None while
+        another holder's lease runs."""
+
+    async def release_lease(self, *, name: str, holder: str, token: int) -> None:
+        """Give the lease up at once, if ``holder`` still holds it under ``token``."""
+
+
+class Store(Logbog, Outbox, SentPages, Chats, LogThreads, SmsCodes, Calls, Monitoring, Health, Leases, Protocol):
+    """Every role of the store: for what truly needs all of it (opening the database, wiring the app)."""

@@ -5,7 +5,7 @@ CONFLICT``, ``CAST``, ``->>`` on JSON, and a few pseudo-functions each engine re
 (``render``): ``batch_rows(?)`` and ``batch_values(?)`` (a batch of rows, or of single values,
 bound as one JSON parameter: ``bulk.py``), ``json_doc(x)`` (text read as a JSON document),
 ``last_given_seq()`` (the last event number SQLite's AUTOINCREMENT gave out; NULL on PostgreSQL)
-and ``SKIP_LOCKED``.
+``SKIP_LOCKED`` and ``FOR_SHARE``.
 A ``Database`` runs it: reads on their own, writes in a ``transaction``; every failure of the
 engine is raised as StoreError naming the database, never a password.
 """
@@ -90,6 +90,7 @@ class Dialect:
     last_given_seq: str
     placeholder: str = "?"
     skip_locked: str = ""
+    for_share: str = ""
 
     def render(self, sql: str, *, bound: bool = True) -> str:
         """``sql`` as this engine runs it: ``bound`` to parameters, or (PostgreSQL) sent without any."""
@@ -104,6 +105,7 @@ def _render(dialect: Dialect, sql: str, bound: bool) -> str:
         .replace("json_doc(", dialect.json_doc)
         .replace("last_given_seq()", dialect.last_given_seq)
         .replace(SKIP_LOCKED, dialect.skip_locked)
+        .replace(FOR_SHARE, dialect.for_share)
     )
     if bound and dialect.placeholder != "?":
         rendered = rendered.replace("%", "%%").replace("?", dialect.placeholder)
@@ -113,6 +115,10 @@ def _render(dialect: Dialect, sql: str, bound: bool) -> str:
 SKIP_LOCKED = " /*skip locked*/"
 """Appended to a query that reads outbox rows to claim: PostgreSQL locks them and leaves out rows another
 transaction holds (``FOR UPDATE OF outbox SKIP LOCKED``); SQLite, one writer, needs nothing."""
+
+FOR_SHARE = " /*for share*/"
+"""Appended to a subquery that reads a row a write depends on: PostgreSQL locks it against change (and reads its
+latest version) until the transaction ends (``FOR SHARE``); SQLite, one writer, needs nothing."""
 
 SQLITE = Dialect(
     batch_rows="json_each(?)",
@@ -127,4 +133,5 @@ POSTGRES = Dialect(
     last_given_seq="NULL",
     placeholder="%s",
     skip_locked=" FOR UPDATE OF outbox SKIP LOCKED",
+    for_share=" FOR SHARE",
 )

@@ -24,6 +24,7 @@ from .database import SKIP_LOCKED, Database, Queries
 from .failures import store_errors
 from .call_records import CallRecords
 from .intake_records import IntakeRecords
+from .leases import Fence, LeaseRecords, fenced
 from .numbering import Numbering
 from .sms_records import SmsRecords
 
@@ -40,7 +41,7 @@ def _item(row: Any) -> OutboxItem:
 
 
 @store_errors
-class SqlStore(SmsRecords, IntakeRecords, CallRecords):
+class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
     """The logbog in a database. Create with ``open_store`` (``opening.py``); close with ``close``."""
 
     def __init__(self, db: Database) -> None:
@@ -172,13 +173,17 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords):
         )
         return {channel: int(pending) for channel, pending in rows}
 
-    async def claim(self, *, keys: list[str]) -> set[str]:
-        """A page another instance is claiming at the same moment is left to it (PostgreSQL: ``SKIP LOCKED``)."""
+    async def claim(self, *, keys: list[str], fence: Fence | None = None) -> set[str]:
+        """A page another instance is claiming at the same moment is left to it (PostgreSQL: ``SKIP LOCKED``); nothing
+        is claimed unless ``fence`` still holds its lease."""
+        held, lease = fenced(fence)
         async with self._transaction("siderne kunne ikke markeres som afsendt") as tx:
             claimed = await _pending_keys(tx, keys, claiming=True)
-            await tx.execute(
-                f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}", (rows_param(sorted(claimed)),)
+            changed = await tx.execute(
+                f"UPDATE outbox SET tries = tries + 1 WHERE key IN {BATCH_VALUES}{held}", (rows_param(sorted(claimed)), *lease)
             )
+            if not changed:
+                return set()  # nothing was pending, or the lease is no longer this holder's under this token
         return claimed
 
     async def retry_later(self, *, key: str, at: datetime, error: str) -> None:

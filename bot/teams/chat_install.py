@@ -16,7 +16,7 @@ from ..graph.catalog import CatalogApp
 from ..graph.install import ensure_chat
 from ..graph.users import GraphUsers
 from ..plan.models import Person
-from ..store import Store
+from ..store import Chats
 from .references import person_chat_key
 
 
@@ -24,7 +24,7 @@ class ChatInstaller:
     """Finds (and remembers) a person's 1:1 chat with the bot through Graph."""
 
     def __init__(
-        self, *, client: GraphServiceClient, store: Store, clock: Clock, catalog: CatalogApp, tenant_id: str,
+        self, *, client: GraphServiceClient, store: Chats, clock: Clock, catalog: CatalogApp, tenant_id: str,
         bot_app_id: str,
     ) -> None:
         self._client = client

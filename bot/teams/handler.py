@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
@@ -39,7 +39,7 @@ from ..render.reporters import reporter_name
 from ..render.situation_cards import SituationCards
 from ..render.status import status
 from ..render.texts import Lang, language, say
-from ..store import Store
+from ..store import Chats, Logbog
 from .card_actions import VIA, InvalidTap, Tap, parse_tap, to_action
 from .identity import Sender, identify
 from .references import LOG_CHANNEL_KEY, personal_chat_key
@@ -60,12 +60,16 @@ _CARD_OF_VERB = {
 }
 
 
+class HandlerRecords(Logbog, Chats, Protocol):
+    """What the handler asks of the store: a crisis's logbog for ``eksport``, and the chats and Teams users it learns of."""
+
+
 class KrisebotHandler(ActivityHandler):
     """Answers Teams activities. Holds the plan, the store, the clock and the engine, and remembers
     which chat references it has already stored."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, crises: Crises, situations: SituationCards, exports: ExportLinks,
+        self, *, plan: Plan, store: HandlerRecords, clock: Clock, crises: Crises, situations: SituationCards, exports: ExportLinks,
         users: GraphUsers | None = None,
     ) -> None:
         """``users`` looks up in Entra (with Graph) the people the director informs by an address the plan lacks."""

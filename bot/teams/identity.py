@@ -15,7 +15,7 @@ from botbuilder.schema.teams import TeamsChannelAccount
 
 from ..clock import Clock
 from ..plan.models import Person, Plan
-from ..store import Store, TeamsUserLink
+from ..store import Chats, TeamsUserLink
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Sender:
     person: Person | None
 
 
-async def identify(context: TurnContext, *, plan: Plan, store: Store, clock: Clock) -> Sender:
+async def identify(context: TurnContext, *, plan: Plan, store: Chats, clock: Clock) -> Sender:
     """The sender of the activity, linked to their plan person if they have one."""
     sender = context.activity.from_property
     aad_object_id = getattr(sender, "aad_object_id", None)

@@ -13,7 +13,7 @@ from ..errors import PermanentError
 from ..plan.models import Plan
 from ..render.cards import CONTENT_TYPE
 from ..render.crisis_cards import page_card
-from ..store import Store
+from ..store import Chats
 from .chat_install import ChatInstaller
 from .connector_post import ConnectorPoster, proactive_activity
 from .personal_chats import PersonalChats
@@ -26,7 +26,7 @@ class TeamsNotifier:
     policy = ChannelPolicy(concurrency=100, order=0, cards=True)
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, poster: ConnectorPoster, installer: ChatInstaller | None = None
+        self, *, plan: Plan, store: Chats, clock: Clock, poster: ConnectorPoster, installer: ChatInstaller | None = None
     ) -> None:
         self._plan = plan
         self._clock = clock

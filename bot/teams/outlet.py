@@ -7,7 +7,7 @@ app-only). Without a chosen log channel there is nothing to mirror into.
 
 import logging
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationParameters, ConversationReference
@@ -24,7 +24,7 @@ from ..render.crisis_cards import page_card
 from ..render.log_thread import thread_posts
 from ..render.reporters import reporter_notice
 from ..render.situation_cards import SituationCards
-from ..store import Store
+from ..store import Chats, LogThreads, SentPages
 from .connector_errors import connector_errors
 from .proactive import TeamsSender, card_activity
 from .personal_chats import personal_chats
@@ -35,11 +35,15 @@ log = logging.getLogger(__name__)
 LATE = " _(registreret under udfald; sendt til Teams, da forbindelsen kom igen)_"
 
 
+class OutletRecords(Chats, LogThreads, SentPages, Protocol):
+    """What the outlet asks of the store: where to write (chats, the crisis's thread) and the cards it sent."""
+
+
 class TeamsOutlet:
     """Mirrors crises into the log channel through the Bot Connector."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, sender: TeamsSender, situations: SituationCards
+        self, *, plan: Plan, store: OutletRecords, clock: Clock, sender: TeamsSender, situations: SituationCards
     ) -> None:
         self._plan = plan
         self._situations = situations

@@ -9,13 +9,13 @@ answer comes from a query that started after it was asked for.
 from typing import Any
 
 from ..gathered import Gathered
-from ..store import Store
+from ..store import Chats
 from .references import person_chat_key, personal_chat_key
 
 Reference = dict[str, Any]
 
 
-async def personal_chats(store: Store, person_ids: list[str]) -> dict[str, Reference | None]:
+async def personal_chats(store: Chats, person_ids: list[str]) -> dict[str, Reference | None]:
     """Each person's stored chat reference: the chat they last wrote to the bot from, else the one found
     through Graph, else None."""
     keys: dict[str, list[str]] = {person_id: [] for person_id in person_ids}
@@ -33,7 +33,7 @@ async def personal_chats(store: Store, person_ids: list[str]) -> dict[str, Refer
 class PersonalChats:
     """``reference(person_id)``, answered in batches."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Chats) -> None:
         self._store = store
         self._lookup: Gathered[str, Reference | None] = Gathered(self._look_up)
 

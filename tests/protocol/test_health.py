@@ -21,7 +21,7 @@ async def test_readyz_reports_plan_and_database(bot) -> None:
 
     assert response.status == 200
     body = await response.json()
-    assert body == {"status": "ready", "plan": "Intern Service - Kritiske leverancer", "database": "ok"}
+    assert body == {"status": "ready", "plan": "Intern Service - Kritiske leverancer", "database": "ok", "leader": True}
 
 
 async def test_readyz_is_503_when_the_database_is_gone(bot) -> None:

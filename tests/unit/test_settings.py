@@ -1,6 +1,7 @@
 """Settings: ``KRISEBOT_`` variables and ``.env``, local defaults, one SettingsError per wrong setting, no leaked secrets."""
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,7 @@ def test_user_assigned_msi_needs_tenant_but_no_password(monkeypatch: pytest.Monk
         pytest.param({"KRISEBOT_SMS_SENDER": "x" * 16}, "KRISEBOT_SMS_SENDER", id="sender-too-long"),
         pytest.param({"KRISEBOT_SMS_SENDER": "StruerKrise1"}, "KRISEBOT_SMS_SENDER", id="sender-name-over-11"),
         pytest.param({"KRISEBOT_SMS_SENDER": "Kriseø"}, "KRISEBOT_SMS_SENDER", id="sender-not-alphanumeric"),
+        pytest.param({"KRISEBOT_LEASE_SECONDS": "0.5"}, "KRISEBOT_LEASE_SECONDS", id="lease-under-a-second"),
     ],
 )
 def test_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], setting: str) -> None:
@@ -114,6 +116,18 @@ def test_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, env: dict[str, 
     assert caught.value.setting == setting
     assert str(caught.value).startswith(f"{setting}: ")
     assert caught.value.problem
+
+
+def test_each_instance_is_named_by_its_host_and_process_unless_named_and_leads_for_5_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    default = load_settings()
+    _set(monkeypatch, {"KRISEBOT_INSTANCE_ID": "krisebot-2", "KRISEBOT_LEASE_SECONDS": "10"})
+    named = load_settings()
+
+    assert default.instance_id == f"{socket.gethostname()}-{os.getpid()}"
+    assert default.lease_seconds == 5
+    assert (named.instance_id, named.lease_seconds) == ("krisebot-2", 10)
 
 
 def test_incomplete_registration_says_what_requires_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,7 @@ from ...core.replies import reply_options
 from ...errors import PermanentError
 from ...gathered import Gathered
 from ...plan.models import Plan
-from ...store import CodeRequest, Store
+from ...store import CodeRequest, SmsCodes
 from ...plan.phones import PhoneKind
 from ..base import Channel, ChannelPolicy, PageRequest
 from .base import OutgoingSms
@@ -27,7 +27,7 @@ class SmsNotifier:
     """Sends are gathered into batched gateway requests (``Batcher``), so many may wait for one batch."""
 
     def __init__(
-        self, *, plan: Plan, store: Store, clock: Clock, batcher: Batcher, route: ReplyRoute,
+        self, *, plan: Plan, store: SmsCodes, clock: Clock, batcher: Batcher, route: ReplyRoute,
         open_crises: Callable[[], set[str]], caller_id: str = "",
     ) -> None:
         """``caller_id`` is the number calls come from: an SMS after an unanswered call names it."""

@@ -12,7 +12,7 @@ import secrets
 
 from ...clock import Clock
 from ...plan.contact import Channel
-from ...store import CallRecord, Store
+from ...store import CallRecord, Calls
 from ...errors import PermanentError
 from ..base import PageRequest
 from .base import OutgoingCall, VoiceProvider
@@ -22,7 +22,7 @@ from .policy import voice_policy
 class VoiceNotifier:
     channel = Channel.VOICE
 
-    def __init__(self, *, provider: VoiceProvider, store: Store, clock: Clock, caller_id: str, rate: float) -> None:
+    def __init__(self, *, provider: VoiceProvider, store: Calls, clock: Clock, caller_id: str, rate: float) -> None:
         self.policy = voice_policy(rate)
         self._provider = provider
         self._store = store
