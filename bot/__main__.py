@@ -259,7 +259,7 @@ async def _copy(source: Path, target: PostgresUrl) -> Copied:
         opened.push_async_callback(original.close)
         destination = await open_database(target)
         opened.push_async_callback(destination.close)
-        return await copy_logbog(original, destination)
+        return await copy_logbog(original, destination, at=system_clock())
 
 
 def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None) -> int:

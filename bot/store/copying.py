@@ -9,8 +9,11 @@ numbers go on from the original's, so the source must have given out no number b
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from ..clock import LOCAL_TIME
+from ..core.events import utc
 from ..errors import StoreError
 from .database import Database, Queries
 from .numbering import Numbering
@@ -20,7 +23,7 @@ NOT_COPIED = {
     "leases": "who runs the loops that must run once: the instances on the new database take them anew",
     "store_probe": "a counter /readyz rewrites to prove a write; not part of the logbog",
 }
-"""Tables of the schema that are not copied, and why."""
+"""Tables of the schema that are not copied, and why (an instance's leases also tell ``copy_logbog`` it runs)."""
 
 TABLE_NAMES = {
     "events": "hændelser",
@@ -87,12 +90,14 @@ async def copied_tables(source: Database) -> list[Table]:
     return sorted(tables, key=lambda table: table.name != "events")
 
 
-async def copy_logbog(source: Database, target: Database) -> Copied:
+async def copy_logbog(source: Database, target: Database, *, at: datetime) -> Copied:
     """Copy the SQLite logbog ``source`` into the empty PostgreSQL ``target`` (migrated to the current schema), in
     one transaction that is committed only if the copy is identical.
 
-    Raises StoreError (Danish) if the target holds rows already, if the source gave out a number after its
-    last event, or naming the first differences between the copy and the original (then nothing is kept)."""
+    Raises StoreError (Danish) if an instance holds a lease on the source at ``at`` (it is running, and would
+    write on after the copy), if the target holds rows already, if the source gave out a number after its last
+    event, or naming the first differences between the copy and the original (then nothing is kept)."""
+    await _refuse_a_logbog_in_use(source, at)
     tables = await copied_tables(source)
     await _refuse_a_filled_target(target, tables)
     numbering = await SqlStore(source).numbering()
@@ -150,6 +155,22 @@ async def differences(source: Queries, copy: Queries, tables: list[Table]) -> li
         elif original != copied:
             found.append(_table_difference(table, original, copied))
     return found
+
+
+async def _refuse_a_logbog_in_use(source: Database, at: datetime) -> None:
+    """A running instance holds its leases (and renews them); one that stopped released them, one that died lets
+    them run out."""
+    held = await source.fetch_all(
+        "SELECT holder, MAX(expires_at) FROM leases WHERE expires_at > ? GROUP BY holder ORDER BY holder",
+        (utc(at).isoformat(),),
+    )
+    if held:
+        holders = ", ".join(
+            f"{holder} til kl. {datetime.fromisoformat(until).astimezone(LOCAL_TIME):%H:%M:%S}" for holder, until in held
+        )
+        raise StoreError(
+            f"logbogen bruges af en kørende Krisebot ({holders}): stop tjenesten, og prøv igen", database=source.location
+        )
 
 
 async def _refuse_a_filled_target(target: Database, tables: list[Table]) -> None:

@@ -5,7 +5,9 @@ against a copy changed behind the store's back. A whole crisis moved and exporte
 """
 
 import asyncio
+import re
 import sqlite3
+import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +19,7 @@ from bot.store.copying import NOT_COPIED, TABLE_NAMES, copied_tables, difference
 from bot.store.opening import open_database
 from tests.postgres_server import PASSWORD
 from tests.raw_sql import raw_sql
+from tests.serve import HANG, serving
 from tests.unit.test_cli import krisebot
 
 T0 = datetime(2026, 3, 2, 7, 5, tzinfo=timezone.utc)
@@ -189,3 +192,26 @@ async def _differences(logbog: Path, copy: PostgresUrl) -> list[str]:
     finally:
         await source.close()
         await target.close()
+
+
+def test_a_logbog_a_running_instance_holds_is_not_moved_until_it_stops(
+    tmp_path: Path, postgres_database: PostgresUrl
+) -> None:
+    logbog = _logbog(tmp_path / "logbog.db")
+    with serving(tmp_path, KRISEBOT_DATABASE=str(logbog), KRISEBOT_INSTANCE_ID="vm-1"):
+        deadline = time.monotonic() + HANG
+        while not raw_sql(logbog, "SELECT holder FROM leases"):  # the leader takes its leases once it serves
+            assert time.monotonic() < deadline, "krisebot serve took no lease"
+            time.sleep(0.05)
+
+        refused = _move(tmp_path, logbog, postgres_database)
+
+    moved = _move(tmp_path, logbog, postgres_database)
+
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1
+    assert re.fullmatch(
+        rf"krisebot: {re.escape(str(logbog))}: logbogen bruges af en kørende Krisebot \(vm-1 til kl\. \d\d:\d\d:\d\d\): "
+        r"stop tjenesten, og prøv igen\n",
+        refused.stderr,
+    ), refused.stderr
+    assert moved.returncode == 0, "a stopped instance released its leases"
