@@ -26,22 +26,33 @@ NOT_COPIED = {
 """Tables of the schema that are not copied, and why (an instance's leases also tell ``copy_logbog`` it runs)."""
 
 TABLE_NAMES = {
-    "events": "hændelser",
-    "handled_requests": "behandlede anmodninger",
-    "paging_timers": "alarmeringsure",
-    "outbox": "sider i udbakken",
-    "conversation_references": "samtalereferencer",
-    "teams_users": "Teams-brugere koblet til planen",
-    "crisis_threads": "logtråde",
-    "log_mirror": "logtrådsmarkører",
-    "log_summaries": "resuméer i logtrådene",
-    "sms_codes": "sms-svarkoder",
-    "sms_help_replies": "hjælpesvar på sms",
-    "calls": "opkald",
-    "heartbeats": "overvågede hjerteslag",
-    "mailbox_cursors": "postkassemarkører",
+    "events": ("hændelse", "hændelser"),
+    "handled_requests": ("behandlet anmodning", "behandlede anmodninger"),
+    "paging_timers": ("alarmeringsur", "alarmeringsure"),
+    "outbox": ("side i udbakken", "sider i udbakken"),
+    "conversation_references": ("samtalereference", "samtalereferencer"),
+    "teams_users": ("Teams-bruger koblet til planen", "Teams-brugere koblet til planen"),
+    "crisis_threads": ("logtråd", "logtråde"),
+    "log_mirror": ("logtrådsmarkør", "logtrådsmarkører"),
+    "log_summaries": ("resumé i logtrådene", "resuméer i logtrådene"),
+    "sms_codes": ("sms-svarkode", "sms-svarkoder"),
+    "sms_help_replies": ("hjælpesvar på sms", "hjælpesvar på sms"),
+    "calls": ("opkald", "opkald"),
+    "heartbeats": ("overvåget hjerteslag", "overvågede hjerteslag"),
+    "mailbox_cursors": ("postkassemarkør", "postkassemarkører"),
 }
-"""Each copied table as the summary names what its rows are (Danish)."""
+"""What each copied table's rows are, as the summary names them (Danish: one, several)."""
+
+
+def _rows_of(table: str) -> str:
+    return TABLE_NAMES.get(table, (table, table))[1]
+
+
+def counted(count: int, table: str) -> str:
+    """``count`` rows of ``table`` in Danish: «1 logtråd», «2 logtråde»."""
+    one, several = TABLE_NAMES.get(table, (table, table))
+    return f"{count} {one if count == 1 else several}"
+
 
 OUTBOX_STATES = {"pending": "venter", "sent": "sendt", "failed": "fejlet", "cancelled": "annulleret"}
 
@@ -128,14 +139,13 @@ def summary(copied: Copied) -> list[str]:
     """What was copied, a line each (Danish): the events and crises, the outbox by state, every other table."""
     numbering = copied.numbering
     lines = [
-        f"{copied.rows['events']} hændelser (nr. 1–{numbering.last}) i {copied.crises} kriser"
+        f"{counted(copied.rows['events'], 'events')} (nr. 1–{numbering.last}) i {copied.crises} "
+        + ("krise" if copied.crises == 1 else "kriser")
         + ("" if numbering.contiguous else f"; {_missing(numbering)} mangler, som i logbogen")
     ]
     states = ", ".join(f"{count} {OUTBOX_STATES.get(status, status)}" for status, count in copied.outbox.items())
-    lines.append(f"{copied.rows['outbox']} {TABLE_NAMES['outbox']}" + (f" ({states})" if states else ""))
-    lines += [
-        f"{count} {TABLE_NAMES.get(table, table)}" for table, count in copied.rows.items() if table not in ("events", "outbox")
-    ]
+    lines.append(counted(copied.rows["outbox"], "outbox") + (f" ({states})" if states else ""))
+    lines += [counted(count, table) for table, count in copied.rows.items() if table not in ("events", "outbox")]
     return lines
 
 
@@ -182,7 +192,7 @@ async def _refuse_a_filled_target(target: Database, tables: list[Table]) -> None
     for table in tables:
         if await target.fetch_value(f"SELECT COUNT(*) FROM {table.name}"):
             raise StoreError(
-                f"databasen er ikke tom ({TABLE_NAMES.get(table.name, table.name)} i tabellen {table.name}): "
+                f"databasen er ikke tom ({_rows_of(table.name)} i tabellen {table.name}): "
                 "logbogen flyttes kun til en tom database (kørte krisebot serve allerede på den?)",
                 database=target.location,
             )
@@ -213,7 +223,7 @@ def _event_differences(table: Table, original: list[tuple[Any, ...]], copied: li
 
 
 def _table_difference(table: Table, original: list[tuple[Any, ...]], copied: list[tuple[Any, ...]]) -> str:
-    name = f"{table.name} ({TABLE_NAMES.get(table.name, table.name)})"
+    name = f"{table.name} ({_rows_of(table.name)})"
     if len(original) != len(copied):
         return f"{name}: {len(original)} rækker i logbogen, {len(copied)} i kopien"
     first = next(number for number, (a, b) in enumerate(zip(original, copied), start=1) if a != b)

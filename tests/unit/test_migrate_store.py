@@ -68,7 +68,7 @@ def test_the_copy_is_summarised_and_the_password_never_shown(tmp_path: Path, pos
     result = _move(tmp_path, _logbog(tmp_path / "logbog.db"), postgres_database)
 
     assert result.returncode == 0, result.stderr
-    assert "  2 hændelser (nr. 1–2) i 1 kriser\n  1 sider i udbakken (1 venter)\n" in result.stdout
+    assert "  2 hændelser (nr. 1–2) i 1 krise\n  1 side i udbakken (1 venter)\n" in result.stdout
     assert "Kopien er kontrolleret hændelse for hændelse og tabel for tabel" in result.stdout
     assert PASSWORD not in result.stdout + result.stderr
     assert raw_sql(postgres_database, "SELECT seq, actor, type FROM events ORDER BY seq") == [
