@@ -44,16 +44,6 @@ TABLE_NAMES = {
 """What each copied table's rows are, as the summary names them (Danish: one, several)."""
 
 
-def _rows_of(table: str) -> str:
-    return TABLE_NAMES.get(table, (table, table))[1]
-
-
-def counted(count: int, table: str) -> str:
-    """``count`` rows of ``table`` in Danish: «1 logtråd», «2 logtråde»."""
-    one, several = TABLE_NAMES.get(table, (table, table))
-    return f"{count} {one if count == 1 else several}"
-
-
 OUTBOX_STATES = {"pending": "venter", "sent": "sendt", "failed": "fejlet", "cancelled": "annulleret"}
 
 _SHOWN_DIFFERENCES = 5
@@ -139,14 +129,24 @@ def summary(copied: Copied) -> list[str]:
     """What was copied, a line each (Danish): the events and crises, the outbox by state, every other table."""
     numbering = copied.numbering
     lines = [
-        f"{counted(copied.rows['events'], 'events')} (nr. 1–{numbering.last}) i {copied.crises} "
+        f"{_counted(copied.rows['events'], 'events')} (nr. 1–{numbering.last}) i {copied.crises} "
         + ("krise" if copied.crises == 1 else "kriser")
         + ("" if numbering.contiguous else f"; {_missing(numbering)} mangler, som i logbogen")
     ]
     states = ", ".join(f"{count} {OUTBOX_STATES.get(status, status)}" for status, count in copied.outbox.items())
-    lines.append(counted(copied.rows["outbox"], "outbox") + (f" ({states})" if states else ""))
-    lines += [counted(count, table) for table, count in copied.rows.items() if table not in ("events", "outbox")]
+    lines.append(_counted(copied.rows["outbox"], "outbox") + (f" ({states})" if states else ""))
+    lines += [_counted(count, table) for table, count in copied.rows.items() if table not in ("events", "outbox")]
     return lines
+
+
+def _rows_of(table: str) -> str:
+    return TABLE_NAMES.get(table, (table, table))[1]
+
+
+def _counted(count: int, table: str) -> str:
+    """``count`` rows of ``table`` in Danish: «1 logtråd», «2 logtråde»."""
+    one, several = TABLE_NAMES.get(table, (table, table))
+    return f"{count} {one if count == 1 else several}"
 
 
 def _missing(numbering: Numbering) -> str:
