@@ -6,7 +6,8 @@ writes the Teams app package; ``krisebot sms-reply`` and ``krisebot call-reply``
 providers' SMS and calls.
 
 Exit codes: 0 ok/ready, 1 ready with warnings that block paging, 2 wrong settings or plan, an
-error in the readiness report, or (``serve``) any failed start: the database named too.
+error in the readiness report, (``serve``) any failed start: the database named too, or
+(``migrate-store``) a move refused or a copy that differs, nothing kept.
 A configuration error is one line naming the setting or the plan field, never a traceback.
 """
 
