@@ -32,7 +32,7 @@ from .channels.voice.notifier import VoiceNotifier
 from .channels.voice.providers import voice_provider, voice_routes
 from .clock import Clock, system_clock
 from .engine.breakers import Breakers, Dependency
-from .engine.crises import Crises
+from .engine.crises import FOLLOW_INTERVAL, Crises
 from .engine.foreground import Foreground
 from .engine.guard import Guard, GuardedNotifier, GuardedOutlet
 from .engine.later import Later
@@ -97,6 +97,7 @@ SMS_TIMEOUT = 15.0
 """Seconds one request to an SMS gateway may take."""
 VOICE_TIMEOUT = 10.0
 """Seconds one request to place a call may take."""
+FOLLOW_EVERY = web.AppKey[float]("follow_every")
 PDF_DEADLINE = web.AppKey[float]("pdf_deadline")
 DEFAULT_PDF_DEADLINE = 60.0
 """Seconds a logbog's PDF may take to make (off the event loop) before its download is answered with 503."""
@@ -105,20 +106,22 @@ DEFAULT_PDF_DEADLINE = 60.0
 def create_app(
     settings: Settings, plan: Plan, *, clock: Clock = system_clock, graph_credential: AsyncTokenCredential | None = None,
     graph_retry_wait_scale: float = 1.0, body_deadline: float = DEFAULT_BODY_DEADLINE,
-    pdf_deadline: float = DEFAULT_PDF_DEADLINE,
+    pdf_deadline: float = DEFAULT_PDF_DEADLINE, follow_every: float = FOLLOW_INTERVAL,
 ) -> web.Application:
     """The Krisebot web application for ``settings`` and a loaded ``plan``.
 
     ``graph_credential`` replaces the one the settings describe (tests, other hosts);
     ``graph_retry_wait_scale`` shortens the Graph SDK's waits between retries (tests);
     ``body_deadline`` is the seconds a request body may take to arrive (``http_errors``);
-    ``pdf_deadline`` the seconds an exported logbog's PDF may take to make.
+    ``pdf_deadline`` the seconds an exported logbog's PDF may take to make;
+    ``follow_every`` the seconds between two looks at the events other instances appended (``Crises.follow``).
     Every route goes through the guard middleware (``http_guard``).
     """
     app = web.Application(middlewares=[guard], handler_args=handler_args())
     app[BODY_DEADLINE] = body_deadline
     app[REFUSALS] = RefusalLog()
     app[PDF_DEADLINE] = pdf_deadline
+    app[FOLLOW_EVERY] = follow_every
     app[GRAPH_CREDENTIAL] = graph_credential
     app[GRAPH_RETRY_WAIT_SCALE] = graph_retry_wait_scale
     app[SETTINGS] = settings
@@ -304,9 +307,10 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     app[FOREGROUND] = foreground = Foreground()
     app[CRISES] = crises = Crises(
         plan=plan, store=store, clock=clock, outlet=GuardedOutlet(outlet, connector), paging=paging,
-        foreground=foreground,
+        foreground=foreground, leading=lambda: leadership.leader, follow_every=app[FOLLOW_EVERY],
     )
     await crises.load()
+    following = asyncio.create_task(crises.follow())
     token = await connector_token(auth, adapter, settings.bot_app_id)
     notifiers = _notifiers(app, ConnectorPoster(app[CONNECTOR_SESSION], token), breakers)
     teams_probe = TeamsProbe(crises=crises, breakers=breakers, clock=clock)
@@ -314,11 +318,10 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         plan=plan, store=store, clock=clock, crises=crises, notifiers=notifiers, outage=breakers.any_open,
         sms_grace=timedelta(seconds=settings.sms_grace), probe=teams_probe.probe, fence=leadership.fence,
     ))
-    leadership.lead(pager.run)
+    leadership.lead(pager.run, crises.mirror_all)
     outage.bind(OutageResponse(crises=crises, pager=pager))
     app[SMS_INBOX] = inbox = SmsInbox(plan=plan, store=store, clock=clock, crises=crises, pager=pager, batcher=app[SMS])
     app[CALL_DESK] = CallDesk(plan=plan, store=store, clock=clock, crises=crises, pager=pager)
-    crises.catch_up()
     app[TEAMS] = TeamsEndpoint(
         auth=auth,
         adapter=adapter,
@@ -332,10 +335,11 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
     )
     refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings))) if settings.auth_enabled else None
     yield
-    if refresher:
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+    for task in (refresher, following):
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     await crises.drain()
     await inbox.drain()
 

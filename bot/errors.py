@@ -7,6 +7,8 @@ KrisebotError
 │   └── PlanError        names the plan file and the field path
 ├── StoreError           the logbog database failed an operation (damaged, full, read-only,
 │                        locked, or written by another version); nothing was written
+├── Stale                another instance recorded events of the crisis since the decision was made;
+│                        nothing was written (the crises catch up and decide again)
 ├── StartupError         ``krisebot serve`` could not start for another reason (the log has why)
 └── PdfUnavailable       no PDF can be made on this machine: WeasyPrint or the system libraries it
                          loads (pango) are missing
@@ -69,6 +71,17 @@ class StoreError(KrisebotError):
         super().__init__(f"{database}: {reason}" if database is not None else reason)
         self.reason = reason
         self.database = database
+
+
+class Stale(KrisebotError):
+    """``append_all`` found events of ``crisis_id`` after the seq the decision was made on (another instance
+    appended meanwhile, or the new crisis's id is taken); nothing was written."""
+
+    def __init__(self, crisis_id: str, expected: int, found: int) -> None:
+        super().__init__(f"{crisis_id}: expected its last event at {expected}, found {found}")
+        self.crisis_id = crisis_id
+        self.expected = expected
+        self.found = found
 
 
 class StartupError(KrisebotError):

@@ -75,7 +75,8 @@ class Leadership:
             self._say_leading()
 
     def lead(self, *loops: Loop) -> None:
-        """Run ``loops`` (each forever, until cancelled) whenever this instance leads; give them before the first round."""
+        """Run ``loops`` whenever this instance leads (each until it returns, or is cancelled when this instance stops
+        leading: a loop that returns did what taking the lead asks); give them before the first round."""
         self._loops.extend(loops)
 
     async def renew(self) -> None:

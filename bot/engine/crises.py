@@ -1,10 +1,13 @@
-"""Crises: the running state of every crisis, and the one way to change it.
+"""Crises: the running state of every crisis, and the one way to change it, on any instance of one database.
 
-``act`` runs one action through the pure lifecycle under the crisis's lock, records the
-resulting events in one transaction (or nothing), and returns the outcome at once. Pages go
-to the pager (``paging``) at once; the log thread (whose posts the outlet words) and the situation card are
-brought up to date in the background, in order per crisis, after the requests in flight are answered (at
-most ``MAX_DEFERRAL`` later). The pager's facts come back through ``record`` and ``absorb``.
+``act`` runs one action through the pure lifecycle under the crisis's lock, on the crisis as the logbog holds it
+(events other instances appended are folded in first), records the resulting events in one transaction (or
+nothing) on the condition that no other instance appended to the crisis meanwhile (``Stale``: catch up and decide
+again), and returns the outcome at once. Pages go to the pager (``paging``) at once; the log thread (whose posts
+the outlet words) and the situation card are brought up to date by the leader only, in the background, in order
+per crisis, after the requests in flight are answered (at most ``MAX_DEFERRAL`` later). The pager's facts come
+back through ``record`` and ``absorb``. ``follow`` folds in what other instances record, every ``FOLLOW_INTERVAL``
+(docs/adr/0035-shared-crisis-state.md).
 """
 
 import asyncio
@@ -21,8 +24,8 @@ from ..core.commands import Command, RefreshPages, RefreshSituation, SendPage, T
 from ..core.escalation import requested_timers
 from ..core.events import Event, EventPayload, OutsideReporter
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
-from ..core.state import CrisisState, apply, fold
-from ..errors import ChannelError
+from ..core.state import CrisisState, apply
+from ..errors import ChannelError, Stale, StoreError
 from ..plan.models import Plan
 from ..store import LogSummary, Logbog, LogThreads
 from .foreground import Foreground
@@ -33,6 +36,11 @@ log = logging.getLogger(__name__)
 SYSTEM = "system"
 MAX_DEFERRAL = 1.0
 """Seconds background work may wait for requests in flight to be answered."""
+FOLLOW_INTERVAL = 0.5
+"""Seconds between two looks at the events other instances appended (``follow``)."""
+DECISIONS = 5
+"""How many times a decision is made again when other instances keep appending to its crisis meanwhile."""
+BUSY = "krisen ændres netop nu af andre henvendelser: prøv igen om et øjeblik"
 
 
 class Paging(Protocol):
@@ -52,16 +60,26 @@ class Crises:
 
     def __init__(
         self, *, plan: Plan, store: CrisisRecords, clock: Clock, outlet: Outlet, paging: Callable[[], Paging],
-        foreground: Foreground | None = None,
+        foreground: Foreground | None = None, leading: Callable[[], bool] = lambda: True,
+        follow_every: float = FOLLOW_INTERVAL,
     ) -> None:
-        """``paging`` gives the pager, which is built after the crises (it records into them: ``Later``)."""
+        """``paging`` gives the pager, which is built after the crises (it records into them: ``Later``).
+        ``leading`` says whether this instance leads (``bot.leadership``): only the leader mirrors crises to the log
+        channel (by default, an instance alone on its database). ``follow_every``: seconds between two looks at what
+        other instances appended (``follow``)."""
         self.plan = plan
         self._paging = paging
         self._foreground = foreground or Foreground()
         self._store = store
         self._clock = clock
         self._outlet = outlet
+        self._leading = leading
+        self._follow_every = follow_every
         self._states: dict[str, CrisisState] = {}
+        self._folded: dict[str, int] = {}  # per crisis, the seq of the last event folded in (all before it are)
+        self._seen = 0  # every event up to this seq is folded in (those outside crises are not kept)
+        self._following = asyncio.Lock()
+        self._unreachable = False
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._mirror_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._queued: defaultdict[str, int] = defaultdict(int)
@@ -69,9 +87,45 @@ class Crises:
         self._background: set[asyncio.Task] = set()
 
     async def load(self) -> None:
-        """Rebuild every crisis from the logbog (at start-up)."""
-        for crisis_id in await self._store.crisis_ids():
-            self._states[crisis_id] = fold(await self._store.events(crisis_id=crisis_id))
+        """Rebuild every crisis from the logbog (at start-up), in one read."""
+        async with self._following:
+            await self._fold_all(await self._store.events(after=self._seen), quietly=True)
+
+    async def refresh(self) -> None:
+        """Fold in every event appended since the last look, by any instance (one query); mirror the crises they
+        change (on the leader) and poke the pager when another instance's events came in (pages requested,
+        escalated or answered there go out from here within the pager's tick, if this instance leads)."""
+        async with self._following:
+            events = await self._store.events(after=self._seen)
+            if await self._fold_all(events):
+                self._paging().poke()
+
+    async def follow(self) -> None:
+        """``refresh`` every ``follow_every`` seconds, forever (every instance runs it); a failure (of the database,
+        or any other) is logged once, and the next look tries again."""
+        while True:
+            await asyncio.sleep(self._follow_every)
+            try:
+                await self.refresh()
+            except Exception as exc:  # a closed connection raises more than StoreError; the loop must survive it
+                if not self._unreachable:
+                    reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+                    log.warning("kriserne kan ikke holdes ajour med logbogen: %s", reason)
+                self._unreachable = True
+            else:
+                if self._unreachable:
+                    log.info("kriserne følger logbogen igen")
+                self._unreachable = False
+
+    async def find(self, crisis_id: str) -> CrisisState | None:
+        """The crisis as the logbog holds it now (loaded if this instance did not know it yet); None if none is."""
+        async with self._locks[crisis_id]:
+            await self._catch_up(crisis_id)
+        return self._states.get(crisis_id)
+
+    async def mirror_all(self) -> None:
+        """Bring every crisis's log thread and cards up to date (a loop of the leader: it runs on taking the lead)."""
+        self.catch_up()
 
     def get(self, crisis_id: str) -> CrisisState | None:
         return self._states.get(crisis_id)
@@ -93,60 +147,103 @@ class Crises:
         """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe; ``via``:
         the channel a person raised it by; ``outside_reporter``: who raised it in Teams, when they are not in the plan).
 
+        The id is the next after every crisis in the logbog; one another instance took meanwhile is passed over.
         ``postscript`` (the SMS that raised it) is recorded just after the alarm's events, in the same transaction.
         """
         async with self._new_id:
-            action = RaiseAlarm(
-                crisis_id=next_crisis_id(list(self._states), self._clock()),
-                source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
-                fingerprint=fingerprint, unverified_sender=unverified_sender, via=via, outside_reporter=outside_reporter,
-            )
-            return await self._run(
-                None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key, postscript=postscript
-            )
+            for _ in range(DECISIONS):
+                await self.refresh()
+                action = RaiseAlarm(
+                    crisis_id=next_crisis_id(list(self._states), self._clock()),
+                    source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
+                    fingerprint=fingerprint, unverified_sender=unverified_sender, via=via,
+                    outside_reporter=outside_reporter,
+                )
+                try:
+                    async with self._locks[action.crisis_id]:
+                        return await self._run(
+                            None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key,
+                            postscript=postscript,
+                        )
+                except Stale:
+                    continue  # the id is taken: the next look finds its crisis
+        raise StoreError(BUSY)
 
     async def act(
         self, crisis_id: str, action: Action, *, actor: str, request_key: str | None = None,
         preface: Sequence[EventPayload] = (),
     ) -> Outcome:
-        """Run ``action`` by ``actor`` (a plan person id) against an existing crisis.
+        """Run ``action`` by ``actor`` (a plan person id) against an existing crisis (``KeyError`` if none is), as
+        the logbog holds it: decided again if another instance appended to it meanwhile.
 
         ``preface`` (the SMS that asked for it) is recorded just before the action's events, in
         the same transaction, when the action changes anything.
         """
         async with self._locks[crisis_id]:
-            state = self._states.get(crisis_id)
-            if state is None:
-                raise KeyError(crisis_id)
-            return await self._run(
-                state, action, actor=actor, crisis_id=crisis_id, request_key=request_key, preface=preface
-            )
+            for _ in range(DECISIONS):
+                await self._catch_up(crisis_id)
+                state = self._states.get(crisis_id)
+                if state is None:
+                    raise KeyError(crisis_id)
+                try:
+                    return await self._run(
+                        state, action, actor=actor, crisis_id=crisis_id, request_key=request_key, preface=preface
+                    )
+                except Stale:
+                    continue
+        raise StoreError(BUSY)
 
     async def record(
         self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str = SYSTEM, request_key: str | None = None
     ) -> list[Event]:
-        """Record facts found by the engine (escalations, replies), fold them in and mirror them.
+        """Record facts found by the engine (page outcomes, replies) after the crisis's last event, fold them in and
+        mirror them.
 
         With ``request_key`` they are recorded only the first time that key is seen (``[]`` after).
         """
-        if not payloads:
-            return []
+        return await self.record_found(crisis_id, lambda _: payloads, actor=actor, request_key=request_key)
+
+    async def record_found(
+        self, crisis_id: str, find: Callable[[CrisisState], Sequence[EventPayload]], *, actor: str = SYSTEM,
+        request_key: str | None = None,
+    ) -> list[Event]:
+        """Record what ``find`` finds in the crisis (escalations due, roles nobody covers) as ``record`` does, found
+        again on the crisis as it then is if another instance appended to it meanwhile; ``[]`` if nothing is found (or
+        the logbog has no such crisis)."""
         async with self._locks[crisis_id]:
-            events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key)
-            self._fold_in(crisis_id, events)
+            if crisis_id not in self._states:
+                await self._catch_up(crisis_id)  # raised on another instance, and not followed here yet
+            for _ in range(DECISIONS):
+                state = self._states.get(crisis_id)
+                payloads = find(state) if state is not None else ()
+                if not payloads:
+                    return []
+                try:
+                    events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key)
+                except Stale:
+                    await self._catch_up(crisis_id)
+                    continue
+                self._fold_in(crisis_id, events)
+                break
+            else:
+                raise StoreError(BUSY)
         self._mirror_later(crisis_id, events)
         return events
 
     async def absorb(self, crisis_id: str, events: list[Event]) -> None:
-        """Fold in events the store recorded along with other work (a page's outcome) and mirror them."""
+        """Fold in events the store recorded along with other work (a page's outcome), with any recorded before
+        them, and mirror them."""
         if not events:
             return
         async with self._locks[crisis_id]:
-            self._fold_in(crisis_id, events)
+            await self._catch_up(crisis_id)
         self._mirror_later(crisis_id, events)
 
     def catch_up(self) -> None:
-        """Bring every crisis's log thread and cards up to date (Teams answers again, or at start)."""
+        """Bring every crisis's log thread and cards up to date (Teams answers again, or on taking the lead); the
+        leader's work only."""
+        if not self._leading():
+            return
         for crisis_id in self._states:
             self._queued[crisis_id] += 1
             self._in_background(self._mirror(crisis_id, refresh=True))
@@ -160,6 +257,8 @@ class Crises:
         self, state: CrisisState | None, action: Action, *, actor: str, crisis_id: str, request_key: str | None,
         preface: Sequence[EventPayload] = (), postscript: Sequence[EventPayload] = (),
     ) -> Outcome:
+        """Decide on ``state`` and record the events, under the crisis's lock; ``Stale`` if another instance
+        appended to the crisis since ``state``'s last event (nothing recorded)."""
         outcome = step(self.plan, state, action, actor=actor, now=self._clock())
         if not isinstance(outcome, Accepted) or not outcome.events:
             return outcome
@@ -175,20 +274,51 @@ class Crises:
     async def _append(
         self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str, request_key: str | None
     ) -> list[Event]:
-        """Record ``payloads`` now, with the paging timers their pages start, in one transaction."""
+        """Record ``payloads`` now, with the paging timers their pages start, in one transaction, right after the
+        crisis's last event folded in here (``Stale`` if it has a later one)."""
         at = self._clock()
         return await self._store.append_all(
             at=at, actor=actor, payloads=list(payloads), crisis_id=crisis_id, request_key=request_key,
-            timers=requested_timers(payloads, at),
+            timers=requested_timers(payloads, at), after=self._folded.get(crisis_id, 0),
         )
 
-    def _fold_in(self, crisis_id: str, events: list[Event]) -> None:
-        state = self._states.get(crisis_id)
+    async def _catch_up(self, crisis_id: str) -> None:
+        """Fold in the crisis's events appended since the last one folded in (the whole crisis if unknown here);
+        under the crisis's lock."""
+        self._fold_in(crisis_id, await self._store.events(crisis_id=crisis_id, after=self._folded.get(crisis_id, 0)))
+
+    async def _fold_all(self, events: list[Event], *, quietly: bool = False) -> bool:
+        """Fold in ``events`` (every one after ``_seen``, in order), each crisis's under its lock, and mirror the
+        crises they change (``quietly``: neither mirror nor log them, at start-up); did any come from another
+        instance (one not folded in here yet)?"""
+        by_crisis: defaultdict[str, list[Event]] = defaultdict(list)
         for event in events:
-            log.info("recorded %s", event.payload.type, extra={"crisis_id": crisis_id, "event_id": event.seq})
+            if event.crisis_id is not None:
+                by_crisis[event.crisis_id].append(event)
+        news = False
+        for crisis_id, found in by_crisis.items():
+            async with self._locks[crisis_id]:
+                new = self._fold_in(crisis_id, found, verb=None if quietly else "learnt")
+            if new and not quietly:
+                news = True
+                self._mirror_later(crisis_id, new)
+        if events:
+            self._seen = events[-1].seq
+        return news
+
+    def _fold_in(self, crisis_id: str, events: list[Event], *, verb: str | None = "recorded") -> list[Event]:
+        """Apply those of ``events`` (the crisis's, in order) not folded in yet, logging each with ``verb``; them."""
+        folded = self._folded.get(crisis_id, 0)
+        new = [event for event in events if event.seq > folded]
+        state = self._states.get(crisis_id)
+        for event in new:
+            if verb is not None:
+                log.info("%s %s", verb, event.payload.type, extra={"crisis_id": crisis_id, "event_id": event.seq})
             state = apply(state, event)
-        if state is not None:
+        if state is not None and new:
             self._states[crisis_id] = state
+            self._folded[crisis_id] = new[-1].seq
+        return new
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -196,8 +326,9 @@ class Crises:
         task.add_done_callback(self._background.discard)
 
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
-        """Start paging at once and tell the reporter; then mirror the events, refresh the situation card and the page
-        cards asked for."""
+        """Start paging at once and tell the reporter; then mirror the events (if this instance leads: else the
+        leader does, once it follows them) and refresh the page cards asked for. Only the instance that decided has
+        the commands, so each is carried out once among the instances."""
         pages = [command for command in commands if isinstance(command, SendPage)]
         if pages:
             await self._safely("start paging", self._paging().start(crisis_id, pages, events[-1].at), crisis_id)
@@ -213,7 +344,8 @@ class Crises:
             await self._safely("refresh pages", work, crisis_id)
 
     def _mirror_later(self, crisis_id: str, events: list[Event]) -> None:
-        if events:
+        """Mirror the crisis after ``events`` (by whichever instance), if this instance leads."""
+        if events and self._leading():
             self._queued[crisis_id] += 1
             self._in_background(self._mirror(crisis_id, refresh=True))
 
@@ -227,8 +359,8 @@ class Crises:
         await self._foreground.quiet(MAX_DEFERRAL)
         async with self._mirror_locks[crisis_id]:
             self._queued[crisis_id] -= 1
-            if self._queued[crisis_id] or not await self._outlet.ready():
-                return  # the mirror queued behind this one does it all; or there is no log channel
+            if self._queued[crisis_id] or not self._leading() or not await self._outlet.ready():
+                return  # the mirror queued behind this one does it all; or another instance leads; or no log channel
             caught_up = await self._write_thread(crisis_id)
             if caught_up:
                 await self._safely("refresh pages", self._outlet.refresh_pages(self._states[crisis_id]), crisis_id)

@@ -192,6 +192,7 @@ class Pager:
         while the tick was still running is due at once, not left until the attempt after it.
         """
         async with self._ticking:
+            await self._crises.refresh()  # decide on what every instance recorded, as far as it is known
             began = self._clock()
             probe_at = self._probe()
             timers = await self._store.timers()
@@ -212,12 +213,10 @@ class Pager:
             state = self._crises.get(crisis_id)
             if state is None:
                 continue
-            escalations = new_escalations(self._plan, state, timers, now)
-            if escalations:
-                await self._crises.record(crisis_id, escalations)
-            uncovered = new_uncovered(self._plan, state, timers, now)
-            if uncovered:
-                await self._tell_uncovered(crisis_id, uncovered, now)
+            if new_escalations(self._plan, state, timers, now):  # recorded as found on the crisis as it is by then
+                await self._crises.record_found(crisis_id, partial(new_escalations, self._plan, timers=timers, now=now))
+            if new_uncovered(self._plan, state, timers, now):
+                await self._tell_uncovered(crisis_id, timers, now)
             attempts = current_attempts(self._plan, state, timers, now)
             if attempts:
                 await self._enqueue(crisis_id, attempts, now)
@@ -225,12 +224,20 @@ class Pager:
                 self._enqueued.pop(crisis_id, None)  # nobody in it is waiting to be paged
         await self._send([item for item in await self._store.pending(due_by=now) if item.key not in self._in_flight])
 
-    async def _tell_uncovered(self, crisis_id: str, uncovered: list[RoleUncovered], now: datetime) -> None:
-        """Record the roles nobody answers for with the pages that tell of them, and put those in the outbox."""
-        pages = uncovered_pages(self._plan, uncovered)
-        recorded = await self._crises.record(crisis_id, [*uncovered, *([PagesRequested(pages=pages)] if pages else [])])
-        if pages and recorded:
-            await self._enqueue(crisis_id, [Attempt(p.person, tuple(p.roles), p.purpose, recorded[-1].at, 0) for p in pages], now)
+    async def _tell_uncovered(self, crisis_id: str, timers: list[Timer], now: datetime) -> None:
+        """Record the roles nobody answers for (as found on the crisis as it is by then) with the pages that tell of
+        them, and put those in the outbox."""
+
+        def found(state: CrisisState) -> list[RoleUncovered | PagesRequested]:
+            uncovered = new_uncovered(self._plan, state, timers, now)
+            pages = uncovered_pages(self._plan, uncovered)
+            return [*uncovered, *([PagesRequested(pages=pages)] if pages else [])]
+
+        recorded = await self._crises.record_found(crisis_id, found)
+        requested = recorded[-1].payload if recorded else None
+        if isinstance(requested, PagesRequested):
+            attempts = [Attempt(p.person, tuple(p.roles), p.purpose, recorded[-1].at, 0) for p in requested.pages]
+            await self._enqueue(crisis_id, attempts, now)
 
     async def _next_wake(self, after: datetime, timers_by_crisis: dict[str, list[Timer]]) -> datetime | None:
         times = [await self._store.next_try_at(after=after)]  # those due by then are in flight
@@ -445,7 +452,7 @@ class Pager:
     async def _attempt(self, item: OutboxItem) -> Finished | None:
         channel = Channel(item.channel)
         async with self._limits.get(channel) or contextlib.nullcontext():
-            state = self._crises.get(item.crisis_id)
+            state = self._crises.get(item.crisis_id) or await self._crises.find(item.crisis_id)
             notifier = self._notifier_of(item)
             person = person_of(self._plan, state, item.person)
             purpose = PagePurpose(item.purpose)

@@ -155,7 +155,7 @@ class CallDesk:
 
     async def _call(self, ref: str) -> tuple[CallRecord, CrisisState] | None:
         call = await self._store.call(ref=ref)
-        state = self._crises.get(call.crisis_id) if call else None
+        state = await self._crises.find(call.crisis_id) if call else None
         return (call, state) if call and state else None
 
     def _message(self, call: CallRecord, state: CrisisState, *, round: int) -> Prompt:

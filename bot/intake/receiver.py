@@ -80,6 +80,7 @@ class AlarmReceiver:
     ) -> Receipt:
         """Open, join or report to the crisis of ``alert``, counting as ``source`` unless a plan rule says otherwise."""
         async with self._one_at_a_time:
+            await self._crises.refresh()  # an open crisis of the alert's may have been raised by another instance
             state = self.open_crisis(alert.key)
             if state is not None:
                 outcome = await self._crises.act(

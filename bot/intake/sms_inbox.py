@@ -83,6 +83,7 @@ class SmsInbox:
 
     async def reply(self, sms: InboundSms) -> None:
         key = f"sms:{sms.provider}:{sms.id}"
+        await self._crises.refresh()  # the crises as the logbog holds them now, whichever instance recorded what
         parsed = parse_reply(sms.text)
         known = self._senders.get(sms.sender)
         if known is None:

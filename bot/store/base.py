@@ -102,8 +102,14 @@ class Logbog(Protocol):
         crisis_id: str | None = None,
         request_key: str | None = None,
         timers: Sequence[Timer] = (),
+        after: int | None = None,
     ) -> list[Event]:
         """Durably append ``payloads`` in one transaction: all of them or none.
+
+        With ``after`` (the seq of ``crisis_id``'s last event the caller decided on; 0 for a new crisis), the
+        crisis's last event is checked to be that one in the same transaction: if another writer appended to the
+        crisis since, nothing is written and ``Stale`` is raised (the caller catches up and decides again). A
+        ``request_key`` seen before returns ``[]`` first, whatever the crisis holds.
 
         With ``request_key`` (an inbound activity or message id) the events are written only
         the first time that key is seen; a redelivery returns ``[]`` and writes nothing.

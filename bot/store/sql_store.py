@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ..core.escalation import Subject, Timer
 from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
-from ..errors import StoreError
+from ..errors import Stale, StoreError
 from .base import CrisisThread, Finished, LogSummary, OutboxItem, TeamsUserLink
 from .bulk import BATCH_VALUES, FROM_ROWS, VALUES_TABLE, columns, rows_param
 from .database import SKIP_LOCKED, Database, Queries
@@ -61,9 +61,10 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         crisis_id: str | None = None,
         request_key: str | None = None,
         timers: Sequence[Timer] = (),
+        after: int | None = None,
     ) -> list[Event]:
-        if timers and crisis_id is None:
-            raise ValueError("paging timers belong to a crisis")
+        if (timers or after is not None) and crisis_id is None:
+            raise ValueError("paging timers and the expected last event belong to a crisis")
         moment = utc(at)
         stamp = moment.isoformat()
         async with self._transaction("hændelserne kunne ikke gemmes") as tx:
@@ -71,6 +72,8 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
                 "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (request_key, stamp)
             ):
                 return []  # seen before (by this instance or another one): nothing was written
+            if after is not None and crisis_id is not None:
+                await _expect(tx, crisis_id, after)
             seqs = await _insert_events(
                 tx, [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
             )
@@ -329,6 +332,15 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
             (last + 1,),
         )
         return Numbering(last, tuple(sorted((first, end) for first, end in gaps)))
+
+
+async def _expect(tx: Queries, crisis_id: str, after: int) -> None:
+    """Raise Stale unless ``crisis_id``'s last event is ``after`` (0: it has none), in the open transaction ``tx``,
+    with the events table taken (as for an append), so no one appends between the check and the write."""
+    await tx.lock("events")
+    last = await tx.fetch_value("SELECT COALESCE(MAX(seq), 0) FROM events WHERE crisis_id = ?", (crisis_id,))
+    if last != after:
+        raise Stale(crisis_id, after, last)
 
 
 async def _insert_events(tx: Queries, rows: list[tuple[str, str | None, str, str, str]]) -> list[int]:

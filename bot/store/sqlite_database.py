@@ -57,8 +57,11 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def transaction(self, doing: str) -> AsyncIterator[Queries]:
+        """Under the connection's write lock, and the file's from the start (``BEGIN IMMEDIATE``): what the
+        transaction reads is what it writes on, whatever another process on the file commits meanwhile."""
         async with self._writing:
             try:
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield self
                 await self._db.commit()
             except BaseException as exc:

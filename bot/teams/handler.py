@@ -83,7 +83,9 @@ class KrisebotHandler(ActivityHandler):
         self._saved_chats: dict[str, dict[str, Any]] = {}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        """Answer on the crises as the logbog holds them now, whichever instance recorded what."""
         await self._remember_personal_chat(turn_context)
+        await self.crises.refresh()
         await super().on_turn(turn_context)
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
