@@ -1,7 +1,7 @@
 """Response time of ``adaptiveCard/action`` invokes (card taps) under concurrent load.
 
-The real app (``create_app`` on the bundled plan, a new SQLite database, authentication
-off) runs in this process on a free port, with a ``FakeConnector`` as the Bot Connector.
+The real app (``create_app`` on the bundled plan, a new SQLite or PostgreSQL database: ``--engine``,
+``benchmarks/engines.py``; authentication off) runs in this process on a free port, with a ``FakeConnector`` as the Bot Connector.
 The seven people of the plan install the bot, a log channel is chosen and a handful of
 crises are raised and activated, so everyone in the plan has open crises to tap on.
 
@@ -20,7 +20,7 @@ two alternate, after one warm-up round each that is not counted. Prints p50/p90/
 both, the ratios, and whether the target (docs/benchmarks.md) is met: p99 under 200 ms with
 50 concurrent taps.
 
-    .venv/bin/python benchmarks/invoke.py [--concurrency 50] [--rounds 20]
+    .venv/bin/python benchmarks/invoke.py [--concurrency 50] [--rounds 20] [--engine sqlite|postgresql|both]
 """
 
 import argparse
@@ -40,7 +40,9 @@ from aiohttp import ClientSession, TCPConnector, web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.engines import NAMES, add_engine_option, databases, engines, ratios  # noqa: E402
 from bot.app import CRISES, create_app  # noqa: E402
+from bot.database_url import DatabaseLocation  # noqa: E402
 from bot.core.events import PagePurpose  # noqa: E402
 from bot.plan import load_plan  # noqa: E402
 from bot.resources import default_plan_path  # noqa: E402
@@ -217,7 +219,7 @@ async def one_round(
         results.errors += [f"{name}: {error}" for _, error in timings if error]
 
 
-async def measure(concurrency: int, rounds: int, database: Path) -> tuple[Results, list[TeamsUser]]:
+async def measure(concurrency: int, rounds: int, database: DatabaseLocation) -> tuple[Results, list[TeamsUser]]:
     app = create_app(load_settings(_env_file=None, database=database), load_plan(default_plan_path()))
     async with FakeConnector() as connector:
         bot_runner, bot_url = await serve(app)
@@ -268,10 +270,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=20)
+    add_engine_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        results, paged = asyncio.run(measure(args.concurrency, args.rounds, Path(tmp) / "krisebot.db"))
-    report(args.concurrency, args.rounds, results, paged)
+    chosen = engines(args.engine)
+    figured: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, databases(chosen, Path(tmp)) as new_database:
+        for engine in chosen:
+            results, paged = asyncio.run(measure(args.concurrency, args.rounds, new_database[engine]()))
+            print(f"\n{NAMES[engine]}:")
+            report(args.concurrency, args.rounds, results, paged)
+            bot = figures(results.times["krisebot"])
+            figured[engine] = {"krisebot p50": bot["p50"], "krisebot p99": bot["p99"]}
+    ratios(figured)
 
 
 if __name__ == "__main__":

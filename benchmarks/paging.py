@@ -1,6 +1,6 @@
 """Paging: fan-out of a summons to every role holder, and how late repeats and escalations fire.
 
-The real app (``create_app``, a new SQLite database, authentication off) runs in this
+The real app (``create_app``, a new SQLite or PostgreSQL database: ``--engine``, ``engines.py``; authentication off) runs in this
 process on a free port, with Microsoft Graph configured: a ``FakeConnector`` as the Bot
 Connector and a ``FakeGraph`` (activity feed and mail), in a process of their own
 (``remote_fakes.py``, so their CPU is not counted against the app), that answer every request
@@ -27,15 +27,15 @@ first escalation to the deputies (n = 2), then a new app is started on the same 
 the time from starting it to the PageSent of the overdue escalation pages. Target: within
 2 s after the restart.
 
-Prints medians over ``--runs`` runs (a new database each) and the ratios.
+Prints medians over ``--runs`` runs (a new database each) and the ratios; with ``--engine both``, each engine's
+figures and PostgreSQL's over SQLite's.
 
-    .venv/bin/python benchmarks/paging.py [--runs 3] [--answer-ms 50]
+    .venv/bin/python benchmarks/paging.py [--runs 3] [--answer-ms 50] [--engine sqlite|postgresql|both]
 """
 
 import argparse
 import asyncio
 import logging
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -50,13 +50,16 @@ from aiohttp import ClientSession, TCPConnector, web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.engines import NAMES, NewDatabase, add_engine_option, databases, engines, ratios  # noqa: E402
 from benchmarks.remote_fakes import CATALOG_ID, SENDER, RemoteFakes  # noqa: E402
 from bot.app import CRISES, create_app  # noqa: E402
+from bot.database_url import DatabaseLocation  # noqa: E402
 from bot.plan import load_plan  # noqa: E402
 from bot.plan.models import Plan  # noqa: E402
 from bot.resources import default_plan_path  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakes.graph import FakeCredential  # noqa: E402
+from tests.raw_sql import raw_sql  # noqa: E402
 from tests.protocol.teams import CLAUS, EVERYONE, JESPER, TeamsUser, installed, tap  # noqa: E402
 
 SHORT_TIMEOUT = 2.0  # seconds: ack_timeout for (b)
@@ -125,7 +128,7 @@ class Bot:
         await self.runner.cleanup()
 
 
-async def start(plan: Plan, database: Path, fakes: RemoteFakes) -> Bot:
+async def start(plan: Plan, database: DatabaseLocation, fakes: RemoteFakes) -> Bot:
     settings = load_settings(
         _env_file=None, database=database, graph_tenant_id="5d6a8f1e-0000-4000-8000-5712ae5c0000",
         graph_client_id="graph-app", graph_client_secret="not-a-real-secret", graph_base_url=fakes.graph_url,
@@ -187,7 +190,7 @@ async def triage_and_activate(
 # -- (a) fan-out ----------------------------------------------------------------------------
 
 
-async def fanout_run(subject: Subject, database: Path, answer: float) -> tuple[float, float]:
+async def fanout_run(subject: Subject, database: DatabaseLocation, answer: float) -> tuple[float, float]:
     async with RemoteFakes() as fakes, ClientSession(connector=TCPConnector(limit=0)) as session:
         bot = await start(subject.plan, database, fakes)
         try:
@@ -201,17 +204,10 @@ async def fanout_run(subject: Subject, database: Path, answer: float) -> tuple[f
 # -- (b) escalation delay -------------------------------------------------------------------
 
 
-def outbox(database: Path, attempt_at: datetime | None = None) -> list[tuple[str, datetime, datetime | None, str]]:
+def outbox(database: DatabaseLocation, attempt_at: datetime | None = None) -> list[tuple[str, datetime, datetime | None, str]]:
     """(person, attempt_at, done_at, status) of every summons outbox item (one per channel), or of one attempt's."""
-    db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
     query = "SELECT person, attempt_at, done_at, status FROM outbox WHERE purpose = 'summons'"
-    try:
-        if attempt_at is None:
-            rows = db.execute(query).fetchall()
-        else:
-            rows = db.execute(query + " AND attempt_at = ?", (attempt_at.isoformat(),)).fetchall()
-    finally:
-        db.close()
+    rows = raw_sql(database, query if attempt_at is None else f"{query} AND attempt_at = '{attempt_at.isoformat()}'")
     return [(p, datetime.fromisoformat(a), datetime.fromisoformat(d) if d else None, s) for p, a, d, s in rows]
 
 
@@ -249,18 +245,18 @@ class Escalation:
     overdue: list[float] = field(default_factory=list)  # how far past due the escalation was at the restart
 
 
-def reached(database: Path, attempt_at: datetime) -> bool:
+def reached(database: DatabaseLocation, attempt_at: datetime) -> bool:
     """Has the attempt reached everyone it is for, on some channel?"""
     first = first_pages(outbox(database, attempt_at), attempt_at)
     return bool(first) and None not in first.values()
 
 
-async def escalation_run(subject: Subject, tmp: Path, answer: float, result: Escalation) -> None:
+async def escalation_run(subject: Subject, new_database: NewDatabase, answer: float, result: Escalation) -> None:
     plan = subject.plan
     timeout = timedelta(seconds=SHORT_TIMEOUT)
     async with RemoteFakes() as fakes, ClientSession(connector=TCPConnector(limit=0)) as session:
         # a normal run: nobody answers, all four attempts go out
-        database = tmp / "normal.db"
+        database = new_database()
         bot = await start(plan, database, fakes)
         try:
             crisis = await prepare(session, bot, fakes, subject)
@@ -276,7 +272,7 @@ async def escalation_run(subject: Subject, tmp: Path, answer: float, result: Esc
 
         # down from just after the first summons until 1 s past the escalation, then a new app
         await fakes.answer_after(0.0)
-        database = tmp / "restart.db"
+        database = new_database()
         bot = await start(plan, database, fakes)
         try:
             crisis = await prepare(session, bot, fakes, subject)
@@ -308,14 +304,16 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-async def measure(runs: int, answer: float, tmp: Path) -> None:
+async def measure(runs: int, answer: float, new_database: NewDatabase) -> dict[str, float]:
+    """Print the figures; the main ones by name (seconds), for the ratio between engines."""
+    main: dict[str, float] = {}
     subjects = [bundled(), synthetic()]
     print(f"Bot Connector and Graph answer after {answer * 1000:.0f} ms; {runs} runs each (medians; new database each run)")
     print("\n(a) fan-out: from the tap to the last role holder's first page answered")
     for subject in subjects:
         ones, fanouts = [], []
         for run in range(runs):
-            one, fanout = await fanout_run(subject, tmp / f"fanout-{len(subject.users)}-{run}.db", answer)
+            one, fanout = await fanout_run(subject, new_database(), answer)
             ones.append(one)
             fanouts.append(fanout)
         one, fanout = median(ones), median(fanouts)
@@ -329,6 +327,8 @@ async def measure(runs: int, answer: float, tmp: Path) -> None:
             each = (fanout - one) / (len(subject.summoned) - 1)
             print(f"    each page after the first adds {each * 1000:.1f} ms")
         print(f"    ratio x{ratio:.2f}; target < x{TARGET_FANOUT_RATIO:.0f}: {met}")
+        main[f"{subject.name.split(' (')[0]}: one page"] = one
+        main[f"{subject.name.split(' (')[0]}: fan-out"] = fanout
 
     print(f"\n(b) escalation delay, ack_timeout {SHORT_TIMEOUT:.0f} s, repeat 1, nobody answers: "
           "from due to the first / the last person's first PageSent of each attempt")
@@ -337,9 +337,7 @@ async def measure(runs: int, answer: float, tmp: Path) -> None:
         result = Escalation()
         short = subject.with_timeout(SHORT_TIMEOUT)
         for run in range(runs):
-            folder = tmp / f"escalation-{len(subject.users)}-{run}"
-            folder.mkdir()
-            await escalation_run(short, folder, answer, result)
+            await escalation_run(short, new_database, answer, result)
         print(f"  {subject.name}")
         for n, figures in result.attempts.items():
             print(f"    {names[n]:<27} {figures[0][2]:>3} people: " + spread(figures))
@@ -351,6 +349,9 @@ async def measure(runs: int, answer: float, tmp: Path) -> None:
         print(f"    n=2 overdue, from starting the new app {result.restart[0][2]:>3} people: " + spread(result.restart))
         worst = max(last for _, last, _ in result.restart)
         print(f"    target: within {TARGET_RESTART:.0f} s after a restart: {'met' if worst < TARGET_RESTART else 'MISSED'}")
+        main[f"{subject.name.split(' (')[0]}: n=2 last person late"] = median([last for _, last, _ in result.attempts[2]])
+        main[f"{subject.name.split(' (')[0]}: restart, last person"] = median([last for _, last, _ in result.restart])
+    return main
 
 
 def spread(figures: list[tuple[float, float, int]]) -> str:
@@ -364,10 +365,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--answer-ms", type=float, default=50.0)
+    add_engine_option(parser)
     args = parser.parse_args()
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # the fakes' requests cut off by the restart
-    with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(measure(args.runs, args.answer_ms / 1000, Path(tmp)))
+    chosen = engines(args.engine)
+    figures: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, databases(chosen, Path(tmp)) as new_database:
+        for engine in chosen:
+            print(f"\n== {NAMES[engine]} ==")
+            figures[engine] = asyncio.run(measure(args.runs, args.answer_ms / 1000, new_database[engine]))
+    ratios(figures)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Command line: ``krisebot serve`` runs the service, ``krisebot check`` prints the readiness report,
 ``krisebot export CRISIS`` writes a crisis's logbog as Markdown and HTML, with ``--pdf`` also as PDF
-(``krisebot export sms``: the SMS kept outside any crisis), ``krisebot manifest``
+(``krisebot export sms``: the SMS kept outside any crisis), ``krisebot migrate-store --to URL`` moves
+a SQLite logbog into an empty PostgreSQL database, checked event by event, ``krisebot manifest``
 writes the Teams app package; ``krisebot sms-reply`` and ``krisebot call-reply`` answer the console
 providers' SMS and calls.
 
 Exit codes: 0 ok/ready, 1 ready with warnings that block paging, 2 wrong settings or plan, an
-error in the readiness report, or (``serve``) any failed start: the database named too.
+error in the readiness report, (``serve``) any failed start: the database named too, or
+(``migrate-store``) a move refused or a copy that differs, nothing kept.
 A configuration error is one line naming the setting or the plan field, never a traceback.
 """
 
@@ -16,6 +18,7 @@ import logging
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 from signal import SIGINT, SIGTERM
 from typing import TypeVar
@@ -27,7 +30,7 @@ from .channels.sms.console import send_reply
 from .channels.voice.console import send_keys
 from .clock import system_clock
 from .core.events import Event
-from .database_url import DatabaseLocation
+from .database_url import DatabaseLocation, PostgresUrl, is_postgres_url, postgres_url
 from .errors import KrisebotError, SettingsError, StartupError, StoreError
 from .graph.readiness import entra_findings
 from .logs import AccessLog, configure_logging
@@ -39,6 +42,8 @@ from .render.export import Document, html_file, logbog_document, markdown, sms_r
 from .render.pdf import pdf
 from .settings import Settings, env_name, load_settings, refuse_unknown_names
 from .store import Logbog, Numbering, open_store
+from .store.copying import Copied, copy_logbog, summary
+from .store.opening import open_database
 
 Read = TypeVar("Read")
 APP_PACKAGE = "krisebot-teams-app.zip"
@@ -58,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("crisis", metavar="CRISIS", help="kriseid, fx K-2026-001; sms: de sms'er, der ikke hører til en krise")
     export.add_argument("--out", type=Path, default=Path("."), help="mappen filerne skrives i (standard: denne)")
     export.add_argument("--pdf", action="store_true", help="skriv også logbogen som PDF til sagen")
+    move = commands.add_parser("migrate-store", help="flyt logbogen fra SQLite til en tom PostgreSQL-database")
+    move.add_argument("--to", required=True, metavar="URL", help="PostgreSQL-databasen, fx postgresql://krisebot@localhost/krisebot")
+    move.add_argument("--from", dest="source", type=Path, metavar="PATH", help="SQLite-logbogen (standard: KRISEBOT_DATABASE)")
     manifest = commands.add_parser("manifest", help="byg Teams-appens pakke (zip) til upload i Teams")
     manifest.add_argument("--out", type=Path, default=Path(APP_PACKAGE), help=f"zip-filen (standard: {APP_PACKAGE})")
     reply = commands.add_parser("sms-reply", help="send et sms-svar til den kørende tjeneste (konsol-udbyderen)")
@@ -78,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(args.crisis.upper(), args.out, with_pdf=args.pdf)
         if args.command == "manifest":
             return _manifest(args.out)
+        if args.command == "migrate-store":
+            return _migrate_store(args.to, args.source)
         return {"serve": _serve, "check": _check}[args.command]()
     except KrisebotError as exc:
         for line in str(exc).splitlines():
@@ -219,6 +229,38 @@ def _export(name: str, folder: Path, *, with_pdf: bool) -> int:
         print(f"krisebot: krisen {name} findes ikke i {settings.database}", file=sys.stderr)
         return 2
     return _write(folder, name, logbog_document(plan, events, numbering=numbering), pdf_label=name if with_pdf else None)
+
+
+def _migrate_store(to: str, source: Path | None) -> int:
+    """Copy the SQLite logbog ``source`` (else KRISEBOT_DATABASE's) into the empty PostgreSQL database ``to``; print
+    what was copied and checked."""
+    if not is_postgres_url(to):
+        raise SettingsError("--to", "skal være en PostgreSQL-adresse (postgresql://bruger@vært:5432/database)")
+    try:
+        target = postgres_url(to)
+    except ValueError as exc:
+        raise SettingsError("--to", str(exc)) from None
+    if source is None:
+        database = _settings().database
+        if not isinstance(database, Path):
+            raise SettingsError(env_name("database"), f"er allerede {database}: angiv SQLite-logbogen med --from")
+        source = database
+    copied = asyncio.run(_copy(source, target))
+    print(f"Logbogen er flyttet fra {source} til {target}:")
+    print("\n".join(f"  {line}" for line in summary(copied)))
+    print("Kopien er kontrolleret hændelse for hændelse og tabel for tabel: den er magen til logbogen.")
+    print(f"Sæt {env_name('database')} til PostgreSQL-adressen, og start tjenesten igen.")
+    return 0
+
+
+async def _copy(source: Path, target: PostgresUrl) -> Copied:
+    """``copy_logbog`` from the SQLite file ``source``, opened read-only, to ``target``, migrated first."""
+    async with AsyncExitStack() as opened:
+        original = await open_database(source, read_only=True)
+        opened.push_async_callback(original.close)
+        destination = await open_database(target)
+        opened.push_async_callback(destination.close)
+        return await copy_logbog(original, destination, at=system_clock())
 
 
 def _write(folder: Path, stem: str, document: Document, *, pdf_label: str | None) -> int:

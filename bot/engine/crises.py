@@ -91,6 +91,11 @@ class Crises:
         async with self._following:
             await self._fold_all(await self._store.events(after=self._seen), quietly=True)
 
+    @property
+    def seen(self) -> int:
+        """The seq of the last event of the logbog folded in here."""
+        return self._seen
+
     async def refresh(self) -> None:
         """Fold in every event appended since the last look, by any instance (one query); mirror the crises they
         change (on the leader) and poke the pager when another instance's events came in (pages requested,
@@ -142,17 +147,20 @@ class Crises:
         self, *, source: str, deliveries: Iterable[str], description: str, reporter_phone: str | None,
         actor: str, request_key: str | None = None, fingerprint: str | None = None, unverified_sender: bool = False,
         via: str | None = None, outside_reporter: OutsideReporter | None = None,
-        postscript: Sequence[EventPayload] = (),
+        postscript: Sequence[EventPayload] = (), seen: int | None = None,
     ) -> Outcome:
         """Open a new crisis with the next free id (``fingerprint``: a machine alarm's identity, for dedupe; ``via``:
         the channel a person raised it by; ``outside_reporter``: who raised it in Teams, when they are not in the plan).
 
         The id is the next after every crisis in the logbog; one another instance took meanwhile is passed over.
         ``postscript`` (the SMS that raised it) is recorded just after the alarm's events, in the same transaction.
+        With ``seen`` (``Crises.seen`` when the caller found no open crisis for this alarm) nothing is recorded if
+        a crisis was opened since, by any instance: ``Stale`` is raised for the caller to look again.
         """
         async with self._new_id:
             for _ in range(DECISIONS):
-                await self.refresh()
+                if seen is None:
+                    await self.refresh()
                 action = RaiseAlarm(
                     crisis_id=next_crisis_id(list(self._states), self._clock()),
                     source=source, deliveries=tuple(deliveries), description=description, reporter_phone=reporter_phone,
@@ -163,9 +171,11 @@ class Crises:
                     async with self._locks[action.crisis_id]:
                         return await self._run(
                             None, action, actor=actor, crisis_id=action.crisis_id, request_key=request_key,
-                            postscript=postscript,
+                            postscript=postscript, opened_since=seen,
                         )
                 except Stale:
+                    if seen is not None:
+                        raise
                     continue  # the id is taken: the next look finds its crisis
         raise StoreError(BUSY)
 
@@ -255,7 +265,7 @@ class Crises:
 
     async def _run(
         self, state: CrisisState | None, action: Action, *, actor: str, crisis_id: str, request_key: str | None,
-        preface: Sequence[EventPayload] = (), postscript: Sequence[EventPayload] = (),
+        preface: Sequence[EventPayload] = (), postscript: Sequence[EventPayload] = (), opened_since: int | None = None,
     ) -> Outcome:
         """Decide on ``state`` and record the events, under the crisis's lock; ``Stale`` if another instance
         appended to the crisis since ``state``'s last event (nothing recorded)."""
@@ -263,7 +273,7 @@ class Crises:
         if not isinstance(outcome, Accepted) or not outcome.events:
             return outcome
         payloads = [*preface, *outcome.events, *postscript]
-        events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key)
+        events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key, opened_since=opened_since)
         if not events:  # a redelivered request: its events were recorded the first time, maybe by another instance
             await self._catch_up(crisis_id)  # so the answer (a card) shows the crisis with them
             return Accepted(self._states.get(crisis_id, state))
@@ -273,14 +283,15 @@ class Crises:
         return Accepted(self._states[crisis_id], outcome.events, outcome.commands)
 
     async def _append(
-        self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str, request_key: str | None
+        self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str, request_key: str | None,
+        opened_since: int | None = None,
     ) -> list[Event]:
         """Record ``payloads`` now, with the paging timers their pages start, in one transaction, right after the
         crisis's last event folded in here (``Stale`` if it has a later one)."""
         at = self._clock()
         return await self._store.append_all(
             at=at, actor=actor, payloads=list(payloads), crisis_id=crisis_id, request_key=request_key,
-            timers=requested_timers(payloads, at), after=self._folded.get(crisis_id, 0),
+            timers=requested_timers(payloads, at), after=self._folded.get(crisis_id, 0), opened_since=opened_since,
         )
 
     async def _catch_up(self, crisis_id: str) -> None:

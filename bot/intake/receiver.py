@@ -19,7 +19,8 @@ from ..core.actions import ReportAlarm
 from ..core.events import AlarmStatus
 from ..core.lifecycle import Accepted, Refused
 from ..core.state import CrisisState
-from ..engine.crises import Crises
+from ..engine.crises import BUSY, DECISIONS, Crises
+from ..errors import Stale, StoreError
 from ..render.names import clip
 from .formats import Alert
 from .rules import classify
@@ -80,33 +81,43 @@ class AlarmReceiver:
     ) -> Receipt:
         """Open, join or report to the crisis of ``alert``, counting as ``source`` unless a plan rule says otherwise."""
         async with self._one_at_a_time:
-            await self._crises.refresh()  # an open crisis of the alert's may have been raised by another instance
-            state = self.open_crisis(alert.key)
-            if state is not None:
-                outcome = await self._crises.act(
-                    state.id, ReportAlarm(status=alert.status, text=alert.summary), actor=actor, request_key=request_key
-                )
-                done = ReceiptStatus.RESOLVED if alert.status is AlarmStatus.RESOLVED else ReceiptStatus.JOINED
-                return self._receipt(outcome, done, state.id)
-            if alert.status is AlarmStatus.RESOLVED:
-                return Receipt(ReceiptStatus.IGNORED, reason="ingen åben krise for denne alarm")
-            plan = self._crises.plan
-            named = plan.source_named(alert.system)
-            source, deliveries = classify(
-                plan, alert.labels, default_source=named.id if named else source, deliveries=alert.deliveries
+            for _ in range(DECISIONS):
+                try:
+                    return await self._receive(alert, source=source, actor=actor, request_key=request_key)
+                except Stale:
+                    continue  # another instance opened a crisis meanwhile, perhaps this alert's: look again
+            raise StoreError(BUSY)
+
+    async def _receive(self, alert: Alert, *, source: str, actor: str, request_key: str | None) -> Receipt:
+        """``receive`` on the logbog as it is now; ``Stale`` if a crisis was opened elsewhere before this alert's."""
+        await self._crises.refresh()  # an open crisis of the alert's may have been raised by another instance
+        seen = self._crises.seen
+        state = self.open_crisis(alert.key)
+        if state is not None:
+            outcome = await self._crises.act(
+                state.id, ReportAlarm(status=alert.status, text=alert.summary), actor=actor, request_key=request_key
             )
-            outcome = await self._crises.raise_alarm(
-                source=source, deliveries=deliveries, description=_description(alert, bool(deliveries)),
-                reporter_phone=None, actor=actor, request_key=request_key, fingerprint=alert.key,
+            done = ReceiptStatus.RESOLVED if alert.status is AlarmStatus.RESOLVED else ReceiptStatus.JOINED
+            return self._receipt(outcome, done, state.id)
+        if alert.status is AlarmStatus.RESOLVED:
+            return Receipt(ReceiptStatus.IGNORED, reason="ingen åben krise for denne alarm")
+        plan = self._crises.plan
+        named = plan.source_named(alert.system)
+        source, deliveries = classify(
+            plan, alert.labels, default_source=named.id if named else source, deliveries=alert.deliveries
+        )
+        outcome = await self._crises.raise_alarm(
+            source=source, deliveries=deliveries, description=_description(alert, bool(deliveries)),
+            reporter_phone=None, actor=actor, request_key=request_key, fingerprint=alert.key, seen=seen,
+        )
+        crisis = outcome.state.id if isinstance(outcome, Accepted) and outcome.state else None
+        unknown = tuple(name for name in deliveries if plan.delivery_named(name) is None)
+        if unknown and crisis:
+            log.warning(
+                "alarm %s nævner leverancer, planen ikke kender: %s", crisis, ", ".join(map(repr, unknown)),
+                extra={"crisis_id": crisis},
             )
-            crisis = outcome.state.id if isinstance(outcome, Accepted) and outcome.state else None
-            unknown = tuple(name for name in deliveries if plan.delivery_named(name) is None)
-            if unknown and crisis:
-                log.warning(
-                    "alarm %s nævner leverancer, planen ikke kender: %s", crisis, ", ".join(map(repr, unknown)),
-                    extra={"crisis_id": crisis},
-                )
-            return self._receipt(outcome, ReceiptStatus.NEW, crisis, unknown)
+        return self._receipt(outcome, ReceiptStatus.NEW, crisis, unknown)
 
     @staticmethod
     def _receipt(

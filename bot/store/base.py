@@ -103,12 +103,16 @@ class Logbog(Protocol):
         request_key: str | None = None,
         timers: Sequence[Timer] = (),
         after: int | None = None,
+        opened_since: int | None = None,
     ) -> list[Event]:
         """Durably append ``payloads`` in one transaction: all of them or none.
 
         With ``after`` (the seq of ``crisis_id``'s last event the caller decided on; 0 for a new crisis), the
         crisis's last event is checked to be that one in the same transaction: if another writer appended to the
-        crisis since, nothing is written and ``Stale`` is raised (the caller catches up and decides again). A
+        crisis since, nothing is written and ``Stale`` is raised (the caller catches up and decides again).
+        ``opened_since`` (the seq of the logbog's last event the caller decided on) checks that no crisis was
+        opened since (no ``AlarmRaised``): for a decision that looked at every crisis (is this alarm's crisis open
+        already?). A
         ``request_key`` seen before returns ``[]`` first, whatever the crisis holds.
 
         With ``request_key`` (an inbound activity or message id) the events are written only

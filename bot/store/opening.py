@@ -44,6 +44,17 @@ async def open_store(location: DatabaseLocation | str, *, read_only: bool = Fals
     ``read_only`` opens an existing database without writing anything, not even a
     migration; it raises StoreError if the schema is not the current one.
     """
+    db = await open_database(location, read_only=read_only)
+    store = SqlStore(db)
+    if not read_only:
+        async with _closed_on_failure(db):
+            await store.probe()
+    return store
+
+
+async def open_database(location: DatabaseLocation | str, *, read_only: bool = False) -> Database:
+    """``open_store``'s database, opened and migrated (or, ``read_only``, checked current), holding only known
+    event types, before any write: for what works on the tables themselves (``copying.py``)."""
     location = database_location(location) if isinstance(location, str) else location
     if isinstance(location, PostgresUrl):
         db: Database = await PostgresDatabase.connect(location, read_only=read_only)
@@ -55,10 +66,7 @@ async def open_store(location: DatabaseLocation | str, *, read_only: bool = Fals
         else:
             await migrate(db, bundled_migrations(), "postgresql" if isinstance(location, PostgresUrl) else "sqlite")
         await _known_event_types(db)
-        store = SqlStore(db)
-        if not read_only:
-            await store.probe()
-    return store
+    return db
 
 
 @asynccontextmanager

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..core.escalation import Subject, Timer
-from ..core.events import Event, EventPayload, PagePurpose, payload_adapter, utc
+from ..core.events import AlarmRaised, Event, EventPayload, PagePurpose, payload_adapter, utc
 from ..errors import Stale, StoreError
 from .base import CrisisThread, Finished, LogSummary, OutboxItem, TeamsUserLink
 from .bulk import BATCH_VALUES, FROM_ROWS, VALUES_TABLE, columns, rows_param
@@ -29,6 +29,8 @@ from .numbering import Numbering
 from .sms_records import SmsRecords
 
 
+OPENING: str = AlarmRaised.model_fields["type"].default
+"""The type of the event that opens a crisis."""
 _ITEM_COLUMNS = "next_try_at, key, crisis_id, person, roles, purpose, channel, attempt_at, tries, step, fallback"
 
 
@@ -62,6 +64,7 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         request_key: str | None = None,
         timers: Sequence[Timer] = (),
         after: int | None = None,
+        opened_since: int | None = None,
     ) -> list[Event]:
         if (timers or after is not None) and crisis_id is None:
             raise ValueError("paging timers and the expected last event belong to a crisis")
@@ -74,6 +77,8 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
                 return []  # seen before (by this instance or another one): nothing was written
             if after is not None and crisis_id is not None:
                 await _expect(tx, crisis_id, after)
+            if opened_since is not None:
+                await _expect_none_opened(tx, crisis_id or "", opened_since)
             seqs = await _insert_events(
                 tx, [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
             )
@@ -341,6 +346,17 @@ async def _expect(tx: Queries, crisis_id: str, after: int) -> None:
     last = await tx.fetch_value("SELECT COALESCE(MAX(seq), 0) FROM events WHERE crisis_id = ?", (crisis_id,))
     if last != after:
         raise Stale(crisis_id, after, last)
+
+
+async def _expect_none_opened(tx: Queries, crisis_id: str, since: int) -> None:
+    """Raise Stale if a crisis was opened (an ``alarm_raised`` event) after ``since``, in the open transaction ``tx``,
+    with the events table taken (as for an append)."""
+    await tx.lock("events")
+    opened = await tx.fetch_value(
+        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > ? AND type = ?", (since, OPENING)
+    )
+    if opened:
+        raise Stale(crisis_id, since, opened)
 
 
 async def _insert_events(tx: Queries, rows: list[tuple[str, str | None, str, str, str]]) -> list[int]:

@@ -12,12 +12,14 @@ import pytest
 
 from bot.core.actions import Acknowledge
 from bot.core.commands import ReporterNews, SendPage
-from bot.core.events import BreakerChanged, Event, PagePurpose
+from bot.core.events import AlarmStatus, BreakerChanged, Event, PagePurpose
 from bot.core.lifecycle import Accepted
 from bot.core.state import CrisisState
 from bot.database_url import DatabaseLocation
 from bot.engine.crises import FOLLOW_INTERVAL, Crises
 from bot.engine.outlet import LogPost
+from bot.intake.formats import Alert
+from bot.intake.receiver import AlarmReceiver, Receipt, ReceiptStatus
 from bot.errors import Stale, StoreError
 from bot.plan import load_plan
 from bot.render.log_thread import thread_posts
@@ -184,6 +186,41 @@ async def test_two_alarms_raised_at_once_on_two_instances_get_two_ids(instances)
 
     assert len(set(ids)) == 2
     assert {state.id for state in first.crises.all()} == {state.id for state in second.crises.all()} == set(ids)
+
+
+async def test_the_same_alert_at_both_instances_at_once_opens_one_crisis_and_joins_it(instances) -> None:
+    first, second = await instances(), await instances()
+    alert = Alert(system="Zabbix", fingerprint="sd-01", status=AlarmStatus.FIRING, title="SD-løn svarer ikke")
+    receipts: list[Receipt] = []
+
+    async def meanwhile() -> None:  # the first instance takes the same alert after the second found no crisis for it
+        receipts.append(await AlarmReceiver(crises=first.crises).receive(alert, source="overvaagning", actor="Zabbix"))
+
+    second.store.meanwhile = meanwhile
+    receipts.append(await AlarmReceiver(crises=second.crises).receive(alert, source="overvaagning", actor="Zabbix"))
+    await first.crises.refresh()
+
+    [crisis_id] = await first.store.crisis_ids()
+    assert [(receipt.status, receipt.crisis) for receipt in receipts] == [
+        (ReceiptStatus.NEW, crisis_id), (ReceiptStatus.JOINED, crisis_id),
+    ]
+    logbog = [event.payload.type for event in await first.store.events(crisis_id=crisis_id)]
+    assert logbog.count("alarm_raised") == 1 and logbog.count("alarm_reported") == 1
+
+
+async def test_an_alert_waits_for_no_crisis_raised_elsewhere_but_its_own(instances) -> None:
+    first, second = await instances(), await instances()
+    alert = Alert(system="Zabbix", fingerprint="sd-01", status=AlarmStatus.FIRING, title="SD-løn svarer ikke")
+    other: list[str] = []
+
+    async def meanwhile() -> None:  # another alarm opens a crisis of its own just then
+        other.append(await raise_alarm(first))
+
+    second.store.meanwhile = meanwhile
+    receipt = await AlarmReceiver(crises=second.crises).receive(alert, source="overvaagning", actor="Zabbix")
+
+    assert receipt.status is ReceiptStatus.NEW and receipt.crisis not in other
+    assert len(await first.store.crisis_ids()) == 2
 
 
 async def test_a_redelivered_request_taken_by_the_other_instance_acts_once(instances) -> None:
