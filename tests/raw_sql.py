@@ -2,12 +2,14 @@
 file with sqlite3, on a PostgreSQL database with psycopg (as the server's superuser in the tests)."""
 
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing
 from typing import Any
 
 import psycopg
 
 from bot.database_url import DatabaseLocation, PostgresUrl
+from bot.store.database import POSTGRES
 
 
 def raw_sql(location: DatabaseLocation, *statements: str) -> list[tuple[Any, ...]]:
@@ -24,3 +26,13 @@ def raw_sql(location: DatabaseLocation, *statements: str) -> list[tuple[Any, ...
             rows = connection.execute(statement).fetchall()
         connection.commit()
     return rows
+
+
+def read(location: DatabaseLocation, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of the query ``sql`` (``?`` placeholders on both engines), read in a read-only session of its own."""
+    if isinstance(location, PostgresUrl):
+        options = "-c default_transaction_read_only=on"
+        with psycopg.connect(location.conninfo, options=options, autocommit=True) as connection:
+            return connection.execute(POSTGRES.render(sql, bound=bool(params)).encode(), tuple(params) or None).fetchall()
+    with closing(sqlite3.connect(f"{location.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as connection:
+        return connection.execute(sql, tuple(params)).fetchall()

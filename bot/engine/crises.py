@@ -274,8 +274,9 @@ class Crises:
             return outcome
         payloads = [*preface, *outcome.events, *postscript]
         events = await self._append(crisis_id, payloads, actor=actor, request_key=request_key, opened_since=opened_since)
-        if not events:  # a redelivered request: its events were recorded the first time
-            return Accepted(state)
+        if not events:  # a redelivered request: its events were recorded the first time, maybe by another instance
+            await self._catch_up(crisis_id)  # so the answer (a card) shows the crisis with them
+            return Accepted(self._states.get(crisis_id, state))
         self._fold_in(crisis_id, events)
         self._queued[crisis_id] += 1
         self._in_background(self._carry_out(crisis_id, events, outcome.commands))

@@ -17,7 +17,8 @@ from tests.clock import Clock as HandClock
 from tests.fakes.connector import FakeConnector
 from tests.fakes.twilio_voice import FakeTwilioVoice
 from tests.fakes.graph import RETRY_WAIT_SCALE
-from tests.protocol.teams import CLAUS, JESPER, OUTSIDER, register
+from tests.processes import PageConnector
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, OUTSIDER, register
 
 
 class Krisebot:
@@ -41,6 +42,16 @@ async def connector() -> AsyncIterator[FakeConnector]:
     async with FakeConnector() as fake:
         register(fake, JESPER, CLAUS, OUTSIDER)
         yield fake
+
+
+@pytest.fixture
+async def page_connector() -> AsyncIterator[PageConnector]:
+    """A fake Bot Connector that knows everyone in the plan and stamps when pages arrive (``krisebot serve`` processes
+    page through it); what it holds is released before it closes."""
+    async with PageConnector() as fake:
+        register(fake, *EVERYONE)
+        yield fake
+        fake.release()
 
 
 @pytest.fixture

@@ -95,3 +95,33 @@ def in_channel(user: TeamsUser, service_url: str, text: str, *, channel: str = L
 def page_key(activity: dict[str, Any] | None) -> str | None:
     """The outbox key a page activity carries in ``channelData.krisebot.page`` (None: not a page)."""
     return (((activity or {}).get("channelData") or {}).get("krisebot") or {}).get("page")
+
+
+@dataclass(frozen=True)
+class Key:
+    """An outbox key, ``crisis/purpose/person/<attempt ms>/channel``, then ``/<step>`` for a call to a
+    person's next number and ``+fallback`` for a fallback that waits for the first contacts."""
+
+    crisis: str
+    purpose: str
+    person: str
+    at_ms: int
+    channel: str
+    step: int = 0
+    fallback: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> "Key":
+        body, fallback = text.removesuffix("+fallback"), text.endswith("+fallback")
+        crisis, purpose, person, at_ms, channel, *step = body.split("/")
+        return cls(crisis, purpose, person, int(at_ms), channel, int(step[0]) if step else 0, fallback)
+
+    @property
+    def attempt(self) -> tuple[str, str, str, int]:
+        return self.crisis, self.purpose, self.person, self.at_ms
+
+    def __str__(self) -> str:
+        step = f"/{self.step}" if self.step else ""
+        return f"{self.crisis}/{self.purpose}/{self.person}/{self.at_ms}/{self.channel}{step}" + (
+            "+fallback" if self.fallback else ""
+        )

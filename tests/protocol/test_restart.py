@@ -1,6 +1,7 @@
 """The real ``krisebot serve`` killed with SIGKILL while pages are due and in flight, then restarted.
 
-The service runs as a subprocess (the installed console script) on a plan with a 2 s
+The service runs as a subprocess (``tests/processes.py``), once on a SQLite file and once on a
+PostgreSQL database, on a plan with a 2 s
 ``ack_timeout`` and ``repeat = 1``, so a summons role's chain is paged at t0 and t0+2 s (the
 primary), then at t0+4 s and t0+6 s (the primary and the first deputy). The Bot Connector is a
 ``FakeConnector`` in the test's event loop that records every page as it arrives and, for the
@@ -8,7 +9,7 @@ repeats, holds its answer: the page reached Teams but the service has not heard 
 the outbox item is claimed (``tries`` > 0) and still ``pending`` when the process dies.
 
 What the test proves, from what people saw (the pages at the connector, by their outbox key
-``channelData.krisebot.page``) and from the logbog in the SQLite file:
+``channelData.krisebot.page``) and from the logbog, read directly from the database:
 
 - every page that was due was delivered at least once: all attempts sent before the kill,
   the ones in flight at the kill, and after the restart the escalation attempt that was
@@ -28,18 +29,10 @@ attempt that falls due while the previous one is still being sent goes out as so
 looks again, the way a restart sends what is overdue (it used to wait for the attempt after it).
 """
 
-import asyncio
-import json
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,18 +43,17 @@ from bot.app import PAGER
 from bot.core.actions import RaiseAlarm
 from bot.core.escalation import requested_timers
 from bot.core.lifecycle import step
+from bot.database_url import DatabaseLocation
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.clock import Clock
 from tests.fakes.connector import FakeConnector
+from tests.processes import PageConnector, Service, short_plan, until, wait_until
 from tests.protocol.crisis import Crisis, alarm
-from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, installed, page_key, register, tap
-from tests.serve import free_port
+from tests.protocol.teams import CLAUS, EVERYONE, JESPER, LISBETH, Key, installed, page_key, register, tap
 
-KRISEBOT = Path(sys.executable).with_name("krisebot")
-ACK_TIMEOUT = 2.0  # seconds; the test plan's [escalation] ack_timeout
+ACK_TIMEOUT = 2  # seconds; the test plan's [escalation] ack_timeout
 ATTEMPTS = 4  # repeat = 1 and two-person chains: two attempts at stage 0, two at stage 1
-START_TIMEOUT = 20.0
 SUMMONED = {"jesper", "cvo", "hjm", "lak"}  # the primaries of the bundled plan's five roles
 PRIMARIES = {"kriseleder": "jesper", "situationsbillede": "cvo", "it": "cvo", "okonomi": "hjm", "kommunikation": "lak"}
 DEPUTIES = {
@@ -73,203 +65,33 @@ UNACKNOWLEDGED_ROLES = {"kriseleder", "okonomi"}
 Json = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Key:
-    """An outbox key, ``crisis/purpose/person/<attempt ms>/channel``, then ``/<step>`` for a call to a
-    person's next number and ``+fallback`` for a fallback that waits for the first contacts."""
-
-    crisis: str
-    purpose: str
-    person: str
-    at_ms: int
-    channel: str
-    step: int = 0
-    fallback: bool = False
-
-    @classmethod
-    def parse(cls, text: str) -> "Key":
-        body, fallback = text.removesuffix("+fallback"), text.endswith("+fallback")
-        crisis, purpose, person, at_ms, channel, *step = body.split("/")
-        return cls(crisis, purpose, person, int(at_ms), channel, int(step[0]) if step else 0, fallback)
-
-    @property
-    def attempt(self) -> tuple[str, str, str, int]:
-        return self.crisis, self.purpose, self.person, self.at_ms
-
-    def __str__(self) -> str:
-        step = f"/{self.step}" if self.step else ""
-        return f"{self.crisis}/{self.purpose}/{self.person}/{self.at_ms}/{self.channel}{step}" + (
-            "+fallback" if self.fallback else ""
-        )
-
-
-class HoldingConnector(FakeConnector):
-    """A FakeConnector that can hold its answer to repeated pages (after recording them).
-
-    With ``hold_repeats_of`` set to a purpose, every page for it whose attempt time is later
-    than the first one seen for it is recorded as delivered, and then not answered until
-    ``release`` is called: Teams has the page, the service is still waiting for the answer.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hold_repeats_of: str | None = None
-        self.held: list[str] = []
-        self._first_at: dict[str, int] = {}
-        self._released = self.hold(self._is_held_repeat)
-
-    def release(self) -> None:
-        self._released.set()
-
-    def pages(self, since: int = 0) -> list[str]:
-        """The outbox keys of the pages delivered, in order (one per delivery)."""
-        return [key for r in self.requests[since:] if r.status < 300 and (key := page_key(r.activity))]
-
-    def _is_held_repeat(self, activity: Json) -> bool:
-        key = page_key(activity)
-        if key is None:
-            return False
-        parsed = Key.parse(key)
-        first = self._first_at.setdefault(parsed.purpose, parsed.at_ms)
-        if parsed.purpose == self.hold_repeats_of and parsed.at_ms > first and not self._released.is_set():
-            self.held.append(key)
-            return True
-        return False
-
-
-class Service:
-    """``krisebot serve`` as a subprocess on one database, port and plan; killable and restartable."""
-
-    def __init__(self, tmp_path: Path, plan: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database = tmp_path / "krisebot.db"
-        self.log = tmp_path / "krisebot.log"
-        self._cwd = tmp_path
-        self._env = {name: value for name, value in os.environ.items() if not name.upper().startswith("KRISEBOT_")}
-        self._env.update(KRISEBOT_PORT=str(self.port), KRISEBOT_DATABASE=str(self.database), KRISEBOT_PLAN=str(plan))
-        self.process: subprocess.Popen | None = None
-
-    async def start(self, session: ClientSession) -> None:
-        with self.log.open("a") as log:
-            log.write(f"--- start at {time.time():.3f}\n")
-            log.flush()
-            self.process = subprocess.Popen(
-                [str(KRISEBOT), "serve"], cwd=self._cwd, env=self._env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError(f"krisebot serve exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                async with session.get(f"{self.url}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"krisebot serve not ready within {START_TIMEOUT}s:\n{self.tail()}")
-            await asyncio.sleep(0.02)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, nothing flushed that was not committed."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]) if self.log.exists() else ""
-
-    def read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Query the database read-only, directly (the service may be dead or running)."""
-        db = sqlite3.connect(f"{self.database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            return db.execute(sql, params).fetchall()
-        finally:
-            db.close()
-
-    def settled(self) -> bool:
-        """Is nothing pending in the outbox but fallbacks waiting for a call's outcome (at most ``OUTCOME_WAIT``)?"""
-        now = datetime.now(UTC)
-        rows = self.read("SELECT key, fallback, next_try_at FROM outbox WHERE status = 'pending'")
-        return all(fallback and datetime.fromisoformat(at) > now for _, fallback, at in rows)
-
-    def outbox(self) -> dict[str, tuple[str, int, tuple[str, ...]]]:
-        """key -> (status, tries, roles)."""
-        rows = self.read("SELECT key, status, tries, roles FROM outbox")
-        return {key: (status, tries, tuple(json.loads(roles))) for key, status, tries, roles in rows}
-
-    def events(self, *types: str) -> list[tuple[int, str, str, str, Json]]:
-        """(seq, at, actor, type, payload) of the logbog's events of ``types``, in order."""
-        marks = ",".join("?" * len(types))
-        rows = self.read(f"SELECT seq, at, actor, type, payload FROM events WHERE type IN ({marks}) ORDER BY seq", types)
-        return [(seq, at, actor, type_, json.loads(payload)) for seq, at, actor, type_, payload in rows]
-
-
-def _short_plan(tmp_path: Path) -> Path:
-    text = default_plan_path().read_text(encoding="utf-8")
-    short = text.replace('ack_timeout = "5m"', f'ack_timeout = "{int(ACK_TIMEOUT)}s"')
-    assert short != text and "\nrepeat = 1\n" in short, "the bundled plan's [escalation] section changed"
-    path = tmp_path / "plan.toml"
-    path.write_text(short, encoding="utf-8")
-    return path
-
-
-async def _wait(condition, what: str, timeout: float, service: Service, connector: HoldingConnector) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pages = "\n".join(f"  {key}" for key in connector.pages())
-            raise AssertionError(f"{what}: not within {timeout}s\npages delivered:\n{pages}\nservice log:\n{service.tail()}")
-        await asyncio.sleep(0.02)
-
-
-async def _until(moment: float) -> None:
-    """Sleep until the wall-clock time ``moment`` (seconds since the epoch)."""
-    await asyncio.sleep(max(0.0, moment - time.time()))
+@pytest.fixture
+def connector(page_connector: PageConnector) -> PageConnector:
+    return page_connector
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[HoldingConnector]:
-    fake = HoldingConnector()
-    await fake.start()
-    register(fake, *EVERYONE)
-    yield fake
-    fake.release()
-    await fake.close()
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    running = Service(tmp_path, _short_plan(tmp_path))
+def service(tmp_path: Path, database: DatabaseLocation) -> Iterator[Service]:
+    """The service on a SQLite file or a PostgreSQL database; a new instance id at each start, as after a crash."""
+    running = Service(tmp_path, short_plan(tmp_path, ACK_TIMEOUT), database)
     yield running
     running.stop()
 
 
 async def test_sigkill_with_pages_due_and_in_flight_loses_no_page_and_no_acknowledgement(
-    service: Service, connector: HoldingConnector
+    service: Service, connector: PageConnector
 ) -> None:
     async with ClientSession(connector=TCPConnector(force_close=True)) as session:
 
         async def post(activity: Json) -> Json:
-            async with session.post(f"{service.url}/api/messages", json=activity) as response:
-                assert response.status in (200, 201), await response.text()
-                body = await response.json() if response.status == 200 else {}
-            if activity["type"] == "invoke":
-                assert body.get("statusCode") == 200, body
-            return body
+            return await service.post(session, activity)
 
         def delivered(purpose: str, person: str | None = None) -> list[Key]:
             keys = [Key.parse(key) for key in connector.pages()]
             return [k for k in keys if k.purpose == purpose and (person is None or k.person == person)]
 
         async def wait(condition, what: str, timeout: float = 10.0) -> None:
-            await _wait(condition, what, timeout, service, connector)
+            await wait_until(condition, what, timeout, connector, service)
 
         # -- first run: alarm, triage, activation; two of the four summoned answer -------------
         await service.start(session)
@@ -294,7 +116,7 @@ async def test_sigkill_with_pages_due_and_in_flight_loses_no_page_and_no_acknowl
         await wait(lambda: len(connector.held) == 2, "the repeat to the two who did not answer, in flight",
                    timeout=ACK_TIMEOUT + 10)
         assert {Key.parse(key).person for key in connector.held} == {"jesper", "hjm"}
-        await _until(t0 + 2 * ACK_TIMEOUT - 0.3)  # the first deputies are due in a moment
+        await until(t0 + 2 * ACK_TIMEOUT - 0.3)  # the first deputies are due in a moment
         service.kill()
         killed_at = time.time()
         outbox_at_kill = service.outbox()
@@ -315,7 +137,7 @@ async def test_sigkill_with_pages_due_and_in_flight_loses_no_page_and_no_acknowl
         ], "every answer is in the logbog before the kill"
 
         # -- restart on the same database and port once the escalation is overdue; wait for the last attempt
-        await _until(t0 + 2 * ACK_TIMEOUT + 0.25)
+        await until(t0 + 2 * ACK_TIMEOUT + 0.25)
         restart_mark = len(connector.requests)
         await service.start(session)
         last = [str(Key(crisis, "summons", person, t0_ms + int((ATTEMPTS - 1) * ACK_TIMEOUT * 1000), "teams"))
@@ -446,7 +268,7 @@ async def test_an_attempt_that_falls_due_while_pages_are_in_flight_goes_out_at_o
 
 
 async def test_pages_recorded_as_requested_go_out_after_a_crash_before_they_were_queued(
-    settings_for, start_bot, connector: HoldingConnector
+    settings_for, start_bot, connector: PageConnector
 ) -> None:
     """The alarm and its PagesRequested are in the logbog, but the process died before the first
     attempt reached the outbox: the timers stored with the request page the IT head after the restart."""

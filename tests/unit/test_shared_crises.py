@@ -156,6 +156,23 @@ async def test_the_same_action_raced_on_two_instances_is_recorded_once_and_both_
     assert first.crises.get(crisis_id) == second.crises.get(crisis_id)
 
 
+async def test_the_same_request_raced_on_two_instances_answers_with_the_crisis_as_recorded(instances) -> None:
+    """One tap delivered to both instances at once: the one that finds its key taken answers (the person's card) with
+    the crisis as the other recorded it, not as it was before."""
+    first, second = await instances(), await instances()
+    crisis_id = await raise_alarm(first)
+    await second.crises.refresh()
+    second.store.meanwhile = lambda: first.crises.act(
+        crisis_id, Acknowledge(via="teams"), actor="cvo", request_key="activity-7"
+    )
+
+    outcome = await second.crises.act(crisis_id, Acknowledge(via="teams"), actor="cvo", request_key="activity-7")
+
+    assert isinstance(outcome, Accepted) and not outcome.events
+    assert outcome.state is not None and outcome.state.role_acknowledged("it", PagePurpose.TRIAGE)
+    assert outcome.state == second.crises.get(crisis_id) == first.crises.get(crisis_id)
+
+
 async def test_two_alarms_raised_at_once_on_two_instances_get_two_ids(instances) -> None:
     first, second = await instances(), await instances()
     ids: list[str] = []
