@@ -7,7 +7,6 @@ Framework signing keys are kept fresh off the loop. Shutdown waits for pending c
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -89,6 +88,8 @@ SMS_INBOX = web.AppKey[SmsInbox]("sms_inbox")
 VOICE = web.AppKey[VoiceProvider]("voice")
 CALL_DESK = web.AppKey[CallDesk]("call_desk")
 CONNECTOR_SESSION = web.AppKey[aiohttp.ClientSession]("connector_session")
+STOP_GRACE = 5.0
+"""Seconds a background loop is given to end once cancelled, when the service stops."""
 ENTRA_CHECK_DELAY = 30.0
 FOREGROUND = web.AppKey[Foreground]("foreground")
 INTAKE = web.AppKey[Intake]("intake")
@@ -154,16 +155,26 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
+async def _stopped(*tasks: asyncio.Task[None]) -> None:
+    """Cancel ``tasks`` and wait for them to end, at most ``STOP_GRACE`` seconds: a task stuck in a driver that does
+    not give way to its cancellation (a database pool whose server went away) must not keep the service from stopping."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, stuck = await asyncio.wait(tasks, timeout=STOP_GRACE)
+    for task in stuck:
+        log.warning("%s stoppede ikke inden for %s s; tjenesten lukker alligevel", task.get_name().capitalize(), STOP_GRACE)
+
+
 async def _leadership(app: web.Application) -> AsyncIterator[None]:
     """Lead, or wait to, once every loop that must run on one instance only is known: alone on its database,
     this instance leads from the start; on shutdown it stops them and gives the lease up."""
     leadership = app[LEADERSHIP]
     await leadership.renew()
-    renewing = asyncio.create_task(leadership.run())
+    renewing = asyncio.create_task(leadership.run(), name="fornyelsen af ledelsen")
     yield
-    renewing.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await renewing
+    await _stopped(renewing)
 
 
 async def _graph(app: web.Application) -> AsyncIterator[None]:
@@ -173,12 +184,12 @@ async def _graph(app: web.Application) -> AsyncIterator[None]:
         app[GRAPH] = client
         background = []
         if client is not None:  # the models first, off the loop; then, later, what Entra says of the plan
-            background = [asyncio.create_task(warm_models()), asyncio.create_task(_log_entra_findings(client, app[PLAN]))]
+            background = [
+                asyncio.create_task(warm_models(), name="indlæsningen af Graphs modeller"),
+                asyncio.create_task(_log_entra_findings(client, app[PLAN]), name="sammenligningen med Entra"),
+            ]
         yield
-        for task in background:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await _stopped(*background)
 
 
 async def _log_entra_findings(client: GraphServiceClient, plan: Plan) -> None:
@@ -310,7 +321,7 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         foreground=foreground, leading=lambda: leadership.leader, follow_every=app[FOLLOW_EVERY],
     )
     await crises.load()
-    following = asyncio.create_task(crises.follow())
+    following = asyncio.create_task(crises.follow(), name="opfølgningen på logbogen")
     token = await connector_token(auth, adapter, settings.bot_app_id)
     notifiers = _notifiers(app, ConnectorPoster(app[CONNECTOR_SESSION], token), breakers)
     teams_probe = TeamsProbe(crises=crises, breakers=breakers, clock=clock)
@@ -333,13 +344,9 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         tenant_id=settings.bot_tenant_id or plan.organisation.tenant_id or "",
         foreground=foreground,
     )
-    refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings))) if settings.auth_enabled else None
+    refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings)), name="fornyelsen af signaturnøgler") if settings.auth_enabled else None
     yield
-    for task in (refresher, following):
-        if task:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    await _stopped(*filter(None, (refresher, following)))
     await crises.drain()
     await inbox.drain()
 
