@@ -6,7 +6,7 @@ alarm twice or read a mail twice if two instances ran them. The leader is whoeve
 fencing token (``fence``), so an instance that lost the lease without knowing claims nothing.
 
 ``renew`` is one round: take or renew the lease; on taking it, start the loops; on learning another holds
-it, stop them. ``run`` renews every third of the lease's time and, when the database does not answer,
+it, stop them. ``run`` renews every third of the lease's time (a follower tries every tenth) and, when the database does not answer,
 stops the loops ``margin`` before the lease could expire, counted on a monotonic timer from the start of
 the last renewal that worked: by the time another instance may take the lease, this one has stopped.
 ``resign`` (on shutdown) stops the loops and releases the lease, so another instance takes over at once.
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 LEASE = "leader"
 """The name of the lease on the loops that must run on one instance only."""
+FOLLOWER_TRIES = 10
+"""How many times a follower tries to take the lease in the lease's time."""
 Loop = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -136,9 +138,11 @@ class Leadership:
             self._say(logging.WARNING, "Ledelsen kunne ikke gives fra sig (%s): en anden instans overtager, når den udløber", exc)
 
     def _pause(self) -> float:
-        """Seconds to the next round: a third of the lease's time, or less, to the deadline."""
-        every = self._ttl.total_seconds() / 3
-        return max(0.0, min(every, self._deadline - self._timer())) if self.leader else every
+        """Seconds to the next round: leading, a third of the lease's time, or less, to the deadline; following, a
+        tenth of it, so a dead leader's lease is taken at most that long after it ran out."""
+        if not self.leader:
+            return self._ttl.total_seconds() / FOLLOWER_TRIES
+        return max(0.0, min(self._ttl.total_seconds() / 3, self._deadline - self._timer()))
 
     def _patience(self) -> float:
         """Seconds a round may take: to the deadline while leading, else the lease's time."""
