@@ -11,7 +11,8 @@ import pytest
 from bot.errors import StoreError
 from bot.leadership import Leadership
 from bot.database_url import DatabaseLocation
-from bot.store import Fence, Leases, OutboxItem, SqlStore, open_store
+from bot.store import Fence, Leases, OutboxItem, SqlStore
+from tests.stores import two_stores
 
 T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 TTL = timedelta(seconds=5)
@@ -81,11 +82,8 @@ def time() -> Time:
 @pytest.fixture
 async def stores(database: DatabaseLocation) -> AsyncIterator[tuple[SqlStore, SqlStore]]:
     """Two connections to one database, as two instances have."""
-    first = await open_store(database)
-    second = await open_store(database)
-    yield first, second
-    await first.close()
-    await second.close()
+    async with two_stores(database) as pair:
+        yield pair
 
 
 def instance(store: Leases, time: Time, holder: str, loop: Loop) -> Leadership:

@@ -14,6 +14,7 @@ from bot.core.events import LogEntryAdded, LogEntryKind
 from bot.database_url import DatabaseLocation, PostgresUrl, postgres_url
 from bot.errors import StoreError
 from bot.store import CallRecord, CodeRequest, OutboxItem, SqlStore, open_store
+from tests.stores import two_stores
 from tests.postgres_server import PASSWORD, USER, PostgresServer, free_port
 from tests.raw_sql import raw_sql
 
@@ -32,11 +33,8 @@ def page(key: str) -> OutboxItem:
 @pytest.fixture
 async def instances(postgres_database: PostgresUrl) -> AsyncIterator[tuple[SqlStore, SqlStore]]:
     """Two stores on one database, as two instances of Krisebot would have."""
-    first = await open_store(postgres_database)
-    second = await open_store(postgres_database)
-    yield first, second
-    await first.close()
-    await second.close()
+    async with two_stores(postgres_database) as pair:
+        yield pair
 
 
 def shows_no_password(error: StoreError) -> None:
