@@ -9,7 +9,7 @@ first and leads, then B. An alarm comes in through A's ``/api/alarms``; the IT h
 ``--before`` seconds before that, its lease left to run out.
 
 Failover time: from the repeat's due time to its arrival at the fake Bot Connector (sent by B, the only one
-alive). It is at most the lease plus the third of it that a follower waits between tries, less ``--before``, plus
+alive). It is at most the lease plus the tenth of it that a follower waits between tries, less ``--before``, plus
 B's first paging tick; where in A's renewal round and B's round of tries the kill falls decides where in that
 range a run lands: each run waits a random part of a round (seeded) before starting B and before the alarm, so
 the runs spread over it.
@@ -35,6 +35,7 @@ from aiohttp import ClientSession, TCPConnector
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.database_url import DatabaseLocation, postgres_url  # noqa: E402
+from bot.leadership import FOLLOWER_TRIES  # noqa: E402
 from tests.postgres_server import PostgresServer, postgres_server  # noqa: E402
 from tests.processes import PageConnector, Service, short_plan, until, wait_until  # noqa: E402
 from tests.protocol.alarms import AUTH, TOKEN, generic  # noqa: E402
@@ -111,14 +112,14 @@ async def main() -> None:
         for run in range(args.runs):
             after_due, after_kill = await one_run(
                 Path(tmp) / f"run{run}", next(fresh), lease=args.lease, ack_timeout=args.ack_timeout, before=args.before,
-                pauses=(phases.uniform(0, args.lease / 3), phases.uniform(0, args.lease / 3)),
+                pauses=(phases.uniform(0, args.lease / 3), phases.uniform(0, args.lease / FOLLOWER_TRIES)),
             )
             late.append(after_due)
             print(f"run {run + 1:2}: the repeat arrived {after_due:5.2f} s after it was due ({after_kill:5.2f} s after the kill)")
     print(f"engine {args.engine}, lease {args.lease:g} s, killed {args.before:g} s before the page was due, {args.runs} runs")
     print(f"failover (due -> arrival at the connector): median {statistics.median(late):.2f} s, worst {max(late):.2f} s")
-    print(f"bound by design (lease + a third of it - {args.before:g} s, plus B's first tick): "
-          f"{args.lease * 4 / 3 - args.before:.2f} s + tick")
+    print(f"bound by design (lease + a {FOLLOWER_TRIES}th of it - {args.before:g} s, plus B's first tick): "
+          f"{args.lease * (1 + 1 / FOLLOWER_TRIES) - args.before:.2f} s + tick")
 
 
 if __name__ == "__main__":
