@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import StoreError
+from bot import leadership
 from bot.leadership import Leadership
 from bot.database_url import DatabaseLocation
 from bot.store import Fence, Leases, OutboxItem, SqlStore
@@ -263,3 +264,23 @@ async def test_becoming_leader_and_stopping_are_logged_in_danish(stores, time: T
     assert messages[2].startswith("Instansen b er nu leder (token 2)")
     assert messages[3] == "Instansen a er ikke længere leder: en anden instans har taget ledelsen"
     await b.resign()
+
+
+async def test_a_follower_tries_every_tenth_of_the_lease_and_the_leader_renews_every_third(
+    stores, time: Time, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _ = await leading(stores[0], time)
+    b = instance(stores[1], time, "b", Loop())
+    await b.renew()
+    pauses: list[float] = []
+
+    async def first_pause(seconds: float) -> None:  # the round's wait, then the end of the loop
+        pauses.append(seconds)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(leadership.asyncio, "sleep", first_pause)
+    for each in (a, b):
+        with pytest.raises(asyncio.CancelledError):
+            await each.run()
+
+    assert pauses == [TTL.total_seconds() / 3, TTL.total_seconds() / 10]
