@@ -75,10 +75,7 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
                 "INSERT INTO handled_requests (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (request_key, stamp)
             ):
                 return []  # seen before (by this instance or another one): nothing was written
-            if after is not None and crisis_id is not None:
-                await _expect(tx, crisis_id, after)
-            if opened_since is not None:
-                await _expect_none_opened(tx, crisis_id or "", opened_since)
+            await _expect(tx, crisis_id, after, opened_since)
             seqs = await _insert_events(
                 tx, [(stamp, crisis_id, actor, payload.type, payload.model_dump_json()) for payload in payloads]
             )
@@ -339,24 +336,23 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
         return Numbering(last, tuple(sorted((first, end) for first, end in gaps)))
 
 
-async def _expect(tx: Queries, crisis_id: str, after: int) -> None:
-    """Raise Stale unless ``crisis_id``'s last event is ``after`` (0: it has none), in the open transaction ``tx``,
-    with the events table taken (as for an append), so no one appends between the check and the write."""
+async def _expect(tx: Queries, crisis_id: str | None, after: int | None, opened_since: int | None) -> None:
+    """Raise Stale unless ``crisis_id``'s last event is ``after`` (0: it has none) and no crisis was opened (an
+    ``alarm_raised`` event) after ``opened_since``, each when given, in the open transaction ``tx``, with the events
+    table taken (as for an append), so no one appends between the check and the write."""
+    if (after is None or crisis_id is None) and opened_since is None:
+        return
     await tx.lock("events")
-    last = await tx.fetch_value("SELECT COALESCE(MAX(seq), 0) FROM events WHERE crisis_id = ?", (crisis_id,))
-    if last != after:
-        raise Stale(crisis_id, after, last)
-
-
-async def _expect_none_opened(tx: Queries, crisis_id: str, since: int) -> None:
-    """Raise Stale if a crisis was opened (an ``alarm_raised`` event) after ``since``, in the open transaction ``tx``,
-    with the events table taken (as for an append)."""
-    await tx.lock("events")
-    opened = await tx.fetch_value(
-        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > ? AND type = ?", (since, OPENING)
-    )
-    if opened:
-        raise Stale(crisis_id, since, opened)
+    if after is not None and crisis_id is not None:
+        last = await tx.fetch_value("SELECT COALESCE(MAX(seq), 0) FROM events WHERE crisis_id = ?", (crisis_id,))
+        if last != after:
+            raise Stale(crisis_id, after, last)
+    if opened_since is not None:
+        opened = await tx.fetch_value(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq > ? AND type = ?", (opened_since, OPENING)
+        )
+        if opened:
+            raise Stale(crisis_id or "", opened_since, opened)
 
 
 async def _insert_events(tx: Queries, rows: list[tuple[str, str | None, str, str, str]]) -> list[int]:
