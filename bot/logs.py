@@ -4,7 +4,8 @@ A JSON line has ``time`` (UTC, ISO 8601), ``level``, ``logger`` and ``message``,
 ``crisis_id`` and ``event_id`` when the call passes them with ``extra=`` and ``exception``
 when it logs one. Log calls name things (crisis, event, channel, status), never secrets
 or the text of a message, card or SMS. The access log shows method, path (without the
-query string, which may carry a link's signature), status and duration.
+query string, which may carry a link's signature), status and duration; health probes that
+succeed are left out.
 
 Whatever a request chose (method, path, a source's name) is logged through ``printable``,
 so a control character can neither forge a line on a terminal nor hide one. aiohttp's own
@@ -75,11 +76,16 @@ def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -
     root.setLevel(level)
 
 
+HEALTH_PROBES = frozenset({"/healthz", "/readyz"})
+"""Paths a load balancer asks every few seconds: the access log leaves out their successful answers."""
+
+
 class AccessLog(AbstractAccessLogger):
-    """aiohttp's access log without query strings, and without the refusals ``bot.http_errors`` logs (or leaves out)."""
+    """aiohttp's access log without query strings, without the refusals ``bot.http_errors`` logs (or leaves out), and
+    without health probes answered 2xx (a failing ``/readyz`` is logged)."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        if response.get(REFUSED):
+        if response.get(REFUSED) or (request.path in HEALTH_PROBES and response.status < 300):
             return
         self.logger.info("%s %s %s %.3fs", printable(request.method, 20), printable(request.path), response.status, time)
 

@@ -111,6 +111,10 @@ def test_serve_logs_json_lines_without_secrets_or_link_signatures(tmp_path: Path
                 time.sleep(0.2)
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/api/export/K-2026-001.html?expires=1&sig=signature-{SECRET}", timeout=5)
+        for probe in ("/healthz", "/readyz"):
+            urllib.request.urlopen(base + probe, timeout=5).close()
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{base}/ingen-steder", timeout=5)
         garbled = request_bytes("POST", "/api/alarms", {"Authorization": f"Bearer {SECRET}\x01".encode()}, b"{}")
         assert asyncio.run(send_raw(base, garbled)).status == 400
     finally:
@@ -121,4 +125,6 @@ def test_serve_logs_json_lines_without_secrets_or_link_signatures(tmp_path: Path
     messages = [line["message"] for line in lines]
     assert any(message.startswith("starting on 127.0.0.1") for message in messages)
     assert "refused GET /api/export/K-2026-001.html: 403" in " ".join(messages)
+    assert any(message.startswith("GET /ingen-steder 404") for message in messages)
+    assert not any(probe in message for message in messages for probe in ("/healthz", "/readyz"))  # every few seconds
     assert SECRET not in stderr and "signature" not in stderr
