@@ -6,9 +6,11 @@ and counted in the app's metrics by route and status.
 the app's body deadline (``BODY_DEADLINE``): a client that sends slower than that is refused
 with 408 and the connection is closed; a body cut off or garbled on the way (a lost connection,
 bad chunked encoding) with 400. A refusal sent before the whole body was read closes the
-connection: what still arrives of the body is dropped unparsed (the server would otherwise read
-it on, up to a gigabyte for a Content-Length that says so), for at most ``LINGER`` seconds, so
-a client that sends on before it reads gets the answer rather than a reset.
+connection, and the rest of the body is neither read nor parsed (the server would otherwise read
+it on, up to a gigabyte for a Content-Length that says so): the kernel's socket buffers take what
+arrives, and TCP's flow control stops the sender once they are full. The connection stays open
+``LINGER`` seconds, so a client whose body fits in those buffers (any ordinary request) gets the
+answer rather than a reset; one that sends on beyond them is reset when it closes.
 
 A flood of bad requests must not flood the log: within ``REFUSAL_LOG_WINDOW`` only the first
 refusal of each route and status is logged, and the next one logged says how many like it
@@ -34,6 +36,8 @@ UNROUTED = "(ingen rute)"
 """The metrics' route label of a request that matched no route (the path is the client's choice)."""
 LINGER = 2.0
 """Seconds the server keeps a refused request's connection open for the rest of its body to arrive (and be dropped)."""
+SCREENED = 16 * 1024
+"""Bytes of a body ``read_limited`` shows its screen first."""
 REFUSAL_LOG_WINDOW = 60.0
 """Seconds in which a route and status has one refusal logged."""
 
@@ -86,15 +90,22 @@ def refuse(request: web.Request, status: int, reason: str) -> web.Response:
     response[REFUSED] = True
     if not request.content.at_eof():
         response.force_close()
-        request.protocol.close()  # the rest of the body is dropped as it arrives, unparsed
+        request.protocol.close()  # the rest of the body is never parsed,
+        request.content.read_nowait()  # what arrived with the head is dropped (this resumes reading),
+        if request.transport is not None:  # and the rest is not read: the kernel's buffers take it, TCP stops the sender
+            request.transport.pause_reading()
     return response
 
 
-async def read_limited(request: web.Request, limit: int) -> bytes | None:
+async def read_limited(
+    request: web.Request, limit: int, *, screen: Callable[[bytes], None] | None = None
+) -> bytes | None:
     """The body, or None when it is larger than ``limit`` bytes (read no further than that).
 
-    Raises ``Refused``: 408 when the body has not arrived within the app's ``BODY_DEADLINE``, 400
-    when it was cut off or garbled on the way.
+    ``screen`` sees the first ``SCREENED`` bytes of a longer body and may raise ``Refused``
+    for what the rest cannot mend: the rest is then never read. Raises ``Refused``: 408 when the
+    body has not arrived within the app's ``BODY_DEADLINE``, 400 when it was cut off or garbled on
+    the way.
     """
     if request.content_length is not None and request.content_length > limit:
         return None
@@ -104,9 +115,12 @@ async def read_limited(request: web.Request, limit: int) -> bytes | None:
     try:
         async with asyncio.timeout(deadline):
             while size <= limit:  # read() returns what has arrived so far, not up to n bytes
-                chunk = await request.content.read(limit + 1 - size)
+                screening = screen is not None and not chunks
+                chunk = await request.content.read(min(SCREENED, limit + 1) if screening else limit + 1 - size)
                 if not chunk:
                     break
+                if screening and not request.content.at_eof():
+                    screen(chunk)  # type: ignore[misc]  # screening: screen is not None
                 chunks.append(chunk)
                 size += len(chunk)
     except TimeoutError:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ..engine.foreground import Foreground
 from ..http_errors import read_limited, refuse
+from ..json_body import refuse_too_deep
 from ..plan.models import Plan
 from .auth import refused
 from .formats import Alert, FormatError, parse
@@ -45,7 +46,7 @@ class AlarmEndpoint:
         intake = self.plan.alarm_intake
         if intake is None:
             return refuse(request, 503, "planen har ingen [alarm_intake]: alarmer fra overvågning modtages ikke")
-        body = await read_limited(request, MAX_BODY)
+        body = await read_limited(request, MAX_BODY, screen=refuse_too_deep)
         if body is None:
             return refuse(request, 413, f"kroppen er større end {MAX_BODY // 1024} KB")
         try:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..core.events import AlarmStatus
+from ..json_body import TOO_DEEP_REASON, BadJson, parse_json
 from ..validation import danish, field_path
 
 MAX_ALERTS = 1000
@@ -100,11 +101,9 @@ class _GenericBody(BaseModel):
 def parse(body: bytes) -> list[Alert]:
     """The alerts in a webhook body; FormatError if it is not JSON, not a known shape, or too many alerts."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise FormatError("ugyldig JSON") from None
-    except RecursionError:
-        raise FormatError("ugyldig JSON: indlejret for dybt") from None
+        data = parse_json(body)
+    except BadJson as exc:
+        raise FormatError(TOO_DEEP_REASON if exc.too_deep else "ugyldig JSON") from None
     if not isinstance(data, dict):
         raise FormatError("kroppen skal være et JSON-objekt")
     alerts = data.get("alerts")

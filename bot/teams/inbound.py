@@ -8,12 +8,13 @@ as botbuilder does and names the field it cannot read (a timestamp that is no ti
 that are no list, …). Everything else passes through unchanged.
 """
 
-import json
 from typing import Annotated, Any, Self
 
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..json_body import parse_json
 
 # Activity types of the Bot Framework schema; anything else is refused with 400.
 ACTIVITY_TYPES = frozenset(
@@ -132,7 +133,7 @@ class InboundActivity(_Loose):
 
 def botbuilder_activity(body: bytes) -> Activity:
     """The activity in ``body`` (already an ``InboundActivity``) as botbuilder reads it; else UnreadableField."""
-    data = json.loads(body)
+    data = parse_json(body)
     try:
         return Activity().deserialize(data)
     except DeserializationError:

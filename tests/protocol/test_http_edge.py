@@ -1,10 +1,12 @@
 """Krisebot's HTTP edge as an attacker or a broken client meets it: every bad request gets a 4xx with a
 reason, nothing is written, and nothing costs the service more than reading the headers."""
 
+import asyncio
 import gzip
 import json
 import sqlite3
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -75,6 +77,38 @@ async def test_a_refused_body_is_not_read_on_and_the_connection_closes(bot, head
     assert answer.status == status
     assert answer.headers["connection"] == "close"
     assert time.monotonic() - started < LINGER + 1
+    assert await nothing_recorded(bot)
+
+
+async def test_a_refused_body_the_client_sends_on_is_held_by_tcp_not_read(bot) -> None:
+    """After a refusal the rest of the body is not read (a 2 GB gzip body would cost the event loop
+    its every byte): the client can send no more than the kernel's socket buffers take, and the
+    connection is closed within ``LINGER``."""
+    url = urlsplit(base(bot))
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    writer.write(request_bytes("POST", "/api/alarms", {"Content-Encoding": "gzip", **AUTH}, b"", length=2**40, close=False))
+    sent, started = 0, time.monotonic()
+    with pytest.raises(ConnectionError):
+        while time.monotonic() - started < LINGER + 5:
+            writer.write(bytes(1024 * 1024))
+            await asyncio.wait_for(writer.drain(), LINGER + 5)
+            sent += 1024 * 1024
+    writer.close()
+
+    assert sent < 64 * 1024 * 1024  # reading on, the server takes gigabytes over loopback in LINGER seconds
+    assert time.monotonic() - started < LINGER + 2
+
+
+async def test_json_nested_too_deep_is_refused_before_the_rest_of_the_body_arrives(bot) -> None:
+    """Nesting too deep to parse in the first part of an alarm body is refused at once: the rest of a megabyte is
+    neither waited for nor read."""
+    first = b'{"title": ' * 2000
+    request = request_bytes("POST", "/api/alarms", AUTH, first, length=1024 * 1024 - 1, close=False)
+
+    answer = await send_raw(base(bot), request)
+
+    assert answer.status == 400
+    assert json.loads(answer.body) == {"error": "ugyldig JSON: indlejret for dybt"}
     assert await nothing_recorded(bot)
 
 

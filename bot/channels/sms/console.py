@@ -8,13 +8,13 @@ public URL; the service's reason is shown when it refuses); ``ConsoleWebhook`` p
 """
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ...clock import LOCAL_TIME, Clock
+from ...json_body import BadJson, parse_json
 from ...plan.phones import to_e164
 from ..console import append_private, post_to_service
 from ..webhooks import WebhookRejected
@@ -61,9 +61,9 @@ class ConsoleWebhook:
 
     def __call__(self, url: str, headers: Mapping[str, str], body: bytes) -> list[Event]:
         try:
-            data = json.loads(body)
+            data = parse_json(body)
             sender, text = data["from"], data["text"]
-        except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: JSON nested too deep to parse
+        except (BadJson, TypeError, KeyError):
             raise WebhookRejected(400, 'kroppen skal være JSON med "from" og "text"') from None
         if not isinstance(sender, str) or not isinstance(text, str):
             raise WebhookRejected(400, '"from" og "text" skal være tekst')

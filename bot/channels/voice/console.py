@@ -17,7 +17,6 @@ provider and the route share; a restart forgets them.
 """
 
 import asyncio
-import json
 import logging
 import re
 import uuid
@@ -29,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from ...clock import LOCAL_TIME, Clock
+from ...json_body import BadJson, parse_json
 from ...http_errors import read_limited, refuse
 from ...plan.phones import to_e164
 from ..console import append_private, post_to_service
@@ -201,9 +201,9 @@ def console_keys(path: Path, desk: CallDesk, *, clock: Clock) -> Handler:
         if body is None:
             return refuse(request, 413, f"forespørgslen er større end {MAX_BODY} bytes")
         try:
-            data = json.loads(body)
+            data = parse_json(body)
             number, digits = data["number"], data["digits"]
-        except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: JSON nested too deep to parse
+        except (BadJson, TypeError, KeyError):
             return refuse(request, 400, 'kroppen skal være JSON med "number" og "digits"')
         if not isinstance(number, str) or not isinstance(digits, str):
             return refuse(request, 400, '"number" og "digits" skal være tekst')

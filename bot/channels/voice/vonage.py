@@ -28,7 +28,6 @@ call ends after the last word.
 
 import hashlib
 import hmac
-import json
 import time
 import uuid
 from collections.abc import Mapping
@@ -41,6 +40,7 @@ from aiohttp import web
 
 from ...clock import Clock
 from ...errors import PermanentError, TransientError
+from ...json_body import BadJson, parse_json
 from ..http import post
 from ..webhooks import WebhookRejected
 from .base import Ask, CallAnswer, CallStatus, CallUpdate, KeyPress, OutgoingCall, Prompt
@@ -158,8 +158,8 @@ class VonageSignature:
 
 def _json(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to parse
+        data = parse_json(body)
+    except BadJson:
         raise WebhookRejected(400, "kroppen er ikke gyldig JSON") from None
     if not isinstance(data, dict):
         raise WebhookRejected(400, "kroppen skal være et JSON-objekt")
