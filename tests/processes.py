@@ -21,12 +21,13 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from bot.database_url import DatabaseLocation, PostgresUrl
+from bot.database_url import DatabaseLocation
 from bot.resources import default_plan_path
 from tests.fakes.connector import FakeConnector
 from tests.protocol.teams import Key, page_key
 from tests.raw_sql import read
 from tests.serve import environment, free_port
+from tests.stores import setting
 
 KRISEBOT = Path(sys.executable).with_name("krisebot")
 START_TIMEOUT = 20.0
@@ -60,10 +61,9 @@ class Service:
         self.name = instance or "krisebot"
         self.log = folder / f"{self.name}.log"
         self._cwd = folder
-        where = database.conninfo if isinstance(database, PostgresUrl) else str(database)
         named = {"KRISEBOT_INSTANCE_ID": instance} if instance else {}
         self._env = environment(
-            KRISEBOT_PORT=str(self.port), KRISEBOT_DATABASE=where, KRISEBOT_PLAN=str(plan), **named, **settings
+            KRISEBOT_PORT=str(self.port), KRISEBOT_DATABASE=setting(database), KRISEBOT_PLAN=str(plan), **named, **settings
         )
         self.process: subprocess.Popen[bytes] | None = None
 

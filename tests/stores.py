@@ -3,8 +3,13 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.database_url import DatabaseLocation
+from bot.database_url import DatabaseLocation, PostgresUrl
 from bot.store import SqlStore, open_store
+
+
+def setting(location: DatabaseLocation) -> str:
+    """``location`` as ``KRISEBOT_DATABASE`` (or a child process's argument) spells it: a path, or the whole URL."""
+    return location.conninfo if isinstance(location, PostgresUrl) else str(location)
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from bot.app import CRISES, PAGER
 from bot.core.actions import Decide, RaiseAlarm, SummonExternal, Triage
 from bot.core.escalation import requested_timers
 from bot.core.events import DirectorDecision, TriageDecision
+from bot.database_url import DatabaseLocation
 from bot.core.lifecycle import Accepted, step
 from bot.render.export import logbog_markdown
 from tests.fakes.connector import FakeConnector
@@ -180,11 +181,12 @@ async def test_a_summons_that_reaches_it_on_no_channel_says_so_on_the_card_and_i
 
 
 async def test_a_summons_recorded_before_a_crash_goes_out_once_after_the_restart(
-    settings_for, start_bot, connector: FakeConnector, graph: FakeGraph, gateway: FakeGatewayApi,
-    voice: FakeTwilioVoice, clock: Clock, tmp_path: Path,
+    database: DatabaseLocation, settings_for, start_bot, connector: FakeConnector, graph: FakeGraph,
+    gateway: FakeGatewayApi, voice: FakeTwilioVoice, clock: Clock, tmp_path: Path,
 ) -> None:
     """The summons and its page are in the logbog, but the process died before the page reached the outbox."""
-    settings, plan = phone_settings(settings_for, graph, gateway, voice), reachable_plan(tmp_path, SUMMONED_EXTERNAL)
+    settings = phone_settings(settings_for, graph, gateway, voice, database=database)
+    plan = reachable_plan(tmp_path, SUMMONED_EXTERNAL)
     first = await start_crisis(start_bot, settings, plan, connector, voice, clock)
     state = None
     for action, actor in (

@@ -268,12 +268,12 @@ async def test_an_attempt_that_falls_due_while_pages_are_in_flight_goes_out_at_o
 
 
 async def test_pages_recorded_as_requested_go_out_after_a_crash_before_they_were_queued(
-    settings_for, start_bot, connector: PageConnector
+    database: DatabaseLocation, settings_for, start_bot, connector: PageConnector
 ) -> None:
     """The alarm and its PagesRequested are in the logbog, but the process died before the first
     attempt reached the outbox: the timers stored with the request page the IT head after the restart."""
     plan, clock = load_plan(default_plan_path()), Clock()
-    first = await start_bot(settings_for(), clock=clock)
+    first = await start_bot(settings_for(database=database), clock=clock)
     for user in EVERYONE:
         assert (await first.post(installed(user, connector.url))).status == 201
     raised = step(plan, None, RaiseAlarm("K-2026-001", "overvaagning", ("it-infrastruktur",), "Serverne er nede"),
@@ -284,7 +284,7 @@ async def test_pages_recorded_as_requested_go_out_after_a_crash_before_they_were
     )
     await first.client.close()
 
-    again = await start_bot(settings_for(), clock=clock)
+    again = await start_bot(settings_for(database=database), clock=clock)
     again.client.app[PAGER].poke()
     await Crisis(again, connector).settled()
 

@@ -1,4 +1,5 @@
-"""``krisebot serve`` killed with SIGKILL between placing a call and the call's callbacks, then restarted.
+"""``krisebot serve`` killed with SIGKILL between placing a call and the call's callbacks, then restarted, on
+SQLite and on PostgreSQL.
 
 The service runs as a subprocess on the bundled plan, calling through a fake Twilio in the test's
 event loop. The IT head's call is placed and recorded; the process dies before any callback.
@@ -7,7 +8,6 @@ reach the new process: the key press is acted on and nothing is lost.
 """
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,11 +15,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.database_url import DatabaseLocation
 from bot.plan import load_plan
 from bot.resources import default_plan_path
 from tests.fakes.twilio_voice import FakeCall, FakeTwilioVoice
 from tests.protocol.alarms import TOKEN, generic
+from tests.raw_sql import read
 from tests.serve import free_port, serving
+from tests.stores import setting
 
 IT_HEAD_LINE = next(p.number for p in load_plan(default_plan_path()).person_by_id["cvo"].phones if p.kind == "landline")
 
@@ -30,14 +33,6 @@ async def twilio() -> AsyncIterator[FakeTwilioVoice]:
         yield fake
 
 
-def read(database: Path, sql: str) -> list[tuple]:
-    db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 async def until(condition, what: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -46,12 +41,11 @@ async def until(condition, what: str, timeout: float = 10.0) -> None:
 
 
 async def test_a_sigkill_between_placing_a_call_and_its_callbacks_loses_no_key_and_places_no_second_call(
-    tmp_path: Path, twilio: FakeTwilioVoice
+    tmp_path: Path, database: DatabaseLocation, twilio: FakeTwilioVoice
 ) -> None:
     port = free_port()
-    database = tmp_path / "krisebot.db"
     settings = dict(
-        KRISEBOT_PORT=str(port), KRISEBOT_PUBLIC_URL=f"http://127.0.0.1:{port}", KRISEBOT_DATABASE=str(database),
+        KRISEBOT_PORT=str(port), KRISEBOT_PUBLIC_URL=f"http://127.0.0.1:{port}", KRISEBOT_DATABASE=setting(database),
         KRISEBOT_ALARM_TOKEN=TOKEN, KRISEBOT_VOICE_PROVIDER="twilio", KRISEBOT_VOICE_CALLER_ID="+4596848000",
         KRISEBOT_SMS_PROVIDER="twilio", KRISEBOT_SMS_SENDER="Krisebot", KRISEBOT_TWILIO_BASE_URL=twilio.url.rstrip("/"),
         KRISEBOT_TWILIO_ACCOUNT_SID=twilio.account_sid, KRISEBOT_TWILIO_AUTH_TOKEN=twilio.auth_token,

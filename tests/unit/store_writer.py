@@ -1,4 +1,4 @@
-"""Append to the store at ``argv[1]`` forever, printing each seq once committed.
+"""Append to the store at ``argv[1]`` (a SQLite path or a PostgreSQL URL) forever, printing each seq once committed.
 
 Run by ``test_store.py`` as a subprocess and killed with SIGKILL mid-write. Entry number
 ``n`` of this process is a log entry with the text ``f"linje {n} fra skriver {pid}"``; with
@@ -20,8 +20,8 @@ from bot.store import open_store  # noqa: E402
 AT = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
-async def main(path: Path, pages: bool) -> None:
-    store = await open_store(path)
+async def main(location: str, pages: bool) -> None:
+    store = await open_store(location)
     pid = os.getpid()
     n = 0
     while True:
@@ -38,4 +38,4 @@ async def main(path: Path, pages: bool) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), sys.argv[2:] == ["pages"]))
+    asyncio.run(main(sys.argv[1], sys.argv[2:] == ["pages"]))

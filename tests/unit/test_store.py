@@ -1,6 +1,7 @@
 """The logbog store, on SQLite and on PostgreSQL (``store``, ``database``): what an operator relies on when the bot,
-the disk or the process fails. What is about the SQLite file alone (WAL, file modes, a 0-byte file, a killed
-writer) opens a SQLite file (``db_path``); PostgreSQL's own counterparts are in test_postgres_store.py."""
+the disk or the process fails, a writer SIGKILLed mid-write included. What is about the SQLite file alone (WAL,
+file modes, a 0-byte file) opens a SQLite file (``db_path``); PostgreSQL's own counterparts are in
+test_postgres_store.py."""
 
 import asyncio
 import os
@@ -67,6 +68,7 @@ from bot.store.database import Database
 from bot.store.postgres_database import PostgresDatabase
 from bot.store.sqlite_database import SqliteDatabase
 from tests.raw_sql import raw_sql
+from tests.stores import setting
 
 SCHEMA = Path(__file__).resolve().parents[2] / "bot" / "store" / "schema"
 WRITER = Path(__file__).with_name("store_writer.py")
@@ -577,11 +579,11 @@ async def test_timers_without_a_crisis_are_refused_and_nothing_is_written(store:
 # --- crash safety ---------------------------------------------------------------------------
 
 
-def kill_writer_after(path: Path, lines: int, *mode: str) -> tuple[int, list[int]]:
+def kill_writer_after(location: DatabaseLocation, lines: int, *mode: str) -> tuple[int, list[int]]:
     """SIGKILL store_writer.py (in ``mode``) once it has reported ``lines`` commits; return its pid and every
     seq it printed."""
     writer = subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), *mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, str(WRITER), setting(location), *mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     printed: list[int] = []
     while len(printed) < lines:
@@ -596,15 +598,16 @@ def kill_writer_after(path: Path, lines: int, *mode: str) -> tuple[int, list[int
     return writer.pid, printed + [int(seq) for seq in rest.split()]
 
 
-async def test_killed_writer_loses_no_committed_event(db_path: Path) -> None:
+async def test_killed_writer_loses_no_committed_event(database: DatabaseLocation) -> None:
     """Every seq the writer saw committed survives SIGKILL, with no gap, three times over."""
     stored = 0
     for lines in (150, 300, 220):
-        pid, printed = kill_writer_after(db_path, lines)
+        pid, printed = kill_writer_after(database, lines)
 
-        store = await open_store(db_path)
+        store = await open_store(database)
         try:
-            assert pragma(db_path, "integrity_check") == "ok"
+            if isinstance(database, Path):
+                assert pragma(database, "integrity_check") == "ok"
             events = await store.events()
             assert [event.seq for event in events] == list(range(1, len(events) + 1))
             assert printed == list(range(stored + 1, stored + 1 + len(printed)))
@@ -621,11 +624,11 @@ async def test_killed_writer_loses_no_committed_event(db_path: Path) -> None:
             await store.close()
 
 
-async def test_a_killed_writer_leaves_no_page_request_without_its_timer(db_path: Path) -> None:
+async def test_a_killed_writer_leaves_no_page_request_without_its_timer(database: DatabaseLocation) -> None:
     """A page once recorded as requested is paged after a crash: its timer was committed with it, never apart."""
-    _, printed = kill_writer_after(db_path, 200, "pages")
+    _, printed = kill_writer_after(database, 200, "pages")
 
-    store = await open_store(db_path)
+    store = await open_store(database)
     try:
         requests = [event.payload for event in await store.events()]
         assert len(requests) >= len(printed)
