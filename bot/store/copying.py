@@ -43,7 +43,7 @@ TABLE_NAMES = {
     "sms_codes": ("sms-svarkode", "sms-svarkoder"),
     "sms_help_replies": ("hjælpesvar på sms", "hjælpesvar på sms"),
     "calls": ("opkald", "opkald"),
-    "heartbeats": ("overvåget hjerteslag", "overvågede hjerteslag"),
+    "heartbeats": ("livstegn", "livstegn"),
     "mailbox_cursors": ("postkassemarkør", "postkassemarkører"),
 }
 """What each copied table's rows are, as the summary names them (Danish: one, several)."""

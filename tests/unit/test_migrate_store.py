@@ -122,7 +122,7 @@ def test_a_target_an_instance_has_written_to_is_refused(tmp_path: Path, postgres
     result = _move(tmp_path, _logbog(tmp_path / "logbog.db"), postgres_database)
 
     assert result.returncode == 2
-    assert "databasen er ikke tom (overvågede hjerteslag i tabellen heartbeats)" in result.stderr
+    assert "databasen er ikke tom (livstegn i tabellen heartbeats)" in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
