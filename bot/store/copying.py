@@ -194,6 +194,8 @@ async def copy_logbog(source: Database, target: Database, *, at: datetime, batch
         outbox = await copy.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         crises = await copy.fetch_value("SELECT COUNT(DISTINCT crisis_id) FROM events")
     return Copied(rows, int(crises), {status: int(count) for status, count in sorted(outbox)}, numbering)
+
+
 def summary(copied: Copied) -> list[str]:
     """What was copied, a line each (Danish): the events and crises, the outbox by state, every other table."""
     numbering = copied.numbering
