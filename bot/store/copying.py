@@ -1,14 +1,19 @@
 """Moving a logbog from SQLite to an empty PostgreSQL database (``krisebot migrate-store``), checked row by row.
 
 ``copy_logbog`` copies every table of the schema but those an instance keeps for itself while it runs
-(``NOT_COPIED``), in one transaction on the target, then compares the copy with the original inside that
-transaction (``differences``): every event by its number, time, crisis, actor, type and payload, and every
-other table row by row. Any difference raises StoreError and the transaction rolls back, leaving the target
-as empty as it was. PostgreSQL numbers the next event after the last one (``sql_store.py``): the copy's
-numbers go on from the original's, so the source must have given out no number beyond its last event.
+(``NOT_COPIED``), in one transaction on the target, a batch of rows at a time in the order of each table's key
+(``Table.key``), and checks every batch as it goes (``differences``): the batch read from the original is written,
+then the same stretch of keys is read back from the copy inside the transaction and compared with it, every event
+by its number, time, crisis, actor, type and payload, and every other table row by row. Once all is written, each
+table's rows on the copy are counted again (a row added to or taken from a stretch after it was checked). Any
+difference raises StoreError and the transaction rolls back, leaving the target as empty as it was. The original is
+read once, and memory holds a batch of rows, never the logbog. PostgreSQL numbers the next event after the last
+one (``sql_store.py``): the copy's numbers go on from the original's, so the source must have given out no number
+beyond its last event.
 """
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +43,7 @@ TABLE_NAMES = {
     "sms_codes": ("sms-svarkode", "sms-svarkoder"),
     "sms_help_replies": ("hjælpesvar på sms", "hjælpesvar på sms"),
     "calls": ("opkald", "opkald"),
-    "heartbeats": ("overvåget hjerteslag", "overvågede hjerteslag"),
+    "heartbeats": ("livstegn", "livstegn"),
     "mailbox_cursors": ("postkassemarkør", "postkassemarkører"),
 }
 """What each copied table's rows are, as the summary names them (Danish: one, several)."""
@@ -46,23 +51,52 @@ TABLE_NAMES = {
 
 OUTBOX_STATES = {"pending": "venter", "sent": "sendt", "failed": "fejlet", "cancelled": "annulleret"}
 
-_SHOWN_DIFFERENCES = 5
+BATCH = 2000
+"""Rows of a table read, written and checked at a time."""
+SHOWN = 5
+"""Differences a refused copy names; the rest it counts."""
+
+Key = tuple[Any, ...]
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A copied table: its name and columns, as the schema has them."""
+    """A copied table: its name and columns, as the schema has them, and its key: the columns it is read in the
+    order of, its primary key (all its columns if it has none). A key holds no NULL, and both engines order its
+    values alike: numbers by value, text byte by byte (PostgreSQL's text is ``COLLATE "C"``, ``migrations.py``)."""
 
     name: str
     columns: tuple[str, ...]
-
-    @property
-    def select(self) -> str:
-        return f"SELECT {', '.join(self.columns)} FROM {self.name}"
+    key: tuple[str, ...]
 
     @property
     def insert(self) -> str:
         return f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
+
+    def rows(self, after: Key | None, through: Key | None) -> tuple[str, tuple[Any, ...]]:
+        """The query of the rows whose key is after ``after`` and up to ``through`` (None: from the first, to the
+        last), in key order, and its parameters."""
+        where, params = self._after(after)
+        if through is not None:
+            where += (" AND " if where else " WHERE ") + f"({', '.join(self.key)}) <= ({self._places})"
+            params += through
+        return f"SELECT {', '.join(self.columns)} FROM {self.name}{where} ORDER BY {', '.join(self.key)}", params
+
+    def boundary(self, after: Key | None, batch: int) -> tuple[str, tuple[Any, ...]]:
+        """The query of the key of the ``batch``-th row after ``after`` (None: from the first), and its parameters."""
+        where, params = self._after(after)
+        keys = ", ".join(self.key)
+        return f"SELECT {keys} FROM {self.name}{where} ORDER BY {keys} LIMIT 1 OFFSET ?", (*params, batch - 1)
+
+    @property
+    def _places(self) -> str:
+        return ", ".join("?" * len(self.key))
+
+    def _after(self, after: Key | None) -> tuple[str, tuple[Any, ...]]:
+        if after is None:
+            return "", ()
+        return f" WHERE ({', '.join(self.key)}) > ({self._places})", after
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +109,41 @@ class Copied:
     numbering: Numbering
 
 
+@dataclass(slots=True)
+class Differences:
+    """How a copy differs from its original, as the check finds it (Danish, a sentence each): the first ``SHOWN``,
+    and how many in all, so a copy that differs everywhere costs no more memory than one that differs once."""
+
+    shown: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, difference: str) -> None:
+        self.count += 1
+        if len(self.shown) < SHOWN:
+            self.shown.append(difference)
+
+    def __str__(self) -> str:
+        more = self.count - len(self.shown)
+        return "; ".join(self.shown) + (f" (og {more} {'forskel' if more == 1 else 'forskelle'} mere)" if more else "")
+
+
+@dataclass(slots=True)
+class Tally:
+    """One table compared batch by batch: the rows read from each side, and the first row of the original (counted
+    in key order from 1) that the copy does not hold alike."""
+
+    original: int = 0
+    copied: int = 0
+    first_unlike: int | None = None
+
+    def add(self, original: list[Row], copied: list[Row]) -> None:
+        if self.first_unlike is None and original != copied:
+            alike = next((n for n, (a, b) in enumerate(zip(original, copied)) if a != b), min(len(original), len(copied)))
+            self.first_unlike = self.original + alike + 1
+        self.original += len(original)
+        self.copied += len(copied)
+
+
 async def copied_tables(source: Database) -> list[Table]:
     """The tables ``copy_logbog`` copies from the SQLite ``source`` (every table of its schema but ``NOT_COPIED``),
     events first."""
@@ -84,16 +153,18 @@ async def copied_tables(source: Database) -> list[Table]:
         )
         if name not in NOT_COPIED
     ]
-    tables = [
-        Table(name, tuple(column for _, column, *_ in await source.fetch_all(f"PRAGMA table_info({name})")))
-        for name in names
-    ]
+    tables = []
+    for name in names:
+        described = await source.fetch_all(f"PRAGMA table_info({name})")  # cid, name, type, notnull, default, pk
+        columns = tuple(column for _, column, *_ in described)
+        key = tuple(column for _, column, _, _, _, pk in sorted(described, key=lambda row: row[5]) if pk)
+        tables.append(Table(name, columns, key or columns))
     return sorted(tables, key=lambda table: table.name != "events")
 
 
-async def copy_logbog(source: Database, target: Database, *, at: datetime) -> Copied:
+async def copy_logbog(source: Database, target: Database, *, at: datetime, batch: int = BATCH) -> Copied:
     """Copy the SQLite logbog ``source`` into the empty PostgreSQL ``target`` (migrated to the current schema), in
-    one transaction that is committed only if the copy is identical.
+    one transaction that is committed only if the copy is identical; ``batch`` rows of a table at a time.
 
     Raises StoreError (Danish) if an instance holds a lease on the source at ``at`` (it is running, and would
     write on after the copy), if the target holds rows already, if the source gave out a number after its last
@@ -110,18 +181,18 @@ async def copy_logbog(source: Database, target: Database, *, at: datetime) -> Co
             database=source.location,
         )
     async with target.transaction("logbogen kunne ikke kopieres") as copy:
-        for table in tables:
-            await copy.execute_many(table.insert, await source.fetch_all(table.select))
-        found = await differences(source, copy, tables)
-        if found:
+        found = Differences()
+        tallies = [(table, await _compare(source, copy, table, batch, found, write=True)) for table in tables]
+        rows = {table.name: int(await copy.fetch_value(f"SELECT COUNT(*) FROM {table.name}")) for table in tables}
+        for table, tally in tallies:
+            if tally.original == tally.copied != rows[table.name]:  # changed after its batches were checked
+                found.add(_count_difference(table, tally.original, rows[table.name]))
+        if found.count:
             raise StoreError(
-                "kopien er ikke magen til logbogen, så intet er gemt i PostgreSQL: " + "; ".join(found[:_SHOWN_DIFFERENCES])
-                + (f" (og {len(found) - _SHOWN_DIFFERENCES} forskelle mere)" if len(found) > _SHOWN_DIFFERENCES else ""),
-                database=target.location,
+                f"kopien er ikke magen til logbogen, så intet er gemt i PostgreSQL: {found}", database=target.location
             )
         outbox = await copy.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         crises = await copy.fetch_value("SELECT COUNT(DISTINCT crisis_id) FROM events")
-        rows = {table.name: int(await copy.fetch_value(f"SELECT COUNT(*) FROM {table.name}")) for table in tables}
     return Copied(rows, int(crises), {status: int(count) for status, count in sorted(outbox)}, numbering)
 
 
@@ -154,17 +225,46 @@ def _missing(numbering: Numbering) -> str:
     return ", ".join(runs)
 
 
-async def differences(source: Queries, copy: Queries, tables: list[Table]) -> list[str]:
-    """How the ``copy`` differs from the ``source`` (Danish, one sentence each; none: identical): each event
-    compared by its number, and each other table row by row, both sorted the same way on either engine."""
-    found: list[str] = []
+async def differences(source: Queries, copy: Queries, tables: list[Table], *, batch: int = BATCH) -> Differences:
+    """How the ``copy`` differs from the ``source`` (none: identical): each table read from both side by side, the
+    same stretch of keys at a time (``batch`` rows of the source), each event compared by its number, the rows of
+    every other table in key order."""
+    found = Differences()
     for table in tables:
-        original, copied = await _rows(source, table), await _rows(copy, table)
-        if table.name == "events":
-            found += _event_differences(table, original, copied)
-        elif original != copied:
-            found.append(_table_difference(table, original, copied))
+        await _compare(source, copy, table, batch, found)
     return found
+
+
+async def _compare(source: Queries, copy: Queries, table: Table, batch: int, found: Differences, *,
+                   write: bool = False) -> Tally:
+    """Compare ``table`` on ``copy`` with ``source`` a stretch of ``batch`` rows of the source at a time, after
+    writing each stretch to ``copy`` if ``write``; the differences into ``found``, the rows read from either side."""
+    tally = Tally()
+    async for after, through, original in _stretches(source, table, batch):
+        if write and original:
+            await copy.execute_many(table.insert, original)
+        copied = await copy.fetch_all(*table.rows(after, through))
+        if table.name == "events":
+            for difference in _event_differences(table, original, copied):
+                found.add(difference)
+        tally.add(original, copied)
+    if table.name != "events" and tally.first_unlike is not None:
+        found.add(_table_difference(table, tally))
+    return tally
+
+
+async def _stretches(source: Queries, table: Table, batch: int) -> AsyncIterator[tuple[Key | None, Key | None, list[Row]]]:
+    """``table``'s rows in ``source`` in key order, ``batch`` at a time, each with its stretch of keys: after the
+    one before's last key and up to its own (None: from the first key, or to the last). A table without a primary
+    key keeps rows alike in every column together, so its batch may hold more."""
+    after: Key | None = None
+    while True:
+        boundary = await source.fetch_all(*table.boundary(after, batch))
+        through = boundary[0] if boundary else None
+        yield after, through, await source.fetch_all(*table.rows(after, through))
+        if through is None:
+            return
+        after = through
 
 
 async def _refuse_a_logbog_in_use(source: Database, at: datetime) -> None:
@@ -198,16 +298,7 @@ async def _refuse_a_filled_target(target: Database, tables: list[Table]) -> None
             )
 
 
-async def _rows(db: Queries, table: Table) -> list[tuple[Any, ...]]:
-    return sorted(await db.fetch_all(table.select), key=_sort_key)
-
-
-def _sort_key(row: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
-    """Rows in one order on both engines: NULL first, text by code point (as both compare UTF-8 byte by byte)."""
-    return tuple((value is not None, value) for value in row)
-
-
-def _event_differences(table: Table, original: list[tuple[Any, ...]], copied: list[tuple[Any, ...]]) -> list[str]:
+def _event_differences(table: Table, original: list[Row], copied: list[Row]) -> list[str]:
     originals, copies = {row[0]: row for row in original}, {row[0]: row for row in copied}
     found = []
     for seq in sorted(originals.keys() | copies.keys()):
@@ -222,9 +313,11 @@ def _event_differences(table: Table, original: list[tuple[Any, ...]], copied: li
     return found
 
 
-def _table_difference(table: Table, original: list[tuple[Any, ...]], copied: list[tuple[Any, ...]]) -> str:
-    name = f"{table.name} ({_rows_of(table.name)})"
-    if len(original) != len(copied):
-        return f"{name}: {len(original)} rækker i logbogen, {len(copied)} i kopien"
-    first = next(number for number, (a, b) in enumerate(zip(original, copied), start=1) if a != b)
-    return f"{name}: række {first} af {len(original)} er ikke den samme i kopien"
+def _table_difference(table: Table, tally: Tally) -> str:
+    if tally.original != tally.copied:
+        return _count_difference(table, tally.original, tally.copied)
+    return f"{table.name} ({_rows_of(table.name)}): række {tally.first_unlike} af {tally.original} er ikke den samme i kopien"
+
+
+def _count_difference(table: Table, original: int, copied: int) -> str:
+    return f"{table.name} ({_rows_of(table.name)}): {original} rækker i logbogen, {copied} i kopien"
