@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -79,7 +80,8 @@ class Crises:
         self._folded: dict[str, int] = {}  # per crisis, the seq of the last event folded in (all before it are)
         self._seen = 0  # every event up to this seq is folded in (those outside crises are not kept)
         self._following = asyncio.Lock()
-        self._unreachable = False
+        self._failure: StoreError | None = None  # why the last look at the logbog failed; None after one that succeeded
+        self._outage_logged = False  # the last look failed (in any way), and that is logged
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._mirror_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._queued: defaultdict[str, int] = defaultdict(int)
@@ -96,31 +98,53 @@ class Crises:
         """The seq of the last event of the logbog folded in here."""
         return self._seen
 
+    @property
+    def reachable(self) -> bool:
+        """Did the last look at the logbog succeed (``refresh``: by ``follow``, the pager or a request)? Work that can
+        do without the logbog skips it while not, instead of waiting for the database to fail again."""
+        return self._failure is None
+
     async def refresh(self) -> None:
         """Fold in every event appended since the last look, by any instance (one query); mirror the crises they
         change (on the leader) and poke the pager when another instance's events came in (pages requested,
         escalated or answered there go out from here within the pager's tick, if this instance leads)."""
+        await self._look(again=True)
+
+    async def refresh_or_fail(self) -> None:
+        """``refresh`` for a request answered from the crises; while the last look failed, StoreError with its reason
+        at once instead, without waiting for the database again (``follow`` looks every ``follow_every`` seconds)."""
+        await self._look(again=False)
+
+    async def _look(self, *, again: bool) -> None:
+        """``refresh``; unless ``again``, StoreError at once if the last look failed (the one waited for, too).
+
+        The first look that fails is logged, as an error, and the first that works after it; the looks between are
+        not."""
         async with self._following:
-            events = await self._store.events(after=self._seen)
+            if not again and self._failure is not None:
+                raise StoreError(self._failure.reason, database=self._failure.database)
+            try:
+                events = await self._store.events(after=self._seen)
+            except Exception as exc:  # a closed connection raises more than StoreError
+                if not self._outage_logged:
+                    reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+                    log.error("kriserne kan ikke holdes ajour med logbogen: %s", reason)
+                self._outage_logged = True
+                self._failure = exc if isinstance(exc, StoreError) else None
+                raise
+            if self._outage_logged:
+                log.info("kriserne følger logbogen igen")
+            self._outage_logged, self._failure = False, None
             if await self._fold_all(events):
                 self._paging().poke()
 
     async def follow(self) -> None:
-        """``refresh`` every ``follow_every`` seconds, forever (every instance runs it); a failure (of the database,
-        or any other) is logged once, and the next look tries again."""
+        """``refresh`` every ``follow_every`` seconds, forever (every instance runs it); after a failure (of the
+        database, or any other), the next look tries again."""
         while True:
             await asyncio.sleep(self._follow_every)
-            try:
+            with suppress(Exception):  # logged by the look; the loop must survive it
                 await self.refresh()
-            except Exception as exc:  # a closed connection raises more than StoreError; the loop must survive it
-                if not self._unreachable:
-                    reason = exc.reason if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
-                    log.warning("kriserne kan ikke holdes ajour med logbogen: %s", reason)
-                self._unreachable = True
-            else:
-                if self._unreachable:
-                    log.info("kriserne følger logbogen igen")
-                self._unreachable = False
 
     async def find(self, crisis_id: str) -> CrisisState | None:
         """The crisis as the logbog holds it now (loaded if this instance did not know it yet); None if none is."""

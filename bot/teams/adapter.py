@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -27,6 +27,7 @@ from ..errors import ChannelError
 from ..render.texts import language, say
 from ..settings import BotAppType, Settings
 from .bot_token import BotTokenCredentials
+from .invoke_answers import error_answer
 from .signing_keys import signing_keys
 from .token_screen import TokenScreen
 
@@ -128,7 +129,8 @@ def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name:
             log.error("turn failed: %s", type(error).__name__, exc_info=error)
         apology = say(language(context.activity.locale), "error", owner=owner_name)
         if context.activity.type == ActivityTypes.invoke:
-            await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=_invoke_error(apology)))
+            answer = error_answer(apology, HTTPStatus.INTERNAL_SERVER_ERROR)
+            await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=answer))
             return
         try:
             await context.send_activity(apology)
@@ -141,12 +143,6 @@ def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name:
 
 def _why(error: Exception) -> str:
     return error.reason if isinstance(error, ChannelError) else type(error).__name__
-
-
-def _invoke_error(message: str) -> InvokeResponse:
-    """The Universal Actions error answer, which Teams shows on the tapped card."""
-    body = {"statusCode": 500, "type": "application/vnd.microsoft.error", "value": {"code": "InternalError", "message": message}}
-    return InvokeResponse(status=HTTPStatus.OK, body=body)
 
 
 def signing_keys_url(settings: Settings) -> str:

@@ -3,6 +3,11 @@
 Inbound text and taps are normalised here (mention stripped, command or verb parsed, sender
 mapped to a plan person) and handed to the engine as domain actions; every word the bot
 says comes from ``bot.render``.
+
+While the logbog cannot be reached (or written), help, the roles and the hint for text the bot
+does not understand are answered as usual; every other command and every card tap is answered
+with ``logbog.down``: nothing was recorded, try again, call directly if it is urgent
+(docs/adr/0037-teams-while-the-logbog-is-down.md).
 """
 
 import logging
@@ -14,7 +19,7 @@ from http import HTTPStatus
 from typing import Any, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Activity, Attachment
+from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from ..clock import LOCAL_TIME, Clock
 from ..core.actions import Action, AddLogEntry, Close, Decide, Escalate, SummonExternal
@@ -26,6 +31,7 @@ from ..core.reporters import OUTSIDE_LIMIT, next_alarm_at
 from ..core.state import CrisisState
 from ..core.text_commands import CommandName, parse
 from ..engine.crises import Crises
+from ..errors import StoreError
 from ..export_links import FORMATS, ExportLinks
 from ..graph.guests import UnknownAddress, named_by_address
 from ..graph.users import GraphUsers
@@ -42,6 +48,7 @@ from ..render.texts import Lang, language, say
 from ..store import Chats, Logbog
 from .card_actions import VIA, InvalidTap, Tap, parse_tap, to_action
 from .identity import Sender, identify
+from .invoke_answers import card_answer, error_answer
 from .references import LOG_CHANNEL_KEY, personal_chat_key
 from .verbs import Verb
 
@@ -58,6 +65,8 @@ _CARD_OF_VERB = {
     Verb.SUMMONS_NOT_COMING: PagePurpose.SUMMONS,
     Verb.MEETING_ALTERNATIVE: PagePurpose.SUMMONS,
 }
+FROM_THE_PLAN = frozenset({CommandName.HELP, CommandName.ROLES})
+"""Commands answered from the plan alone, so also while the logbog cannot be reached."""
 
 
 class HandlerRecords(Logbog, Chats, Protocol):
@@ -81,12 +90,18 @@ class KrisebotHandler(ActivityHandler):
         self.clock = clock
         self.crises = crises
         self._saved_chats: dict[str, dict[str, Any]] = {}
+        self._turning_away = False  # the last turn was turned away because the logbog failed
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        """Answer on the crises as the logbog holds them now, whichever instance recorded what."""
+        """Answer the activity: on the crises as the logbog holds them now, whichever instance recorded what; if the
+        logbog fails under it (nothing was recorded), with ``logbog.down`` instead (``_logbog_down``)."""
         await self._remember_personal_chat(turn_context)
-        await self.crises.refresh()
-        await super().on_turn(turn_context)
+        try:
+            await super().on_turn(turn_context)
+        except StoreError as exc:
+            await self._logbog_down(turn_context, exc)
+        else:
+            self._turning_away = False
 
     async def on_installation_update(self, turn_context: TurnContext) -> None:
         await self._sender(turn_context)  # link the person now, so the first page reaches them
@@ -102,6 +117,8 @@ class KrisebotHandler(ActivityHandler):
             await self._legacy_submit(turn_context, lang)
             return
         parsed = parse(TurnContext.remove_recipient_mention(activity) or "")
+        if parsed is not None and parsed.command.name not in FROM_THE_PLAN:
+            await self.crises.refresh_or_fail()
         linking = _personal(activity) or (parsed is not None and parsed.command.members_only)
         sender = await self._sender(turn_context) if linking else None
         if parsed is None:  # a plan person who writes anything in the 1:1 chat is linked above, so pages reach them
@@ -119,8 +136,8 @@ class KrisebotHandler(ActivityHandler):
         try:
             tap = parse_tap(turn_context.activity.value)
         except InvalidTap as exc:
-            return _invoke_error(say(lang, "tap.invalid", reason=exc.reason))
-        return _invoke_card(await self._tap(turn_context, tap, await self._sender(turn_context), lang))
+            return error_answer(say(lang, "tap.invalid", reason=exc.reason))
+        return card_answer(await self._tap(turn_context, tap, lang))
 
     # -- commands -----------------------------------------------------------------------
 
@@ -243,8 +260,10 @@ class KrisebotHandler(ActivityHandler):
 
     # -- taps ---------------------------------------------------------------------------
 
-    async def _tap(self, turn_context: TurnContext, tap: Tap, sender: Sender, lang: Lang) -> dict[str, Any]:
+    async def _tap(self, turn_context: TurnContext, tap: Tap, lang: Lang) -> dict[str, Any]:
         """The card a tap answers with; anyone may raise an alarm, only plan people act on a crisis."""
+        await self.crises.refresh_or_fail()
+        sender = await self._sender(turn_context)
         now = self.clock()
         request_key = turn_context.activity.id
         if tap.verb is Verb.RAISE_ALARM:
@@ -332,12 +351,13 @@ class KrisebotHandler(ActivityHandler):
         except InvalidTap as exc:
             await turn_context.send_activity(say(lang, "tap.invalid", reason=exc.reason))
             return
-        await turn_context.send_activity(_card(await self._tap(turn_context, tap, await self._sender(turn_context), lang)))
+        await turn_context.send_activity(_card(await self._tap(turn_context, tap, lang)))
 
     # -- people -------------------------------------------------------------------------
 
     async def _sender(self, turn_context: TurnContext) -> Sender:
-        return await identify(turn_context, plan=self.plan, store=self.store, clock=self.clock)
+        """Who is writing; recognised without the store while the logbog is known to be unreachable."""
+        return await identify(turn_context, plan=self.plan, store=self.store, clock=self.clock, stored=self.crises.reachable)
 
     def _not_member(self, lang: Lang) -> str:
         owner = self.plan.person_by_id[self.plan.contact_procedure.roster_owner]
@@ -350,9 +370,36 @@ class KrisebotHandler(ActivityHandler):
         reference = TurnContext.get_conversation_reference(activity).serialize()
         reference.pop("activityId", None)  # changes with every message; proactive sends don't use it
         key = personal_chat_key(activity.from_property.id)
-        if self._saved_chats.get(key) != reference:
+        if self._saved_chats.get(key) == reference or not self.crises.reachable:
+            return  # saved already; or saved at a turn once the logbog can be reached again
+        try:
             await self.store.save_conversation_reference(key=key, reference=reference, at=self.clock())
-            self._saved_chats[key] = reference
+        except StoreError as exc:
+            log.warning("den personlige chat kunne ikke gemmes; det prøves igen ved næste besked: %s", exc.reason)
+            return
+        self._saved_chats[key] = reference
+
+    async def _logbog_down(self, turn_context: TurnContext, error: StoreError) -> None:
+        """Tell the sender that the logbog cannot be reached, that nothing was recorded and what to do: on the card
+        for a card tap, else as a message (an activity that asked nothing, such as an installation, gets no answer).
+
+        Logged once as an error, without a traceback: by the crises when they cannot read the logbog, else (a write
+        refused) here, for the first turn turned away after one that was answered; every turn turned away at info level.
+        """
+        activity = turn_context.activity
+        if self.crises.reachable and not self._turning_away:
+            log.error("logbogen fejlede under en Teams-aktivitet (%s): %s", activity.type, error)
+        self._turning_away = True
+        log.info("Teams-aktiviteten (%s) er besvaret med, at logbogen ikke kan nås: %s", activity.type, error.reason)
+        lang = language(activity.locale)
+        holder = self._triage_holder()
+        phone = say(lang, "logbog.down.phone", number=holder.phones[0].display()) if holder.phones else ""
+        text = say(lang, "logbog.down", name=holder.name, title=holder.title, phone=phone)
+        if activity.type == ActivityTypes.invoke:
+            answer = error_answer(text, HTTPStatus.INTERNAL_SERVER_ERROR)
+            await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=answer))
+        elif activity.type == ActivityTypes.message:
+            await turn_context.send_activity(text)
 
 
 def _crisis_first(argument: str) -> str:
@@ -374,15 +421,3 @@ def _card(card: dict) -> Activity:
 
 def _attachment(card: dict[str, Any]) -> Attachment:
     return Attachment(content_type=CONTENT_TYPE, content=card)
-
-
-def _invoke_card(card: dict[str, Any]) -> InvokeResponse:
-    """The Universal Actions answer that replaces the tapped card."""
-    return InvokeResponse(status=HTTPStatus.OK, body={"statusCode": 200, "type": CONTENT_TYPE, "value": card})
-
-
-def _invoke_error(message: str) -> InvokeResponse:
-    return InvokeResponse(
-        status=HTTPStatus.OK,
-        body={"statusCode": 400, "type": "application/vnd.microsoft.error", "value": {"code": "BadRequest", "message": message}},
-    )

@@ -4,7 +4,6 @@ reason, nothing is written, and nothing costs the service more than reading the 
 import asyncio
 import gzip
 import json
-import sqlite3
 import time
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from bot.app import CRISES
 from bot.http_errors import LINGER, REFUSAL_LOG_WINDOW, REFUSALS
 from tests.protocol.alarms import AUTH, TOKEN, generic
 from tests.protocol.raw_http import request_bytes, send_raw
+from tests.raw_sql import refuse_writes
 
 REPLY = json.dumps({"from": "20112233", "text": "1K"}).encode()
 ALARM = json.dumps(generic()).encode()
@@ -184,14 +184,6 @@ async def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_c
     assert await nothing_recorded(bot)
 
 
-def break_writes(database) -> None:
-    """Make the logbog refuse every write, as a full disk does (another connection changes the schema)."""
-    with sqlite3.connect(database) as db:
-        for table in ("events", "heartbeats"):
-            db.execute(f"CREATE TRIGGER broken_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(FAIL, 'disk full'); END")
-            db.execute(f"CREATE TRIGGER broken_{table}_update BEFORE UPDATE ON {table} BEGIN SELECT RAISE(FAIL, 'disk full'); END")
-
-
 @pytest.mark.parametrize(
     ("route", "body"), [("/api/alarms", ALARM), ("/api/heartbeats/prometheus", b"")], ids=["alarms", "heartbeats"]
 )
@@ -200,7 +192,7 @@ async def test_a_logbog_that_cannot_be_written_answers_503_with_a_reason(
 ) -> None:
     settings = settings_for(alarm_token=TOKEN)
     bot = await start_bot(settings)
-    break_writes(settings.database)
+    refuse_writes(settings.database)
 
     answer = await bot.client.post(route, data=body, headers=AUTH)
 

@@ -339,6 +339,30 @@ async def test_the_follow_loop_says_once_that_the_logbog_cannot_be_read_and_foll
     assert second.paging.pokes == 1
 
 
+async def test_a_request_is_refused_at_once_while_the_last_look_at_the_logbog_failed_and_looks_again_after_one_worked(
+    instances, caplog
+) -> None:
+    first, second = await instances(), await instances()
+    crisis_id = await raise_alarm(first)
+    second.store.failures = 2
+
+    with pytest.raises(StoreError):
+        await second.crises.refresh()  # the follow loop's look
+    with pytest.raises(StoreError) as refused:
+        await second.crises.refresh_or_fail()  # a request's look, while the last one failed
+    left_after_the_request = second.store.failures
+    with pytest.raises(StoreError):
+        await second.crises.refresh()
+    await second.crises.refresh()
+    await second.crises.refresh_or_fail()
+
+    assert refused.value.reason == "databasen svarer ikke"
+    assert left_after_the_request == 1, "the request did not wait for the database"
+    assert second.crises.reachable and second.crises.get(crisis_id) is not None
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == ["kriserne kan ikke holdes ajour med logbogen: databasen svarer ikke"], "logged once"
+
+
 async def test_what_the_engine_finds_is_found_again_on_a_crisis_another_instance_changed_meanwhile(instances) -> None:
     first, second = await instances(), await instances()
     crisis_id = await raise_alarm(first)
