@@ -73,6 +73,11 @@ class StoreError(KrisebotError):
         self.database = database
 
 
+class Busy(StoreError):
+    """Other requests (on this or other instances) changed the crisis each time this one was decided, ``DECISIONS``
+    times over; nothing was written, and the logbog itself works."""
+
+
 class Stale(KrisebotError):
     """``append_all`` found events of ``crisis_id`` after the seq the decision was made on (another instance
     appended meanwhile, or the new crisis's id is taken); nothing was written."""

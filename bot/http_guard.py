@@ -6,9 +6,10 @@ Before the handler: a ``Host`` header no URL can be built from gets 400, and a b
 ``handler_args``), so a small compressed body cannot cost seconds of CPU on the event loop.
 
 After it: ``Refused`` becomes its refusal (408 closes the connection); ``StoreError`` becomes
-503 with a reason and ``Retry-After``, the failure logged as an error; any other exception is
-logged with its traceback and answered 500 with a reason and no traceback. Refusals go through
-``http_errors.refuse``; every answer here has the shape ``{"error": reason}``.
+503 with a reason (``Busy``'s own: others are changing the crisis) and ``Retry-After``, the
+failure logged as an error; any other exception is logged with its traceback and answered 500
+with a reason and no traceback. Refusals go through ``http_errors.refuse``; every answer here
+has the shape ``{"error": reason}``.
 """
 
 import logging
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .errors import StoreError
+from .errors import Busy, StoreError
 from .http_errors import LINGER, Refused, refuse
 from .logs import printable, server_logger
 
@@ -51,7 +52,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return response
     except StoreError as exc:
         log.error("logbogen fejlede under %s %s: %s", printable(request.method, 20), printable(request.path), exc)
-        response = refuse(request, 503, "logbogen kan ikke skrives lige nu: prøv igen om lidt")
+        reason = exc.reason if isinstance(exc, Busy) else "logbogen kan ikke skrives lige nu: prøv igen om lidt"
+        response = refuse(request, 503, reason)
         response.headers["Retry-After"] = RETRY_AFTER
         return response
     except Exception:

@@ -26,7 +26,7 @@ from ..core.escalation import requested_timers
 from ..core.events import Event, EventPayload, OutsideReporter
 from ..core.lifecycle import Accepted, Outcome, next_crisis_id, step
 from ..core.state import CrisisState, apply
-from ..errors import ChannelError, Stale, StoreError
+from ..errors import Busy, ChannelError, Stale, StoreError
 from ..plan.models import Plan
 from ..store import LogSummary, Logbog, LogThreads
 from .foreground import Foreground
@@ -62,12 +62,12 @@ class Crises:
     def __init__(
         self, *, plan: Plan, store: CrisisRecords, clock: Clock, outlet: Outlet, paging: Callable[[], Paging],
         foreground: Foreground | None = None, leading: Callable[[], bool] = lambda: True,
-        follow_every: float = FOLLOW_INTERVAL,
+        follow_every: float = FOLLOW_INTERVAL, decisions: int = DECISIONS,
     ) -> None:
         """``paging`` gives the pager, which is built after the crises (it records into them: ``Later``).
         ``leading`` says whether this instance leads (``bot.leadership``): only the leader mirrors crises to the log
         channel (by default, an instance alone on its database). ``follow_every``: seconds between two looks at what
-        other instances appended (``follow``)."""
+        other instances appended (``follow``). ``decisions``: how many times a decision is made before ``Busy``."""
         self.plan = plan
         self._paging = paging
         self._foreground = foreground or Foreground()
@@ -76,6 +76,7 @@ class Crises:
         self._outlet = outlet
         self._leading = leading
         self._follow_every = follow_every
+        self.decisions = decisions
         self._states: dict[str, CrisisState] = {}
         self._folded: dict[str, int] = {}  # per crisis, the seq of the last event folded in (all before it are)
         self._seen = 0  # every event up to this seq is folded in (those outside crises are not kept)
@@ -182,7 +183,7 @@ class Crises:
         a crisis was opened since, by any instance: ``Stale`` is raised for the caller to look again.
         """
         async with self._new_id:
-            for _ in range(DECISIONS):
+            for _ in range(self.decisions):
                 if seen is None:
                     await self.refresh()
                 action = RaiseAlarm(
@@ -201,7 +202,7 @@ class Crises:
                     if seen is not None:
                         raise
                     continue  # the id is taken: the next look finds its crisis
-        raise StoreError(BUSY)
+        raise Busy(BUSY)
 
     async def act(
         self, crisis_id: str, action: Action, *, actor: str, request_key: str | None = None,
@@ -214,7 +215,7 @@ class Crises:
         the same transaction, when the action changes anything.
         """
         async with self._locks[crisis_id]:
-            for _ in range(DECISIONS):
+            for _ in range(self.decisions):
                 await self._catch_up(crisis_id)
                 state = self._states.get(crisis_id)
                 if state is None:
@@ -225,7 +226,7 @@ class Crises:
                     )
                 except Stale:
                     continue
-        raise StoreError(BUSY)
+        raise Busy(BUSY)
 
     async def record(
         self, crisis_id: str, payloads: Sequence[EventPayload], *, actor: str = SYSTEM, request_key: str | None = None
@@ -247,7 +248,7 @@ class Crises:
         async with self._locks[crisis_id]:
             if crisis_id not in self._states:
                 await self._catch_up(crisis_id)  # raised on another instance, and not followed here yet
-            for _ in range(DECISIONS):
+            for _ in range(self.decisions):
                 state = self._states.get(crisis_id)
                 payloads = find(state) if state is not None else ()
                 if not payloads:
@@ -260,7 +261,7 @@ class Crises:
                 self._fold_in(crisis_id, events)
                 break
             else:
-                raise StoreError(BUSY)
+                raise Busy(BUSY)
         self._mirror_later(crisis_id, events)
         return events
 

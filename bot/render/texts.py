@@ -241,6 +241,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "error": "Der skete en fejl hos mig, og din besked blev ikke behandlet. Prøv igen, eller ring til {owner}.",
         "logbog.down": "Logbogen kan ikke nås lige nu, så jeg har ikke gjort noget: intet er skrevet i logbogen, og ingen er kaldt. Prøv igen om et minut. Er det akut, så ring direkte til dem, det gælder: alarmer går til {name} ({title}){phone}, og «roller» viser kriseplanens telefonliste.",
         "logbog.down.phone": " på {number}",
+        "logbog.busy": "Krisen ændres netop nu af andre henvendelser, så jeg har ikke gjort noget: intet er skrevet i logbogen. Prøv igen om et øjeblik.",
     },
     "en": {
         "help.title": "Krisebot – {plan}",
@@ -475,6 +476,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "error": "Something went wrong on my side and your message was not handled. Try again, or call {owner}.",
         "logbog.down": "The log cannot be reached right now, so I did nothing: nothing was written in the log, and nobody was paged. Try again in a minute. If it is urgent, call the people concerned directly: alarms go to {name} ({title}){phone}, and “roles” shows the plan's phone list.",
         "logbog.down.phone": " on {number}",
+        "logbog.busy": "Others are changing the crisis right now, so I did nothing: nothing was written in the log. Try again in a moment.",
     },
 }
 

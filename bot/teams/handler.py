@@ -31,7 +31,7 @@ from ..core.reporters import OUTSIDE_LIMIT, next_alarm_at
 from ..core.state import CrisisState
 from ..core.text_commands import CommandName, parse
 from ..engine.crises import Crises
-from ..errors import StoreError
+from ..errors import Busy, StoreError
 from ..export_links import FORMATS, ExportLinks
 from ..graph.guests import UnknownAddress, named_by_address
 from ..graph.users import GraphUsers
@@ -382,19 +382,29 @@ class KrisebotHandler(ActivityHandler):
     async def _logbog_down(self, turn_context: TurnContext, error: StoreError) -> None:
         """Tell the sender that the logbog cannot be reached, that nothing was recorded and what to do: on the card
         for a card tap, else as a message (an activity that asked nothing, such as an installation, gets no answer).
+        ``Busy`` (the logbog works, but other requests kept changing the crisis) is told to try again in a moment.
 
         Logged once as an error, without a traceback: by the crises when they cannot read the logbog, else (a write
         refused) here, for the first turn turned away after one that was answered; every turn turned away at info level.
         """
         activity = turn_context.activity
+        lang = language(activity.locale)
+        if isinstance(error, Busy):
+            log.info("Teams-aktiviteten (%s) er besvaret med «prøv igen»: %s", activity.type, error.reason)
+            await self._turned_away(turn_context, say(lang, "logbog.busy"))
+            return
         if self.crises.reachable and not self._turning_away:
             log.error("logbogen fejlede under en Teams-aktivitet (%s): %s", activity.type, error)
         self._turning_away = True
         log.info("Teams-aktiviteten (%s) er besvaret med, at logbogen ikke kan nås: %s", activity.type, error.reason)
-        lang = language(activity.locale)
         holder = self._triage_holder()
         phone = say(lang, "logbog.down.phone", number=holder.phones[0].display()) if holder.phones else ""
-        text = say(lang, "logbog.down", name=holder.name, title=holder.title, phone=phone)
+        await self._turned_away(turn_context, say(lang, "logbog.down", name=holder.name, title=holder.title, phone=phone))
+
+    @staticmethod
+    async def _turned_away(turn_context: TurnContext, text: str) -> None:
+        """Answer a turn that recorded nothing with ``text``: on the card for a card tap, else as a message."""
+        activity = turn_context.activity
         if activity.type == ActivityTypes.invoke:
             answer = error_answer(text, HTTPStatus.INTERNAL_SERVER_ERROR)
             await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=answer))

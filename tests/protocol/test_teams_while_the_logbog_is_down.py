@@ -116,3 +116,22 @@ async def test_a_card_tap_while_the_logbog_is_down_is_answered_on_the_card_recor
     after = await Crisis(bot, connector).taps(CLAUS, "triage_inform_director", crisis=crisis_id, assessment="Alt er nede")
     assert "Alt er nede" in text_of(after)
     assert bot.client.app[CRISES].get(crisis_id).phase == "director"
+
+
+async def test_a_crisis_others_keep_changing_is_answered_try_again_in_a_moment_not_that_the_logbog_is_down(
+    settings_for, start_bot, connector: FakeConnector
+) -> None:
+    """Each time the tap was decided, another request had changed the crisis (here: no decision is let through); the
+    logbog works, so the answer is to try again, and nothing is recorded."""
+    bot = await start_bot(settings_for())
+    crisis_id = await alarm(await installed_for(bot, connector))
+    recorded = [event.seq for event in await bot.store.events()]
+    bot.client.app[CRISES].decisions = 0
+
+    answer = await bot.post(tap(CLAUS, connector.url, "triage_inform_director", crisis=crisis_id, assessment="Alt er nede"))
+
+    assert (await answer.json())["value"]["message"] == (
+        "Krisen ændres netop nu af andre henvendelser, så jeg har ikke gjort noget: intet er skrevet i logbogen. "
+        "Prøv igen om et øjeblik."
+    )
+    assert [event.seq for event in await bot.store.events()] == recorded
