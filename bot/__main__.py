@@ -154,12 +154,14 @@ def _listen_error(settings: Settings, exc: OSError) -> SettingsError:
     where = f"kan ikke lytte på {settings.host}:{settings.port}"
     if isinstance(exc, socket.gaierror):
         return SettingsError(env_name("host"), f"{where}: adressen kendes ikke")
-    if exc.errno == errno.EADDRNOTAVAIL:
+    if exc.errno == errno.EADDRNOTAVAIL or _NO_ADDRESS_BOUND in str(exc):
         return SettingsError(env_name("host"), f"{where}: adressen hører ikke til denne maskine")
     why = _LISTEN_ERRORS.get(exc.errno or 0, f"systemet svarer «{exc.strerror or exc}»")
     return SettingsError(env_name("port"), f"{where}: {why}")
 
 
+_NO_ADDRESS_BOUND = "could not bind on any address"
+"""How asyncio (Python 3.13 and newer) says that every address was unavailable (it passes over EADDRNOTAVAIL)."""
 _LISTEN_ERRORS = {
     errno.EADDRINUSE: "porten er optaget af et andet program (kører Krisebot allerede?)",
     errno.EACCES: "tjenesten må ikke bruge porten (porte under 1024 kræver særlige rettigheder)",
