@@ -28,9 +28,11 @@ service is spared that cost too (on a real network interface it is not). ``--sha
 lets everything run on every core.
 
 With ``--control`` the attackers hit a second instance (on the attackers' core) while the probe
-asks the first: the part of the ratio that the machine, not the service, costs.
+asks the first: the part of the ratio that the machine, not the service, costs. ``--python``
+runs the service on another interpreter (one with Krisebot installed), to compare versions.
 
-    .venv/bin/python benchmarks/hostile.py [--seconds 10] [--rounds 3] [--workers 4] [--pause 0.25] [--kinds gzip,...] [--control] [--shared-cores]
+    .venv/bin/python benchmarks/hostile.py [--seconds 10] [--rounds 3] [--workers 4] [--pause 0.25] [--kinds gzip,...]
+        [--control] [--shared-cores] [--python PATH]
 """
 
 import argparse
@@ -89,7 +91,9 @@ def slow_proxy(delay: float) -> int:
     return server.getsockname()[1]
 
 
-def start_service(folder: Path, port: int, proxy_port: int, cores: set[int] | None) -> subprocess.Popen[bytes]:
+def start_service(
+    folder: Path, port: int, proxy_port: int, cores: set[int] | None, python: str
+) -> subprocess.Popen[bytes]:
     env = {name: value for name, value in os.environ.items() if not name.upper().startswith("KRISEBOT_")}
     env |= {
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
@@ -100,7 +104,7 @@ def start_service(folder: Path, port: int, proxy_port: int, cores: set[int] | No
     }
     errors = (folder / "stderr.log").open("wb")
     service = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"], cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=errors,
+        [python, "-m", "bot", "serve"], cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=errors,
         preexec_fn=lambda: pin(0, cores),
     )
     deadline = time.monotonic() + 60
@@ -262,6 +266,7 @@ def main() -> None:
         help="attack a second instance instead and probe the first: what the machine, not the service, costs",
     )
     parser.add_argument("--shared-cores", action="store_true", help="let the attackers run on the service's cores too")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter the service runs on")
     args = parser.parse_args()
     cores = Cores.split(args.shared_cores)
     pin(0, cores.defended)  # the probe, before any thread starts
@@ -274,12 +279,14 @@ def main() -> None:
     attacked: list[list[float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         proxy = slow_proxy(args.login_delay)
-        service = start_service(Path(tmp), port, proxy, cores.defended)
+        service = start_service(Path(tmp), port, proxy, cores.defended, args.python)
         target, control = base, None
         if args.control:
             (Path(tmp) / "control").mkdir()
             target = f"http://127.0.0.1:{free_port()}"
-            control = start_service(Path(tmp) / "control", int(target.rpartition(":")[2]), proxy, cores.attackers)
+            control = start_service(
+                Path(tmp) / "control", int(target.rpartition(":")[2]), proxy, cores.attackers, args.python
+            )
         attackers = spawn.Process(
             target=attacker, args=(target, kinds, args.workers, args.pause, switch, results, cores.attackers)
         )
@@ -306,6 +313,12 @@ def main() -> None:
     report(args, cores, kinds, alone, attacked, answers)
 
 
+def interpreter_version(python: str) -> str:
+    return subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def report(
     args: argparse.Namespace, cores: Cores, kinds: list[str], alone: list[list[float]], attacked: list[list[float]],
     answers: dict,
@@ -318,7 +331,7 @@ def report(
     print("cores: every process on every core" if cores.attackers is None else
           f"cores: service and probe on {sorted(cores.defended or ())}, attackers on {sorted(cores.attackers)}")
     print(f"Microsoft endpoints: dropped after {args.login_delay:g} s; {args.rounds} rounds of {args.seconds:g} s alone, "
-          f"{args.seconds:g} s attacked")
+          f"{args.seconds:g} s attacked; the service on Python {interpreter_version(args.python)}")
     print(f"{'':<22}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}")
     print(row(f"alone ({sum(map(len, alone))}):", quiet))
     print(row(f"attacked ({sum(map(len, attacked))}):", loud))
