@@ -344,7 +344,10 @@ async def _teams(app: web.Application) -> AsyncIterator[None]:
         tenant_id=settings.bot_tenant_id or plan.organisation.tenant_id or "",
         foreground=foreground,
     )
-    refresher = asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings)), name="fornyelsen af signaturnøgler") if settings.auth_enabled else None
+    refresher = (
+        asyncio.create_task(keep_signing_keys_fresh(signing_keys_url(settings)), name="fornyelsen af signaturnøgler")
+        if settings.auth_enabled else None
+    )
     yield
     await _stopped(*filter(None, (refresher, following)))
     await crises.drain()

@@ -6,9 +6,10 @@ alarm twice or read a mail twice if two instances ran them. The leader is whoeve
 fencing token (``fence``), so an instance that lost the lease without knowing claims nothing.
 
 ``renew`` is one round: take or renew the lease; on taking it, start the loops; on learning another holds
-it, stop them. ``run`` renews every third of the lease's time (a follower tries every tenth) and, when the database does not answer,
-stops the loops ``margin`` before the lease could expire, counted on a monotonic timer from the start of
-the last renewal that worked: by the time another instance may take the lease, this one has stopped.
+it, stop them. ``run`` renews every third of the lease's time (a follower tries every tenth) and, when
+the database does not answer, stops the loops ``margin`` before the lease could expire, counted on a
+monotonic timer from the start of the last renewal that worked: by the time another instance may take
+the lease, this one has stopped.
 ``resign`` (on shutdown) stops the loops and releases the lease, so another instance takes over at once.
 It says nothing until ``announce`` (once the server listens: a failed start prints just its one line).
 """

@@ -20,7 +20,7 @@ from ..core.events import AlarmStatus
 from ..core.lifecycle import Accepted, Refused
 from ..core.state import CrisisState
 from ..engine.crises import BUSY, DECISIONS, Crises
-from ..errors import Stale, StoreError
+from ..errors import Busy, Stale
 from ..render.names import clip
 from .formats import Alert
 from .rules import classify
@@ -86,7 +86,7 @@ class AlarmReceiver:
                     return await self._receive(alert, source=source, actor=actor, request_key=request_key)
                 except Stale:
                     continue  # another instance opened a crisis meanwhile, perhaps this alert's: look again
-            raise StoreError(BUSY)
+            raise Busy(BUSY)
 
     async def _receive(self, alert: Alert, *, source: str, actor: str, request_key: str | None) -> Receipt:
         """``receive`` on the logbog as it is now; ``Stale`` if a crisis was opened elsewhere before this alert's."""

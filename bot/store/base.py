@@ -112,8 +112,7 @@ class Logbog(Protocol):
         crisis since, nothing is written and ``Stale`` is raised (the caller catches up and decides again).
         ``opened_since`` (the seq of the logbog's last event the caller decided on) checks that no crisis was
         opened since (no ``AlarmRaised``): for a decision that looked at every crisis (is this alarm's crisis open
-        already?). A
-        ``request_key`` seen before returns ``[]`` first, whatever the crisis holds.
+        already?). A ``request_key`` seen before returns ``[]`` first, whatever the crisis holds.
 
         With ``request_key`` (an inbound activity or message id) the events are written only
         the first time that key is seen; a redelivery returns ``[]`` and writes nothing.

@@ -10,7 +10,6 @@ through one ``BotToken`` (``BotTokenCredentials``).
 import asyncio
 import logging
 from dataclasses import dataclass
-from http import HTTPStatus
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -27,7 +26,7 @@ from ..errors import ChannelError
 from ..render.texts import language, say
 from ..settings import BotAppType, Settings
 from .bot_token import BotTokenCredentials
-from .invoke_answers import error_answer
+from .invoke_answers import error_activity
 from .signing_keys import signing_keys
 from .token_screen import TokenScreen
 
@@ -129,8 +128,7 @@ def create_adapter(auth: ConfigurationBotFrameworkAuthentication, *, owner_name:
             log.error("turn failed: %s", type(error).__name__, exc_info=error)
         apology = say(language(context.activity.locale), "error", owner=owner_name)
         if context.activity.type == ActivityTypes.invoke:
-            answer = error_answer(apology, HTTPStatus.INTERNAL_SERVER_ERROR)
-            await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=answer))
+            await context.send_activity(error_activity(apology))
             return
         try:
             await context.send_activity(apology)

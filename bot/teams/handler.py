@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from http import HTTPStatus
 from typing import Any, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -48,7 +47,7 @@ from ..render.texts import Lang, language, say
 from ..store import Chats, Logbog
 from .card_actions import VIA, InvalidTap, Tap, parse_tap, to_action
 from .identity import Sender, identify
-from .invoke_answers import card_answer, error_answer
+from .invoke_answers import card_answer, error_activity, error_answer
 from .references import LOG_CHANNEL_KEY, personal_chat_key
 from .verbs import Verb
 
@@ -406,8 +405,7 @@ class KrisebotHandler(ActivityHandler):
         """Answer a turn that recorded nothing with ``text``: on the card for a card tap, else as a message."""
         activity = turn_context.activity
         if activity.type == ActivityTypes.invoke:
-            answer = error_answer(text, HTTPStatus.INTERNAL_SERVER_ERROR)
-            await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=answer))
+            await turn_context.send_activity(error_activity(text))
         elif activity.type == ActivityTypes.message:
             await turn_context.send_activity(text)
 

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import InvokeResponse
+from botbuilder.schema import Activity, ActivityTypes
 
 from ..render.cards import CONTENT_TYPE
 
@@ -24,3 +25,8 @@ def error_answer(message: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> I
     """``message`` on the tapped card; ``status`` is 400 (the tap cannot be used) or 500 (Krisebot failed)."""
     value = {"code": _ERROR_CODES[status], "message": message}
     return InvokeResponse(status=HTTPStatus.OK, body={"statusCode": int(status), "type": ERROR_TYPE, "value": value})
+
+
+def error_activity(message: str) -> Activity:
+    """``message`` on the tapped card as Krisebot's failure (500), for a turn that has already failed."""
+    return Activity(type=ActivityTypes.invoke_response, value=error_answer(message, HTTPStatus.INTERNAL_SERVER_ERROR))

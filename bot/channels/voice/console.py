@@ -28,8 +28,8 @@ from typing import Any
 from aiohttp import web
 
 from ...clock import LOCAL_TIME, Clock
-from ...json_body import BadJson, parse_json
 from ...http_errors import read_limited, refuse
+from ...json_body import BadJson, parse_json
 from ...plan.phones import to_e164
 from ..console import append_private, post_to_service
 from ..webhooks import Handler
