@@ -258,17 +258,15 @@ class SmsCodes(Protocol):
 class Calls(Protocol):
     """The voice channel's record of every call placed."""
 
-    async def save_call(self, *, call: CallRecord) -> None:
-        """Remember a call about to be placed."""
+    async def save_call(self, *, call: CallRecord) -> CallRecord | None:
+        """Remember a call about to be placed, unless the provider already took a call for its outbox item: then
+        that call, and nothing is saved (a page sent again after a restart rings once)."""
 
     async def call_placed(self, *, ref: str, provider: str, provider_id: str) -> None:
         """The provider took the call and gave it ``provider_id``."""
 
     async def call(self, *, ref: str) -> CallRecord | None:
         """The call with ``ref``, if Krisebot placed it."""
-
-    async def placed_call(self, *, outbox_key: str) -> CallRecord | None:
-        """The call the provider already took for the outbox item ``outbox_key``, if any."""
 
     async def call_keyed(self, *, ref: str, digits: str) -> bool:
         """Record the key acted on in the call; False if one already was (a key counts once per call)."""

@@ -44,33 +44,38 @@ def _record(row: Sequence[Any]) -> CallRecord:
     )
 
 
+_SAVING = "opkaldet kunne ikke gemmes"
+
+
 class CallRecords(Transactions):
-    async def save_call(self, *, call: CallRecord) -> None:
-        """Remember a call about to be placed."""
-        async with self._transaction("opkaldet kunne ikke gemmes") as tx:
-            await tx.execute(
-                f"INSERT INTO calls ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (call.ref, call.outbox_key, call.crisis_id, call.person, json.dumps(list(call.roles)), call.purpose,
-                 call.number, utc(call.created_at).isoformat(), call.provider, call.provider_id, call.digits, call.outcome),
-            )
+    async def save_call(self, *, call: CallRecord) -> CallRecord | None:
+        """Remember a call about to be placed, in one statement, unless the provider already took a call for its
+        outbox item: then that call, and nothing is saved (a page sent again after a restart rings once)."""
+        saved = await self._write(
+            f"INSERT INTO calls ({_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM calls WHERE outbox_key = ? AND provider_id IS NOT NULL)",
+            (call.ref, call.outbox_key, call.crisis_id, call.person, json.dumps(list(call.roles)), call.purpose,
+             call.number, utc(call.created_at).isoformat(), call.provider, call.provider_id, call.digits, call.outcome,
+             call.outbox_key),
+            _SAVING,
+        )
+        return None if saved else await self._placed_call(call.outbox_key)
 
     async def call_placed(self, *, ref: str, provider: str, provider_id: str) -> None:
         """The provider took the call and gave it ``provider_id``."""
-        async with self._transaction("opkaldet kunne ikke gemmes") as tx:
-            await tx.execute("UPDATE calls SET provider = ?, provider_id = ? WHERE ref = ?", (provider, provider_id, ref))
+        await self._write("UPDATE calls SET provider = ?, provider_id = ? WHERE ref = ?", (provider, provider_id, ref), _SAVING)
 
     async def call(self, *, ref: str) -> CallRecord | None:
         """The call with ``ref``, if Krisebot placed it."""
         rows = await self._db.fetch_rows(_COLUMNS, "FROM calls WHERE ref = ?", (ref,))
         return _record(rows[0]) if rows else None
 
-    async def placed_call(self, *, outbox_key: str) -> CallRecord | None:
-        """The call the provider already took for the outbox item ``outbox_key``, if any."""
+    async def _placed_call(self, outbox_key: str) -> CallRecord:
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM calls WHERE outbox_key = ? AND provider_id IS NOT NULL ORDER BY created_at LIMIT 1",
             (outbox_key,),
         )
-        return _record(rows[0]) if rows else None
+        return _record(rows[0])
 
     async def call_keyed(self, *, ref: str, digits: str) -> bool:
         """Record the key acted on in the call; False if one already was (a key counts once per call)."""
@@ -81,9 +86,8 @@ class CallRecords(Transactions):
         return await self._set_once(ref, "outcome", outcome, ended_at=utc(at).isoformat())
 
     async def _set_once(self, ref: str, column: str, value: str, *, ended_at: str | None = None) -> bool:
-        async with self._transaction("opkaldet kunne ikke gemmes") as tx:
-            changed = await tx.execute(
-                f"UPDATE calls SET {column} = ?, ended_at = COALESCE(?, ended_at) WHERE ref = ? AND {column} IS NULL",
-                (value, ended_at, ref),
-            )
+        changed = await self._write(
+            f"UPDATE calls SET {column} = ?, ended_at = COALESCE(?, ended_at) WHERE ref = ? AND {column} IS NULL",
+            (value, ended_at, ref), _SAVING,
+        )
         return changed > 0

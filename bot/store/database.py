@@ -56,6 +56,10 @@ class Database(Queries, Protocol):
         """One write transaction: committed when the block ends, rolled back if it raises; a failure of the
         engine is raised as StoreError saying ``doing`` (Danish: what could not be done)."""
 
+    async def write(self, sql: str, params: Sequence[Any], doing: str) -> int:
+        """One statement that writes, committed on its own (as ``transaction`` would, with one statement in it, but
+        PostgreSQL runs it in one round trip); how many rows it inserted, changed or deleted."""
+
     def failure(self, exc: BaseException, doing: str = "") -> StoreError | None:
         """``exc`` as the StoreError saying why, if it is a failure of the engine; None if it is not."""
 

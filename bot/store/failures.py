@@ -10,7 +10,7 @@ error, so an HTTP edge can answer 503 with the reason.
 import functools
 import inspect
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +49,10 @@ class Transactions:
     def _transaction(self, doing: str) -> AbstractAsyncContextManager[Queries]:
         """One write transaction (``Database.transaction``): committed when the block ends, rolled back if it raises."""
         return self._db.transaction(doing)
+
+    async def _write(self, sql: str, params: Sequence[Any], doing: str = "kunne ikke skrive til databasen") -> int:
+        """One statement that writes, committed on its own (``Database.write``); the rows it changed."""
+        return await self._db.write(sql, params, doing)
 
 
 StoreClass = TypeVar("StoreClass", bound=type)

@@ -1,14 +1,18 @@
 """The store's database on a PostgreSQL server, over psycopg's async connection pool (``database.py``).
 
 Statements on their own run on any pooled connection in autocommit; a ``transaction`` holds one
-connection until it commits. Several instances may share the database: the schema is migrated
-under an advisory lock, and its version kept in the one-row table ``schema_version``. Opened
-read-only, every session is ``default_transaction_read_only``. Every failure of the server is
-raised as StoreError whose reason names the server and database, never the password
+connection until it commits. A pooled connection is asked whether it still works before it is handed out only
+when the server sent something on it while it was idle (it does when it ends the connection), so a server that
+restarted or failed over costs no statement, and a working connection no extra round trip.
+
+Several instances may share the database: the schema is migrated under an advisory lock, and its version kept in
+the one-row table ``schema_version``. Opened read-only, every session is ``default_transaction_read_only``. Every
+failure of the server is raised as StoreError whose reason names the server and database, never the password
 (``postgres_failures.py``).
 """
 
 import logging
+import select
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,6 +78,19 @@ class _Connection:
         return await self._connection.execute(POSTGRES.render(sql, bound=False))
 
 
+async def _check(connection: psycopg.AsyncConnection[Any]) -> None:
+    """The pool's check of a connection before it is handed out: a round trip only if the server said something on
+    it while it was idle (a server that ends a connection, stopping or failing over, says so, or closes it)."""
+    if connection.closed or _heard_from(connection.fileno()):
+        await AsyncConnectionPool.check_connection(connection)
+
+
+def _heard_from(socket: int) -> bool:
+    readable = select.poll()
+    readable.register(socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(readable.poll(0))
+
+
 class PostgresDatabase:
     """A PostgreSQL database's ``Database``; ``location`` is its URL (shown without the password)."""
 
@@ -91,7 +108,7 @@ class PostgresDatabase:
             options["options"] = "-c default_transaction_read_only=on"
         pool: AsyncConnectionPool = AsyncConnectionPool(
             location.conninfo, kwargs=options, min_size=1, max_size=POOL_SIZE, timeout=WAIT_FOR_CONNECTION,
-            check=AsyncConnectionPool.check_connection, open=False, name="krisebot",
+            check=_check, open=False, name="krisebot",
         )
         try:
             # first one connection of its own: if the server refuses it, its own words say why (the pool only times out)
@@ -126,6 +143,15 @@ class PostgresDatabase:
 
     async def lock(self, table: str) -> None:
         """Outside a transaction a lock would end at once: nothing to do."""
+
+    async def write(self, sql: str, params: Sequence[Any], doing: str) -> int:
+        """In autocommit: one statement is its own transaction."""
+        try:
+            return await self.execute(sql, params)
+        except Exception as exc:
+            if (error := self.failure(exc, doing)) is not None:
+                raise error from exc
+            raise
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[_Connection]:

@@ -317,10 +317,6 @@ class SqlStore(SmsRecords, IntakeRecords, CallRecords, LeaseRecords):
     async def close(self) -> None:
         await self._db.close()
 
-    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        async with self._transaction("kunne ikke skrive til databasen") as tx:
-            await tx.execute(sql, params)
-
     async def numbering(self) -> Numbering:
         """Read from the events and (SQLite) from ``sqlite_sequence``: the last number AUTOINCREMENT gave out, which a
         deleted last event leaves behind (PostgreSQL's logbog refuses TRUNCATE as well as DELETE)."""

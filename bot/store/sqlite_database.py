@@ -55,6 +55,10 @@ class SqliteDatabase:
     async def lock(self, table: str) -> None:
         """Nothing to do: the write lock already keeps every other writer waiting."""
 
+    async def write(self, sql: str, params: Sequence[Any], doing: str) -> int:
+        async with self.transaction(doing) as tx:
+            return await tx.execute(sql, params)
+
     @asynccontextmanager
     async def transaction(self, doing: str) -> AsyncIterator[Queries]:
         """Under the connection's write lock, and the file's from the start (``BEGIN IMMEDIATE``): what the

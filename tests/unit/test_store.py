@@ -62,7 +62,7 @@ from bot.core.events import (
 )
 from bot.database_url import DatabaseLocation, PostgresUrl
 from bot.errors import StoreError
-from bot.store import Finished, LogSummary, OutboxItem, SqlStore, TeamsUserLink, open_store
+from bot.store import CallRecord, Finished, LogSummary, OutboxItem, SqlStore, TeamsUserLink, open_store
 from bot.store.migrations import Migration, migrate
 from bot.store.database import Database
 from bot.store.postgres_database import PostgresDatabase
@@ -574,6 +574,28 @@ async def test_timers_without_a_crisis_are_refused_and_nothing_is_written(store:
 
     assert await store.events() == []
     assert await store.timers() == {}
+
+
+# --- calls ----------------------------------------------------------------------------------
+
+
+def a_call(ref: str, number: str = "+4520123456") -> CallRecord:
+    return CallRecord(ref, "opkald-1", "K-2026-001", "p-anne", ("it",), "triage", number, T0)
+
+
+async def test_a_call_is_saved_until_the_provider_took_one_for_its_outbox_item_which_is_then_given_back(
+    store: SqlStore,
+) -> None:
+    """A call whose placing was cut off is placed again (a second record); once one was taken, a send again rings no one."""
+    assert await store.save_call(call=a_call("ref-1")) is None
+    assert await store.save_call(call=a_call("ref-2")) is None
+    await store.call_placed(ref="ref-2", provider="vonage", provider_id="uuid-2")
+
+    again = await store.save_call(call=a_call("ref-3", number="+4520999999"))
+
+    assert again is not None and (again.ref, again.provider_id, again.number) == ("ref-2", "uuid-2", "+4520123456")
+    assert await store.call(ref="ref-3") is None
+    assert (await store.call(ref="ref-1")).provider_id is None
 
 
 # --- crash safety ---------------------------------------------------------------------------

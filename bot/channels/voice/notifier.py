@@ -35,14 +35,13 @@ class VoiceNotifier:
             raise PermanentError("planen har intet telefonnummer til personen")
         if page.step >= len(numbers):
             raise PermanentError("alle personens numre er prøvet")
-        placed = await self._store.placed_call(outbox_key=page.key)
-        if placed is not None:
-            return placed.provider_id
         ref = secrets.token_urlsafe(16)
-        await self._store.save_call(call=CallRecord(
+        placed = await self._store.save_call(call=CallRecord(
             ref=ref, outbox_key=page.key, crisis_id=page.state.id, person=page.person.id, roles=page.roles,
             purpose=page.purpose.value, number=numbers[page.step], created_at=self._clock(),
         ))
+        if placed is not None:
+            return placed.provider_id
         await page.turn()
         provider_id = await self._provider.place(OutgoingCall(to=numbers[page.step], caller_id=self._caller_id, ref=ref))
         await self._store.call_placed(ref=ref, provider=self._provider.name, provider_id=provider_id)
