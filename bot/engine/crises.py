@@ -13,12 +13,13 @@ back through ``record`` and ``absorb``. ``follow`` folds in what other instances
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from ..background import Background
 from ..clock import Clock
 from ..core.actions import Action, RaiseAlarm
 from ..core.commands import Command, RefreshPages, RefreshSituation, SendPage, TellReporter
@@ -87,7 +88,7 @@ class Crises:
         self._mirror_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._queued: defaultdict[str, int] = defaultdict(int)
         self._new_id = asyncio.Lock()
-        self._background: set[asyncio.Task] = set()
+        self._background = Background()
 
     async def load(self) -> None:
         """Rebuild every crisis from the logbog (at start-up), in one read."""
@@ -281,12 +282,11 @@ class Crises:
             return
         for crisis_id in self._states:
             self._queued[crisis_id] += 1
-            self._in_background(self._mirror(crisis_id, refresh=True))
+            self._background.start(self._mirror(crisis_id, refresh=True))
 
     async def drain(self) -> None:
         """Wait until every background command has been carried out (tests, shutdown)."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self._background.drain()
 
     async def _run(
         self, state: CrisisState | None, action: Action, *, actor: str, crisis_id: str, request_key: str | None,
@@ -304,7 +304,7 @@ class Crises:
             return Accepted(self._states.get(crisis_id, state))
         self._fold_in(crisis_id, events)
         self._queued[crisis_id] += 1
-        self._in_background(self._carry_out(crisis_id, events, outcome.commands))
+        self._background.start(self._carry_out(crisis_id, events, outcome.commands))
         return Accepted(self._states[crisis_id], outcome.events, outcome.commands)
 
     async def _append(
@@ -357,11 +357,6 @@ class Crises:
             self._folded[crisis_id] = new[-1].seq
         return new
 
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def _carry_out(self, crisis_id: str, events: list[Event], commands: tuple[Command, ...]) -> None:
         """Start paging at once and tell the reporter; then mirror the events (if this instance leads: else the
         leader does, once it follows them) and refresh the page cards asked for. Only the instance that decided has
@@ -384,7 +379,7 @@ class Crises:
         """Mirror the crisis after ``events`` (by whichever instance), if this instance leads."""
         if events and self._leading():
             self._queued[crisis_id] += 1
-            self._in_background(self._mirror(crisis_id, refresh=True))
+            self._background.start(self._mirror(crisis_id, refresh=True))
 
     async def _mirror(self, crisis_id: str, *, refresh: bool) -> None:
         """Bring the crisis's log thread up to date, in order, after the requests in flight are answered.

@@ -17,11 +17,11 @@ A delivery report becomes a ``PageDeliveryReported`` event of the page's crisis;
 page (undeliverable, expired) moves its roles' escalation on at once.
 """
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Protocol
 
+from ..background import Background
 from ..channels.sms.base import DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms
 from ..channels.sms.batcher import Batcher
 from ..channels.sms.text import notice_text, status_text
@@ -79,7 +79,7 @@ class SmsInbox:
         )
         senders: list[Recipient] = [*plan.everyone, *(external for external in plan.external_participants if external.summon)]
         self._senders = {phone.number: sender for sender in senders for phone in sender.phones if phone.takes_sms}
-        self._answers: set[asyncio.Task] = set()
+        self._answers = Background()
 
     async def reply(self, sms: InboundSms) -> None:
         key = f"sms:{sms.provider}:{sms.id}"
@@ -202,9 +202,7 @@ class SmsInbox:
         if person.mobile is None:
             return
         sms = OutgoingSms(to=person.mobile.number, text=notice_text(message), ref=f"svar:{person.id}")
-        task = asyncio.create_task(self._send(sms))
-        self._answers.add(task)
-        task.add_done_callback(self._answers.discard)
+        self._answers.start(self._send(sms))
 
     async def _send(self, sms: OutgoingSms) -> None:
         try:
@@ -214,5 +212,4 @@ class SmsInbox:
 
     async def drain(self) -> None:
         """Wait for answers still being sent (tests, shutdown)."""
-        while self._answers:
-            await asyncio.gather(*list(self._answers), return_exceptions=True)
+        await self._answers.drain()

@@ -27,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ...background import Background
 from ...clock import LOCAL_TIME, Clock
 from ...http_errors import read_limited, refuse
 from ...json_body import BadJson, parse_json
@@ -80,7 +81,7 @@ class Exchange:
         self._clock = clock
         self._key_wait = key_wait
         self._calls: dict[str, _Call] = {}
-        self._answering: set[asyncio.Task[None]] = set()
+        self._answering = Background()
 
     async def _write(self, call: _Call, texts: Sequence[str]) -> None:
         at = self._clock().astimezone(LOCAL_TIME).isoformat(timespec="seconds")
@@ -95,9 +96,7 @@ class Exchange:
         self._calls[call.number] = call
         caller = f"fra {outgoing.caller_id}" if outgoing.caller_id else "uden afsendernummer (KRISEBOT_VOICE_CALLER_ID er ikke sat)"
         await self._write(call, [f"ringer op {caller}"])
-        task = asyncio.create_task(self._answer(call, desk))
-        self._answering.add(task)
-        task.add_done_callback(self._answering.discard)
+        self._answering.start(self._answer(call, desk))
 
     async def _answer(self, call: _Call, desk: CallDesk) -> None:
         try:
@@ -159,8 +158,7 @@ class Exchange:
 
     async def aclose(self) -> None:
         """Wait for the calls being answered, then stop the prompts' timeouts (at shutdown, and in tests)."""
-        while self._answering:
-            await asyncio.gather(*self._answering, return_exceptions=True)
+        await self._answering.drain()
         for call in self._calls.values():
             if call.timeout is not None:
                 call.timeout.cancel()
