@@ -199,7 +199,7 @@ def _check() -> int:
     plan = load_plan(settings.plan)
     report = assess(
         plan, settings,
-        linked_person_ids=asyncio.run(_linked_person_ids(settings.database)),
+        linked_person_ids=asyncio.run(_linked_person_ids(settings.database)), python=sys.version_info[:2],
         entra=asyncio.run(entra_findings(settings, plan)),
     )
     print(f"Indstillinger: i orden\nPlan: {settings.plan}: i orden")

@@ -20,6 +20,11 @@ from .render.texts import say
 from .settings import Settings, SmsProvider, VoiceProvider
 
 
+PRODUCTION_PYTHON = (3, 12)
+"""The oldest Python production runs on (docs/deploy.md): on 3.11 hostile requests slow the answers to everyone else
+more than twice as much (docs/benchmarks.md, «Hostile requests»)."""
+
+
 @dataclass
 class Report:
     """Findings in reading order. ``errors`` must be fixed before serving; ``warnings`` block paging;
@@ -48,13 +53,17 @@ class Report:
         ]
 
 
-def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra: Sequence[str] = ()) -> Report:
-    """Every finding about ``plan`` and ``settings`` (and ``entra``'s, from Graph); see ``Report``."""
+def assess(
+    plan: Plan, settings: Settings, *, linked_person_ids: set[str], python: tuple[int, int], entra: Sequence[str] = ()
+) -> Report:
+    """Every finding about ``plan`` and ``settings`` (and ``entra``'s, from Graph) for a service on Python ``python``
+    (major, minor); see ``Report``."""
     report = Report(warnings=list(entra))
     report.notes.append(
         f"Plan: {plan.organisation.title} ({len(plan.people)} personer, {len(plan.roles)} roller, "
         f"{len(plan.management)} i den øvrige ledelse, {len(plan.deliveries)} kritiske leverancer)"
     )
+    report.notes.append(_python(python))
     calls = voice_policy(settings.voice_calls_per_second) if plan.contact_procedure.channels.uses(Channel.VOICE) else None
     _channels(settings, report)
     _voice(settings, calls is not None, report)
@@ -75,6 +84,17 @@ def assess(plan: Plan, settings: Settings, *, linked_person_ids: set[str], entra
             )
     report.notes += [_summons(external, calls) for external in plan.external_participants]
     return report
+
+
+def _python(version: tuple[int, int]) -> str:
+    shown = ".".join(map(str, version))
+    if version >= PRODUCTION_PYTHON:
+        return f"Python {shown}"
+    wanted = ".".join(map(str, PRODUCTION_PYTHON))
+    return (
+        f"Python {shown}: Krisebot kører, men brug Python {wanted} eller nyere i drift: på {shown} svarer tjenesten "
+        "langsommere til alle, mens nogen sender den fjendtlige forespørgsler (docs/deploy.md)"
+    )
 
 
 def _summons(external: ExternalParticipant, calls: ChannelPolicy | None) -> str:

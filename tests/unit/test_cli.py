@@ -107,6 +107,7 @@ def test_check_ready_plan_exits_0(tmp_path: Path) -> None:
     assert not any(line.lstrip().startswith("!") for line in lines)
     assert any("gatewayapi" in line for line in lines)
     assert any("Opkald: planen ringer ikke op" in line for line in lines)
+    assert any(line.startswith(f"  ✓ Python {sys.version_info.major}.{sys.version_info.minor}") for line in lines)
     assert READY_SETTINGS["KRISEBOT_BOT_APP_PASSWORD"] not in result.stdout
 
 

@@ -56,9 +56,9 @@ def clone(tmp_path: Path) -> Path:
     return clone
 
 
-def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """``./dev test -q`` as user ``uid`` on a machine without Node.js, PostgreSQL and the PDF export's Debian packages; its
-    output and every call it made."""
+def _dev_test(clone: Path, *, uid: int, python: str = sys.executable) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """``./dev test -q`` as user ``uid`` with ``PYTHON=python`` on a machine without Node.js, PostgreSQL and the PDF export's
+    Debian packages; its output and every call it made."""
     calls, bin_dir = clone.parent / "calls", clone.parent / "bin"
     bin_dir.mkdir()
     for tool in TOOLS:
@@ -71,7 +71,7 @@ def _dev_test(clone: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str
     _stand_in(debian / "npm", f'echo "npm $*" >> {calls}; {shutil.which("mkdir")} -p node_modules')
     install = f'{shutil.which("ln")} -s {debian}/node {debian}/npm {bin_dir}/'
     _stand_in(bin_dir / "apt-get", f'echo "apt-get $*" >> {calls}; case "$*" in *install*) {install};; esac')
-    env = {"PATH": str(bin_dir), "PYTHON": sys.executable, "E2E_CHROMIUM": sys.executable}
+    env = {"PATH": str(bin_dir), "PYTHON": python, "E2E_CHROMIUM": sys.executable}
     result = subprocess.run(
         [shutil.which("bash"), str(clone / "dev"), "test", "-q"], env=env, capture_output=True, text=True, timeout=60
     )
@@ -98,6 +98,38 @@ def test_dev_test_names_the_missing_packages_when_it_may_not_install_them(clone:
     wanted = DEBIAN_PACKAGES
     assert f"missing {wanted} (install Debian's {wanted} as root: apt-get install {wanted})" in result.stderr
     assert calls == ["python -m pytest -q"]
+
+
+def test_a_venv_another_python_made_is_made_again_with_the_python_chosen(clone: Path) -> None:
+    """The clone's .venv was made by Debian 12's Python 3.11; ./dev now runs on a newer one."""
+    (clone / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.2\n", encoding="utf-8")
+    calls = clone.parent / "calls"
+    stand_in = clone.parent / "python3.13"
+    mkdir, cp, touch = (shutil.which(tool) for tool in ("mkdir", "cp", "touch"))
+    venv_maker = (
+        f'echo "python3.13 $*" >> {calls}; {mkdir} -p .venv/bin; {cp} {clone.parent}/venv-python .venv/bin/python; '
+        f"{touch} .venv/bin/pip"
+    )
+    _stand_in(stand_in, f'case "$1" in -m) {venv_maker};; -c) echo 3.13;; esac')
+    _stand_in(clone.parent / "venv-python", f'echo "python $*" >> {calls}')
+
+    result, made = _dev_test(clone, uid=1000, python=str(stand_in))
+
+    assert result.returncode == 0, result.stderr
+    assert f"dev: .venv was made by Python 3.11: making it again with Python 3.13 ({stand_in})" in result.stderr
+    assert made[0] == "python3.13 -m venv .venv"
+    assert "python -m pip install --quiet -e .[test]" in made and made[-1] == "python -m pytest -q"
+
+
+def test_dev_refuses_a_python_older_than_3_11(clone: Path) -> None:
+    stand_in = clone.parent / "python3.10"
+    _stand_in(stand_in, "exit 1")  # sys.version_info < (3, 11)
+
+    result, calls = _dev_test(clone, uid=1000, python=str(stand_in))
+
+    assert result.returncode == 2
+    assert f"dev: Krisebot needs Python 3.11 or newer ({stand_in} is older or missing)" in result.stderr
+    assert calls == []
 
 
 def test_the_files_the_quick_start_writes_are_not_untracked_files(tmp_path: Path) -> None:
