@@ -115,12 +115,12 @@ async def read_limited(
     try:
         async with asyncio.timeout(deadline):
             while size <= limit:  # read() returns what has arrived so far, not up to n bytes
-                first = screen is not None and not chunks
-                chunk = await request.content.read(min(SCREENED, limit + 1) if first else limit + 1 - size)
+                screening = None if chunks else screen  # the first chunk only
+                chunk = await request.content.read(min(SCREENED, limit + 1) if screening else limit + 1 - size)
                 if not chunk:
                     break
-                if screen is not None and not chunks and not request.content.at_eof():
-                    screen(chunk)
+                if screening is not None and not request.content.at_eof():
+                    screening(chunk)
                 chunks.append(chunk)
                 size += len(chunk)
     except TimeoutError:

@@ -92,8 +92,8 @@ def _python(version: tuple[int, int]) -> str:
         return f"Python {shown}"
     wanted = ".".join(map(str, PRODUCTION_PYTHON))
     return (
-        f"Python {shown}: Krisebot kører, men brug Python {wanted} eller nyere i drift: på {shown} svarer tjenesten "
-        "langsommere til alle, mens nogen sender den fjendtlige forespørgsler (docs/deploy.md)"
+        f"Python {shown}: Krisebot kører, men brug Python {wanted} eller nyere i drift. På {shown} svarer tjenesten "
+        "alle langsommere, når nogen angriber den med falske eller ødelagte forespørgsler (se docs/deploy.md)"
     )
 
 

@@ -13,8 +13,8 @@ failure of the server is raised as StoreError whose reason names the server and 
 
 import logging
 import select
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import psycopg
@@ -146,12 +146,8 @@ class PostgresDatabase:
 
     async def write(self, sql: str, params: Sequence[Any], doing: str) -> int:
         """In autocommit: one statement is its own transaction."""
-        try:
+        with self._failing(doing):
             return await self.execute(sql, params)
-        except Exception as exc:
-            if (error := self.failure(exc, doing)) is not None:
-                raise error from exc
-            raise
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[_Connection]:
@@ -160,9 +156,15 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self, doing: str) -> AsyncIterator[Queries]:
-        try:
+        with self._failing(doing):
             async with self._pool.connection() as connection, connection.transaction():
                 yield _Connection(connection)
+
+    @contextmanager
+    def _failing(self, doing: str) -> Iterator[None]:
+        """A failure of the server inside the block raised as the StoreError saying ``doing``."""
+        try:
+            yield
         except Exception as exc:
             if (error := self.failure(exc, doing)) is not None:
                 raise error from exc
